@@ -1,0 +1,45 @@
+# umbra — top-level build. `make` builds everything; `make run` boots the
+# default guest image; `make test` runs the whole test suite.
+# Each folder contributes a fragment (*/*.mk); outputs go to build/.
+
+CC       ?= gcc
+BUILD    := build
+CACHE    := cache
+DEPS     := $(CACHE)/deps.stamp
+
+# Hosted code (VMM, shadow/, tools, unit tests).
+HOST_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iinclude -D_GNU_SOURCE
+SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FDT_LIB      := /usr/lib/x86_64-linux-gnu/libfdt.a
+
+.PHONY: all run test unit-test integration-test clean distclean deps
+all: $(DEPS)
+	@$(MAKE) --no-print-directory build-all
+
+# The dependency step: installs Debian packages and fetches the nested kernel
+# once; the stamp records that it ran.
+$(DEPS): tools/deps.sh
+	tools/deps.sh $(CACHE)
+	@touch $@
+deps: $(DEPS)
+
+include vmm/vmm.mk
+include guest/guest.mk
+include tools/tools.mk
+include tests/tests.mk
+
+.PHONY: build-all
+build-all: $(ALL_TARGETS)
+
+run: $(DEPS)
+	@$(MAKE) --no-print-directory build-all
+	$(BUILD)/umbra run -i $(BUILD)/initrd.cpio $(BUILD)/guest/umbra-guest.elf
+
+test: $(DEPS)
+	@$(MAKE) --no-print-directory build-all
+	@$(MAKE) --no-print-directory unit-test integration-test
+
+clean:
+	rm -rf $(BUILD)
+distclean: clean
+	rm -rf $(CACHE)

@@ -1,0 +1,68 @@
+#!/bin/sh
+# Install what umbra needs on a Debian 12 machine and fetch the Debian cloud
+# kernel package used for nested runs (see ../shared/NESTED.md).
+#
+# Usage: tools/deps.sh CACHE_DIR
+# Installs missing Debian packages with apt-get (needs root), then unpacks the
+# current linux-image-cloud-amd64 kernel into CACHE_DIR/kernel without
+# installing it on this machine. Idempotent: does nothing that is done.
+set -eu
+
+cache=${1:?usage: tools/deps.sh CACHE_DIR}
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd)
+
+# Debian packages and one file each that proves the package is there.
+packages="
+qemu-system-x86:/usr/bin/qemu-system-x86_64
+busybox-static:/bin/busybox
+cpio:/usr/bin/cpio
+libfdt-dev:/usr/lib/x86_64-linux-gnu/libfdt.a
+musl-tools:/usr/bin/musl-gcc
+"
+
+missing=
+for entry in $packages; do
+	pkg=${entry%%:*}
+	file=${entry#*:}
+	[ -e "$file" ] || missing="$missing $pkg"
+done
+
+updated=no
+apt_update() {
+	if [ "$updated" = no ]; then
+		echo "deps: apt-get update"
+		apt-get update -qq
+		updated=yes
+	fi
+}
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: missing packages:$missing; run as root or install them" >&2
+		exit 1
+	fi
+	apt_update
+	echo "deps: installing$missing"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
+fi
+
+# The kernel for the nested (L1) VM: unpack, never install.
+kdir="$cache/kernel"
+if ! ls "$kdir"/boot/vmlinuz-* >/dev/null 2>&1; then
+	apt_update
+	pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n1)
+	if [ -z "$pkg" ]; then
+		echo "deps: cannot resolve the package behind linux-image-cloud-amd64" >&2
+		exit 1
+	fi
+	echo "deps: fetching $pkg"
+	tmp=$(mktemp -d "$cache/dl.XXXXXX")
+	(cd "$tmp" && apt-get download -qq "$pkg" 2>/dev/null || apt-get download "$pkg")
+	rm -rf "$kdir.new"
+	dpkg-deb -x "$tmp"/*.deb "$kdir.new"
+	rm -rf "$tmp" "$kdir"
+	mv "$kdir.new" "$kdir"
+fi
+echo "deps: ok ($(basename "$(ls "$kdir"/boot/vmlinuz-* | head -n1)"))"

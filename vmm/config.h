@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* The configuration of one `umbra run`, as parsed from its command line. */
+#ifndef UMBRA_VMM_CONFIG_H
+#define UMBRA_VMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum paging_mode { PAGING_TDP, PAGING_SHADOW };
+
+struct umbra_config {
+	const char *kernel;      /* path of the guest kernel ELF (required) */
+	const char *initrd;      /* path of a newc cpio, or NULL */
+	const char *params;      /* guest command line ("" if none) */
+	uint64_t mem_bytes;      /* guest RAM, -m/--mem (default 256 MiB) */
+	unsigned int cpus;       /* -c/--cpus (default 1) */
+	enum paging_mode paging; /* --paging (only tdp for now) */
+	bool debug_exits;        /* --debug-exits: log every VM exit to stderr */
+	bool no_nested;          /* --no-nested: never re-execute inside QEMU */
+};
+
+#endif
