@@ -43,3 +43,9 @@ ALL_TARGETS += $(GUEST_PROGS) $(BUILD)/initrd.cpio
 integration-test: build-all
 	@echo "== integration tests"
 	tests/integration/run.sh $(BUILD)
+
+# Makes malformed kernel images for the bad-input tests.
+$(BUILD)/tests/elf_mutate: tests/integration/elf_mutate.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -o $@ $<
+ALL_TARGETS += $(BUILD)/tests/elf_mutate

@@ -1,0 +1,148 @@
+#!/bin/sh
+# Integration tests: boot the guest kernel under the VMM (nested inside QEMU
+# where there is no /dev/kvm) and check, from the guest's own output, what ran;
+# and check that every kind of bad input gets a one-line error.
+# Usage: tests/integration/run.sh BUILD_DIR
+# Ends with "N passed, N failed"; exit status 1 if anything failed.
+set -u
+build=${1:?usage: run.sh BUILD_DIR}
+umbra=$build/umbra
+kernel=$build/guest/umbra-guest.elf
+initrd=$build/initrd.cpio
+progs=$build/tests/guest
+mutate=$build/tests/elf_mutate
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# Bound every nested boot; TCG is slow but a boot takes seconds, not minutes.
+: "${UMBRA_TEST_TIMEOUT:=300}"
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() {
+	failed=$((failed + 1))
+	echo "FAIL $1: $2"
+	for f in "$tmp/out" "$tmp/err"; do
+		[ -s "$f" ] && sed 's/^/    | /' "$f" | tail -n 20
+	done
+}
+
+# run_umbra ARGS...: runs umbra with stdout/stderr in $tmp/out, $tmp/err; sets rc.
+run_umbra() {
+	timeout "$UMBRA_TEST_TIMEOUT" "$umbra" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# expect_error NAME KEYWORD ARGS...: umbra must fail with exit status 120..125,
+# exactly one line on stderr, starting "umbra:" and containing KEYWORD.
+expect_error() {
+	name=$1 keyword=$2
+	shift 2
+	run_umbra "$@"
+	lines=$(wc -l <"$tmp/err")
+	if [ "$rc" -lt 120 ] || [ "$rc" -gt 125 ]; then
+		bad "$name" "exit status $rc, want a VMM error status (120..125)"
+	elif [ "$lines" -ne 1 ]; then
+		bad "$name" "$lines lines on stderr, want exactly 1"
+	elif ! grep -q '^umbra: ' "$tmp/err" || ! grep -qi -- "$keyword" "$tmp/err"; then
+		bad "$name" "error line does not name the problem ('$keyword')"
+	else
+		ok "$name: $(cat "$tmp/err")"
+	fi
+}
+
+echo "-- bad input (checked before any VM is created)"
+expect_error "missing kernel" "no such file" run /nonexistent/kernel.elf
+: >"$tmp/empty"
+expect_error "empty kernel" "truncated" run "$tmp/empty"
+head -c 100 "$kernel" >"$tmp/trunc-hdr"
+expect_error "truncated ELF header" "truncated" run "$tmp/trunc-hdr"
+size=$(wc -c <"$kernel")
+head -c $((size / 2)) "$kernel" >"$tmp/trunc-half"
+expect_error "truncated ELF body" "truncated" run "$tmp/trunc-half"
+printf 'this is not an ELF file at all, just some text that is longer than an ELF header\n' >"$tmp/text"
+expect_error "not an ELF" "not an ELF" run "$tmp/text"
+"$mutate" "$kernel" "$tmp/arm" machine 183
+expect_error "non-x86-64 ELF" "x86-64" run "$tmp/arm"
+"$mutate" "$kernel" "$tmp/elf32" class32
+expect_error "32-bit ELF" "64-bit" run "$tmp/elf32"
+"$mutate" "$kernel" "$tmp/outside" paddr 0x7fff0000000
+expect_error "segment outside guest RAM" "outside" run "$tmp/outside"
+"$mutate" "$kernel" "$tmp/lowseg" paddr 0x1000
+expect_error "segment in the boot area" "boot area" run "$tmp/lowseg"
+"$mutate" "$kernel" "$tmp/entry" entry 0x12345
+expect_error "entry outside the image" "entry" run "$tmp/entry"
+"$mutate" "$kernel" "$tmp/phoff" phoff 0x7fffffff
+expect_error "program headers past end" "program header" run "$tmp/phoff"
+head -c $((40 << 20)) /dev/zero >"$tmp/big-initrd"
+expect_error "initrd larger than RAM" "initrd" run -m 32M -i "$tmp/big-initrd" "$kernel"
+expect_error "missing initrd" "no such file" run -i /nonexistent.cpio "$kernel"
+expect_error "zero memory" "mem" run -m 0 "$kernel"
+expect_error "absurd memory" "mem" run -m 1T "$kernel"
+expect_error "memory not a number" "mem" run -m lots "$kernel"
+expect_error "zero cpus" "cpus" run -c 0 "$kernel"
+expect_error "absurd cpus" "cpus" run -c 100000 "$kernel"
+expect_error "unknown option" "unknown option" run --bogus "$kernel"
+expect_error "no kernel given" "kernel" run
+expect_error "unknown paging mode" "paging" run --paging magic "$kernel"
+
+echo "-- guest programs natively (the oracle)"
+"$progs/hello" 42 >"$tmp/native-hello"
+native_rc=$?
+if [ "$native_rc" -eq 42 ] && grep -q 'cpl=3' "$tmp/native-hello"; then
+	ok "hello natively: status 42"
+else
+	bad "hello natively" "status $native_rc"
+fi
+"$progs/segv" >"$tmp/native-segv" 2>/dev/null
+native_segv_rc=$?
+
+# guest_output: the guest's stdout without the guest kernel's own lines.
+guest_output() { grep -v '^umbra-guest: ' "$tmp/out"; }
+
+echo "-- guest under the VMM"
+run_umbra run -i "$initrd" -p "init=/bin/hello -- 42" "$kernel"
+if [ "$rc" -ne 42 ]; then
+	bad "hello in the guest: exit status" "got $rc, want 42 (the program's own)"
+elif ! guest_output | cmp -s - "$tmp/native-hello"; then
+	bad "hello in the guest: output" "differs from the native run"
+	diff "$tmp/native-hello" - <<-EOF2 | head -n 20
+	$(guest_output)
+	EOF2
+else
+	ok "hello in the guest: user mode (cpl=3), output equals native, status 42"
+fi
+if grep -q '^umbra: guest exited with status 42' "$tmp/err" && grep -q 'exits' "$tmp/err"; then
+	ok "summary line: $(grep '^umbra: guest exited' "$tmp/err")"
+else
+	bad "summary line" "no 'umbra: guest exited with status 42; ... exits' on stderr"
+fi
+if [ ! -e /dev/kvm ]; then
+	n=$(grep -c 'nested' "$tmp/err")
+	if [ "$n" -eq 1 ]; then ok "says once that it runs nested"; else bad "nested notice" "said $n times"; fi
+fi
+
+run_umbra run -i "$initrd" "$kernel"
+if [ "$rc" -eq 0 ] && grep -q 'cpl=3' "$tmp/out"; then
+	ok "default /init runs and exits 0"
+else
+	bad "default /init" "status $rc"
+fi
+
+run_umbra run -i "$initrd" -p "quiet init=/bin/segv" "$kernel"
+if [ "$rc" -eq "$native_segv_rc" ] && grep -q 'about to fault' "$tmp/out" &&
+	! grep -q 'still alive' "$tmp/out"; then
+	ok "user fault kills the program with SIGSEGV: status $rc, as natively"
+else
+	bad "user fault" "status $rc, want $native_segv_rc"
+fi
+
+run_umbra run -i "$initrd" -p "init=/bin/nonexistent" "$kernel"
+if [ "$rc" -eq 127 ] && grep -q 'nonexistent' "$tmp/out"; then
+	ok "missing init program: status 127 with a message"
+else
+	bad "missing init program" "status $rc, want 127"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
