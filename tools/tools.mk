@@ -1,0 +1,11 @@
+# tools/: the fixed files of nested runs (vmm/nested.c): the L1 kernel and
+# the base of its initramfs, built from the kernel package deps.sh unpacked.
+NESTED_DIR := $(BUILD)/nested
+
+$(NESTED_DIR)/vmlinuz $(NESTED_DIR)/l1-base.cpio.gz &: tools/mkl1base.sh $(wildcard $(CACHE)/kernel/boot/vmlinuz-*) | $(DEPS)
+	tools/mkl1base.sh $(CACHE)/kernel $(NESTED_DIR)
+
+ALL_TARGETS += $(NESTED_DIR)/vmlinuz $(NESTED_DIR)/l1-base.cpio.gz
+
+# Hosted, KVM-free code of the nested runner, unit-tested.
+UNIT_CODE_SRCS += vmm/cpio_newc.c vmm/nested_proto.c
