@@ -1,0 +1,618 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Nested runs: where this machine has no /dev/kvm, `umbra run` re-executes
+ * itself inside a QEMU (TCG) VM, "L1", whose Linux offers KVM through
+ * kvm_amd on QEMU's emulated SVM with nested paging (../shared/NESTED.md).
+ *
+ * Files. The L1 kernel and the base initramfs (busybox, KVM modules, /init)
+ * are built by tools/mkl1base.sh into build/nested; they are found through
+ * $UMBRA_NESTED_DIR, else in "nested" beside this binary (build/umbra ->
+ * build/nested), so no path is compiled in. Per run, the initramfs image is
+ * assembled in a memfd (nothing on disk to clean up, even after SIGKILL):
+ * the base (gzip'd cpio), zero padding to 4 bytes, then an uncompressed
+ * newc archive with /umbra/{umbra,kernel,initrd,argv,env}. Linux unpacks
+ * concatenated, mixed compressed/uncompressed archives in order.
+ *
+ * Output. QEMU's two serial ports are pipes to this process: ttyS0 carries
+ * L1's console, the markers of nested_proto.h and the inner umbra's stdout,
+ * parsed by nested_console; ttyS1 carries only the inner umbra's stderr and
+ * is copied to our stderr as it comes. QEMU's own output is kept to explain
+ * a failure. The status of the inner `umbra run` comes from the exit marker.
+ */
+#include "nested.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <umbra/hypercall.h>
+
+#include "cpio_newc.h"
+#include "nested_proto.h"
+
+#define QEMU "qemu-system-x86_64"
+/* After the exit marker L1 powers off at once; do not wait forever if not. */
+#define POWEROFF_GRACE_S 10.0
+/* Arguments an argv file may hold (the `umbra run` options and a few). */
+#define NESTED_ARGS_MAX 64
+
+static void nested_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void nested_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("umbra: nested run: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* $UMBRA_NESTED_DIR, else the "nested" folder beside this binary. */
+static int find_nested_dir(char *dir, size_t cap)
+{
+	const char *env = getenv("UMBRA_NESTED_DIR");
+	if (env && env[0]) {
+		snprintf(dir, cap, "%s", env);
+		return 0;
+	}
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0) {
+		nested_error("cannot find this binary (/proc/self/exe): %s; "
+			     "set UMBRA_NESTED_DIR", strerror(errno));
+		return -1;
+	}
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(dir, cap, "%s/nested", exe);
+	return 0;
+}
+
+/* The copy of this binary runs in L1, which has no C library: it must be
+ * static, i.e. have no PT_INTERP program header. */
+static int check_self_static(void)
+{
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	Elf64_Ehdr eh;
+	bool dynamic = false, readable = fd >= 0 &&
+		pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh);
+	for (unsigned int i = 0; readable && i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		readable = pread(fd, &ph, sizeof(ph),
+				 (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) ==
+			   (ssize_t)sizeof(ph);
+		dynamic |= readable && ph.p_type == PT_INTERP;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!readable) {
+		nested_error("cannot read this binary's ELF header (/proc/self/exe)");
+		return -1;
+	}
+	if (dynamic) {
+		nested_error("this umbra is dynamically linked, but the L1 VM has "
+			     "no C library: link umbra with -static");
+		return -1;
+	}
+	return 0;
+}
+
+/* UMBRA_NESTED_TIMEOUT in seconds; 0 when unset (no limit). */
+static int read_timeout(double *seconds)
+{
+	const char *env = getenv("UMBRA_NESTED_TIMEOUT");
+	*seconds = 0;
+	if (!env || !env[0])
+		return 0;
+	char *end;
+	errno = 0;
+	*seconds = strtod(env, &end);
+	if (errno || *end || !(*seconds > 0)) {
+		nested_error("UMBRA_NESTED_TIMEOUT=\"%s\" is not a positive "
+			     "number of seconds", env);
+		return -1;
+	}
+	return 0;
+}
+
+static int make_mark(char mark[NESTED_MARK_LEN + 1])
+{
+	unsigned char bytes[NESTED_MARK_LEN / 2];
+	if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes)) {
+		nested_error("getrandom: %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		snprintf(mark + 2 * i, 3, "%02x", bytes[i]);
+	return 0;
+}
+
+/* Copies the file at path to f; returns its size, or -1 (errno set). */
+static long long copy_file(FILE *f, const char *path)
+{
+	FILE *in = fopen(path, "rb");
+	if (!in)
+		return -1;
+	char buf[64 * 1024];
+	long long total = 0;
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+		if (fwrite(buf, 1, n, f) != n) {
+			fclose(in);
+			errno = EIO;
+			return -1;
+		}
+		total += (long long)n;
+	}
+	int err = ferror(in) ? EIO : 0;
+	fclose(in);
+	errno = err;
+	return err ? -1 : total;
+}
+
+/* A file's contents as written by fn(f, ...) into memory. */
+struct mem_file {
+	char *data;
+	size_t len;
+};
+
+static int add_mem_file(struct cpio_newc *c, const char *name,
+			const struct mem_file *m)
+{
+	return cpio_newc_add_buffer(c, name, 0644, m->data, m->len);
+}
+
+/*
+ * The per-run L1 initramfs image, in a memfd (close-on-exec; the child
+ * moves it to a known descriptor). Returns the fd, or -1 after an error
+ * message.
+ */
+static int build_initrd(const char *base, const struct umbra_config *cfg,
+			const char *mark)
+{
+	struct mem_file argv = {0}, env = {0};
+	FILE *fa = open_memstream(&argv.data, &argv.len);
+	FILE *fe = open_memstream(&env.data, &env.len);
+	int bad = !fa || !fe;
+	if (fa)
+		bad |= nested_write_argv(fa, cfg) != 0 || fclose(fa) != 0;
+	if (fe)
+		bad |= nested_write_env(fe, mark,
+					getenv("UMBRA_NESTED_KVM_AMD_PARAMS")) != 0 ||
+		       fclose(fe) != 0;
+
+	int fd = memfd_create("umbra-l1-initrd", MFD_CLOEXEC);
+	int wfd = fd >= 0 ? dup(fd) : -1;
+	FILE *f = wfd >= 0 ? fdopen(wfd, "wb") : NULL;
+	if (bad || !f) {
+		nested_error("cannot create the L1 initramfs in memory: %s",
+			     strerror(errno));
+		goto fail;
+	}
+
+	long long base_len = copy_file(f, base);
+	if (base_len < 0) {
+		nested_error("cannot read %s: %s (build it with `make`)", base,
+			     strerror(errno));
+		goto fail;
+	}
+	/* The appended archive must begin at a 4-byte boundary of the image. */
+	static const char zeros[3];
+	fwrite(zeros, 1, (size_t)((4 - (base_len & 3)) & 3), f);
+
+	struct cpio_newc c;
+	cpio_newc_init(&c, f);
+	struct {
+		const char *name, *src; /* src NULL: not in this run */
+		unsigned int perm;
+	} files[] = {
+		{"umbra/umbra", "/proc/self/exe", 0755},
+		{"umbra/kernel", cfg->kernel, 0644},
+		{"umbra/initrd", cfg->initrd, 0644},
+	};
+	int err = cpio_newc_add_dir(&c, "umbra", 0755);
+	for (size_t i = 0; !err && i < sizeof(files) / sizeof(files[0]); i++) {
+		if (!files[i].src)
+			continue;
+		err = cpio_newc_add_file(&c, files[i].name, files[i].perm,
+					 files[i].src);
+		if (err) {
+			nested_error("cannot add %s to the L1 initramfs: %s",
+				     files[i].src, strerror(-err));
+			goto fail;
+		}
+	}
+	if (err || add_mem_file(&c, "umbra/argv", &argv) ||
+	    add_mem_file(&c, "umbra/env", &env) || cpio_newc_finish(&c) ||
+	    fflush(f) != 0 || ferror(f)) {
+		nested_error("cannot write the L1 initramfs: %s", strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	free(argv.data);
+	free(env.data);
+	return fd;
+fail:
+	if (f)
+		fclose(f);
+	else if (wfd >= 0)
+		close(wfd);
+	if (fd >= 0)
+		close(fd);
+	free(argv.data);
+	free(env.data);
+	return -1;
+}
+
+/* The read ends of the pipes QEMU writes into, and QEMU itself. */
+struct l1_vm {
+	pid_t pid;
+	int console_fd; /* ttyS0 */
+	int stderr_fd;  /* ttyS1 */
+	int log_fd;     /* QEMU's own stdout and stderr */
+};
+
+/*
+ * Starts QEMU with the initramfs on descriptor 3 and the serial ports on
+ * 4 and 5, opened by QEMU as /proc/self/fd/N. child_mask is the signal mask
+ * QEMU gets. Returns 0, or -1 after an error message.
+ */
+static int start_qemu(struct l1_vm *vm, const char *vmlinuz, int initrd_fd,
+		      const struct umbra_config *cfg, const sigset_t *child_mask)
+{
+	struct stat st;
+	if (fstat(initrd_fd, &st) != 0) {
+		nested_error("fstat of the L1 initramfs: %s", strerror(errno));
+		return -1;
+	}
+	char mem[32], cpus[16];
+	snprintf(mem, sizeof(mem), "%llu",
+		 (unsigned long long)nested_l1_mem_mib(cfg->mem_bytes,
+						       (uint64_t)st.st_size));
+	snprintf(cpus, sizeof(cpus), "%u", nested_l1_cpus(cfg->cpus));
+	char *const args[] = {
+		QEMU, "-accel", "tcg", "-cpu", "max", "-m", mem, "-smp", cpus,
+		"-nodefaults", "-no-user-config", "-display", "none",
+		"-monitor", "none", "-no-reboot",
+		"-kernel", (char *)vmlinuz, "-initrd", "/proc/self/fd/3",
+		/* loglevel=1: only emergencies (a panic) reach the console. */
+		"-append", "console=ttyS0 quiet loglevel=1 panic=-1",
+		"-chardev", "file,id=s0,path=/proc/self/fd/4", "-serial", "chardev:s0",
+		"-chardev", "file,id=s1,path=/proc/self/fd/5", "-serial", "chardev:s1",
+		NULL,
+	};
+
+	int console[2], err[2], log[2];
+	if (pipe2(console, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
+	    pipe2(log, O_CLOEXEC)) {
+		nested_error("pipe: %s", strerror(errno));
+		return -1;
+	}
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, child_mask, NULL);
+		/* QEMU must not outlive us, however we die. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		/* Move through high close-on-exec copies, so the targets
+		 * 0..5 never clobber a source. */
+		int src[] = {devnull, log[1], log[1], initrd_fd, console[1], err[1]};
+		int high[6];
+		for (int i = 0; i < 6; i++)
+			high[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 10);
+		for (int i = 0; i < 6; i++)
+			dup2(high[i], i);
+		execvp(QEMU, args);
+		dprintf(2, "cannot run %s: %s (install it: tools/deps.sh)\n",
+			QEMU, strerror(errno));
+		_exit(127);
+	}
+	int fork_errno = errno;
+	close(console[1]);
+	close(err[1]);
+	close(log[1]);
+	if (devnull >= 0)
+		close(devnull);
+	if (pid < 0) {
+		close(console[0]);
+		close(err[0]);
+		close(log[0]);
+		nested_error("fork: %s", strerror(fork_errno));
+		return -1;
+	}
+	vm->pid = pid;
+	vm->console_fd = console[0];
+	vm->stderr_fd = err[0];
+	vm->log_fd = log[0];
+	return 0;
+}
+
+static void write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* our reader is gone; nothing better to do */
+		data += n;
+		len -= (size_t)n;
+	}
+}
+
+static void to_stdout(void *ctx, const char *data, size_t len)
+{
+	(void)ctx;
+	write_all(STDOUT_FILENO, data, len);
+}
+
+/* The tail of QEMU's own output, for the error message. */
+struct log_tail {
+	char buf[2048];
+	size_t len;
+};
+
+static void log_tail_add(struct log_tail *t, const char *data, size_t len)
+{
+	if (len >= sizeof(t->buf)) {
+		data += len - sizeof(t->buf) / 2;
+		len = sizeof(t->buf) / 2;
+	}
+	if (t->len + len > sizeof(t->buf)) {
+		size_t drop = t->len + len - sizeof(t->buf);
+		memmove(t->buf, t->buf + drop, t->len - drop);
+		t->len -= drop;
+	}
+	memcpy(t->buf + t->len, data, len);
+	t->len += len;
+}
+
+/* The last non-empty line of the tail, NUL-terminated in place. */
+static const char *log_tail_last_line(struct log_tail *t)
+{
+	while (t->len && (t->buf[t->len - 1] == '\n' || t->buf[t->len - 1] == '\r'))
+		t->len--;
+	t->buf[t->len < sizeof(t->buf) ? t->len : sizeof(t->buf) - 1] = '\0';
+	char *nl = strrchr(t->buf, '\n');
+	return nl ? nl + 1 : t->buf;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
+
+/* Why the run loop ended before QEMU closed its output. */
+enum cut { CUT_NONE, CUT_SIGNAL, CUT_TIMEOUT, CUT_GRACE };
+
+/*
+ * Passes L1's output through until QEMU closes it, a stop signal arrives,
+ * the timeout passes, or L1 lingers after its exit marker. poll_mask is the
+ * signal mask while waiting (the stop signals unblocked).
+ */
+static enum cut pump(struct l1_vm *vm, struct nested_console *console,
+		     struct log_tail *log, double timeout_s,
+		     const sigset_t *poll_mask)
+{
+	struct pollfd pfd[3] = {
+		{.fd = vm->console_fd, .events = POLLIN},
+		{.fd = vm->stderr_fd, .events = POLLIN},
+		{.fd = vm->log_fd, .events = POLLIN},
+	};
+	int *fds[3] = {&vm->console_fd, &vm->stderr_fd, &vm->log_fd};
+	double deadline = timeout_s > 0 ? now_s() + timeout_s : 0;
+	double grace_deadline = 0;
+	while (pfd[0].fd >= 0 || pfd[1].fd >= 0 || pfd[2].fd >= 0) {
+		if (!grace_deadline && console->state != NESTED_BOOT &&
+		    console->state != NESTED_RUN)
+			grace_deadline = now_s() + POWEROFF_GRACE_S;
+		double until = grace_deadline;
+		if (deadline && (!until || deadline < until))
+			until = deadline;
+		struct timespec ts, *tsp = NULL;
+		if (until) {
+			double left = until - now_s();
+			if (left < 0)
+				left = 0;
+			ts.tv_sec = (time_t)left;
+			ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+			tsp = &ts;
+		}
+		int r = ppoll(pfd, 3, tsp, poll_mask);
+		if (stop_signal)
+			return CUT_SIGNAL;
+		if (r == 0)
+			return until == grace_deadline ? CUT_GRACE : CUT_TIMEOUT;
+		if (r < 0)
+			continue; /* EINTR from another signal */
+		for (int i = 0; i < 3; i++) {
+			if (pfd[i].fd < 0 || !pfd[i].revents)
+				continue;
+			char buf[16 * 1024];
+			ssize_t n = read(pfd[i].fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				close(pfd[i].fd);
+				pfd[i].fd = *fds[i] = -1;
+			} else if (i == 0) {
+				nested_console_feed(console, buf, (size_t)n,
+						    to_stdout, NULL);
+			} else if (i == 1) {
+				write_all(STDERR_FILENO, buf, (size_t)n);
+			} else {
+				log_tail_add(log, buf, (size_t)n);
+			}
+		}
+	}
+	return CUT_NONE;
+}
+
+/* The exit status of the run, from what happened; prints any error. */
+static int outcome(struct nested_console *console, struct log_tail *log,
+		   enum cut cut, double timeout_s, int wait_status)
+{
+	if (console->state == NESTED_EXIT)
+		return console->status;
+	const char *last = console->last_line[0] ? console->last_line : "(nothing)";
+	if (console->state == NESTED_ERROR)
+		nested_error("the L1 VM failed: %s", console->message);
+	else if (cut == CUT_TIMEOUT)
+		nested_error("timed out after %g s (UMBRA_NESTED_TIMEOUT), QEMU "
+			     "stopped; last L1 output: %s", timeout_s, last);
+	else if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) != 0 &&
+		 log->len)
+		nested_error("QEMU failed (exit status %d): %s",
+			     WEXITSTATUS(wait_status), log_tail_last_line(log));
+	else if (WIFSIGNALED(wait_status))
+		nested_error("QEMU was killed by signal %d; last L1 output: %s",
+			     WTERMSIG(wait_status), last);
+	else
+		nested_error("the L1 VM stopped %s without an exit status; "
+			     "last L1 output: %s",
+			     console->state == NESTED_RUN ? "while umbra ran"
+							  : "before umbra started",
+			     last);
+	return UMBRA_EXIT_NESTED;
+}
+
+int nested_run(const struct umbra_config *cfg)
+{
+	char dir[PATH_MAX + 8], vmlinuz[PATH_MAX + 32], base[PATH_MAX + 32];
+	char mark[NESTED_MARK_LEN + 1];
+	double timeout_s;
+	if (read_timeout(&timeout_s) || find_nested_dir(dir, sizeof(dir)) ||
+	    check_self_static() || make_mark(mark))
+		return UMBRA_EXIT_NESTED;
+	snprintf(vmlinuz, sizeof(vmlinuz), "%s/vmlinuz", dir);
+	snprintf(base, sizeof(base), "%s/l1-base.cpio.gz", dir);
+	if (access(vmlinuz, R_OK) != 0) {
+		nested_error("cannot read %s: %s (build it with `make`, or set "
+			     "UMBRA_NESTED_DIR)", vmlinuz, strerror(errno));
+		return UMBRA_EXIT_NESTED;
+	}
+	int initrd_fd = build_initrd(base, cfg, mark);
+	if (initrd_fd < 0)
+		return UMBRA_EXIT_NESTED;
+
+	/* Stop signals are blocked but for ppoll(), so they are only seen
+	 * where QEMU can be stopped cleanly. */
+	struct sigaction act = {.sa_handler = on_stop_signal}, old_act[NSTOP];
+	sigset_t stop_set, old_mask, poll_mask;
+	sigemptyset(&stop_set);
+	for (size_t i = 0; i < NSTOP; i++)
+		sigaddset(&stop_set, stop_signals[i]);
+	sigprocmask(SIG_BLOCK, &stop_set, &old_mask);
+	poll_mask = old_mask;
+	for (size_t i = 0; i < NSTOP; i++) {
+		sigdelset(&poll_mask, stop_signals[i]);
+		sigaction(stop_signals[i], &act, &old_act[i]);
+	}
+	stop_signal = 0;
+
+	fprintf(stderr, "umbra: no /dev/kvm here; running the VM nested in QEMU "
+			"(TCG, SVM+NPT) — see docs/architecture.md\n");
+	struct l1_vm vm;
+	int status = UMBRA_EXIT_NESTED;
+	if (start_qemu(&vm, vmlinuz, initrd_fd, cfg, &old_mask) == 0) {
+		struct nested_console console;
+		struct log_tail log = {.len = 0};
+		nested_console_init(&console, mark);
+		enum cut cut = pump(&vm, &console, &log, timeout_s, &poll_mask);
+		if (cut != CUT_NONE)
+			kill(vm.pid, SIGKILL);
+		int fds[] = {vm.console_fd, vm.stderr_fd, vm.log_fd};
+		for (int i = 0; i < 3; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		int ws = 0;
+		while (waitpid(vm.pid, &ws, 0) < 0 && errno == EINTR)
+			;
+		nested_console_end(&console, to_stdout, NULL);
+		if (cut != CUT_SIGNAL)
+			status = outcome(&console, &log, cut, timeout_s, ws);
+	}
+	close(initrd_fd);
+
+	for (size_t i = 0; i < NSTOP; i++)
+		sigaction(stop_signals[i], &old_act[i], NULL);
+	if (stop_signal) {
+		/* Die of the signal, as the caller (shell, timeout) expects. */
+		signal(stop_signal, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+		raise(stop_signal);
+	}
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	return status;
+}
+
+int nested_child_main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "umbra: usage: umbra nested-child ARGV_FILE "
+				"(run by the L1 VM of a nested run)\n");
+		return UMBRA_EXIT_USAGE;
+	}
+	FILE *f = fopen(argv[1], "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	while (f) {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 4096;
+			char *grown = realloc(buf, cap);
+			if (!grown)
+				break;
+			buf = grown;
+		}
+		size_t n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	bool read_ok = f && !ferror(f) && feof(f);
+	if (f)
+		fclose(f);
+	char *vec[NESTED_ARGS_MAX + 1];
+	int n = read_ok ? nested_split_argv(buf, len, vec, NESTED_ARGS_MAX) : -1;
+	if (n < 1 || strcmp(vec[0], "run") != 0) {
+		fprintf(stderr, "umbra: nested-child: %s is not a readable argv "
+				"file of `umbra run`\n", argv[1]);
+		free(buf);
+		return UMBRA_EXIT_NESTED;
+	}
+	vec[n] = NULL;
+	int status = umbra_run_main(n, vec);
+	free(buf);
+	return status;
+}
