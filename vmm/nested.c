@@ -166,18 +166,6 @@ static long long copy_file(FILE *f, const char *path)
 	return err ? -1 : total;
 }
 
-/* A file's contents as written by fn(f, ...) into memory. */
-struct mem_file {
-	char *data;
-	size_t len;
-};
-
-static int add_mem_file(struct cpio_newc *c, const char *name,
-			const struct mem_file *m)
-{
-	return cpio_newc_add_buffer(c, name, 0644, m->data, m->len);
-}
-
 /*
  * The per-run L1 initramfs image, in a memfd (close-on-exec; the child
  * moves it to a known descriptor). Returns the fd, or -1 after an error
@@ -186,9 +174,11 @@ static int add_mem_file(struct cpio_newc *c, const char *name,
 static int build_initrd(const char *base, const struct umbra_config *cfg,
 			const char *mark)
 {
-	struct mem_file argv = {0}, env = {0};
-	FILE *fa = open_memstream(&argv.data, &argv.len);
-	FILE *fe = open_memstream(&env.data, &env.len);
+	/* The small files /umbra/argv and /umbra/env, written in memory. */
+	char *argv = NULL, *env = NULL;
+	size_t argv_len = 0, env_len = 0;
+	FILE *fa = open_memstream(&argv, &argv_len);
+	FILE *fe = open_memstream(&env, &env_len);
 	int bad = !fa || !fe;
 	if (fa)
 		bad |= nested_write_argv(fa, cfg) != 0 || fclose(fa) != 0;
@@ -238,15 +228,16 @@ static int build_initrd(const char *base, const struct umbra_config *cfg,
 			goto fail;
 		}
 	}
-	if (err || add_mem_file(&c, "umbra/argv", &argv) ||
-	    add_mem_file(&c, "umbra/env", &env) || cpio_newc_finish(&c) ||
+	if (err || cpio_newc_add_buffer(&c, "umbra/argv", 0644, argv, argv_len) ||
+	    cpio_newc_add_buffer(&c, "umbra/env", 0644, env, env_len) ||
+	    cpio_newc_finish(&c) ||
 	    fflush(f) != 0 || ferror(f)) {
 		nested_error("cannot write the L1 initramfs: %s", strerror(errno));
 		goto fail;
 	}
 	fclose(f);
-	free(argv.data);
-	free(env.data);
+	free(argv);
+	free(env);
 	return fd;
 fail:
 	if (f)
@@ -255,8 +246,8 @@ fail:
 		close(wfd);
 	if (fd >= 0)
 		close(fd);
-	free(argv.data);
-	free(env.data);
+	free(argv);
+	free(env);
 	return -1;
 }
 
