@@ -28,6 +28,8 @@ done
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/lib/modules"
+# For the VMM's temporary files (rootfs is a tmpfs: they live in L1's RAM).
+mkdir -m 1777 "$root/tmp"
 cp /bin/busybox "$root/bin/busybox"
 # The applets /init uses.
 for applet in sh mount insmod stty dmesg tail poweroff; do
@@ -44,7 +46,7 @@ cp "$mods/virt/lib/irqbypass.ko" "$mods/arch/x86/kvm/kvm.ko" \
 # is ignored by the host until the start marker.
 cat >"$root/init" <<'EOF'
 #!/bin/sh
-export PATH=/bin
+export PATH=/bin TMPDIR=/tmp
 mount -t devtmpfs devtmpfs /dev
 # Only this script and the inner umbra hold the serial ports open (not the
 # kernel's /dev/console), so the last close of a port waits until the UART
