@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* The command line of `umbra run`, parsed into struct umbra_config. Hosted C:
+ * no side effects beyond the config and the error text. */
+#ifndef UMBRA_VMM_CLI_H
+#define UMBRA_VMM_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+
+#define CLI_MEM_DEFAULT (256ULL << 20)
+#define CLI_MEM_MIN (16ULL << 20)
+#define CLI_MEM_MAX (64ULL << 30)
+/* RAM is mapped with 2 MiB pages at boot, so it comes in 2 MiB steps. */
+#define CLI_MEM_ALIGN (2ULL << 20)
+#define CLI_CPUS_MAX 64
+/* Longer than any sane kernel command line (Linux allows 2048). */
+#define CLI_PARAMS_MAX 4096
+
+enum cli_result {
+	CLI_OK,    /* cfg is complete */
+	CLI_HELP,  /* -h/--help: print cli_usage() and succeed */
+	CLI_ERROR, /* err holds one line (without "umbra: ") */
+};
+
+/*
+ * Parses `run [options] KERNEL`; argv[0] is "run". Options and the kernel
+ * may come in any order; "--" ends the options. Strings in cfg point into
+ * argv.
+ */
+enum cli_result cli_parse_run(int argc, char **argv, struct umbra_config *cfg,
+			      char *err, size_t errlen);
+
+/*
+ * A size: a decimal number with an optional suffix K, M, G or T (binary,
+ * either case); a plain number means MiB, as in kvmtool. Returns 0, or -1
+ * if s is not a size or overflows 64 bits.
+ */
+int cli_parse_size(const char *s, uint64_t *bytes);
+
+void cli_usage(FILE *f);
+
+#endif

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* The hypercall dispatcher. */
+#include "hypercall.h"
+
+#include <string.h>
+
+void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *stats)
+{
+	hc->mem = mem;
+	hc->stats = stats;
+	atomic_init(&hc->boot_ns, -1);
+	atomic_init(&hc->unknown_seen, false);
+}
+
+int64_t hc_boot_ns(struct hc_state *hc)
+{
+	return atomic_load(&hc->boot_ns);
+}
+
+/* Copies the panic message out of guest memory, if it is all in RAM. */
+static void read_message(struct hc_state *hc, uint64_t gpa, uint64_t len,
+			 struct hc_outcome *out)
+{
+	const char *src = len <= UMBRA_HC_PANIC_MAX ? guest_mem_hva(hc->mem, gpa, len) : NULL;
+	out->message_ok = src != NULL;
+	out->message[0] = '\0';
+	if (!src)
+		return;
+	/* The guest may change the buffer while we copy: read each byte once,
+	 * then work on the copy. */
+	size_t n = 0;
+	for (; n < len; n++) {
+		char c = ((const volatile char *)src)[n];
+		if (c == '\0')
+			break;
+		out->message[n] = c;
+	}
+	/* A trailing newline is the guest's line end, not part of the text. */
+	while (n && (out->message[n - 1] == '\n' || out->message[n - 1] == '\r'))
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if (out->message[i] < 0x20 || out->message[i] == 0x7f)
+			out->message[i] = '?';
+	out->message[n] = '\0';
+}
+
+void hc_dispatch(struct hc_state *hc, const struct hc_call *call,
+		 struct hc_outcome *out)
+{
+	out->action = HC_RETURN;
+	out->ret = 0;
+	out->status = 0;
+	out->log_unknown = false;
+	out->message_ok = false;
+	out->message[0] = '\0';
+	stats_inc(&hc->stats->hypercalls);
+	const uint64_t *a = call->args;
+	switch (call->nr) {
+	case UMBRA_HC_EXIT:
+		out->action = HC_EXIT;
+		/* A status beyond 0..255 is cut as Linux's exit() does. */
+		out->status = (int)(a[0] & 0xff);
+		return;
+	case UMBRA_HC_PANIC:
+		out->action = HC_PANIC;
+		read_message(hc, a[0], a[1], out);
+		return;
+	case UMBRA_HC_REPORT:
+		if (a[0] == UMBRA_REPORT_BOOT_NS && a[1] <= INT64_MAX) {
+			atomic_store(&hc->boot_ns, (int64_t)a[1]);
+			return;
+		}
+		out->ret = (uint64_t)-UMBRA_EINVAL;
+		return;
+	default:
+		stats_inc(&hc->stats->hypercalls_unknown);
+		out->log_unknown = !atomic_exchange(&hc->unknown_seen, true);
+		out->ret = (uint64_t)-UMBRA_ENOSYS;
+		return;
+	}
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hypercall dispatcher (include/umbra/hypercall.h, docs/hypercalls.md).
+ * It decides, the vCPU loop acts: the dispatcher never stops the VM or
+ * touches registers itself, so it is hosted C and unit-testable. Every
+ * argument is guest-controlled and checked.
+ */
+#ifndef UMBRA_VMM_HYPERCALL_H
+#define UMBRA_VMM_HYPERCALL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <umbra/hypercall.h>
+
+#include "guest_mem.h"
+#include "stats.h"
+
+struct hc_state {
+	const struct guest_mem *mem;
+	struct stats *stats;
+	atomic_int_fast64_t boot_ns; /* UMBRA_REPORT_BOOT_NS; -1 until reported */
+	atomic_bool unknown_seen;    /* an unknown number was logged once */
+};
+
+struct hc_call {
+	uint64_t nr;      /* RAX */
+	uint64_t args[5]; /* RDI, RSI, R10, R8, R9 */
+};
+
+enum hc_action {
+	HC_RETURN, /* resume the guest with ret in RAX */
+	HC_EXIT,   /* stop the VM; the run's status is status */
+	HC_PANIC,  /* stop the VM with UMBRA_EXIT_GUEST_FAULT; print message */
+};
+
+struct hc_outcome {
+	enum hc_action action;
+	uint64_t ret;
+	int status;
+	/* The first unknown hypercall number: the caller logs it (once). */
+	bool log_unknown;
+	/* HC_PANIC: the guest's message made printable (control characters
+	 * become '?'), or "" with message_ok false if it was unreadable. */
+	bool message_ok;
+	char message[UMBRA_HC_PANIC_MAX + 1];
+};
+
+void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *stats);
+
+void hc_dispatch(struct hc_state *hc, const struct hc_call *call,
+		 struct hc_outcome *out);
+
+/* The reported boot time in ns, or -1. */
+int64_t hc_boot_ns(struct hc_state *hc);
+
+#endif

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `umbra`: command dispatch, and `umbra run`: parse the command line,
+ * validate the kernel and initrd (every bad-input check runs here, before
+ * KVM or nesting is considered, so it is fast and works anywhere), then run
+ * the VM here or, without /dev/kvm, nested inside QEMU.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <umbra/hypercall.h>
+
+#include "boot.h"
+#include "cli.h"
+#include "elf_load.h"
+#include "guest_mem.h"
+#include "kvm.h"
+#include "nested.h"
+#include "vm.h"
+
+#define UMBRA_VERSION "0.1.0"
+/* A guest kernel is a few MiB; anything this large is not one. */
+#define KERNEL_FILE_MAX (256ULL << 20)
+
+static void usage(FILE *f)
+{
+	fputs("usage: umbra COMMAND [ARGS]\n"
+	      "  run [options] KERNEL   boot a guest kernel (see umbra run --help)\n"
+	      "  help, --help           this text\n"
+	      "  --version              the version and hypercall ABI\n",
+	      f);
+}
+
+/* Opens path as a regular file; returns the fd and its size, or -1 after
+ * an error line naming what ("kernel", "initrd"). */
+static int open_input(const char *what, const char *path, uint64_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		fprintf(stderr, "umbra: %s %s: %s\n", what, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "umbra: %s %s: not a regular file\n", what, path);
+		close(fd);
+		return -1;
+	}
+	*size = (uint64_t)st.st_size;
+	return fd;
+}
+
+/* Reads the whole kernel file; NULL after an error line. */
+static uint8_t *read_kernel(const char *path, size_t *len)
+{
+	uint64_t size;
+	int fd = open_input("kernel", path, &size);
+	if (fd < 0)
+		return NULL;
+	if (size > KERNEL_FILE_MAX) {
+		fprintf(stderr, "umbra: kernel %s: too large (%llu MiB; at most %llu MiB)\n",
+			path, (unsigned long long)(size >> 20), KERNEL_FILE_MAX >> 20);
+		close(fd);
+		return NULL;
+	}
+	uint8_t *buf = malloc(size ? size : 1);
+	size_t done = 0;
+	while (buf && done < size) {
+		ssize_t n = read(fd, buf + done, size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "umbra: kernel %s: %s\n", path,
+				n < 0 ? strerror(errno) : "file shrank while reading");
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		done += (size_t)n;
+	}
+	close(fd);
+	if (!buf)
+		fprintf(stderr, "umbra: kernel %s: out of memory\n", path);
+	*len = done;
+	return buf;
+}
+
+/* Guest RAM beyond the machine's RAM cannot work (nor can a nested VM that
+ * holds it). */
+static int check_host_ram(uint64_t mem_bytes)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || page <= 0)
+		return 0; /* unknown: let the mapping decide */
+	uint64_t host = (uint64_t)pages * (uint64_t)page;
+	if (mem_bytes > host) {
+		fprintf(stderr, "umbra: -m/--mem %llu MiB: more than this machine's RAM "
+			"(%llu MiB)\n", (unsigned long long)(mem_bytes >> 20),
+			(unsigned long long)(host >> 20));
+		return -1;
+	}
+	return 0;
+}
+
+int umbra_run_main(int argc, char **argv)
+{
+	struct umbra_config cfg;
+	char err[512];
+	switch (cli_parse_run(argc, argv, &cfg, err, sizeof(err))) {
+	case CLI_HELP:
+		cli_usage(stdout);
+		return 0;
+	case CLI_ERROR:
+		fprintf(stderr, "umbra: %s\n", err);
+		return UMBRA_EXIT_USAGE;
+	case CLI_OK:
+		break;
+	}
+	if (cfg.paging == PAGING_SHADOW) {
+		fprintf(stderr, "umbra: --paging shadow: not implemented yet (use tdp)\n");
+		return UMBRA_EXIT_USAGE;
+	}
+	if (check_host_ram(cfg.mem_bytes))
+		return UMBRA_EXIT_USAGE;
+
+	struct vm_image img = {.initrd_path = cfg.initrd};
+	guest_mem_layout(&img.mem, cfg.mem_bytes);
+	size_t kernel_len;
+	uint8_t *kernel = read_kernel(cfg.kernel, &kernel_len);
+	if (!kernel)
+		return UMBRA_EXIT_BAD_IMAGE;
+	int status = UMBRA_EXIT_BAD_IMAGE;
+	uint64_t initrd_size = 0;
+	if (cfg.initrd) {
+		int fd = open_input("initrd", cfg.initrd, &initrd_size);
+		if (fd < 0)
+			goto out;
+		close(fd);
+		if (initrd_size == 0) {
+			fprintf(stderr, "umbra: initrd %s: empty file\n", cfg.initrd);
+			goto out;
+		}
+	}
+	if (boot_plan(&img.mem, initrd_size, &img.layout, err, sizeof(err))) {
+		fprintf(stderr, "umbra: initrd %s: %s\n", cfg.initrd, err);
+		goto out;
+	}
+	struct elf_image elf;
+	if (elf_check(kernel, kernel_len, &img.mem, &img.layout, &elf, err, sizeof(err))) {
+		fprintf(stderr, "umbra: kernel %s: %s\n", cfg.kernel, err);
+		goto out;
+	}
+	img.kernel = &elf;
+
+	struct stat st;
+	if (stat(KVM_DEVICE, &st) != 0 && errno == ENOENT) {
+		if (!cfg.no_nested) {
+			free(kernel);
+			return nested_run(&cfg);
+		}
+		fprintf(stderr, "umbra: %s: no such device here (drop --no-nested to "
+			"run nested in QEMU)\n", KVM_DEVICE);
+		status = UMBRA_EXIT_NO_KVM;
+		goto out;
+	}
+	status = vm_run(&cfg, &img);
+out:
+	free(kernel);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "umbra: no command given (try umbra --help)\n");
+		return UMBRA_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "run") == 0)
+		return umbra_run_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "nested-child") == 0)
+		return nested_child_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+	    strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("umbra %s (hypercall ABI %d)\n", UMBRA_VERSION, UMBRA_ABI_VERSION);
+		return 0;
+	}
+	fprintf(stderr, "umbra: unknown command \"%s\" (try umbra --help)\n", cmd);
+	return UMBRA_EXIT_USAGE;
+}

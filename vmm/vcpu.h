@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vCPUs: each runs KVM_RUN in its own thread and handles the exits. vCPU 0
+ * (the BSP) starts at the kernel entry; the others are created parked in
+ * KVM_MP_STATE_UNINITIALIZED, waiting in KVM_RUN for an INIT/SIPI from the
+ * guest, which is single-CPU for now.
+ */
+#ifndef UMBRA_VMM_VCPU_H
+#define UMBRA_VMM_VCPU_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id; /* also its APIC ID */
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+	atomic_uint_fast64_t progress; /* exits so far: the idle watchdog's view */
+	atomic_bool check_halt;        /* the watchdog asks: halted for good? */
+};
+
+/* Creates vCPU id of vm with its CPUID. Returns 0, or -1 after printing
+ * one error line. */
+int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id);
+
+/* Sets the boot entry state on the BSP. Returns 0, or -1 after an error line. */
+int vcpu_set_boot_state(struct vcpu *v, uint64_t entry, uint64_t fdt_gpa);
+
+/* The guest TSC rate of v in kHz (KVM_GET_TSC_KHZ, else the host's). */
+uint32_t vcpu_tsc_khz(struct vcpu *v);
+
+/* Installs the kick signal's handler; once per process, before vcpu_start. */
+int vcpu_signals_init(void);
+
+int vcpu_start(struct vcpu *v);
+
+/* Makes v leave KVM_RUN soon (or not enter it). Any thread. */
+void vcpu_kick(struct vcpu *v);
+
+void vcpu_destroy(struct vcpu *v);
+
+#endif

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/* VM setup, the run, the stop protocol and the end-of-run summary. */
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <umbra/boot.h>
+#include <umbra/hypercall.h>
+
+#include "fdt_build.h"
+#include "vcpu.h"
+
+/* The idle watchdog's period: a BSP without exits for one period is asked
+ * whether it halted for good. */
+#define WATCHDOG_NS (250 * 1000 * 1000L)
+
+void vm_stop(struct vm *vm, int status, bool exited)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->stopped) {
+		vm->stopped = true;
+		vm->exited = exited;
+		vm->status = status;
+		atomic_store(&vm->stopping, true);
+		for (unsigned int i = 0; i < vm->nvcpus; i++)
+			vcpu_kick(&vm->vcpus[i]);
+		pthread_cond_signal(&vm->cond);
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* Reads the initrd file straight into guest memory. */
+static int load_initrd(struct vm *vm, const char *path, const struct boot_layout *bl)
+{
+	uint8_t *dst = guest_mem_hva(&vm->mem, bl->initrd_gpa, bl->initrd_size);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (!dst || fd < 0) {
+		fprintf(stderr, "umbra: initrd %s: %s\n", path,
+			fd < 0 ? strerror(errno) : "not in guest RAM");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	uint64_t done = 0;
+	while (done < bl->initrd_size) {
+		ssize_t n = read(fd, dst + done, bl->initrd_size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "umbra: initrd %s: %s\n", path,
+				n < 0 ? strerror(errno) : "file shrank while loading");
+			close(fd);
+			return -1;
+		}
+		done += (uint64_t)n;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Everything up to the vCPU threads' start. Returns 0 or an exit status. */
+static int setup(struct vm *vm, const struct vm_image *img)
+{
+	char err[512];
+	int status = kvm_init(&vm->kvm, err, sizeof(err));
+	if (status) {
+		fprintf(stderr, "umbra: %s\n", err);
+		return status;
+	}
+	if (vm->cfg->cpus > vm->kvm.max_vcpus) {
+		fprintf(stderr, "umbra: -c/--cpus %u: this KVM supports at most %u vCPUs\n",
+			vm->cfg->cpus, vm->kvm.max_vcpus);
+		return UMBRA_EXIT_NO_KVM;
+	}
+
+	vm->mem = img->mem;
+	int r = guest_mem_map(&vm->mem);
+	if (r == 0 && (r = kvm_set_memory(&vm->kvm, &vm->mem)) != 0) {
+		fprintf(stderr, "umbra: KVM_SET_USER_MEMORY_REGION: %s\n", strerror(-r));
+		return UMBRA_EXIT_INTERNAL;
+	}
+	if (r) {
+		fprintf(stderr, "umbra: guest RAM (%llu MiB): %s\n",
+			(unsigned long long)(vm->mem.total >> 20), strerror(-r));
+		return UMBRA_EXIT_INTERNAL;
+	}
+
+	ioport_bus_init(&vm->io, &vm->stats);
+	if (ioport_register(&vm->io, UMBRA_COM1_PORT, SERIAL_PORTS, serial_io, &vm->com1)) {
+		fprintf(stderr, "umbra: cannot claim the COM1 ports\n");
+		return UMBRA_EXIT_INTERNAL;
+	}
+	hc_init(&vm->hc, &vm->mem, &vm->stats);
+
+	vm->vcpus = calloc(vm->cfg->cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus) {
+		fprintf(stderr, "umbra: out of memory\n");
+		return UMBRA_EXIT_INTERNAL;
+	}
+	for (unsigned int i = 0; i < vm->cfg->cpus; i++) {
+		/* Counted before creation, so teardown sees a half-made one. */
+		vm->nvcpus = i + 1;
+		if (vcpu_create(vm, &vm->vcpus[i], i))
+			return UMBRA_EXIT_INTERNAL;
+	}
+
+	/* Guest memory: kernel, initrd, boot tables, FDT. */
+	if (elf_load(img->kernel, &vm->mem)) {
+		fprintf(stderr, "umbra: kernel: a segment is not in guest RAM\n");
+		return UMBRA_EXIT_INTERNAL;
+	}
+	if (img->initrd_path && load_initrd(vm, img->initrd_path, &img->layout))
+		return UMBRA_EXIT_BAD_IMAGE;
+	if (boot_write_tables(&vm->mem, err, sizeof(err))) {
+		fprintf(stderr, "umbra: %s\n", err);
+		return UMBRA_EXIT_INTERNAL;
+	}
+	struct fdt_info fi = {
+		.mem = &vm->mem, .layout = &img->layout, .bootargs = vm->cfg->params,
+		.cpus = vm->cfg->cpus, .paging = vm->cfg->paging,
+		.tsc_khz = vcpu_tsc_khz(&vm->vcpus[0]),
+	};
+	void *fdt = guest_mem_hva(&vm->mem, img->layout.fdt_gpa, BOOT_FDT_MAX);
+	if (!fdt || fdt_build(fdt, BOOT_FDT_MAX, &fi, err, sizeof(err))) {
+		fprintf(stderr, "umbra: %s\n", fdt ? err : "FDT slot not in guest RAM");
+		return UMBRA_EXIT_INTERNAL;
+	}
+	if (vcpu_set_boot_state(&vm->vcpus[0], img->kernel->entry, img->layout.fdt_gpa))
+		return UMBRA_EXIT_INTERNAL;
+	if (vcpu_signals_init()) {
+		fprintf(stderr, "umbra: sigaction: %s\n", strerror(errno));
+		return UMBRA_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+/* Waits for the first vm_stop(), asking an idle BSP whether it halted for
+ * good once per watchdog period. */
+static void wait_for_stop(struct vm *vm)
+{
+	struct vcpu *bsp = &vm->vcpus[0];
+	uint64_t seen = atomic_load(&bsp->progress);
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->stopped) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += WATCHDOG_NS;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (pthread_cond_timedwait(&vm->cond, &vm->lock, &until) != ETIMEDOUT ||
+		    vm->stopped)
+			continue;
+		uint64_t now = atomic_load(&bsp->progress);
+		if (now == seen) {
+			atomic_store(&bsp->check_halt, true);
+			vcpu_kick(bsp);
+		}
+		seen = now;
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void teardown(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	free(vm->vcpus);
+	kvm_close(&vm->kvm);
+	guest_mem_unmap(&vm->mem);
+	serial_destroy(&vm->com1);
+	pthread_cond_destroy(&vm->cond);
+	pthread_mutex_destroy(&vm->lock);
+}
+
+int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		fprintf(stderr, "umbra: out of memory\n");
+		return UMBRA_EXIT_INTERNAL;
+	}
+	vm->cfg = cfg;
+	vm->kvm.dev_fd = vm->kvm.vm_fd = -1;
+	stats_init(&vm->stats);
+	atomic_init(&vm->stopping, false);
+	atomic_init(&vm->mmio_logged, false);
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&vm->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	serial_init(&vm->com1, UMBRA_COM1_PORT, STDOUT_FILENO);
+
+	int status = setup(vm, img);
+	if (status == 0) {
+		unsigned int started = 0;
+		for (; started < vm->nvcpus; started++) {
+			/* Under the lock, so vm_stop() sees a consistent set. */
+			pthread_mutex_lock(&vm->lock);
+			int r = vcpu_start(&vm->vcpus[started]);
+			pthread_mutex_unlock(&vm->lock);
+			if (r) {
+				vm_stop(vm, UMBRA_EXIT_INTERNAL, false);
+				break;
+			}
+		}
+		wait_for_stop(vm);
+		for (unsigned int i = 0; i < started; i++)
+			pthread_join(vm->vcpus[i].thread, NULL);
+		serial_flush(&vm->com1);
+		char line[512];
+		stats_summary(&vm->stats, vm->exited, vm->status, hc_boot_ns(&vm->hc),
+			      line, sizeof(line));
+		fprintf(stderr, "umbra: %s\n", line);
+		status = vm->status;
+	}
+	teardown(vm);
+	free(vm);
+	return status;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One virtual machine from setup to the end of its run: KVM, guest RAM,
+ * devices, vCPUs, and the stop protocol. The first vm_stop() decides the
+ * run's status; it makes every vCPU leave KVM_RUN and the main thread,
+ * waiting in vm_run(), collect them.
+ */
+#ifndef UMBRA_VMM_VM_H
+#define UMBRA_VMM_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot.h"
+#include "config.h"
+#include "elf_load.h"
+#include "guest_mem.h"
+#include "hypercall.h"
+#include "ioport.h"
+#include "kvm.h"
+#include "serial.h"
+#include "stats.h"
+
+struct vcpu;
+
+/* What umbra_run_main() validated before deciding to create a VM. */
+struct vm_image {
+	const struct elf_image *kernel;
+	const char *initrd_path; /* NULL: none */
+	struct guest_mem mem;    /* layout only, not mapped */
+	struct boot_layout layout;
+};
+
+struct vm {
+	const struct umbra_config *cfg;
+	struct kvm kvm;
+	struct guest_mem mem;
+	struct stats stats;
+	struct ioport_bus io;
+	struct serial com1;
+	struct hc_state hc;
+	struct vcpu *vcpus;
+	unsigned int nvcpus;
+	atomic_bool mmio_logged;
+
+	atomic_bool stopping; /* polled by the vCPU loops */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;  /* signalled by the first vm_stop() */
+	bool stopped;         /* under lock, with: */
+	bool exited;          /* by UMBRA_HC_EXIT (else by an error) */
+	int status;
+};
+
+/* Sets up the VM for cfg and img, runs it to the end and prints the summary
+ * line. Returns the run's exit status. */
+int vm_run(const struct umbra_config *cfg, const struct vm_image *img);
+
+/* Stops the VM with status (exited: the guest asked to). Only the first
+ * call counts; callable from any thread. */
+void vm_stop(struct vm *vm, int status, bool exited);
+
+#endif

@@ -1,0 +1,23 @@
+# vmm/: the umbra VMM, build/umbra. Linked statically: nested runs copy it
+# into the L1 initramfs, which has no C library.
+
+# Hosted, KVM-free parts: also linked into the unit tests.
+VMM_HOSTED_SRCS := vmm/cli.c vmm/guest_mem.c vmm/elf_load.c vmm/boot.c \
+	vmm/fdt_build.c vmm/ioport.c vmm/serial.c vmm/hypercall.c vmm/stats.c
+# The KVM side, and the nested runner (nested.c and its helpers).
+VMM_KVM_SRCS := vmm/main.c vmm/kvm.c vmm/vcpu.c vmm/vm.c
+VMM_NESTED_SRCS := vmm/nested.c vmm/nested_proto.c vmm/cpio_newc.c
+
+UMBRA_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(VMM_HOSTED_SRCS) $(VMM_KVM_SRCS) $(VMM_NESTED_SRCS))
+
+$(BUILD)/vmm/%.o: vmm/%.c | $(DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(UMBRA_OBJS:.o=.d)
+
+$(BUILD)/umbra: $(UMBRA_OBJS)
+	$(CC) -static -o $@ $^ $(FDT_LIB) -lpthread
+
+ALL_TARGETS += $(BUILD)/umbra
+UNIT_CODE_SRCS += $(VMM_HOSTED_SRCS)
