@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+/* arch_prctl: the user FS and GS bases (TLS). */
+#include "errno.h"
+#include "page.h"
+#include "percpu.h"
+#include "proc.h"
+#include "syscall.h"
+#include "uaccess.h"
+#include "x86.h"
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+long sys_arch_prctl(uint64_t code, uint64_t addr)
+{
+	struct proc *p = current;
+
+	switch (code) {
+	case ARCH_SET_FS:
+	case ARCH_SET_GS:
+		/* A base in the kernel half would let user mode address it. */
+		if (addr >= TASK_SIZE)
+			return -EPERM;
+		if (code == ARCH_SET_FS) {
+			p->fs_base = addr;
+			wrmsr(MSR_FS_BASE, addr);
+		} else {
+			p->gs_base = addr;
+			/* In the kernel, the user GS base is the swapped-out one. */
+			wrmsr(MSR_KERNEL_GS_BASE, addr);
+		}
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user(addr, &p->fs_base, sizeof(p->fs_base));
+	case ARCH_GET_GS:
+		return copy_to_user(addr, &p->gs_base, sizeof(p->gs_base));
+	}
+	return -EINVAL;
+}

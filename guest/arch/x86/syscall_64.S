@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SYSCALL entry (MSR_LSTAR). The CPU has put the user RIP in RCX and
+ * RFLAGS in R11 and masked IF, DF, TF, AC (MSR_SYSCALL_MASK); the stack is
+ * still the user's. Build a struct pt_regs on the kernel stack, exactly as
+ * a trap would, call do_syscall_64(), and return with SYSRET.
+ */
+#include "percpu.h"
+#include "ptrace.h"
+#include "segment.h"
+
+	.text
+	.globl entry_SYSCALL_64
+entry_SYSCALL_64:
+	swapgs
+	movq	%rsp, %gs:PERCPU_USER_RSP
+	movq	%gs:PERCPU_KERNEL_RSP, %rsp
+
+	pushq	$__USER_DS			/* ss */
+	pushq	%gs:PERCPU_USER_RSP		/* rsp */
+	pushq	%r11				/* rflags */
+	pushq	$__USER_CS			/* cs */
+	pushq	%rcx				/* rip */
+	pushq	$0				/* error code */
+	pushq	$VECTOR_SYSCALL			/* vector */
+	pushq	%rdi
+	pushq	%rsi
+	pushq	%rdx
+	pushq	%rcx
+	pushq	%rax
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%rbx
+	pushq	%rbp
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+
+	movq	%rsp, %rdi
+	call	do_syscall_64
+
+	/*
+	 * SYSRET takes RIP from RCX and RFLAGS from R11. RIP is the one the
+	 * CPU saved at SYSCALL (no syscall changes it yet), so it is a
+	 * canonical user address and SYSRET cannot fault in ring 0.
+	 */
+	movq	PT_RIP(%rsp), %rcx
+	movq	PT_RFLAGS(%rsp), %r11
+
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	addq	$8, %rsp			/* r11: RFLAGS, loaded above */
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rax
+	addq	$8, %rsp			/* rcx: RIP, loaded above */
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	/* Interrupts are off until SYSRET, so the user stack is safe here. */
+	movq	PT_RSP - PT_VECTOR(%rsp), %rsp
+	swapgs
+	sysretq
+
+	.section .note.GNU-stack, "", @progbits

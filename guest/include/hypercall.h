@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* Calls into the VMM (ABI: include/umbra/hypercall.h). */
+#ifndef GUEST_HYPERCALL_H
+#define GUEST_HYPERCALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel.h"
+
+__noreturn void hc_exit(unsigned int status);
+__noreturn void hc_panic(const char *msg, size_t len);
+long hc_report(unsigned long kind, unsigned long value);
+
+#endif

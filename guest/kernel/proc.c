@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+/* Process creation and death. Only init exists so far: when it ends, the
+ * VM ends with its status, as a shell would report it. */
+#include "hypercall.h"
+#include "mm.h"
+#include "page.h"
+#include "percpu.h"
+#include "pmm.h"
+#include "printk.h"
+#include "proc.h"
+#include "ptrace.h"
+#include "string.h"
+#include "x86.h"
+
+static int next_pid = 1;
+
+struct proc *proc_create(const char *path)
+{
+	_Static_assert(sizeof(struct proc) <= PAGE_SIZE, "struct proc fits a page");
+	phys_addr_t pa = alloc_zeroed_page();
+	if (!pa)
+		return NULL;
+	struct proc *p = __va(pa);
+	phys_addr_t kstack = alloc_pages(KSTACK_PAGES);
+	p->mm = mm_alloc();
+	if (!kstack || !p->mm)
+		panic("out of memory creating process %s", path);
+	p->pid = next_pid++;
+	memcpy(p->path, path, strnlen(path, sizeof(p->path) - 1));
+	p->kstack_top = (uint64_t)__va(kstack) + KSTACK_PAGES * PAGE_SIZE;
+	return p;
+}
+
+void proc_switch_to(struct proc *p)
+{
+	current = p;
+	switch_mm(p->mm);
+	set_kernel_stack(p->kstack_top);
+	wrmsr(MSR_FS_BASE, p->fs_base);
+	wrmsr(MSR_KERNEL_GS_BASE, p->gs_base);
+}
+
+struct pt_regs *proc_user_regs(struct proc *p)
+{
+	return (struct pt_regs *)(p->kstack_top - sizeof(struct pt_regs));
+}
+
+/* wait(2) status encoding: exit code in bits 8..15, or the killing signal. */
+#define WTERMSIG(s) ((s) & 0x7f)
+#define WEXITSTATUS(s) (((s) >> 8) & 0xff)
+
+void do_exit(int wait_status)
+{
+	struct proc *p = current;
+	unsigned int status = WTERMSIG(wait_status) ? 128 + WTERMSIG(wait_status)
+						    : WEXITSTATUS(wait_status);
+	if (!WTERMSIG(wait_status))
+		pr_info("%s (pid %d) exited with status %u", p->path, p->pid, status);
+	/* init is the only process: its end is the VM's. */
+	hc_exit(status);
+}
+
+void force_sig_fault(int sig, const struct pt_regs *regs, uint64_t addr)
+{
+	pr_err("%s: killed by signal %d (%s) at rip=%#lx addr=%#lx", current->path, sig,
+	       signal_name(sig), regs->rip, addr);
+	do_exit(sig);
+}

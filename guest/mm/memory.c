@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+/*
+ * User page tables and page faults. User PTEs mirror their VMA's rights
+ * exactly, so a fault is either demand paging (no PTE yet) or a real access
+ * violation. Upper-level entries grant everything; the leaves decide.
+ */
+#include "errno.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "pmm.h"
+#include "string.h"
+#include "x86.h"
+
+#define USER_TABLE_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER)
+
+static struct mm_struct *active_mm;
+
+struct mm_struct *mm_alloc(void)
+{
+	_Static_assert(sizeof(struct mm_struct) <= PAGE_SIZE, "mm_struct fits a page");
+	phys_addr_t mm_pa = alloc_zeroed_page();
+	if (!mm_pa)
+		return NULL;
+	phys_addr_t pgd_pa = alloc_zeroed_page();
+	if (!pgd_pa) {
+		free_pages(mm_pa, 1);
+		return NULL;
+	}
+	struct mm_struct *mm = __va(mm_pa);
+	mm->pgd = pgd_pa;
+	/* The kernel half is shared: its upper-level tables never change. */
+	uint64_t *pgd = __va(pgd_pa), *kernel = __va(swapper_pg_dir);
+	memcpy(pgd + PTRS_PER_TABLE / 2, kernel + PTRS_PER_TABLE / 2,
+	       PTRS_PER_TABLE / 2 * sizeof(uint64_t));
+	return mm;
+}
+
+void switch_mm(struct mm_struct *mm)
+{
+	active_mm = mm;
+	write_cr3(mm->pgd);
+}
+
+/* The PTE for va; with alloc, missing tables are created (NULL when out of
+ * memory), without, NULL when a table is missing. */
+static uint64_t *walk(struct mm_struct *mm, uint64_t va, bool alloc)
+{
+	uint64_t *table = __va(mm->pgd);
+	static const unsigned int shifts[] = {PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT};
+	for (unsigned int level = 0; level < 3; level++) {
+		uint64_t *entry = &table[(va >> shifts[level]) & 511];
+		if (!(*entry & _PAGE_PRESENT)) {
+			if (!alloc)
+				return NULL;
+			phys_addr_t pa = alloc_zeroed_page();
+			if (!pa)
+				return NULL;
+			*entry = pa | USER_TABLE_FLAGS;
+		}
+		table = __va(*entry & PTE_PFN_MASK);
+	}
+	return &table[pte_index(va)];
+}
+
+uint64_t *lookup_pte(struct mm_struct *mm, uint64_t va)
+{
+	return walk(mm, va, false);
+}
+
+static uint64_t vm_flags_to_pte(unsigned long vm_flags)
+{
+	uint64_t pte = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
+	if (vm_flags & VM_WRITE)
+		pte |= _PAGE_RW;
+	if (!(vm_flags & VM_EXEC))
+		pte |= _PAGE_NX & __supported_pte_mask;
+	return pte;
+}
+
+int install_page(struct mm_struct *mm, uint64_t va, phys_addr_t pa, unsigned long vm_flags)
+{
+	uint64_t *pte = walk(mm, va, true);
+	if (!pte)
+		return -ENOMEM;
+	BUG_ON(*pte & _PAGE_PRESENT);
+	*pte = pa | vm_flags_to_pte(vm_flags);
+	return 0;
+}
+
+/* x86 cannot map a page write-only or execute-only: any right reads. */
+static bool access_permitted(const struct vm_area_struct *vma, unsigned int flags)
+{
+	if (flags & FAULT_FLAG_WRITE)
+		return vma->vm_flags & VM_WRITE;
+	if (flags & FAULT_FLAG_INSTRUCTION)
+		return vma->vm_flags & VM_EXEC;
+	return vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC);
+}
+
+int handle_mm_fault(struct mm_struct *mm, uint64_t addr, unsigned int flags)
+{
+	if (addr >= TASK_SIZE)
+		return -EFAULT;
+	struct vm_area_struct *vma = find_vma(mm, addr);
+	if (!vma || addr < vma->vm_start || !access_permitted(vma, flags))
+		return -EFAULT;
+
+	uint64_t va = addr & PAGE_MASK;
+	uint64_t *pte = walk(mm, va, true);
+	if (!pte)
+		return -ENOMEM;
+	if (*pte & _PAGE_PRESENT) {
+		/* The PTE already allows this access: a stale TLB entry. */
+		invlpg(va);
+		return 0;
+	}
+	phys_addr_t pa = alloc_zeroed_page();
+	if (!pa)
+		return -ENOMEM;
+	*pte = pa | vm_flags_to_pte(vma->vm_flags) | (flags & FAULT_FLAG_WRITE ? _PAGE_DIRTY : 0);
+	return 0;
+}
+
+/* Frees the pages mapped in [start, end); the page tables stay. */
+void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	uint64_t va = start;
+	while (va < end) {
+		uint64_t *table = __va(mm->pgd);
+		static const unsigned int shifts[] = {PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT};
+		bool hole = false;
+		for (unsigned int level = 0; level < 3 && !hole; level++) {
+			uint64_t entry = table[(va >> shifts[level]) & 511];
+			if (!(entry & _PAGE_PRESENT)) {
+				/* Skip everything this missing table would map. */
+				uint64_t next = ALIGN_DOWN(va, 1UL << shifts[level]) + (1UL << shifts[level]);
+				va = next > va ? next : end;
+				hole = true;
+			} else {
+				table = __va(entry & PTE_PFN_MASK);
+			}
+		}
+		if (hole)
+			continue;
+		uint64_t *pte = &table[pte_index(va)];
+		if (*pte & _PAGE_PRESENT) {
+			free_pages(*pte & PTE_PFN_MASK, 1);
+			*pte = 0;
+			if (mm == active_mm)
+				invlpg(va);
+		}
+		va += PAGE_SIZE;
+	}
+}

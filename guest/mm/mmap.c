@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VMAs and the mapping system calls (mmap, munmap, brk). Anonymous private
+ * memory only: a VMA records the range and its rights, and pages arrive on
+ * the first touch (handle_mm_fault).
+ */
+#include "errno.h"
+#include "mm.h"
+#include "page.h"
+#include "percpu.h"
+#include "proc.h"
+#include "string.h"
+
+/* Index of the first VMA ending above addr (map_count if none). */
+static unsigned int vma_index(const struct mm_struct *mm, uint64_t addr)
+{
+	unsigned int i = 0;
+	while (i < mm->map_count && mm->vmas[i].vm_end <= addr)
+		i++;
+	return i;
+}
+
+struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr)
+{
+	unsigned int i = vma_index(mm, addr);
+	return i < mm->map_count ? &mm->vmas[i] : NULL;
+}
+
+static bool range_is_free(const struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	unsigned int i = vma_index(mm, start);
+	return i == mm->map_count || mm->vmas[i].vm_start >= end;
+}
+
+static void remove_vma(struct mm_struct *mm, unsigned int i)
+{
+	memmove(&mm->vmas[i], &mm->vmas[i + 1], (mm->map_count - i - 1) * sizeof(mm->vmas[0]));
+	mm->map_count--;
+}
+
+/* Adds [start, end), which must be free, merging with equal neighbours. */
+int insert_vm_area(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned long vm_flags)
+{
+	BUG_ON(!range_is_free(mm, start, end));
+	unsigned int i = vma_index(mm, start);
+	struct vm_area_struct *prev = i > 0 ? &mm->vmas[i - 1] : NULL;
+	struct vm_area_struct *next = i < mm->map_count ? &mm->vmas[i] : NULL;
+	bool join_prev = prev && prev->vm_end == start && prev->vm_flags == vm_flags;
+	bool join_next = next && next->vm_start == end && next->vm_flags == vm_flags;
+
+	if (join_prev && join_next) {
+		prev->vm_end = next->vm_end;
+		remove_vma(mm, i);
+	} else if (join_prev) {
+		prev->vm_end = end;
+	} else if (join_next) {
+		next->vm_start = start;
+	} else {
+		if (mm->map_count == MM_MAX_VMAS)
+			return -ENOMEM;
+		memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->map_count - i) * sizeof(mm->vmas[0]));
+		mm->vmas[i] = (struct vm_area_struct){start, end, vm_flags};
+		mm->map_count++;
+	}
+	return 0;
+}
+
+/* Removes [start, start + len) (page aligned) from the VMAs and frees its pages. */
+int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len)
+{
+	uint64_t end = start + PAGE_ALIGN(len);
+	unsigned int i = vma_index(mm, start);
+
+	if (i < mm->map_count) {
+		struct vm_area_struct *v = &mm->vmas[i];
+		if (v->vm_start < start && v->vm_end > end) {
+			/* A hole in the middle splits the VMA in two. */
+			if (mm->map_count == MM_MAX_VMAS)
+				return -ENOMEM;
+			memmove(&mm->vmas[i + 1], v, (mm->map_count - i) * sizeof(*v));
+			mm->map_count++;
+			v->vm_end = start;
+			mm->vmas[i + 1].vm_start = end;
+			unmap_page_range(mm, start, end);
+			return 0;
+		}
+	}
+	while (i < mm->map_count && mm->vmas[i].vm_start < end) {
+		struct vm_area_struct *v = &mm->vmas[i];
+		if (v->vm_start < start) {
+			v->vm_end = start;
+			i++;
+		} else if (v->vm_end > end) {
+			v->vm_start = end;
+			break;
+		} else {
+			remove_vma(mm, i);
+		}
+	}
+	unmap_page_range(mm, start, end);
+	return 0;
+}
+
+/* Highest free range of len bytes below mm->mmap_base, or 0. */
+static uint64_t get_unmapped_area(const struct mm_struct *mm, uint64_t len)
+{
+	uint64_t top = mm->mmap_base;
+	for (int i = (int)mm->map_count - 1; i >= -1; i--) {
+		uint64_t gap_start = i >= 0 ? mm->vmas[i].vm_end : MMAP_MIN_ADDR;
+		if (i >= 0 && mm->vmas[i].vm_start >= top)
+			continue;
+		gap_start = MAX(gap_start, MMAP_MIN_ADDR);
+		if (top >= gap_start && top - gap_start >= len)
+			return top - len;
+		if (i >= 0)
+			top = MIN(top, mm->vmas[i].vm_start);
+	}
+	return 0;
+}
+
+static unsigned long prot_to_vm_flags(unsigned long prot)
+{
+	return (prot & PROT_READ ? VM_READ : 0) | (prot & PROT_WRITE ? VM_WRITE : 0) |
+	       (prot & PROT_EXEC ? VM_EXEC : 0);
+}
+
+/* Maps anonymous memory; len is non-zero and at most TASK_SIZE. */
+long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, unsigned long prot,
+	     unsigned long flags)
+{
+	len = PAGE_ALIGN(len);
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr & ~PAGE_MASK)
+			return -EINVAL;
+		if (addr < MMAP_MIN_ADDR)
+			return -EPERM;
+		if (addr > TASK_SIZE - len)
+			return -ENOMEM;
+		if (flags & MAP_FIXED_NOREPLACE) {
+			if (!range_is_free(mm, addr, addr + len))
+				return -EEXIST;
+		} else {
+			int err = do_munmap(mm, addr, len);
+			if (err)
+				return err;
+		}
+	} else {
+		/* A hint is used when that range is free, as on Linux. */
+		addr = PAGE_ALIGN(addr);
+		if (addr < MMAP_MIN_ADDR || addr > TASK_SIZE - len ||
+		    !range_is_free(mm, addr, addr + len))
+			addr = get_unmapped_area(mm, len);
+		if (!addr)
+			return -ENOMEM;
+	}
+	int err = insert_vm_area(mm, addr, addr + len, prot_to_vm_flags(prot));
+	return err ? err : (long)addr;
+}
+
+long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd,
+	      uint64_t off)
+{
+	if (off & ~PAGE_MASK)
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS)) {
+		/* No file supports mmap yet; fds 0-2 are the console. */
+		return (int)fd >= 0 && (int)fd <= 2 ? -ENODEV : -EBADF;
+	}
+	/* Shared anonymous memory would need sharing across fork: not yet. */
+	if ((flags & MAP_TYPE) != MAP_PRIVATE)
+		return -EINVAL;
+	if (len == 0)
+		return -EINVAL;
+	if (len > TASK_SIZE)
+		return -ENOMEM;
+	return do_mmap(current->mm, addr, len, prot, flags);
+}
+
+long sys_munmap(uint64_t addr, uint64_t len)
+{
+	if ((addr & ~PAGE_MASK) || len == 0 || len > TASK_SIZE ||
+	    addr > TASK_SIZE - PAGE_ALIGN(len))
+		return -EINVAL;
+	return do_munmap(current->mm, addr, len);
+}
+
+/* Returns the new break, or the old one when it cannot move (Linux ABI). */
+long sys_brk(uint64_t brk)
+{
+	struct mm_struct *mm = current->mm;
+	if (brk < mm->start_brk || brk > TASK_SIZE)
+		return mm->brk;
+	uint64_t old_end = PAGE_ALIGN(mm->brk), new_end = PAGE_ALIGN(brk);
+
+	if (new_end < old_end) {
+		if (do_munmap(mm, new_end, old_end - new_end))
+			return mm->brk;
+	} else if (new_end > old_end) {
+		if (!range_is_free(mm, old_end, new_end) ||
+		    insert_vm_area(mm, old_end, new_end, VM_READ | VM_WRITE))
+			return mm->brk;
+	}
+	mm->brk = brk;
+	return brk;
+}

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+/* Copies to and from user memory; see include/uaccess.h. */
+#include "errno.h"
+#include "mm.h"
+#include "percpu.h"
+#include "pgtable.h"
+#include "proc.h"
+#include "string.h"
+#include "uaccess.h"
+
+void *user_page_ptr(uint64_t addr, int write)
+{
+	struct mm_struct *mm = current->mm;
+	if (addr >= TASK_SIZE)
+		return NULL;
+	uint64_t need = _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0);
+	uint64_t *pte = lookup_pte(mm, addr);
+	if (!pte || (*pte & need) != need) {
+		/* The same checks as the CPU's fault would get. */
+		if (handle_mm_fault(mm, addr, write ? FAULT_FLAG_WRITE : 0))
+			return NULL;
+		pte = lookup_pte(mm, addr);
+		if (!pte || (*pte & need) != need)
+			return NULL;
+	}
+	/* Keep accessed/dirty bits what the CPU would have made them. */
+	*pte |= _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+	return (char *)__va(*pte & PTE_PFN_MASK) + (addr & ~PAGE_MASK);
+}
+
+int copy_to_user(uint64_t dst, const void *src, size_t n)
+{
+	if (!access_ok(dst, n))
+		return -EFAULT;
+	while (n) {
+		size_t chunk = MIN(n, PAGE_SIZE - (dst & ~PAGE_MASK));
+		void *p = user_page_ptr(dst, 1);
+		if (!p)
+			return -EFAULT;
+		memcpy(p, src, chunk);
+		src = (const char *)src + chunk;
+		dst += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+int copy_from_user(void *dst, uint64_t src, size_t n)
+{
+	if (!access_ok(src, n))
+		return -EFAULT;
+	while (n) {
+		size_t chunk = MIN(n, PAGE_SIZE - (src & ~PAGE_MASK));
+		const void *p = user_page_ptr(src, 0);
+		if (!p)
+			return -EFAULT;
+		memcpy(dst, p, chunk);
+		dst = (char *)dst + chunk;
+		src += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
