@@ -4,14 +4,16 @@
  * status 139 (128 + SIGSEGV); under umbra the guest kernel must kill it the
  * same way and the VMM must exit with the same status.
  */
+#include <stdint.h>
 #include <stdio.h>
 
 int main(void)
 {
 	printf("about to fault\n");
 	fflush(stdout);
-	volatile int *p = (volatile int *)16;
-	*p = 1;
+	/* Through a volatile integer so the compiler cannot see the address. */
+	volatile uintptr_t addr = 16;
+	*(volatile int *)addr = 1;
 	printf("still alive: BAD\n");
 	return 0;
 }
