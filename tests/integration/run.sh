@@ -56,7 +56,7 @@ expect_error "missing kernel" "no such file" run /nonexistent/kernel.elf
 : >"$tmp/empty"
 expect_error "empty kernel" "truncated" run "$tmp/empty"
 head -c 100 "$kernel" >"$tmp/trunc-hdr"
-expect_error "truncated ELF header" "truncated" run "$tmp/trunc-hdr"
+expect_error "truncated ELF header" "outside the file" run "$tmp/trunc-hdr"
 size=$(wc -c <"$kernel")
 head -c $((size / 2)) "$kernel" >"$tmp/trunc-half"
 expect_error "truncated ELF body" "truncated" run "$tmp/trunc-half"
