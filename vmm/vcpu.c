@@ -138,6 +138,13 @@ static void dump_state(const struct vcpu *v)
 		vcpu_error(v, "(registers unreadable: %s)", strerror(errno));
 		return;
 	}
+	/* On AMD SVM, KVM resets the vCPU on a shutdown (the VMCB is undefined
+	 * after one): a dump would only show the reset vector. */
+	if (r.rip == 0xfff0 && s.cs.base == 0xffff0000 && !(s.cr0 & 1)) {
+		vcpu_error(v, "(no register dump: KVM reset the vCPU when it shut "
+			   "down, as it does on AMD SVM)");
+		return;
+	}
 #define X(v) ((unsigned long long)(v))
 	vcpu_error(v, "rip %016llx rsp %016llx rbp %016llx rflags %08llx",
 		   X(r.rip), X(r.rsp), X(r.rbp), X(r.rflags));
