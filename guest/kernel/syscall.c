@@ -32,23 +32,35 @@ static long sys_set_tid_address(uint64_t tidptr)
 	return current->pid;
 }
 
-/* Each unknown number is reported once; numbers past 511 share one report. */
-#define UNKNOWN_TRACKED 512
+/* Each unknown number is reported once. Numbers past the bitmap are
+ * remembered in a short list; once it is full they are no longer reported. */
+#define UNKNOWN_BITMAP_BITS 512
+#define UNKNOWN_LARGE_MAX 16
+
+static bool already_reported(uint64_t nr)
+{
+	static uint64_t bitmap[UNKNOWN_BITMAP_BITS / 64];
+	static uint64_t large[UNKNOWN_LARGE_MAX];
+	static unsigned int nr_large;
+
+	if (nr < UNKNOWN_BITMAP_BITS) {
+		bool seen = bitmap[nr / 64] & (1UL << (nr % 64));
+		bitmap[nr / 64] |= 1UL << (nr % 64);
+		return seen;
+	}
+	for (unsigned int i = 0; i < nr_large; i++)
+		if (large[i] == nr)
+			return true;
+	if (nr_large == UNKNOWN_LARGE_MAX)
+		return true;
+	large[nr_large++] = nr;
+	return false;
+}
 
 static void report_unknown(uint64_t nr)
 {
-	static uint64_t reported[UNKNOWN_TRACKED / 64];
-	static bool reported_big;
-	if (nr < UNKNOWN_TRACKED) {
-		if (reported[nr / 64] & (1UL << (nr % 64)))
-			return;
-		reported[nr / 64] |= 1UL << (nr % 64);
-	} else {
-		if (reported_big)
-			return;
-		reported_big = true;
-	}
-	pr_warn("unknown syscall %lu", nr);
+	if (!already_reported(nr))
+		pr_warn("unknown syscall %lu", nr);
 }
 
 /* Arguments arrive in RDI, RSI, RDX, R10, R8, R9; the result goes in RAX. */
