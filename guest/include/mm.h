@@ -21,6 +21,7 @@
 #define PROT_READ 0x1
 #define PROT_WRITE 0x2
 #define PROT_EXEC 0x4
+#define PROT_SEM 0x8
 #define MAP_SHARED 0x01
 #define MAP_PRIVATE 0x02
 #define MAP_SHARED_VALIDATE 0x03
@@ -55,6 +56,7 @@ void switch_mm(struct mm_struct *mm);
 int handle_mm_fault(struct mm_struct *mm, uint64_t addr, unsigned int flags);
 int install_page(struct mm_struct *mm, uint64_t va, phys_addr_t pa, unsigned long vm_flags);
 void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end);
+void change_protection(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned long vm_flags);
 uint64_t *lookup_pte(struct mm_struct *mm, uint64_t va);
 
 /* mmap.c: VMAs */
@@ -65,6 +67,7 @@ int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len);
 
 long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off);
 long sys_munmap(uint64_t addr, uint64_t len);
+long sys_mprotect(uint64_t start, uint64_t len, uint64_t prot);
 long sys_brk(uint64_t brk);
 
 #endif

@@ -7,6 +7,7 @@
 
 #define __NR_write 1
 #define __NR_mmap 9
+#define __NR_mprotect 10
 #define __NR_munmap 11
 #define __NR_brk 12
 #define __NR_rt_sigaction 13

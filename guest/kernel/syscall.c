@@ -76,6 +76,9 @@ void do_syscall_64(struct pt_regs *r)
 	case __NR_mmap:
 		ret = sys_mmap(r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
 		break;
+	case __NR_mprotect:
+		ret = sys_mprotect(r->rdi, r->rsi, r->rdx);
+		break;
 	case __NR_munmap:
 		ret = sys_munmap(r->rdi, r->rsi);
 		break;

@@ -3,6 +3,10 @@
  * User page tables and page faults. User PTEs mirror their VMA's rights
  * exactly, so a fault is either demand paging (no PTE yet) or a real access
  * violation. Upper-level entries grant everything; the leaves decide.
+ *
+ * A PTE that holds a frame is "populated". Under PROT_NONE it keeps its
+ * frame with the present bit clear (Linux keeps such pages too), so
+ * mprotect can give the memory back with its contents.
  */
 #include "errno.h"
 #include "mm.h"
@@ -67,8 +71,11 @@ uint64_t *lookup_pte(struct mm_struct *mm, uint64_t va)
 	return walk(mm, va, false);
 }
 
+/* The PTE bits for a VMA's rights; none for PROT_NONE (not present). */
 static uint64_t vm_flags_to_pte(unsigned long vm_flags)
 {
+	if (!(vm_flags & (VM_READ | VM_WRITE | VM_EXEC)))
+		return 0;
 	uint64_t pte = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
 	if (vm_flags & VM_WRITE)
 		pte |= _PAGE_RW;
@@ -82,7 +89,7 @@ int install_page(struct mm_struct *mm, uint64_t va, phys_addr_t pa, unsigned lon
 	uint64_t *pte = walk(mm, va, true);
 	if (!pte)
 		return -ENOMEM;
-	BUG_ON(*pte & _PAGE_PRESENT);
+	BUG_ON(*pte & PTE_PFN_MASK);
 	*pte = pa | vm_flags_to_pte(vm_flags);
 	return 0;
 }
@@ -114,6 +121,11 @@ int handle_mm_fault(struct mm_struct *mm, uint64_t addr, unsigned int flags)
 		invlpg(va);
 		return 0;
 	}
+	if (*pte & PTE_PFN_MASK) {
+		/* A page kept under PROT_NONE whose VMA allows access again. */
+		*pte = (*pte & (PTE_PFN_MASK | _PAGE_DIRTY)) | vm_flags_to_pte(vma->vm_flags);
+		return 0;
+	}
 	phys_addr_t pa = alloc_zeroed_page();
 	if (!pa)
 		return -ENOMEM;
@@ -121,13 +133,15 @@ int handle_mm_fault(struct mm_struct *mm, uint64_t addr, unsigned int flags)
 	return 0;
 }
 
-/* Frees the pages mapped in [start, end); the page tables stay. */
-void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
+/* Calls fn on each populated PTE in [start, end), skipping missing tables. */
+static void for_each_pte(struct mm_struct *mm, uint64_t start, uint64_t end,
+			 void (*fn)(struct mm_struct *, uint64_t, uint64_t *, unsigned long),
+			 unsigned long arg)
 {
+	static const unsigned int shifts[] = {PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT};
 	uint64_t va = start;
 	while (va < end) {
 		uint64_t *table = __va(mm->pgd);
-		static const unsigned int shifts[] = {PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT};
 		bool hole = false;
 		for (unsigned int level = 0; level < 3 && !hole; level++) {
 			uint64_t entry = table[(va >> shifts[level]) & 511];
@@ -143,12 +157,40 @@ void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 		if (hole)
 			continue;
 		uint64_t *pte = &table[pte_index(va)];
-		if (*pte & _PAGE_PRESENT) {
-			free_pages(*pte & PTE_PFN_MASK, 1);
-			*pte = 0;
-			if (mm == active_mm)
-				invlpg(va);
-		}
+		if (*pte & PTE_PFN_MASK)
+			fn(mm, va, pte, arg);
 		va += PAGE_SIZE;
 	}
+}
+
+static void flush_page(struct mm_struct *mm, uint64_t va)
+{
+	if (mm == active_mm)
+		invlpg(va);
+}
+
+static void zap_pte(struct mm_struct *mm, uint64_t va, uint64_t *pte, unsigned long unused)
+{
+	(void)unused;
+	free_pages(*pte & PTE_PFN_MASK, 1);
+	*pte = 0;
+	flush_page(mm, va);
+}
+
+/* Frees the pages mapped in [start, end); the page tables stay. */
+void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	for_each_pte(mm, start, end, zap_pte, 0);
+}
+
+static void change_pte(struct mm_struct *mm, uint64_t va, uint64_t *pte, unsigned long vm_flags)
+{
+	*pte = (*pte & (PTE_PFN_MASK | _PAGE_DIRTY)) | vm_flags_to_pte(vm_flags);
+	flush_page(mm, va);
+}
+
+/* Gives the pages in [start, end) the rights of vm_flags. */
+void change_protection(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned long vm_flags)
+{
+	for_each_pte(mm, start, end, change_pte, vm_flags);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * VMAs and the mapping system calls (mmap, munmap, brk). Anonymous private
+ * VMAs and the mapping system calls (mmap, munmap, mprotect, brk). Anonymous private
  * memory only: a VMA records the range and its rights, and pages arrive on
  * the first touch (handle_mm_fault).
  */
@@ -65,6 +65,29 @@ int insert_vm_area(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned 
 	return 0;
 }
 
+/* Splits VMA i at addr, inside it; the caller checked there is a free slot. */
+static void split_vma(struct mm_struct *mm, unsigned int i, uint64_t addr)
+{
+	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->map_count - i) * sizeof(mm->vmas[0]));
+	mm->map_count++;
+	mm->vmas[i].vm_end = addr;
+	mm->vmas[i + 1].vm_start = addr;
+}
+
+/* Joins VMAs that touch and have equal flags. */
+static void merge_vmas(struct mm_struct *mm)
+{
+	for (unsigned int i = 0; i + 1 < mm->map_count;) {
+		struct vm_area_struct *a = &mm->vmas[i], *b = &mm->vmas[i + 1];
+		if (a->vm_end == b->vm_start && a->vm_flags == b->vm_flags) {
+			a->vm_end = b->vm_end;
+			remove_vma(mm, i + 1);
+		} else {
+			i++;
+		}
+	}
+}
+
 /* Removes [start, start + len) (page aligned) from the VMAs and frees its pages. */
 int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len)
 {
@@ -77,9 +100,7 @@ int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len)
 			/* A hole in the middle splits the VMA in two. */
 			if (mm->map_count == MM_MAX_VMAS)
 				return -ENOMEM;
-			memmove(&mm->vmas[i + 1], v, (mm->map_count - i) * sizeof(*v));
-			mm->map_count++;
-			v->vm_end = start;
+			split_vma(mm, i, start);
 			mm->vmas[i + 1].vm_start = end;
 			unmap_page_range(mm, start, end);
 			return 0;
@@ -182,6 +203,45 @@ long sys_munmap(uint64_t addr, uint64_t len)
 	    addr > TASK_SIZE - PAGE_ALIGN(len))
 		return -EINVAL;
 	return do_munmap(current->mm, addr, len);
+}
+
+long sys_mprotect(uint64_t start, uint64_t len, uint64_t prot)
+{
+	struct mm_struct *mm = current->mm;
+	if ((start & ~PAGE_MASK) || (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	if (len > TASK_SIZE || start > TASK_SIZE - PAGE_ALIGN(len))
+		return -ENOMEM;
+	uint64_t end = start + PAGE_ALIGN(len);
+
+	/* The whole range must be mapped. */
+	unsigned int first = vma_index(mm, start), last = first;
+	if (first == mm->map_count || mm->vmas[first].vm_start > start)
+		return -ENOMEM;
+	while (mm->vmas[last].vm_end < end) {
+		if (last + 1 == mm->map_count || mm->vmas[last + 1].vm_start != mm->vmas[last].vm_end)
+			return -ENOMEM;
+		last++;
+	}
+	unsigned int splits = (mm->vmas[first].vm_start < start) + (mm->vmas[last].vm_end > end);
+	if (mm->map_count + splits > MM_MAX_VMAS)
+		return -ENOMEM;
+
+	if (mm->vmas[first].vm_start < start) {
+		split_vma(mm, first, start);
+		first++;
+		last++;
+	}
+	if (mm->vmas[last].vm_end > end)
+		split_vma(mm, last, end);
+	unsigned long vm_flags = prot_to_vm_flags(prot);
+	for (unsigned int i = first; i <= last; i++)
+		mm->vmas[i].vm_flags = vm_flags;
+	merge_vmas(mm);
+	change_protection(mm, start, end, vm_flags);
+	return 0;
 }
 
 /* Returns the new break, or the old one when it cannot move (Linux ABI). */
