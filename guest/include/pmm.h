@@ -10,6 +10,5 @@ void pmm_init(void);
 phys_addr_t alloc_pages(unsigned long count);
 phys_addr_t alloc_zeroed_page(void);
 void free_pages(phys_addr_t pa, unsigned long count);
-unsigned long pmm_free_count(void);
 
 #endif

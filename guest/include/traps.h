@@ -41,7 +41,6 @@
 
 /* cpu.c */
 void cpu_init(void);
-extern uint64_t __supported_pte_mask;
 /* gdt.c */
 void gdt_init(void);
 /* idt.c */

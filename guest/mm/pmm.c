@@ -126,8 +126,3 @@ void free_pages(phys_addr_t pa, unsigned long count)
 	}
 	panic("free_pages: %#lx (+%lu pages) is not allocator memory", pa, count);
 }
-
-unsigned long pmm_free_count(void)
-{
-	return nr_free_pages;
-}
