@@ -58,14 +58,14 @@ static int check_header(const Elf64_Ehdr *eh, size_t len, char *err, size_t errl
 	if (eh->e_phnum == 0 || eh->e_phnum == PN_XNUM)
 		return fail(err, errlen, "%s program headers",
 			    eh->e_phnum ? "too many" : "no");
-	/* Starting inside the file but running past its end is a file cut
-	 * short; starting beyond it, a corrupt header. */
+	/* Starting inside the file but reaching past its end: a file cut
+	 * short; starting beyond it: a corrupt header. */
 	if (!in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), len))
 		return fail(err, errlen, "%sprogram headers (offset 0x%llx, %u x %zu "
 			    "bytes) %s the file (%zu bytes)",
 			    eh->e_phoff < len ? "truncated: " : "",
 			    (unsigned long long)eh->e_phoff, eh->e_phnum, sizeof(Elf64_Phdr),
-			    eh->e_phoff < len ? "end past the end of" : "lie outside", len);
+			    eh->e_phoff < len ? "reach outside" : "lie outside", len);
 	/* The section headers are not needed, but their table sits at the end
 	 * of the file: beyond the end means the file was cut short. */
 	if (eh->e_shoff && eh->e_shnum &&

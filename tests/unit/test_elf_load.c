@@ -182,7 +182,8 @@ TEST(elf_rejects_bad_files)
 	       eh->e_phoff = 0x7fffffff);
 	REJECT(M32, 0, FILE_LEN, "program headers", eh->e_phoff = UINT64_MAX - 8);
 	REJECT(M32, 0, FILE_LEN, "truncated: program headers", eh->e_phoff = FILE_LEN - 100);
-	REJECT(M32, 0, 100, "truncated: program headers", (void)0);
+	REJECT(M32, 0, 100, "truncated: program headers (offset 0x40, 3 x 56 bytes) "
+	       "reach outside the file (100 bytes)", (void)0);
 	REJECT(M32, 0, FILE_LEN, "program headers", eh->e_phnum = 0xfffe);
 	REJECT(M32, 0, FILE_LEN, "no loadable segment",
 	       phdr(&k, 0)->p_type = PT_NULL; phdr(&k, 2)->p_type = PT_NOTE);
