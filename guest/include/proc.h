@@ -25,6 +25,7 @@ struct proc {
 	struct k_sigaction sigactions[_NSIG];
 };
 
+/* Panics when out of memory. */
 struct proc *proc_create(const char *path);
 /* Makes p the running process: its address space, kernel stack and FS/GS. */
 void proc_switch_to(struct proc *p);

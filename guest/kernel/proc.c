@@ -18,13 +18,13 @@ struct proc *proc_create(const char *path)
 {
 	_Static_assert(sizeof(struct proc) <= PAGE_SIZE, "struct proc fits a page");
 	phys_addr_t pa = alloc_zeroed_page();
-	if (!pa)
-		return NULL;
-	struct proc *p = __va(pa);
 	phys_addr_t kstack = alloc_pages(KSTACK_PAGES);
-	p->mm = mm_alloc();
-	if (!kstack || !p->mm)
+	struct mm_struct *mm = mm_alloc();
+	/* Only init is created, at boot: no memory then is a broken VM. */
+	if (!pa || !kstack || !mm)
 		panic("out of memory creating process %s", path);
+	struct proc *p = __va(pa);
+	p->mm = mm;
 	p->pid = next_pid++;
 	memcpy(p->path, path, strnlen(path, sizeof(p->path) - 1));
 	p->kstack_top = (uint64_t)__va(kstack) + KSTACK_PAGES * PAGE_SIZE;
