@@ -276,14 +276,18 @@ static void log_exit(const struct vcpu *v)
 			memcpy(&val, d, 4);
 		if (run->io.size < 4)
 			val &= (1u << (8 * run->io.size)) - 1;
-		vcpu_error(v, "exit KVM_EXIT_IO %s port 0x%x size %u count %u%s0x%x",
+		vcpu_error(v, "exit KVM_EXIT_IO %s port 0x%x size %u count %u data 0x%x",
 			   run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
-			   run->io.port, run->io.size, run->io.count,
-			   run->io.direction == KVM_EXIT_IO_OUT ? " data " : " (before) ", val);
+			   run->io.port, run->io.size, run->io.count, val);
 	} else if (run->exit_reason == KVM_EXIT_MMIO) {
-		vcpu_error(v, "exit KVM_EXIT_MMIO %s 0x%llx len %u",
+		uint64_t val = 0;
+		memcpy(&val, run->mmio.data, sizeof(val));
+		if (run->mmio.len < 8)
+			val &= (1ULL << (8 * run->mmio.len)) - 1;
+		vcpu_error(v, "exit KVM_EXIT_MMIO %s 0x%llx len %u data 0x%llx",
 			   run->mmio.is_write ? "write" : "read",
-			   (unsigned long long)run->mmio.phys_addr, run->mmio.len);
+			   (unsigned long long)run->mmio.phys_addr, run->mmio.len,
+			   (unsigned long long)val);
 	} else if (name) {
 		vcpu_error(v, "exit %s", name);
 	} else {
@@ -375,9 +379,10 @@ static void *vcpu_thread(void *arg)
 		}
 		atomic_fetch_add_explicit(&v->progress, 1, memory_order_relaxed);
 		stats_count_exit(&vm->stats, run->exit_reason);
+		handle_exit(v);
+		/* After handling, so an in or MMIO read shows what it got. */
 		if (vm->cfg->debug_exits)
 			log_exit(v);
-		handle_exit(v);
 	}
 	return NULL;
 }

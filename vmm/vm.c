@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,14 +141,27 @@ static int setup(struct vm *vm, const struct vm_image *img)
 	return 0;
 }
 
-/* Waits for the first vm_stop(), asking an idle BSP whether it halted for
- * good once per watchdog period. */
-static void wait_for_stop(struct vm *vm)
+/*
+ * Waits for the first vm_stop(). Once per watchdog period it asks an idle
+ * BSP whether it halted for good, and takes any stop signal (blocked in
+ * every thread, see vm_run) to end the run cleanly: output flushed,
+ * summary printed, status 128 + signal as a shell reports it.
+ */
+static void wait_for_stop(struct vm *vm, const sigset_t *stop_signals)
 {
 	struct vcpu *bsp = &vm->vcpus[0];
 	uint64_t seen = atomic_load(&bsp->progress);
 	pthread_mutex_lock(&vm->lock);
 	while (!vm->stopped) {
+		const struct timespec poll = {0, 0};
+		int sig = sigtimedwait(stop_signals, NULL, &poll);
+		if (sig > 0) {
+			pthread_mutex_unlock(&vm->lock);
+			fprintf(stderr, "umbra: stopped by SIG%s\n", sigabbrev_np(sig));
+			vm_stop(vm, 128 + sig, false);
+			pthread_mutex_lock(&vm->lock);
+			continue;
+		}
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += WATCHDOG_NS;
@@ -200,6 +214,15 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 	pthread_condattr_destroy(&ca);
 	serial_init(&vm->com1, UMBRA_COM1_PORT, STDOUT_FILENO);
 
+	/* Stop signals stay blocked in every thread (the vCPU threads inherit
+	 * the mask); wait_for_stop() collects them. */
+	sigset_t stop_signals, old_mask;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
+
 	int status = setup(vm, img);
 	if (status == 0) {
 		unsigned int started = 0;
@@ -213,7 +236,7 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 				break;
 			}
 		}
-		wait_for_stop(vm);
+		wait_for_stop(vm, &stop_signals);
 		for (unsigned int i = 0; i < started; i++)
 			pthread_join(vm->vcpus[i].thread, NULL);
 		serial_flush(&vm->com1);
@@ -225,5 +248,7 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 	}
 	teardown(vm);
 	free(vm);
+	/* A stop signal that came after the stop is delivered now. */
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	return status;
 }
