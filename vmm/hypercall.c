@@ -9,7 +9,31 @@ void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *sta
 	hc->mem = mem;
 	hc->stats = stats;
 	atomic_init(&hc->boot_ns, -1);
-	atomic_init(&hc->unknown_seen, false);
+	pthread_mutex_init(&hc->unknown_lock, NULL);
+	hc->nunknown = 0;
+}
+
+void hc_destroy(struct hc_state *hc)
+{
+	pthread_mutex_destroy(&hc->unknown_lock);
+}
+
+/* Whether nr is new among the tracked unknown numbers (then remembered).
+ * Past HC_UNKNOWN_TRACKED numbers, nothing more is logged: a guest trying
+ * every number must not flood stderr. */
+static bool first_unknown(struct hc_state *hc, uint64_t nr)
+{
+	bool first = false;
+	pthread_mutex_lock(&hc->unknown_lock);
+	unsigned int i = 0;
+	while (i < hc->nunknown && hc->unknown[i] != nr)
+		i++;
+	if (i == hc->nunknown && i < HC_UNKNOWN_TRACKED) {
+		hc->unknown[hc->nunknown++] = nr;
+		first = true;
+	}
+	pthread_mutex_unlock(&hc->unknown_lock);
+	return first;
 }
 
 int64_t hc_boot_ns(struct hc_state *hc)
@@ -74,7 +98,7 @@ void hc_dispatch(struct hc_state *hc, const struct hc_call *call,
 		return;
 	default:
 		stats_inc(&hc->stats->hypercalls_unknown);
-		out->log_unknown = !atomic_exchange(&hc->unknown_seen, true);
+		out->log_unknown = first_unknown(hc, call->nr);
 		out->ret = (uint64_t)-UMBRA_ENOSYS;
 		return;
 	}

@@ -8,6 +8,7 @@
 #ifndef UMBRA_VMM_HYPERCALL_H
 #define UMBRA_VMM_HYPERCALL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,11 +18,16 @@
 #include "guest_mem.h"
 #include "stats.h"
 
+/* Unknown hypercall numbers are logged once each, the first this many. */
+#define HC_UNKNOWN_TRACKED 32
+
 struct hc_state {
 	const struct guest_mem *mem;
 	struct stats *stats;
 	atomic_int_fast64_t boot_ns; /* UMBRA_REPORT_BOOT_NS; -1 until reported */
-	atomic_bool unknown_seen;    /* an unknown number was logged once */
+	pthread_mutex_t unknown_lock;
+	unsigned int nunknown;
+	uint64_t unknown[HC_UNKNOWN_TRACKED];
 };
 
 struct hc_call {
@@ -39,7 +45,7 @@ struct hc_outcome {
 	enum hc_action action;
 	uint64_t ret;
 	int status;
-	/* The first unknown hypercall number: the caller logs it (once). */
+	/* An unknown number not seen before: the caller logs it. */
 	bool log_unknown;
 	/* HC_PANIC: the guest's message made printable (control characters
 	 * become '?'), or "" with message_ok false if it was unreadable. */
@@ -48,6 +54,7 @@ struct hc_outcome {
 };
 
 void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *stats);
+void hc_destroy(struct hc_state *hc);
 
 void hc_dispatch(struct hc_state *hc, const struct hc_call *call,
 		 struct hc_outcome *out);

@@ -177,7 +177,7 @@ static void hypercall(struct vcpu *v)
 	struct hc_outcome out;
 	hc_dispatch(&vm->hc, &call, &out);
 	if (out.log_unknown)
-		vcpu_error(v, "unknown hypercall %llu returns -ENOSYS (reported once)",
+		vcpu_error(v, "unknown hypercall %llu returns -ENOSYS (reported once per number)",
 			   (unsigned long long)call.nr);
 	switch (out.action) {
 	case HC_RETURN:

@@ -190,6 +190,7 @@ static void teardown(struct vm *vm)
 	kvm_close(&vm->kvm);
 	guest_mem_unmap(&vm->mem);
 	serial_destroy(&vm->com1);
+	hc_destroy(&vm->hc);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
 }
