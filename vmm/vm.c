@@ -97,8 +97,6 @@ static int setup(struct vm *vm, const struct vm_image *img)
 		fprintf(stderr, "umbra: cannot claim the COM1 ports\n");
 		return UMBRA_EXIT_INTERNAL;
 	}
-	hc_init(&vm->hc, &vm->mem, &vm->stats);
-
 	vm->vcpus = calloc(vm->cfg->cpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus) {
 		fprintf(stderr, "umbra: out of memory\n");
@@ -214,6 +212,7 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 	pthread_cond_init(&vm->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	serial_init(&vm->com1, UMBRA_COM1_PORT, STDOUT_FILENO);
+	hc_init(&vm->hc, &vm->mem, &vm->stats);
 
 	/* Stop signals stay blocked in every thread (the vCPU threads inherit
 	 * the mask); wait_for_stop() collects them. */
