@@ -101,8 +101,9 @@ static int check_host_ram(uint64_t mem_bytes)
 		return 0; /* unknown: let the mapping decide */
 	uint64_t host = (uint64_t)pages * (uint64_t)page;
 	if (mem_bytes > host) {
-		fprintf(stderr, "umbra: -m/--mem %llu MiB: more than this machine's RAM "
-			"(%llu MiB)\n", (unsigned long long)(mem_bytes >> 20),
+		/* -m comes in 2 MiB steps: MiB are exact. */
+		fprintf(stderr, "umbra: -m/--mem %lluM: more than this machine's RAM "
+			"(%lluM)\n", (unsigned long long)(mem_bytes >> 20),
 			(unsigned long long)(host >> 20));
 		return -1;
 	}
