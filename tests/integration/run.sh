@@ -144,5 +144,30 @@ else
 	bad "missing init program" "status $rc, want 127"
 fi
 
+# same_as_native NAME PROG ARGS...: run /bin/PROG natively and in the guest;
+# stdout (minus the guest kernel's own lines) and exit status must match.
+same_as_native() {
+	name=$1 prog=$2
+	shift 2
+	# The shell reports a death by signal on stderr: keep that out of the log.
+	{ "$progs/$prog" "$@" >"$tmp/native"; } 2>/dev/null
+	nrc=$?
+	run_umbra run -i "$initrd" -p "quiet init=/bin/$prog -- $*" "$kernel"
+	if [ "$rc" -ne "$nrc" ]; then
+		bad "$name" "exit status $rc in the guest, $nrc natively"
+	elif ! guest_output | cmp -s - "$tmp/native"; then
+		bad "$name" "output differs from the native run"
+		guest_output | diff "$tmp/native" - | head -n 20
+	else
+		ok "$name: same output and status ($rc) as natively"
+	fi
+}
+
+echo "-- guest programs against the native oracle"
+same_as_native "bogus syscall arguments" bad_syscalls
+for mode in ud de int3 hlt out kread noncanon nxexec rotext protnone mprotro stack; do
+	same_as_native "user fault $mode" user_faults "$mode"
+done
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
