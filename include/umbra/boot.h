@@ -6,6 +6,7 @@
  *
  * Entry state (direct 64-bit boot, like Firecracker and Hyperlight):
  *  - long mode, CPL 0, CS = UMBRA_BOOT_CS (64-bit code), DS/ES/SS = UMBRA_BOOT_DS,
+ *    TR = a 64-bit TSS in the boot area (VT-x needs a usable TR),
  *    interrupts disabled, CR0.PG|PE|WP|ET|NE, CR4.PAE, EFER.LME|LMA;
  *  - CR3 = the VMM's boot page tables, which map with 2 MiB pages
  *      VA == PA for all guest RAM (identity), and
