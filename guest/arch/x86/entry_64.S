@@ -6,29 +6,12 @@
  * which saves the registers as a struct pt_regs and calls do_trap().
  * Entries from user mode swap GS to reach the per-CPU area.
  */
+#include "calling.h"
 #include "ptrace.h"
 
 /* Vectors below 32 for which the CPU pushes an error code:
  * 8, 10, 11, 12, 13, 14, 17, 21, 29, 30. */
 #define ERRCODE_VECTORS 0x60227d00
-
-	.macro SAVE_REGS
-	pushq	%rdi
-	pushq	%rsi
-	pushq	%rdx
-	pushq	%rcx
-	pushq	%rax
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%rbx
-	pushq	%rbp
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
-	.endm
 
 	.text
 	.balign 16

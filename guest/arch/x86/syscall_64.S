@@ -5,6 +5,7 @@
  * still the user's. Build a struct pt_regs on the kernel stack, exactly as
  * a trap would, call do_syscall_64(), and return with SYSRET.
  */
+#include "calling.h"
 #include "percpu.h"
 #include "ptrace.h"
 #include "segment.h"
@@ -23,21 +24,7 @@ entry_SYSCALL_64:
 	pushq	%rcx				/* rip */
 	pushq	$0				/* error code */
 	pushq	$VECTOR_SYSCALL			/* vector */
-	pushq	%rdi
-	pushq	%rsi
-	pushq	%rdx
-	pushq	%rcx
-	pushq	%rax
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%rbx
-	pushq	%rbp
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	SAVE_REGS
 
 	movq	%rsp, %rdi
 	call	do_syscall_64
