@@ -28,6 +28,9 @@ include guest/guest.mk
 include tools/tools.mk
 include tests/tests.mk
 
+# Fragments may add test targets that `make test` runs.
+EXTRA_TESTS ?=
+
 .PHONY: build-all
 build-all: $(ALL_TARGETS)
 
@@ -37,7 +40,7 @@ run: $(DEPS)
 
 test: $(DEPS)
 	@$(MAKE) --no-print-directory build-all
-	@$(MAKE) --no-print-directory unit-test integration-test
+	@$(MAKE) --no-print-directory unit-test $(EXTRA_TESTS) integration-test
 
 clean:
 	rm -rf $(BUILD)
