@@ -26,6 +26,8 @@ deps: $(DEPS)
 include vmm/vmm.mk
 include guest/guest.mk
 include tools/tools.mk
+# shadow/ (the MMU core) before tests/: it adds to UNIT_CODE_SRCS.
+-include shadow/shadow.mk
 include tests/tests.mk
 
 # Fragments may add test targets that `make test` runs.
