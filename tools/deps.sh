@@ -12,20 +12,17 @@ cache=${1:?usage: tools/deps.sh CACHE_DIR}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 
-# Debian packages and one file each that proves the package is there.
-packages="
-qemu-system-x86:/usr/bin/qemu-system-x86_64
-busybox-static:/bin/busybox
-cpio:/usr/bin/cpio
-libfdt-dev:/usr/lib/x86_64-linux-gnu/libfdt.a
-musl-tools:/usr/bin/musl-gcc
-"
+# The Debian packages umbra needs. Asked of dpkg by package, not by file:
+# the ordinary (dynamic) busybox package has the same /bin/busybox path as
+# busybox-static, and only the static one runs in the nested initramfs.
+# gcc and libc6-dev (libc.a, for the static VMM) are listed so the build
+# does not rely on them arriving as recommendations of other packages.
+packages="make gcc libc6-dev qemu-system-x86 busybox-static cpio libfdt-dev musl-tools"
 
 missing=
-for entry in $packages; do
-	pkg=${entry%%:*}
-	file=${entry#*:}
-	[ -e "$file" ] || missing="$missing $pkg"
+for pkg in $packages; do
+	dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $pkg"
 done
 
 updated=no

@@ -30,6 +30,12 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/lib/modules"
 # For the VMM's temporary files (rootfs is a tmpfs: they live in L1's RAM).
 mkdir -m 1777 "$root/tmp"
+# L1 has no C library: a dynamically linked busybox (Debian's "busybox"
+# package rather than "busybox-static") would leave /init unable to start.
+if readelf -l /bin/busybox | grep -q 'INTERP'; then
+	echo "mkl1base: /bin/busybox is dynamically linked; install busybox-static" >&2
+	exit 1
+fi
 cp /bin/busybox "$root/bin/busybox"
 # The applets /init uses.
 for applet in sh mount insmod stty dmesg tail poweroff; do
