@@ -33,15 +33,16 @@ run_umbra() {
 	rc=$?
 }
 
-# expect_error NAME KEYWORD ARGS...: umbra must fail with exit status 120..125,
-# exactly one line on stderr, starting "umbra:" and containing KEYWORD.
+# expect_error NAME STATUS KEYWORD ARGS...: umbra must fail with exit status
+# STATUS (120 bad command line, 121 bad image; docs/hypercalls.md), exactly
+# one line on stderr, starting "umbra:" and containing KEYWORD.
 expect_error() {
-	name=$1 keyword=$2
-	shift 2
+	name=$1 want=$2 keyword=$3
+	shift 3
 	run_umbra "$@"
 	lines=$(wc -l <"$tmp/err")
-	if [ "$rc" -lt 120 ] || [ "$rc" -gt 125 ]; then
-		bad "$name" "exit status $rc, want a VMM error status (120..125)"
+	if [ "$rc" -ne "$want" ]; then
+		bad "$name" "exit status $rc, want $want"
 	elif [ "$lines" -ne 1 ]; then
 		bad "$name" "$lines lines on stderr, want exactly 1"
 	elif ! grep -q '^umbra: ' "$tmp/err" || ! grep -qi -- "$keyword" "$tmp/err"; then
@@ -52,39 +53,43 @@ expect_error() {
 }
 
 echo "-- bad input (checked before any VM is created)"
-expect_error "missing kernel" "no such file" run /nonexistent/kernel.elf
+expect_error "missing kernel" 121 "no such file" run /nonexistent/kernel.elf
 : >"$tmp/empty"
-expect_error "empty kernel" "truncated" run "$tmp/empty"
+expect_error "empty kernel" 121 "truncated" run "$tmp/empty"
 head -c 100 "$kernel" >"$tmp/trunc-hdr"
-expect_error "truncated ELF header" "outside the file" run "$tmp/trunc-hdr"
+expect_error "truncated ELF header" 121 "outside the file" run "$tmp/trunc-hdr"
 size=$(wc -c <"$kernel")
 head -c $((size / 2)) "$kernel" >"$tmp/trunc-half"
-expect_error "truncated ELF body" "truncated" run "$tmp/trunc-half"
+expect_error "truncated ELF body" 121 "truncated" run "$tmp/trunc-half"
 printf 'this is not an ELF file at all, just some text that is longer than an ELF header\n' >"$tmp/text"
-expect_error "not an ELF" "not an ELF" run "$tmp/text"
+expect_error "not an ELF" 121 "not an ELF" run "$tmp/text"
 "$mutate" "$kernel" "$tmp/arm" machine 183
-expect_error "non-x86-64 ELF" "x86-64" run "$tmp/arm"
+expect_error "non-x86-64 ELF" 121 "x86-64" run "$tmp/arm"
 "$mutate" "$kernel" "$tmp/elf32" class32
-expect_error "32-bit ELF" "64-bit" run "$tmp/elf32"
+expect_error "32-bit ELF" 121 "64-bit" run "$tmp/elf32"
 "$mutate" "$kernel" "$tmp/outside" paddr 0x7fff0000000
-expect_error "segment outside guest RAM" "outside" run "$tmp/outside"
+expect_error "segment outside guest RAM" 121 "outside" run "$tmp/outside"
 "$mutate" "$kernel" "$tmp/lowseg" paddr 0x1000
-expect_error "segment in the boot area" "boot area" run "$tmp/lowseg"
+expect_error "segment in the boot area" 121 "boot area" run "$tmp/lowseg"
 "$mutate" "$kernel" "$tmp/entry" entry 0x12345
-expect_error "entry outside the image" "entry" run "$tmp/entry"
+expect_error "entry outside the image" 121 "entry" run "$tmp/entry"
 "$mutate" "$kernel" "$tmp/phoff" phoff 0x7fffffff
-expect_error "program headers past end" "program header" run "$tmp/phoff"
+expect_error "program headers past end" 121 "program header" run "$tmp/phoff"
 head -c $((40 << 20)) /dev/zero >"$tmp/big-initrd"
-expect_error "initrd larger than RAM" "initrd" run -m 32M -i "$tmp/big-initrd" "$kernel"
-expect_error "missing initrd" "no such file" run -i /nonexistent.cpio "$kernel"
-expect_error "zero memory" "mem" run -m 0 "$kernel"
-expect_error "absurd memory" "mem" run -m 1T "$kernel"
-expect_error "memory not a number" "mem" run -m lots "$kernel"
-expect_error "zero cpus" "cpus" run -c 0 "$kernel"
-expect_error "absurd cpus" "cpus" run -c 100000 "$kernel"
-expect_error "unknown option" "unknown option" run --bogus "$kernel"
-expect_error "no kernel given" "kernel" run
-expect_error "unknown paging mode" "paging" run --paging magic "$kernel"
+expect_error "initrd larger than RAM" 121 "initrd" run -m 32M -i "$tmp/big-initrd" "$kernel"
+expect_error "missing initrd" 121 "no such file" run -i /nonexistent.cpio "$kernel"
+expect_error "zero memory" 120 "mem" run -m 0 "$kernel"
+expect_error "absurd memory" 120 "mem" run -m 1T "$kernel"
+expect_error "memory not a number" 120 "mem" run -m lots "$kernel"
+expect_error "zero cpus" 120 "cpus" run -c 0 "$kernel"
+expect_error "absurd cpus" 120 "cpus" run -c 100000 "$kernel"
+expect_error "unknown option" 120 "unknown option" run --bogus "$kernel"
+expect_error "no kernel given" 120 "kernel" run
+expect_error "unknown paging mode" 120 "paging" run --paging magic "$kernel"
+mkdir "$tmp/dir-initrd"
+expect_error "initrd is a directory" 121 "initrd" run -i "$tmp/dir-initrd" "$kernel"
+expect_error "memory below the minimum" 120 "mem" run -m 15M "$kernel"
+expect_error "memory not in 2M steps" 120 "mem" run -m 17M "$kernel"
 
 echo "-- guest programs natively (the oracle)"
 "$progs/hello" 42 >"$tmp/native-hello"
