@@ -2,7 +2,6 @@
 # default guest image; `make test` runs the whole test suite.
 # Each folder contributes a fragment (*/*.mk); outputs go to build/.
 
-CC       ?= gcc
 BUILD    := build
 CACHE    := cache
 DEPS     := $(CACHE)/deps.stamp

@@ -33,7 +33,7 @@ $(BUILD)/tests/guest/%: tests/guest/%.c | $(DEPS)
 	$(MUSL_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 
 # The default guest initrd: /init plus every test program under /bin.
-$(BUILD)/initrd.cpio: $(GUEST_PROGS) tools/mkinitrd.sh
+$(BUILD)/initrd.cpio: $(GUEST_PROGS) tools/mkinitrd.sh | $(DEPS)
 	tools/mkinitrd.sh $@ $(BUILD)/tests/guest/hello $(GUEST_PROGS)
 
 ALL_TARGETS += $(GUEST_PROGS) $(BUILD)/initrd.cpio
@@ -45,7 +45,7 @@ integration-test: build-all
 	tests/integration/run.sh $(BUILD)
 
 # Makes malformed kernel images for the bad-input tests.
-$(BUILD)/tests/elf_mutate: tests/integration/elf_mutate.c
+$(BUILD)/tests/elf_mutate: tests/integration/elf_mutate.c | $(DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $<
 ALL_TARGETS += $(BUILD)/tests/elf_mutate
