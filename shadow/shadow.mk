@@ -3,3 +3,18 @@
 # with ASan/UBSan).
 SHADOW_SRCS := shadow/walker.c
 UNIT_CODE_SRCS += $(SHADOW_SRCS)
+
+# The exhaustive walker comparison (tests/walker/): walker vs an independent
+# reference model over the access.c-style permission space. -O2 and two
+# threads keep it well under a minute.
+WALKER_TEST := $(BUILD)/tests/walker-exhaustive
+$(WALKER_TEST): tests/walker/exhaustive.c tests/walker/ref_model.c tests/walker/ref_model.h $(SHADOW_SRCS) $(wildcard shadow/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -O2 -o $@ tests/walker/exhaustive.c tests/walker/ref_model.c $(SHADOW_SRCS) -lpthread
+ALL_TARGETS += $(WALKER_TEST)
+
+.PHONY: walker-test
+walker-test: $(WALKER_TEST)
+	@echo "== walker exhaustive comparison"
+	$(WALKER_TEST)
+EXTRA_TESTS += walker-test
