@@ -15,11 +15,13 @@ GUEST_SRCS := $(wildcard guest/arch/x86/*.c guest/arch/x86/*.S guest/kernel/*.c 
 	guest/mm/*.c guest/fs/*.c guest/lib/*.c guest/drivers/*.c)
 GUEST_OBJS := $(patsubst guest/%,$(GUEST_BUILD)/%.o,$(GUEST_SRCS))
 
-$(GUEST_BUILD)/%.c.o: guest/%.c
+# Order-only on $(DEPS): a fresh clone's first build installs the toolchain
+# and libfdt (as vmm.mk does).
+$(GUEST_BUILD)/%.c.o: guest/%.c | $(DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
 
-$(GUEST_BUILD)/%.S.o: guest/%.S
+$(GUEST_BUILD)/%.S.o: guest/%.S | $(DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
 
