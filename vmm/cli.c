@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <umbra/boot.h>
+
 void cli_usage(FILE *f)
 {
 	fputs("usage: umbra run [options] KERNEL\n"
@@ -167,9 +169,10 @@ static enum cli_result apply(const struct option_def *o, const char *val,
 		cfg->initrd = val;
 		return CLI_OK;
 	case OPT_PARAMS:
-		if (strlen(val) > CLI_PARAMS_MAX)
-			return fail(err, errlen, "%s: command line too long (%zu bytes, at most %d)",
-				    label, strlen(val), CLI_PARAMS_MAX);
+		if (strlen(val) >= UMBRA_CMDLINE_MAX)
+			return fail(err, errlen, "%s: command line too long (%zu bytes; the "
+				    "guest takes at most %d)", label, strlen(val),
+				    UMBRA_CMDLINE_MAX - 1);
 		cfg->params = val;
 		return CLI_OK;
 	case OPT_PAGING:

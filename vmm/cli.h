@@ -16,8 +16,8 @@
 /* RAM is mapped with 2 MiB pages at boot, so it comes in 2 MiB steps. */
 #define CLI_MEM_ALIGN (2ULL << 20)
 #define CLI_CPUS_MAX 64
-/* Longer than any sane kernel command line (Linux allows 2048). */
-#define CLI_PARAMS_MAX 4096
+/* -p/--params is at most UMBRA_CMDLINE_MAX - 1 bytes (include/umbra/boot.h):
+ * what the guest's command-line buffer holds. */
 
 enum cli_result {
 	CLI_OK,    /* cfg is complete */

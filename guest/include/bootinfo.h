@@ -5,9 +5,12 @@
 
 #include <stdint.h>
 
+#include <umbra/boot.h>
+
 #include "kernel.h"
 
-#define COMMAND_LINE_SIZE 2048
+/* The VMM refuses longer command lines, so bootargs always fits. */
+#define COMMAND_LINE_SIZE UMBRA_CMDLINE_MAX
 
 struct boot_info {
 	char cmdline[COMMAND_LINE_SIZE];

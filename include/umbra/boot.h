@@ -61,4 +61,9 @@
  * /cpus/cpu@N: device_type "cpu", reg u32 = APIC ID. */
 #define UMBRA_COM1_PORT 0x3f8
 
+/* The longest guest command line (/chosen bootargs), in bytes including the
+ * terminating NUL, as Linux's COMMAND_LINE_SIZE on x86. The VMM refuses a
+ * longer -p/--params; the guest's buffer is exactly this size. */
+#define UMBRA_CMDLINE_MAX 2048
+
 #endif
