@@ -107,6 +107,24 @@ static int check_segment(const Elf64_Phdr *ph, unsigned int i, size_t len,
 	return 0;
 }
 
+/* The kernel runs from the boot page tables until it builds its own: every
+ * byte of a segment must be mapped to where it is loaded. Both maps are one
+ * linear offset, so the first and the last byte settle the range. */
+static int check_mapped(const Elf64_Phdr *ph, unsigned int i,
+			const struct guest_mem *gm, char *err, size_t errlen)
+{
+	unsigned long long pa = ph->p_paddr, memsz = ph->p_memsz;
+	uint64_t first, last;
+	if (boot_translate(gm, ph->p_vaddr, &first) != 0 || first != pa ||
+	    boot_translate(gm, ph->p_vaddr + memsz - 1, &last) != 0 ||
+	    last != pa + memsz - 1)
+		return fail(err, errlen, "segment %u (vaddr 0x%llx, paddr 0x%llx, 0x%llx "
+			    "bytes) is not mapped there at boot: link the kernel at its "
+			    "physical address or at 0x%llx plus it", i,
+			    (unsigned long long)ph->p_vaddr, pa, memsz, UMBRA_KERNEL_VBASE);
+	return 0;
+}
+
 /* The entry point must be in an executable segment, and the boot page
  * tables must map it to where that segment is loaded. */
 static int check_entry(const struct elf_image *img, const struct guest_mem *gm,
@@ -166,6 +184,8 @@ int elf_check(const void *buf, size_t len, const struct guest_mem *gm,
 					    (unsigned long long)ph.p_paddr,
 					    (unsigned long long)o->paddr);
 		}
+		if (check_mapped(&ph, i, gm, err, errlen) != 0)
+			return -1;
 		if (img->nloads == ELF_MAX_LOADS)
 			return fail(err, errlen, "more than %d loadable segments",
 				    ELF_MAX_LOADS);

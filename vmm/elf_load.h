@@ -35,9 +35,9 @@ struct elf_image {
  * Validates the kernel file image buf[0, len) for guest RAM gm and the
  * placement bl: an x86-64 ELF64 ET_EXEC whose PT_LOAD segments lie inside
  * guest RAM, at or above UMBRA_KERNEL_MIN_PADDR, clear of the FDT/initrd
- * area and of each other, with the entry point inside an executable segment
- * and mapped there by the boot page tables. Returns 0 and fills img, or -1
- * with one line saying what is wrong in err.
+ * area and of each other, each mapped by the boot page tables to where it is
+ * loaded, with the entry point inside an executable segment. Returns 0 and
+ * fills img, or -1 with one line saying what is wrong in err.
  */
 int elf_check(const void *buf, size_t len, const struct guest_mem *gm,
 	      const struct boot_layout *bl, struct elf_image *img, char *err,

@@ -243,6 +243,31 @@ TEST(elf_rejects_bad_entry)
 	       eh->e_entry = 0xffff800000100010ULL);
 }
 
+/* Every PT_LOAD, not just the one holding the entry point, must be mapped
+ * to its paddr by the boot page tables, at both ends. */
+TEST(elf_rejects_unmapped_segments)
+{
+	/* The data segment linked at an identity address for another paddr. */
+	REJECT(M32, 0, FILE_LEN, "segment 2 (vaddr 0x400000, paddr 0x101000, 0x3000 "
+	       "bytes) is not mapped there at boot",
+	       phdr(&k, 2)->p_vaddr = 0x400000);
+	/* Outside both boot maps. */
+	REJECT(M32, 0, FILE_LEN, "segment 2", phdr(&k, 2)->p_vaddr = 0xffff800000101000ULL);
+	/* First byte right, last byte past the 1 GiB kernel map (RAM is 64G). */
+	REJECT(64ULL << 30, 0, FILE_LEN, "segment 2",
+	       phdr(&k, 2)->p_paddr = UMBRA_KERNEL_MAP_SIZE - 0x1000;
+	       phdr(&k, 2)->p_vaddr = VBASE + UMBRA_KERNEL_MAP_SIZE - 0x1000);
+	/* Identity-linked data with a kernel-map text is fine. */
+	struct kimg k;
+	struct env e;
+	struct elf_image img;
+	char err[256] = "";
+	make_kernel(&k);
+	phdr(&k, 2)->p_vaddr = DATA_PA;
+	env_init(&e, M32, 0);
+	CHECK_EQ(elf_check(&k, FILE_LEN, &e.gm, &e.bl, &img, err, sizeof(err)), 0);
+}
+
 TEST(elf_rejects_too_many_segments)
 {
 	/* 17 one-page PT_LOADs; the program headers overwrite the data areas,
