@@ -18,7 +18,9 @@
 #include "boot.h"
 #include "cli.h"
 #include "elf_load.h"
+#include "file_io.h"
 #include "guest_mem.h"
+#include "initrd.h"
 #include "kvm.h"
 #include "nested.h"
 #include "vm.h"
@@ -71,24 +73,21 @@ static uint8_t *read_kernel(const char *path, size_t *len)
 		return NULL;
 	}
 	uint8_t *buf = malloc(size ? size : 1);
-	size_t done = 0;
-	while (buf && done < size) {
-		ssize_t n = read(fd, buf + done, size - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			fprintf(stderr, "umbra: kernel %s: %s\n", path,
-				n < 0 ? strerror(errno) : "file shrank while reading");
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		done += (size_t)n;
+	if (!buf) {
+		fprintf(stderr, "umbra: kernel %s: out of memory\n", path);
+		close(fd);
+		return NULL;
+	}
+	ssize_t n = read_full(fd, buf, size);
+	if (n < 0 || (uint64_t)n != size) {
+		fprintf(stderr, "umbra: kernel %s: %s\n", path,
+			n < 0 ? strerror(errno) : "file shrank while reading");
+		free(buf);
+		close(fd);
+		return NULL;
 	}
 	close(fd);
-	if (!buf)
-		fprintf(stderr, "umbra: kernel %s: out of memory\n", path);
-	*len = done;
+	*len = (size_t)n;
 	return buf;
 }
 
@@ -139,18 +138,31 @@ int umbra_run_main(int argc, char **argv)
 		return UMBRA_EXIT_BAD_IMAGE;
 	int status = UMBRA_EXIT_BAD_IMAGE;
 	uint64_t initrd_size = 0;
+	char initrd_head[INITRD_NEWC_MAGIC_LEN];
+	ssize_t initrd_head_len = 0;
 	if (cfg.initrd) {
 		int fd = open_input("initrd", cfg.initrd, &initrd_size);
 		if (fd < 0)
 			goto out;
+		initrd_head_len = read_full(fd, initrd_head, sizeof(initrd_head));
+		int read_errno = errno;
 		close(fd);
-		if (initrd_size == 0) {
-			fprintf(stderr, "umbra: initrd %s: empty file\n", cfg.initrd);
+		if (initrd_head_len < 0) {
+			fprintf(stderr, "umbra: initrd %s: %s\n", cfg.initrd,
+				strerror(read_errno));
 			goto out;
 		}
 	}
 	if (boot_plan(&img.mem, initrd_size, &img.layout, err, sizeof(err))) {
 		fprintf(stderr, "umbra: initrd %s: %s\n", cfg.initrd, err);
+		goto out;
+	}
+	/* The guest's initramfs reader takes only newc cpio: refuse anything
+	 * else here rather than as a guest panic. After boot_plan, so that an
+	 * initrd too large for RAM is reported as that. */
+	if (cfg.initrd && !initrd_is_newc(initrd_head, (size_t)initrd_head_len)) {
+		fprintf(stderr, "umbra: initrd %s: not a newc cpio archive%s\n",
+			cfg.initrd, initrd_size == 0 ? " (empty file)" : "");
 		goto out;
 	}
 	struct elf_image elf;

@@ -15,6 +15,7 @@
 #include <umbra/hypercall.h>
 
 #include "fdt_build.h"
+#include "file_io.h"
 #include "vcpu.h"
 
 /* The idle watchdog's period: a BSP without exits for one period is asked
@@ -48,18 +49,12 @@ static int load_initrd(struct vm *vm, const char *path, const struct boot_layout
 			close(fd);
 		return -1;
 	}
-	uint64_t done = 0;
-	while (done < bl->initrd_size) {
-		ssize_t n = read(fd, dst + done, bl->initrd_size - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			fprintf(stderr, "umbra: initrd %s: %s\n", path,
-				n < 0 ? strerror(errno) : "file shrank while loading");
-			close(fd);
-			return -1;
-		}
-		done += (uint64_t)n;
+	ssize_t n = read_full(fd, dst, bl->initrd_size);
+	if (n < 0 || (uint64_t)n != bl->initrd_size) {
+		fprintf(stderr, "umbra: initrd %s: %s\n", path,
+			n < 0 ? strerror(errno) : "file shrank while loading");
+		close(fd);
+		return -1;
 	}
 	close(fd);
 	return 0;
