@@ -42,21 +42,7 @@ trap_common:
 /* Restores the frame at RSP and returns to it; the common exit. */
 	.globl ret_from_trap
 ret_from_trap:
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbp
-	popq	%rbx
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rax
-	popq	%rcx
-	popq	%rdx
-	popq	%rsi
-	popq	%rdi
+	RESTORE_REGS
 	addq	$16, %rsp		/* vector, error code */
 	testb	$3, 8(%rsp)
 	jz	2f

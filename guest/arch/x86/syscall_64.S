@@ -37,21 +37,7 @@ entry_SYSCALL_64:
 	movq	PT_RIP(%rsp), %rcx
 	movq	PT_RFLAGS(%rsp), %r11
 
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbp
-	popq	%rbx
-	addq	$8, %rsp			/* r11: RFLAGS, loaded above */
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rax
-	addq	$8, %rsp			/* rcx: RIP, loaded above */
-	popq	%rdx
-	popq	%rsi
-	popq	%rdi
+	RESTORE_REGS skip_r11_rcx=1	/* r11, rcx: loaded above */
 	/* Interrupts are off until SYSRET, so the user stack is safe here. */
 	movq	PT_RSP - PT_VECTOR(%rsp), %rsp
 	swapgs
