@@ -90,6 +90,10 @@ mkdir "$tmp/dir-initrd"
 expect_error "initrd is a directory" 121 "initrd" run -i "$tmp/dir-initrd" "$kernel"
 expect_error "memory below the minimum" 120 "mem" run -m 15M "$kernel"
 expect_error "memory not in 2M steps" 120 "mem" run -m 17M "$kernel"
+printf 'not a cpio archive, just text\n' >"$tmp/text-initrd"
+expect_error "initrd not a cpio archive" 121 "not a newc cpio" run -i "$tmp/text-initrd" "$kernel"
+long=$(head -c 3000 /dev/zero | tr '\0' a)
+expect_error "command line too long" 120 "too long" run -p "$long" "$kernel"
 
 echo "-- guest programs natively (the oracle)"
 "$progs/hello" 42 >"$tmp/native-hello"
