@@ -4,13 +4,14 @@
 SHADOW_SRCS := shadow/walker.c shadow/ept_walk.c
 UNIT_CODE_SRCS += $(SHADOW_SRCS)
 
-# The exhaustive walker comparison (tests/walker/): walker vs an independent
-# reference model over the access.c-style permission space. -O2 and two
+# The exhaustive walker comparison (tests/walker/): walker and EPT walker vs
+# independent reference models over the access.c-style permission space. -O2 and two
 # threads keep it well under a minute.
 WALKER_TEST := $(BUILD)/tests/walker-exhaustive
-$(WALKER_TEST): tests/walker/exhaustive.c tests/walker/ref_model.c tests/walker/ref_model.h $(SHADOW_SRCS) $(wildcard shadow/*.h)
+WALKER_TEST_SRCS := tests/walker/exhaustive.c tests/walker/ref_model.c tests/walker/ref_ept.c
+$(WALKER_TEST): $(WALKER_TEST_SRCS) $(wildcard tests/walker/*.h) $(SHADOW_SRCS) $(wildcard shadow/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -O2 -o $@ tests/walker/exhaustive.c tests/walker/ref_model.c $(SHADOW_SRCS) -lpthread
+	$(CC) $(HOST_CFLAGS) -O2 -o $@ $(WALKER_TEST_SRCS) $(SHADOW_SRCS) -lpthread
 ALL_TARGETS += $(WALKER_TEST)
 
 .PHONY: walker-test

@@ -6,7 +6,8 @@
  * 1G pages, protection keys, and U/S, R/W at every level. Every combination
  * runs through both; the result kind, translated address, page size, #PF
  * error code and the A/D write-backs must agree. Disagreements are printed
- * as the combination. Ends with "N passed, N failed".
+ * as the combination. A second part does the same for shadow/ept_walk.c
+ * against ref_ept.c. Ends with "N passed, N failed" (both parts).
  *
  */
 #include <inttypes.h>
@@ -16,7 +17,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../shadow/ept_walk.h"
 #include "../../shadow/walker.h"
+#include "ref_ept.h"
 #include "ref_model.h"
 
 #define NTHREADS 2
@@ -159,6 +162,9 @@ struct worker {
 	struct wlog wlog, rlog;
 	uint64_t passed, failed;
 	uint64_t n_ok, n_notpresent, n_rsvd, n_prot, n_pk, n_writes;
+	uint64_t e_passed, e_failed, e_ok, e_viol, e_misc;
+	char ept_bad[MAX_REPORT][300];
+	int nept_bad;
 	struct combo bad[MAX_REPORT];
 	char bad_why[MAX_REPORT][200];
 	int nbad;
@@ -305,6 +311,132 @@ static void run_one(struct worker *w, struct combo *c)
 		w->n_prot++;
 }
 
+/* --- EPT ------------------------------------------------------------------
+ * Tables at the same addresses. Varied: R/W/X (8) of every entry; in the
+ * non-leaf above the leaf one of {none, bit 7, bit 36} (bit 7 turns a PDE
+ * or PDPTE into a page, and is reserved in a PML4E); in the leaf memory
+ * type (8), ignore-PAT, preset A/D (4) and a reserved bit: none / 36 (and
+ * for 2M/1G the low frame bits 12 and 20/29). 4K: 8*8*8*3 x leaf;
+ * 2M: 8*8*3 x leaf; 1G: 8*3 x leaf. x execute-only support x EPT A/D
+ * enable x 1G support x {read, write, fetch}. */
+#define EPT_LEAF (8 * 8 * 2 * 4)
+#define EN4K (8 * 8 * 8 * 3 * EPT_LEAF * 2)
+#define EN2M (8 * 8 * 3 * EPT_LEAF * 4)
+#define EN1G (8 * 3 * EPT_LEAF * 4)
+#define ENTABLES (EN4K + EN2M + EN1G)
+#define ENCFG (2 * 2 * 2 * 3)
+
+static unsigned take(unsigned *t, unsigned n)
+{
+	unsigned v = *t % n;
+	*t /= n;
+	return v;
+}
+
+static void decode_ept(unsigned t, int *size, uint64_t e[4])
+{
+	static const uint64_t mid_rsvd[3] = {0, 1ull << 7, 1ull << MAXPHY};
+	memset(e, 0, 4 * sizeof(e[0]));
+	int sz = t < EN4K ? SZ_4K : t < EN4K + EN2M ? SZ_2M : SZ_1G;
+	if (sz == SZ_2M)
+		t -= EN4K;
+	if (sz == SZ_1G)
+		t -= EN4K + EN2M;
+	int li = leaf_index(sz);
+	uint64_t leaf = take(&t, 8);
+	leaf |= (uint64_t)take(&t, 8) << EPTE_MT_SHIFT;
+	leaf |= take(&t, 2) ? EPTE_IPAT : 0;
+	leaf |= (uint64_t)take(&t, 4) << 8; /* A, D */
+	unsigned r = take(&t, sz == SZ_4K ? 2 : 4);
+	static const uint64_t low[3] = {0, 1ull << 20, 1ull << 29};
+	leaf |= r == 1 ? 1ull << MAXPHY : r == 2 ? 1ull << 12 : r == 3 ? low[sz] : 0;
+	if (sz != SZ_4K)
+		leaf |= EPTE_PS;
+	leaf |= sz == SZ_4K ? 0x1234ull << 12 : sz == SZ_2M ? 7ull << 21 : 5ull << 30;
+	e[li] = leaf;
+	for (int i = li - 1; i >= 0; i--) {
+		e[i] = take(&t, 8) | (uint64_t)(i + 2) * 4096;
+		if (i == li - 1)
+			e[i] |= mid_rsvd[take(&t, 3)];
+	}
+	*size = sz;
+}
+
+static void run_ept(struct worker *w, unsigned t, int size, const uint64_t e[4],
+		    int cfg)
+{
+	int xonly = cfg & 1, ad = (cfg >> 1) & 1, gb = (cfg >> 2) & 1;
+	int kind = cfg >> 3;
+	struct ept_ctx ctx = {0};
+	ctx.eptp = 1 * 4096 | EPT_MT_WB | (3ull << EPTP_PWL_SHIFT) |
+		   (ad ? EPTP_AD : 0);
+	ctx.maxphyaddr = MAXPHY;
+	ctx.exec_only = xonly;
+	ctx.no_gbpages = !gb;
+	ctx.read_pte = mem_read;
+	ctx.write_pte = walker_write;
+	ctx.opaque = w;
+	struct ref_ept_cfg rc = {ctx.eptp, MAXPHY, xonly, gb};
+	struct ept_result r;
+	struct ref_ept_out o;
+	uint64_t gpa = GVA & ((1ull << 48) - 1);
+
+	w->wlog.n = 0;
+	w->rlog.n = 0;
+	ept_walk(&ctx, gpa, 1u << kind, &r);
+	ref_ept_translate(&rc, gpa, kind, ref_load, ref_store, w, &o);
+
+	static const int kind_of[] = {
+		[EPT_OK] = REPT_OK, [EPT_VIOLATION] = REPT_VIOLATION,
+		[EPT_MISCONFIG] = REPT_MISCONFIG, [EPT_BAD_ADDR] = REPT_BAD,
+		[EPT_RETRY] = -1, [EPT_INVALID] = REPT_INVALID,
+	};
+	int bad = kind_of[r.status] != o.kind ||
+		  (o.kind == REPT_VIOLATION && r.exit_qual != o.qual) ||
+		  (o.kind == REPT_OK &&
+		   (r.hpa != o.hpa || r.page_size != 1ull << o.size_shift ||
+		    (int)r.memtype != o.memtype || (int)r.ipat != o.ipat)) ||
+		  !logs_equal(&w->wlog, &w->rlog);
+	if (bad) {
+		if (w->nept_bad < MAX_REPORT) {
+			static const char *names[] = {"PML4E", "PDPTE", "PDE", "PTE"};
+			char *b = w->ept_bad[w->nept_bad++];
+			int n = snprintf(b, 300, "  DISAGREE EPT %s page (t=%u):",
+					 size_name[size], t);
+			for (int i = 0; i <= leaf_index(size); i++)
+				n += snprintf(b + n, 300 - n, " %s=%#" PRIx64,
+					      names[i], e[i]);
+			snprintf(b + n, 300 - n,
+				 " X-only=%d A/D=%d 1G=%d %s -> walker %d/%#" PRIx64
+				 " model %d/%#" PRIx64,
+				 xonly, ad, gb, kind == 0 ? "read" : kind == 1 ? "write" : "fetch",
+				 r.status, r.exit_qual, o.kind, o.qual);
+		}
+		w->e_failed++;
+		return;
+	}
+	w->e_passed++;
+	if (r.status == EPT_OK)
+		w->e_ok++;
+	else if (r.status == EPT_VIOLATION)
+		w->e_viol++;
+	else
+		w->e_misc++;
+}
+
+static void worker_ept(struct worker *w)
+{
+	int size;
+	uint64_t e[4];
+	for (unsigned t = (unsigned)w->id; t < ENTABLES; t += NTHREADS) {
+		decode_ept(t, &size, e);
+		for (int i = 0; i < 4; i++)
+			w->mem[entry_gpa[i] / 8] = e[i];
+		for (int cfg = 0; cfg < ENCFG; cfg++)
+			run_ept(w, t, size, e, cfg);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -331,6 +463,8 @@ static void *worker_main(void *arg)
 			}
 		}
 	}
+	w->mem[0] = 0;
+	worker_ept(w);
 	return NULL;
 }
 
@@ -405,12 +539,31 @@ int main(void)
 	double secs = (double)(t1.tv_sec - t0.tv_sec) +
 		      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("walker vs reference model: %" PRIu64 " combinations "
-	       "(%u table configurations x %d CPU settings x %d accesses) in %.1f s\n",
-	       passed + failed, NTABLES, 2 * 2 * 2 * NSMAP * NPKU, NACC, secs);
+	       "(%u table configurations x %d CPU settings x %d accesses)\n",
+	       passed + failed, NTABLES, 2 * 2 * 2 * NSMAP * NPKU, NACC);
 	printf("  agreed: %" PRIu64 " translated, %" PRIu64 " not-present, %" PRIu64
 		       " reserved-bit, %" PRIu64 " protection, %" PRIu64
 		       " protection-key faults; %" PRIu64 " A/D write-backs\n",
 		       ok, np, rs, pr, pk, wr);
+	uint64_t ep = 0, ef = 0, eok = 0, ev = 0, em = 0;
+	shown = 0;
+	for (int i = 0; i < NTHREADS; i++) {
+		ep += ws[i].e_passed;
+		ef += ws[i].e_failed;
+		eok += ws[i].e_ok;
+		ev += ws[i].e_viol;
+		em += ws[i].e_misc;
+		for (int j = 0; j < ws[i].nept_bad && shown < MAX_REPORT; j++, shown++)
+			printf("%s\n", ws[i].ept_bad[j]);
+	}
+	printf("EPT walker vs reference model: %" PRIu64 " combinations "
+	       "(%u table configurations x %d settings x 3 accesses)\n",
+	       ep + ef, (unsigned)ENTABLES, ENCFG / 3);
+	printf("  agreed: %" PRIu64 " translated, %" PRIu64 " violations, %" PRIu64
+	       " misconfigurations\n", eok, ev, em);
+	passed += ep;
+	failed += ef;
+	printf("both parts in %.1f s on %d threads\n", secs, NTHREADS);
 	printf("%" PRIu64 " passed, %" PRIu64 " failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
