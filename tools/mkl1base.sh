@@ -63,6 +63,8 @@ mount -t sysfs sysfs /sys
 UMBRA_MARK=none
 KVM_AMD_PARAMS=
 [ -f /umbra/env ] && . /umbra/env
+# The inner umbra writes the exit marker itself as soon as it knows the status.
+export UMBRA_MARK
 
 # end LINE: write the last line through the only open of ttyS0, power off.
 end() {

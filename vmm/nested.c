@@ -20,6 +20,7 @@
  * a failure. The status of the inner `umbra run` comes from the exit marker.
  */
 #include "nested.h"
+#include "vm.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -568,6 +569,22 @@ int nested_run(const struct umbra_config *cfg)
 	return status;
 }
 
+/*
+ * In L1: write the exit marker as soon as the status is known, before the VM
+ * is torn down, so a teardown that hangs inside L1's KVM cannot lose the
+ * result (the host side stops QEMU a few seconds after the marker). /init
+ * writes the marker again when umbra exits; the host reads the first.
+ */
+static void nested_child_report(int status)
+{
+	const char *mark = getenv("UMBRA_MARK");
+	if (!mark)
+		return;
+	fflush(stderr);
+	printf("umbra-l1-exit %s %d\n", mark, status);
+	fflush(stdout);
+}
+
 int nested_child_main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -603,6 +620,7 @@ int nested_child_main(int argc, char **argv)
 		return UMBRA_EXIT_NESTED;
 	}
 	vec[n] = NULL;
+	vm_result_hook = nested_child_report;
 	int status = umbra_run_main(n, vec);
 	free(buf);
 	return status;

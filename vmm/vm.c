@@ -188,6 +188,8 @@ static void teardown(struct vm *vm)
 	pthread_mutex_destroy(&vm->lock);
 }
 
+void (*vm_result_hook)(int status);
+
 int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
@@ -240,6 +242,8 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 			      line, sizeof(line));
 		fprintf(stderr, "umbra: %s\n", line);
 		status = vm->status;
+		if (vm_result_hook)
+			vm_result_hook(status);
 	}
 	teardown(vm);
 	free(vm);

@@ -57,6 +57,13 @@ struct vm {
  * line. Returns the run's exit status. */
 int vm_run(const struct umbra_config *cfg, const struct vm_image *img);
 
+/*
+ * Called with the run's exit status once it is known, before the VM is torn
+ * down (NULL: nothing). Nested runs use it to report the status early: under
+ * a loaded TCG host, KVM's teardown inside L1 has been seen to soft-lock.
+ */
+extern void (*vm_result_hook)(int status);
+
 /* Stops the VM with status (exited: the guest asked to). Only the first
  * call counts; callable from any thread. */
 void vm_stop(struct vm *vm, int status, bool exited);
