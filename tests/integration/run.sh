@@ -15,6 +15,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # Bound every nested boot; TCG is slow but a boot takes seconds, not minutes.
 : "${UMBRA_TEST_TIMEOUT:=300}"
+# A nested run that has not finished in 120 s has hung in L1: umbra stops it (status 123).
+: "${UMBRA_NESTED_TIMEOUT:=120}"
+export UMBRA_NESTED_TIMEOUT
 
 passed=0
 failed=0
@@ -31,6 +34,13 @@ bad() {
 run_umbra() {
 	timeout "$UMBRA_TEST_TIMEOUT" "$umbra" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
+	# Known flake: about 1 nested boot in 25 hangs inside L1 (KVM under
+	# TCG) before the guest prints anything. Retry such a run once, and say so.
+	if [ "$rc" -eq 123 ] && [ ! -s "$tmp/out" ] && [ ! -e /dev/kvm ]; then
+		echo "note: nested run hung in L1 ($(tail -n 1 "$tmp/err")); retrying once"
+		timeout "$UMBRA_TEST_TIMEOUT" "$umbra" "$@" >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+	fi
 }
 
 # expect_error NAME STATUS KEYWORD ARGS...: umbra must fail with exit status
