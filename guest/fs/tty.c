@@ -34,7 +34,7 @@ static long console_write_user(uint64_t buf, uint64_t count)
 	return done;
 }
 
-long sys_write(uint64_t fd, uint64_t buf, uint64_t count)
+SYSCALL_DEFINE3(write, uint64_t, fd, uint64_t, buf, uint64_t, count)
 {
 	/* Descriptor 0 is the console's read side. */
 	if (fd != 1 && fd != 2)
@@ -49,7 +49,7 @@ struct iovec {
 	uint64_t iov_len;
 };
 
-long sys_writev(uint64_t fd, uint64_t uiov, uint64_t iovcnt)
+SYSCALL_DEFINE3(writev, uint64_t, fd, uint64_t, uiov, uint64_t, iovcnt)
 {
 	struct iovec iov[16];
 	uint64_t total = 0;
@@ -88,7 +88,7 @@ long sys_writev(uint64_t fd, uint64_t uiov, uint64_t iovcnt)
 	return written;
 }
 
-long sys_ioctl(uint64_t fd, uint64_t cmd, uint64_t arg)
+SYSCALL_DEFINE3(ioctl, uint64_t, fd, uint64_t, cmd, uint64_t, arg)
 {
 	(void)cmd;
 	(void)arg;

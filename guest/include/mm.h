@@ -65,9 +65,5 @@ int insert_vm_area(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned 
 long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, unsigned long prot, unsigned long flags);
 int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len);
 
-long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off);
-long sys_munmap(uint64_t addr, uint64_t len);
-long sys_mprotect(uint64_t start, uint64_t len, uint64_t prot);
-long sys_brk(uint64_t brk);
 
 #endif

@@ -36,7 +36,5 @@ struct k_sigaction {
 
 const char *signal_name(int sig);
 
-long sys_rt_sigaction(uint64_t sig, uint64_t act, uint64_t oact, uint64_t sigsetsize);
-long sys_rt_sigprocmask(uint64_t how, uint64_t set, uint64_t oset, uint64_t sigsetsize);
 
 #endif

@@ -10,6 +10,7 @@
 #include "proc.h"
 #include "ptrace.h"
 #include "string.h"
+#include "syscall.h"
 #include "x86.h"
 
 static int next_pid = 1;
@@ -65,4 +66,38 @@ void force_sig_fault(int sig, const struct pt_regs *regs, uint64_t addr)
 	pr_err("%s: killed by signal %d (%s) at rip=%#lx addr=%#lx", current->path, sig,
 	       signal_name(sig), regs->rip, addr);
 	do_exit(sig);
+}
+
+SYSCALL_DEFINE0(getpid)
+{
+	return current->pid;
+}
+
+/* There are no threads yet: the thread id is the process id. */
+SYSCALL_DEFINE0(gettid)
+{
+	return current->pid;
+}
+
+/* init's parent is outside the VM, as on Linux (0). */
+SYSCALL_DEFINE0(getppid)
+{
+	return 0;
+}
+
+SYSCALL_DEFINE1(set_tid_address, uint64_t, tidptr)
+{
+	current->clear_child_tid = tidptr;
+	return current->pid;
+}
+
+SYSCALL_DEFINE1(exit, int, code)
+{
+	do_exit((code & 0xff) << 8);
+}
+
+/* Without threads, ending the group is ending the process. */
+SYSCALL_DEFINE1(exit_group, int, code)
+{
+	do_exit((code & 0xff) << 8);
 }

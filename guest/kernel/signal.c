@@ -8,6 +8,7 @@
 #include "percpu.h"
 #include "proc.h"
 #include "signal.h"
+#include "syscall.h"
 #include "uaccess.h"
 
 static const char *const signal_names[] = {
@@ -30,7 +31,7 @@ static sigset_t sigmask(int sig)
 	return 1UL << (sig - 1);
 }
 
-long sys_rt_sigaction(uint64_t sig, uint64_t act, uint64_t oact, uint64_t sigsetsize)
+SYSCALL_DEFINE4(rt_sigaction, uint64_t, sig, uint64_t, act, uint64_t, oact, uint64_t, sigsetsize)
 {
 	struct proc *p = current;
 	if (sigsetsize != sizeof(sigset_t) || sig < 1 || sig > _NSIG)
@@ -50,7 +51,7 @@ long sys_rt_sigaction(uint64_t sig, uint64_t act, uint64_t oact, uint64_t sigset
 	return 0;
 }
 
-long sys_rt_sigprocmask(uint64_t how, uint64_t set, uint64_t oset, uint64_t sigsetsize)
+SYSCALL_DEFINE4(rt_sigprocmask, uint64_t, how, uint64_t, set, uint64_t, oset, uint64_t, sigsetsize)
 {
 	struct proc *p = current;
 	if (sigsetsize != sizeof(sigset_t))

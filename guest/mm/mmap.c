@@ -10,6 +10,7 @@
 #include "percpu.h"
 #include "proc.h"
 #include "string.h"
+#include "syscall.h"
 
 /* Index of the first VMA ending above addr (map_count if none). */
 static unsigned int vma_index(const struct mm_struct *mm, uint64_t addr)
@@ -178,8 +179,8 @@ long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, unsigned long pr
 	return err ? err : (long)addr;
 }
 
-long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd,
-	      uint64_t off)
+SYSCALL_DEFINE6(mmap, uint64_t, addr, uint64_t, len, uint64_t, prot, uint64_t, flags,
+		uint64_t, fd, uint64_t, off)
 {
 	if (off & ~PAGE_MASK)
 		return -EINVAL;
@@ -197,7 +198,7 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64
 	return do_mmap(current->mm, addr, len, prot, flags);
 }
 
-long sys_munmap(uint64_t addr, uint64_t len)
+SYSCALL_DEFINE2(munmap, uint64_t, addr, uint64_t, len)
 {
 	if ((addr & ~PAGE_MASK) || len == 0 || len > TASK_SIZE ||
 	    addr > TASK_SIZE - PAGE_ALIGN(len))
@@ -205,7 +206,7 @@ long sys_munmap(uint64_t addr, uint64_t len)
 	return do_munmap(current->mm, addr, len);
 }
 
-long sys_mprotect(uint64_t start, uint64_t len, uint64_t prot)
+SYSCALL_DEFINE3(mprotect, uint64_t, start, uint64_t, len, uint64_t, prot)
 {
 	struct mm_struct *mm = current->mm;
 	if ((start & ~PAGE_MASK) || (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)))
@@ -245,7 +246,7 @@ long sys_mprotect(uint64_t start, uint64_t len, uint64_t prot)
 }
 
 /* Returns the new break, or the old one when it cannot move (Linux ABI). */
-long sys_brk(uint64_t brk)
+SYSCALL_DEFINE1(brk, uint64_t, brk)
 {
 	struct mm_struct *mm = current->mm;
 	if (brk < mm->start_brk || brk > TASK_SIZE)

@@ -13,7 +13,7 @@
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
 
-long sys_arch_prctl(uint64_t code, uint64_t addr)
+SYSCALL_DEFINE2(arch_prctl, uint64_t, code, uint64_t, addr)
 {
 	struct proc *p = current;
 
