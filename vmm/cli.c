@@ -18,8 +18,8 @@ void cli_usage(FILE *f)
 {
 	fputs("usage: umbra run [options] KERNEL\n"
 	      "Boot the 64-bit ELF guest kernel KERNEL in a KVM virtual machine.\n"
-	      "Where this machine has no /dev/kvm, the run is re-executed inside a\n"
-	      "QEMU (TCG) VM that offers KVM.\n"
+	      "Where this machine has no usable /dev/kvm (none, or no VMX/SVM under\n"
+	      "it), the run is re-executed inside a QEMU (TCG) VM that offers KVM.\n"
 	      "\n"
 	      "  -m, --mem SIZE        guest RAM (default 256M; 16M..64G, in 2M steps;\n"
 	      "                        suffix K, M, G or T; a plain number is MiB)\n"

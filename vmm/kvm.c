@@ -2,12 +2,14 @@
 /* KVM system and VM setup. */
 #include "kvm.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
@@ -37,6 +39,21 @@ static int fail(struct kvm *k, int status, char *err, size_t errlen,
 	snprintf(err, errlen, "%s: %s", what, strerror(errnum));
 	kvm_close(k);
 	return status;
+}
+
+const char *kvm_unusable_reason(void)
+{
+	struct stat st;
+	if (stat(KVM_DEVICE, &st) != 0 && errno == ENOENT)
+		return "no " KVM_DEVICE " here";
+	/* CPUID.1:ECX.VMX[bit 5] (Intel), CPUID.80000001h:ECX.SVM[bit 2] (AMD). */
+	unsigned int eax, ebx, ecx, edx;
+	bool vmx = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 5));
+	bool svm = __get_cpuid(0x80000001, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 2));
+	if (!vmx && !svm)
+		return KVM_DEVICE " here has no VMX or SVM under it (a software KVM such as "
+		       "kvm_pvm, which runs only guests built for it)";
+	return NULL;
 }
 
 static int get_supported_cpuid(struct kvm *k)

@@ -29,6 +29,14 @@ struct kvm {
 };
 
 /*
+ * Whether KVM on this machine can run an ordinary guest: /dev/kvm exists and
+ * the CPU has VMX or SVM under it. A /dev/kvm without either is a
+ * software-only KVM such as kvm_pvm, which runs only guests built for it.
+ * NULL when it can; otherwise why not, for a message.
+ */
+const char *kvm_unusable_reason(void);
+
+/*
  * Opens /dev/kvm, checks the API version and every capability umbra relies
  * on, creates the VM (identity map and TSS addresses, irqchip) and reads the
  * supported CPUID. Returns 0, or an UMBRA_EXIT_* status with one line

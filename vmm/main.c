@@ -172,14 +172,14 @@ int umbra_run_main(int argc, char **argv)
 	}
 	img.kernel = &elf;
 
-	struct stat st;
-	if (stat(KVM_DEVICE, &st) != 0 && errno == ENOENT) {
+	const char *no_kvm = kvm_unusable_reason();
+	if (no_kvm) {
 		if (!cfg.no_nested) {
 			free(kernel);
-			return nested_run(&cfg);
+			return nested_run(&cfg, no_kvm);
 		}
-		fprintf(stderr, "umbra: %s: no such device here (drop --no-nested to "
-			"run nested in QEMU)\n", KVM_DEVICE);
+		fprintf(stderr, "umbra: %s (drop --no-nested to run nested in QEMU)\n",
+			no_kvm);
 		status = UMBRA_EXIT_NO_KVM;
 		goto out;
 	}

@@ -499,7 +499,7 @@ static int outcome(struct nested_console *console, struct log_tail *log,
 	return UMBRA_EXIT_NESTED;
 }
 
-int nested_run(const struct umbra_config *cfg)
+int nested_run(const struct umbra_config *cfg, const char *why)
 {
 	char dir[PATH_MAX + 8], vmlinuz[PATH_MAX + 32], base[PATH_MAX + 32];
 	char mark[NESTED_MARK_LEN + 1];
@@ -533,8 +533,8 @@ int nested_run(const struct umbra_config *cfg)
 	}
 	stop_signal = 0;
 
-	fprintf(stderr, "umbra: no /dev/kvm here; running the VM nested in QEMU "
-			"(TCG, SVM+NPT) — see docs/architecture.md\n");
+	fprintf(stderr, "umbra: %s; running the VM nested in QEMU "
+			"(TCG, SVM+NPT) — see docs/architecture.md\n", why);
 	struct l1_vm vm;
 	int status = UMBRA_EXIT_NESTED;
 	if (start_qemu(&vm, vmlinuz, initrd_fd, cfg, &old_mask) == 0) {

@@ -17,7 +17,7 @@
  * UMBRA_EXIT_NESTED with a one-line message on stderr if the nested setup
  * fails. Says once on stderr that it runs nested.
  */
-int nested_run(const struct umbra_config *cfg);
+int nested_run(const struct umbra_config *cfg, const char *why);
 
 /*
  * `umbra nested-child ARGV_FILE`: run inside the L1 VM by its /init. Reads
