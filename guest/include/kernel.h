@@ -29,6 +29,21 @@ __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond); \
 	} while (0)
 
+/* Pointers that carry an errno, as Linux's <linux/err.h>. */
+#define MAX_ERRNO 4095
+static inline void *ERR_PTR(long error)
+{
+	return (void *)error;
+}
+static inline long PTR_ERR(const void *ptr)
+{
+	return (long)ptr;
+}
+static inline bool IS_ERR(const void *ptr)
+{
+	return (uint64_t)ptr >= (uint64_t)-MAX_ERRNO;
+}
+
 /* Set by the cmdline word "quiet": informational messages are dropped. */
 extern bool console_quiet;
 

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * User address spaces: a page table and a sorted array of VMAs. Anonymous
- * memory is demand-zero (handle_mm_fault fills it on the first touch); the
- * ELF loader installs file pages eagerly. A simple first version of a
- * Linux-like mm: the names follow Linux so it can grow into one.
+ * The mm's interface to the rest of the kernel (types in mm_types.h).
+ * User address spaces: a page table and the VMAs; faults are dispatched
+ * as Linux's handle_mm_fault does. The names follow Linux.
  */
 #ifndef GUEST_MM_H
 #define GUEST_MM_H
@@ -11,59 +10,89 @@
 #include <stdint.h>
 
 #include "kernel.h"
+#include "mm_types.h"
 
-/* vm_flags */
-#define VM_READ 0x1UL
-#define VM_WRITE 0x2UL
-#define VM_EXEC 0x4UL
+struct pt_regs;
 
 /* mmap prot and flags (Linux values). */
 #define PROT_READ 0x1
 #define PROT_WRITE 0x2
 #define PROT_EXEC 0x4
 #define PROT_SEM 0x8
+#define PROT_GROWSDOWN 0x01000000
+#define PROT_GROWSUP 0x02000000
 #define MAP_SHARED 0x01
 #define MAP_PRIVATE 0x02
 #define MAP_SHARED_VALIDATE 0x03
 #define MAP_TYPE 0x0f
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
+#define MAP_GROWSDOWN 0x0100
+#define MAP_DENYWRITE 0x0800
+#define MAP_EXECUTABLE 0x1000
+#define MAP_LOCKED 0x2000
+#define MAP_NORESERVE 0x4000
+#define MAP_POPULATE 0x8000
+#define MAP_NONBLOCK 0x10000
+#define MAP_STACK 0x20000
+#define MAP_HUGETLB 0x40000
+#define MAP_SYNC 0x80000
 #define MAP_FIXED_NOREPLACE 0x100000
 
-/* handle_mm_fault flags */
-#define FAULT_FLAG_WRITE 0x1
-#define FAULT_FLAG_INSTRUCTION 0x2
-
-struct vm_area_struct {
-	uint64_t vm_start, vm_end; /* [start, end), page aligned */
-	unsigned long vm_flags;
-};
-
-#define MM_MAX_VMAS 160
-
-struct mm_struct {
-	phys_addr_t pgd;
-	uint64_t start_brk, brk;
-	uint64_t mmap_base;  /* top-down search for mmap starts here */
-	uint64_t start_stack;
-	unsigned int map_count;
-	struct vm_area_struct vmas[MM_MAX_VMAS]; /* sorted, disjoint */
-};
-
-/* memory.c: page tables and faults */
+/* --- address spaces (fork, exec, exit) --- */
+/* A new, empty address space (kernel half shared), one user; NULL when out
+ * of memory. */
 struct mm_struct *mm_alloc(void);
+/* fork: a copy of oldmm, private memory copy-on-write, VM_DONTCOPY left out. */
+struct mm_struct *dup_mm(struct mm_struct *oldmm);
+static inline void mmget(struct mm_struct *mm)
+{
+	mm->mm_users++;
+}
+/* Drops a user; the last one tears the address space down (notifier
+ * release, every VMA unmapped, page tables freed). */
+void mmput(struct mm_struct *mm);
+/* Loads mm's page table on this CPU. */
 void switch_mm(struct mm_struct *mm);
-int handle_mm_fault(struct mm_struct *mm, uint64_t addr, unsigned int flags);
-int install_page(struct mm_struct *mm, uint64_t va, phys_addr_t pa, unsigned long vm_flags);
-void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end);
-void change_protection(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned long vm_flags);
-uint64_t *lookup_pte(struct mm_struct *mm, uint64_t va);
 
-/* mmap.c: VMAs */
+/* --- VMAs --- */
+/* The first VMA with vm_end > addr, or NULL. */
 struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr);
-int insert_vm_area(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned long vm_flags);
-long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, unsigned long prot, unsigned long flags);
+#define for_each_vma(mm, vma) \
+	for ((vma) = find_vma((mm), 0); (vma); (vma) = find_vma((mm), (vma)->vm_end))
+/* "[heap]", "[stack]", the vm_ops name, or NULL (/proc/PID/maps). */
+const char *vma_special_name(struct vm_area_struct *vma);
+
+/* Residency of one VMA, in pages (/proc/PID/smaps). */
+struct vma_page_stats {
+	uint64_t rss, anon, shared_clean, shared_dirty, private_clean, private_dirty;
+	uint64_t referenced, locked, swap;
+};
+void vma_page_stats(struct vm_area_struct *vma, struct vma_page_stats *st);
+
+/* --- mapping, for exec and the system calls --- */
+/* mmap(2) on mm: returns the address or a negative errno. file may be NULL. */
+long do_mmap(struct mm_struct *mm, struct file *file, uint64_t addr, uint64_t len,
+	     unsigned long prot, unsigned long flags, uint64_t pgoff);
 int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len);
 
+/* Transitional (the ELF loader's eager copy): an anonymous VMA over a free
+ * range, and one page installed in it. */
+int insert_vm_area(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned long vm_flags);
+int install_page(struct mm_struct *mm, uint64_t va, phys_addr_t pa, unsigned long vm_flags);
+
+/* --- faults --- */
+/* The #PF handler's work for a user-mode fault or a fault on a user
+ * address: resolves it or sends SIGSEGV/SIGBUS (force_sig_fault) to the
+ * current task. Returns 0 when resolved, -EFAULT when a signal was sent
+ * (user mode) or the access is bad (kernel access to user memory). */
+int do_user_addr_fault(struct pt_regs *regs, uint64_t error_code, uint64_t address);
+/* Resolves a fault at addr in vma (the checks done): 0 or VM_FAULT_*. */
+vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned int flags);
+/* Transitional: the page-table entry for va, or NULL (uaccess). */
+uint64_t *lookup_pte(struct mm_struct *mm, uint64_t va);
+
+/* Counts one event for mm (may be NULL) and globally. */
+void count_vm_event(struct mm_struct *mm, enum vm_event_item item);
 
 #endif

@@ -33,13 +33,13 @@ struct tss_struct {
 	uint16_t io_bitmap_base;
 } __packed;
 
-struct proc;
+struct task_struct;
 
 struct percpu {
 	struct percpu *self;
 	uint64_t kernel_rsp;
 	uint64_t user_rsp;
-	struct proc *current_proc;
+	struct task_struct *current_task;
 	unsigned int cpu;
 	uint64_t gdt[GDT_ENTRIES] __aligned(16);
 	struct tss_struct tss __aligned(16);
@@ -56,7 +56,7 @@ static inline struct percpu *this_cpu(void)
 	return p;
 }
 
-#define current (this_cpu()->current_proc)
+#define current (this_cpu()->current_task)
 
 /* Points this CPU's syscall and interrupt entry at a kernel stack. */
 void set_kernel_stack(uint64_t top);

@@ -17,6 +17,13 @@
 #define SIGFPE 8
 #define SIGKILL 9
 #define SIGSEGV 11
+#define SIGUSR1 10
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGTERM 15
+#define SIGCHLD 17
+#define SIGCONT 18
 #define SIGSTOP 19
 #define _NSIG 64
 
@@ -34,7 +41,28 @@ struct k_sigaction {
 	sigset_t mask;
 };
 
-const char *signal_name(int sig);
+/* siginfo as the kernel keeps it; copied out in Linux's 128-byte layout. */
+struct kernel_siginfo {
+	int si_signo, si_errno, si_code;
+	int si_pid, si_uid; /* kill */
+	int si_status;      /* SIGCHLD */
+	uint64_t si_addr;   /* faults */
+};
 
+/* si_code values */
+#define SI_USER 0
+#define SI_KERNEL 0x80
+#define SI_TKILL (-6)
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+#define SEGV_PKUERR 4
+#define BUS_ADRALN 1
+#define BUS_ADRERR 2
+#define BUS_OBJERR 3
+#define ILL_ILLOPN 2
+#define FPE_INTDIV 1
+#define TRAP_BRKPT 1
+
+const char *signal_name(int sig);
 
 #endif

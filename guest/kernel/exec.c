@@ -17,7 +17,7 @@
 #include "percpu.h"
 #include "pmm.h"
 #include "printk.h"
-#include "proc.h"
+#include "sched.h"
 #include "ptrace.h"
 #include "segment.h"
 #include "string.h"
@@ -253,7 +253,7 @@ static int find_program(const char *path, struct cpio_entry *e)
 
 int exec_init_program(const char *path, int argc, const char *const *argv)
 {
-	struct proc *p = current;
+	struct task_struct *p = current;
 	struct mm_struct *mm = p->mm;
 	struct cpio_entry file;
 	struct elf_layout layout;
@@ -280,7 +280,7 @@ int exec_init_program(const char *path, int argc, const char *const *argv)
 		return err;
 	}
 
-	struct pt_regs *regs = proc_user_regs(p);
+	struct pt_regs *regs = task_pt_regs(p);
 	memset(regs, 0, sizeof(*regs));
 	regs->rip = layout.entry;
 	regs->rsp = sp;

@@ -12,7 +12,7 @@
 #include "pgtable.h"
 #include "pmm.h"
 #include "printk.h"
-#include "proc.h"
+#include "sched.h"
 #include "traps.h"
 #include "x86.h"
 
@@ -46,8 +46,8 @@ static __noreturn void run_init(void)
 	for (int i = 0; i < boot_params.init_argc; i++)
 		argv[i + 1] = boot_params.init_argv[i];
 
-	struct proc *p = proc_create(path);
-	proc_switch_to(p);
+	struct task_struct *p = create_init_task(path);
+	switch_to_task(p);
 	if (exec_init_program(path, boot_params.init_argc + 1, argv))
 		hc_exit(EXIT_NOT_RUNNABLE);
 
@@ -58,7 +58,7 @@ static __noreturn void run_init(void)
 	} else {
 		pr_warn("tsc-khz is 0: boot time not measured");
 	}
-	enter_user(proc_user_regs(p));
+	enter_user(task_pt_regs(p));
 }
 
 void start_kernel(phys_addr_t fdt_pa);

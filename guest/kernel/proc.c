@@ -1,47 +1,68 @@
 // SPDX-License-Identifier: MIT
-/* Process creation and death. Only init exists so far: when it ends, the
- * VM ends with its status, as a shell would report it. */
+/*
+ * Tasks. Only init exists so far: when it ends, the VM ends with its
+ * status, as a shell would report it. (Interim: fork, the scheduler and
+ * signal delivery come next.)
+ */
+#include "errno.h"
+#include "fs.h"
 #include "hypercall.h"
 #include "mm.h"
 #include "page.h"
-#include "percpu.h"
 #include "pmm.h"
 #include "printk.h"
-#include "proc.h"
 #include "ptrace.h"
+#include "sched.h"
+#include "slab.h"
 #include "string.h"
 #include "syscall.h"
 #include "x86.h"
 
+LIST_HEAD(task_list);
 static int next_pid = 1;
 
-struct proc *proc_create(const char *path)
+struct task_struct *find_task_by_pid(int pid)
 {
-	_Static_assert(sizeof(struct proc) <= PAGE_SIZE, "struct proc fits a page");
-	phys_addr_t pa = alloc_zeroed_page();
+	struct task_struct *p;
+	for_each_process(p)
+		if (p->pid == pid && p->state != TASK_DEAD)
+			return p;
+	return NULL;
+}
+
+/* The first task, made at boot: no memory then is a broken VM. */
+struct task_struct *create_init_task(const char *path)
+{
+	struct task_struct *p = kzalloc(sizeof(*p));
 	phys_addr_t kstack = alloc_pages(KSTACK_PAGES);
 	struct mm_struct *mm = mm_alloc();
-	/* Only init is created, at boot: no memory then is a broken VM. */
-	if (!pa || !kstack || !mm)
+	if (!p || !kstack || !mm)
 		panic("out of memory creating process %s", path);
-	struct proc *p = __va(pa);
 	p->mm = mm;
-	p->pid = next_pid++;
+	p->pid = p->tgid = p->pgid = p->sid = next_pid++;
+	p->state = TASK_RUNNING;
 	memcpy(p->path, path, strnlen(path, sizeof(p->path) - 1));
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	memcpy(p->comm, base, strnlen(base, sizeof(p->comm) - 1));
 	p->kstack_top = (uint64_t)__va(kstack) + KSTACK_PAGES * PAGE_SIZE;
+	INIT_LIST_HEAD(&p->children);
+	INIT_LIST_HEAD(&p->sibling);
+	INIT_LIST_HEAD(&p->run_list);
+	list_add_tail(&p->tasks, &task_list);
 	return p;
 }
 
-void proc_switch_to(struct proc *p)
+void switch_to_task(struct task_struct *p)
 {
 	current = p;
 	switch_mm(p->mm);
 	set_kernel_stack(p->kstack_top);
-	wrmsr(MSR_FS_BASE, p->fs_base);
-	wrmsr(MSR_KERNEL_GS_BASE, p->gs_base);
+	wrmsr(MSR_FS_BASE, p->thread.fs_base);
+	wrmsr(MSR_KERNEL_GS_BASE, p->thread.gs_base);
 }
 
-struct pt_regs *proc_user_regs(struct proc *p)
+struct pt_regs *task_pt_regs(struct task_struct *p)
 {
 	return (struct pt_regs *)(p->kstack_top - sizeof(struct pt_regs));
 }
@@ -52,7 +73,7 @@ struct pt_regs *proc_user_regs(struct proc *p)
 
 void do_exit(int wait_status)
 {
-	struct proc *p = current;
+	struct task_struct *p = current;
 	unsigned int status = WTERMSIG(wait_status) ? 128 + WTERMSIG(wait_status)
 						    : WEXITSTATUS(wait_status);
 	if (!WTERMSIG(wait_status))
@@ -61,19 +82,19 @@ void do_exit(int wait_status)
 	hc_exit(status);
 }
 
-void force_sig_fault(int sig, const struct pt_regs *regs, uint64_t addr)
+void force_sig_fault(int sig, int si_code, uint64_t addr)
 {
+	(void)si_code;
 	pr_err("%s: killed by signal %d (%s) at rip=%#lx addr=%#lx", current->path, sig,
-	       signal_name(sig), regs->rip, addr);
+	       signal_name(sig), task_pt_regs(current)->rip, addr);
 	do_exit(sig);
 }
 
 SYSCALL_DEFINE0(getpid)
 {
-	return current->pid;
+	return current->tgid;
 }
 
-/* There are no threads yet: the thread id is the process id. */
 SYSCALL_DEFINE0(gettid)
 {
 	return current->pid;
@@ -82,7 +103,7 @@ SYSCALL_DEFINE0(gettid)
 /* init's parent is outside the VM, as on Linux (0). */
 SYSCALL_DEFINE0(getppid)
 {
-	return 0;
+	return current->parent ? current->parent->tgid : 0;
 }
 
 SYSCALL_DEFINE1(set_tid_address, uint64_t, tidptr)

@@ -6,7 +6,7 @@
  */
 #include "errno.h"
 #include "percpu.h"
-#include "proc.h"
+#include "sched.h"
 #include "signal.h"
 #include "syscall.h"
 #include "uaccess.h"
@@ -33,7 +33,7 @@ static sigset_t sigmask(int sig)
 
 SYSCALL_DEFINE4(rt_sigaction, uint64_t, sig, uint64_t, act, uint64_t, oact, uint64_t, sigsetsize)
 {
-	struct proc *p = current;
+	struct task_struct *p = current;
 	if (sigsetsize != sizeof(sigset_t) || sig < 1 || sig > _NSIG)
 		return -EINVAL;
 	if (act && (sig == SIGKILL || sig == SIGSTOP))
@@ -53,7 +53,7 @@ SYSCALL_DEFINE4(rt_sigaction, uint64_t, sig, uint64_t, act, uint64_t, oact, uint
 
 SYSCALL_DEFINE4(rt_sigprocmask, uint64_t, how, uint64_t, set, uint64_t, oset, uint64_t, sigsetsize)
 {
-	struct proc *p = current;
+	struct task_struct *p = current;
 	if (sigsetsize != sizeof(sigset_t))
 		return -EINVAL;
 	sigset_t old = p->blocked, new = old, s;

@@ -11,7 +11,9 @@
 #include "errno.h"
 #include "mm.h"
 #include "pgtable.h"
+#include "internal.h"
 #include "pmm.h"
+#include "slab.h"
 #include "string.h"
 #include "x86.h"
 
@@ -21,16 +23,19 @@ static struct mm_struct *active_mm;
 
 struct mm_struct *mm_alloc(void)
 {
-	_Static_assert(sizeof(struct mm_struct) <= PAGE_SIZE, "mm_struct fits a page");
-	phys_addr_t mm_pa = alloc_zeroed_page();
-	if (!mm_pa)
-		return NULL;
+	struct mm_struct *mm = kzalloc(sizeof(*mm));
+	void *vmas = kzalloc(MM_MAX_VMAS * sizeof(struct vm_area_struct));
 	phys_addr_t pgd_pa = alloc_zeroed_page();
-	if (!pgd_pa) {
-		free_pages(mm_pa, 1);
+	if (!mm || !vmas || !pgd_pa) {
+		kfree(mm);
+		kfree(vmas);
+		if (pgd_pa)
+			free_pages(pgd_pa, 1);
 		return NULL;
 	}
-	struct mm_struct *mm = __va(mm_pa);
+	mm->mm_rb = vmas;
+	mm->mm_users = 1;
+	INIT_LIST_HEAD(&mm->notifiers);
 	mm->pgd = pgd_pa;
 	/* The kernel half is shared: its upper-level tables never change. */
 	uint64_t *pgd = __va(pgd_pa), *kernel = __va(swapper_pg_dir);
@@ -94,28 +99,13 @@ int install_page(struct mm_struct *mm, uint64_t va, phys_addr_t pa, unsigned lon
 	return 0;
 }
 
-/* x86 cannot map a page write-only or execute-only: any right reads. */
-static bool access_permitted(const struct vm_area_struct *vma, unsigned int flags)
+vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned int flags)
 {
-	if (flags & FAULT_FLAG_WRITE)
-		return vma->vm_flags & VM_WRITE;
-	if (flags & FAULT_FLAG_INSTRUCTION)
-		return vma->vm_flags & VM_EXEC;
-	return vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC);
-}
-
-int handle_mm_fault(struct mm_struct *mm, uint64_t addr, unsigned int flags)
-{
-	if (addr >= TASK_SIZE)
-		return -EFAULT;
-	struct vm_area_struct *vma = find_vma(mm, addr);
-	if (!vma || addr < vma->vm_start || !access_permitted(vma, flags))
-		return -EFAULT;
-
+	struct mm_struct *mm = vma->vm_mm;
 	uint64_t va = addr & PAGE_MASK;
 	uint64_t *pte = walk(mm, va, true);
 	if (!pte)
-		return -ENOMEM;
+		return VM_FAULT_OOM;
 	if (*pte & _PAGE_PRESENT) {
 		/* The PTE already allows this access: a stale TLB entry. */
 		invlpg(va);
@@ -128,9 +118,42 @@ int handle_mm_fault(struct mm_struct *mm, uint64_t addr, unsigned int flags)
 	}
 	phys_addr_t pa = alloc_zeroed_page();
 	if (!pa)
-		return -ENOMEM;
+		return VM_FAULT_OOM;
 	*pte = pa | vm_flags_to_pte(vma->vm_flags) | (flags & FAULT_FLAG_WRITE ? _PAGE_DIRTY : 0);
 	return 0;
+}
+
+/* Interim: the teardown of a single-process mm is the VM's end. */
+void mmput(struct mm_struct *mm)
+{
+	mm->mm_users--;
+}
+
+/* Interim: fork is not there yet. */
+struct mm_struct *dup_mm(struct mm_struct *oldmm)
+{
+	(void)oldmm;
+	return NULL;
+}
+
+void vma_page_stats(struct vm_area_struct *vma, struct vma_page_stats *st)
+{
+	*st = (struct vma_page_stats){0};
+	for (uint64_t va = vma->vm_start; va < vma->vm_end; va += PAGE_SIZE) {
+		uint64_t *pte = lookup_pte(vma->vm_mm, va);
+		if (!pte || !(*pte & _PAGE_PRESENT))
+			continue;
+		st->rss++;
+		st->anon++;
+		if (*pte & _PAGE_DIRTY)
+			st->private_dirty++;
+		else
+			st->private_clean++;
+		if (*pte & _PAGE_ACCESSED)
+			st->referenced++;
+		if (vma->vm_flags & VM_LOCKED)
+			st->locked++;
+	}
 }
 
 /* Calls fn on each populated PTE in [start, end), skipping missing tables. */

@@ -5,10 +5,11 @@
  * the first touch (handle_mm_fault).
  */
 #include "errno.h"
+#include "internal.h"
 #include "mm.h"
 #include "page.h"
 #include "percpu.h"
-#include "proc.h"
+#include "sched.h"
 #include "string.h"
 #include "syscall.h"
 
@@ -16,7 +17,7 @@
 static unsigned int vma_index(const struct mm_struct *mm, uint64_t addr)
 {
 	unsigned int i = 0;
-	while (i < mm->map_count && mm->vmas[i].vm_end <= addr)
+	while (i < mm->map_count && mm_vmas(mm)[i].vm_end <= addr)
 		i++;
 	return i;
 }
@@ -24,18 +25,18 @@ static unsigned int vma_index(const struct mm_struct *mm, uint64_t addr)
 struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr)
 {
 	unsigned int i = vma_index(mm, addr);
-	return i < mm->map_count ? &mm->vmas[i] : NULL;
+	return i < mm->map_count ? &mm_vmas(mm)[i] : NULL;
 }
 
 static bool range_is_free(const struct mm_struct *mm, uint64_t start, uint64_t end)
 {
 	unsigned int i = vma_index(mm, start);
-	return i == mm->map_count || mm->vmas[i].vm_start >= end;
+	return i == mm->map_count || mm_vmas(mm)[i].vm_start >= end;
 }
 
 static void remove_vma(struct mm_struct *mm, unsigned int i)
 {
-	memmove(&mm->vmas[i], &mm->vmas[i + 1], (mm->map_count - i - 1) * sizeof(mm->vmas[0]));
+	memmove(&mm_vmas(mm)[i], &mm_vmas(mm)[i + 1], (mm->map_count - i - 1) * sizeof(struct vm_area_struct));
 	mm->map_count--;
 }
 
@@ -44,8 +45,8 @@ int insert_vm_area(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned 
 {
 	BUG_ON(!range_is_free(mm, start, end));
 	unsigned int i = vma_index(mm, start);
-	struct vm_area_struct *prev = i > 0 ? &mm->vmas[i - 1] : NULL;
-	struct vm_area_struct *next = i < mm->map_count ? &mm->vmas[i] : NULL;
+	struct vm_area_struct *prev = i > 0 ? &mm_vmas(mm)[i - 1] : NULL;
+	struct vm_area_struct *next = i < mm->map_count ? &mm_vmas(mm)[i] : NULL;
 	bool join_prev = prev && prev->vm_end == start && prev->vm_flags == vm_flags;
 	bool join_next = next && next->vm_start == end && next->vm_flags == vm_flags;
 
@@ -59,8 +60,8 @@ int insert_vm_area(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned 
 	} else {
 		if (mm->map_count == MM_MAX_VMAS)
 			return -ENOMEM;
-		memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->map_count - i) * sizeof(mm->vmas[0]));
-		mm->vmas[i] = (struct vm_area_struct){start, end, vm_flags};
+		memmove(&mm_vmas(mm)[i + 1], &mm_vmas(mm)[i], (mm->map_count - i) * sizeof(struct vm_area_struct));
+		mm_vmas(mm)[i] = (struct vm_area_struct){.vm_start = start, .vm_end = end, .vm_flags = vm_flags, .vm_mm = mm};
 		mm->map_count++;
 	}
 	return 0;
@@ -69,17 +70,17 @@ int insert_vm_area(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned 
 /* Splits VMA i at addr, inside it; the caller checked there is a free slot. */
 static void split_vma(struct mm_struct *mm, unsigned int i, uint64_t addr)
 {
-	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->map_count - i) * sizeof(mm->vmas[0]));
+	memmove(&mm_vmas(mm)[i + 1], &mm_vmas(mm)[i], (mm->map_count - i) * sizeof(struct vm_area_struct));
 	mm->map_count++;
-	mm->vmas[i].vm_end = addr;
-	mm->vmas[i + 1].vm_start = addr;
+	mm_vmas(mm)[i].vm_end = addr;
+	mm_vmas(mm)[i + 1].vm_start = addr;
 }
 
 /* Joins VMAs that touch and have equal flags. */
 static void merge_vmas(struct mm_struct *mm)
 {
 	for (unsigned int i = 0; i + 1 < mm->map_count;) {
-		struct vm_area_struct *a = &mm->vmas[i], *b = &mm->vmas[i + 1];
+		struct vm_area_struct *a = &mm_vmas(mm)[i], *b = &mm_vmas(mm)[i + 1];
 		if (a->vm_end == b->vm_start && a->vm_flags == b->vm_flags) {
 			a->vm_end = b->vm_end;
 			remove_vma(mm, i + 1);
@@ -96,19 +97,19 @@ int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len)
 	unsigned int i = vma_index(mm, start);
 
 	if (i < mm->map_count) {
-		struct vm_area_struct *v = &mm->vmas[i];
+		struct vm_area_struct *v = &mm_vmas(mm)[i];
 		if (v->vm_start < start && v->vm_end > end) {
 			/* A hole in the middle splits the VMA in two. */
 			if (mm->map_count == MM_MAX_VMAS)
 				return -ENOMEM;
 			split_vma(mm, i, start);
-			mm->vmas[i + 1].vm_start = end;
+			mm_vmas(mm)[i + 1].vm_start = end;
 			unmap_page_range(mm, start, end);
 			return 0;
 		}
 	}
-	while (i < mm->map_count && mm->vmas[i].vm_start < end) {
-		struct vm_area_struct *v = &mm->vmas[i];
+	while (i < mm->map_count && mm_vmas(mm)[i].vm_start < end) {
+		struct vm_area_struct *v = &mm_vmas(mm)[i];
 		if (v->vm_start < start) {
 			v->vm_end = start;
 			i++;
@@ -128,14 +129,14 @@ static uint64_t get_unmapped_area(const struct mm_struct *mm, uint64_t len)
 {
 	uint64_t top = mm->mmap_base;
 	for (int i = (int)mm->map_count - 1; i >= -1; i--) {
-		uint64_t gap_start = i >= 0 ? mm->vmas[i].vm_end : MMAP_MIN_ADDR;
-		if (i >= 0 && mm->vmas[i].vm_start >= top)
+		uint64_t gap_start = i >= 0 ? mm_vmas(mm)[i].vm_end : MMAP_MIN_ADDR;
+		if (i >= 0 && mm_vmas(mm)[i].vm_start >= top)
 			continue;
 		gap_start = MAX(gap_start, MMAP_MIN_ADDR);
 		if (top >= gap_start && top - gap_start >= len)
 			return top - len;
 		if (i >= 0)
-			top = MIN(top, mm->vmas[i].vm_start);
+			top = MIN(top, mm_vmas(mm)[i].vm_start);
 	}
 	return 0;
 }
@@ -147,9 +148,12 @@ static unsigned long prot_to_vm_flags(unsigned long prot)
 }
 
 /* Maps anonymous memory; len is non-zero and at most TASK_SIZE. */
-long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, unsigned long prot,
-	     unsigned long flags)
+long do_mmap(struct mm_struct *mm, struct file *file, uint64_t addr, uint64_t len,
+	     unsigned long prot, unsigned long flags, uint64_t pgoff)
 {
+	(void)pgoff;
+	if (file)
+		return -ENODEV;
 	len = PAGE_ALIGN(len);
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr & ~PAGE_MASK)
@@ -195,7 +199,7 @@ SYSCALL_DEFINE6(mmap, uint64_t, addr, uint64_t, len, uint64_t, prot, uint64_t, f
 		return -EINVAL;
 	if (len > TASK_SIZE)
 		return -ENOMEM;
-	return do_mmap(current->mm, addr, len, prot, flags);
+	return do_mmap(current->mm, NULL, addr, len, prot, flags, off >> PAGE_SHIFT);
 }
 
 SYSCALL_DEFINE2(munmap, uint64_t, addr, uint64_t, len)
@@ -219,27 +223,27 @@ SYSCALL_DEFINE3(mprotect, uint64_t, start, uint64_t, len, uint64_t, prot)
 
 	/* The whole range must be mapped. */
 	unsigned int first = vma_index(mm, start), last = first;
-	if (first == mm->map_count || mm->vmas[first].vm_start > start)
+	if (first == mm->map_count || mm_vmas(mm)[first].vm_start > start)
 		return -ENOMEM;
-	while (mm->vmas[last].vm_end < end) {
-		if (last + 1 == mm->map_count || mm->vmas[last + 1].vm_start != mm->vmas[last].vm_end)
+	while (mm_vmas(mm)[last].vm_end < end) {
+		if (last + 1 == mm->map_count || mm_vmas(mm)[last + 1].vm_start != mm_vmas(mm)[last].vm_end)
 			return -ENOMEM;
 		last++;
 	}
-	unsigned int splits = (mm->vmas[first].vm_start < start) + (mm->vmas[last].vm_end > end);
+	unsigned int splits = (mm_vmas(mm)[first].vm_start < start) + (mm_vmas(mm)[last].vm_end > end);
 	if (mm->map_count + splits > MM_MAX_VMAS)
 		return -ENOMEM;
 
-	if (mm->vmas[first].vm_start < start) {
+	if (mm_vmas(mm)[first].vm_start < start) {
 		split_vma(mm, first, start);
 		first++;
 		last++;
 	}
-	if (mm->vmas[last].vm_end > end)
+	if (mm_vmas(mm)[last].vm_end > end)
 		split_vma(mm, last, end);
 	unsigned long vm_flags = prot_to_vm_flags(prot);
 	for (unsigned int i = first; i <= last; i++)
-		mm->vmas[i].vm_flags = vm_flags;
+		mm_vmas(mm)[i].vm_flags = vm_flags;
 	merge_vmas(mm);
 	change_protection(mm, start, end, vm_flags);
 	return 0;
@@ -263,4 +267,16 @@ SYSCALL_DEFINE1(brk, uint64_t, brk)
 	}
 	mm->brk = brk;
 	return brk;
+}
+
+const char *vma_special_name(struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	if (vma->vm_ops && vma->vm_ops->name)
+		return vma->vm_ops->name(vma);
+	if (vma->vm_start < mm->brk && vma->vm_end > mm->start_brk)
+		return "[heap]";
+	if (vma->vm_start <= mm->start_stack && vma->vm_end >= mm->start_stack)
+		return "[stack]";
+	return NULL;
 }

@@ -4,8 +4,9 @@
 #include "mm.h"
 #include "percpu.h"
 #include "pgtable.h"
-#include "proc.h"
+#include "sched.h"
 #include "string.h"
+#include "traps.h"
 #include "uaccess.h"
 
 void *user_page_ptr(uint64_t addr, int write)
@@ -17,7 +18,7 @@ void *user_page_ptr(uint64_t addr, int write)
 	uint64_t *pte = lookup_pte(mm, addr);
 	if (!pte || (*pte & need) != need) {
 		/* The same checks as the CPU's fault would get. */
-		if (handle_mm_fault(mm, addr, write ? FAULT_FLAG_WRITE : 0))
+		if (do_user_addr_fault(NULL, write ? X86_PF_WRITE : 0, addr))
 			return NULL;
 		pte = lookup_pte(mm, addr);
 		if (!pte || (*pte & need) != need)

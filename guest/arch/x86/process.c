@@ -3,7 +3,7 @@
 #include "errno.h"
 #include "page.h"
 #include "percpu.h"
-#include "proc.h"
+#include "sched.h"
 #include "syscall.h"
 #include "uaccess.h"
 #include "x86.h"
@@ -15,7 +15,7 @@
 
 SYSCALL_DEFINE2(arch_prctl, uint64_t, code, uint64_t, addr)
 {
-	struct proc *p = current;
+	struct task_struct *p = current;
 
 	switch (code) {
 	case ARCH_SET_FS:
@@ -24,18 +24,18 @@ SYSCALL_DEFINE2(arch_prctl, uint64_t, code, uint64_t, addr)
 		if (addr >= TASK_SIZE)
 			return -EPERM;
 		if (code == ARCH_SET_FS) {
-			p->fs_base = addr;
+			p->thread.fs_base = addr;
 			wrmsr(MSR_FS_BASE, addr);
 		} else {
-			p->gs_base = addr;
+			p->thread.gs_base = addr;
 			/* In the kernel, the user GS base is the swapped-out one. */
 			wrmsr(MSR_KERNEL_GS_BASE, addr);
 		}
 		return 0;
 	case ARCH_GET_FS:
-		return copy_to_user(addr, &p->fs_base, sizeof(p->fs_base));
+		return copy_to_user(addr, &p->thread.fs_base, sizeof(p->thread.fs_base));
 	case ARCH_GET_GS:
-		return copy_to_user(addr, &p->gs_base, sizeof(p->gs_base));
+		return copy_to_user(addr, &p->thread.gs_base, sizeof(p->thread.gs_base));
 	}
 	return -EINVAL;
 }

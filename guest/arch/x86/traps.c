@@ -8,7 +8,7 @@
 #include "mm.h"
 #include "percpu.h"
 #include "printk.h"
-#include "proc.h"
+#include "sched.h"
 #include "signal.h"
 #include "traps.h"
 #include "x86.h"
@@ -72,22 +72,6 @@ static __noreturn void die(const struct pt_regs *regs)
 	      read_cr2());
 }
 
-static void do_user_page_fault(struct pt_regs *regs)
-{
-	uint64_t addr = read_cr2();
-	unsigned int flags = 0;
-
-	if (regs->error_code & X86_PF_RSVD)
-		die(regs); /* the kernel built a bad page-table entry */
-	if (regs->error_code & X86_PF_WRITE)
-		flags |= FAULT_FLAG_WRITE;
-	if (regs->error_code & X86_PF_INSTR)
-		flags |= FAULT_FLAG_INSTRUCTION;
-	if (handle_mm_fault(current->mm, addr, flags) == 0)
-		return;
-	force_sig_fault(SIGSEGV, regs, addr);
-}
-
 void do_trap(struct pt_regs *regs)
 {
 	int64_t vector = regs->vector;
@@ -106,11 +90,15 @@ void do_trap(struct pt_regs *regs)
 	}
 	if (user_mode(regs)) {
 		if (vector == X86_TRAP_PF) {
-			do_user_page_fault(regs);
+			if (regs->error_code & X86_PF_RSVD)
+				die(regs); /* the kernel built a bad page-table entry */
+			do_user_addr_fault(regs, regs->error_code, read_cr2());
 			return;
 		}
-		if (trap_info[vector].signo)
-			force_sig_fault(trap_info[vector].signo, regs, regs->rip);
+		if (trap_info[vector].signo) {
+			force_sig_fault(trap_info[vector].signo, SI_KERNEL, regs->rip);
+			return;
+		}
 	}
 	die(regs);
 }
