@@ -49,8 +49,9 @@ typedef int64_t loff_t;
 /* The page cache of one inode: its pages by index (fs/ keeps the index). */
 struct address_space {
 	struct inode *host;
-	void *i_pages;      /* fs/ private */
+	void *i_pages;           /* fs/ private */
 	uint64_t nrpages;
+	struct list_head i_mmap; /* VMAs mapping it (vm_area_struct.vm_shared), kept by mm/ */
 };
 
 struct inode {

@@ -81,6 +81,12 @@ int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len);
 int insert_vm_area(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned long vm_flags);
 int install_page(struct mm_struct *mm, uint64_t va, phys_addr_t pa, unsigned long vm_flags);
 
+/* Truncation and hole punching (fs/): unmaps the pages of mapping at file
+ * offsets [start, start + len) (len 0: to the end) from every VMA mapping
+ * them, private COW copies included when even_cows. */
+void unmap_mapping_range(struct address_space *mapping, uint64_t start, uint64_t len,
+			 bool even_cows);
+
 /* --- faults --- */
 /* The #PF handler's work for a user-mode fault or a fault on a user
  * address: resolves it or sends SIGSEGV/SIGBUS (force_sig_fault) to the

@@ -109,6 +109,7 @@ struct vm_area_struct {
 	const struct vm_operations_struct *vm_ops;
 	void *vm_private_data;
 	struct mm_struct *vm_mm;
+	struct list_head vm_shared; /* in vm_file's mapping->i_mmap */
 	/* mm/ private: the VMA tree's links. */
 	void *vm_rb[3];
 };
