@@ -24,19 +24,53 @@ unit-test: $(BUILD)/unit-tests $(BUILD)/unit-tests-asan
 
 # --- Guest test programs ----------------------------------------------------
 # Static musl programs; each also runs natively on the host (the oracle).
-MUSL_CC        := musl-gcc
+# The suite proper is tests/guest/t_*.c: TAP programs sharing
+# tests/guest/lib/ and run together by tests/guest/runner.c (see
+# docs/guest-tests.md). The other programs serve tests/integration/run.sh.
+MUSL_CC         := musl-gcc
+GUEST_KHDRS     := $(BUILD)/tests/guest-khdrs
+GUEST_CFLAGS    := -std=gnu11 -O2 -Wall -Wextra -Werror -Itests/guest/lib -idirafter $(GUEST_KHDRS)
+GUEST_LIB_SRCS  := $(wildcard tests/guest/lib/*.c)
+GUEST_LIB_HDRS  := $(wildcard tests/guest/lib/*.h)
+GUEST_LIB_OBJS  := $(patsubst tests/guest/lib/%.c,$(BUILD)/tests/guest-lib/%.o,$(GUEST_LIB_SRCS))
+GUEST_LIB       := $(BUILD)/tests/guest-lib/libsuite.a
 GUEST_PROG_SRCS := $(wildcard tests/guest/*.c)
-GUEST_PROGS    := $(patsubst tests/guest/%.c,$(BUILD)/tests/guest/%,$(GUEST_PROG_SRCS))
+GUEST_PROGS     := $(patsubst tests/guest/%.c,$(BUILD)/tests/guest/%,$(GUEST_PROG_SRCS))
 
-$(BUILD)/tests/guest/%: tests/guest/%.c | $(DEPS)
+# musl has no <linux/*.h> or <asm/*.h>: a folder of links to the host's
+# kernel headers, searched after musl's own (-idirafter).
+$(GUEST_KHDRS)/.stamp: | $(DEPS)
 	@mkdir -p $(@D)
-	$(MUSL_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+	ln -sfn /usr/include/linux $(@D)/linux
+	ln -sfn /usr/include/asm-generic $(@D)/asm-generic
+	ln -sfn /usr/include/x86_64-linux-gnu/asm $(@D)/asm
+	@touch $@
 
-# The default guest initrd: /init plus every test program under /bin.
+$(BUILD)/tests/guest-lib/%.o: tests/guest/lib/%.c $(GUEST_LIB_HDRS) | $(GUEST_KHDRS)/.stamp
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(GUEST_LIB): $(GUEST_LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/guest/%: tests/guest/%.c $(GUEST_LIB) $(GUEST_LIB_HDRS) | $(GUEST_KHDRS)/.stamp
+	@mkdir -p $(@D)
+	$(MUSL_CC) -static $(GUEST_CFLAGS) -o $@ $< $(GUEST_LIB)
+
+# The default guest initrd: /init plus every test program (and the runner)
+# under /bin.
 $(BUILD)/initrd.cpio: $(GUEST_PROGS) tools/mkinitrd.sh | $(DEPS)
 	tools/mkinitrd.sh $@ $(BUILD)/tests/guest/hello $(GUEST_PROGS)
 
 ALL_TARGETS += $(GUEST_PROGS) $(BUILD)/initrd.cpio
+
+# The suite natively: Linux must pass every check (see docs/guest-tests.md).
+.PHONY: native-test
+native-test: $(GUEST_PROGS)
+	@echo "== guest test suite, natively"
+	$(BUILD)/tests/guest/runner $(BUILD)/tests/guest
+EXTRA_TESTS += native-test
 
 # --- Integration tests ------------------------------------------------------
 # Boot the guest under the VMM (nested in QEMU where there is no /dev/kvm).

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runs the guest test suite: runner [-t SECONDS] [DIR] (DIR defaults to /bin,
+ * where the guest initrd has the programs).
+ *
+ * The suite programs are the executables in DIR named t_*; everything else
+ * there (this runner, hello, segv, ...) is not part of it. Each runs in turn
+ * (fork + execve) with its TAP going straight to our stdout: there are no
+ * pipes in the guest, so the verdict comes from the wait status. A program
+ * passes iff it exits 0; one still running after the time limit is killed.
+ * Prints "PASS name" or "FAIL name (exit N | signal S | timeout)" per program
+ * and a summary line; exits 0 iff all passed.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_PROGRAMS 512
+
+extern char **environ;
+
+static volatile pid_t running_child;
+static volatile sig_atomic_t timed_out;
+
+/* SIGALRM: the current test ran past its limit. */
+static void on_timeout(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+	if (running_child > 0)
+		kill(running_child, SIGKILL);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The suite's programs in dir, sorted; returns how many, or -1. */
+static int list_programs(const char *dir, char **names)
+{
+	DIR *d = opendir(dir);
+	struct dirent *entry;
+	int count = 0;
+	if (!d)
+		return -1;
+	while ((entry = readdir(d)) && count < MAX_PROGRAMS) {
+		char path[4096];
+		struct stat st;
+		if (strncmp(entry->d_name, "t_", 2))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
+		if (stat(path, &st) || !S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR))
+			continue;
+		names[count++] = strdup(entry->d_name);
+	}
+	closedir(d);
+	qsort(names, (size_t)count, sizeof(*names), by_name);
+	return count;
+}
+
+/* Runs one program; returns 1 if it passed. */
+static int run_program(const char *dir, const char *name, unsigned timeout)
+{
+	char path[4096];
+	int status;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	printf("# %s\n", path);
+	fflush(stdout);
+	timed_out = 0;
+	pid_t pid = fork();
+	if (pid < 0) {
+		printf("FAIL %s (fork: %s)\n", name, strerror(errno));
+		return 0;
+	}
+	if (pid == 0) {
+		char *argv[] = {path, NULL};
+		execve(path, argv, environ);
+		dprintf(2, "runner: execve %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	running_child = pid;
+	alarm(timeout);
+	while (wait4(pid, &status, 0, NULL) < 0)
+		if (errno != EINTR) {
+			printf("FAIL %s (wait4: %s)\n", name, strerror(errno));
+			return 0;
+		}
+	alarm(0);
+	running_child = 0;
+	if (timed_out)
+		printf("FAIL %s (timeout after %u s)\n", name, timeout);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		printf("PASS %s\n", name);
+	else if (WIFEXITED(status))
+		printf("FAIL %s (exit %d)\n", name, WEXITSTATUS(status));
+	else
+		printf("FAIL %s (signal %d)\n", name, WTERMSIG(status));
+	fflush(stdout);
+	return !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+int main(int argc, char **argv)
+{
+	static char *names[MAX_PROGRAMS];
+	const char *dir = "/bin";
+	unsigned timeout = 60;
+	int opt, count, passed = 0;
+	struct sigaction alarm_action = {0};
+
+	while ((opt = getopt(argc, argv, "t:")) != -1) {
+		if (opt != 't') {
+			fprintf(stderr, "usage: runner [-t SECONDS] [DIR]\n");
+			return 2;
+		}
+		timeout = (unsigned)atoi(optarg);
+	}
+	if (optind < argc)
+		dir = argv[optind];
+
+	alarm_action.sa_handler = on_timeout;
+	sigaction(SIGALRM, &alarm_action, NULL);
+
+	count = list_programs(dir, names);
+	if (count <= 0) {
+		printf("suite: no t_* programs in %s\n", dir);
+		return 1;
+	}
+	for (int i = 0; i < count; i++)
+		passed += run_program(dir, names[i], timeout);
+	printf("suite: %d programs, %d passed, %d failed\n", count, passed, count - passed);
+	return passed == count ? 0 : 1;
+}
