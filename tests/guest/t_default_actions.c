@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Default signal actions, each in a child: terminate, ignore, stop and
+ * continue; a fault kills even when SIGSEGV is ignored or blocked.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "suite.h"
+
+/* Raises the signal, then exits 0 if it survived. */
+static int raise_it(void *sig)
+{
+	raise((int)(intptr_t)sig);
+	return 0;
+}
+
+static int fault_while(void *how)
+{
+	sigset_t set;
+	if (how) {
+		sigemptyset(&set);
+		sigaddset(&set, SIGSEGV);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+	} else {
+		signal(SIGSEGV, SIG_IGN);
+	}
+	*(volatile int *)unmapped_ptr() = 1;
+	return 0;
+}
+
+static int do_abort(void *unused)
+{
+	(void)unused;
+	abort();
+}
+
+/* One check: raising sig in a child ends in the given status. */
+static void expect_killed(int sig, const char *name)
+{
+	int status = run_in_child(raise_it, (void *)(intptr_t)sig);
+	ok(WIFSIGNALED(status) && WTERMSIG(status) == sig, "%s terminates (%s)", name,
+	   describe_status(status));
+}
+
+static void expect_ignored(int sig, const char *name)
+{
+	int status = run_in_child(raise_it, (void *)(intptr_t)sig);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s is ignored by default (%s)", name,
+	   describe_status(status));
+}
+
+int main(void)
+{
+	int status;
+	plan(14);
+	expect_killed(SIGTERM, "SIGTERM");
+	expect_killed(SIGUSR1, "SIGUSR1");
+	expect_killed(SIGHUP, "SIGHUP");
+	expect_killed(SIGALRM, "SIGALRM");
+	expect_killed(SIGSEGV, "raised SIGSEGV");
+	expect_ignored(SIGCHLD, "SIGCHLD");
+	expect_ignored(SIGURG, "SIGURG");
+	expect_ignored(SIGWINCH, "SIGWINCH");
+
+	status = run_in_child(do_abort, NULL);
+	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "abort(): SIGABRT (%s)", describe_status(status));
+	status = run_in_child(fault_while, NULL);
+	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "a fault kills although SIGSEGV is ignored (%s)",
+	   describe_status(status));
+	status = run_in_child(fault_while, (void *)1);
+	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "a fault kills although SIGSEGV is blocked (%s)",
+	   describe_status(status));
+
+	/* SIGSTOP stops, SIGCONT continues; wait4 reports both. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		raise(SIGSTOP);
+		_exit(33);
+	}
+	ok(wait4(pid, &status, WUNTRACED, NULL) == pid && WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP,
+	   "SIGSTOP stops the child (WIFSTOPPED)");
+	kill(pid, SIGCONT);
+	ok(wait4(pid, &status, WCONTINUED, NULL) == pid && WIFCONTINUED(status), "SIGCONT: WIFCONTINUED");
+	status = wait_status(pid);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 33, "the continued child runs to its exit (%s)",
+	   describe_status(status));
+	return done_testing();
+}
