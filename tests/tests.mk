@@ -28,35 +28,35 @@ unit-test: $(BUILD)/unit-tests $(BUILD)/unit-tests-asan
 # tests/guest/lib/ and run together by tests/guest/runner.c (see
 # docs/guest-tests.md). The other programs serve tests/integration/run.sh.
 MUSL_CC         := musl-gcc
-GUEST_KHDRS     := $(BUILD)/tests/guest-khdrs
-GUEST_CFLAGS    := -std=gnu11 -O2 -Wall -Wextra -Werror -Itests/guest/lib -idirafter $(GUEST_KHDRS)
-GUEST_LIB_SRCS  := $(wildcard tests/guest/lib/*.c)
-GUEST_LIB_HDRS  := $(wildcard tests/guest/lib/*.h)
-GUEST_LIB_OBJS  := $(patsubst tests/guest/lib/%.c,$(BUILD)/tests/guest-lib/%.o,$(GUEST_LIB_SRCS))
-GUEST_LIB       := $(BUILD)/tests/guest-lib/libsuite.a
+GUEST_PROG_KHDRS     := $(BUILD)/tests/guest-khdrs
+GUEST_PROG_CFLAGS    := -std=gnu11 -O2 -Wall -Wextra -Werror -Itests/guest/lib -idirafter $(GUEST_PROG_KHDRS)
+GUEST_PROG_LIB_SRCS  := $(wildcard tests/guest/lib/*.c)
+GUEST_PROG_LIB_HDRS  := $(wildcard tests/guest/lib/*.h)
+GUEST_PROG_LIB_OBJS  := $(patsubst tests/guest/lib/%.c,$(BUILD)/tests/guest-lib/%.o,$(GUEST_PROG_LIB_SRCS))
+GUEST_PROG_LIB       := $(BUILD)/tests/guest-lib/libsuite.a
 GUEST_PROG_SRCS := $(wildcard tests/guest/*.c)
 GUEST_PROGS     := $(patsubst tests/guest/%.c,$(BUILD)/tests/guest/%,$(GUEST_PROG_SRCS))
 
 # musl has no <linux/*.h> or <asm/*.h>: a folder of links to the host's
 # kernel headers, searched after musl's own (-idirafter).
-$(GUEST_KHDRS)/.stamp: | $(DEPS)
+$(GUEST_PROG_KHDRS)/.stamp: | $(DEPS)
 	@mkdir -p $(@D)
 	ln -sfn /usr/include/linux $(@D)/linux
 	ln -sfn /usr/include/asm-generic $(@D)/asm-generic
 	ln -sfn /usr/include/x86_64-linux-gnu/asm $(@D)/asm
 	@touch $@
 
-$(BUILD)/tests/guest-lib/%.o: tests/guest/lib/%.c $(GUEST_LIB_HDRS) | $(GUEST_KHDRS)/.stamp
+$(BUILD)/tests/guest-lib/%.o: tests/guest/lib/%.c $(GUEST_PROG_LIB_HDRS) | $(GUEST_PROG_KHDRS)/.stamp
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(GUEST_CFLAGS) -c -o $@ $<
+	$(MUSL_CC) $(GUEST_PROG_CFLAGS) -c -o $@ $<
 
-$(GUEST_LIB): $(GUEST_LIB_OBJS)
+$(GUEST_PROG_LIB): $(GUEST_PROG_LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/guest/%: tests/guest/%.c $(GUEST_LIB) $(GUEST_LIB_HDRS) | $(GUEST_KHDRS)/.stamp
+$(BUILD)/tests/guest/%: tests/guest/%.c $(GUEST_PROG_LIB) $(GUEST_PROG_LIB_HDRS) | $(GUEST_PROG_KHDRS)/.stamp
 	@mkdir -p $(@D)
-	$(MUSL_CC) -static $(GUEST_CFLAGS) -o $@ $< $(GUEST_LIB)
+	$(MUSL_CC) -static $(GUEST_PROG_CFLAGS) -o $@ $< $(GUEST_PROG_LIB)
 
 # The default guest initrd: /init plus every test program (and the runner)
 # under /bin.
