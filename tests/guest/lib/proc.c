@@ -78,6 +78,18 @@ void maps_format(char *buf, size_t len, const struct vma *vma)
 			 vma->path);
 }
 
+int maps_all(struct vma *vmas, int max)
+{
+	char *cursor = proc_text, *line;
+	int count = 0;
+	if (read_text("/proc/self/maps", proc_text, sizeof(proc_text)) < 0)
+		return -1;
+	while ((line = next_line(&cursor)) && count < max)
+		if (parse_vma(line, &vmas[count]))
+			count++;
+	return count;
+}
+
 int maps_count(const void *start, size_t len)
 {
 	char *cursor = proc_text, *line;

@@ -131,6 +131,8 @@ int maps_line(const void *addr, char *line, size_t len);
 int maps_find(const void *addr, struct vma *vma);
 /* Formats a maps line exactly as Linux does (show_map_vma). */
 void maps_format(char *buf, size_t len, const struct vma *vma);
+/* All of /proc/self/maps parsed into vmas[max]; the count, or -1. */
+int maps_all(struct vma *vmas, int max);
 /* Number of maps lines intersecting [start, end). */
 int maps_count(const void *start, size_t len);
 /* A field ("Rss", "Locked", ...) in kB of the smaps entry covering addr, or -1. */
