@@ -77,15 +77,19 @@ int main(void)
 	   describe_status(status));
 
 	/* SIGSTOP stops, SIGCONT continues; wait4 reports both. */
+	volatile int *go_on = shared_page();
 	pid_t pid = fork();
 	if (pid == 0) {
 		raise(SIGSTOP);
+		/* Exit only after the parent saw the continue, or that report is lost. */
+		wait_for_word(go_on, 1, 5000);
 		_exit(33);
 	}
 	ok(wait4(pid, &status, WUNTRACED, NULL) == pid && WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP,
 	   "SIGSTOP stops the child (WIFSTOPPED)");
 	kill(pid, SIGCONT);
 	ok(wait4(pid, &status, WCONTINUED, NULL) == pid && WIFCONTINUED(status), "SIGCONT: WIFCONTINUED");
+	*go_on = 1;
 	status = wait_status(pid);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 33, "the continued child runs to its exit (%s)",
 	   describe_status(status));

@@ -13,7 +13,12 @@
 int main(void)
 {
 	const unsigned long huge = 1UL << 60;
-	char path[128], small[16];
+	char path[128];
+	/*
+	 * Static, not on the stack: the stack may lie within 1 GiB of the top
+	 * of user space, and then buffer + count fails access_ok (EFAULT).
+	 */
+	static char small[16];
 	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	scratch_path(path, sizeof(path), "/tmp", "huge");
 	int fd = make_file(path, 10, 0);
