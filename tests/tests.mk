@@ -72,6 +72,13 @@ native-test: $(GUEST_PROGS)
 	$(BUILD)/tests/guest/runner $(BUILD)/tests/guest
 EXTRA_TESTS += native-test
 
+# The suite under the Debian kernel of nested runs, in QEMU (about 10 s of
+# TCG): a second Linux as oracle. Not part of `make test`.
+.PHONY: linux-vm-test
+linux-vm-test: $(GUEST_PROGS) | $(DEPS)
+	@echo "== guest test suite, under $(notdir $(wildcard $(CACHE)/kernel/boot/vmlinuz-*)) in QEMU"
+	tests/guest/linux-vm.sh $(BUILD) $(CACHE)
+
 # --- Integration tests ------------------------------------------------------
 # Boot the guest under the VMM (nested in QEMU where there is no /dev/kvm).
 integration-test: build-all
