@@ -7,6 +7,7 @@
 
 #include "bootinfo.h"
 #include "elf.h"
+#include "fs.h"
 #include "hypercall.h"
 #include "memblock.h"
 #include "pgtable.h"
@@ -47,6 +48,10 @@ static __noreturn void run_init(void)
 		argv[i + 1] = boot_params.init_argv[i];
 
 	struct task_struct *p = create_init_task(path);
+	p->fs = fs_init_root();
+	p->files = files_init_console();
+	if (!p->fs || !p->files)
+		panic("out of memory opening init's console");
 	switch_to_task(p);
 	if (exec_init_program(path, boot_params.init_argc + 1, argv))
 		hc_exit(EXIT_NOT_RUNNABLE);
@@ -75,5 +80,7 @@ void start_kernel(phys_addr_t fdt_pa)
 
 	paging_init();
 	pmm_init();
+	if (vfs_init(__va(boot_info.initrd_start), boot_info.initrd_end - boot_info.initrd_start))
+		panic("out of memory unpacking the initrd");
 	run_init();
 }
