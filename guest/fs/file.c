@@ -224,6 +224,41 @@ SYSCALL_DEFINE1(dup, unsigned int, oldfd)
 	return f ? do_dup(f, 0, 0) : -EBADF;
 }
 
+/* dup2/dup3: newfd becomes a copy of oldfd, closing what it held. */
+static long do_dup2(unsigned int oldfd, unsigned int newfd, unsigned int flags)
+{
+	struct files_struct *files = current->files;
+	struct file *f = fcheck(oldfd);
+	if (!f)
+		return -EBADF;
+	if (newfd >= NR_OPEN_MAX)
+		return -EBADF;
+	int err = expand_files(files, newfd);
+	if (err)
+		return err == -EMFILE ? -EBADF : err;
+	struct file *old = files->fd[newfd];
+	files->fd[newfd] = get_file(f);
+	set_cloexec(files, newfd, flags & O_CLOEXEC);
+	fput(old);
+	return newfd;
+}
+
+SYSCALL_DEFINE2(dup2, unsigned int, oldfd, unsigned int, newfd)
+{
+	if (oldfd == newfd)
+		return fcheck(oldfd) ? (long)newfd : -EBADF;
+	return do_dup2(oldfd, newfd, 0);
+}
+
+SYSCALL_DEFINE3(dup3, unsigned int, oldfd, unsigned int, newfd, int, flags)
+{
+	if (flags & ~O_CLOEXEC)
+		return -EINVAL;
+	if (oldfd == newfd)
+		return -EINVAL;
+	return do_dup2(oldfd, newfd, flags);
+}
+
 #define F_DUPFD 0
 #define F_GETFD 1
 #define F_SETFD 2

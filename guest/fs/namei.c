@@ -401,9 +401,14 @@ SYSCALL_DEFINE2(mkdir, uint64_t, path, int, mode)
 	return do_mkdirat(AT_FDCWD, path, mode);
 }
 
-static bool dir_is_empty(struct dentry *d)
+/* Empty but for readers' cursors. */
+static bool dir_is_empty(struct dentry *dir)
 {
-	return list_empty(&d->d_subdirs);
+	struct dentry *d;
+	list_for_each_entry(d, &dir->d_subdirs, d_child)
+		if (d->d_inode)
+			return false;
+	return true;
 }
 
 static long do_rmdir(int dfd, uint64_t upath)
@@ -489,16 +494,66 @@ SYSCALL_DEFINE3(unlinkat, int, dfd, uint64_t, path, int, flag)
 	return flag & AT_REMOVEDIR ? do_rmdir(dfd, path) : do_unlinkat(dfd, path);
 }
 
-SYSCALL_DEFINE2(rename, uint64_t, oldpath, uint64_t, newpath)
+static long do_symlinkat(uint64_t utarget, int dfd, uint64_t upath)
+{
+	char *target = getname(utarget, false);
+	if (IS_ERR(target))
+		return PTR_ERR(target);
+	struct dentry *dir;
+	char last[NAME_MAX + 1];
+	bool trailing;
+	int err = user_path_parent(dfd, upath, &dir, last, &trailing);
+	if (err) {
+		kfree(target);
+		return err;
+	}
+	struct dentry *d = last[0] ? lookup_one(dir, last) : dget(dir);
+	if (IS_ERR(d)) {
+		err = PTR_ERR(d);
+	} else if (d) {
+		err = -EEXIST;
+		dput(d);
+	} else if (trailing) {
+		err = -ENOENT;
+	} else if (!dir->d_inode->i_op || !dir->d_inode->i_op->create) {
+		err = -EPERM;
+	} else if (!dir->d_inode->i_nlink) {
+		err = -ENOENT;
+	} else {
+		err = ramfs_symlink(dir, last, target, strlen(target));
+	}
+	dput(dir);
+	kfree(target);
+	return err;
+}
+
+SYSCALL_DEFINE2(symlink, uint64_t, target, uint64_t, path)
+{
+	return do_symlinkat(target, AT_FDCWD, path);
+}
+
+SYSCALL_DEFINE3(symlinkat, uint64_t, target, int, dfd, uint64_t, path)
+{
+	return do_symlinkat(target, dfd, path);
+}
+
+#define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
+#define RENAME_WHITEOUT 4
+
+static long do_renameat2(int olddfd, uint64_t oldpath, int newdfd, uint64_t newpath,
+			 unsigned int flags)
 {
 	struct dentry *odir, *ndir = NULL, *old = NULL, *target = NULL;
 	char oname[NAME_MAX + 1], nname[NAME_MAX + 1];
 	bool otrail, ntrail;
 
-	int err = user_path_parent(AT_FDCWD, oldpath, &odir, oname, &otrail);
+	if (flags & ~RENAME_NOREPLACE)
+		return -EINVAL;
+	int err = user_path_parent(olddfd, oldpath, &odir, oname, &otrail);
 	if (err)
 		return err;
-	err = user_path_parent(AT_FDCWD, newpath, &ndir, nname, &ntrail);
+	err = user_path_parent(newdfd, newpath, &ndir, nname, &ntrail);
 	if (err)
 		goto out;
 	if (!oname[0] || !nname[0] || is_dot_or_dotdot(oname) || is_dot_or_dotdot(nname)) {
@@ -528,6 +583,10 @@ SYSCALL_DEFINE2(rename, uint64_t, oldpath, uint64_t, newpath)
 	if (IS_ERR(target)) {
 		err = PTR_ERR(target);
 		target = NULL;
+		goto out;
+	}
+	if (target && (flags & RENAME_NOREPLACE)) {
+		err = -EEXIST;
 		goto out;
 	}
 	if (target == old)
@@ -565,4 +624,20 @@ out:
 	dput(ndir);
 	dput(odir);
 	return err;
+}
+
+SYSCALL_DEFINE2(rename, uint64_t, oldpath, uint64_t, newpath)
+{
+	return do_renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+}
+
+SYSCALL_DEFINE4(renameat, int, olddfd, uint64_t, oldpath, int, newdfd, uint64_t, newpath)
+{
+	return do_renameat2(olddfd, oldpath, newdfd, newpath, 0);
+}
+
+SYSCALL_DEFINE5(renameat2, int, olddfd, uint64_t, oldpath, int, newdfd, uint64_t, newpath,
+		unsigned int, flags)
+{
+	return do_renameat2(olddfd, oldpath, newdfd, newpath, flags);
 }

@@ -83,6 +83,71 @@ SYSCALL_DEFINE2(ftruncate, unsigned int, fd, int64_t, length)
 	return vfs_truncate(f->f_inode, length);
 }
 
+SYSCALL_DEFINE2(creat, uint64_t, path, int, mode)
+{
+	return do_sys_open(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+}
+
+SYSCALL_DEFINE2(truncate, uint64_t, upath, int64_t, length)
+{
+	if (length < 0)
+		return -EINVAL;
+	struct dentry *d;
+	int err = user_path_at(AT_FDCWD, upath, LOOKUP_FOLLOW, &d);
+	if (err)
+		return err;
+	err = vfs_truncate(d->d_inode, length);
+	dput(d);
+	return err;
+}
+
+static int chmod_common(struct inode *inode, int mode)
+{
+	inode->i_mode = (inode->i_mode & S_IFMT) | (mode & S_IALLUGO);
+	inode->i_ctime_ns = current_time_ns();
+	return 0;
+}
+
+SYSCALL_DEFINE2(fchmod, unsigned int, fd, int, mode)
+{
+	struct file *f = fcheck(fd);
+	return f ? chmod_common(f->f_inode, mode) : -EBADF;
+}
+
+static long do_fchmodat(int dfd, uint64_t upath, int mode)
+{
+	struct dentry *d;
+	int err = user_path_at(dfd, upath, LOOKUP_FOLLOW, &d);
+	if (err)
+		return err;
+	err = chmod_common(d->d_inode, mode);
+	dput(d);
+	return err;
+}
+
+SYSCALL_DEFINE3(fchmodat, int, dfd, uint64_t, path, int, mode)
+{
+	return do_fchmodat(dfd, path, mode);
+}
+
+SYSCALL_DEFINE2(chmod, uint64_t, path, int, mode)
+{
+	return do_fchmodat(AT_FDCWD, path, mode);
+}
+
+SYSCALL_DEFINE1(fchdir, unsigned int, fd)
+{
+	struct file *f = fcheck(fd);
+	if (!f)
+		return -EBADF;
+	if (!f->f_dentry || !S_ISDIR(f->f_inode->i_mode))
+		return -ENOTDIR;
+	struct fs_struct *fs = current->fs;
+	dput(fs->pwd);
+	fs->pwd = dget(f->f_dentry);
+	return 0;
+}
+
 #define F_OK 0
 #define X_OK 1
 #define W_OK 2

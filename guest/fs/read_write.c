@@ -333,3 +333,14 @@ SYSCALL_DEFINE1(fdatasync, unsigned int, fd)
 {
 	return do_fsync(fd);
 }
+
+/* RAM file systems have nothing to write back. */
+SYSCALL_DEFINE0(sync)
+{
+	return 0;
+}
+
+SYSCALL_DEFINE1(syncfs, unsigned int, fd)
+{
+	return fcheck(fd) ? 0 : -EBADF;
+}
