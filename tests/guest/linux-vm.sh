@@ -6,7 +6,8 @@
 # depends on something version-specific and must be fixed.
 #
 # Usage: tests/guest/linux-vm.sh BUILD_DIR CACHE_DIR
-# Exits with the runner's status (0 iff every program passed).
+# The suite runs twice, as root and as uid 65534. Exits 0 iff every program
+# passed both times.
 set -eu
 build=${1:?usage: linux-vm.sh BUILD_DIR CACHE_DIR}
 cache=${2:?usage: linux-vm.sh BUILD_DIR CACHE_DIR}
@@ -31,7 +32,11 @@ mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 exec >/dev/ttyS0 2>&1
 echo; echo "# $(cat /proc/version)" # a line of its own, after the firmware's escapes
 /suite/runner /suite
-echo "linux-vm: runner status $?"
+root_status=$?
+echo "# again as uid 65534"
+/suite/runner -u 65534 /suite
+user_status=$?
+echo "linux-vm: runner status $((root_status | user_status))"
 poweroff -f
 EOF
 chmod +x "$root/init"
@@ -40,7 +45,7 @@ chmod +x "$root/init"
 timeout 600 qemu-system-x86_64 -accel tcg -cpu max -m 512 -smp 1 -nographic -no-reboot \
 	-nodefaults -serial stdio -kernel "$vmlinuz" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 quiet panic=-1" </dev/null | tr -d '\r' | tee "$work/log" |
-	grep -a -E '^(# Linux|PASS|FAIL|not ok|suite:|linux-vm:)' || true
+	grep -a -E '^(# Linux|# again|FAIL|not ok|suite:|linux-vm:)' || true
 status=$(sed -n 's/^linux-vm: runner status \([0-9]*\).*/\1/p' "$work/log")
 [ -n "$status" ] || { echo "linux-vm: no result from the VM" >&2; exit 1; }
 exit "$status"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Runs the guest test suite: runner [-t SECONDS] [DIR] (DIR defaults to /bin,
- * where the guest initrd has the programs).
+ * Runs the guest test suite: runner [-t SECONDS] [-u UID] [DIR] (DIR defaults
+ * to /bin, where the guest initrd has the programs; -u first drops root for
+ * that uid, also as gid, to run the suite as a normal user).
  *
  * The suite programs are the executables in DIR named t_*; everything else
  * there (this runner, hello, segv, ...) is not part of it. Each runs in turn
@@ -13,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <grp.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -115,12 +117,19 @@ int main(int argc, char **argv)
 	int opt, count, passed = 0;
 	struct sigaction alarm_action = {0};
 
-	while ((opt = getopt(argc, argv, "t:")) != -1) {
-		if (opt != 't') {
-			fprintf(stderr, "usage: runner [-t SECONDS] [DIR]\n");
+	while ((opt = getopt(argc, argv, "t:u:")) != -1) {
+		if (opt == 't') {
+			timeout = (unsigned)atoi(optarg);
+		} else if (opt == 'u') {
+			uid_t uid = (uid_t)atoi(optarg);
+			if (setgroups(0, NULL) || setgid(uid) || setuid(uid)) {
+				fprintf(stderr, "runner: cannot become uid %u: %s\n", (unsigned)uid, strerror(errno));
+				return 2;
+			}
+		} else {
+			fprintf(stderr, "usage: runner [-t SECONDS] [-u UID] [DIR]\n");
 			return 2;
 		}
-		timeout = (unsigned)atoi(optarg);
 	}
 	if (optind < argc)
 		dir = argv[optind];
