@@ -14,12 +14,13 @@
 #include "suite.h"
 
 extern char **environ;
+static char bss_block[64 << 10];
 void _start(void);
 
 int main(int argc, char **argv)
 {
 	struct vma vma;
-	plan(14);
+	plan(15);
 	ok(argc >= 1 && argv[argc] == NULL, "argv has argc entries and a NULL");
 	ok(environ != NULL, "environ is set");
 	is_long(getauxval(AT_PAGESZ), 4096, "AT_PAGESZ 4096");
@@ -44,5 +45,6 @@ int main(int argc, char **argv)
 	ok((uintptr_t)argv % 8 == 0 && (uintptr_t)environ == (uintptr_t)(argv + argc + 1),
 	   "envp follows argv's NULL on the stack");
 	ok(maps_find((void *)getauxval(AT_PHDR), &vma) && vma.path[0] == '/', "AT_PHDR is inside the mapped program file");
+	ok(bss_block[0] == 0 && !memcmp(bss_block, bss_block + 1, sizeof(bss_block) - 1), "64 KiB of .bss is zero");
 	return done_testing();
 }
