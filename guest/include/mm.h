@@ -100,5 +100,7 @@ uint64_t *lookup_pte(struct mm_struct *mm, uint64_t va);
 
 /* Counts one event for mm (may be NULL) and globally. */
 void count_vm_event(struct mm_struct *mm, enum vm_event_item item);
+/* Prints the global counters as a table (when init ends). */
+void vm_events_show(void);
 
 #endif

@@ -79,6 +79,7 @@ void do_exit(int wait_status)
 	if (!WTERMSIG(wait_status))
 		pr_info("%s (pid %d) exited with status %u", p->path, p->pid, status);
 	/* init is the only process: its end is the VM's. */
+	vm_events_show();
 	hc_exit(status);
 }
 

@@ -3,7 +3,8 @@
  * The page-fault entry (Linux's arch/x86/mm/fault.c do_user_addr_fault):
  * find the VMA, check the access against its rights, then handle_mm_fault;
  * a bad access becomes SIGSEGV (SEGV_MAPERR without a VMA, SEGV_ACCERR
- * with one), a file page past EOF SIGBUS. Fault-path counters live here.
+ * with one), a file page past EOF SIGBUS. The fault-path counters
+ * are in vmstat.c.
  */
 #include "errno.h"
 #include "mm.h"
@@ -12,32 +13,6 @@
 #include "sched.h"
 #include "signal.h"
 #include "traps.h"
-
-const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
-	[PGFAULT] = "pgfault",
-	[PGMAJFAULT] = "pgmajfault",
-	[FAULT_ANON_ZERO] = "fault_anon_zero_page",
-	[FAULT_ANON_NEW] = "fault_anon_new_page",
-	[FAULT_READ] = "fault_read",
-	[FAULT_AROUND_PAGES] = "fault_around_pages",
-	[FAULT_COW] = "fault_cow",
-	[FAULT_SHARED] = "fault_shared",
-	[FAULT_WP_REUSE] = "fault_wp_reuse",
-	[FAULT_WP_COPY] = "fault_wp_copy",
-	[FAULT_STACK_EXPAND] = "fault_stack_expand",
-	[FAULT_SIGSEGV] = "fault_sigsegv",
-	[FAULT_SIGBUS] = "fault_sigbus",
-	[FAULT_SPURIOUS] = "fault_spurious",
-	[FAULT_HUGE] = "fault_huge_page",
-};
-uint64_t vm_events[NR_VM_EVENT_ITEMS];
-
-void count_vm_event(struct mm_struct *mm, enum vm_event_item item)
-{
-	vm_events[item]++;
-	if (mm)
-		mm->events[item]++;
-}
 
 /* x86 cannot map a page write-only or execute-only: any right reads. */
 static bool access_permitted(const struct vm_area_struct *vma, unsigned int flags)
