@@ -10,12 +10,15 @@
  * pipes in the guest, so the verdict comes from the wait status. A program
  * passes iff it exits 0; one still running after the time limit is killed.
  * Prints "PASS name" or "FAIL name (exit N | signal S | timeout)" per program
- * and a summary line; exits 0 iff all passed.
+ * and a summary line with the programs and the checks they ran (each
+ * program's TAP library appends its counts to the file SUITE_TALLY names);
+ * exits 0 iff all passed.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <grp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,9 +112,39 @@ static int run_program(const char *dir, const char *name, unsigned timeout)
 	return !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* A tally file for the programs' check counts, named in SUITE_TALLY. */
+static int open_tally(char *path, size_t size)
+{
+	snprintf(path, size, "/tmp/suite-tally.XXXXXX");
+	int fd = mkstemp(path);
+	if (fd < 0 || setenv("SUITE_TALLY", path, 1)) {
+		fprintf(stderr, "runner: cannot make a tally file in /tmp: %s\n", strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+/* Sums the "RUN FAILED" lines the programs appended. */
+static void read_tally(int fd, long *checks, long *failed)
+{
+	FILE *f = fdopen(fd, "r");
+	int run, bad;
+	*checks = *failed = 0;
+	if (!f)
+		return;
+	rewind(f);
+	while (fscanf(f, "%d %d", &run, &bad) == 2) {
+		*checks += run;
+		*failed += bad;
+	}
+	fclose(f);
+}
+
 int main(int argc, char **argv)
 {
 	static char *names[MAX_PROGRAMS];
+	char tally_path[64];
+	long checks, checks_failed;
 	const char *dir = "/bin";
 	unsigned timeout = 60;
 	int opt, count, passed = 0;
@@ -142,8 +175,14 @@ int main(int argc, char **argv)
 		printf("suite: no t_* programs in %s\n", dir);
 		return 1;
 	}
+	int tally_fd = open_tally(tally_path, sizeof(tally_path));
+	if (tally_fd < 0)
+		return 2;
 	for (int i = 0; i < count; i++)
 		passed += run_program(dir, names[i], timeout);
-	printf("suite: %d programs, %d passed, %d failed\n", count, passed, count - passed);
-	return passed == count ? 0 : 1;
+	read_tally(tally_fd, &checks, &checks_failed);
+	unlink(tally_path);
+	printf("suite: %d programs, %d passed, %d failed; %ld checks, %ld failed\n", count, passed,
+	       count - passed, checks, checks_failed);
+	return passed == count && checks_failed == 0 ? 0 : 1;
 }
