@@ -67,6 +67,7 @@ const char *vma_special_name(struct vm_area_struct *vma);
 struct vma_page_stats {
 	uint64_t rss, anon, shared_clean, shared_dirty, private_clean, private_dirty;
 	uint64_t referenced, locked, swap;
+	uint64_t pss_4k; /* Pss in 1/4096 pages: each page divided among its mappers */
 };
 void vma_page_stats(struct vm_area_struct *vma, struct vma_page_stats *st);
 
@@ -95,8 +96,31 @@ void unmap_mapping_range(struct address_space *mapping, uint64_t start, uint64_t
 int do_user_addr_fault(struct pt_regs *regs, uint64_t error_code, uint64_t address);
 /* Resolves a fault at addr in vma (the checks done): 0 or VM_FAULT_*. */
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned int flags);
+/* Grows a VM_GROWSDOWN VMA down to addr: 0, -ENOMEM or -EPERM. */
+int expand_downwards(struct vm_area_struct *vma, uint64_t addr);
 /* Transitional: the page-table entry for va, or NULL (uaccess). */
 uint64_t *lookup_pte(struct mm_struct *mm, uint64_t va);
+
+/* --- MMU notifiers (mm/mmu_notifier.c): secondary MMUs of an mm --- */
+struct mmu_notifier;
+struct mmu_notifier_ops {
+	/* [start, end) loses or downgrades translations between start and end. */
+	void (*invalidate_range_start)(struct mmu_notifier *mn, struct mm_struct *mm,
+				       uint64_t start, uint64_t end);
+	void (*invalidate_range_end)(struct mmu_notifier *mn, struct mm_struct *mm,
+				     uint64_t start, uint64_t end);
+	/* The address space is going away. */
+	void (*release)(struct mmu_notifier *mn, struct mm_struct *mm);
+};
+struct mmu_notifier {
+	const struct mmu_notifier_ops *ops;
+	struct list_head list; /* in mm->notifiers */
+};
+int mmu_notifier_register(struct mmu_notifier *mn, struct mm_struct *mm);
+void mmu_notifier_unregister(struct mmu_notifier *mn, struct mm_struct *mm);
+void mmu_notifier_invalidate_range_start(struct mm_struct *mm, uint64_t start, uint64_t end);
+void mmu_notifier_invalidate_range_end(struct mm_struct *mm, uint64_t start, uint64_t end);
+void mmu_notifier_release(struct mm_struct *mm);
 
 /* Counts one event for mm (may be NULL) and globally. */
 void count_vm_event(struct mm_struct *mm, enum vm_event_item item);

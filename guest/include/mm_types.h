@@ -58,6 +58,8 @@ struct page {
 #define VM_LOCKONFAULT 0x00080000UL
 #define VM_ACCOUNT 0x00100000UL
 #define VM_NORESERVE 0x00200000UL
+#define VM_WIPEONFORK 0x02000000UL
+#define VM_DONTDUMP 0x04000000UL
 #define VM_HUGEPAGE 0x20000000UL
 #define VM_NOHUGEPAGE 0x40000000UL
 
@@ -134,6 +136,9 @@ enum vm_event_item {
 	FAULT_SIGBUS,       /* SIGBUS (file page past EOF) */
 	FAULT_SPURIOUS,     /* stale TLB: nothing to do */
 	FAULT_HUGE,         /* a 2M page mapped */
+	MMU_NOTIFIER_INVALIDATE, /* invalidate_range_start brackets */
+	MMU_NOTIFIER_UNBRACKETED, /* PTE downgrades outside a bracket (must stay 0) */
+	THP_SPLIT_PMD,      /* a 2M mapping split into 4K PTEs */
 	NR_VM_EVENT_ITEMS
 };
 extern const char *const vm_event_names[NR_VM_EVENT_ITEMS];
@@ -158,6 +163,9 @@ struct mm_struct {
 	uint64_t events[NR_VM_EVENT_ITEMS]; /* this mm's fault-path counts */
 	struct list_head notifiers;   /* struct mmu_notifier */
 	int mmap_lock;                /* held by the task inside an mm operation */
+	int notifier_brackets;        /* open invalidate_range_start brackets */
+	uint64_t pgtables_bytes;      /* page-table pages (VmPTE) */
+	uint64_t data_vm, exec_vm, stack_vm; /* pages (VmData, VmExe, VmStk) */
 };
 
 #endif

@@ -35,6 +35,10 @@ int do_user_addr_fault(struct pt_regs *regs, uint64_t error_code, uint64_t addre
 
 	count_vm_event(mm, PGFAULT);
 	struct vm_area_struct *vma = address < TASK_SIZE ? find_vma(mm, address) : NULL;
+	/* Below a stack: it grows down to the address (the guard gap allowing). */
+	if (vma && address < vma->vm_start &&
+	    (!(vma->vm_flags & VM_GROWSDOWN) || expand_downwards(vma, address)))
+		vma = NULL;
 	if (vma && address >= vma->vm_start) {
 		code = SEGV_ACCERR;
 		if (access_permitted(vma, flags)) {

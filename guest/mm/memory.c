@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: MIT
 /*
- * User page tables and page faults. User PTEs mirror their VMA's rights
- * exactly, so a fault is either demand paging (no PTE yet) or a real access
- * violation. Upper-level entries grant everything; the leaves decide.
+ * User page tables and the page-fault paths (Linux's mm/memory.c).
  *
- * A PTE that holds a frame is "populated". Under PROT_NONE it keeps its
- * frame with the present bit clear (Linux keeps such pages too), so
- * mprotect can give the memory back with its contents.
+ * Frames are reference counted (struct page): every PTE mapping a frame
+ * holds one reference and one _mapcount; the page cache holds its own.
+ * The shared zero page is never counted. A PTE "holds" a frame when its
+ * frame bits are non-zero (frame 0 is never user memory); under PROT_NONE
+ * the present bit is clear but the frame stays, so mprotect gives the
+ * contents back.
+ *
+ * Writable private pages are writable in the PTE only while exclusively
+ * owned: fork write-protects them and the first write copies (do_wp_page)
+ * or reuses the frame when it is the last owner. Shared file pages are
+ * mapped read-only until the first write (do_shared_fault/page_mkwrite:
+ * dirty tracking).
  */
 #include "errno.h"
-#include "mm.h"
-#include "pgtable.h"
+#include "fs.h"
 #include "internal.h"
-#include "pmm.h"
 #include "slab.h"
 #include "string.h"
 #include "x86.h"
@@ -20,23 +25,22 @@
 #define USER_TABLE_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER)
 
 static struct mm_struct *active_mm;
+static struct page *zero_page;
 
 struct mm_struct *mm_alloc(void)
 {
 	struct mm_struct *mm = kzalloc(sizeof(*mm));
-	void *vmas = kzalloc(MM_MAX_VMAS * sizeof(struct vm_area_struct));
 	phys_addr_t pgd_pa = alloc_zeroed_page();
-	if (!mm || !vmas || !pgd_pa) {
+	if (!mm || !pgd_pa) {
 		kfree(mm);
-		kfree(vmas);
 		if (pgd_pa)
 			free_pages(pgd_pa, 1);
 		return NULL;
 	}
-	mm->mm_rb = vmas;
 	mm->mm_users = 1;
 	INIT_LIST_HEAD(&mm->notifiers);
 	mm->pgd = pgd_pa;
+	mm->pgtables_bytes = PAGE_SIZE;
 	/* The kernel half is shared: its upper-level tables never change. */
 	uint64_t *pgd = __va(pgd_pa), *kernel = __va(swapper_pg_dir);
 	memcpy(pgd + PTRS_PER_TABLE / 2, kernel + PTRS_PER_TABLE / 2,
@@ -47,23 +51,51 @@ struct mm_struct *mm_alloc(void)
 void switch_mm(struct mm_struct *mm)
 {
 	active_mm = mm;
-	write_cr3(mm->pgd);
+	write_cr3(mm ? mm->pgd : swapper_pg_dir);
 }
 
-/* The PTE for va; with alloc, missing tables are created (NULL when out of
- * memory), without, NULL when a table is missing. */
+/* A dying mm must not stay loaded: its page-table pages are freed. */
+void drop_active_mm(struct mm_struct *mm)
+{
+	if (active_mm == mm)
+		switch_mm(NULL);
+}
+
+void flush_tlb_page(struct mm_struct *mm, uint64_t va)
+{
+	if (mm == active_mm)
+		invlpg(va);
+}
+
+bool is_zero_page(const struct page *page)
+{
+	return page == zero_page;
+}
+
+static struct page *get_zero_page(void)
+{
+	if (!zero_page) {
+		zero_page = alloc_page(__GFP_ZERO);
+		if (zero_page)
+			zero_page->flags |= PG_zero;
+	}
+	return zero_page;
+}
+
+static const unsigned int level_shift[] = {PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT};
+
 static uint64_t *walk(struct mm_struct *mm, uint64_t va, bool alloc)
 {
 	uint64_t *table = __va(mm->pgd);
-	static const unsigned int shifts[] = {PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT};
 	for (unsigned int level = 0; level < 3; level++) {
-		uint64_t *entry = &table[(va >> shifts[level]) & 511];
+		uint64_t *entry = &table[(va >> level_shift[level]) & 511];
 		if (!(*entry & _PAGE_PRESENT)) {
 			if (!alloc)
 				return NULL;
 			phys_addr_t pa = alloc_zeroed_page();
 			if (!pa)
 				return NULL;
+			mm->pgtables_bytes += PAGE_SIZE;
 			*entry = pa | USER_TABLE_FLAGS;
 		}
 		table = __va(*entry & PTE_PFN_MASK);
@@ -71,106 +103,43 @@ static uint64_t *walk(struct mm_struct *mm, uint64_t va, bool alloc)
 	return &table[pte_index(va)];
 }
 
+uint64_t *pte_offset(struct mm_struct *mm, uint64_t va)
+{
+	return walk(mm, va, false);
+}
+
+uint64_t *pte_alloc(struct mm_struct *mm, uint64_t va)
+{
+	return walk(mm, va, true);
+}
+
 uint64_t *lookup_pte(struct mm_struct *mm, uint64_t va)
 {
 	return walk(mm, va, false);
 }
 
-/* The PTE bits for a VMA's rights; none for PROT_NONE (not present). */
-static uint64_t vm_flags_to_pte(unsigned long vm_flags)
+struct page *follow_page(struct mm_struct *mm, uint64_t va, uint64_t *pte_out)
 {
-	if (!(vm_flags & (VM_READ | VM_WRITE | VM_EXEC)))
-		return 0;
-	uint64_t pte = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
-	if (vm_flags & VM_WRITE)
-		pte |= _PAGE_RW;
-	if (!(vm_flags & VM_EXEC))
-		pte |= _PAGE_NX & __supported_pte_mask;
-	return pte;
+	uint64_t *pte = walk(mm, va, false);
+	if (!pte || !(*pte & PTE_PFN_MASK))
+		return NULL;
+	if (pte_out)
+		*pte_out = *pte;
+	return phys_to_page(*pte & PTE_PFN_MASK);
 }
 
-int install_page(struct mm_struct *mm, uint64_t va, phys_addr_t pa, unsigned long vm_flags)
+void walk_page_range(struct mm_struct *mm, uint64_t start, uint64_t end,
+		     void (*fn)(struct mm_struct *, uint64_t, uint64_t *, void *), void *arg)
 {
-	uint64_t *pte = walk(mm, va, true);
-	if (!pte)
-		return -ENOMEM;
-	BUG_ON(*pte & PTE_PFN_MASK);
-	*pte = pa | vm_flags_to_pte(vm_flags);
-	return 0;
-}
-
-vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned int flags)
-{
-	struct mm_struct *mm = vma->vm_mm;
-	uint64_t va = addr & PAGE_MASK;
-	uint64_t *pte = walk(mm, va, true);
-	if (!pte)
-		return VM_FAULT_OOM;
-	if (*pte & _PAGE_PRESENT) {
-		/* The PTE already allows this access: a stale TLB entry. */
-		invlpg(va);
-		return 0;
-	}
-	if (*pte & PTE_PFN_MASK) {
-		/* A page kept under PROT_NONE whose VMA allows access again. */
-		*pte = (*pte & (PTE_PFN_MASK | _PAGE_DIRTY)) | vm_flags_to_pte(vma->vm_flags);
-		return 0;
-	}
-	phys_addr_t pa = alloc_zeroed_page();
-	if (!pa)
-		return VM_FAULT_OOM;
-	*pte = pa | vm_flags_to_pte(vma->vm_flags) | (flags & FAULT_FLAG_WRITE ? _PAGE_DIRTY : 0);
-	return 0;
-}
-
-/* Interim: the teardown of a single-process mm is the VM's end. */
-void mmput(struct mm_struct *mm)
-{
-	mm->mm_users--;
-}
-
-/* Interim: fork is not there yet. */
-struct mm_struct *dup_mm(struct mm_struct *oldmm)
-{
-	(void)oldmm;
-	return NULL;
-}
-
-void vma_page_stats(struct vm_area_struct *vma, struct vma_page_stats *st)
-{
-	*st = (struct vma_page_stats){0};
-	for (uint64_t va = vma->vm_start; va < vma->vm_end; va += PAGE_SIZE) {
-		uint64_t *pte = lookup_pte(vma->vm_mm, va);
-		if (!pte || !(*pte & _PAGE_PRESENT))
-			continue;
-		st->rss++;
-		st->anon++;
-		if (*pte & _PAGE_DIRTY)
-			st->private_dirty++;
-		else
-			st->private_clean++;
-		if (*pte & _PAGE_ACCESSED)
-			st->referenced++;
-		if (vma->vm_flags & VM_LOCKED)
-			st->locked++;
-	}
-}
-
-/* Calls fn on each populated PTE in [start, end), skipping missing tables. */
-static void for_each_pte(struct mm_struct *mm, uint64_t start, uint64_t end,
-			 void (*fn)(struct mm_struct *, uint64_t, uint64_t *, unsigned long),
-			 unsigned long arg)
-{
-	static const unsigned int shifts[] = {PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT};
 	uint64_t va = start;
 	while (va < end) {
 		uint64_t *table = __va(mm->pgd);
 		bool hole = false;
 		for (unsigned int level = 0; level < 3 && !hole; level++) {
-			uint64_t entry = table[(va >> shifts[level]) & 511];
+			uint64_t entry = table[(va >> level_shift[level]) & 511];
 			if (!(entry & _PAGE_PRESENT)) {
-				/* Skip everything this missing table would map. */
-				uint64_t next = ALIGN_DOWN(va, 1UL << shifts[level]) + (1UL << shifts[level]);
+				uint64_t size = 1UL << level_shift[level];
+				uint64_t next = ALIGN_DOWN(va, size) + size;
 				va = next > va ? next : end;
 				hole = true;
 			} else {
@@ -186,34 +155,497 @@ static void for_each_pte(struct mm_struct *mm, uint64_t start, uint64_t end,
 	}
 }
 
-static void flush_page(struct mm_struct *mm, uint64_t va)
+uint64_t vm_get_page_prot(unsigned long vm_flags)
 {
+	if (!(vm_flags & (VM_READ | VM_WRITE | VM_EXEC)))
+		return 0;
+	uint64_t pte = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
+	if (vm_flags & VM_WRITE)
+		pte |= _PAGE_RW;
+	if (!(vm_flags & VM_EXEC))
+		pte |= _PAGE_NX & __supported_pte_mask;
+	return pte;
+}
+
+static int mm_counter(const struct page *page)
+{
+	if (!page->mapping)
+		return MM_ANONPAGES;
+	return page->mapping->host && (page->mapping->host->i_flags & S_SHMEM) ? MM_SHMEMPAGES
+									       : MM_FILEPAGES;
+}
+
+static void update_hiwater_rss(struct mm_struct *mm)
+{
+	uint64_t rss = mm->rss_stat[MM_FILEPAGES] + mm->rss_stat[MM_ANONPAGES] +
+		       mm->rss_stat[MM_SHMEMPAGES];
+	if (rss > mm->hiwater_rss)
+		mm->hiwater_rss = rss;
+}
+
+void page_add_rmap(struct mm_struct *mm, struct page *page)
+{
+	if (is_zero_page(page))
+		return;
+	get_page(page);
+	page->_mapcount++;
+	mm->rss_stat[mm_counter(page)]++;
+	update_hiwater_rss(mm);
+}
+
+void page_remove_rmap(struct mm_struct *mm, struct page *page, bool dirty)
+{
+	if (is_zero_page(page))
+		return;
+	if (dirty && page->mapping)
+		page->flags |= PG_dirty;
+	page->_mapcount--;
+	mm->rss_stat[mm_counter(page)]--;
+	put_page(page);
+}
+
+/* A new anonymous frame that the caller's reference now maps. */
+static void page_add_new_anon_rmap(struct mm_struct *mm, struct page *page)
+{
+	page->_mapcount = 1;
+	mm->rss_stat[MM_ANONPAGES]++;
+	update_hiwater_rss(mm);
+}
+
+int install_page(struct mm_struct *mm, uint64_t va, phys_addr_t pa, unsigned long vm_flags)
+{
+	uint64_t *pte = pte_alloc(mm, va);
+	if (!pte)
+		return -ENOMEM;
+	BUG_ON(*pte & PTE_PFN_MASK);
+	/* The caller's reference (alloc_zeroed_page) becomes the mapping's. */
+	page_add_new_anon_rmap(mm, phys_to_page(pa));
+	*pte = pa | vm_get_page_prot(vm_flags) | _PAGE_DIRTY;
+	return 0;
+}
+
+/* Whether a private page may be writable in the PTE: only an anonymous
+ * frame with no other owner. */
+static bool page_exclusive_anon(const struct page *page)
+{
+	return !is_zero_page(page) && !page->mapping && page_count(page) == 1;
+}
+
+/* The rights a populated PTE gets under vm_flags: write only where no
+ * write fault needs to run first (COW, dirty tracking). */
+static uint64_t pte_rights(uint64_t entry, unsigned long vm_flags)
+{
+	uint64_t prot = vm_get_page_prot(vm_flags);
+	if (prot & _PAGE_RW) {
+		struct page *page = phys_to_page(entry & PTE_PFN_MASK);
+		bool ok = vm_flags & VM_SHARED ? (entry & _PAGE_DIRTY) && !is_zero_page(page)
+					       : page_exclusive_anon(page);
+		if (!ok)
+			prot &= ~_PAGE_RW;
+	}
+	return prot;
+}
+
+/* --- faults --- */
+
+static vm_fault_t do_anonymous_page(struct vm_fault *vmf, uint64_t *pte)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	uint64_t prot = vm_get_page_prot(vma->vm_flags);
+
+	if (!(vmf->flags & FAULT_FLAG_WRITE)) {
+		struct page *zp = get_zero_page();
+		if (!zp)
+			return VM_FAULT_OOM;
+		*pte = page_to_phys(zp) | (prot & ~_PAGE_RW);
+		count_vm_event(mm, FAULT_ANON_ZERO);
+		return 0;
+	}
+	struct page *page = alloc_page(__GFP_ZERO);
+	if (!page)
+		return VM_FAULT_OOM;
+	page_add_new_anon_rmap(mm, page);
+	*pte = page_to_phys(page) | prot | _PAGE_DIRTY;
+	count_vm_event(mm, FAULT_ANON_NEW);
+	return 0;
+}
+
+/* Maps a cached file page at vmf->address read-only (fault-around uses it
+ * too). The PTE holds its own reference. */
+int set_pte_range(struct vm_fault *vmf, struct page *page, uint64_t addr)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	uint64_t *pte = pte_alloc(vma->vm_mm, addr);
+	if (!pte)
+		return -ENOMEM;
+	if (*pte & PTE_PFN_MASK)
+		return -EEXIST;
+	page_add_rmap(vma->vm_mm, page);
+	*pte = page_to_phys(page) | (vm_get_page_prot(vma->vm_flags) & ~_PAGE_RW);
+	return 0;
+}
+
+static void do_fault_around(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	uint64_t window = FAULT_AROUND_PAGES_NR * PAGE_SIZE;
+	uint64_t start = MAX(ALIGN_DOWN(vmf->address, window), vma->vm_start);
+	uint64_t end = MIN(ALIGN_DOWN(vmf->address, window) + window, vma->vm_end);
+	uint64_t start_pgoff = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
+	uint64_t end_pgoff = start_pgoff + ((end - start) >> PAGE_SHIFT) - 1;
+	unsigned int n = vma->vm_ops->map_pages(vmf, start_pgoff, end_pgoff);
+	while (n--)
+		count_vm_event(vma->vm_mm, FAULT_AROUND_PAGES);
+}
+
+static vm_fault_t do_read_fault(struct vm_fault *vmf, uint64_t *pte)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	count_vm_event(vma->vm_mm, FAULT_READ);
+	if (vma->vm_ops->map_pages) {
+		do_fault_around(vmf);
+		if (*pte & PTE_PFN_MASK)
+			return 0;
+	}
+	vm_fault_t ret = vma->vm_ops->fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE))
+		return ret;
+	if (!(*pte & PTE_PFN_MASK))
+		set_pte_range(vmf, vmf->page, vmf->address);
+	put_page(vmf->page);
+	return 0;
+}
+
+static vm_fault_t do_cow_fault(struct vm_fault *vmf, uint64_t *pte)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct page *new = alloc_page(0);
+	if (!new)
+		return VM_FAULT_OOM;
+	vm_fault_t ret = vma->vm_ops->fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) {
+		put_page(new);
+		return ret;
+	}
+	memcpy(page_address(new), page_address(vmf->page), PAGE_SIZE);
+	put_page(vmf->page);
+	page_add_new_anon_rmap(vma->vm_mm, new);
+	*pte = page_to_phys(new) | vm_get_page_prot(vma->vm_flags) | _PAGE_DIRTY;
+	count_vm_event(vma->vm_mm, FAULT_COW);
+	return 0;
+}
+
+static vm_fault_t do_shared_fault(struct vm_fault *vmf, uint64_t *pte)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	vm_fault_t ret = vma->vm_ops->fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE))
+		return ret;
+	if (vma->vm_ops->page_mkwrite) {
+		ret = vma->vm_ops->page_mkwrite(vmf);
+		if (ret & VM_FAULT_ERROR) {
+			put_page(vmf->page);
+			return ret;
+		}
+	}
+	vmf->page->flags |= PG_dirty;
+	page_add_rmap(vma->vm_mm, vmf->page);
+	*pte = page_to_phys(vmf->page) | vm_get_page_prot(vma->vm_flags) | _PAGE_DIRTY;
+	put_page(vmf->page);
+	count_vm_event(vma->vm_mm, FAULT_SHARED);
+	return 0;
+}
+
+/* A write to a present, write-protected page the VMA lets be written. */
+static vm_fault_t do_wp_page(struct vm_fault *vmf, uint64_t *pte)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	uint64_t entry = *pte;
+	struct page *old = phys_to_page(entry & PTE_PFN_MASK);
+
+	if (vma->vm_flags & VM_SHARED) {
+		if (is_zero_page(old))
+			return VM_FAULT_SIGBUS;
+		if (vma->vm_ops && vma->vm_ops->page_mkwrite) {
+			vmf->page = old;
+			vm_fault_t ret = vma->vm_ops->page_mkwrite(vmf);
+			if (ret & VM_FAULT_ERROR)
+				return ret;
+		}
+		old->flags |= PG_dirty;
+		*pte = entry | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED;
+		flush_tlb_page(mm, vmf->address);
+		count_vm_event(mm, FAULT_SHARED);
+		return 0;
+	}
+	if (page_exclusive_anon(old)) {
+		*pte = entry | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED;
+		flush_tlb_page(mm, vmf->address);
+		count_vm_event(mm, FAULT_WP_REUSE);
+		return 0;
+	}
+	struct page *new = alloc_page(is_zero_page(old) ? __GFP_ZERO : 0);
+	if (!new)
+		return VM_FAULT_OOM;
+	if (!is_zero_page(old))
+		memcpy(page_address(new), page_address(old), PAGE_SIZE);
+	/* The old translation goes away: secondary MMUs must drop it. */
+	mmu_notifier_invalidate_range_start(mm, vmf->address, vmf->address + PAGE_SIZE);
+	pte_clear_notify(mm, vmf->address, pte,
+			 page_to_phys(new) | vm_get_page_prot(vma->vm_flags) | _PAGE_DIRTY);
+	page_remove_rmap(mm, old, entry & _PAGE_DIRTY);
+	page_add_new_anon_rmap(mm, new);
+	mmu_notifier_invalidate_range_end(mm, vmf->address, vmf->address + PAGE_SIZE);
+	count_vm_event(mm, FAULT_WP_COPY);
+	return 0;
+}
+
+vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned int flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct vm_fault vmf = {
+		.vma = vma,
+		.address = addr & PAGE_MASK,
+		.pgoff = vma->vm_pgoff + (((addr & PAGE_MASK) - vma->vm_start) >> PAGE_SHIFT),
+		.flags = flags,
+	};
+	uint64_t *pte = pte_alloc(mm, vmf.address);
+	if (!pte)
+		return VM_FAULT_OOM;
+	if (!(*pte & PTE_PFN_MASK)) {
+		if (vma_is_anonymous(vma))
+			return do_anonymous_page(&vmf, pte);
+		if (!(flags & FAULT_FLAG_WRITE))
+			return do_read_fault(&vmf, pte);
+		if (!(vma->vm_flags & VM_SHARED))
+			return do_cow_fault(&vmf, pte);
+		return do_shared_fault(&vmf, pte);
+	}
+	if (!(*pte & _PAGE_PRESENT)) {
+		/* A page kept under PROT_NONE whose VMA allows access again. */
+		*pte = (*pte & (PTE_PFN_MASK | _PAGE_DIRTY)) | pte_rights(*pte, vma->vm_flags);
+		if (!(*pte & _PAGE_PRESENT))
+			return VM_FAULT_SIGSEGV;
+	}
+	if ((flags & FAULT_FLAG_WRITE) && !(*pte & _PAGE_RW))
+		return do_wp_page(&vmf, pte);
+	/* The PTE already allows this access: a stale TLB entry. */
+	*pte |= _PAGE_ACCESSED | (flags & FAULT_FLAG_WRITE ? _PAGE_DIRTY : 0);
+	flush_tlb_page(mm, vmf.address);
+	count_vm_event(mm, FAULT_SPURIOUS);
+	return 0;
+}
+
+/* --- ranges of PTEs --- */
+
+static void zap_one(struct mm_struct *mm, uint64_t va, uint64_t *pte, void *arg)
+{
+	(void)arg;
+	uint64_t entry = *pte;
+	pte_clear_notify(mm, va, pte, 0);
+	page_remove_rmap(mm, phys_to_page(entry & PTE_PFN_MASK), entry & _PAGE_DIRTY);
+}
+
+void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	walk_page_range(vma->vm_mm, start, end, zap_one, NULL);
+}
+
+static bool table_empty(const uint64_t *table)
+{
+	for (unsigned int i = 0; i < PTRS_PER_TABLE; i++)
+		if (table[i])
+			return false;
+	return true;
+}
+
+/* Frees the empty tables below *entry (a table at level, 0 = PML4 entry's
+ * PDPT) that overlap [start, end); true when the table itself is empty. */
+static bool free_level(struct mm_struct *mm, uint64_t *table, unsigned int level, uint64_t base,
+		       uint64_t start, uint64_t end)
+{
+	if (level < 3) {
+		uint64_t size = 1UL << level_shift[level];
+		for (unsigned int i = 0; i < PTRS_PER_TABLE; i++) {
+			uint64_t lo = base + i * size, hi = lo + size;
+			if (hi <= start || lo >= end || !(table[i] & _PAGE_PRESENT))
+				continue;
+			uint64_t *below = __va(table[i] & PTE_PFN_MASK);
+			if (free_level(mm, below, level + 1, lo, start, end)) {
+				table[i] = 0;
+				free_pages(virt_to_phys(below), 1);
+				mm->pgtables_bytes -= PAGE_SIZE;
+			}
+		}
+	}
+	return table_empty(table);
+}
+
+void free_pgtables(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	uint64_t *pgd = __va(mm->pgd);
+	for (unsigned int i = 0; i < PTRS_PER_TABLE / 2; i++) {
+		uint64_t lo = (uint64_t)i << PGDIR_SHIFT, hi = lo + PGDIR_SIZE;
+		if (hi <= start || lo >= end || !(pgd[i] & _PAGE_PRESENT))
+			continue;
+		uint64_t *pud = __va(pgd[i] & PTE_PFN_MASK);
+		if (free_level(mm, pud, 1, lo, start, end)) {
+			pgd[i] = 0;
+			free_pages(virt_to_phys(pud), 1);
+			mm->pgtables_bytes -= PAGE_SIZE;
+		}
+	}
+	/* Freed tables may be cached in the paging-structure caches. */
 	if (mm == active_mm)
-		invlpg(va);
+		write_cr3(mm->pgd);
 }
 
-static void zap_pte(struct mm_struct *mm, uint64_t va, uint64_t *pte, unsigned long unused)
+struct copy_ctx {
+	struct mm_struct *dst;
+	struct vm_area_struct *src_vma;
+	int err;
+};
+
+static void copy_one(struct mm_struct *src, uint64_t va, uint64_t *pte, void *arg)
 {
-	(void)unused;
-	free_pages(*pte & PTE_PFN_MASK, 1);
-	*pte = 0;
-	flush_page(mm, va);
+	struct copy_ctx *c = arg;
+	if (c->err)
+		return;
+	uint64_t *dpte = pte_alloc(c->dst, va);
+	if (!dpte) {
+		c->err = -ENOMEM;
+		return;
+	}
+	uint64_t entry = *pte;
+	struct page *page = phys_to_page(entry & PTE_PFN_MASK);
+	if (!(c->src_vma->vm_flags & VM_SHARED) && (entry & _PAGE_RW)) {
+		/* Private writable: both copies fault on the next write. */
+		entry &= ~_PAGE_RW;
+		pte_clear_notify(src, va, pte, entry);
+	}
+	page_add_rmap(c->dst, page);
+	*dpte = entry;
 }
 
-/* Frees the pages mapped in [start, end); the page tables stay. */
-void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
+int copy_page_range(struct mm_struct *dst, struct vm_area_struct *dst_vma,
+		    struct vm_area_struct *src_vma)
 {
-	for_each_pte(mm, start, end, zap_pte, 0);
+	(void)dst_vma;
+	struct mm_struct *src = src_vma->vm_mm;
+	struct copy_ctx c = {.dst = dst, .src_vma = src_vma};
+	bool cow = !(src_vma->vm_flags & VM_SHARED) && (src_vma->vm_flags & VM_MAYWRITE);
+	if (cow)
+		mmu_notifier_invalidate_range_start(src, src_vma->vm_start, src_vma->vm_end);
+	walk_page_range(src, src_vma->vm_start, src_vma->vm_end, copy_one, &c);
+	if (cow)
+		mmu_notifier_invalidate_range_end(src, src_vma->vm_start, src_vma->vm_end);
+	return c.err;
 }
 
-static void change_pte(struct mm_struct *mm, uint64_t va, uint64_t *pte, unsigned long vm_flags)
+static void protect_one(struct mm_struct *mm, uint64_t va, uint64_t *pte, void *arg)
 {
-	*pte = (*pte & (PTE_PFN_MASK | _PAGE_DIRTY)) | vm_flags_to_pte(vm_flags);
-	flush_page(mm, va);
+	unsigned long newflags = *(unsigned long *)arg;
+	uint64_t entry = *pte;
+	uint64_t next = (entry & (PTE_PFN_MASK | _PAGE_DIRTY | _PAGE_ACCESSED)) |
+			pte_rights(entry, newflags);
+	if (next == entry)
+		return;
+	bool downgrade = ((entry & _PAGE_PRESENT) && !(next & _PAGE_PRESENT)) ||
+			 ((entry & _PAGE_RW) && !(next & _PAGE_RW)) ||
+			 (!(entry & _PAGE_NX) && (next & _PAGE_NX));
+	if (downgrade)
+		pte_clear_notify(mm, va, pte, next);
+	else {
+		*pte = next;
+		flush_tlb_page(mm, va);
+	}
 }
 
-/* Gives the pages in [start, end) the rights of vm_flags. */
-void change_protection(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned long vm_flags)
+void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end,
+		       unsigned long newflags)
 {
-	for_each_pte(mm, start, end, change_pte, vm_flags);
+	walk_page_range(vma->vm_mm, start, end, protect_one, &newflags);
+}
+
+struct move_ctx {
+	struct mm_struct *mm;
+	int64_t delta;
+	int err;
+};
+
+static void move_one(struct mm_struct *mm, uint64_t va, uint64_t *pte, void *arg)
+{
+	struct move_ctx *c = arg;
+	if (c->err)
+		return;
+	uint64_t *dst = pte_alloc(mm, va + c->delta);
+	if (!dst) {
+		c->err = -ENOMEM;
+		return;
+	}
+	uint64_t entry = *pte;
+	pte_clear_notify(mm, va, pte, 0);
+	*dst = entry;
+}
+
+int move_page_tables(struct vm_area_struct *vma, uint64_t old_addr,
+		     struct vm_area_struct *new_vma, uint64_t new_addr, uint64_t len)
+{
+	(void)new_vma;
+	struct mm_struct *mm = vma->vm_mm;
+	struct move_ctx c = {.mm = mm, .delta = (int64_t)(new_addr - old_addr)};
+	mmu_notifier_invalidate_range_start(mm, old_addr, old_addr + len);
+	walk_page_range(mm, old_addr, old_addr + len, move_one, &c);
+	mmu_notifier_invalidate_range_end(mm, old_addr, old_addr + len);
+	return c.err;
+}
+
+/* Residency of one VMA for smaps. Pss divides each page among its
+ * mappers (in 1/4096 page units, as Linux's PSS_SHIFT). */
+struct stats_ctx {
+	struct vm_area_struct *vma;
+	struct vma_page_stats *st;
+};
+
+static void stat_one(struct mm_struct *mm, uint64_t va, uint64_t *pte, void *arg)
+{
+	(void)mm;
+	(void)va;
+	struct stats_ctx *c = arg;
+	struct vma_page_stats *st = c->st;
+	uint64_t entry = *pte;
+	struct page *page = phys_to_page(entry & PTE_PFN_MASK);
+	/* The zero page is not the process's memory (Linux's vm_normal_page). */
+	if (is_zero_page(page))
+		return;
+	st->rss++;
+	bool dirty = (entry & _PAGE_DIRTY) || (page->flags & PG_dirty);
+	int mapcount = page_mapcount(page);
+	if (!page->mapping)
+		st->anon++;
+	if (mapcount >= 2) {
+		if (dirty)
+			st->shared_dirty++;
+		else
+			st->shared_clean++;
+	} else {
+		if (dirty)
+			st->private_dirty++;
+		else
+			st->private_clean++;
+	}
+	st->pss_4k += mapcount > 0 ? 4096 / mapcount : 4096;
+	if (entry & _PAGE_ACCESSED)
+		st->referenced++;
+	if (c->vma->vm_flags & VM_LOCKED)
+		st->locked++;
+}
+
+void vma_page_stats(struct vm_area_struct *vma, struct vma_page_stats *st)
+{
+	*st = (struct vma_page_stats){0};
+	struct stats_ctx c = {vma, st};
+	walk_page_range(vma->vm_mm, vma->vm_start, vma->vm_end, stat_one, &c);
 }

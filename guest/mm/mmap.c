@@ -1,186 +1,609 @@
 // SPDX-License-Identifier: MIT
 /*
- * VMAs and the mapping system calls (mmap, munmap, mprotect, brk). Anonymous private
- * memory only: a VMA records the range and its rights, and pages arrive on
- * the first touch (handle_mm_fault).
+ * VMAs and mmap (Linux's mm/mmap.c): the per-mm VMA tree, split and
+ * merge, mmap/munmap/brk, fork's dup_mm and exit's exit_mmap.
+ *
+ * The tree is a treap keyed by vm_start (VMAs never overlap, so vm_end
+ * orders them the same): vm_rb[0] and [1] are the children, vm_rb[2] a
+ * random priority that keeps it balanced in expectation.
  */
 #include "errno.h"
+#include "fs.h"
 #include "internal.h"
-#include "mm.h"
-#include "page.h"
 #include "percpu.h"
+#include "printk.h"
 #include "sched.h"
+#include "slab.h"
 #include "string.h"
 #include "syscall.h"
 
-/* Index of the first VMA ending above addr (map_count if none). */
-static unsigned int vma_index(const struct mm_struct *mm, uint64_t addr)
+#define RLIMIT_AS 9
+#define RLIM_INFINITY (~0UL)
+/* kernel/ provides the current task's soft limit (sched.h) once it has rlimits. */
+#pragma weak rlimit
+uint64_t rlimit(unsigned int resource);
+
+void drop_active_mm(struct mm_struct *mm);
+
+#define LEFT(v) ((struct vm_area_struct *)(v)->vm_rb[0])
+#define RIGHT(v) ((struct vm_area_struct *)(v)->vm_rb[1])
+#define PRIO(v) ((uint64_t)(v)->vm_rb[2])
+
+static uint64_t treap_seed = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t next_prio(void)
 {
-	unsigned int i = 0;
-	while (i < mm->map_count && mm_vmas(mm)[i].vm_end <= addr)
-		i++;
-	return i;
+	treap_seed ^= treap_seed << 13;
+	treap_seed ^= treap_seed >> 7;
+	treap_seed ^= treap_seed << 17;
+	return treap_seed;
+}
+
+static void split_tree(struct vm_area_struct *t, uint64_t key, struct vm_area_struct **l,
+		       struct vm_area_struct **r)
+{
+	if (!t) {
+		*l = *r = NULL;
+	} else if (t->vm_start < key) {
+		struct vm_area_struct *rl;
+		split_tree(RIGHT(t), key, &rl, r);
+		t->vm_rb[1] = rl;
+		*l = t;
+	} else {
+		struct vm_area_struct *lr;
+		split_tree(LEFT(t), key, l, &lr);
+		t->vm_rb[0] = lr;
+		*r = t;
+	}
+}
+
+static struct vm_area_struct *join_tree(struct vm_area_struct *a, struct vm_area_struct *b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	if (PRIO(a) > PRIO(b)) {
+		a->vm_rb[1] = join_tree(RIGHT(a), b);
+		return a;
+	}
+	b->vm_rb[0] = join_tree(a, LEFT(b));
+	return b;
+}
+
+static struct vm_area_struct *tree_insert(struct vm_area_struct *t, struct vm_area_struct *v)
+{
+	if (!t)
+		return v;
+	if (PRIO(v) > PRIO(t)) {
+		struct vm_area_struct *l, *r;
+		split_tree(t, v->vm_start, &l, &r);
+		v->vm_rb[0] = l;
+		v->vm_rb[1] = r;
+		return v;
+	}
+	if (v->vm_start < t->vm_start)
+		t->vm_rb[0] = tree_insert(LEFT(t), v);
+	else
+		t->vm_rb[1] = tree_insert(RIGHT(t), v);
+	return t;
+}
+
+static struct vm_area_struct *tree_erase(struct vm_area_struct *t, struct vm_area_struct *v)
+{
+	if (!t)
+		return NULL;
+	if (t == v)
+		return join_tree(LEFT(t), RIGHT(t));
+	if (v->vm_start < t->vm_start)
+		t->vm_rb[0] = tree_erase(LEFT(t), v);
+	else
+		t->vm_rb[1] = tree_erase(RIGHT(t), v);
+	return t;
 }
 
 struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr)
 {
-	unsigned int i = vma_index(mm, addr);
-	return i < mm->map_count ? &mm_vmas(mm)[i] : NULL;
-}
-
-static bool range_is_free(const struct mm_struct *mm, uint64_t start, uint64_t end)
-{
-	unsigned int i = vma_index(mm, start);
-	return i == mm->map_count || mm_vmas(mm)[i].vm_start >= end;
-}
-
-static void remove_vma(struct mm_struct *mm, unsigned int i)
-{
-	memmove(&mm_vmas(mm)[i], &mm_vmas(mm)[i + 1], (mm->map_count - i - 1) * sizeof(struct vm_area_struct));
-	mm->map_count--;
-}
-
-/* Adds [start, end), which must be free, merging with equal neighbours. */
-int insert_vm_area(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned long vm_flags)
-{
-	BUG_ON(!range_is_free(mm, start, end));
-	unsigned int i = vma_index(mm, start);
-	struct vm_area_struct *prev = i > 0 ? &mm_vmas(mm)[i - 1] : NULL;
-	struct vm_area_struct *next = i < mm->map_count ? &mm_vmas(mm)[i] : NULL;
-	bool join_prev = prev && prev->vm_end == start && prev->vm_flags == vm_flags;
-	bool join_next = next && next->vm_start == end && next->vm_flags == vm_flags;
-
-	if (join_prev && join_next) {
-		prev->vm_end = next->vm_end;
-		remove_vma(mm, i);
-	} else if (join_prev) {
-		prev->vm_end = end;
-	} else if (join_next) {
-		next->vm_start = start;
-	} else {
-		if (mm->map_count == MM_MAX_VMAS)
-			return -ENOMEM;
-		memmove(&mm_vmas(mm)[i + 1], &mm_vmas(mm)[i], (mm->map_count - i) * sizeof(struct vm_area_struct));
-		mm_vmas(mm)[i] = (struct vm_area_struct){.vm_start = start, .vm_end = end, .vm_flags = vm_flags, .vm_mm = mm};
-		mm->map_count++;
+	struct vm_area_struct *t = mm->mm_rb, *best = NULL;
+	while (t) {
+		if (t->vm_end > addr) {
+			best = t;
+			t = LEFT(t);
+		} else {
+			t = RIGHT(t);
+		}
 	}
-	return 0;
+	return best;
 }
 
-/* Splits VMA i at addr, inside it; the caller checked there is a free slot. */
-static void split_vma(struct mm_struct *mm, unsigned int i, uint64_t addr)
+struct vm_area_struct *vma_prev(struct mm_struct *mm, struct vm_area_struct *vma)
 {
-	memmove(&mm_vmas(mm)[i + 1], &mm_vmas(mm)[i], (mm->map_count - i) * sizeof(struct vm_area_struct));
+	uint64_t key = vma ? vma->vm_start : UINT64_MAX;
+	struct vm_area_struct *t = mm->mm_rb, *best = NULL;
+	while (t) {
+		if (t->vm_start < key) {
+			best = t;
+			t = RIGHT(t);
+		} else {
+			t = LEFT(t);
+		}
+	}
+	return best;
+}
+
+struct vm_area_struct *find_vma_intersection(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	struct vm_area_struct *vma = find_vma(mm, start);
+	return vma && vma->vm_start < end ? vma : NULL;
+}
+
+struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma = kzalloc(sizeof(*vma));
+	if (!vma)
+		return NULL;
+	vma->vm_mm = mm;
+	INIT_LIST_HEAD(&vma->vm_shared);
+	return vma;
+}
+
+struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
+{
+	struct vm_area_struct *vma = kmalloc(sizeof(*vma));
+	if (!vma)
+		return NULL;
+	*vma = *orig;
+	vma->vm_rb[0] = vma->vm_rb[1] = NULL;
+	INIT_LIST_HEAD(&vma->vm_shared);
+	if (vma->vm_file)
+		get_file(vma->vm_file);
+	if (vma->vm_ops && vma->vm_ops->open)
+		vma->vm_ops->open(vma);
+	return vma;
+}
+
+void vm_area_free(struct vm_area_struct *vma)
+{
+	if (vma->vm_ops && vma->vm_ops->close)
+		vma->vm_ops->close(vma);
+	if (vma->vm_file)
+		fput(vma->vm_file);
+	kfree(vma);
+}
+
+void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	vma->vm_mm = mm;
+	vma->vm_rb[0] = vma->vm_rb[1] = NULL;
+	vma->vm_rb[2] = (void *)next_prio();
+	mm->mm_rb = tree_insert(mm->mm_rb, vma);
 	mm->map_count++;
-	mm_vmas(mm)[i].vm_end = addr;
-	mm_vmas(mm)[i + 1].vm_start = addr;
+	if (vma->vm_file && !vma_is_anonymous(vma) && vma->vm_file->f_mapping)
+		list_add_tail(&vma->vm_shared, &vma->vm_file->f_mapping->i_mmap);
 }
 
-/* Joins VMAs that touch and have equal flags. */
-static void merge_vmas(struct mm_struct *mm)
+void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
 {
-	for (unsigned int i = 0; i + 1 < mm->map_count;) {
-		struct vm_area_struct *a = &mm_vmas(mm)[i], *b = &mm_vmas(mm)[i + 1];
-		if (a->vm_end == b->vm_start && a->vm_flags == b->vm_flags) {
-			a->vm_end = b->vm_end;
-			remove_vma(mm, i + 1);
-		} else {
-			i++;
-		}
+	mm->mm_rb = tree_erase(mm->mm_rb, vma);
+	mm->map_count--;
+	if (!list_empty(&vma->vm_shared)) {
+		list_del(&vma->vm_shared);
+		INIT_LIST_HEAD(&vma->vm_shared);
 	}
 }
 
-/* Removes [start, start + len) (page aligned) from the VMAs and frees its pages. */
-int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len)
+uint64_t vm_start_gap(const struct vm_area_struct *vma)
 {
-	uint64_t end = start + PAGE_ALIGN(len);
-	unsigned int i = vma_index(mm, start);
-
-	if (i < mm->map_count) {
-		struct vm_area_struct *v = &mm_vmas(mm)[i];
-		if (v->vm_start < start && v->vm_end > end) {
-			/* A hole in the middle splits the VMA in two. */
-			if (mm->map_count == MM_MAX_VMAS)
-				return -ENOMEM;
-			split_vma(mm, i, start);
-			mm_vmas(mm)[i + 1].vm_start = end;
-			unmap_page_range(mm, start, end);
-			return 0;
-		}
-	}
-	while (i < mm->map_count && mm_vmas(mm)[i].vm_start < end) {
-		struct vm_area_struct *v = &mm_vmas(mm)[i];
-		if (v->vm_start < start) {
-			v->vm_end = start;
-			i++;
-		} else if (v->vm_end > end) {
-			v->vm_start = end;
-			break;
-		} else {
-			remove_vma(mm, i);
-		}
-	}
-	unmap_page_range(mm, start, end);
-	return 0;
+	uint64_t start = vma->vm_start;
+	if (vma->vm_flags & VM_GROWSDOWN)
+		start = start > STACK_GUARD_GAP ? start - STACK_GUARD_GAP : 0;
+	return start;
 }
 
-/* Highest free range of len bytes below mm->mmap_base, or 0. */
-static uint64_t get_unmapped_area(const struct mm_struct *mm, uint64_t len)
-{
-	uint64_t top = mm->mmap_base;
-	for (int i = (int)mm->map_count - 1; i >= -1; i--) {
-		uint64_t gap_start = i >= 0 ? mm_vmas(mm)[i].vm_end : MMAP_MIN_ADDR;
-		if (i >= 0 && mm_vmas(mm)[i].vm_start >= top)
-			continue;
-		gap_start = MAX(gap_start, MMAP_MIN_ADDR);
-		if (top >= gap_start && top - gap_start >= len)
-			return top - len;
-		if (i >= 0)
-			top = MIN(top, mm_vmas(mm)[i].vm_start);
-	}
-	return 0;
-}
+/* --- accounting --- */
 
-static unsigned long prot_to_vm_flags(unsigned long prot)
+unsigned long calc_vm_prot_bits(unsigned long prot)
 {
 	return (prot & PROT_READ ? VM_READ : 0) | (prot & PROT_WRITE ? VM_WRITE : 0) |
 	       (prot & PROT_EXEC ? VM_EXEC : 0);
 }
 
-/* Maps anonymous memory; len is non-zero and at most TASK_SIZE. */
+bool may_expand_vm(struct mm_struct *mm, unsigned long vm_flags, uint64_t npages)
+{
+	(void)vm_flags;
+	if (!rlimit)
+		return true;
+	uint64_t lim = rlimit(RLIMIT_AS);
+	if (lim == RLIM_INFINITY)
+		return true;
+	return mm->total_vm + npages <= lim >> PAGE_SHIFT;
+}
+
+void vm_stat_account(struct mm_struct *mm, unsigned long vm_flags, int64_t npages)
+{
+	mm->total_vm += npages;
+	if (mm->total_vm > mm->hiwater_vm)
+		mm->hiwater_vm = mm->total_vm;
+	if ((vm_flags & (VM_EXEC | VM_WRITE)) == VM_EXEC)
+		mm->exec_vm += npages;
+	else if (vm_flags & VM_GROWSDOWN)
+		mm->stack_vm += npages;
+	else if ((vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
+		mm->data_vm += npages;
+	if (vm_flags & VM_LOCKED)
+		mm->locked_vm += npages;
+}
+
+/* --- split, merge, expand --- */
+
+int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr)
+{
+	if (mm->map_count >= DEFAULT_MAX_MAP_COUNT)
+		return -ENOMEM;
+	struct vm_area_struct *new = vm_area_dup(vma);
+	if (!new)
+		return -ENOMEM;
+	new->vm_start = addr;
+	new->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
+	vma->vm_end = addr;
+	vma_link(mm, new);
+	return 0;
+}
+
+static bool can_merge(const struct vm_area_struct *a, const struct vm_area_struct *b)
+{
+	if (a->vm_end != b->vm_start || a->vm_flags != b->vm_flags || a->vm_file != b->vm_file ||
+	    a->vm_ops != b->vm_ops || a->vm_private_data != b->vm_private_data)
+		return false;
+	if (a->vm_ops && a->vm_ops->close)
+		return false;
+	if (a->vm_file && a->vm_pgoff + vma_pages(a) != b->vm_pgoff)
+		return false;
+	return true;
+}
+
+/* b is absorbed into a (a->vm_end == b->vm_start). */
+static void merge_into(struct mm_struct *mm, struct vm_area_struct *a, struct vm_area_struct *b)
+{
+	vma_unlink(mm, b);
+	a->vm_end = b->vm_end;
+	vm_area_free(b);
+}
+
+struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct vm_area_struct *next = vma_next(mm, vma);
+	if (next && can_merge(vma, next))
+		merge_into(mm, vma, next);
+	struct vm_area_struct *prev = vma_prev(mm, vma);
+	if (prev && can_merge(prev, vma)) {
+		merge_into(mm, prev, vma);
+		vma = prev;
+	}
+	return vma;
+}
+
+void vma_expand(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	(void)mm;
+	/* Moving vm_start down keeps the tree order: the range below is free. */
+	if (vma->vm_file || !vma_is_anonymous(vma))
+		vma->vm_pgoff -= (vma->vm_start - start) >> PAGE_SHIFT;
+	else
+		vma->vm_pgoff = start >> PAGE_SHIFT;
+	vma->vm_start = start;
+	vma->vm_end = end;
+}
+
+struct vm_area_struct *vma_split_range(struct mm_struct *mm, uint64_t start, uint64_t end, int *err)
+{
+	*err = 0;
+	struct vm_area_struct *vma = find_vma(mm, start);
+	if (!vma || vma->vm_start >= end)
+		return NULL;
+	if (vma->vm_start < start) {
+		*err = split_vma(mm, vma, start);
+		if (*err)
+			return NULL;
+		vma = vma_next(mm, vma);
+	}
+	struct vm_area_struct *last = find_vma(mm, end - 1);
+	if (last && last->vm_start < end && last->vm_end > end) {
+		*err = split_vma(mm, last, end);
+		if (*err)
+			return NULL;
+	}
+	return vma;
+}
+
+/* --- munmap --- */
+
+static void remove_vma_list(struct mm_struct *mm, struct vm_area_struct **list, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		vm_stat_account(mm, list[i]->vm_flags, -(int64_t)vma_pages(list[i]));
+		vm_area_free(list[i]);
+	}
+}
+
+int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len)
+{
+	if ((start & ~PAGE_MASK) || start > TASK_SIZE || len > TASK_SIZE - start)
+		return -EINVAL;
+	len = PAGE_ALIGN(len);
+	if (!len)
+		return -EINVAL;
+	uint64_t end = start + len;
+	struct vm_area_struct *vma = find_vma(mm, start);
+	if (!vma || vma->vm_start >= end)
+		return 0;
+	/* A hole in the middle needs one more VMA. */
+	if (vma->vm_start < start && vma->vm_end > end && mm->map_count >= DEFAULT_MAX_MAP_COUNT)
+		return -ENOMEM;
+	int err;
+	vma = vma_split_range(mm, start, end, &err);
+	if (err)
+		return err;
+	mmu_notifier_invalidate_range_start(mm, start, end);
+	unsigned int n = 0, cap = 8;
+	struct vm_area_struct **list = kmalloc(cap * sizeof(*list));
+	while (vma && vma->vm_start < end) {
+		struct vm_area_struct *next = vma_next(mm, vma);
+		zap_page_range(vma, vma->vm_start, vma->vm_end);
+		vma_unlink(mm, vma);
+		if (list && n == cap) {
+			struct vm_area_struct **bigger = kmalloc(2 * cap * sizeof(*list));
+			if (bigger)
+				memcpy(bigger, list, n * sizeof(*list));
+			kfree(list);
+			list = bigger;
+			cap *= 2;
+		}
+		if (list) {
+			list[n++] = vma;
+		} else {
+			vm_stat_account(mm, vma->vm_flags, -(int64_t)vma_pages(vma));
+			vm_area_free(vma);
+		}
+		vma = next;
+	}
+	free_pgtables(mm, start, end);
+	mmu_notifier_invalidate_range_end(mm, start, end);
+	if (list)
+		remove_vma_list(mm, list, n);
+	kfree(list);
+	return 0;
+}
+
+SYSCALL_DEFINE2(munmap, uint64_t, addr, uint64_t, len)
+{
+	return do_munmap(current->mm, addr, len);
+}
+
+/* --- mmap --- */
+
+/* Highest free range of len bytes below mmap_base (Linux's top-down
+ * layout), then bottom-up; 0 when none. */
+static uint64_t unmapped_area_topdown(struct mm_struct *mm, uint64_t len)
+{
+	uint64_t high = mm->mmap_base ? mm->mmap_base : TASK_SIZE;
+	struct vm_area_struct *next = find_vma(mm, high);
+	struct vm_area_struct *prev = next ? vma_prev(mm, next) : vma_prev(mm, NULL);
+	for (;;) {
+		uint64_t hi = next ? MIN(vm_start_gap(next), high) : high;
+		uint64_t lo = MAX(prev ? prev->vm_end : 0, MMAP_MIN_ADDR);
+		if (hi > lo && hi - lo >= len)
+			return hi - len;
+		if (!prev)
+			break;
+		next = prev;
+		prev = vma_prev(mm, prev);
+	}
+	/* Bottom-up above mmap_base. */
+	uint64_t lo = high;
+	for (struct vm_area_struct *v = find_vma(mm, lo);; v = vma_next(mm, v)) {
+		uint64_t hi = v ? vm_start_gap(v) : TASK_SIZE;
+		if (hi > lo && hi - lo >= len)
+			return lo;
+		if (!v)
+			return 0;
+		lo = MAX(lo, v->vm_end);
+	}
+}
+
+static long get_unmapped_area(struct mm_struct *mm, uint64_t addr, uint64_t len,
+			      unsigned long flags)
+{
+	if (len > TASK_SIZE - MMAP_MIN_ADDR)
+		return -ENOMEM;
+	if (flags & MAP_FIXED) {
+		if (addr > TASK_SIZE - len)
+			return -ENOMEM;
+		if (addr & ~PAGE_MASK)
+			return -EINVAL;
+		return addr;
+	}
+	if (addr) {
+		/* A hint is taken when that range is free (with the gaps). */
+		addr = PAGE_ALIGN(addr);
+		struct vm_area_struct *vma = find_vma(mm, addr);
+		struct vm_area_struct *prev = vma ? vma_prev(mm, vma) : vma_prev(mm, NULL);
+		if (addr <= TASK_SIZE - len && addr >= MMAP_MIN_ADDR &&
+		    (!vma || addr + len <= vm_start_gap(vma)) && (!prev || addr >= prev->vm_end))
+			return addr;
+	}
+	addr = unmapped_area_topdown(mm, len);
+	return addr ? (long)addr : -ENOMEM;
+}
+
+int populate_vma_range(struct vm_area_struct *vma, uint64_t start, uint64_t end, bool write)
+{
+	unsigned int flags = FAULT_FLAG_REMOTE | (write ? FAULT_FLAG_WRITE : 0);
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t *pte = pte_offset(vma->vm_mm, va);
+		if (pte && (*pte & _PAGE_PRESENT) && (!write || (*pte & _PAGE_RW)))
+			continue;
+		vm_fault_t ret = handle_mm_fault(vma, va, flags);
+		if (ret & VM_FAULT_OOM)
+			return -ENOMEM;
+		if (ret & VM_FAULT_ERROR)
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* Faults in what MAP_POPULATE/mlock want: writable private memory is
+ * written (COW broken), the rest read; PROT_NONE is skipped. */
+int mm_populate(struct mm_struct *mm, uint64_t start, uint64_t len)
+{
+	uint64_t end = start + len;
+	for (struct vm_area_struct *vma = find_vma(mm, start); vma && vma->vm_start < end;
+	     vma = vma_next(mm, vma)) {
+		if (!(vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) || (vma->vm_flags & VM_LOCKONFAULT))
+			continue;
+		bool write = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+		int err = populate_vma_range(vma, MAX(start, vma->vm_start), MIN(end, vma->vm_end), write);
+		if (err == -ENOMEM)
+			return err;
+	}
+	return 0;
+}
+
+static long mmap_region(struct mm_struct *mm, struct file *file, uint64_t addr, uint64_t len,
+			unsigned long vm_flags, uint64_t pgoff)
+{
+	uint64_t end = addr + len, npages = len >> PAGE_SHIFT;
+	/* RLIMIT_AS counts what stays mapped: a MAP_FIXED overlap is replaced. */
+	uint64_t overlap = 0;
+	for (struct vm_area_struct *v = find_vma(mm, addr); v && v->vm_start < end; v = vma_next(mm, v))
+		overlap += (MIN(end, v->vm_end) - MAX(addr, v->vm_start)) >> PAGE_SHIFT;
+	if (!may_expand_vm(mm, vm_flags, npages - overlap))
+		return -ENOMEM;
+	if (overlap) {
+		int err = do_munmap(mm, addr, len);
+		if (err)
+			return err;
+	}
+	if (mm->map_count >= DEFAULT_MAX_MAP_COUNT)
+		return -ENOMEM;
+
+	struct vm_area_struct *vma = vm_area_alloc(mm);
+	if (!vma)
+		return -ENOMEM;
+	vma->vm_start = addr;
+	vma->vm_end = end;
+	vma->vm_flags = vm_flags;
+	vma->vm_pgoff = pgoff;
+	if (file) {
+		vma->vm_file = get_file(file);
+		int err = file->f_op->mmap(file, vma);
+		if (err) {
+			vm_area_free(vma);
+			return err;
+		}
+	} else if (vm_flags & VM_SHARED) {
+		/* Shared anonymous memory is a shmem file (Linux's shmem_zero_setup). */
+		struct file *shm = shmem_file_setup("/dev/zero (deleted)", len);
+		if (!shm) {
+			vm_area_free(vma);
+			return -ENOMEM;
+		}
+		vma->vm_file = shm;
+		vma->vm_pgoff = 0;
+		int err = shm->f_op->mmap(shm, vma);
+		if (err) {
+			vm_area_free(vma);
+			return err;
+		}
+	}
+	vma_link(mm, vma);
+	vm_stat_account(mm, vma->vm_flags, npages);
+	vma_merge(mm, vma);
+	return addr;
+}
+
+#define LEGACY_MAP_MASK (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | \
+			 MAP_EXECUTABLE | MAP_UNINITIALIZED | MAP_GROWSDOWN | MAP_LOCKED |       \
+			 MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB)
+#define MAP_UNINITIALIZED 0x4000000
+
 long do_mmap(struct mm_struct *mm, struct file *file, uint64_t addr, uint64_t len,
 	     unsigned long prot, unsigned long flags, uint64_t pgoff)
 {
-	(void)pgoff;
-	if (file)
-		return -ENODEV;
+	if (!len)
+		return -EINVAL;
+	if (!(flags & MAP_FIXED) && addr && addr < MMAP_MIN_ADDR)
+		addr = PAGE_ALIGN(MMAP_MIN_ADDR);
 	len = PAGE_ALIGN(len);
-	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		if (addr & ~PAGE_MASK)
+	if (!len)
+		return -ENOMEM;
+	if (pgoff + (len >> PAGE_SHIFT) < pgoff)
+		return -EOVERFLOW;
+	if (mm->map_count > DEFAULT_MAX_MAP_COUNT)
+		return -ENOMEM;
+	if (flags & MAP_FIXED_NOREPLACE)
+		flags |= MAP_FIXED;
+	long ret = get_unmapped_area(mm, addr, len, flags);
+	if (ret < 0)
+		return ret;
+	addr = ret;
+	if ((flags & MAP_FIXED) && addr < MMAP_MIN_ADDR)
+		return -EPERM;
+	if ((flags & MAP_FIXED_NOREPLACE) && find_vma_intersection(mm, addr, addr + len))
+		return -EEXIST;
+
+	unsigned long vm_flags = calc_vm_prot_bits(prot) | (flags & MAP_GROWSDOWN ? VM_GROWSDOWN : 0) |
+				 (flags & MAP_LOCKED ? VM_LOCKED : 0) | mm->def_flags | VM_MAYREAD |
+				 VM_MAYWRITE | VM_MAYEXEC;
+	if (file) {
+		unsigned int acc = file->f_flags & O_ACCMODE;
+		bool readable = acc == O_RDONLY || acc == O_RDWR, writable = acc == O_WRONLY || acc == O_RDWR;
+		switch (flags & MAP_TYPE) {
+		case MAP_SHARED:
+			flags &= LEGACY_MAP_MASK;
+			/* fallthrough */
+		case MAP_SHARED_VALIDATE:
+			if (flags & ~(LEGACY_MAP_MASK | MAP_FIXED_NOREPLACE | MAP_SHARED_VALIDATE))
+				return -EOPNOTSUPP;
+			if ((prot & PROT_WRITE) && !writable)
+				return -EACCES;
+			vm_flags |= VM_SHARED | VM_MAYSHARE;
+			if (!writable)
+				vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
+			/* fallthrough */
+		case MAP_PRIVATE:
+			if (!readable)
+				return -EACCES;
+			if (!file->f_op->mmap)
+				return -ENODEV;
+			if (vm_flags & VM_GROWSDOWN)
+				return -EINVAL;
+			break;
+		default:
 			return -EINVAL;
-		if (addr < MMAP_MIN_ADDR)
-			return -EPERM;
-		if (addr > TASK_SIZE - len)
-			return -ENOMEM;
-		if (flags & MAP_FIXED_NOREPLACE) {
-			if (!range_is_free(mm, addr, addr + len))
-				return -EEXIST;
-		} else {
-			int err = do_munmap(mm, addr, len);
-			if (err)
-				return err;
 		}
 	} else {
-		/* A hint is used when that range is free, as on Linux. */
-		addr = PAGE_ALIGN(addr);
-		if (addr < MMAP_MIN_ADDR || addr > TASK_SIZE - len ||
-		    !range_is_free(mm, addr, addr + len))
-			addr = get_unmapped_area(mm, len);
-		if (!addr)
-			return -ENOMEM;
+		switch (flags & MAP_TYPE) {
+		case MAP_SHARED:
+		case MAP_SHARED_VALIDATE:
+			if (vm_flags & VM_GROWSDOWN)
+				return -EINVAL;
+			pgoff = 0;
+			vm_flags |= VM_SHARED | VM_MAYSHARE;
+			break;
+		case MAP_PRIVATE:
+			pgoff = addr >> PAGE_SHIFT;
+			break;
+		default:
+			return -EINVAL;
+		}
 	}
-	int err = insert_vm_area(mm, addr, addr + len, prot_to_vm_flags(prot));
-	return err ? err : (long)addr;
+	if (flags & MAP_NORESERVE)
+		vm_flags |= VM_NORESERVE;
+	ret = mmap_region(mm, file, addr, len, vm_flags, pgoff);
+	if (ret >= 0 && ((vm_flags & VM_LOCKED) || (flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE))
+		mm_populate(mm, addr, len);
+	return ret;
 }
 
 SYSCALL_DEFINE6(mmap, uint64_t, addr, uint64_t, len, uint64_t, prot, uint64_t, flags,
@@ -188,85 +611,219 @@ SYSCALL_DEFINE6(mmap, uint64_t, addr, uint64_t, len, uint64_t, prot, uint64_t, f
 {
 	if (off & ~PAGE_MASK)
 		return -EINVAL;
+	struct file *file = NULL;
 	if (!(flags & MAP_ANONYMOUS)) {
-		/* No file supports mmap yet; fds 0-2 are the console. */
-		return (int)fd >= 0 && (int)fd <= 2 ? -ENODEV : -EBADF;
+		file = fget((unsigned int)fd);
+		if (!file)
+			return -EBADF;
+	} else if (flags & MAP_HUGETLB) {
+		/* No huge pages are reserved (nr_hugepages is 0). */
+		return len ? -ENOMEM : -EINVAL;
 	}
-	/* Shared anonymous memory would need sharing across fork: not yet. */
-	if ((flags & MAP_TYPE) != MAP_PRIVATE)
-		return -EINVAL;
-	if (len == 0)
-		return -EINVAL;
-	if (len > TASK_SIZE)
-		return -ENOMEM;
-	return do_mmap(current->mm, NULL, addr, len, prot, flags, off >> PAGE_SHIFT);
+	long ret = do_mmap(current->mm, file, addr, len, prot, flags, off >> PAGE_SHIFT);
+	if (file)
+		fput(file);
+	return ret;
 }
 
-SYSCALL_DEFINE2(munmap, uint64_t, addr, uint64_t, len)
-{
-	if ((addr & ~PAGE_MASK) || len == 0 || len > TASK_SIZE ||
-	    addr > TASK_SIZE - PAGE_ALIGN(len))
-		return -EINVAL;
-	return do_munmap(current->mm, addr, len);
-}
+/* --- brk --- */
 
-SYSCALL_DEFINE3(mprotect, uint64_t, start, uint64_t, len, uint64_t, prot)
-{
-	struct mm_struct *mm = current->mm;
-	if ((start & ~PAGE_MASK) || (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)))
-		return -EINVAL;
-	if (len == 0)
-		return 0;
-	if (len > TASK_SIZE || start > TASK_SIZE - PAGE_ALIGN(len))
-		return -ENOMEM;
-	uint64_t end = start + PAGE_ALIGN(len);
-
-	/* The whole range must be mapped. */
-	unsigned int first = vma_index(mm, start), last = first;
-	if (first == mm->map_count || mm_vmas(mm)[first].vm_start > start)
-		return -ENOMEM;
-	while (mm_vmas(mm)[last].vm_end < end) {
-		if (last + 1 == mm->map_count || mm_vmas(mm)[last + 1].vm_start != mm_vmas(mm)[last].vm_end)
-			return -ENOMEM;
-		last++;
-	}
-	unsigned int splits = (mm_vmas(mm)[first].vm_start < start) + (mm_vmas(mm)[last].vm_end > end);
-	if (mm->map_count + splits > MM_MAX_VMAS)
-		return -ENOMEM;
-
-	if (mm_vmas(mm)[first].vm_start < start) {
-		split_vma(mm, first, start);
-		first++;
-		last++;
-	}
-	if (mm_vmas(mm)[last].vm_end > end)
-		split_vma(mm, last, end);
-	unsigned long vm_flags = prot_to_vm_flags(prot);
-	for (unsigned int i = first; i <= last; i++)
-		mm_vmas(mm)[i].vm_flags = vm_flags;
-	merge_vmas(mm);
-	change_protection(mm, start, end, vm_flags);
-	return 0;
-}
-
-/* Returns the new break, or the old one when it cannot move (Linux ABI). */
 SYSCALL_DEFINE1(brk, uint64_t, brk)
 {
 	struct mm_struct *mm = current->mm;
+	uint64_t origbrk = mm->brk;
 	if (brk < mm->start_brk || brk > TASK_SIZE)
-		return mm->brk;
-	uint64_t old_end = PAGE_ALIGN(mm->brk), new_end = PAGE_ALIGN(brk);
-
-	if (new_end < old_end) {
-		if (do_munmap(mm, new_end, old_end - new_end))
-			return mm->brk;
-	} else if (new_end > old_end) {
-		if (!range_is_free(mm, old_end, new_end) ||
-		    insert_vm_area(mm, old_end, new_end, VM_READ | VM_WRITE))
-			return mm->brk;
+		return origbrk;
+	uint64_t newbrk = PAGE_ALIGN(brk), oldbrk = PAGE_ALIGN(mm->brk);
+	if (brk <= mm->brk) {
+		mm->brk = brk;
+		if (newbrk < oldbrk && do_munmap(mm, newbrk, oldbrk - newbrk)) {
+			mm->brk = origbrk;
+			return origbrk;
+		}
+		return brk;
 	}
+	if (oldbrk == newbrk) {
+		mm->brk = brk;
+		return brk;
+	}
+	/* A page stays free between the heap and the next mapping. */
+	struct vm_area_struct *next = find_vma(mm, oldbrk);
+	if (next && newbrk + PAGE_SIZE > vm_start_gap(next))
+		return origbrk;
+	uint64_t npages = (newbrk - oldbrk) >> PAGE_SHIFT;
+	unsigned long vm_flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | mm->def_flags;
+	if (!may_expand_vm(mm, vm_flags, npages))
+		return origbrk;
+	struct vm_area_struct *prev = next ? vma_prev(mm, next) : vma_prev(mm, NULL);
+	if (prev && prev->vm_end == oldbrk && prev->vm_flags == vm_flags && vma_is_anonymous(prev) &&
+	    !prev->vm_file) {
+		vma_expand(mm, prev, prev->vm_start, newbrk);
+	} else {
+		if (mm->map_count >= DEFAULT_MAX_MAP_COUNT)
+			return origbrk;
+		struct vm_area_struct *vma = vm_area_alloc(mm);
+		if (!vma)
+			return origbrk;
+		vma->vm_start = oldbrk;
+		vma->vm_end = newbrk;
+		vma->vm_flags = vm_flags;
+		vma->vm_pgoff = oldbrk >> PAGE_SHIFT;
+		vma_link(mm, vma);
+	}
+	vm_stat_account(mm, vm_flags, npages);
 	mm->brk = brk;
+	if (mm->def_flags & VM_LOCKED)
+		mm_populate(mm, oldbrk, newbrk - oldbrk);
 	return brk;
+}
+
+/* --- the transitional ELF loader interface --- */
+
+int insert_vm_area(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned long vm_flags)
+{
+	if (find_vma_intersection(mm, start, end))
+		return -EEXIST;
+	struct vm_area_struct *vma = vm_area_alloc(mm);
+	if (!vma)
+		return -ENOMEM;
+	vma->vm_start = start;
+	vma->vm_end = end;
+	vma->vm_flags = vm_flags | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	vma->vm_pgoff = start >> PAGE_SHIFT;
+	vma_link(mm, vma);
+	vm_stat_account(mm, vma->vm_flags, (end - start) >> PAGE_SHIFT);
+	vma_merge(mm, vma);
+	return 0;
+}
+
+/* --- the stack --- */
+
+/* Grows a VM_GROWSDOWN vma down to cover addr (Linux's expand_downwards):
+ * the guard gap to the VMA below must stay free. */
+int expand_downwards(struct vm_area_struct *vma, uint64_t addr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	addr &= PAGE_MASK;
+	if (addr < MMAP_MIN_ADDR)
+		return -EPERM;
+	struct vm_area_struct *prev = vma_prev(mm, vma);
+	if (prev && !(prev->vm_flags & VM_GROWSDOWN) && (prev->vm_flags & (VM_READ | VM_WRITE | VM_EXEC))) {
+		if (addr - prev->vm_end < STACK_GUARD_GAP || addr < prev->vm_end)
+			return -ENOMEM;
+	} else if (prev && addr < prev->vm_end) {
+		return -ENOMEM;
+	}
+	uint64_t grow = (vma->vm_start - addr) >> PAGE_SHIFT;
+	if (!grow)
+		return 0;
+	if (!may_expand_vm(mm, vma->vm_flags, grow))
+		return -ENOMEM;
+	vma_expand(mm, vma, addr, vma->vm_end);
+	vm_stat_account(mm, vma->vm_flags, grow);
+	count_vm_event(mm, FAULT_STACK_EXPAND);
+	return 0;
+}
+
+/* --- truncation --- */
+
+void unmap_mapping_range(struct address_space *mapping, uint64_t start, uint64_t len,
+			 bool even_cows)
+{
+	uint64_t first = start >> PAGE_SHIFT;
+	uint64_t last = len ? ((start + len - 1) >> PAGE_SHIFT) : UINT64_MAX;
+	struct vm_area_struct *vma;
+	list_for_each_entry(vma, &mapping->i_mmap, vm_shared) {
+		uint64_t vfirst = vma->vm_pgoff, vlast = vma->vm_pgoff + vma_pages(vma) - 1;
+		if (vlast < first || vfirst > last)
+			continue;
+		uint64_t lo = vma->vm_start + ((MAX(first, vfirst) - vfirst) << PAGE_SHIFT);
+		uint64_t hi = vma->vm_start + ((MIN(last, vlast) - vfirst + 1) << PAGE_SHIFT);
+		struct mm_struct *mm = vma->vm_mm;
+		mmu_notifier_invalidate_range_start(mm, lo, hi);
+		for (uint64_t va = lo; va < hi; va += PAGE_SIZE) {
+			uint64_t *pte = pte_offset(mm, va);
+			if (!pte || !(*pte & PTE_PFN_MASK))
+				continue;
+			uint64_t entry = *pte;
+			struct page *page = phys_to_page(entry & PTE_PFN_MASK);
+			/* Private copies stay unless even_cows. */
+			if (!even_cows && page->mapping != mapping)
+				continue;
+			pte_clear_notify(mm, va, pte, 0);
+			page_remove_rmap(mm, page, entry & _PAGE_DIRTY);
+		}
+		mmu_notifier_invalidate_range_end(mm, lo, hi);
+	}
+}
+
+/* --- fork and exit --- */
+
+struct mm_struct *dup_mm(struct mm_struct *oldmm)
+{
+	struct mm_struct *mm = mm_alloc();
+	if (!mm)
+		return NULL;
+	mm->mmap_base = oldmm->mmap_base;
+	mm->start_code = oldmm->start_code;
+	mm->end_code = oldmm->end_code;
+	mm->start_data = oldmm->start_data;
+	mm->end_data = oldmm->end_data;
+	mm->start_brk = oldmm->start_brk;
+	mm->brk = oldmm->brk;
+	mm->start_stack = oldmm->start_stack;
+	mm->arg_start = oldmm->arg_start;
+	mm->arg_end = oldmm->arg_end;
+	mm->env_start = oldmm->env_start;
+	mm->env_end = oldmm->env_end;
+	/* mlockall(MCL_FUTURE) is not inherited, nor are locks (Linux). */
+	mm->def_flags = oldmm->def_flags & ~VM_LOCKED_MASK;
+
+	struct vm_area_struct *vma;
+	for_each_vma(oldmm, vma) {
+		if (vma->vm_flags & VM_DONTCOPY)
+			continue;
+		struct vm_area_struct *new = vm_area_dup(vma);
+		if (!new)
+			goto fail;
+		new->vm_flags &= ~VM_LOCKED_MASK;
+		vma_link(mm, new);
+		vm_stat_account(mm, new->vm_flags, vma_pages(new));
+		/* VM_WIPEONFORK: the child starts with fresh zero memory. */
+		if (!(vma->vm_flags & VM_WIPEONFORK) && copy_page_range(mm, new, vma))
+			goto fail;
+	}
+	mm->hiwater_rss = 0;
+	return mm;
+fail:
+	mmput(mm);
+	return NULL;
+}
+
+void exit_mmap(struct mm_struct *mm)
+{
+	mmu_notifier_release(mm);
+	mmu_notifier_invalidate_range_start(mm, 0, TASK_SIZE);
+	while (mm->mm_rb) {
+		struct vm_area_struct *vma = mm->mm_rb;
+		zap_page_range(vma, vma->vm_start, vma->vm_end);
+		vma_unlink(mm, vma);
+		vm_stat_account(mm, vma->vm_flags, -(int64_t)vma_pages(vma));
+		vm_area_free(vma);
+	}
+	drop_active_mm(mm);
+	free_pgtables(mm, 0, TASK_SIZE);
+	mmu_notifier_invalidate_range_end(mm, 0, TASK_SIZE);
+}
+
+void mmput(struct mm_struct *mm)
+{
+	BUG_ON(mm->mm_users <= 0);
+	if (--mm->mm_users)
+		return;
+	exit_mmap(mm);
+	free_pages(mm->pgd, 1);
+	kfree(mm);
 }
 
 const char *vma_special_name(struct vm_area_struct *vma)
@@ -274,6 +831,8 @@ const char *vma_special_name(struct vm_area_struct *vma)
 	struct mm_struct *mm = vma->vm_mm;
 	if (vma->vm_ops && vma->vm_ops->name)
 		return vma->vm_ops->name(vma);
+	if (vma->vm_file)
+		return NULL;
 	if (vma->vm_start < mm->brk && vma->vm_end > mm->start_brk)
 		return "[heap]";
 	if (vma->vm_start <= mm->start_stack && vma->vm_end >= mm->start_stack)

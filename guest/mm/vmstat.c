@@ -23,6 +23,9 @@ const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[FAULT_SIGBUS] = "fault_sigbus",
 	[FAULT_SPURIOUS] = "fault_spurious",
 	[FAULT_HUGE] = "fault_huge_page",
+	[MMU_NOTIFIER_INVALIDATE] = "mmu_notifier_invalidate",
+	[MMU_NOTIFIER_UNBRACKETED] = "mmu_notifier_unbracketed",
+	[THP_SPLIT_PMD] = "thp_split_pmd",
 };
 uint64_t vm_events[NR_VM_EVENT_ITEMS];
 

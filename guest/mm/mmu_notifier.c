@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+/*
+ * MMU notifiers (Linux's mm/mmu_notifier.c): secondary MMUs subscribe to
+ * an mm and hear about every change that removes or downgrades one of its
+ * translations, bracketed by invalidate_range_start/end, and about the
+ * mm's end (release). In tdp mode nothing subscribes; the shadow MMU will.
+ *
+ * The checker: mm->notifier_brackets counts the open brackets, and every
+ * PTE downgrade goes through pte_clear_notify, which counts one outside a
+ * bracket as mmu_notifier_unbracketed (/proc/vmstat; must stay 0).
+ */
+#include "internal.h"
+#include "printk.h"
+
+int mmu_notifier_register(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	list_add(&mn->list, &mm->notifiers);
+	return 0;
+}
+
+void mmu_notifier_unregister(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	(void)mm;
+	list_del(&mn->list);
+}
+
+void mmu_notifier_invalidate_range_start(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	struct mmu_notifier *mn;
+	mm->notifier_brackets++;
+	count_vm_event(mm, MMU_NOTIFIER_INVALIDATE);
+	list_for_each_entry(mn, &mm->notifiers, list)
+		if (mn->ops->invalidate_range_start)
+			mn->ops->invalidate_range_start(mn, mm, start, end);
+}
+
+void mmu_notifier_invalidate_range_end(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	struct mmu_notifier *mn;
+	BUG_ON(mm->notifier_brackets <= 0);
+	list_for_each_entry(mn, &mm->notifiers, list)
+		if (mn->ops->invalidate_range_end)
+			mn->ops->invalidate_range_end(mn, mm, start, end);
+	mm->notifier_brackets--;
+}
+
+void mmu_notifier_release(struct mm_struct *mm)
+{
+	while (!list_empty(&mm->notifiers)) {
+		struct mmu_notifier *mn = list_first_entry(&mm->notifiers, struct mmu_notifier, list);
+		list_del(&mn->list);
+		if (mn->ops->release)
+			mn->ops->release(mn, mm);
+	}
+}
+
+void pte_clear_notify(struct mm_struct *mm, uint64_t va, uint64_t *pte, uint64_t newval)
+{
+	static bool warned;
+	if (mm->notifier_brackets <= 0) {
+		count_vm_event(mm, MMU_NOTIFIER_UNBRACKETED);
+		if (!warned) {
+			warned = true;
+			pr_warn("mm: PTE at %#lx downgraded outside an MMU-notifier bracket", va);
+		}
+	}
+	*pte = newval;
+	flush_tlb_page(mm, va);
+}
