@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Entry, exception stubs and the access trampoline of the hardware
+ * differential image (see docs/walker.md, "Hardware differential").
+ *
+ * run_access() saves the harness's callee-saved registers and stack, then
+ * IRETQs to an access stub at CPL 0 or 3. Every way the access can end -- a
+ * #PF, any other exception, or the "int $0x80" that follows a completed
+ * access -- lands in trap_common, which records the event and resumes the
+ * harness as if run_access() had returned. Exceptions outside an access are
+ * fatal (trap_fatal).
+ */
+	.section .head.text, "ax"
+	.code64
+	.globl _start
+_start:
+	movq	%rdi, %rbx		/* FDT physical address */
+	cld
+	leaq	__bss_start(%rip), %rdi
+	leaq	__bss_stop(%rip), %rcx
+	subq	%rdi, %rcx
+	shrq	$3, %rcx
+	xorl	%eax, %eax
+	rep stosq
+	leaq	boot_stack_top(%rip), %rsp
+	movq	%rbx, %rdi
+	xorl	%ebp, %ebp
+	call	hw_main
+1:	hlt
+	jmp	1b
+
+	.text
+/* Stubs: vectors with a CPU error code push only the vector. */
+.macro STUB vec
+	.balign 16
+	.if (\vec == 8 || (\vec >= 10 && \vec <= 14) || \vec == 17 || \vec == 21 || \vec == 29 || \vec == 30)
+	.else
+	pushq	$0
+	.endif
+	pushq	$\vec
+	jmp	trap_common
+.endm
+
+	.balign 16
+	.globl trap_stubs
+trap_stubs:
+	.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	STUB \vec
+	.endr
+	/* Vector 32 in the table: "int $0x80", the end of a completed access. */
+	STUB 0x80
+
+trap_common:
+	/* Frame: vector, error code, RIP, CS, RFLAGS, RSP, SS. */
+	movq	0(%rsp), %rax
+	movq	%rax, ev_vector(%rip)
+	movq	8(%rsp), %rax
+	movq	%rax, ev_error(%rip)
+	movq	16(%rsp), %rax
+	movq	%rax, ev_rip(%rip)
+	movq	24(%rsp), %rax
+	movq	%rax, ev_cs(%rip)
+	movq	%cr2, %rax
+	movq	%rax, ev_cr2(%rip)
+	cmpb	$0, in_access(%rip)
+	je	1f
+	movb	$0, in_access(%rip)
+	movq	saved_rsp(%rip), %rsp
+	/* EFLAGS.AC may still be set from the access: clear it (and DF). */
+	pushq	$2
+	popfq
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	ret
+1:	movq	%rsp, %rdi
+	andq	$-16, %rsp
+	call	trap_fatal
+2:	hlt
+	jmp	2b
+
+/* void run_access(rip, cs, rflags, rsp, ss, target) */
+	.globl run_access
+run_access:
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, saved_rsp(%rip)
+	movb	$1, in_access(%rip)
+	pushq	%r8
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	movq	%r9, %rdi
+	iretq
+
+/* The access stubs: one access at (%rdi), then "int $0x80". Their page is
+ * also mapped user-accessible (hwmmu.ld). A fetch jumps to the target,
+ * which holds "int $0x80" itself. */
+	.section .user_text, "ax"
+	.globl acc_read, acc_write, acc_fetch
+acc_read:
+	movb	(%rdi), %al
+	int	$0x80
+acc_write:
+	movb	$0x5a, (%rdi)
+	int	$0x80
+acc_fetch:
+	jmp	*%rdi
+
+	.section .bss
+	.balign 16
+	.skip	16384
+	.globl boot_stack_top
+boot_stack_top:
+	.balign 8
+saved_rsp:
+	.skip	8
+	.globl in_access, ev_vector, ev_error, ev_rip, ev_cs, ev_cr2
+in_access:
+	.skip	8
+ev_vector:
+	.skip	8
+ev_error:
+	.skip	8
+ev_rip:
+	.skip	8
+ev_cs:
+	.skip	8
+ev_cr2:
+	.skip	8
+
+	.section .note.GNU-stack, "", @progbits
