@@ -39,6 +39,93 @@
 
 #define UMBRA_HC_PANIC_MAX 4096
 
+/*
+ * Shadow paging (--paging shadow; docs/hypercalls.md "Shadow paging").
+ * In shadow mode the VMM's shadow tables (guest-virtual -> machine frame)
+ * are a secondary MMU of the guest's mm. Address spaces are named by an
+ * address-space id (asid) the VMM hands out. In tdp mode these calls
+ * return -UMBRA_ENOSYS.
+ */
+/* First-chance page fault: a0 = faulting address (CR2), a1 = #PF error
+ * code, a2 = asid of the address space the vCPU runs, a3 = UMBRA_SHADOW_FAULT_*
+ * flags. Returns UMBRA_SHADOW_HANDLED (the shadow entry was filled: return
+ * from the fault and retry the access) or UMBRA_SHADOW_REFLECT with, in
+ * bits 47:32, the error code the guest's own walk gives (handle the fault in
+ * the guest mm), or -UMBRA_EINVAL / -UMBRA_ENOMEM. */
+#define UMBRA_HC_SHADOW_FAULT 4
+/* Create an address space for the guest page-table root a0 (guest-physical,
+ * page aligned). Returns the asid (> 0), -UMBRA_EINVAL, -UMBRA_ENOMEM. */
+#define UMBRA_HC_SHADOW_AS_CREATE 5
+/* Make asid a0 the vCPU's address space. Returns the CR3 value the guest
+ * must load (it may change between calls: always load the returned one). */
+#define UMBRA_HC_SHADOW_AS_ACTIVATE 6
+/* The address space a0 is gone (mm released). Its shadow tables are freed
+ * as soon as the vCPU has activated another one; the asid is never reused. */
+#define UMBRA_HC_SHADOW_AS_RELEASE 7
+/* Invalidate [a1, a2) of asid a0 (UMBRA_SHADOW_ASID_ALL: every address space,
+ * for kernel mappings) after the guest removed or reduced translations there;
+ * a3 = UMBRA_SHADOW_EV_*. One call per operation whatever its size. a2 = 0
+ * means "to the top of the address space". Returns 0 or -UMBRA_EINVAL. */
+#define UMBRA_HC_SHADOW_INVALIDATE 8
+/* Register the batch queue: a0 = guest-physical address of one page holding
+ * a struct umbra_shadow_ring (0 unregisters). Returns 0 or -UMBRA_EINVAL. */
+#define UMBRA_HC_SHADOW_QUEUE 9
+/* Apply every queued operation now. Returns how many were applied. (Every
+ * other shadow hypercall drains the queue first as well.) */
+#define UMBRA_HC_SHADOW_SYNC 10
+
+/* Results of UMBRA_HC_SHADOW_FAULT (bits 7:0; bits 47:32 = error code). */
+#define UMBRA_SHADOW_HANDLED 0
+#define UMBRA_SHADOW_REFLECT 1
+#define UMBRA_SHADOW_RESULT_EC_SHIFT 32
+
+/* UMBRA_HC_SHADOW_FAULT flags: the faulting context's EFLAGS.AC (SMAP), and
+ * an implicit supervisor access (GDT/IDT/TSS read by the CPU). */
+#define UMBRA_SHADOW_FAULT_AC       (1u << 0)
+#define UMBRA_SHADOW_FAULT_IMPLICIT (1u << 1)
+
+/* asid meaning "every address space" (kernel mappings are shared). */
+#define UMBRA_SHADOW_ASID_ALL 0xffffffffu
+
+/* Event kinds of an invalidation (after Linux's enum mmu_notifier_event):
+ * what the guest did to its entries in the range. */
+#define UMBRA_SHADOW_EV_UNMAP       1 /* entries cleared; page tables may be freed */
+#define UMBRA_SHADOW_EV_CLEAR       2 /* entries repointed (migration, remap) */
+#define UMBRA_SHADOW_EV_PROTECTION  3 /* rights reduced (mprotect: W, U or X) */
+#define UMBRA_SHADOW_EV_WRPROTECT   4 /* only write access removed, or D
+				       * cleared (fork COW, mkclean) */
+#define UMBRA_SHADOW_EV_CLEAR_YOUNG 5 /* A cleared (page aging) */
+#define UMBRA_SHADOW_EV_RELEASE     6 /* queued form of AS_RELEASE (range ignored) */
+#define UMBRA_SHADOW_EV_MAX         6
+
+/*
+ * The batch queue: one guest page, the guest produces and the VMM consumes
+ * (lguest's async hypercall ring). Indices run freely (mod 2^32); entry i
+ * is ops[i % UMBRA_SHADOW_RING_SIZE]. The guest fills ops[head], then
+ * increments head; the VMM applies ops[tail..head) and sets tail = head,
+ * before it handles any synchronous shadow hypercall. A full ring
+ * (head - tail == size) means: make UMBRA_HC_SHADOW_SYNC, then queue.
+ * Queued operations take effect only then: the guest must sync before it
+ * reuses a frame or page table whose translation it queued for removal
+ * (where Linux flushes the TLB: tlb_finish_mmu()).
+ */
+#define UMBRA_SHADOW_RING_SIZE 128
+
+struct umbra_shadow_op {
+	unsigned long long start; /* as UMBRA_HC_SHADOW_INVALIDATE a1, a2 */
+	unsigned long long end;
+	unsigned int asid;
+	unsigned int event;       /* UMBRA_SHADOW_EV_* */
+};
+
+struct umbra_shadow_ring {
+	unsigned int head;        /* written by the guest */
+	unsigned int tail;        /* written by the VMM */
+	unsigned int size;        /* UMBRA_SHADOW_RING_SIZE, set by the guest */
+	unsigned int pad;
+	struct umbra_shadow_op ops[UMBRA_SHADOW_RING_SIZE];
+};
+
 /* Kinds for UMBRA_HC_REPORT. */
 /* Nanoseconds from kernel entry to the first user instruction of init,
  * measured by the guest with its TSC. */
@@ -46,7 +133,10 @@
 
 /* Error values returned by hypercalls (negated), equal to Linux errno. */
 #define UMBRA_EPERM 1
+#define UMBRA_ENOENT 2
+#define UMBRA_ENOMEM 12
 #define UMBRA_EFAULT 14
+#define UMBRA_EBUSY 16
 #define UMBRA_EINVAL 22
 #define UMBRA_ENOSYS 38
 

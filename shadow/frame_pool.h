@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The machine-frame pool of shadow mode: the memory that backs guest-physical
+ * frames (through the p2m) and holds the shadow page tables the CPU walks.
+ * Frames are handed out in a scattered order, so a guest-physical frame and
+ * its machine frame are never trivially equal (shadow paging must really
+ * translate), and 2M-aligned runs are available for large pages.
+ */
+#ifndef UMBRA_FRAME_POOL_H
+#define UMBRA_FRAME_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FRAME_SIZE 4096ull
+#define FRAMES_PER_2M 512ull
+
+struct frame_pool {
+	uint8_t *mem;       /* nframes * 4K bytes: the frames' contents */
+	bool own_mem;       /* mem was allocated here */
+	uint64_t base;      /* machine address of frame 0 (4K aligned) */
+	uint64_t nframes;
+	uint64_t nfree;
+	uint64_t *used;     /* bitmap, one bit per frame */
+	uint64_t cursor;    /* position in the scattered order */
+	uint64_t stride;    /* coprime with nframes: a permutation step */
+};
+
+/* mem: the frames' storage (nframes * 4K bytes), or NULL to allocate it.
+ * Returns 0 or -ENOMEM / -EINVAL. */
+int frame_pool_init(struct frame_pool *fp, uint64_t base, uint64_t nframes,
+		    void *mem);
+void frame_pool_destroy(struct frame_pool *fp);
+
+/* One zeroed frame; 0 or -ENOMEM. */
+int frame_pool_alloc(struct frame_pool *fp, uint64_t *maddr);
+/* 512 zeroed frames at a 2M-aligned machine address; 0 or -ENOMEM. */
+int frame_pool_alloc_2m(struct frame_pool *fp, uint64_t *maddr);
+void frame_pool_free(struct frame_pool *fp, uint64_t maddr);
+
+/* Frame index of maddr, or -1 when it is not a pool address. */
+int64_t frame_pool_index(const struct frame_pool *fp, uint64_t maddr);
+/* Host pointer to the byte at maddr, or NULL outside the pool. */
+void *frame_pool_ptr(const struct frame_pool *fp, uint64_t maddr);
+bool frame_pool_in_use(const struct frame_pool *fp, uint64_t maddr);
+
+#endif

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/* The shadow-mode hypercalls (see hc_shadow.h and docs/hypercalls.md). */
+#include "hc_shadow.h"
+
+#include <stddef.h>
+
+#include "mmu_internal.h"
+#include "umbra/hypercall.h"
+
+bool shadow_is_hypercall(uint64_t nr)
+{
+	return nr >= UMBRA_HC_SHADOW_FAULT && nr <= UMBRA_HC_SHADOW_SYNC;
+}
+
+/* Applies the queued operations. Returns how many, or -UMBRA_EINVAL when
+ * the guest's head is more than a ring ahead (then the queue is reset to
+ * the head: those operations are lost to the guest that broke the ring,
+ * which can only hurt itself, never the VMM). */
+static int64_t drain_ring(struct shadow_mmu *mmu)
+{
+	if (!mmu->ring_gpa)
+		return 0;
+	struct umbra_shadow_ring *ring = p2m_writable_ptr(mmu->p2m, mmu->ring_gpa);
+	if (!ring)
+		return -UMBRA_EFAULT;
+	uint32_t head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+	uint32_t n = head - mmu->ring_tail;
+	int64_t done = 0;
+	if (n > UMBRA_SHADOW_RING_SIZE) {
+		mmu->ring_tail = head;
+		__atomic_store_n(&ring->tail, head, __ATOMIC_RELEASE);
+		return -UMBRA_EINVAL;
+	}
+	for (; mmu->ring_tail != head; mmu->ring_tail++, done++) {
+		/* Read each field once: the guest may be writing. */
+		volatile struct umbra_shadow_op *op =
+			&ring->ops[mmu->ring_tail % UMBRA_SHADOW_RING_SIZE];
+		uint64_t start = op->start, end = op->end;
+		uint32_t asid = op->asid, event = op->event;
+		shadow_invalidate_range(mmu, asid, start, end, event);
+		mmu->stats.ring_ops++;
+	}
+	__atomic_store_n(&ring->tail, mmu->ring_tail, __ATOMIC_RELEASE);
+	return done;
+}
+
+static int64_t set_queue(struct shadow_mmu *mmu, uint64_t gpa)
+{
+	if (gpa == 0) {
+		mmu->ring_gpa = 0;
+		return 0;
+	}
+	if ((gpa & 0xfff) || (gpa >> 12) >= mmu->p2m->nr_gfns)
+		return -UMBRA_EINVAL;
+	struct umbra_shadow_ring *ring = p2m_writable_ptr(mmu->p2m, gpa);
+	if (!ring)
+		return -UMBRA_ENOMEM;
+	mmu->ring_gpa = gpa;
+	mmu->ring_tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
+int64_t shadow_hypercall(struct shadow_mmu *mmu, uint64_t nr,
+			 const uint64_t a[5], bool *flush)
+{
+	int64_t ret;
+
+	if (nr < SHADOW_HC_KINDS)
+		mmu->stats.hypercalls[nr]++;
+	/* Every synchronous call sees the queued operations applied first. */
+	int64_t drained = drain_ring(mmu);
+
+	switch (nr) {
+	case UMBRA_HC_SHADOW_FAULT:
+		if (a[1] > 0xffff || a[2] > UINT32_MAX)
+			ret = -UMBRA_EINVAL;
+		else
+			ret = shadow_page_fault(mmu, (uint32_t)a[2], a[0],
+						(uint32_t)a[1], (unsigned)a[3]);
+		break;
+	case UMBRA_HC_SHADOW_AS_CREATE:
+		ret = shadow_as_create(mmu, a[0]);
+		break;
+	case UMBRA_HC_SHADOW_AS_ACTIVATE:
+		ret = a[0] > UINT32_MAX ? -UMBRA_EINVAL :
+			shadow_as_activate(mmu, (uint32_t)a[0]);
+		break;
+	case UMBRA_HC_SHADOW_AS_RELEASE:
+		ret = a[0] > UINT32_MAX ? -UMBRA_EINVAL :
+			shadow_as_release(mmu, (uint32_t)a[0]);
+		break;
+	case UMBRA_HC_SHADOW_INVALIDATE:
+		ret = (a[0] > UINT32_MAX || a[3] > UINT32_MAX) ? -UMBRA_EINVAL :
+			shadow_invalidate_range(mmu, (uint32_t)a[0], a[1], a[2],
+						(unsigned)a[3]);
+		break;
+	case UMBRA_HC_SHADOW_QUEUE:
+		ret = set_queue(mmu, a[0]);
+		break;
+	case UMBRA_HC_SHADOW_SYNC:
+		ret = drained;
+		break;
+	default:
+		ret = -UMBRA_ENOSYS;
+		break;
+	}
+	/* A zap during this call is flushed before the vCPU runs again. */
+	*flush = shadow_take_tlb_flush(mmu);
+	return ret;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shadow MMU: the VMM's shadow page tables (guest-virtual -> machine
+ * frame) as a secondary MMU of the guest's mm. Hosted C without KVM; the
+ * model is KVM's arch/x86/kvm/mmu (mmu.c, paging_tmpl.h, spte.c). See
+ * docs/shadow.md.
+ *
+ * A shadow entry is the composition of the guest translation (walker.h,
+ * full x86 permission semantics) and the p2m (p2m.h). Entries are only
+ * added on faults (shadow_page_fault, with prefetch of neighbours) and
+ * removed by the guest's invalidations, p2m changes, and evictions under a
+ * shadow-page budget. Single-threaded: the caller serialises all calls.
+ */
+#ifndef UMBRA_SHADOW_MMU_H
+#define UMBRA_SHADOW_MMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "p2m.h"
+
+struct shadow_config {
+	/* The vCPU's paging mode; CR0.WP=1 is assumed (see docs/shadow.md). */
+	bool la57, efer_nxe, cr4_smep, cr4_smap, cr4_pke;
+	unsigned maxphyaddr;     /* 0 means 52 */
+	unsigned budget_pages;   /* shadow pages; 0: 2% of guest memory */
+	unsigned prefetch;       /* neighbours filled per fault; UINT_MAX -> 16 */
+	unsigned max_roots;      /* root cache size K; 0 -> 4 */
+};
+
+#define SHADOW_DEFAULT_PREFETCH 16
+#define SHADOW_DEFAULT_ROOTS 4
+
+/* Counters; hypercalls by kind are indexed by UMBRA_HC_* number. */
+#define SHADOW_HC_KINDS 16
+struct shadow_stats {
+	uint64_t faults_handled, faults_reflected, faults_spurious;
+	uint64_t fills;              /* leaf entries filled by faults */
+	uint64_t fills_2m;           /* ... of them 2M entries */
+	uint64_t prefetched;         /* leaf entries filled by prefetch */
+	uint64_t prefetch_used;      /* ... later used by the CPU (A set) */
+	uint64_t zaps;               /* entries zapped (leaf and link) */
+	uint64_t wrprotects;         /* leaf entries made read-only */
+	uint64_t sp_created, sp_evicted, sp_freed;
+	uint64_t roots_created, roots_evicted, root_switches;
+	uint64_t invalidations, ring_ops, tlb_flushes;
+	uint64_t p2m_zaps;           /* zaps caused by p2m changes */
+	uint64_t hostile;            /* guest tables outside guest memory */
+	uint64_t hypercalls[SHADOW_HC_KINDS];
+};
+
+struct shadow_mmu;
+
+struct shadow_mmu *shadow_mmu_create(const struct shadow_config *cfg,
+				     struct p2m *p2m);
+void shadow_mmu_destroy(struct shadow_mmu *mmu);
+
+/* Address spaces (UMBRA_HC_SHADOW_AS_*). create: asid > 0 or -errno.
+ * activate: the CR3 value to load (the shadow root's machine address) or
+ * -errno. release: 0 or -errno; freed once another one is active. */
+int64_t shadow_as_create(struct shadow_mmu *mmu, uint64_t guest_root_gpa);
+int64_t shadow_as_activate(struct shadow_mmu *mmu, uint32_t asid);
+int shadow_as_release(struct shadow_mmu *mmu, uint32_t asid);
+/* The active asid (0 when none). */
+uint32_t shadow_current_asid(const struct shadow_mmu *mmu);
+
+/* First-chance fault: UMBRA_SHADOW_HANDLED, or UMBRA_SHADOW_REFLECT |
+ * guest error code << UMBRA_SHADOW_RESULT_EC_SHIFT, or -errno. */
+int64_t shadow_page_fault(struct shadow_mmu *mmu, uint32_t asid, uint64_t gva,
+			  uint32_t error_code, unsigned flags);
+
+/* UMBRA_HC_SHADOW_INVALIDATE. end == 0 means the top of the address space. */
+int shadow_invalidate_range(struct shadow_mmu *mmu, uint32_t asid,
+			    uint64_t start, uint64_t end, unsigned event);
+
+/* Host side: the p2m entries of [gfn, gfn + n) changed; zap what maps them
+ * (installed as the p2m's notifier by shadow_mmu_create). */
+void shadow_zap_gfn_range(struct shadow_mmu *mmu, uint64_t gfn, uint64_t n);
+
+/* TLB: whether a present entry was zapped or downgraded since the last
+ * call (the VMM flushes the vCPU's TLB before it re-enters the guest);
+ * clears the flag. */
+bool shadow_take_tlb_flush(struct shadow_mmu *mmu);
+
+/* Audit: every present shadow entry of every address space checked
+ * against the guest tables and the p2m. Returns the number of bad entries;
+ * each is reported through report (may be NULL). */
+typedef void (*shadow_audit_report)(void *opaque, uint32_t asid, uint64_t gva,
+				    unsigned level, uint64_t spte,
+				    const char *why);
+unsigned shadow_audit(struct shadow_mmu *mmu, shadow_audit_report report,
+		      void *opaque);
+
+/* Counters, with prefetch_used brought up to date. */
+void shadow_get_stats(struct shadow_mmu *mmu, struct shadow_stats *out);
+void shadow_print_stats(struct shadow_mmu *mmu, FILE *f);
+
+/* Shadow pages in use, and the budget. */
+unsigned shadow_nr_pages(const struct shadow_mmu *mmu);
+unsigned shadow_budget(const struct shadow_mmu *mmu);
+
+/* The frame pool the shadow tables live in (the vCPU walks them there). */
+struct frame_pool *shadow_pool(const struct shadow_mmu *mmu);
+
+/* Test hook: when set, invalidations are counted but do nothing, so the
+ * tests can show that they catch a broken invalidate. */
+extern bool shadow_debug_skip_invalidate;
+
+#endif

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shadow MMU's address spaces and roots, invalidation and the p2m
+ * notifier. An address space is the shadow of one guest page-table root;
+ * its shadow root is kept in a cache of K roots (LRU, the active one is
+ * never evicted), as KVM keeps the current root and prev_roots.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmu_internal.h"
+#include "umbra/hypercall.h"
+
+bool shadow_debug_skip_invalidate;
+
+static void p2m_notifier(void *opaque, uint64_t gfn, uint64_t npages)
+{
+	shadow_zap_gfn_range(opaque, gfn, npages);
+}
+
+struct shadow_mmu *shadow_mmu_create(const struct shadow_config *cfg,
+				     struct p2m *p2m)
+{
+	struct shadow_mmu *mmu = calloc(1, sizeof(*mmu));
+	if (!mmu)
+		return NULL;
+	mmu->cfg = *cfg;
+	if (mmu->cfg.prefetch == ~0u)
+		mmu->cfg.prefetch = SHADOW_DEFAULT_PREFETCH;
+	if (mmu->cfg.prefetch > 512)
+		mmu->cfg.prefetch = 512;
+	if (!mmu->cfg.max_roots)
+		mmu->cfg.max_roots = SHADOW_DEFAULT_ROOTS;
+	mmu->levels = cfg->la57 ? 5 : 4;
+	mmu->p2m = p2m;
+	mmu->pool = p2m->pool;
+	/* KVM's default: 2% of guest memory (20 pages per 1000). */
+	mmu->budget = cfg->budget_pages ? cfg->budget_pages :
+		(unsigned)(p2m->nr_gfns * 20 / 1000);
+	/* The floor that lets any single fault complete: the active root and
+	 * one page per lower level. */
+	if (mmu->budget < mmu->levels)
+		mmu->budget = mmu->levels;
+	mmu->active.next = mmu->active.prev = &mmu->active;
+	mmu->sp_of_frame = calloc(mmu->pool->nframes, sizeof(*mmu->sp_of_frame));
+	if (!mmu->sp_of_frame) {
+		free(mmu);
+		return NULL;
+	}
+	p2m->invalidate = p2m_notifier;
+	p2m->invalidate_opaque = mmu;
+	return mmu;
+}
+
+void shadow_mmu_destroy(struct shadow_mmu *mmu)
+{
+	if (!mmu)
+		return;
+	while (mmu->active.next != &mmu->active)
+		mmu_free_sp(mmu, mmu->active.next);
+	rmap_destroy(mmu);
+	if (mmu->p2m->invalidate_opaque == mmu)
+		mmu->p2m->invalidate = NULL;
+	free(mmu->as);
+	free(mmu->sp_of_frame);
+	free(mmu);
+}
+
+struct shadow_as *shadow_find_as(struct shadow_mmu *mmu, uint32_t asid)
+{
+	uint32_t slot = (asid & 0xffff) - 1;
+	if (slot >= mmu->nr_as || mmu->as[slot].asid != asid || asid == 0)
+		return NULL;
+	return &mmu->as[slot];
+}
+
+uint32_t shadow_current_asid(const struct shadow_mmu *mmu)
+{
+	return mmu->current ? mmu->current->asid : 0;
+}
+
+int64_t shadow_as_create(struct shadow_mmu *mmu, uint64_t guest_root_gpa)
+{
+	if ((guest_root_gpa & 0xfff) || (guest_root_gpa >> 12) >= mmu->p2m->nr_gfns)
+		return -UMBRA_EINVAL;
+	unsigned slot = 0;
+	while (slot < mmu->nr_as && mmu->as[slot].asid)
+		slot++;
+	if (slot == mmu->nr_as) {
+		if (mmu->nr_as >= 0xffff)
+			return -UMBRA_ENOMEM;
+		unsigned n = mmu->nr_as ? 2 * mmu->nr_as : 8;
+		if (n > 0xffff)
+			n = 0xffff;
+		struct shadow_as *a = realloc(mmu->as, n * sizeof(*a));
+		if (!a)
+			return -UMBRA_ENOMEM;
+		/* current points into the array. */
+		if (mmu->current)
+			mmu->current = a + (mmu->current - mmu->as);
+		memset(a + mmu->nr_as, 0, (n - mmu->nr_as) * sizeof(*a));
+		mmu->as = a;
+		mmu->nr_as = n;
+	}
+	struct shadow_as *as = &mmu->as[slot];
+	uint16_t gen = (uint16_t)((as->gen + 1) & 0x7fff);
+	memset(as, 0, sizeof(*as));
+	/* The generation in the high half keeps a released asid from naming
+	 * the next address space in its slot. */
+	as->gen = gen;
+	as->asid = ((uint32_t)gen << 16) | (slot + 1);
+	as->guest_root = guest_root_gpa;
+	return as->asid;
+}
+
+static void zap_range(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
+		      uint64_t base, uint64_t start, uint64_t last, bool wrprot);
+
+/* The last user (lower-half) address. */
+static uint64_t user_half_last(const struct shadow_mmu *mmu)
+{
+	return (1ull << (mmu->levels == 5 ? 56 : 47)) - 1;
+}
+
+static void drop_root(struct shadow_mmu *mmu, struct shadow_as *as)
+{
+	if (as->root)
+		mmu_free_sp(mmu, as->root);
+	as->root = NULL;
+}
+
+static void free_as(struct shadow_mmu *mmu, struct shadow_as *as)
+{
+	drop_root(mmu, as);
+	uint16_t gen = as->gen;
+	memset(as, 0, sizeof(*as));
+	as->gen = gen;
+}
+
+int64_t shadow_as_activate(struct shadow_mmu *mmu, uint32_t asid)
+{
+	struct shadow_as *as = shadow_find_as(mmu, asid);
+	if (!as || as->dying)
+		return -UMBRA_EINVAL;
+	struct shadow_as *prev = mmu->current;
+	if (prev != as) {
+		mmu->stats.root_switches++;
+		mmu->current = as;
+		/* A released address space goes once the vCPU left it. */
+		if (prev && prev->dying)
+			free_as(mmu, prev);
+	}
+	as->last_used = ++mmu->clock;
+	if (!as->root) {
+		while (mmu->nr_roots >= mmu->cfg.max_roots) {
+			struct shadow_as *victim = NULL;
+			for (unsigned i = 0; i < mmu->nr_as; i++) {
+				struct shadow_as *o = &mmu->as[i];
+				if (o->asid && o->root && o != as &&
+				    (!victim || o->last_used < victim->last_used))
+					victim = o;
+			}
+			if (!victim)
+				break;
+			drop_root(mmu, victim);
+			mmu->stats.roots_evicted++;
+		}
+		if (make_mmu_pages_available(mmu, 1))
+			return -UMBRA_ENOMEM;
+		union kvm_mmu_page_role role = {.level = mmu->levels, .access = ACC_ALL};
+		as->root = mmu_alloc_sp(mmu, as->asid, as->guest_root >> 12, role);
+		if (!as->root)
+			return -UMBRA_ENOMEM;
+		as->root->root = true;
+		mmu->nr_roots++;
+		mmu->stats.roots_created++;
+	}
+	return (int64_t)as->root->maddr;
+}
+
+int shadow_as_release(struct shadow_mmu *mmu, uint32_t asid)
+{
+	struct shadow_as *as = shadow_find_as(mmu, asid);
+	if (!as || as->dying)
+		return -UMBRA_EINVAL;
+	if (as == mmu->current) {
+		/* Its root is still in the vCPU's CR3 and the kernel runs on
+		 * it until it switches: drop the user half now (Linux's
+		 * mmu_notifier_release), keep the kernel half until the next
+		 * activate. */
+		if (as->root)
+			zap_range(mmu, as->root, 0, 0, user_half_last(mmu), false);
+		as->dying = true;
+		return 0;
+	}
+	free_as(mmu, as);
+	return 0;
+}
+
+/* Canonical address of the first byte covered by entry idx of the root. */
+static uint64_t root_entry_va(const struct shadow_mmu *mmu, unsigned idx)
+{
+	unsigned bits = mmu->levels == 5 ? 57 : 48;
+	uint64_t va = (uint64_t)idx << level_shift(mmu->levels);
+	int sh = 64 - (int)bits;
+	return (uint64_t)(((int64_t)(va << sh)) >> sh);
+}
+
+/*
+ * Zaps (or write-protects) the entries of sp that translate part of
+ * [start, last]. base is the address sp's entry 0 covers. A link whose
+ * whole span is in the range is zapped as a unit; a lower page left with
+ * no present entry is unlinked, so a guest page table freed after the
+ * invalidation can never be reached again through a stale link.
+ */
+static void zap_range(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
+		      uint64_t base, uint64_t start, uint64_t last, bool wrprot)
+{
+	unsigned level = sp->role.level;
+	uint64_t span = 1ull << level_shift(level);
+
+	for (unsigned i = 0; i < 512 && sp->nr_present; i++) {
+		uint64_t s = sp->root ? root_entry_va(mmu, i) : base + i * span;
+		uint64_t e = s + (span - 1);
+		if (e < start || s > last)
+			continue;
+		uint64_t spte = sp->spt[i];
+		if (!is_shadow_present_pte(spte))
+			continue;
+		if (is_last_spte(spte, level)) {
+			if (wrprot) {
+				if (spte & PTE_RW) {
+					sp->spt[i] = spte & ~(PTE_RW | PTE_D);
+					mmu->stats.wrprotects++;
+					mmu->tlb_flush = true;
+				}
+			} else {
+				mmu_zap_spte(mmu, sp, i);
+			}
+			continue;
+		}
+		if (!wrprot && s >= start && e <= last) {
+			mmu_zap_spte(mmu, sp, i);
+			continue;
+		}
+		struct kvm_mmu_page *child = spte_to_child(mmu, spte);
+		zap_range(mmu, child, s, start, last, wrprot);
+		if (!wrprot && child->nr_present == 0)
+			mmu_zap_spte(mmu, sp, i);
+	}
+}
+
+static void invalidate_as(struct shadow_mmu *mmu, struct shadow_as *as,
+			  uint64_t start, uint64_t last, unsigned event)
+{
+	if (as->root)
+		zap_range(mmu, as->root, 0, start, last,
+			  event == UMBRA_SHADOW_EV_WRPROTECT);
+}
+
+int shadow_invalidate_range(struct shadow_mmu *mmu, uint32_t asid,
+			    uint64_t start, uint64_t end, unsigned event)
+{
+	if (event == 0 || event > UMBRA_SHADOW_EV_MAX)
+		return -UMBRA_EINVAL;
+	if (event == UMBRA_SHADOW_EV_RELEASE)
+		return shadow_as_release(mmu, asid);
+	struct shadow_as *as = NULL;
+	if (asid != UMBRA_SHADOW_ASID_ALL && !(as = shadow_find_as(mmu, asid)))
+		return -UMBRA_EINVAL;
+	/* Whole pages, end exclusive (0: the top); empty ranges do nothing. */
+	uint64_t last = end ? end - 1 : ~0ull;
+	start &= ~0xfffull;
+	last |= 0xfff;
+	if (end && end <= start)
+		return 0;
+	mmu->stats.invalidations++;
+	mmu->mmu_invalidate_seq++;
+	if (shadow_debug_skip_invalidate)
+		return 0;
+	if (as) {
+		invalidate_as(mmu, as, start, last, event);
+		return 0;
+	}
+	for (unsigned i = 0; i < mmu->nr_as; i++)
+		if (mmu->as[i].asid)
+			invalidate_as(mmu, &mmu->as[i], start, last, event);
+	return 0;
+}
+
+void shadow_zap_gfn_range(struct shadow_mmu *mmu, uint64_t gfn, uint64_t n)
+{
+	mmu->mmu_invalidate_seq++;
+	for (uint64_t g = gfn; g < gfn + n; g++) {
+		mmu->stats.p2m_zaps += rmap_zap(mmu, g, 1);
+		/* A 2M entry covering g is listed under its first frame. */
+		mmu->stats.p2m_zaps += rmap_zap(mmu, g & ~(FRAMES_PER_2M - 1), 2);
+	}
+}
+
+bool shadow_take_tlb_flush(struct shadow_mmu *mmu)
+{
+	bool f = mmu->tlb_flush;
+	mmu->tlb_flush = false;
+	if (f)
+		mmu->stats.tlb_flushes++;
+	return f;
+}
+
+unsigned shadow_nr_pages(const struct shadow_mmu *mmu)
+{
+	return mmu->nr_sps;
+}
+
+unsigned shadow_budget(const struct shadow_mmu *mmu)
+{
+	return mmu->budget;
+}
+
+struct frame_pool *shadow_pool(const struct shadow_mmu *mmu)
+{
+	return mmu->pool;
+}
+
+void shadow_get_stats(struct shadow_mmu *mmu, struct shadow_stats *out)
+{
+	*out = mmu->stats;
+	/* Entries still present count as used if the CPU set their A. */
+	for (struct kvm_mmu_page *sp = mmu->active.next; sp != &mmu->active;
+	     sp = sp->next)
+		for (unsigned i = 0; i < 512; i++) {
+			uint64_t s = sp->spt[i];
+			if (is_shadow_present_pte(s) && (s & SPTE_PREFETCHED) &&
+			    (s & PTE_A))
+				out->prefetch_used++;
+		}
+}
+
+void shadow_print_stats(struct shadow_mmu *mmu, FILE *f)
+{
+	struct shadow_stats s;
+	shadow_get_stats(mmu, &s);
+	fprintf(f, "shadow: faults %llu handled, %llu reflected; fills %llu (2M %llu); "
+		"prefetched %llu, used %llu; zaps %llu, wrprotects %llu, p2m zaps %llu\n",
+		(unsigned long long)s.faults_handled, (unsigned long long)s.faults_reflected,
+		(unsigned long long)s.fills, (unsigned long long)s.fills_2m,
+		(unsigned long long)s.prefetched, (unsigned long long)s.prefetch_used,
+		(unsigned long long)s.zaps, (unsigned long long)s.wrprotects,
+		(unsigned long long)s.p2m_zaps);
+	fprintf(f, "shadow: pages %u/%u, created %llu, evicted %llu; roots created %llu, "
+		"evicted %llu, switches %llu; invalidations %llu, queued ops %llu, tlb flushes %llu\n",
+		mmu->nr_sps, mmu->budget, (unsigned long long)s.sp_created,
+		(unsigned long long)s.sp_evicted, (unsigned long long)s.roots_created,
+		(unsigned long long)s.roots_evicted, (unsigned long long)s.root_switches,
+		(unsigned long long)s.invalidations, (unsigned long long)s.ring_ops,
+		(unsigned long long)s.tlb_flushes);
+	fprintf(f, "shadow: hypercalls");
+	for (unsigned k = 0; k < SHADOW_HC_KINDS; k++)
+		if (s.hypercalls[k])
+			fprintf(f, " %u:%llu", k, (unsigned long long)s.hypercalls[k]);
+	fprintf(f, "\n");
+}

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The first-chance page fault (KVM's paging_tmpl.h FNAME(page_fault) and
+ * FNAME(fetch), with FNAME(pte_prefetch)): walk the guest tables with the
+ * faulting access (setting A, and D for a write, as the CPU would), compose
+ * with the p2m, and link the shadow levels down to the leaf. A fault the
+ * guest's own tables do not allow is reflected to the guest.
+ */
+#include "mmu_internal.h"
+#include "umbra/hypercall.h"
+
+static int read_gpte(void *opaque, uint64_t gpa, uint64_t *val)
+{
+	return p2m_read64(opaque, gpa, val);
+}
+
+static int write_gpte(void *opaque, uint64_t gpa, uint64_t old, uint64_t new)
+{
+	return p2m_cmpxchg64(opaque, gpa, old, new);
+}
+
+void guest_walk_ctx(const struct shadow_mmu *mmu, const struct shadow_as *as,
+		    struct walk_ctx *ctx, unsigned cpl, bool ac, bool ad_update)
+{
+	*ctx = (struct walk_ctx){
+		.cr3 = as->guest_root,
+		.cr0_wp = true,
+		.cr4_smep = mmu->cfg.cr4_smep,
+		.cr4_smap = mmu->cfg.cr4_smap,
+		/* Protection keys are checked by the CPU on the shadow entries,
+		 * which carry the guest's keys; the VMM does not know PKRU. */
+		.cr4_pke = false,
+		.cr4_la57 = mmu->cfg.la57,
+		.efer_nxe = mmu->cfg.efer_nxe,
+		.eflags_ac = ac,
+		.maxphyaddr = mmu->cfg.maxphyaddr,
+		.cpl = cpl,
+		.read_pte = read_gpte,
+		.write_pte = ad_update ? write_gpte : NULL,
+		.opaque = mmu->p2m,
+	};
+}
+
+static uint64_t guest_addr_mask(const struct shadow_mmu *mmu)
+{
+	unsigned m = mmu->cfg.maxphyaddr ? mmu->cfg.maxphyaddr : 52;
+	if (m > 52)
+		m = 52;
+	return pte_bits(12, (int)m - 1);
+}
+
+static unsigned leaf_pkey(const struct shadow_mmu *mmu, uint64_t gpte)
+{
+	return mmu->cfg.cr4_pke ? (unsigned)((gpte & PTE_PKEY_MASK) >> PTE_PKEY_SHIFT) : 0;
+}
+
+/* The shadow page below entry idx of parent for (gfn, role): the one
+ * already linked, or one from the cache, or a new one; a different link
+ * or a leaf there is zapped first (the guest entry changed). */
+static struct kvm_mmu_page *get_child(struct shadow_mmu *mmu,
+				      struct kvm_mmu_page *parent, unsigned idx,
+				      uint64_t gfn, union kvm_mmu_page_role role)
+{
+	uint64_t spte = parent->spt[idx];
+	if (is_shadow_present_pte(spte)) {
+		if (!is_last_spte(spte, parent->role.level)) {
+			struct kvm_mmu_page *c = spte_to_child(mmu, spte);
+			if (c && c->gfn == gfn && c->role.word == role.word)
+				return c;
+		}
+		mmu_zap_spte(mmu, parent, idx);
+	}
+	struct kvm_mmu_page *child = mmu_find_sp(mmu, parent->asid, gfn, role);
+	if (!child)
+		child = mmu_alloc_sp(mmu, parent->asid, gfn, role);
+	if (child)
+		mmu_link_sp(mmu, parent, idx, child);
+	return child;
+}
+
+/* A guest 2M region can be one shadow 2M entry when its machine frames are
+ * all present, contiguous, 2M aligned, and equally writable. */
+static bool can_map_2m(struct shadow_mmu *mmu, uint64_t first_gfn,
+		       uint64_t *maddr, bool *writable)
+{
+	uint64_t base, m;
+	unsigned perms, p;
+	if (first_gfn + FRAMES_PER_2M > mmu->p2m->nr_gfns ||
+	    p2m_lookup(mmu->p2m, first_gfn, &base, &perms) ||
+	    (base & ((2ull << 20) - 1)))
+		return false;
+	for (uint64_t i = 1; i < FRAMES_PER_2M; i++)
+		if (p2m_lookup(mmu->p2m, first_gfn + i, &m, &p) ||
+		    m != base + i * FRAME_SIZE ||
+		    (p & EPTE_W) != (perms & EPTE_W))
+			return false;
+	*maddr = base;
+	*writable = perms & EPTE_W;
+	return true;
+}
+
+/* Fills up to cfg.prefetch present, accessed neighbours of entry idx of a
+ * 4K leaf page whose frames are already in the p2m: a fault rarely comes
+ * alone (KVM's pte_prefetch, over an aligned window). */
+static void prefetch(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
+		     unsigned idx)
+{
+	unsigned n = mmu->cfg.prefetch;
+	if (n == 0 || sp->role.level != 1)
+		return;
+	unsigned first = idx - idx % n;
+	uint64_t rsvd;
+	{
+		struct walk_ctx c;
+		guest_walk_ctx(mmu, mmu->current, &c, 0, false, false);
+		rsvd = walk_rsvd_mask(&c, 1, false);
+	}
+	for (unsigned j = first; j < first + n && j < 512; j++) {
+		if (j == idx || is_shadow_present_pte(sp->spt[j]))
+			continue;
+		uint64_t gfn;
+		unsigned access;
+		bool dirty;
+		unsigned pkey;
+		if (sp->role.direct) {
+			gfn = sp->gfn + j;
+			access = sp->role.access;
+			dirty = sp->role.dirty;
+			pkey = sp->role.pkey;
+		} else {
+			uint64_t gpte;
+			if (p2m_read64(mmu->p2m, (sp->gfn << 12) + j * 8ull, &gpte))
+				return;
+			/* Only what the CPU already used (A) and that is a
+			 * valid 4K leaf: prefetch never sets A itself. */
+			if (!(gpte & PTE_P) || !(gpte & PTE_A) || (gpte & rsvd))
+				continue;
+			gfn = (gpte & guest_addr_mask(mmu)) >> 12;
+			access = sp->role.access & guest_pte_access(gpte, mmu->cfg.efer_nxe);
+			dirty = gpte & PTE_D;
+			pkey = leaf_pkey(mmu, gpte);
+		}
+		uint64_t maddr;
+		unsigned perms;
+		if (p2m_lookup(mmu->p2m, gfn, &maddr, &perms))
+			continue; /* not touched yet: no frame assigned here */
+		uint64_t spte = make_spte(maddr, 1, access, dirty, perms & EPTE_W,
+					  mmu->cfg.efer_nxe, pkey, true);
+		mmu_set_leaf(mmu, sp, j, spte, gfn);
+		mmu->stats.prefetched++;
+	}
+}
+
+static int64_t reflect(struct shadow_mmu *mmu, uint32_t ec)
+{
+	mmu->stats.faults_reflected++;
+	return UMBRA_SHADOW_REFLECT | ((int64_t)(ec & 0xffff) << UMBRA_SHADOW_RESULT_EC_SHIFT);
+}
+
+/* Links the shadow path for gva down to the leaf, from the guest walk r.
+ * Returns 0 or -1 (out of shadow pages, which the caller made room for). */
+static int fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
+		 const struct walk_result *r, bool host_writable)
+{
+	unsigned top = mmu->levels;
+	struct kvm_mmu_page *sp = as->root;
+	unsigned access = ACC_ALL;
+	unsigned level = top;
+	uint64_t amask = guest_addr_mask(mmu);
+
+	/* Guest tables: one indirect shadow page per guest table. */
+	for (; level > r->level; level--) {
+		uint64_t gpte = r->pte[top - level];
+		access &= guest_pte_access(gpte, mmu->cfg.efer_nxe);
+		union kvm_mmu_page_role role = {.level = level - 1, .access = access};
+		sp = get_child(mmu, sp, spte_index(gva, level),
+			       (gpte & amask) >> 12, role);
+		if (!sp)
+			return -1;
+	}
+	uint64_t gleaf = r->pte[top - level];
+	access &= guest_pte_access(gleaf, mmu->cfg.efer_nxe);
+	bool dirty = gleaf & PTE_D;
+	unsigned pkey = leaf_pkey(mmu, gleaf);
+	uint64_t gfn = r->gpa >> 12;
+
+	/* The guest leaf: here, or split into direct pages down to a level
+	 * the machine frames allow. */
+	for (;; level--) {
+		unsigned idx = spte_index(gva, level);
+		uint64_t maddr;
+		bool w;
+		if (level == 1) {
+			unsigned perms = 0;
+			p2m_lookup(mmu->p2m, gfn, &maddr, &perms);
+			uint64_t spte = make_spte(maddr, 1, access, dirty,
+						  host_writable && (perms & EPTE_W),
+						  mmu->cfg.efer_nxe, pkey, false);
+			mmu_set_leaf(mmu, sp, idx, spte, gfn);
+			mmu->stats.fills++;
+			prefetch(mmu, sp, idx);
+			return 0;
+		}
+		uint64_t first = gfn & ~(FRAMES_PER_2M - 1);
+		if (level == 2 && can_map_2m(mmu, first, &maddr, &w)) {
+			uint64_t spte = make_spte(maddr, 2, access, dirty, w,
+						  mmu->cfg.efer_nxe, pkey, false);
+			mmu_set_leaf(mmu, sp, idx, spte, first);
+			mmu->stats.fills++;
+			mmu->stats.fills_2m++;
+			return 0;
+		}
+		union kvm_mmu_page_role role = {
+			.level = level - 1, .access = access, .direct = 1,
+			.dirty = dirty, .pkey = pkey,
+		};
+		uint64_t cgfn = gfn & ~((1ull << (9 * (level - 1))) - 1);
+		sp = get_child(mmu, sp, idx, cgfn, role);
+		if (!sp)
+			return -1;
+	}
+}
+
+int64_t shadow_page_fault(struct shadow_mmu *mmu, uint32_t asid, uint64_t gva,
+			  uint32_t error_code, unsigned flags)
+{
+	struct shadow_as *as = mmu->current;
+	if (!as || as->asid != asid || !as->root)
+		return -UMBRA_EINVAL;
+	/* Released while active: only the kernel half is still shadowed. */
+	if (as->dying && !(gva >> 63))
+		return reflect(mmu, error_code & (PFERR_W | PFERR_U | PFERR_ID));
+	if ((error_code & PFERR_W) && (error_code & PFERR_ID))
+		return -UMBRA_EINVAL;
+	/* The shadow carries the guest's keys: a key fault is the guest's. */
+	if (error_code & PFERR_PK)
+		return reflect(mmu, error_code);
+
+	unsigned access = ((error_code & PFERR_W) ? WALK_WRITE : 0) |
+			  ((error_code & PFERR_ID) ? WALK_FETCH : 0) |
+			  ((flags & UMBRA_SHADOW_FAULT_IMPLICIT) ? WALK_IMPLICIT : 0);
+	unsigned cpl = (error_code & PFERR_U) ? 3 : 0;
+	uint64_t seq = mmu->mmu_invalidate_seq;
+
+	struct walk_ctx ctx;
+	struct walk_result r;
+	guest_walk_ctx(mmu, as, &ctx, cpl, flags & UMBRA_SHADOW_FAULT_AC, true);
+	switch (walk_guest(&ctx, gva, access, &r)) {
+	case WALK_OK:
+		break;
+	case WALK_PF:
+		return reflect(mmu, r.error_code);
+	case WALK_BAD_GPA:
+		/* A guest table outside guest memory reads as all ones on
+		 * real hardware: reserved bits set. */
+		mmu->stats.hostile++;
+		return reflect(mmu, (error_code & (PFERR_W | PFERR_U | PFERR_ID)) |
+				    PFERR_P | PFERR_RSVD);
+	case WALK_RETRY:
+		return UMBRA_SHADOW_HANDLED; /* the guest races itself: refault */
+	default:
+		return -UMBRA_EINVAL;
+	}
+
+	uint64_t gfn = r.gpa >> 12, maddr;
+	unsigned perms = 0;
+	if (gfn >= mmu->p2m->nr_gfns) {
+		mmu->stats.hostile++;
+		return reflect(mmu, (error_code & (PFERR_W | PFERR_U | PFERR_ID)) |
+				    PFERR_P | PFERR_RSVD);
+	}
+	if (p2m_populate(mmu->p2m, gfn, &maddr))
+		return -UMBRA_ENOMEM;
+	p2m_lookup(mmu->p2m, gfn, &maddr, &perms);
+	if ((access & WALK_WRITE) && !(perms & EPTE_W) &&
+	    p2m_break_cow(mmu->p2m, gfn, &maddr))
+		return -UMBRA_ENOMEM;
+	/* Our own p2m changes above (first touch, copy-on-write) zapped only
+	 * what mapped the old frame: not a reason to retry. */
+	seq = mmu->mmu_invalidate_seq;
+	if (make_mmu_pages_available(mmu, mmu->levels - 1))
+		return -UMBRA_ENOMEM;
+	/* An invalidation since the walk may have removed what it read: let
+	 * the CPU fault again. (Single-threaded today, so only a notifier
+	 * run from inside this fault could do it; kept for the VMM's
+	 * threads, as KVM's is_page_fault_stale.) */
+	if (seq != mmu->mmu_invalidate_seq)
+		return UMBRA_SHADOW_HANDLED;
+	if (fetch(mmu, as, gva, &r, true))
+		return -UMBRA_ENOMEM;
+	mmu->stats.faults_handled++;
+	return UMBRA_SHADOW_HANDLED;
+}

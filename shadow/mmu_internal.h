@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of the shadow MMU, shared by its files (names as KVM's
+ * mmu_internal.h): the shadow page and its role, address spaces, the MMU.
+ */
+#ifndef UMBRA_SHADOW_MMU_INTERNAL_H
+#define UMBRA_SHADOW_MMU_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmu.h"
+#include "spte.h"
+#include "walker.h"
+
+/* What a shadow page stands for, besides its guest frame. Two guest paths
+ * to the same guest table with different combined rights need different
+ * shadow pages, since their entries differ. */
+union kvm_mmu_page_role {
+	uint32_t word;
+	struct {
+		uint32_t level : 4;  /* 1 = holds PTEs .. 5 = PML5 */
+		uint32_t access : 3; /* ACC_*: rights of the levels above */
+		uint32_t direct : 1; /* maps a guest large page in pieces: gfn
+				      * is the first frame covered, not a
+				      * guest table */
+		uint32_t dirty : 1;  /* direct: the guest leaf is dirty (else
+				      * every entry is read-only) */
+		uint32_t pkey : 4;   /* direct: the guest leaf's key */
+	};
+};
+
+/* A parent entry linking to a shadow page (KVM's parent_ptes). */
+struct parent_ref {
+	struct kvm_mmu_page *sp;
+	unsigned idx;
+};
+
+struct kvm_mmu_page {
+	struct kvm_mmu_page *hash_next;
+	struct kvm_mmu_page *prev, *next;  /* active list, oldest first */
+	uint32_t asid;
+	uint64_t gfn;                      /* guest table frame (or first
+					    * frame covered, if direct) */
+	union kvm_mmu_page_role role;
+	bool root;
+	uint64_t maddr;                    /* where the CPU finds spt */
+	uint64_t *spt;                     /* the 512 shadow entries */
+	uint64_t gfns[512];                /* gfn each leaf entry maps */
+	struct parent_ref *parents;
+	unsigned nr_parents, cap_parents;
+	unsigned nr_present;
+};
+
+struct shadow_as {
+	uint32_t asid;           /* 0: free slot */
+	uint16_t gen;            /* bumps on each reuse of the slot */
+	uint64_t guest_root;     /* guest-physical address of its top table */
+	struct kvm_mmu_page *root;
+	uint64_t last_used;      /* root LRU clock */
+	bool dying;              /* released while active */
+};
+
+/* A reverse-map list: the shadow leaf entries mapping (gfn, level). */
+struct spte_ref {
+	struct kvm_mmu_page *sp;
+	unsigned idx;
+};
+struct rmap_head {
+	struct rmap_head *next;
+	uint64_t key;
+	struct spte_ref *refs;
+	unsigned n, cap;
+};
+
+#define SP_HASH_SIZE 4096
+#define RMAP_HASH_SIZE 4096
+
+struct shadow_mmu {
+	struct shadow_config cfg;
+	unsigned levels;              /* 4 or 5 */
+	struct p2m *p2m;
+	struct frame_pool *pool;
+
+	struct kvm_mmu_page *sp_hash[SP_HASH_SIZE];
+	struct kvm_mmu_page active;   /* list head of all shadow pages */
+	struct kvm_mmu_page **sp_of_frame; /* pool frame -> shadow page */
+	unsigned nr_sps, budget;
+
+	struct shadow_as *as;
+	unsigned nr_as;
+	struct shadow_as *current;
+	unsigned nr_roots;
+	uint64_t clock;
+
+	struct rmap_head *rmap[RMAP_HASH_SIZE];
+
+	struct shadow_stats stats;
+	bool tlb_flush;
+	/* Bumped by every invalidation: a fault that started before one
+	 * retries instead of installing what it read (KVM's
+	 * mmu_invalidate_seq). */
+	uint64_t mmu_invalidate_seq;
+
+	/* The guest's batch queue (hc_shadow.c): its guest-physical page
+	 * and the VMM's own consumer index (the copy in guest memory is only
+	 * informative: the guest could overwrite it). */
+	uint64_t ring_gpa;
+	uint32_t ring_tail;
+};
+
+/* mmu_page.c: the shadow page cache. */
+struct kvm_mmu_page *mmu_find_sp(struct shadow_mmu *mmu, uint32_t asid,
+				 uint64_t gfn, union kvm_mmu_page_role role);
+struct kvm_mmu_page *mmu_alloc_sp(struct shadow_mmu *mmu, uint32_t asid,
+				  uint64_t gfn, union kvm_mmu_page_role role);
+struct kvm_mmu_page *spte_to_child(const struct shadow_mmu *mmu, uint64_t spte);
+void mmu_link_sp(struct shadow_mmu *mmu, struct kvm_mmu_page *parent,
+		 unsigned idx, struct kvm_mmu_page *child);
+void mmu_set_leaf(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
+		  unsigned idx, uint64_t spte, uint64_t gfn);
+void mmu_zap_spte(struct shadow_mmu *mmu, struct kvm_mmu_page *sp, unsigned idx);
+void mmu_free_sp(struct shadow_mmu *mmu, struct kvm_mmu_page *sp);
+int make_mmu_pages_available(struct shadow_mmu *mmu, unsigned need);
+
+/* rmap.c */
+void rmap_add(struct shadow_mmu *mmu, uint64_t gfn, unsigned level,
+	      struct kvm_mmu_page *sp, unsigned idx);
+void rmap_remove(struct shadow_mmu *mmu, uint64_t gfn, unsigned level,
+		 struct kvm_mmu_page *sp, unsigned idx);
+/* Zaps every shadow entry mapping (gfn, level); returns how many. */
+unsigned rmap_zap(struct shadow_mmu *mmu, uint64_t gfn, unsigned level);
+void rmap_destroy(struct shadow_mmu *mmu);
+
+/* mmu_as.c */
+struct shadow_as *shadow_find_as(struct shadow_mmu *mmu, uint32_t asid);
+
+/* The guest-walk context of an address space (mmu_fault.c). */
+void guest_walk_ctx(const struct shadow_mmu *mmu, const struct shadow_as *as,
+		    struct walk_ctx *ctx, unsigned cpl, bool ac, bool ad_update);
+
+/* Address covered by entry idx of a level-`level` table below base. */
+static inline uint64_t level_shift(unsigned level)
+{
+	return 12 + 9 * (level - 1);
+}
+
+static inline unsigned spte_index(uint64_t gva, unsigned level)
+{
+	return (gva >> level_shift(level)) & 511;
+}
+
+#endif

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shadow page cache (KVM's mmu.c: kvm_mmu_get_page, parent ptes,
+ * kvm_mmu_prepare_zap_page, make_mmu_pages_available). Shadow pages are
+ * keyed by (asid, guest frame, role) in a hash; each remembers the entries
+ * linking to it. A page that loses its last parent is freed at once, so
+ * every live shadow page is reachable from a root of its address space:
+ * an invalidation that walks the root's tree therefore reaches every
+ * shadow entry it has to zap.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmu_internal.h"
+
+static unsigned sp_hash(uint32_t asid, uint64_t gfn, union kvm_mmu_page_role role)
+{
+	uint64_t h = (gfn * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)asid << 20) ^ role.word;
+	h ^= h >> 29;
+	return (unsigned)(h % SP_HASH_SIZE);
+}
+
+struct kvm_mmu_page *mmu_find_sp(struct shadow_mmu *mmu, uint32_t asid,
+				 uint64_t gfn, union kvm_mmu_page_role role)
+{
+	for (struct kvm_mmu_page *sp = mmu->sp_hash[sp_hash(asid, gfn, role)];
+	     sp; sp = sp->hash_next)
+		if (sp->asid == asid && sp->gfn == gfn &&
+		    sp->role.word == role.word && !sp->root)
+			return sp;
+	return NULL;
+}
+
+struct kvm_mmu_page *mmu_alloc_sp(struct shadow_mmu *mmu, uint32_t asid,
+				  uint64_t gfn, union kvm_mmu_page_role role)
+{
+	struct kvm_mmu_page *sp = calloc(1, sizeof(*sp));
+	if (!sp)
+		return NULL;
+	if (frame_pool_alloc(mmu->pool, &sp->maddr)) {
+		free(sp);
+		return NULL;
+	}
+	sp->spt = frame_pool_ptr(mmu->pool, sp->maddr);
+	sp->asid = asid;
+	sp->gfn = gfn;
+	sp->role = role;
+	unsigned h = sp_hash(asid, gfn, role);
+	sp->hash_next = mmu->sp_hash[h];
+	mmu->sp_hash[h] = sp;
+	/* Newest at the tail: eviction takes from the head. */
+	sp->prev = mmu->active.prev;
+	sp->next = &mmu->active;
+	mmu->active.prev->next = sp;
+	mmu->active.prev = sp;
+	mmu->sp_of_frame[frame_pool_index(mmu->pool, sp->maddr)] = sp;
+	mmu->nr_sps++;
+	mmu->stats.sp_created++;
+	return sp;
+}
+
+struct kvm_mmu_page *spte_to_child(const struct shadow_mmu *mmu, uint64_t spte)
+{
+	int64_t i = frame_pool_index(mmu->pool, spte_addr(spte));
+	return i < 0 ? NULL : mmu->sp_of_frame[i];
+}
+
+static void add_parent(struct kvm_mmu_page *child, struct kvm_mmu_page *parent,
+		       unsigned idx)
+{
+	if (child->nr_parents == child->cap_parents) {
+		unsigned cap = child->cap_parents ? 2 * child->cap_parents : 2;
+		struct parent_ref *p = realloc(child->parents, cap * sizeof(*p));
+		if (!p)
+			abort(); /* a few bytes; nothing sensible to undo */
+		child->parents = p;
+		child->cap_parents = cap;
+	}
+	child->parents[child->nr_parents++] = (struct parent_ref){parent, idx};
+}
+
+static void remove_parent(struct kvm_mmu_page *child,
+			  struct kvm_mmu_page *parent, unsigned idx)
+{
+	for (unsigned i = 0; i < child->nr_parents; i++)
+		if (child->parents[i].sp == parent && child->parents[i].idx == idx) {
+			child->parents[i] = child->parents[--child->nr_parents];
+			return;
+		}
+}
+
+void mmu_link_sp(struct shadow_mmu *mmu, struct kvm_mmu_page *parent,
+		 unsigned idx, struct kvm_mmu_page *child)
+{
+	(void)mmu;
+	parent->spt[idx] = make_link_spte(child->maddr);
+	parent->nr_present++;
+	add_parent(child, parent, idx);
+}
+
+/* The CPU's A bit on a prefetched entry: it was used before going away. */
+static void account_prefetch(struct shadow_mmu *mmu, uint64_t spte)
+{
+	if ((spte & SPTE_PREFETCHED) && (spte & PTE_A))
+		mmu->stats.prefetch_used++;
+}
+
+void mmu_set_leaf(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
+		  unsigned idx, uint64_t spte, uint64_t gfn)
+{
+	uint64_t old = sp->spt[idx];
+	unsigned level = sp->role.level;
+
+	if (is_shadow_present_pte(old)) {
+		if (is_last_spte(old, level) && sp->gfns[idx] == gfn &&
+		    spte_addr(old) == spte_addr(spte) &&
+		    (old & PTE_PS) == (spte & PTE_PS)) {
+			/* Same frame: an upgrade in place (a write after a
+			 * read fill), no reverse-map change. A downgrade
+			 * never happens here, so no flush either. */
+			account_prefetch(mmu, old);
+			sp->spt[idx] = spte;
+			return;
+		}
+		mmu_zap_spte(mmu, sp, idx);
+	}
+	sp->spt[idx] = spte;
+	sp->gfns[idx] = gfn;
+	sp->nr_present++;
+	rmap_add(mmu, gfn, (spte & PTE_PS) ? level : 1, sp, idx);
+}
+
+void mmu_zap_spte(struct shadow_mmu *mmu, struct kvm_mmu_page *sp, unsigned idx)
+{
+	uint64_t spte = sp->spt[idx];
+	if (!is_shadow_present_pte(spte))
+		return;
+	sp->spt[idx] = 0;
+	sp->nr_present--;
+	mmu->stats.zaps++;
+	mmu->tlb_flush = true;
+	if (is_last_spte(spte, sp->role.level)) {
+		account_prefetch(mmu, spte);
+		rmap_remove(mmu, sp->gfns[idx], (spte & PTE_PS) ? sp->role.level : 1,
+			    sp, idx);
+		return;
+	}
+	struct kvm_mmu_page *child = spte_to_child(mmu, spte);
+	if (!child)
+		return;
+	remove_parent(child, sp, idx);
+	/* Unreachable pages go at once (see the comment at the top). */
+	if (child->nr_parents == 0 && !child->root)
+		mmu_free_sp(mmu, child);
+}
+
+void mmu_free_sp(struct shadow_mmu *mmu, struct kvm_mmu_page *sp)
+{
+	/* Unlink from the parents first, so the recursion below never comes
+	 * back to this page. */
+	for (unsigned i = 0; i < sp->nr_parents; i++) {
+		struct kvm_mmu_page *p = sp->parents[i].sp;
+		p->spt[sp->parents[i].idx] = 0;
+		p->nr_present--;
+		mmu->stats.zaps++;
+		mmu->tlb_flush = true;
+	}
+	sp->nr_parents = 0;
+	for (unsigned i = 0; i < 512 && sp->nr_present; i++)
+		mmu_zap_spte(mmu, sp, i);
+
+	struct kvm_mmu_page **pp = &mmu->sp_hash[sp_hash(sp->asid, sp->gfn, sp->role)];
+	while (*pp != sp)
+		pp = &(*pp)->hash_next;
+	*pp = sp->hash_next;
+	sp->prev->next = sp->next;
+	sp->next->prev = sp->prev;
+	mmu->sp_of_frame[frame_pool_index(mmu->pool, sp->maddr)] = NULL;
+	frame_pool_free(mmu->pool, sp->maddr);
+	if (sp->root)
+		mmu->nr_roots--;
+	mmu->nr_sps--;
+	mmu->stats.sp_freed++;
+	free(sp->parents);
+	free(sp);
+}
+
+/* Drops the least recently used root that is not the active one. */
+static bool evict_root(struct shadow_mmu *mmu)
+{
+	struct shadow_as *victim = NULL;
+	for (unsigned i = 0; i < mmu->nr_as; i++) {
+		struct shadow_as *as = &mmu->as[i];
+		if (as->asid && as->root && as != mmu->current &&
+		    (!victim || as->last_used < victim->last_used))
+			victim = as;
+	}
+	if (!victim)
+		return false;
+	mmu_free_sp(mmu, victim->root);
+	victim->root = NULL;
+	mmu->stats.roots_evicted++;
+	return true;
+}
+
+int make_mmu_pages_available(struct shadow_mmu *mmu, unsigned need)
+{
+	while (mmu->nr_sps + need > mmu->budget || mmu->pool->nfree < need) {
+		/* The oldest page that is not a root; freeing it frees the
+		 * pages below it that only it reached. */
+		struct kvm_mmu_page *sp = mmu->active.next;
+		while (sp != &mmu->active && sp->root)
+			sp = sp->next;
+		if (sp != &mmu->active) {
+			mmu_free_sp(mmu, sp);
+			mmu->stats.sp_evicted++;
+			continue;
+		}
+		if (!evict_root(mmu))
+			return -1;
+	}
+	return 0;
+}

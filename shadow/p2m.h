@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The p2m: guest-physical frame -> machine frame, an EPT-format table
+ * (ept_walk.h formats, read back through the EPT walker). Machine frames
+ * come from the frame pool and are assigned on first touch. Every change
+ * or removal of a present entry is announced to a notifier first (as
+ * invalidate_range_start), so the shadow MMU can zap what maps the old
+ * frame; m2p is the reverse map, machine frame -> guest frame.
+ */
+#ifndef UMBRA_P2M_H
+#define UMBRA_P2M_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ept_walk.h"
+#include "frame_pool.h"
+
+struct p2m {
+	struct frame_pool *pool;
+	uint64_t nr_gfns;          /* guest-physical size in frames */
+	uint64_t **nodes;          /* table pages; node i lives at table
+				    * address (i + 1) << 12 */
+	uint32_t nr_nodes, cap_nodes;
+	uint64_t eptp;
+	uint64_t *m2p;             /* per pool frame: gfn + 1, 0 = none */
+	/* First touch of an untouched, whole 2M guest region takes a 2M
+	 * aligned machine run, so the shadow can use 2M entries. */
+	bool large_first_touch;
+	/* Called before a present entry changes or goes: gfn, count. */
+	void (*invalidate)(void *opaque, uint64_t gfn, uint64_t npages);
+	void *invalidate_opaque;
+	uint64_t nr_populated;     /* frames assigned on first touch */
+};
+
+int p2m_init(struct p2m *p2m, struct frame_pool *pool, uint64_t nr_gfns);
+void p2m_destroy(struct p2m *p2m);
+
+/* 0 with the machine address and EPTE_R|W|X, -ENOENT when not present,
+ * -EINVAL beyond guest memory. */
+int p2m_lookup(const struct p2m *p2m, uint64_t gfn, uint64_t *maddr,
+	       unsigned *perms);
+/* Maps gfn to maddr with EPTE_* perms (replacing, after the notifier). */
+int p2m_set(struct p2m *p2m, uint64_t gfn, uint64_t maddr, unsigned perms);
+/* Removes gfn's entry (after the notifier); free_frame returns its machine
+ * frame to the pool. */
+int p2m_clear(struct p2m *p2m, uint64_t gfn, bool free_frame);
+/* The machine address of gfn, assigning a frame on first touch. */
+int p2m_populate(struct p2m *p2m, uint64_t gfn, uint64_t *maddr);
+/* A writable copy of a read-only frame (host copy-on-write broken). */
+int p2m_break_cow(struct p2m *p2m, uint64_t gfn, uint64_t *maddr);
+/* Reverse lookup; 0 or -ENOENT. */
+int p2m_m2p(const struct p2m *p2m, uint64_t maddr, uint64_t *gfn);
+
+/* Guest-physical memory accessors (8-byte aligned). A read of an untouched
+ * frame gives 0 without assigning one; a write assigns it. Non-zero when
+ * gpa is outside guest memory. */
+int p2m_read64(const struct p2m *p2m, uint64_t gpa, uint64_t *val);
+int p2m_write64(struct p2m *p2m, uint64_t gpa, uint64_t val);
+/* Compare-and-exchange, walker.h's write_pte contract: 0 done, 1 changed,
+ * <0 error. */
+/* Host pointer to guest-physical gpa for writing (frame assigned, host
+ * copy-on-write broken), or NULL outside guest memory / out of frames. */
+void *p2m_writable_ptr(struct p2m *p2m, uint64_t gpa);
+int p2m_cmpxchg64(struct p2m *p2m, uint64_t gpa, uint64_t old, uint64_t new);
+
+#endif

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reverse maps: for a guest frame (and a level: 4K or 2M entries), the
+ * shadow leaf entries that map it, so a p2m or host change to the frame
+ * zaps exactly those (KVM's rmap_head / kvm_zap_rmap).
+ */
+#include <stdlib.h>
+
+#include "mmu_internal.h"
+
+static unsigned rmap_hash(uint64_t key)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ull;
+	return (unsigned)((h >> 40) % RMAP_HASH_SIZE);
+}
+
+static struct rmap_head *rmap_get(struct shadow_mmu *mmu, uint64_t key, bool create)
+{
+	struct rmap_head **pp = &mmu->rmap[rmap_hash(key)];
+	for (struct rmap_head *h = *pp; h; h = h->next)
+		if (h->key == key)
+			return h;
+	if (!create)
+		return NULL;
+	struct rmap_head *h = calloc(1, sizeof(*h));
+	if (!h)
+		abort();
+	h->key = key;
+	h->next = *pp;
+	*pp = h;
+	return h;
+}
+
+static uint64_t rmap_key(uint64_t gfn, unsigned level)
+{
+	return gfn << 3 | level;
+}
+
+void rmap_add(struct shadow_mmu *mmu, uint64_t gfn, unsigned level,
+	      struct kvm_mmu_page *sp, unsigned idx)
+{
+	struct rmap_head *h = rmap_get(mmu, rmap_key(gfn, level), true);
+	if (h->n == h->cap) {
+		unsigned cap = h->cap ? 2 * h->cap : 2;
+		struct spte_ref *r = realloc(h->refs, cap * sizeof(*r));
+		if (!r)
+			abort();
+		h->refs = r;
+		h->cap = cap;
+	}
+	h->refs[h->n++] = (struct spte_ref){sp, idx};
+}
+
+static void rmap_free_head(struct shadow_mmu *mmu, struct rmap_head *h)
+{
+	struct rmap_head **pp = &mmu->rmap[rmap_hash(h->key)];
+	while (*pp != h)
+		pp = &(*pp)->next;
+	*pp = h->next;
+	free(h->refs);
+	free(h);
+}
+
+void rmap_remove(struct shadow_mmu *mmu, uint64_t gfn, unsigned level,
+		 struct kvm_mmu_page *sp, unsigned idx)
+{
+	struct rmap_head *h = rmap_get(mmu, rmap_key(gfn, level), false);
+	if (!h)
+		return;
+	for (unsigned i = 0; i < h->n; i++)
+		if (h->refs[i].sp == sp && h->refs[i].idx == idx) {
+			h->refs[i] = h->refs[--h->n];
+			break;
+		}
+	if (h->n == 0)
+		rmap_free_head(mmu, h);
+}
+
+unsigned rmap_zap(struct shadow_mmu *mmu, uint64_t gfn, unsigned level)
+{
+	unsigned n = 0;
+	struct rmap_head *h;
+	/* Each zap removes its own reference (and may free the head). */
+	while ((h = rmap_get(mmu, rmap_key(gfn, level), false))) {
+		struct spte_ref r = h->refs[h->n - 1];
+		if (!is_shadow_present_pte(r.sp->spt[r.idx])) {
+			/* Cannot happen; never loop on it. */
+			rmap_remove(mmu, gfn, level, r.sp, r.idx);
+			continue;
+		}
+		mmu_zap_spte(mmu, r.sp, r.idx);
+		n++;
+	}
+	return n;
+}
+
+void rmap_destroy(struct shadow_mmu *mmu)
+{
+	for (unsigned i = 0; i < RMAP_HASH_SIZE; i++)
+		while (mmu->rmap[i])
+			rmap_free_head(mmu, mmu->rmap[i]);
+}

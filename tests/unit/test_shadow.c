@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Directed tests of the shadow MMU (shadow/mmu*.c, p2m.c, frame_pool.c,
+ * hc_shadow.c) on a simulated guest (shadow_sim.h): fills, A/D emulation,
+ * reflection with the guest's error code, prefetch, 2M entries, budgets,
+ * the root cache, release, the batch queue, hostile tables, the audit.
+ * The random sequences are in test_shadow_random.c.
+ */
+#include "test.h"
+
+#include "shadow_sim.h"
+
+#define UVA 0x400000ull
+#define URW (PTE_RW | PTE_US)
+
+static struct shadow_config cfg_default(void)
+{
+	struct shadow_config c = {
+		.efer_nxe = true, .cr4_smep = true, .cr4_smap = true,
+		.maxphyaddr = 46, .prefetch = ~0u,
+	};
+	return c;
+}
+
+/* A guest with one address space active. */
+static void setup(struct sim *s, const struct shadow_config *c, uint64_t *root,
+		  uint32_t *asid)
+{
+	if (sim_init(s, 2048, 4096, c))
+		abort();
+	*root = g_alloc_table(s);
+	int64_t a = sim_hc(s, UMBRA_HC_SHADOW_AS_CREATE, *root, 0, 0, 0);
+	if (a <= 0 || sim_activate(s, (uint32_t)a, *root))
+		abort();
+	*asid = (uint32_t)a;
+}
+
+TEST(p2m_first_touch_not_identity)
+{
+	struct frame_pool fp;
+	struct p2m p2m;
+	CHECK_EQ(frame_pool_init(&fp, 1ull << 30, 2048, NULL), 0);
+	CHECK_EQ(p2m_init(&p2m, &fp, 1024), 0);
+	uint64_t m, m2, g;
+	unsigned perms;
+	CHECK_EQ(p2m_lookup(&p2m, 5, &m, &perms), -ENOENT);
+	CHECK_EQ(p2m_lookup(&p2m, 1024, &m, &perms), -EINVAL);
+	CHECK_EQ(p2m_populate(&p2m, 5, &m), 0);
+	CHECK(m != 5 * 4096ull && frame_pool_in_use(&fp, m));
+	CHECK_EQ(p2m_populate(&p2m, 5, &m2), 0);
+	CHECK_EQ(m2, m);
+	CHECK_EQ(p2m_populate(&p2m, 6, &m2), 0);
+	CHECK(m2 != m + 4096); /* scattered */
+	CHECK_EQ(p2m_m2p(&p2m, m, &g), 0);
+	CHECK_EQ(g, 5);
+	CHECK_EQ(p2m_lookup(&p2m, 5, &m2, &perms), 0);
+	CHECK_EQ(perms, EPTE_RWX);
+	/* Read-only, then a write breaks the host copy-on-write. */
+	*(uint64_t *)frame_pool_ptr(&fp, m) = 42;
+	CHECK_EQ(p2m_set(&p2m, 5, m, EPTE_R | EPTE_X), 0);
+	CHECK_EQ(p2m_write64(&p2m, 5 * 4096 + 8, 7), 0);
+	CHECK_EQ(p2m_lookup(&p2m, 5, &m2, &perms), 0);
+	CHECK(m2 != m && (perms & EPTE_W));
+	uint64_t v;
+	CHECK_EQ(p2m_read64(&p2m, 5 * 4096, &v), 0);
+	CHECK_EQ(v, 42);
+	CHECK_EQ(p2m_clear(&p2m, 5, true), 0);
+	CHECK_EQ(p2m_lookup(&p2m, 5, &m2, &perms), -ENOENT);
+	CHECK_EQ(p2m_m2p(&p2m, m2, &g), -ENOENT);
+	/* Untouched memory reads as zero without taking a frame. */
+	uint64_t before = fp.nfree;
+	CHECK_EQ(p2m_read64(&p2m, 100 * 4096, &v), 0);
+	CHECK_EQ(v, 0);
+	CHECK_EQ(fp.nfree, before);
+	CHECK(p2m_read64(&p2m, 1024 * 4096, &v) != 0);
+	/* Whole 2M regions on first touch, when asked. */
+	p2m.large_first_touch = true;
+	CHECK_EQ(p2m_populate(&p2m, 512 + 3, &m), 0);
+	CHECK_EQ(p2m_lookup(&p2m, 512, &m2, &perms), 0);
+	CHECK_EQ(m2 & ((2u << 20) - 1), 0);
+	CHECK_EQ(m, m2 + 3 * 4096);
+	p2m_destroy(&p2m);
+	frame_pool_destroy(&fp);
+}
+
+TEST(shadow_fill_and_dirty_emulation)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec = 0;
+	struct shadow_config c = cfg_default();
+	setup(&s, &c, &root, &asid);
+	g_map(&s, root, UVA, 7 * 4096, URW, 1);
+	CHECK_EQ(sim_access(&s, UVA + 8, 0, 3, &ec), SIM_OK);
+	uint64_t pte = g_read(&s, g_entry(&s, root, UVA, 1, false));
+	CHECK(pte & PTE_A);
+	CHECK(!(pte & PTE_D));
+	/* Clean: the shadow is read-only, so the write faults once more. */
+	struct walk_result r;
+	CHECK_EQ(sim_shadow_walk(&s, UVA, WALK_WRITE, 3, false, &r), WALK_PF);
+	CHECK_EQ(sim_access(&s, UVA, WALK_WRITE, 3, &ec), SIM_OK);
+	pte = g_read(&s, g_entry(&s, root, UVA, 1, false));
+	CHECK(pte & PTE_D);
+	CHECK_EQ(sim_shadow_walk(&s, UVA, WALK_WRITE, 3, false, &r), WALK_OK);
+	uint64_t m;
+	CHECK_EQ(p2m_lookup(&s.p2m, 7, &m, NULL), 0);
+	CHECK_EQ(r.gpa, m);
+	/* NX is kept: a fetch is reflected with the guest's error code. */
+	CHECK_EQ(sim_access(&s, UVA, WALK_FETCH, 3, &ec), SIM_OK);
+	g_write(&s, g_entry(&s, root, UVA, 1, false), pte | PTE_NX);
+	sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, UVA, UVA + 4096,
+	       UMBRA_SHADOW_EV_PROTECTION);
+	CHECK_EQ(sim_access(&s, UVA, WALK_FETCH, 3, &ec), SIM_FAULT);
+	CHECK_EQ(ec, PFERR_P | PFERR_U | PFERR_ID);
+	/* Not mapped: not-present error code. */
+	CHECK_EQ(sim_access(&s, UVA + 4096, WALK_WRITE, 3, &ec), SIM_FAULT);
+	CHECK_EQ(ec, PFERR_W | PFERR_U);
+	/* SMAP: a supervisor read of a user page needs AC. */
+	CHECK_EQ(sim_access(&s, UVA, 0, 0, &ec), SIM_FAULT);
+	CHECK_EQ(ec, PFERR_P);
+	s.ac = true;
+	CHECK_EQ(sim_access(&s, UVA, 0, 0, &ec), SIM_OK);
+	CHECK_EQ(sim_audit(&s), 0);
+	CHECK_EQ(s.violations, 0);
+	struct shadow_stats st;
+	shadow_get_stats(s.mmu, &st);
+	CHECK(st.faults_handled >= 2);
+	CHECK(st.faults_reflected >= 3);
+	sim_destroy(&s);
+}
+
+TEST(shadow_prefetch_accessed_neighbours)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	setup(&s, &c, &root, &asid);
+	/* 16 pages; the even ones were used (A), and their frames exist. */
+	for (unsigned i = 0; i < 16; i++) {
+		g_map(&s, root, UVA + i * 4096ull, (100 + i) * 4096ull,
+		      URW | ((i % 2 == 0) ? PTE_A : 0), 1);
+		g_write(&s, (100 + i) * 4096ull, i);
+	}
+	CHECK_EQ(sim_access(&s, UVA + 2 * 4096, 0, 3, &ec), SIM_OK);
+	struct shadow_stats st;
+	shadow_get_stats(s.mmu, &st);
+	CHECK_EQ(st.fills, 1);
+	CHECK_EQ(st.prefetched, 7); /* 0,4,6,..,14: 8 even pages less the fault */
+	CHECK_EQ(st.prefetch_used, 0);
+	CHECK_EQ(sim_access(&s, UVA + 4 * 4096, 0, 3, &ec), SIM_OK);
+	CHECK_EQ(sim_access(&s, UVA + 6 * 4096, 0, 3, &ec), SIM_OK);
+	shadow_get_stats(s.mmu, &st);
+	CHECK_EQ(st.fills, 1);          /* no further fault */
+	CHECK_EQ(st.prefetch_used, 2);  /* the CPU set A on two of them */
+	CHECK_EQ(sim_audit(&s), 0);
+	sim_destroy(&s);
+
+	/* Prefetch 0: every page faults. */
+	c.prefetch = 0;
+	setup(&s, &c, &root, &asid);
+	for (unsigned i = 0; i < 4; i++) {
+		g_map(&s, root, UVA + i * 4096ull, (100 + i) * 4096ull, URW | PTE_A, 1);
+		g_write(&s, (100 + i) * 4096ull, i);
+	}
+	for (unsigned i = 0; i < 4; i++)
+		CHECK_EQ(sim_access(&s, UVA + i * 4096ull, 0, 3, &ec), SIM_OK);
+	shadow_get_stats(s.mmu, &st);
+	CHECK_EQ(st.fills, 4);
+	CHECK_EQ(st.prefetched, 0);
+	sim_destroy(&s);
+}
+
+TEST(shadow_large_pages)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	setup(&s, &c, &root, &asid);
+	s.p2m.large_first_touch = true;
+	/* Guest 2M page at gpa 2M: the p2m takes an aligned run. */
+	g_map(&s, root, 0x40000000, 2ull << 20, URW | PTE_D, 2);
+	CHECK_EQ(sim_access(&s, 0x40000000 + 0x12345, WALK_WRITE, 3, &ec), SIM_OK);
+	struct shadow_stats st;
+	shadow_get_stats(s.mmu, &st);
+	CHECK_EQ(st.fills_2m, 1);
+	struct walk_result r;
+	CHECK_EQ(sim_shadow_walk(&s, 0x40000000 + 0x1ff000, WALK_WRITE, 3, false, &r), WALK_OK);
+	CHECK_EQ(r.page_size, 2u << 20);
+	CHECK_EQ(sim_audit(&s), 0);
+	/* A host change to one frame zaps the 2M entry through the rmap. */
+	uint64_t m;
+	CHECK_EQ(p2m_lookup(&s.p2m, 512 + 9, &m, NULL), 0);
+	CHECK_EQ(p2m_set(&s.p2m, 512 + 9, m, EPTE_R | EPTE_X), 0);
+	CHECK_EQ(sim_shadow_walk(&s, 0x40000000, 0, 3, false, &r), WALK_PF);
+	/* Now not uniformly writable: 4K entries under a direct page. */
+	CHECK_EQ(sim_access(&s, 0x40000000 + 9 * 4096, 0, 3, &ec), SIM_OK);
+	CHECK_EQ(sim_shadow_walk(&s, 0x40000000 + 9 * 4096, 0, 3, false, &r), WALK_OK);
+	CHECK_EQ(r.page_size, 4096);
+	CHECK_EQ(sim_shadow_walk(&s, 0x40000000 + 9 * 4096, WALK_WRITE, 3, false, &r), WALK_PF);
+	CHECK_EQ(sim_access(&s, 0x40000000 + 9 * 4096, WALK_WRITE, 3, &ec), SIM_OK);
+	CHECK_EQ(sim_audit(&s), 0);
+
+	/* Scattered machine frames: 4K pieces, still exact. */
+	s.p2m.large_first_touch = false;
+	g_map(&s, root, 0x40200000, 4ull << 20, URW, 2);
+	CHECK_EQ(sim_access(&s, 0x40200000 + 0x5000, 0, 3, &ec), SIM_OK);
+	CHECK_EQ(sim_access(&s, 0x40200000 + 0x5000, WALK_WRITE, 3, &ec), SIM_OK);
+	CHECK_EQ(sim_access(&s, 0x40200000 + 0x6000, 0, 3, &ec), SIM_OK);
+	shadow_get_stats(s.mmu, &st);
+	CHECK_EQ(st.fills_2m, 1);
+	CHECK_EQ(sim_audit(&s), 0);
+	CHECK_EQ(s.violations, 0);
+	sim_destroy(&s);
+}
+
+TEST(shadow_invalidate_zaps)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	setup(&s, &c, &root, &asid);
+	for (unsigned i = 0; i < 8; i++)
+		g_map(&s, root, UVA + i * 4096ull, (200 + i) * 4096ull, URW | PTE_A | PTE_D, 1);
+	for (unsigned i = 0; i < 8; i++)
+		CHECK_EQ(sim_access(&s, UVA + i * 4096ull, WALK_WRITE, 3, &ec), SIM_OK);
+	/* Unmap page 3: after the invalidation it faults. */
+	g_write(&s, g_entry(&s, root, UVA + 3 * 4096, 1, false), 0);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, UVA + 3 * 4096,
+			UVA + 4 * 4096, UMBRA_SHADOW_EV_UNMAP), 0);
+	struct walk_result r;
+	CHECK_EQ(sim_shadow_walk(&s, UVA + 3 * 4096, 0, 3, false, &r), WALK_PF);
+	CHECK_EQ(sim_shadow_walk(&s, UVA + 4 * 4096, 0, 3, false, &r), WALK_OK);
+	/* Write-protect (fork): entries stay, read-only. */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, 0, 1ull << 47,
+			UMBRA_SHADOW_EV_WRPROTECT), 0);
+	CHECK_EQ(sim_shadow_walk(&s, UVA + 4 * 4096, 0, 3, false, &r), WALK_OK);
+	CHECK_EQ(sim_shadow_walk(&s, UVA + 4 * 4096, WALK_WRITE, 3, false, &r), WALK_PF);
+	/* Bad arguments. */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid + 1, 0, 4096, 1), -UMBRA_EINVAL);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, 0, 4096, 0), -UMBRA_EINVAL);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, 0, 4096, 99), -UMBRA_EINVAL);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, 8192, 4096, 1), 0);
+	CHECK_EQ(sim_hc(&s, 99, 0, 0, 0, 0), -UMBRA_ENOSYS);
+	/* Everything (end 0: the top). */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, UMBRA_SHADOW_ASID_ALL, 0, 0,
+			UMBRA_SHADOW_EV_CLEAR), 0);
+	CHECK_EQ(shadow_nr_pages(s.mmu), 1); /* only the root is left */
+	CHECK_EQ(sim_audit(&s), 0);
+	sim_destroy(&s);
+}
+
+TEST(shadow_tiny_budget_and_roots)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	c.budget_pages = 4; /* the floor: root + one page per level */
+	c.max_roots = 2;
+	setup(&s, &c, &root, &asid);
+	CHECK_EQ(shadow_budget(s.mmu), 4);
+	uint64_t vas[] = {UVA, 0x7fff00000000ull, 0x10000000000ull, 0x40000000ull};
+	for (unsigned i = 0; i < 4; i++)
+		g_map(&s, root, vas[i], (300 + i) * 4096ull, URW, 1);
+	for (int round = 0; round < 3; round++)
+		for (unsigned i = 0; i < 4; i++) {
+			CHECK_EQ(sim_access(&s, vas[i], WALK_WRITE, 3, &ec), SIM_OK);
+			CHECK(shadow_nr_pages(s.mmu) <= 4);
+		}
+	struct shadow_stats st;
+	shadow_get_stats(s.mmu, &st);
+	CHECK(st.sp_evicted > 0);
+	CHECK_EQ(sim_audit(&s), 0);
+	/* Three address spaces with room for two roots. */
+	uint64_t roots[3] = {root};
+	uint32_t ids[3] = {asid};
+	for (int i = 1; i < 3; i++) {
+		roots[i] = g_alloc_table(&s);
+		g_map(&s, roots[i], UVA, (400 + i) * 4096ull, URW, 1);
+		ids[i] = (uint32_t)sim_hc(&s, UMBRA_HC_SHADOW_AS_CREATE, roots[i], 0, 0, 0);
+		CHECK(ids[i] > 0 && ids[i] != ids[i - 1]);
+	}
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 3; i++) {
+			CHECK_EQ(sim_activate(&s, ids[i], roots[i]), 0);
+			CHECK_EQ(sim_access(&s, UVA, 0, 3, &ec), SIM_OK);
+		}
+	shadow_get_stats(s.mmu, &st);
+	CHECK(st.roots_evicted >= 3);
+	CHECK_EQ(st.root_switches, 6);
+	/* Release the active one: kept (user half gone) until the switch. */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_AS_RELEASE, ids[2], 0, 0, 0), 0);
+	struct walk_result r;
+	CHECK_EQ(sim_shadow_walk(&s, UVA, 0, 3, false, &r), WALK_PF);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_AS_RELEASE, ids[2], 0, 0, 0), -UMBRA_EINVAL);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_AS_ACTIVATE, ids[2], 0, 0, 0), -UMBRA_EINVAL);
+	CHECK_EQ(sim_activate(&s, ids[0], roots[0]), 0);
+	/* The released asid is never an address space again. */
+	int64_t again = sim_hc(&s, UMBRA_HC_SHADOW_AS_CREATE, roots[2], 0, 0, 0);
+	CHECK(again > 0 && (uint32_t)again != ids[2]);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_AS_ACTIVATE, ids[2], 0, 0, 0), -UMBRA_EINVAL);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_AS_CREATE, 4097, 0, 0, 0), -UMBRA_EINVAL);
+	CHECK_EQ(sim_audit(&s), 0);
+	CHECK_EQ(s.violations, 0);
+	sim_destroy(&s);
+}
+
+TEST(shadow_batch_queue)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	setup(&s, &c, &root, &asid);
+	for (unsigned i = 0; i < 4; i++) {
+		g_map(&s, root, UVA + i * 4096ull, (200 + i) * 4096ull, URW | PTE_A | PTE_D, 1);
+		CHECK_EQ(sim_access(&s, UVA + i * 4096ull, 0, 3, &ec), SIM_OK);
+	}
+	uint64_t ring_gpa = 50 * 4096;
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_QUEUE, ring_gpa + 8, 0, 0, 0), -UMBRA_EINVAL);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_QUEUE, ring_gpa, 0, 0, 0), 0);
+	struct umbra_shadow_ring *ring = p2m_writable_ptr(&s.p2m, ring_gpa);
+	ring->size = UMBRA_SHADOW_RING_SIZE;
+	/* Queue two unmaps; nothing happens until a synchronous call. */
+	for (unsigned i = 0; i < 2; i++) {
+		g_write(&s, g_entry(&s, root, UVA + i * 4096ull, 1, false), 0);
+		ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
+			UVA + i * 4096ull, UVA + (i + 1) * 4096ull, asid, UMBRA_SHADOW_EV_UNMAP};
+		ring->head++;
+	}
+	struct walk_result r;
+	CHECK_EQ(sim_shadow_walk(&s, UVA, 0, 3, false, &r), WALK_OK);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0), 2);
+	CHECK_EQ(ring->tail, 2);
+	CHECK_EQ(sim_shadow_walk(&s, UVA, 0, 3, false, &r), WALK_PF);
+	CHECK_EQ(sim_shadow_walk(&s, UVA + 4096, 0, 3, false, &r), WALK_PF);
+	CHECK_EQ(sim_shadow_walk(&s, UVA + 8192, 0, 3, false, &r), WALK_OK);
+	/* A fault drains first as well. */
+	g_write(&s, g_entry(&s, root, UVA + 8192, 1, false), 0);
+	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
+		UVA + 8192, UVA + 12288, asid, UMBRA_SHADOW_EV_UNMAP};
+	ring->head++;
+	CHECK_EQ(sim_access(&s, UVA + 8192, 0, 3, &ec), SIM_OK); /* stale until drained */
+	CHECK_EQ(sim_access(&s, UVA + 4 * 4096, 0, 3, &ec), SIM_FAULT);
+	CHECK_EQ(sim_shadow_walk(&s, UVA + 8192, 0, 3, false, &r), WALK_PF);
+	/* Garbage in the ring is refused; a corrupt head resets the queue. */
+	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
+		0, 4096, 12345, 77};
+	ring->head++;
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0), 1);
+	ring->head += 1000;
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0), -UMBRA_EINVAL);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0), 0);
+	struct shadow_stats st;
+	shadow_get_stats(s.mmu, &st);
+	CHECK_EQ(st.ring_ops, 4);
+	CHECK_EQ(st.hypercalls[UMBRA_HC_SHADOW_SYNC], 4);
+	CHECK_EQ(sim_audit(&s), 0);
+	CHECK_EQ(s.violations, 0);
+	sim_destroy(&s);
+}
+
+TEST(shadow_hostile_tables)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	setup(&s, &c, &root, &asid);
+	/* A PML4 entry pointing beyond guest memory. */
+	g_write(&s, root + 1 * 8, (1ull << 40) | SIM_TABLE);
+	CHECK_EQ(sim_access(&s, 1ull << 39, 0, 3, &ec), SIM_FAULT);
+	CHECK_EQ(ec, PFERR_P | PFERR_RSVD | PFERR_U);
+	/* A leaf beyond guest memory. */
+	g_map(&s, root, UVA, 4096ull * 5000, URW, 1);
+	CHECK_EQ(sim_access(&s, UVA, 0, 3, &ec), SIM_FAULT);
+	/* Reserved bits. */
+	g_map(&s, root, UVA + 4096, 4096ull * 10 | (1ull << 50), URW, 1);
+	CHECK_EQ(sim_access(&s, UVA + 4096, 0, 3, &ec), SIM_FAULT);
+	CHECK_EQ(ec, PFERR_P | PFERR_RSVD | PFERR_U);
+	/* A self-map: PML4[2] points at the PML4 itself; the table pages
+	 * then appear as data and as every level at once. */
+	g_write(&s, root + 2 * 8, root | SIM_TABLE);
+	g_map(&s, root, UVA + 8192, 4096ull * 11, URW, 1);
+	uint64_t self = (2ull << 39) | (2ull << 30) | (2ull << 21) | (2ull << 12);
+	CHECK_EQ(sim_access(&s, self, 0, 3, &ec), SIM_OK);
+	CHECK_EQ(sim_access(&s, self, WALK_WRITE, 3, &ec), SIM_OK);
+	CHECK_EQ(sim_access(&s, UVA + 8192, WALK_WRITE, 3, &ec), SIM_OK);
+	/* The same guest table at two levels and two places. */
+	uint64_t pt = g_entry(&s, root, UVA, 1, false) & ~0xfffull;
+	uint64_t pd = g_entry(&s, root, UVA, 2, false) & ~0xfffull;
+	g_write(&s, pd + 100 * 8, pt | SIM_TABLE);
+	CHECK_EQ(sim_access(&s, (UVA & ~((1ull << 30) - 1)) + 100 * (2ull << 20) + 8192,
+			    0, 3, &ec), SIM_OK);
+	CHECK_EQ(sim_audit(&s), 0);
+	/* Unknown address spaces, write+fetch. */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_FAULT, UVA, PFERR_U, asid + 1, 0), -UMBRA_EINVAL);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_FAULT, UVA, PFERR_W | PFERR_ID, asid, 0), -UMBRA_EINVAL);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_FAULT, UVA, 1ull << 20, asid, 0), -UMBRA_EINVAL);
+	CHECK_EQ(s.violations, 0);
+	sim_destroy(&s);
+}
+
+static unsigned audit_hits;
+static void count_report(void *o, uint32_t asid, uint64_t gva, unsigned level,
+			 uint64_t spte, const char *why)
+{
+	(void)o; (void)asid; (void)level; (void)spte; (void)why;
+	if (gva == UVA)
+		audit_hits++;
+}
+
+TEST(shadow_audit_finds_wide_entry)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	setup(&s, &c, &root, &asid);
+	g_map(&s, root, UVA, 7 * 4096, URW, 1);
+	CHECK_EQ(sim_access(&s, UVA, 0, 3, &ec), SIM_OK);
+	CHECK_EQ(sim_audit(&s), 0);
+	/* Widen the leaf by hand: writable while the guest entry is clean. */
+	struct walk_result r;
+	CHECK_EQ(sim_shadow_walk(&s, UVA, 0, 3, false, &r), WALK_OK);
+	uint64_t *spte = frame_pool_ptr(&s.pool, r.pte_gpa[r.nlevels - 1]);
+	*spte |= PTE_RW;
+	audit_hits = 0;
+	CHECK_EQ(shadow_audit(s.mmu, count_report, NULL), 1);
+	CHECK_EQ(audit_hits, 1);
+	s.quiet = true;
+	sim_check_va(&s, UVA);
+	CHECK(s.violations > 0);
+	*spte &= ~PTE_RW;
+	/* A guest change without its invalidation is caught as well. */
+	g_write(&s, g_entry(&s, root, UVA, 1, false), 0);
+	CHECK_EQ(shadow_audit(s.mmu, NULL, NULL), 1);
+	sim_destroy(&s);
+}
