@@ -12,7 +12,8 @@
 const char *const skip_names[SKIP_N] = {"CR4.SMEP", "CR4.SMAP", "CR4.PKE", "EFER.NXE"};
 const char *const level_names[4] = {"PML4E", "PDPTE", "PDE", "PTE"};
 const char *const size_names[3] = {"4K", "2M", "1G"};
-const char *const access_names[3] = {"read", "write", "fetch"};
+const char *const access_names[ACC_N] = {"read", "write", "fetch",
+	"implicit read", "implicit read+write"};
 
 /* splitmix64: the state is advanced by a constant, so (seed, index)
  * alone determine a combination. */
@@ -97,7 +98,7 @@ static uint64_t make_entry(struct rng *r, unsigned i, unsigned n, unsigned size,
 
 void combo_make(struct combo *c, uint64_t seed, uint64_t index,
 		const struct combo_layout *lay, const struct cpu_features *f,
-		uint64_t skipped[SKIP_N])
+		int access, uint64_t skipped[SKIP_N])
 {
 	struct rng r = {seed ^ (index * 0xd1342543de82ef95ull)};
 	next(&r);
@@ -106,7 +107,9 @@ void combo_make(struct combo *c, uint64_t seed, uint64_t index,
 	c->size = below(&r, 3);
 	c->nlevels = 4 - c->size;
 	c->cpl = chance(&r, 1, 2) ? 3 : 0;
-	c->access = below(&r, 3);
+	c->access = below(&r, ACC_N);
+	if (access >= 0 && access < ACC_N)
+		c->access = (unsigned)access;
 	c->wp = chance(&r, 1, 2);
 	c->nxe = chance(&r, 3, 4);
 	c->smep = chance(&r, 1, 2);
@@ -132,9 +135,12 @@ void combo_make(struct combo *c, uint64_t seed, uint64_t index,
 	c->idx[0] = 1 + below(&r, 255);
 	for (unsigned i = 1; i < 4; i++)
 		c->idx[i] = below(&r, 512);
-	/* The target byte: an even offset in the data page, so a fetch finds
-	 * "int $0x80" there without crossing the page. */
+	/* The target: an even offset in the data page, so a fetch finds
+	 * "int $0x80" there without crossing the page; 8-aligned for a
+	 * segment descriptor. */
 	uint64_t target = lay->data + 2 * below(&r, 2047);
+	if (c->access >= ACC_IREAD)
+		target &= ~7ull;
 	uint64_t psize = 1ull << (12 + 9 * (4 - c->nlevels));
 
 	const uint64_t tables[3] = {lay->pdpt, lay->pd, lay->pt};

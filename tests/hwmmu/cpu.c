@@ -34,7 +34,7 @@ struct gate {
 	uint32_t rsvd;
 } __attribute__((packed));
 
-static uint64_t gdt[7] __attribute__((aligned(16)));
+static uint64_t gdt[9] __attribute__((aligned(16)));
 static struct tss64 tss __attribute__((aligned(16)));
 static struct gate idt[256] __attribute__((aligned(16)));
 /* Exceptions from CPL 3 arrive here (TSS.RSP0). */
@@ -64,6 +64,7 @@ void cpu_tables_init(void)
 	gdt[5] = (sizeof(tss) - 1) | ((t & 0xffffff) << 16) |
 		 (0x89ull << 40) | ((t >> 24) & 0xff) << 56; /* available TSS */
 	gdt[6] = t >> 32;
+	/* gdt[7..8]: the LDT descriptor, set by cpu_set_ldt(). */
 	tss.rsp[0] = (uint64_t)(trap_stack + sizeof(trap_stack));
 	tss.iomap = sizeof(tss);
 
@@ -88,6 +89,16 @@ void cpu_tables_init(void)
 	set_gate(VEC_DONE, 32, GATE_INTR_DPL3);
 	struct dtr i = {sizeof(idt) - 1, (uint64_t)idt};
 	__asm__ volatile("lidt %0" ::"m"(i));
+}
+
+/* Points the LDT at base (one page) and loads LDTR: the implicit accesses
+ * read their segment descriptor there. */
+void cpu_set_ldt(uint64_t base)
+{
+	gdt[7] = 0xfff | ((base & 0xffffff) << 16) | (0x82ull << 40) |
+		 ((base >> 24) & 0xff) << 56; /* present LDT, DPL 0 */
+	gdt[8] = base >> 32;
+	__asm__ volatile("lldt %w0" ::"r"(LDT_SEL) : "memory");
 }
 
 void cpu_features_read(struct cpu_features *f)

@@ -66,6 +66,10 @@ trap_common:
 	je	1f
 	movb	$0, in_access(%rip)
 	movq	saved_rsp(%rip), %rsp
+	/* An implicit access may have left DS on an LDT descriptor. */
+	movl	$0x10, %eax
+	movl	%eax, %ds
+	movl	%eax, %es
 	/* EFLAGS.AC may still be set from the access: clear it (and DF). */
 	pushq	$2
 	popfq
@@ -101,19 +105,31 @@ run_access:
 	movq	%r9, %rdi
 	iretq
 
-/* The access stubs: one access at (%rdi), then "int $0x80". Their page is
- * also mapped user-accessible (hwmmu.ld). A fetch jumps to the target,
- * which holds "int $0x80" itself. */
+/* The access stubs: one access at (%rdi), then "int $0x80"; *_end is the
+ * RIP the int pushes. Their page is also mapped user-accessible
+ * (hwmmu.ld). A fetch jumps to the target, which holds "int $0x80" itself.
+ * acc_implicit loads DS with selector 7 (LDT index 0, RPL 3): the CPU
+ * reads the descriptor at the LDT base, which the harness sets to the
+ * target -- an implicit supervisor-mode access even at CPL 3 -- and, if
+ * the descriptor's accessed bit is clear, writes it back with the bit set. */
 	.section .user_text, "ax"
-	.globl acc_read, acc_write, acc_fetch
+	.globl acc_read, acc_write, acc_fetch, acc_implicit
+	.globl acc_read_end, acc_write_end, acc_implicit_end
 acc_read:
 	movb	(%rdi), %al
 	int	$0x80
+acc_read_end:
 acc_write:
 	movb	$0x5a, (%rdi)
 	int	$0x80
+acc_write_end:
 acc_fetch:
 	jmp	*%rdi
+acc_implicit:
+	movl	$7, %eax
+	movl	%eax, %ds
+	int	$0x80
+acc_implicit_end:
 
 	.section .bss
 	.balign 16

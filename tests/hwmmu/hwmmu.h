@@ -26,7 +26,9 @@ struct cpu_features {
 	bool smep, smap, pku, nx, gbpages, la57;
 	unsigned maxphyaddr;
 };
+#define LDT_SEL   0x38
 void cpu_tables_init(void);
+void cpu_set_ldt(uint64_t base);
 void cpu_features_read(struct cpu_features *f);
 uint64_t read_cr0(void);
 void write_cr0(uint64_t v);
@@ -43,7 +45,8 @@ void invlpg(uint64_t va);
 void run_access(uint64_t rip, uint64_t cs, uint64_t rflags, uint64_t rsp,
 		uint64_t ss, uint64_t target);
 extern uint64_t ev_vector, ev_error, ev_rip, ev_cs, ev_cr2;
-extern const char acc_read[], acc_write[], acc_fetch[];
+extern const char acc_read[], acc_write[], acc_fetch[], acc_implicit[];
+extern const char acc_read_end[], acc_write_end[], acc_implicit_end[];
 extern const char __user_text_start[], __user_text_end[];
 extern const char trap_stubs[];
 extern const char _end[];

@@ -6,12 +6,15 @@
  * the control bits, makes the access at CPL 0 or 3, records the #PF (error
  * code, CR2) or the completed access, reads back every entry, and compares
  * with shadow/walker.c compiled into the same image and run on the same
- * tables beforehand. Bootargs: seed=N count=N first=N verbose=N print=N.
+ * tables beforehand. Bootargs: seed=N count=N first=N verbose=N print=N
+ * access=N (only that ACC_* kind).
  * Exit status: 0 when every combination agreed, 1 otherwise.
  */
 #include "combo.h"
 
 #include "../../shadow/walker.h"
+
+void *memcpy(void *d, const void *s, size_t n);
 
 #define DEFAULT_SEED  0x5eed0004ull
 #define DEFAULT_COUNT 100000
@@ -39,13 +42,50 @@ static uint8_t acc_stack[4096] __attribute__((aligned(16)));
 static struct cpu_features feat;
 static uint64_t print_max = PRINT_MAX;
 
-/* The walker reads the live tables: VA == PA below 1 GiB. */
-static int read_pte(void *opaque, uint64_t gpa, uint64_t *val)
+/*
+ * The walker reads the live tables (VA == PA below 1 GiB) through an
+ * overlay that takes its A/D write-backs, so a second walk (the write of an
+ * implicit read+write) sees the first one's A bits, and the tables stay
+ * untouched for the MMU.
+ */
+struct overlay {
+	unsigned n;
+	uint64_t gpa[8], val[8];
+};
+
+static int ovl_read(void *opaque, uint64_t gpa, uint64_t *val)
 {
-	(void)opaque;
+	const struct overlay *o = opaque;
 	if (gpa >= IDMAP_SIZE || (gpa & 7))
 		return -1;
+	for (unsigned i = 0; i < o->n; i++) {
+		if (o->gpa[i] == gpa) {
+			*val = o->val[i];
+			return 0;
+		}
+	}
 	*val = *(volatile uint64_t *)gpa;
+	return 0;
+}
+
+static int ovl_write(void *opaque, uint64_t gpa, uint64_t old, uint64_t new)
+{
+	struct overlay *o = opaque;
+	uint64_t cur;
+	if (ovl_read(o, gpa, &cur))
+		return -1;
+	if (cur != old)
+		return 1;
+	for (unsigned i = 0; i < o->n; i++) {
+		if (o->gpa[i] == gpa) {
+			o->val[i] = new;
+			return 0;
+		}
+	}
+	if (o->n == 8)
+		return -1;
+	o->gpa[o->n] = gpa;
+	o->val[o->n++] = new;
 	return 0;
 }
 
@@ -69,6 +109,13 @@ static void paging_init(void)
 static uint64_t user_va(const char *stub)
 {
 	return USER_BASE + (uint64_t)(stub - __user_text_start);
+}
+
+/* The address of entry i (0 = PML4E) of a combination. */
+static uint64_t slot_gpa(const struct combo *c, unsigned i)
+{
+	static uint64_t *const tables[4] = {pml4, t_pdpt, t_pd, t_pt};
+	return (uint64_t)&tables[i][c->idx[i]];
 }
 
 /* The control bits, written only when they change (each write may exit to
@@ -109,8 +156,9 @@ struct hw_result {
 
 static void run_hw(const struct combo *c, struct hw_result *h)
 {
-	const char *stub = c->access == ACC_READ ? acc_read :
-			   c->access == ACC_WRITE ? acc_write : acc_fetch;
+	static const char *const stubs[ACC_N] = {
+		acc_read, acc_write, acc_fetch, acc_implicit, acc_implicit};
+	const char *stub = stubs[c->access];
 	uint64_t rflags = 0x2 | (c->ac ? RFLAGS_AC : 0);
 	if (c->cpl == 3)
 		run_access(user_va(stub), USER_CS, rflags,
@@ -123,6 +171,38 @@ static void run_hw(const struct combo *c, struct hw_result *h)
 	h->rip = ev_rip;
 	h->cr2 = ev_cr2;
 	h->done = ev_vector == VEC_DONE;
+}
+
+/* What the walker says: the result of the (last) walk and every entry
+ * after its A/D write-backs. */
+struct model {
+	struct walk_result w;
+	uint64_t ent[4];
+	bool second;        /* the fault is the write of an implicit read+write */
+};
+
+static void run_model(const struct combo *c, bool smap, struct model *m)
+{
+	struct overlay o = {0};
+	struct walk_ctx ctx = {
+		.cr3 = (uint64_t)pml4, .cr0_wp = c->wp, .cr4_smep = c->smep,
+		.cr4_smap = smap, .cr4_pke = c->pke, .efer_nxe = c->nxe,
+		.eflags_ac = c->ac, .no_gbpages = !feat.gbpages,
+		.pkru = c->pkru, .maxphyaddr = feat.maxphyaddr, .cpl = c->cpl,
+		.read_pte = ovl_read, .write_pte = ovl_write, .opaque = &o,
+	};
+	static const unsigned acc[ACC_N] = {
+		0, WALK_WRITE, WALK_FETCH, WALK_IMPLICIT, WALK_IMPLICIT};
+	unsigned a = acc[c->access] | (c->cpl == 3 ? WALK_USER : 0);
+
+	m->second = false;
+	walk_guest(&ctx, c->gva, a, &m->w);
+	if (c->access == ACC_IWRITE && m->w.status == WALK_OK) {
+		m->second = true;
+		walk_guest(&ctx, c->gva, a | WALK_WRITE, &m->w);
+	}
+	for (unsigned i = 0; i < c->nlevels; i++)
+		ovl_read(&o, slot_gpa(c, i), &m->ent[i]);
 }
 
 /* Outcome classes, for the counts. */
@@ -156,7 +236,7 @@ static void print_entries(const char *who, const uint64_t *e, unsigned n)
  * "agreed with a known deviation"; anything else fails. See docs/walker.md
  * ("Hardware differential") for the evidence.
  */
-enum { DEV_RSVD_NO_P, DEV_1G_LEAF_A, DEV_N };
+enum { DEV_RSVD_NO_P, DEV_1G_LEAF_A, DEV_IMPLICIT_AC, DEV_N };
 static const char *const dev_names[DEV_N] = {
 	/* SDM §4.7: RSVD "can be set only if bit 0 is also set". QEMU TCG's
 	 * mmu_translate() reports reserved-bit faults with P=0. */
@@ -165,12 +245,17 @@ static const char *const dev_names[DEV_N] = {
 	 * leaves on TCG too); TCG sets A in a 1G PDPTE before checking its
 	 * reserved bits 29:13 and the access rights. */
 	"tcg-1G-leaf-A-on-fault",
+	/* SDM §4.6.1: with CR4.SMAP=1, implicit supervisor-mode accesses to
+	 * user pages are refused whatever EFLAGS.AC; TCG lets EFLAGS.AC=1 at
+	 * CPL < 3 disable SMAP for them too (cpu_mmu_index_kernel()). The
+	 * MMU must then equal the walker with SMAP off, exactly. */
+	"tcg-implicit-access-honours-AC",
 };
 
 static struct {
 	uint64_t run, agreed, disagreed;
 	uint64_t out[OUT_N];
-	uint64_t size[3], cpl[2], access[3];
+	uint64_t size[3], cpl[2], access[ACC_N];
 	uint64_t upper_a;  /* faulting walks where the MMU set A above the fault */
 	uint64_t ad_writes;
 	uint64_t skipped[SKIP_N];
@@ -181,11 +266,11 @@ static struct {
 /* Compares; returns true when the MMU and the walker agree, up to the known
  * deviations in *devs (DEV_* bits). *upper_a is set when the MMU set A in
  * entries above the faulting one, which the SDM allows (§4.8). */
-static bool compare(const struct combo *c, const struct walk_result *w,
+static bool compare(const struct combo *c, const struct model *m,
 		    const struct hw_result *h, const char **why, bool *upper_a,
 		    unsigned *devs)
 {
-	uint64_t expect_rip;
+	const struct walk_result *w = &m->w;
 	*upper_a = false;
 	*devs = 0;
 	if (w->status == WALK_OK) {
@@ -194,22 +279,20 @@ static bool compare(const struct combo *c, const struct walk_result *w,
 			return false;
 		}
 		/* The "int $0x80" that ends the access: after the stub's access
-		 * or, for a fetch, at the target itself. */
-		if (c->access == ACC_FETCH) {
-			expect_rip = c->gva + 2;
-		} else {
-			/* movb (%rdi),%al is 2 bytes, movb $imm,(%rdi) 3;
-			 * int $0x80 2. */
-			const char *end = c->access == ACC_READ ? acc_read + 4 :
-								  acc_write + 5;
-			expect_rip = c->cpl == 3 ? user_va(end) : (uint64_t)end;
-		}
+		 * or, for a fetch, in the target itself. */
+		static const char *const ends[ACC_N] = {
+			acc_read_end, acc_write_end, NULL, acc_implicit_end,
+			acc_implicit_end};
+		uint64_t expect_rip = c->gva + 2;
+		if (c->access != ACC_FETCH)
+			expect_rip = c->cpl == 3 ? user_va(ends[c->access]) :
+						   (uint64_t)ends[c->access];
 		if (h->rip != expect_rip) {
 			*why = "the access ended somewhere unexpected";
 			return false;
 		}
 		for (unsigned i = 0; i < c->nlevels; i++) {
-			if (h->ent[i] != w->pte[i]) {
+			if (h->ent[i] != m->ent[i]) {
 				*why = "A/D bits differ";
 				return false;
 			}
@@ -234,16 +317,18 @@ static bool compare(const struct combo *c, const struct walk_result *w,
 			return false;
 		}
 	}
-	if (h->cr2 != c->gva) {
+	/* The write that sets a descriptor's accessed bit may report any
+	 * address in the descriptor (TCG writes its upper half). */
+	if (m->second ? h->cr2 - c->gva > 7 : h->cr2 != c->gva) {
 		*why = "CR2 is not the address";
 		return false;
 	}
-	/* No A/D for a faulting walk in the walker. The CPU sets A in the
+	/* The walker writes no A/D for a faulting walk. The CPU sets A in the
 	 * entries it used above the faulting one (SDM §4.8); nothing else may
 	 * change. */
 	unsigned fault_i = 4 - w->level; /* level 4 (PML4E) is index 0 */
 	for (unsigned i = 0; i < c->nlevels; i++) {
-		uint64_t before = c->ent[i], after = h->ent[i];
+		uint64_t before = m->ent[i], after = h->ent[i];
 		if (after == before)
 			continue;
 		if (i < fault_i && after == (before | PTE_A)) {
@@ -263,28 +348,27 @@ static bool compare(const struct combo *c, const struct walk_result *w,
 
 static void run_one(const struct combo *c, uint64_t verbose)
 {
-	uint64_t *slot[4] = {&pml4[c->idx[0]], &t_pdpt[c->idx[1]],
-			     &t_pd[c->idx[2]], &t_pt[c->idx[3]]};
-	for (unsigned i = 0; i < c->nlevels; i++)
+	uint64_t *slot[4];
+	for (unsigned i = 0; i < c->nlevels; i++) {
+		slot[i] = (uint64_t *)slot_gpa(c, i);
 		*slot[i] = c->ent[i];
-	/* The fetch target: "int $0x80" (cd 80), restored after writes. */
+	}
+	/* The target: "int $0x80" (cd 80) for a fetch, restored after
+	 * writes; for an implicit access a DPL 3 data-segment descriptor,
+	 * accessed or not, in LDT slot 0. */
 	uint64_t off = c->gva & 0xfff;
-	t_data[off] = 0xcd;
-	t_data[off + 1] = 0x80;
+	if (c->access >= ACC_IREAD) {
+		uint64_t desc = c->access == ACC_IREAD ? 0x00cff3000000ffffull :
+							 0x00cff2000000ffffull;
+		memcpy(&t_data[off], &desc, 8);
+		cpu_set_ldt(c->gva);
+	} else {
+		t_data[off] = 0xcd;
+		t_data[off + 1] = 0x80;
+	}
 
-	struct walk_ctx ctx = {
-		.cr3 = (uint64_t)pml4, .cr0_wp = c->wp, .cr4_smep = c->smep,
-		.cr4_smap = c->smap, .cr4_pke = c->pke, .efer_nxe = c->nxe,
-		.eflags_ac = c->ac, .no_gbpages = !feat.gbpages,
-		.pkru = c->pkru, .maxphyaddr = feat.maxphyaddr, .cpl = c->cpl,
-		.read_pte = read_pte,
-	};
-	unsigned acc = c->access == ACC_WRITE ? WALK_WRITE :
-		       c->access == ACC_FETCH ? WALK_FETCH : 0;
-	if (c->cpl == 3)
-		acc |= WALK_USER;
-	struct walk_result w;
-	walk_guest(&ctx, c->gva, acc, &w);
+	struct model m;
+	run_model(c, c->smap, &m);
 
 	set_state(c);
 	/* Drop every cached translation of the previous combination. */
@@ -301,15 +385,29 @@ static void run_one(const struct combo *c, uint64_t verbose)
 	const char *why = "";
 	bool upper_a;
 	unsigned devs;
-	bool ok = compare(c, &w, &h, &why, &upper_a, &devs);
+	bool ok = compare(c, &m, &h, &why, &upper_a, &devs);
+	if (!ok && c->access >= ACC_IREAD && c->cpl < 3 && c->smap && c->ac) {
+		/* Does the MMU equal the walker with SMAP off? */
+		struct model m2;
+		const char *why2;
+		for (unsigned i = 0; i < c->nlevels; i++)
+			*slot[i] = c->ent[i];
+		run_model(c, false, &m2);
+		for (unsigned i = 0; i < c->nlevels; i++)
+			*slot[i] = 0;
+		if (compare(c, &m2, &h, &why2, &upper_a, &devs)) {
+			ok = true;
+			devs |= 1u << DEV_IMPLICIT_AC;
+		}
+	}
 	st.run++;
-	st.out[outcome(&w)]++;
+	st.out[outcome(&m.w)]++;
 	st.size[c->size]++;
 	st.cpl[c->cpl == 3]++;
 	st.access[c->access]++;
-	if (w.status == WALK_OK)
+	if (m.w.status == WALK_OK)
 		for (unsigned i = 0; i < c->nlevels; i++)
-			st.ad_writes += w.pte[i] != c->ent[i];
+			st.ad_writes += m.ent[i] != c->ent[i];
 	if (ok) {
 		st.agreed++;
 		st.upper_a += upper_a;
@@ -346,22 +444,24 @@ static void run_one(const struct combo *c, uint64_t verbose)
 	else
 		con_printf("    MMU: vector %lu error code 0x%lx cr2 0x%lx rip 0x%lx\n",
 			   h.vector, h.error, h.cr2, h.rip);
-	con_printf("    walker: %s error code 0x%x level %u\n",
-		   walk_status_name(w.status), w.error_code, w.level);
+	con_printf("    walker: %s%s error code 0x%x level %u\n",
+		   walk_status_name(m.w.status), m.second ? " (in the write)" : "",
+		   m.w.error_code, m.w.level);
 	print_entries("entries after (MMU)", h.ent, c->nlevels);
-	if (w.status == WALK_OK)
-		print_entries("entries after (walker)", w.pte, c->nlevels);
+	print_entries("entries after (walker)", m.ent, c->nlevels);
 }
 
 void hw_main(const void *fdt);
 void hw_main(const void *fdt)
 {
 	uint64_t seed = DEFAULT_SEED, count = DEFAULT_COUNT, first = 0, verbose = 0;
+	uint64_t access = ~0ull;
 	bootarg_u64(fdt, "seed", &seed);
 	bootarg_u64(fdt, "count", &count);
 	bootarg_u64(fdt, "first", &first);
 	bootarg_u64(fdt, "verbose", &verbose);
 	bootarg_u64(fdt, "print", &print_max);
+	bootarg_u64(fdt, "access", &access);
 
 	cpu_tables_init();
 	cpu_features_read(&feat);
@@ -381,7 +481,8 @@ void hw_main(const void *fdt)
 	};
 	for (uint64_t i = first; i < first + count; i++) {
 		struct combo c;
-		combo_make(&c, seed, i, &lay, &feat, st.skipped);
+		combo_make(&c, seed, i, &lay, &feat,
+			   access < ACC_N ? (int)access : -1, st.skipped);
 		run_one(&c, verbose);
 	}
 
@@ -399,16 +500,17 @@ void hw_main(const void *fdt)
 	for (unsigned k = 0; k < OUT_N; k++)
 		con_printf(" %s %lu%s", out_names[k], st.out[k], k + 1 < OUT_N ? "," : "\n");
 	con_printf("hwmmu: pages 4K %lu, 2M %lu, 1G %lu; CPL0 %lu, CPL3 %lu; "
-		   "read %lu, write %lu, fetch %lu\n", st.size[0], st.size[1],
-		   st.size[2], st.cpl[0], st.cpl[1], st.access[0], st.access[1],
-		   st.access[2]);
+		   "read %lu, write %lu, fetch %lu, implicit read %lu, implicit "
+		   "read+write %lu\n", st.size[0], st.size[1], st.size[2],
+		   st.cpl[0], st.cpl[1], st.access[0], st.access[1], st.access[2],
+		   st.access[3], st.access[4]);
 	con_printf("hwmmu: A/D: %lu entries updated by translated accesses; "
 		   "%lu faulting walks with A set above the faulting entry (SDM 4.8)\n",
 		   st.ad_writes, st.upper_a);
 	con_printf("hwmmu: skipped (feature not in CPUID, forced off):");
 	for (unsigned k = 0; k < SKIP_N; k++)
 		con_printf(" %s %lu%s", skip_names[k], st.skipped[k], k + 1 < SKIP_N ? "," : "\n");
-	con_printf("hwmmu: not covered: 5-level paging (LA57 cannot change in long mode), "
-		   "implicit supervisor accesses\n");
+	con_printf("hwmmu: not covered: 5-level paging (LA57 cannot change "
+		   "in long mode)\n");
 	hw_exit(st.disagreed ? 1 : 0);
 }

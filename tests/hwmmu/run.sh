@@ -6,7 +6,8 @@
 # UMBRA_HWMMU_COUNT (default 100000), UMBRA_HWMMU_FIRST (index of the first
 # combination; with COUNT=1 it re-runs one combination), UMBRA_HWMMU_VERBOSE=1
 # (print every combination), UMBRA_HWMMU_PRINT (disagreements printed in
-# full, default 20).
+# full, default 20), UMBRA_HWMMU_ACCESS=0..4 (only read, write, fetch,
+# implicit read, implicit read+write).
 set -u
 build=${1:?usage: run.sh BUILD_DIR}
 params=""
@@ -15,6 +16,7 @@ params=""
 [ -n "${UMBRA_HWMMU_FIRST:-}" ] && params="$params first=$UMBRA_HWMMU_FIRST"
 [ -n "${UMBRA_HWMMU_VERBOSE:-}" ] && params="$params verbose=$UMBRA_HWMMU_VERBOSE"
 [ -n "${UMBRA_HWMMU_PRINT:-}" ] && params="$params print=$UMBRA_HWMMU_PRINT"
+[ -n "${UMBRA_HWMMU_ACCESS:-}" ] && params="$params access=$UMBRA_HWMMU_ACCESS"
 : "${UMBRA_NESTED_TIMEOUT:=600}"
 export UMBRA_NESTED_TIMEOUT
 out=$(mktemp)
