@@ -43,10 +43,17 @@ static struct files_struct *alloc_files(unsigned int max_fds)
 	return files;
 }
 
+/* Descriptors the current task may have: RLIMIT_NOFILE, at most NR_OPEN_MAX. */
+static unsigned int nofile_limit(void)
+{
+	uint64_t lim = current ? task_rlimit(current, RLIMIT_NOFILE) : NR_OPEN_MAX;
+	return lim < NR_OPEN_MAX ? (unsigned int)lim : NR_OPEN_MAX;
+}
+
 /* Makes room for descriptor fd: 0, -EMFILE or -ENOMEM. */
 static int expand_files(struct files_struct *files, unsigned int fd)
 {
-	if (fd >= NR_OPEN_MAX)
+	if (fd >= nofile_limit())
 		return -EMFILE;
 	if (fd < files->max_fds)
 		return 0;
@@ -231,7 +238,7 @@ static long do_dup2(unsigned int oldfd, unsigned int newfd, unsigned int flags)
 	struct file *f = fcheck(oldfd);
 	if (!f)
 		return -EBADF;
-	if (newfd >= NR_OPEN_MAX)
+	if (newfd >= nofile_limit())
 		return -EBADF;
 	int err = expand_files(files, newfd);
 	if (err)
@@ -278,7 +285,7 @@ SYSCALL_DEFINE3(fcntl, unsigned int, fd, unsigned int, cmd, uint64_t, arg)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (arg >= NR_OPEN_MAX)
+		if (arg >= nofile_limit())
 			return -EINVAL;
 		return do_dup(f, arg, cmd == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
 	case F_GETFD:

@@ -12,6 +12,7 @@
 #define E2BIG 7
 #define ENOEXEC 8
 #define EBADF 9
+#define ECHILD 10
 #define EAGAIN 11
 #define ENOMEM 12
 #define EACCES 13
@@ -37,5 +38,12 @@
 #define ELOOP 40
 #define EOVERFLOW 75
 #define EOPNOTSUPP 95
+#define ENOTSUP EOPNOTSUPP
+
+/* Kernel-internal: a system call interrupted by a signal, restarted or
+ * turned into EINTR on the way to user mode (never seen by programs). */
+#define ERESTARTSYS 512      /* EINTR if a handler runs without SA_RESTART */
+#define ERESTARTNOINTR 513   /* always restarted */
+#define ERESTARTNOHAND 514   /* EINTR if a handler runs */
 
 #endif

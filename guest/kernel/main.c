@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * start_kernel: CPU set-up, the boot contract (FDT), memory, then init.
- * Interrupts stay disabled in the kernel throughout.
+ * start_kernel: CPU set-up, the boot contract (FDT), memory, the timer,
+ * then init. Interrupts stay disabled in the kernel throughout (only the
+ * idle loop and user mode take them).
  */
 #include <umbra/hypercall.h>
 
@@ -43,7 +44,7 @@ static void print_banner(void)
 static __noreturn void run_init(void)
 {
 	const char *path = boot_params.init_path;
-	const char *argv[ARRAY_SIZE(boot_params.init_argv) + 1] = {path};
+	const char *argv[ARRAY_SIZE(boot_params.init_argv) + 2] = {path};
 	for (int i = 0; i < boot_params.init_argc; i++)
 		argv[i + 1] = boot_params.init_argv[i];
 
@@ -80,6 +81,7 @@ void start_kernel(phys_addr_t fdt_pa)
 
 	paging_init();
 	pmm_init();
+	time_init();
 	if (vfs_init(__va(boot_info.initrd_start), boot_info.initrd_end - boot_info.initrd_start))
 		panic("out of memory unpacking the initrd");
 	run_init();

@@ -2,6 +2,7 @@
 /* System call dispatch through the table built from syscall_list.h. */
 #include "errno.h"
 #include "printk.h"
+#include "sched.h"
 #include "syscall.h"
 
 /* The entry of every listed call that no subsystem defines. */
@@ -73,7 +74,8 @@ void do_syscall_64(struct pt_regs *regs)
 	if (!fn || fn == sys_ni_syscall) {
 		report_missing(nr);
 		regs->rax = -ENOSYS;
-		return;
+	} else {
+		regs->rax = fn(regs);
 	}
-	regs->rax = fn(regs);
+	exit_to_user_mode(regs);
 }

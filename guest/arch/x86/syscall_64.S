@@ -3,7 +3,10 @@
  * The SYSCALL entry (MSR_LSTAR). The CPU has put the user RIP in RCX and
  * RFLAGS in R11 and masked IF, DF, TF, AC (MSR_SYSCALL_MASK); the stack is
  * still the user's. Build a struct pt_regs on the kernel stack, exactly as
- * a trap would, call do_syscall_64(), and return with SYSRET.
+ * a trap would (the error-code slot keeps the system call number, as
+ * Linux's orig_ax, for restarts), call do_syscall_64(), and return with
+ * SYSRET, or with IRET when the frame was changed in a way SYSRET cannot
+ * restore (signal delivery, sigreturn, exec).
  */
 #include "calling.h"
 #include "percpu.h"
@@ -22,7 +25,7 @@ entry_SYSCALL_64:
 	pushq	%r11				/* rflags */
 	pushq	$__USER_CS			/* cs */
 	pushq	%rcx				/* rip */
-	pushq	$0				/* error code */
+	pushq	%rax				/* error code: orig_ax */
 	pushq	$VECTOR_SYSCALL			/* vector */
 	SAVE_REGS
 
@@ -30,17 +33,27 @@ entry_SYSCALL_64:
 	call	do_syscall_64
 
 	/*
-	 * SYSRET takes RIP from RCX and RFLAGS from R11. RIP is the one the
-	 * CPU saved at SYSCALL (no syscall changes it yet), so it is a
-	 * canonical user address and SYSRET cannot fault in ring 0.
+	 * SYSRET takes RIP from RCX and RFLAGS from R11, so it can only return
+	 * to a frame whose rcx and r11 equal its rip and rflags (as SYSCALL
+	 * left them), with a canonical user RIP (SYSRET would fault in ring 0
+	 * otherwise). Anything else goes out through IRET.
 	 */
 	movq	PT_RIP(%rsp), %rcx
+	cmpq	%rcx, PT_RCX(%rsp)
+	jne	1f
 	movq	PT_RFLAGS(%rsp), %r11
+	cmpq	%r11, PT_R11(%rsp)
+	jne	1f
+	movq	%rcx, %rax
+	shrq	$47, %rax
+	jnz	1f
 
 	RESTORE_REGS skip_r11_rcx=1	/* r11, rcx: loaded above */
 	/* Interrupts are off until SYSRET, so the user stack is safe here. */
 	movq	PT_RSP - PT_VECTOR(%rsp), %rsp
 	swapgs
 	sysretq
+
+1:	jmp	ret_from_trap
 
 	.section .note.GNU-stack, "", @progbits

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Exception handling. A fault in user mode kills the process with the
- * signal Linux would send (a page fault first gets a chance to be a
- * demand-paging fault); a fault in kernel mode is a kernel bug: dump the
- * registers and stop the VM with UMBRA_HC_PANIC.
+ * Exception and interrupt handling. A fault in user mode sends the signal
+ * Linux would, with its siginfo (a page fault first goes to the mm); a
+ * fault in kernel mode is a kernel bug: dump the registers and stop the VM
+ * with UMBRA_HC_PANIC. The LAPIC timer interrupt drives the scheduler.
+ * Every return to user mode passes exit_to_user_mode (signals, preemption).
  */
+#include "apic.h"
 #include "mm.h"
 #include "percpu.h"
 #include "printk.h"
@@ -15,31 +17,32 @@
 
 struct trap_info {
 	const char *name;
-	int signo; /* for a user-mode fault; 0: always fatal to the kernel */
+	int signo;   /* for a user-mode fault; 0: always fatal to the kernel */
+	int si_code; /* with si_addr = rip; SI_KERNEL: si_addr 0 */
 };
 
 static const struct trap_info trap_info[NR_EXCEPTIONS] = {
-	[X86_TRAP_DE] = {"divide error", SIGFPE},
-	[X86_TRAP_DB] = {"debug", SIGTRAP},
+	[X86_TRAP_DE] = {"divide error", SIGFPE, FPE_INTDIV},
+	[X86_TRAP_DB] = {"debug", SIGTRAP, SI_KERNEL},
 	[X86_TRAP_NMI] = {"NMI", 0},
-	[X86_TRAP_BP] = {"int3", SIGTRAP},
-	[X86_TRAP_OF] = {"overflow", SIGSEGV},
-	[X86_TRAP_BR] = {"bounds", SIGSEGV},
-	[X86_TRAP_UD] = {"invalid opcode", SIGILL},
-	[X86_TRAP_NM] = {"device not available", SIGFPE},
+	[X86_TRAP_BP] = {"int3", SIGTRAP, SI_KERNEL},
+	[X86_TRAP_OF] = {"overflow", SIGSEGV, SI_KERNEL},
+	[X86_TRAP_BR] = {"bounds", SIGSEGV, SI_KERNEL},
+	[X86_TRAP_UD] = {"invalid opcode", SIGILL, ILL_ILLOPN},
+	[X86_TRAP_NM] = {"device not available", SIGFPE, SI_KERNEL},
 	[X86_TRAP_DF] = {"double fault", 0},
-	[X86_TRAP_OLD_MF] = {"coprocessor segment overrun", SIGFPE},
-	[X86_TRAP_TS] = {"invalid TSS", SIGSEGV},
-	[X86_TRAP_NP] = {"segment not present", SIGBUS},
-	[X86_TRAP_SS] = {"stack segment", SIGBUS},
-	[X86_TRAP_GP] = {"general protection", SIGSEGV},
-	[X86_TRAP_PF] = {"page fault", SIGSEGV},
-	[X86_TRAP_MF] = {"x87 floating point", SIGFPE},
-	[X86_TRAP_AC] = {"alignment check", SIGBUS},
+	[X86_TRAP_OLD_MF] = {"coprocessor segment overrun", SIGFPE, SI_KERNEL},
+	[X86_TRAP_TS] = {"invalid TSS", SIGSEGV, SI_KERNEL},
+	[X86_TRAP_NP] = {"segment not present", SIGBUS, SI_KERNEL},
+	[X86_TRAP_SS] = {"stack segment", SIGBUS, SI_KERNEL},
+	[X86_TRAP_GP] = {"general protection", SIGSEGV, SI_KERNEL},
+	[X86_TRAP_PF] = {"page fault", SIGSEGV, SEGV_MAPERR},
+	[X86_TRAP_MF] = {"x87 floating point", SIGFPE, SI_KERNEL},
+	[X86_TRAP_AC] = {"alignment check", SIGBUS, BUS_ADRALN},
 	[X86_TRAP_MC] = {"machine check", 0},
-	[X86_TRAP_XF] = {"SIMD floating point", SIGFPE},
-	[X86_TRAP_VE] = {"virtualization", SIGSEGV},
-	[X86_TRAP_CP] = {"control protection", SIGSEGV},
+	[X86_TRAP_XF] = {"SIMD floating point", SIGFPE, SI_KERNEL},
+	[X86_TRAP_VE] = {"virtualization", SIGSEGV, SI_KERNEL},
+	[X86_TRAP_CP] = {"control protection", SIGSEGV, SI_KERNEL},
 };
 
 static const char *trap_name(int64_t vector)
@@ -72,33 +75,43 @@ static __noreturn void die(const struct pt_regs *regs)
 	      read_cr2());
 }
 
+static void do_interrupt(int64_t vector)
+{
+	if (vector == LOCAL_TIMER_VECTOR) {
+		apic_eoi();
+		scheduler_tick();
+		return;
+	}
+	if (vector == SPURIOUS_APIC_VECTOR)
+		return; /* no EOI for a spurious interrupt */
+	static bool warned;
+	if (!warned)
+		pr_warn("unexpected interrupt, vector %ld (ignored)", vector);
+	warned = true;
+	apic_eoi();
+}
+
 void do_trap(struct pt_regs *regs)
 {
 	int64_t vector = regs->vector;
 
 	if (vector >= NR_EXCEPTIONS) {
-		/* Nothing is set up to interrupt us yet: note and ignore. */
-		static bool warned;
-		if (!warned)
-			pr_warn("unexpected interrupt, vector %ld (ignored)", vector);
-		warned = true;
-		return;
-	}
-	if (vector == X86_TRAP_NMI) {
+		do_interrupt(vector);
+	} else if (vector == X86_TRAP_NMI) {
 		pr_warn("NMI received (ignored)");
-		return;
+	} else if (!user_mode(regs)) {
+		die(regs);
+	} else if (vector == X86_TRAP_PF) {
+		if (regs->error_code & X86_PF_RSVD)
+			die(regs); /* the kernel built a bad page-table entry */
+		current->min_flt++;
+		do_user_addr_fault(regs, regs->error_code, read_cr2());
+	} else if (trap_info[vector].signo) {
+		const struct trap_info *t = &trap_info[vector];
+		force_sig_fault(t->signo, t->si_code, t->si_code == SI_KERNEL ? 0 : regs->rip);
+	} else {
+		die(regs);
 	}
-	if (user_mode(regs)) {
-		if (vector == X86_TRAP_PF) {
-			if (regs->error_code & X86_PF_RSVD)
-				die(regs); /* the kernel built a bad page-table entry */
-			do_user_addr_fault(regs, regs->error_code, read_cr2());
-			return;
-		}
-		if (trap_info[vector].signo) {
-			force_sig_fault(trap_info[vector].signo, SI_KERNEL, regs->rip);
-			return;
-		}
-	}
-	die(regs);
+	if (user_mode(regs))
+		exit_to_user_mode(regs);
 }

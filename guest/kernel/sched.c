@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The scheduler: one run queue, round robin with a 10 ms slice. The
+ * kernel runs with interrupts off, so a task leaves the CPU only here:
+ * when it sleeps (state set before calling schedule) or, on its way back to
+ * user mode, when the timer said its slice is over. With nothing runnable
+ * the CPU idles with `sti; hlt` on the stack of the task that slept; the
+ * timer interrupt wakes sleepers and fires ITIMER_REAL.
+ *
+ * The timer is one-shot (apic.c), programmed for the nearest deadline:
+ * a sleeper's, an itimer's, or the end of the slice when others wait.
+ */
+#include "apic.h"
+#include "errno.h"
+#include "mm.h"
+#include "pmm.h"
+#include "printk.h"
+#include "processor.h"
+#include "sched.h"
+#include "slab.h"
+#include "syscall.h"
+
+#define TIMESLICE_NS 10000000UL
+
+static LIST_HEAD(runqueue);
+static uint64_t slice_end;
+
+int wake_up_process(struct task_struct *p)
+{
+	if (p->state != TASK_INTERRUPTIBLE && p->state != TASK_UNINTERRUPTIBLE &&
+	    p->state != TASK_STOPPED)
+		return 0;
+	p->state = TASK_RUNNING;
+	if (list_empty(&p->run_list))
+		list_add_tail(&p->run_list, &runqueue);
+	return 1;
+}
+
+void timer_reprogram(void)
+{
+	uint64_t now = ktime_get_ns(), next = 0;
+	struct task_struct *p;
+#define CONSIDER(t) do { if ((t) && (!next || (t) < next)) next = (t); } while (0)
+	for_each_process(p) {
+		if (p->state == TASK_ZOMBIE || p->state == TASK_DEAD)
+			continue;
+		CONSIDER(p->it_real_expires);
+		if (p->state == TASK_INTERRUPTIBLE)
+			CONSIDER(p->sleep_until);
+	}
+	/* A slice already over needs no interrupt: the tick that saw it set
+	 * need_resched, and the idle loop does not wait with work queued. */
+	if (!list_empty(&runqueue) && slice_end > now)
+		CONSIDER(slice_end);
+#undef CONSIDER
+	lapic_next_event(!next ? 0 : next > now ? next - now : 1);
+}
+
+/* Frees what a task that exited no longer needs once it is off the CPU:
+ * its address space, kernel stack and FPU area (a reaped task entirely). */
+static void release_exited(struct task_struct *p)
+{
+	if (p->exit_mm) {
+		mmput(p->exit_mm);
+		p->exit_mm = NULL;
+	}
+	if (p->kstack_top) {
+		free_pages(__pa((void *)(p->kstack_top - KSTACK_PAGES * PAGE_SIZE)), KSTACK_PAGES);
+		p->kstack_top = 0;
+	}
+	exit_thread(p);
+	if (p->state == TASK_DEAD) {
+		list_del(&p->tasks);
+		kfree(p);
+	}
+}
+
+static void finish_task_switch(struct task_struct *prev)
+{
+	if (prev->state == TASK_ZOMBIE || prev->state == TASK_DEAD)
+		release_exited(prev);
+}
+
+/* A new task's first code (ret_from_fork), then back to user mode. */
+void schedule_tail(struct task_struct *prev, struct pt_regs *regs);
+void schedule_tail(struct task_struct *prev, struct pt_regs *regs)
+{
+	finish_task_switch(prev);
+	exit_to_user_mode(regs);
+}
+
+/* Waits for an interrupt to make something runnable. */
+static void idle(void)
+{
+	while (list_empty(&runqueue)) {
+		timer_reprogram();
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	}
+}
+
+void schedule(void)
+{
+	struct task_struct *prev = current, *next;
+	uint64_t now = ktime_get_ns();
+
+	prev->need_resched = false;
+	prev->utime_ns += now - prev->last_ran_ns;
+	if (prev->state == TASK_RUNNING) {
+		prev->nivcsw++;
+		if (list_empty(&prev->run_list))
+			list_add_tail(&prev->run_list, &runqueue);
+	} else {
+		prev->nvcsw++;
+	}
+	idle();
+	next = list_first_entry(&runqueue, struct task_struct, run_list);
+	list_del(&next->run_list);
+	now = ktime_get_ns();
+	next->last_ran_ns = now;
+	slice_end = now + TIMESLICE_NS;
+	timer_reprogram();
+	if (next == prev)
+		return;
+	prev = __switch_to(prev, next);
+	finish_task_switch(prev);
+}
+
+int schedule_hrtimeout(uint64_t deadline_ns)
+{
+	struct task_struct *p = current;
+	int ret = 0;
+	p->sleep_until = deadline_ns;
+	for (;;) {
+		if (signal_pending(p)) {
+			ret = -EINTR;
+			break;
+		}
+		if (ktime_get_ns() >= deadline_ns)
+			break;
+		p->state = TASK_INTERRUPTIBLE;
+		schedule();
+	}
+	p->state = TASK_RUNNING;
+	p->sleep_until = 0;
+	return ret;
+}
+
+void scheduler_tick(void)
+{
+	uint64_t now = ktime_get_ns();
+	struct task_struct *p;
+	bool woken = false;
+	for_each_process(p) {
+		if (p->state == TASK_ZOMBIE || p->state == TASK_DEAD)
+			continue;
+		if (p->it_real_expires && p->it_real_expires <= now) {
+			if (p->it_real_incr) {
+				p->it_real_expires += p->it_real_incr;
+				if (p->it_real_expires <= now)
+					p->it_real_expires = now + p->it_real_incr;
+			} else {
+				p->it_real_expires = 0;
+			}
+			send_sig(SIGALRM, p);
+		}
+		if (p->state == TASK_INTERRUPTIBLE && p->sleep_until && p->sleep_until <= now)
+			woken |= wake_up_process(p);
+	}
+	/* A sleeper that woke runs soon: it has used little of its share. */
+	if (!list_empty(&runqueue) && (woken || now >= slice_end))
+		current->need_resched = true;
+	timer_reprogram();
+}
+
+SYSCALL_DEFINE0(sched_yield)
+{
+	current->need_resched = true;
+	return 0;
+}
