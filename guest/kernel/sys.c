@@ -447,3 +447,10 @@ SYSCALL_DEFINE3(getrandom, uint64_t, buf, uint64_t, count, unsigned int, flags)
 	}
 	return count;
 }
+
+/* The current task's soft limit (Linux's rlimit(); mm reads RLIMIT_AS). */
+uint64_t rlimit(unsigned int resource);
+uint64_t rlimit(unsigned int resource)
+{
+	return resource < RLIM_NLIMITS ? task_rlimit(current, resource) : RLIM_INFINITY;
+}
