@@ -169,7 +169,7 @@ int64_t shadow_as_activate(struct shadow_mmu *mmu, uint32_t asid)
 		}
 		if (make_mmu_pages_available(mmu, 1))
 			return -UMBRA_ENOMEM;
-		union kvm_mmu_page_role role = {.level = mmu->levels, .access = ACC_ALL};
+		union kvm_mmu_page_role role = make_role(mmu->levels, ACC_ALL, false, false, 0);
 		as->root = mmu_alloc_sp(mmu, as->asid, as->guest_root >> 12, role);
 		if (!as->root)
 			return -UMBRA_ENOMEM;

@@ -172,7 +172,7 @@ static int fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
 	for (; level > r->level; level--) {
 		uint64_t gpte = r->pte[top - level];
 		access &= guest_pte_access(gpte, mmu->cfg.efer_nxe);
-		union kvm_mmu_page_role role = {.level = level - 1, .access = access};
+		union kvm_mmu_page_role role = make_role(level - 1, access, false, false, 0);
 		sp = get_child(mmu, sp, spte_index(gva, level),
 			       (gpte & amask) >> 12, role);
 		if (!sp)
@@ -210,10 +210,8 @@ static int fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
 			mmu->stats.fills_2m++;
 			return 0;
 		}
-		union kvm_mmu_page_role role = {
-			.level = level - 1, .access = access, .direct = 1,
-			.dirty = dirty, .pkey = pkey,
-		};
+		union kvm_mmu_page_role role = make_role(level - 1, access, true,
+							 dirty, pkey);
 		uint64_t cgfn = gfn & ~((1ull << (9 * (level - 1))) - 1);
 		sp = get_child(mmu, sp, idx, cgfn, role);
 		if (!sp)

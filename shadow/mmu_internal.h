@@ -30,6 +30,22 @@ union kvm_mmu_page_role {
 	};
 };
 
+/* Roles are compared as whole words: build them from a zeroed word, since
+ * an initializer of the bit-fields leaves the unused bits unspecified. */
+static inline union kvm_mmu_page_role make_role(unsigned level, unsigned access,
+						bool direct, bool dirty,
+						unsigned pkey)
+{
+	union kvm_mmu_page_role role;
+	role.word = 0;
+	role.level = level;
+	role.access = access;
+	role.direct = direct;
+	role.dirty = dirty;
+	role.pkey = pkey;
+	return role;
+}
+
 /* A parent entry linking to a shadow page (KVM's parent_ptes). */
 struct parent_ref {
 	struct kvm_mmu_page *sp;

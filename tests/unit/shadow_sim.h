@@ -122,7 +122,7 @@ static inline uint64_t g_entry(struct sim *s, uint64_t root, uint64_t va,
 			       unsigned level, bool create)
 {
 	uint64_t table = root;
-	for (unsigned l = 4; l > level; l--) {
+	for (unsigned l = s->cfg.la57 ? 5 : 4; l > level; l--) {
 		uint64_t ea = table + ((va >> (12 + 9 * (l - 1))) & 511) * 8;
 		uint64_t e = g_read(s, ea);
 		if (!(e & PTE_P) || (e & PTE_PS)) {

@@ -440,3 +440,68 @@ TEST(shadow_audit_finds_wide_entry)
 	CHECK_EQ(shadow_audit(s.mmu, NULL, NULL), 1);
 	sim_destroy(&s);
 }
+
+TEST(shadow_1g_guest_page)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	setup(&s, &c, &root, &asid);
+	s.p2m.large_first_touch = true;
+	/* PDPTE with PS: gpa 0..1G, of which the first 8M exist. */
+	uint64_t va = 1ull << 39;
+	uint64_t pdpt = g_alloc_table(&s);
+	g_write(&s, root + 1 * 8, pdpt | SIM_TABLE);
+	g_write(&s, pdpt, PTE_P | PTE_RW | PTE_US | PTE_PS | PTE_D);
+	CHECK_EQ(sim_access(&s, va + (2ull << 20) + 0x3000, WALK_WRITE, 3, &ec), SIM_OK);
+	CHECK_EQ(sim_access(&s, va + 0x7000, 0, 3, &ec), SIM_OK);
+	struct walk_result r;
+	CHECK_EQ(sim_shadow_walk(&s, va + (2ull << 20), 0, 3, false, &r), WALK_OK);
+	CHECK_EQ(r.page_size, 2u << 20);   /* 2M pieces of the 1G page */
+	/* Beyond guest memory inside the 1G page: reflected. */
+	CHECK_EQ(sim_access(&s, va + (512ull << 20), 0, 3, &ec), SIM_FAULT);
+	CHECK_EQ(ec, PFERR_P | PFERR_RSVD | PFERR_U);
+	CHECK_EQ(sim_audit(&s), 0);
+	/* Protection change on the 1G entry. */
+	g_write(&s, pdpt, PTE_P | PTE_US | PTE_PS | PTE_D | PTE_A);
+	sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, va, va + (1ull << 30),
+	       UMBRA_SHADOW_EV_PROTECTION);
+	CHECK_EQ(sim_access(&s, va + (2ull << 20) + 0x3000, WALK_WRITE, 3, &ec), SIM_FAULT);
+	CHECK_EQ(sim_access(&s, va + (2ull << 20) + 0x3000, 0, 3, &ec), SIM_OK);
+	CHECK_EQ(sim_audit(&s), 0);
+	CHECK_EQ(s.violations, 0);
+	sim_destroy(&s);
+}
+
+TEST(shadow_la57)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	c.la57 = true;
+	c.budget_pages = 5; /* the 5-level floor */
+	setup(&s, &c, &root, &asid);
+	CHECK_EQ(shadow_budget(s.mmu), 5);
+	uint64_t vas[] = {UVA, 0x00ff000000000000ull, 0x0100000000000000ull - 4096,
+			  0xff00000000000000ull};
+	for (unsigned i = 0; i < 4; i++)
+		g_map(&s, root, vas[i], (20 + i) * 4096ull,
+		      PTE_RW | (i == 3 ? 0 : PTE_US), 1);
+	for (int round = 0; round < 2; round++)
+		for (unsigned i = 0; i < 4; i++)
+			CHECK_EQ(sim_access(&s, vas[i], WALK_WRITE, i == 3 ? 0 : 3, &ec), SIM_OK);
+	/* A 57-bit address that is not canonical with 48 bits. */
+	struct walk_result r;
+	CHECK_EQ(sim_access(&s, vas[1], 0, 3, &ec), SIM_OK);
+	CHECK_EQ(sim_shadow_walk(&s, vas[1], 0, 3, false, &r), WALK_OK);
+	CHECK_EQ(r.nlevels, 5);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, 0x00f0000000000000ull, 0,
+			UMBRA_SHADOW_EV_UNMAP), 0);
+	CHECK_EQ(sim_shadow_walk(&s, vas[1], 0, 3, false, &r), WALK_PF);
+	CHECK_EQ(sim_access(&s, vas[1], 0, 3, &ec), SIM_OK); /* guest still maps it */
+	CHECK_EQ(sim_audit(&s), 0);
+	CHECK_EQ(s.violations, 0);
+	sim_destroy(&s);
+}

@@ -235,10 +235,21 @@ static void copy_cow(struct world *w, uint64_t src, uint64_t dst, unsigned level
 	}
 }
 
+static unsigned top_level(const struct world *w)
+{
+	return w->s.cfg.la57 ? 5 : 4;
+}
+
+static unsigned level_shift_top(const struct world *w)
+{
+	return 12 + 9 * (top_level(w) - 1);
+}
+
 static void new_root_with_kernel(struct world *w, unsigned slot)
 {
 	uint64_t root = g_alloc_table(&w->s);
-	g_write(&w->s, root + ((KVA >> 39) & 511) * 8, w->kernel_pdpt | SIM_TABLE);
+	g_write(&w->s, root + ((KVA >> level_shift_top(w)) & 511) * 8,
+		w->kernel_pdpt | SIM_TABLE);
 	w->roots[slot] = root;
 	int64_t id = sim_hc(&w->s, UMBRA_HC_SHADOW_AS_CREATE, root, 0, 0, 0);
 	w->ids[slot] = (uint32_t)id;
@@ -261,9 +272,10 @@ static void op_fork(struct world *w)
 			continue;
 		uint64_t t = g_alloc_table(&w->s);
 		g_write(&w->s, dst + i * 8, t | (e & ~SIM_ADDR_MASK));
-		copy_cow(w, e & SIM_ADDR_MASK, t, 3);
+		copy_cow(w, e & SIM_ADDR_MASK, t, top_level(w) - 1);
 	}
-	invalidate(w, cur_asid(w), 0, 1ull << 47, UMBRA_SHADOW_EV_WRPROTECT);
+	invalidate(w, cur_asid(w), 0, 1ull << (level_shift_top(w) + 8),
+		   UMBRA_SHADOW_EV_WRPROTECT);
 }
 
 static void switch_to(struct world *w, unsigned slot)
@@ -296,7 +308,7 @@ static void op_exit(struct world *w)
 	for (unsigned i = 0; i < 256; i++) {
 		uint64_t e = g_read(&w->s, root + i * 8);
 		if (e & PTE_P)
-			free_tables(w, e & SIM_ADDR_MASK, 3);
+			free_tables(w, e & SIM_ADDR_MASK, top_level(w) - 1);
 	}
 	g_free_table(&w->s, root);
 }
@@ -380,7 +392,7 @@ static void op_access(struct world *w)
 
 struct rcfg {
 	unsigned budget, prefetch, roots;
-	bool large, queue;
+	bool large, queue, la57;
 };
 
 /* Runs nops random steps; returns violations + audit findings. */
@@ -392,6 +404,7 @@ static unsigned run_world(const struct rcfg *rc, uint64_t seed, unsigned nops,
 		.efer_nxe = true, .cr4_smep = true, .cr4_smap = true,
 		.maxphyaddr = 46, .budget_pages = rc->budget,
 		.prefetch = rc->prefetch, .max_roots = rc->roots,
+		.la57 = rc->la57,
 	};
 	if (!w || sim_init(&w->s, NR_GFNS, 3 * NR_GFNS, &c))
 		abort();
@@ -451,11 +464,13 @@ static unsigned run_world(const struct rcfg *rc, uint64_t seed, unsigned nops,
 }
 
 static const struct rcfg configs[] = {
-	{0, ~0u, 0, false, false},     /* defaults: 2% budget, prefetch 16, 4 roots */
-	{0, ~0u, 0, true, true},       /* 2M machine runs, batch queue */
-	{4, ~0u, 1, false, true},      /* the floor: 4 shadow pages, one root */
-	{6, 0, 2, true, false},        /* tiny budget, no prefetch */
-	{12, 512, 3, true, true},      /* prefetch a whole table */
+	{0, ~0u, 0, false, false, false},     /* defaults: 2% budget, prefetch 16, 4 roots */
+	{0, ~0u, 0, true, true, false},       /* 2M machine runs, batch queue */
+	{4, ~0u, 1, false, true, false},      /* the floor: 4 shadow pages, one root */
+	{6, 0, 2, true, false, false},        /* tiny budget, no prefetch */
+	{12, 512, 3, true, true, false}, /* prefetch a whole table */
+	{5, ~0u, 2, true, true, true},   /* 5-level paging at its floor */
+	{0, 8, 0, false, false, true},   /* 5-level, defaults */
 };
 
 TEST(shadow_random_never_wider)
@@ -480,4 +495,93 @@ TEST(shadow_random_catches_broken_invalidate)
 		bad += run_world(&configs[0], seed, 300, true, NULL);
 	shadow_debug_skip_invalidate = false;
 	CHECK(bad > 0);
+}
+
+/* Hostile guests: tables full of random entries (random frames, inside
+ * and beyond guest memory, tables used as data and at several levels,
+ * random flags and reserved bits), rewritten at random with the matching
+ * invalidation, and random hypercall arguments. Nothing may crash, every
+ * check must hold, and the audit must find nothing. */
+static uint64_t hostile_entry(struct rnd *r, uint64_t first_table, uint64_t nr_gfns)
+{
+	uint64_t gfn;
+	switch (rnd_below(r, 4)) {
+	case 0: gfn = first_table + rnd_below(r, 16); break;   /* a table */
+	case 1: gfn = rnd_below(r, (unsigned)nr_gfns); break;
+	case 2: gfn = nr_gfns + rnd_below(r, 100000); break;    /* beyond */
+	default: gfn = rnd_below(r, 64); break;
+	}
+	uint64_t e = gfn << 12;
+	e |= rnd_next(r) & (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D | PTE_PS | PTE_G);
+	if (rnd_below(r, 3))
+		e |= PTE_P;
+	if (rnd_below(r, 4) == 0)
+		e |= PTE_NX;
+	if (rnd_below(r, 16) == 0)
+		e |= 1ull << (12 + rnd_below(r, 40)); /* often reserved */
+	return e;
+}
+
+TEST(shadow_random_hostile_tables)
+{
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		struct sim s;
+		struct rnd r = {seed * 7919};
+		struct shadow_config c = {
+			.efer_nxe = true, .cr4_smep = true, .cr4_smap = true,
+			.maxphyaddr = 46, .prefetch = ~0u,
+			.budget_pages = seed % 2 ? 5 : 0,
+		};
+		if (sim_init(&s, 1024, 4096, &c))
+			abort();
+		s.p2m.large_first_touch = seed % 3 == 0;
+		/* 16 table frames at the top, all of them random. */
+		uint64_t first = 1024 - 16;
+		for (uint64_t t = 0; t < 16; t++)
+			for (unsigned i = 0; i < 512; i++)
+				g_write(&s, ((first + t) << 12) + i * 8,
+					rnd_below(&r, 3) ? hostile_entry(&r, first, 1024) : 0);
+		int64_t asid = sim_hc(&s, UMBRA_HC_SHADOW_AS_CREATE, first << 12, 0, 0, 0);
+		CHECK(asid > 0);
+		CHECK_EQ(sim_activate(&s, (uint32_t)asid, first << 12), 0);
+		for (int step = 0; step < 3000; step++) {
+			/* Addresses whose indices hit the random entries. */
+			uint64_t va = (rnd_next(&r) & 0x00007ffffffff000ull);
+			if (rnd_below(&r, 2))
+				va = ((uint64_t)rnd_below(&r, 4) << 39) |
+				     ((uint64_t)rnd_below(&r, 4) << 30) |
+				     ((uint64_t)rnd_below(&r, 4) << 21) |
+				     ((uint64_t)rnd_below(&r, 8) << 12);
+			if (rnd_below(&r, 8) == 0)
+				va |= 0xffff800000000000ull;
+			unsigned k = rnd_below(&r, 6);
+			uint32_t ec;
+			s.ac = rnd_below(&r, 2);
+			sim_access(&s, va, sim_accesses[k][0], sim_accesses[k][1], &ec);
+			if (rnd_below(&r, 4) == 0) {
+				/* Rewrite one entry; say so for the whole space. */
+				uint64_t ea = ((first + rnd_below(&r, 16)) << 12) +
+					      rnd_below(&r, 512) * 8;
+				g_write(&s, ea, hostile_entry(&r, first, 1024));
+				sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, (uint64_t)asid, 0, 0,
+				       1 + rnd_below(&r, 5));
+			}
+			if (rnd_below(&r, 50) == 0) {
+				/* Garbage hypercalls must only ever fail cleanly. */
+				uint64_t nr = 4 + rnd_below(&r, 8);
+				if (nr != UMBRA_HC_SHADOW_AS_ACTIVATE &&
+				    nr != UMBRA_HC_SHADOW_AS_RELEASE &&
+				    nr != UMBRA_HC_SHADOW_QUEUE)
+					sim_hc(&s, nr, rnd_next(&r), rnd_next(&r) & 0x3ffff,
+					       rnd_next(&r), rnd_next(&r));
+			}
+			sim_check_va(&s, va);
+			if (step % 64 == 0)
+				CHECK_EQ(sim_audit(&s), 0);
+			CHECK(shadow_nr_pages(s.mmu) <= shadow_budget(s.mmu));
+		}
+		CHECK_EQ(sim_audit(&s), 0);
+		CHECK_EQ(s.violations, 0);
+		sim_destroy(&s);
+	}
 }
