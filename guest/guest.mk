@@ -12,7 +12,7 @@ GUEST_LDFLAGS := -no-pie -nostdlib -static -Wl,--build-id=none -Wl,-z,max-page-s
 	-T guest/kernel.ld
 
 GUEST_SRCS := $(wildcard guest/arch/x86/*.c guest/arch/x86/*.S guest/kernel/*.c \
-	guest/mm/*.c guest/fs/*.c guest/fs/*/*.c guest/lib/*.c guest/drivers/*.c)
+	guest/mm/*.c guest/ipc/*.c guest/fs/*.c guest/fs/*/*.c guest/lib/*.c guest/drivers/*.c)
 GUEST_OBJS := $(patsubst guest/%,$(GUEST_BUILD)/%.o,$(GUEST_SRCS))
 
 # Order-only on $(DEPS): a fresh clone's first build installs the toolchain

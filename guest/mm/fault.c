@@ -43,8 +43,12 @@ int do_user_addr_fault(struct pt_regs *regs, uint64_t error_code, uint64_t addre
 		code = SEGV_ACCERR;
 		if (access_permitted(vma, flags)) {
 			vm_fault_t ret = handle_mm_fault(vma, address, flags);
-			if (!(ret & VM_FAULT_ERROR))
+			if (!(ret & VM_FAULT_ERROR)) {
+				/* getrusage's ru_minflt (no fault here does I/O). */
+				if (current)
+					current->min_flt++;
 				return 0;
+			}
 			if (ret & VM_FAULT_SIGBUS) {
 				sig = SIGBUS;
 				code = BUS_ADRERR;

@@ -34,6 +34,10 @@ struct vm_area_struct *find_vma_intersection(struct mm_struct *mm, uint64_t star
 int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr);
 /* Joins vma with equal neighbours; returns the VMA now covering it. */
 struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *vma);
+/* Gives [start, end) of vma (inside it) newflags, splitting as needed;
+ * returns the VMA now covering [start, end). The caller merges. */
+struct vm_area_struct *vma_modify_flags(struct mm_struct *mm, struct vm_area_struct *vma,
+					uint64_t start, uint64_t end, unsigned long newflags, int *err);
 /* Grows vma to [start, end) (the range around it is free). */
 void vma_expand(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t start, uint64_t end);
 /* vma_start_gap: the lowest address a mapping below vma may end at. */
@@ -44,6 +48,8 @@ struct vm_area_struct *vma_split_range(struct mm_struct *mm, uint64_t start, uin
 /* Faults in [start, end) (MAP_POPULATE, mlock): 0 or -ENOMEM/-EFAULT. */
 int populate_vma_range(struct vm_area_struct *vma, uint64_t start, uint64_t end, bool write);
 int mm_populate(struct mm_struct *mm, uint64_t start, uint64_t len);
+long get_unmapped_area(struct mm_struct *mm, uint64_t addr, uint64_t len, unsigned long flags);
+extern const struct vm_operations_struct shm_vm_ops;
 /* RLIMIT_AS check for npages more. */
 bool may_expand_vm(struct mm_struct *mm, unsigned long vm_flags, uint64_t npages);
 unsigned long calc_vm_prot_bits(unsigned long prot);

@@ -257,7 +257,8 @@ static bool can_merge(const struct vm_area_struct *a, const struct vm_area_struc
 		return false;
 	if (a->vm_ops && a->vm_ops->close)
 		return false;
-	if (a->vm_file && a->vm_pgoff + vma_pages(a) != b->vm_pgoff)
+	/* Anonymous memory too: its vm_pgoff is the address it was mapped at. */
+	if (a->vm_pgoff + vma_pages(a) != b->vm_pgoff)
 		return false;
 	return true;
 }
@@ -287,10 +288,7 @@ void vma_expand(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t start
 {
 	(void)mm;
 	/* Moving vm_start down keeps the tree order: the range below is free. */
-	if (vma->vm_file || !vma_is_anonymous(vma))
-		vma->vm_pgoff -= (vma->vm_start - start) >> PAGE_SHIFT;
-	else
-		vma->vm_pgoff = start >> PAGE_SHIFT;
+	vma->vm_pgoff -= (vma->vm_start - start) >> PAGE_SHIFT;
 	vma->vm_start = start;
 	vma->vm_end = end;
 }
@@ -313,6 +311,29 @@ struct vm_area_struct *vma_split_range(struct mm_struct *mm, uint64_t start, uin
 		if (*err)
 			return NULL;
 	}
+	return vma;
+}
+
+struct vm_area_struct *vma_modify_flags(struct mm_struct *mm, struct vm_area_struct *vma,
+					uint64_t start, uint64_t end, unsigned long newflags, int *err)
+{
+	*err = 0;
+	if (newflags == vma->vm_flags)
+		return vma;
+	if (vma->vm_start < start) {
+		*err = split_vma(mm, vma, start);
+		if (*err)
+			return vma;
+		vma = vma_next(mm, vma);
+	}
+	if (vma->vm_end > end) {
+		*err = split_vma(mm, vma, end);
+		if (*err)
+			return vma;
+	}
+	vm_stat_account(mm, vma->vm_flags, -(int64_t)vma_pages(vma));
+	vma->vm_flags = newflags;
+	vm_stat_account(mm, vma->vm_flags, vma_pages(vma));
 	return vma;
 }
 
@@ -411,7 +432,7 @@ static uint64_t unmapped_area_topdown(struct mm_struct *mm, uint64_t len)
 	}
 }
 
-static long get_unmapped_area(struct mm_struct *mm, uint64_t addr, uint64_t len,
+long get_unmapped_area(struct mm_struct *mm, uint64_t addr, uint64_t len,
 			      unsigned long flags)
 {
 	if (len > TASK_SIZE - MMAP_MIN_ADDR)
@@ -656,8 +677,9 @@ SYSCALL_DEFINE1(brk, uint64_t, brk)
 	if (!may_expand_vm(mm, vm_flags, npages))
 		return origbrk;
 	struct vm_area_struct *prev = next ? vma_prev(mm, next) : vma_prev(mm, NULL);
-	if (prev && prev->vm_end == oldbrk && prev->vm_flags == vm_flags && vma_is_anonymous(prev) &&
-	    !prev->vm_file) {
+	/* Only the heap grows: the data segment below start_brk stays apart. */
+	if (prev && prev->vm_end == oldbrk && prev->vm_start >= mm->start_brk &&
+	    prev->vm_flags == vm_flags && vma_is_anonymous(prev) && !prev->vm_file) {
 		vma_expand(mm, prev, prev->vm_start, newbrk);
 	} else {
 		if (mm->map_count >= DEFAULT_MAX_MAP_COUNT)
