@@ -3,6 +3,7 @@
 #include "hc_shadow.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "mmu_internal.h"
 #include "umbra/hypercall.h"
@@ -60,7 +61,18 @@ static int64_t set_queue(struct shadow_mmu *mmu, uint64_t gpa)
 	return 0;
 }
 
-int64_t shadow_hypercall(struct shadow_mmu *mmu, uint64_t nr,
+/* The first findings of --audit are printed; all are counted. */
+static void audit_print(void *opaque, uint32_t asid, uint64_t gva,
+			unsigned level, uint64_t spte, const char *why)
+{
+	struct shadow_mmu *mmu = opaque;
+	if (mmu->stats.audit_findings++ < 20)
+		fprintf(stderr, "umbra: shadow audit: asid %#x address %#llx level %u "
+			"entry %#llx: %s\n", asid, (unsigned long long)gva, level,
+			(unsigned long long)spte, why);
+}
+
+int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 			 const uint64_t a[5], bool *flush)
 {
 	int64_t ret;
@@ -75,7 +87,7 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, uint64_t nr,
 		if (a[1] > 0xffff || a[2] > UINT32_MAX)
 			ret = -UMBRA_EINVAL;
 		else
-			ret = shadow_page_fault(mmu, (uint32_t)a[2], a[0],
+			ret = shadow_page_fault(mmu, vcpu, (uint32_t)a[2], a[0],
 						(uint32_t)a[1], (unsigned)a[3]);
 		break;
 	case UMBRA_HC_SHADOW_AS_CREATE:
@@ -83,7 +95,7 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, uint64_t nr,
 		break;
 	case UMBRA_HC_SHADOW_AS_ACTIVATE:
 		ret = a[0] > UINT32_MAX ? -UMBRA_EINVAL :
-			shadow_as_activate(mmu, (uint32_t)a[0]);
+			shadow_as_activate(mmu, vcpu, (uint32_t)a[0]);
 		break;
 	case UMBRA_HC_SHADOW_AS_RELEASE:
 		ret = a[0] > UINT32_MAX ? -UMBRA_EINVAL :
@@ -104,7 +116,9 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, uint64_t nr,
 		ret = -UMBRA_ENOSYS;
 		break;
 	}
+	if (mmu->cfg.audit)
+		shadow_audit(mmu, audit_print, mmu);
 	/* A zap during this call is flushed before the vCPU runs again. */
-	*flush = shadow_take_tlb_flush(mmu);
+	*flush = shadow_take_tlb_flush(mmu, vcpu);
 	return ret;
 }

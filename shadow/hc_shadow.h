@@ -16,10 +16,14 @@
 /* Whether nr is one of the shadow hypercalls. */
 bool shadow_is_hypercall(uint64_t nr);
 
-/* Performs shadow hypercall nr with arguments a[0..4]; returns the value
- * for RAX. *flush is set when the vCPU's TLB must be flushed before it
- * re-enters the guest (a present entry was zapped or downgraded). */
-int64_t shadow_hypercall(struct shadow_mmu *mmu, uint64_t nr,
+/* Performs shadow hypercall nr for vCPU vcpu with arguments a[0..4];
+ * returns the value for RAX. *flush is set when that vCPU's TLB must be
+ * flushed before it re-enters the guest (a present entry it may have
+ * cached was zapped or downgraded); other vCPUs to kick are in
+ * shadow_pending_flushes(). With cfg.audit, every present shadow entry is
+ * audited after the call; findings are printed on stderr and counted in
+ * the stats (audit_findings). */
+int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 			 const uint64_t a[5], bool *flush);
 
 #endif

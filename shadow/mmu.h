@@ -9,7 +9,9 @@
  * full x86 permission semantics) and the p2m (p2m.h). Entries are only
  * added on faults (shadow_page_fault, with prefetch of neighbours) and
  * removed by the guest's invalidations, p2m changes, and evictions under a
- * shadow-page budget. Single-threaded: the caller serialises all calls.
+ * shadow-page budget. Per-vCPU state: the address space each vCPU runs
+ * and its pending TLB flush. Not thread-safe: the caller serialises all
+ * calls (one lock, as KVM's mmu_lock).
  */
 #ifndef UMBRA_SHADOW_MMU_H
 #define UMBRA_SHADOW_MMU_H
@@ -27,7 +29,11 @@ struct shadow_config {
 	unsigned budget_pages;   /* shadow pages; 0: 2% of guest memory */
 	unsigned prefetch;       /* neighbours filled per fault; UINT_MAX -> 16 */
 	unsigned max_roots;      /* root cache size K; 0 -> 4 */
+	unsigned nr_vcpus;       /* 0 -> 1; at most SHADOW_MAX_VCPUS */
+	bool audit;              /* audit after every hypercall (hc_shadow.c) */
 };
+
+#define SHADOW_MAX_VCPUS 64
 
 #define SHADOW_DEFAULT_PREFETCH 16
 #define SHADOW_DEFAULT_ROOTS 4
@@ -47,6 +53,7 @@ struct shadow_stats {
 	uint64_t invalidations, ring_ops, tlb_flushes;
 	uint64_t p2m_zaps;           /* zaps caused by p2m changes */
 	uint64_t hostile;            /* guest tables outside guest memory */
+	uint64_t audit_findings;     /* bad entries found by cfg.audit */
 	uint64_t hypercalls[SHADOW_HC_KINDS];
 };
 
@@ -60,15 +67,15 @@ void shadow_mmu_destroy(struct shadow_mmu *mmu);
  * activate: the CR3 value to load (the shadow root's machine address) or
  * -errno. release: 0 or -errno; freed once another one is active. */
 int64_t shadow_as_create(struct shadow_mmu *mmu, uint64_t guest_root_gpa);
-int64_t shadow_as_activate(struct shadow_mmu *mmu, uint32_t asid);
+int64_t shadow_as_activate(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid);
 int shadow_as_release(struct shadow_mmu *mmu, uint32_t asid);
-/* The active asid (0 when none). */
-uint32_t shadow_current_asid(const struct shadow_mmu *mmu);
+/* The asid vcpu runs (0 when none). */
+uint32_t shadow_current_asid(const struct shadow_mmu *mmu, unsigned vcpu);
 
 /* First-chance fault: UMBRA_SHADOW_HANDLED, or UMBRA_SHADOW_REFLECT |
  * guest error code << UMBRA_SHADOW_RESULT_EC_SHIFT, or -errno. */
-int64_t shadow_page_fault(struct shadow_mmu *mmu, uint32_t asid, uint64_t gva,
-			  uint32_t error_code, unsigned flags);
+int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
+			  uint64_t gva, uint32_t error_code, unsigned flags);
 
 /* UMBRA_HC_SHADOW_INVALIDATE. end == 0 means the top of the address space. */
 int shadow_invalidate_range(struct shadow_mmu *mmu, uint32_t asid,
@@ -78,10 +85,15 @@ int shadow_invalidate_range(struct shadow_mmu *mmu, uint32_t asid,
  * (installed as the p2m's notifier by shadow_mmu_create). */
 void shadow_zap_gfn_range(struct shadow_mmu *mmu, uint64_t gfn, uint64_t n);
 
-/* TLB: whether a present entry was zapped or downgraded since the last
- * call (the VMM flushes the vCPU's TLB before it re-enters the guest);
- * clears the flag. */
-bool shadow_take_tlb_flush(struct shadow_mmu *mmu);
+/* TLB: whether a present entry of the address space vcpu runs was zapped
+ * or downgraded since the last call for it (the VMM flushes that vCPU's
+ * TLB before it re-enters the guest); clears the flag. Only vCPUs running
+ * the address space are marked: a switch (CR3 load) flushes the others,
+ * since shadow entries are never global. */
+bool shadow_take_tlb_flush(struct shadow_mmu *mmu, unsigned vcpu);
+/* vCPUs other than self with a flush pending: the VMM kicks them (an
+ * interrupt whose handler reloads CR3), each then takes its flag. */
+uint64_t shadow_pending_flushes(const struct shadow_mmu *mmu, unsigned self);
 
 /* Audit: every present shadow entry of every address space checked
  * against the guest tables and the p2m. Returns the number of bad entries;

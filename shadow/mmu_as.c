@@ -2,8 +2,8 @@
 /*
  * The shadow MMU's address spaces and roots, invalidation and the p2m
  * notifier. An address space is the shadow of one guest page-table root;
- * its shadow root is kept in a cache of K roots (LRU, the active one is
- * never evicted), as KVM keeps the current root and prev_roots.
+ * its shadow root is kept in a cache of K roots (LRU; a root some vCPU
+ * runs is never evicted), as KVM keeps the current root and prev_roots.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,16 +33,21 @@ struct shadow_mmu *shadow_mmu_create(const struct shadow_config *cfg,
 		mmu->cfg.prefetch = 512;
 	if (!mmu->cfg.max_roots)
 		mmu->cfg.max_roots = SHADOW_DEFAULT_ROOTS;
+	mmu->nr_vcpus = cfg->nr_vcpus ? cfg->nr_vcpus : 1;
+	if (mmu->nr_vcpus > SHADOW_MAX_VCPUS) {
+		free(mmu);
+		return NULL;
+	}
 	mmu->levels = cfg->la57 ? 5 : 4;
 	mmu->p2m = p2m;
 	mmu->pool = p2m->pool;
 	/* KVM's default: 2% of guest memory (20 pages per 1000). */
 	mmu->budget = cfg->budget_pages ? cfg->budget_pages :
 		(unsigned)(p2m->nr_gfns * 20 / 1000);
-	/* The floor that lets any single fault complete: the active root and
-	 * one page per lower level. */
-	if (mmu->budget < mmu->levels)
-		mmu->budget = mmu->levels;
+	/* The floor that lets any single fault complete: the vCPUs' active
+	 * roots and one page per lower level. */
+	if (mmu->budget < mmu->levels - 1 + mmu->nr_vcpus)
+		mmu->budget = mmu->levels - 1 + mmu->nr_vcpus;
 	mmu->active.next = mmu->active.prev = &mmu->active;
 	mmu->sp_of_frame = calloc(mmu->pool->nframes, sizeof(*mmu->sp_of_frame));
 	if (!mmu->sp_of_frame) {
@@ -63,6 +68,8 @@ void shadow_mmu_destroy(struct shadow_mmu *mmu)
 	rmap_destroy(mmu);
 	if (mmu->p2m->invalidate_opaque == mmu)
 		mmu->p2m->invalidate = NULL;
+	for (unsigned i = 0; i < mmu->nr_as; i++)
+		free(mmu->as[i]);
 	free(mmu->as);
 	free(mmu->sp_of_frame);
 	free(mmu);
@@ -71,14 +78,31 @@ void shadow_mmu_destroy(struct shadow_mmu *mmu)
 struct shadow_as *shadow_find_as(struct shadow_mmu *mmu, uint32_t asid)
 {
 	uint32_t slot = (asid & 0xffff) - 1;
-	if (slot >= mmu->nr_as || mmu->as[slot].asid != asid || asid == 0)
+	if (slot >= mmu->nr_as || mmu->as[slot]->asid != asid || asid == 0)
 		return NULL;
-	return &mmu->as[slot];
+	return mmu->as[slot];
 }
 
-uint32_t shadow_current_asid(const struct shadow_mmu *mmu)
+uint32_t shadow_current_asid(const struct shadow_mmu *mmu, unsigned vcpu)
 {
-	return mmu->current ? mmu->current->asid : 0;
+	if (vcpu >= mmu->nr_vcpus || !mmu->vcpu[vcpu].current)
+		return 0;
+	return mmu->vcpu[vcpu].current->asid;
+}
+
+bool as_is_active(const struct shadow_mmu *mmu, const struct shadow_as *as)
+{
+	for (unsigned v = 0; v < mmu->nr_vcpus; v++)
+		if (mmu->vcpu[v].current == as)
+			return true;
+	return false;
+}
+
+void mmu_flush_asid(struct shadow_mmu *mmu, uint32_t asid)
+{
+	for (unsigned v = 0; v < mmu->nr_vcpus; v++)
+		if (mmu->vcpu[v].current && mmu->vcpu[v].current->asid == asid)
+			mmu->vcpu[v].tlb_flush = true;
 }
 
 int64_t shadow_as_create(struct shadow_mmu *mmu, uint64_t guest_root_gpa)
@@ -86,7 +110,7 @@ int64_t shadow_as_create(struct shadow_mmu *mmu, uint64_t guest_root_gpa)
 	if ((guest_root_gpa & 0xfff) || (guest_root_gpa >> 12) >= mmu->p2m->nr_gfns)
 		return -UMBRA_EINVAL;
 	unsigned slot = 0;
-	while (slot < mmu->nr_as && mmu->as[slot].asid)
+	while (slot < mmu->nr_as && mmu->as[slot]->asid)
 		slot++;
 	if (slot == mmu->nr_as) {
 		if (mmu->nr_as >= 0xffff)
@@ -94,17 +118,15 @@ int64_t shadow_as_create(struct shadow_mmu *mmu, uint64_t guest_root_gpa)
 		unsigned n = mmu->nr_as ? 2 * mmu->nr_as : 8;
 		if (n > 0xffff)
 			n = 0xffff;
-		struct shadow_as *a = realloc(mmu->as, n * sizeof(*a));
+		struct shadow_as **a = realloc(mmu->as, n * sizeof(*a));
 		if (!a)
 			return -UMBRA_ENOMEM;
-		/* current points into the array. */
-		if (mmu->current)
-			mmu->current = a + (mmu->current - mmu->as);
-		memset(a + mmu->nr_as, 0, (n - mmu->nr_as) * sizeof(*a));
 		mmu->as = a;
-		mmu->nr_as = n;
+		for (; mmu->nr_as < n; mmu->nr_as++)
+			if (!(a[mmu->nr_as] = calloc(1, sizeof(**a))))
+				return -UMBRA_ENOMEM;
 	}
-	struct shadow_as *as = &mmu->as[slot];
+	struct shadow_as *as = mmu->as[slot];
 	uint16_t gen = (uint16_t)((as->gen + 1) & 0x7fff);
 	memset(as, 0, sizeof(*as));
 	/* The generation in the high half keeps a released asid from naming
@@ -139,17 +161,20 @@ static void free_as(struct shadow_mmu *mmu, struct shadow_as *as)
 	as->gen = gen;
 }
 
-int64_t shadow_as_activate(struct shadow_mmu *mmu, uint32_t asid)
+int64_t shadow_as_activate(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid)
 {
 	struct shadow_as *as = shadow_find_as(mmu, asid);
-	if (!as || as->dying)
+	if (!as || as->dying || vcpu >= mmu->nr_vcpus)
 		return -UMBRA_EINVAL;
-	struct shadow_as *prev = mmu->current;
+	struct shadow_vcpu *v = &mmu->vcpu[vcpu];
+	struct shadow_as *prev = v->current;
 	if (prev != as) {
 		mmu->stats.root_switches++;
-		mmu->current = as;
-		/* A released address space goes once the vCPU left it. */
-		if (prev && prev->dying)
+		v->current = as;
+		/* The CR3 load flushes this vCPU's TLB. */
+		v->tlb_flush = false;
+		/* A released address space goes once every vCPU left it. */
+		if (prev && prev->dying && !as_is_active(mmu, prev))
 			free_as(mmu, prev);
 	}
 	as->last_used = ++mmu->clock;
@@ -157,8 +182,8 @@ int64_t shadow_as_activate(struct shadow_mmu *mmu, uint32_t asid)
 		while (mmu->nr_roots >= mmu->cfg.max_roots) {
 			struct shadow_as *victim = NULL;
 			for (unsigned i = 0; i < mmu->nr_as; i++) {
-				struct shadow_as *o = &mmu->as[i];
-				if (o->asid && o->root && o != as &&
+				struct shadow_as *o = mmu->as[i];
+				if (o->asid && o->root && o != as && !as_is_active(mmu, o) &&
 				    (!victim || o->last_used < victim->last_used))
 					victim = o;
 			}
@@ -185,8 +210,8 @@ int shadow_as_release(struct shadow_mmu *mmu, uint32_t asid)
 	struct shadow_as *as = shadow_find_as(mmu, asid);
 	if (!as || as->dying)
 		return -UMBRA_EINVAL;
-	if (as == mmu->current) {
-		/* Its root is still in the vCPU's CR3 and the kernel runs on
+	if (as_is_active(mmu, as)) {
+		/* Its root is still in a vCPU's CR3 and the kernel runs on
 		 * it until it switches: drop the user half now (Linux's
 		 * mmu_notifier_release), keep the kernel half until the next
 		 * activate. */
@@ -234,7 +259,7 @@ static void zap_range(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
 				if (spte & PTE_RW) {
 					sp->spt[i] = spte & ~(PTE_RW | PTE_D);
 					mmu->stats.wrprotects++;
-					mmu->tlb_flush = true;
+					mmu_flush_asid(mmu, sp->asid);
 				}
 			} else {
 				mmu_zap_spte(mmu, sp, i);
@@ -285,8 +310,8 @@ int shadow_invalidate_range(struct shadow_mmu *mmu, uint32_t asid,
 		return 0;
 	}
 	for (unsigned i = 0; i < mmu->nr_as; i++)
-		if (mmu->as[i].asid)
-			invalidate_as(mmu, &mmu->as[i], start, last, event);
+		if (mmu->as[i]->asid)
+			invalidate_as(mmu, mmu->as[i], start, last, event);
 	return 0;
 }
 
@@ -300,13 +325,24 @@ void shadow_zap_gfn_range(struct shadow_mmu *mmu, uint64_t gfn, uint64_t n)
 	}
 }
 
-bool shadow_take_tlb_flush(struct shadow_mmu *mmu)
+bool shadow_take_tlb_flush(struct shadow_mmu *mmu, unsigned vcpu)
 {
-	bool f = mmu->tlb_flush;
-	mmu->tlb_flush = false;
+	if (vcpu >= mmu->nr_vcpus)
+		return false;
+	bool f = mmu->vcpu[vcpu].tlb_flush;
+	mmu->vcpu[vcpu].tlb_flush = false;
 	if (f)
 		mmu->stats.tlb_flushes++;
 	return f;
+}
+
+uint64_t shadow_pending_flushes(const struct shadow_mmu *mmu, unsigned self)
+{
+	uint64_t mask = 0;
+	for (unsigned v = 0; v < mmu->nr_vcpus; v++)
+		if (v != self && mmu->vcpu[v].tlb_flush)
+			mask |= 1ull << v;
+	return mask;
 }
 
 unsigned shadow_nr_pages(const struct shadow_mmu *mmu)
@@ -356,6 +392,9 @@ void shadow_print_stats(struct shadow_mmu *mmu, FILE *f)
 		(unsigned long long)s.roots_evicted, (unsigned long long)s.root_switches,
 		(unsigned long long)s.invalidations, (unsigned long long)s.ring_ops,
 		(unsigned long long)s.tlb_flushes);
+	if (mmu->cfg.audit)
+		fprintf(f, "shadow: audit findings %llu\n",
+			(unsigned long long)s.audit_findings);
 	fprintf(f, "shadow: hypercalls");
 	for (unsigned k = 0; k < SHADOW_HC_KINDS; k++)
 		if (s.hypercalls[k])

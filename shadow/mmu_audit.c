@@ -113,7 +113,7 @@ unsigned shadow_audit(struct shadow_mmu *mmu, shadow_audit_report report,
 {
 	struct audit a = {.mmu = mmu, .report = report, .opaque = opaque};
 	for (unsigned i = 0; i < mmu->nr_as; i++) {
-		a.as = &mmu->as[i];
+		a.as = mmu->as[i];
 		if (a.as->asid && a.as->root)
 			audit_sp(&a, a.as->root, 0);
 	}

@@ -102,8 +102,8 @@ static bool can_map_2m(struct shadow_mmu *mmu, uint64_t first_gfn,
 /* Fills up to cfg.prefetch present, accessed neighbours of entry idx of a
  * 4K leaf page whose frames are already in the p2m: a fault rarely comes
  * alone (KVM's pte_prefetch, over an aligned window). */
-static void prefetch(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
-		     unsigned idx)
+static void prefetch(struct shadow_mmu *mmu, const struct shadow_as *as,
+		     struct kvm_mmu_page *sp, unsigned idx)
 {
 	unsigned n = mmu->cfg.prefetch;
 	if (n == 0 || sp->role.level != 1)
@@ -112,7 +112,7 @@ static void prefetch(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
 	uint64_t rsvd;
 	{
 		struct walk_ctx c;
-		guest_walk_ctx(mmu, mmu->current, &c, 0, false, false);
+		guest_walk_ctx(mmu, as, &c, 0, false, false);
 		rsvd = walk_rsvd_mask(&c, 1, false);
 	}
 	for (unsigned j = first; j < first + n && j < 512; j++) {
@@ -198,7 +198,7 @@ static int fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
 						  mmu->cfg.efer_nxe, pkey, false);
 			mmu_set_leaf(mmu, sp, idx, spte, gfn);
 			mmu->stats.fills++;
-			prefetch(mmu, sp, idx);
+			prefetch(mmu, as, sp, idx);
 			return 0;
 		}
 		uint64_t first = gfn & ~(FRAMES_PER_2M - 1);
@@ -219,10 +219,12 @@ static int fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
 	}
 }
 
-int64_t shadow_page_fault(struct shadow_mmu *mmu, uint32_t asid, uint64_t gva,
-			  uint32_t error_code, unsigned flags)
+int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
+			  uint64_t gva, uint32_t error_code, unsigned flags)
 {
-	struct shadow_as *as = mmu->current;
+	if (vcpu >= mmu->nr_vcpus)
+		return -UMBRA_EINVAL;
+	struct shadow_as *as = mmu->vcpu[vcpu].current;
 	if (!as || as->asid != asid || !as->root)
 		return -UMBRA_EINVAL;
 	/* Released while active: only the kernel half is still shadowed. */

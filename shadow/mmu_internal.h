@@ -68,6 +68,13 @@ struct kvm_mmu_page {
 	unsigned nr_present;
 };
 
+/* Per vCPU: the address space it runs (its root is in that vCPU's CR3,
+ * so it is never evicted) and whether its TLB must be flushed. */
+struct shadow_vcpu {
+	struct shadow_as *current;
+	bool tlb_flush;
+};
+
 struct shadow_as {
 	uint32_t asid;           /* 0: free slot */
 	uint16_t gen;            /* bumps on each reuse of the slot */
@@ -103,16 +110,16 @@ struct shadow_mmu {
 	struct kvm_mmu_page **sp_of_frame; /* pool frame -> shadow page */
 	unsigned nr_sps, budget;
 
-	struct shadow_as *as;
+	struct shadow_as **as;        /* slots; allocated once, never moved */
 	unsigned nr_as;
-	struct shadow_as *current;
+	struct shadow_vcpu vcpu[SHADOW_MAX_VCPUS];
+	unsigned nr_vcpus;
 	unsigned nr_roots;
 	uint64_t clock;
 
 	struct rmap_head *rmap[RMAP_HASH_SIZE];
 
 	struct shadow_stats stats;
-	bool tlb_flush;
 	/* Bumped by every invalidation: a fault that started before one
 	 * retries instead of installing what it read (KVM's
 	 * mmu_invalidate_seq). */
@@ -150,6 +157,11 @@ void rmap_destroy(struct shadow_mmu *mmu);
 
 /* mmu_as.c */
 struct shadow_as *shadow_find_as(struct shadow_mmu *mmu, uint32_t asid);
+/* Whether some vCPU runs as (its root is in a CR3). */
+bool as_is_active(const struct shadow_mmu *mmu, const struct shadow_as *as);
+/* A present entry of asid was zapped or downgraded: the vCPUs running it
+ * must flush. */
+void mmu_flush_asid(struct shadow_mmu *mmu, uint32_t asid);
 
 /* The guest-walk context of an address space (mmu_fault.c). */
 void guest_walk_ctx(const struct shadow_mmu *mmu, const struct shadow_as *as,

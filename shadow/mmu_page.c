@@ -138,7 +138,7 @@ void mmu_zap_spte(struct shadow_mmu *mmu, struct kvm_mmu_page *sp, unsigned idx)
 	sp->spt[idx] = 0;
 	sp->nr_present--;
 	mmu->stats.zaps++;
-	mmu->tlb_flush = true;
+	mmu_flush_asid(mmu, sp->asid);
 	if (is_last_spte(spte, sp->role.level)) {
 		account_prefetch(mmu, spte);
 		rmap_remove(mmu, sp->gfns[idx], (spte & PTE_PS) ? sp->role.level : 1,
@@ -163,7 +163,7 @@ void mmu_free_sp(struct shadow_mmu *mmu, struct kvm_mmu_page *sp)
 		p->spt[sp->parents[i].idx] = 0;
 		p->nr_present--;
 		mmu->stats.zaps++;
-		mmu->tlb_flush = true;
+		mmu_flush_asid(mmu, p->asid);
 	}
 	sp->nr_parents = 0;
 	for (unsigned i = 0; i < 512 && sp->nr_present; i++)
@@ -185,13 +185,13 @@ void mmu_free_sp(struct shadow_mmu *mmu, struct kvm_mmu_page *sp)
 	free(sp);
 }
 
-/* Drops the least recently used root that is not the active one. */
+/* Drops the least recently used root that no vCPU runs. */
 static bool evict_root(struct shadow_mmu *mmu)
 {
 	struct shadow_as *victim = NULL;
 	for (unsigned i = 0; i < mmu->nr_as; i++) {
-		struct shadow_as *as = &mmu->as[i];
-		if (as->asid && as->root && as != mmu->current &&
+		struct shadow_as *as = mmu->as[i];
+		if (as->asid && as->root && !as_is_active(mmu, as) &&
 		    (!victim || as->last_used < victim->last_used))
 			victim = as;
 	}

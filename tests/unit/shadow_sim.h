@@ -23,6 +23,19 @@
 #define SIM_ADDR_MASK 0x000ffffffffff000ull
 #define SIM_TABLE (PTE_P | PTE_RW | PTE_US)
 
+/* The simulated vCPU's TLB: translations it used, by (page, access,
+ * CPL), kept until a flush — so a zap the MMU forgets to flush shows up
+ * as a stale translation the checks catch. */
+#define SIM_TLB_SIZE 64
+struct sim_tlb_entry {
+	bool valid;
+	uint64_t page;
+	unsigned access, cpl;
+	bool ac;         /* EFLAGS.AC is rechecked per access, not cached:
+			  * part of the key here for simplicity */
+	uint64_t maddr;
+};
+
 struct sim {
 	struct frame_pool pool;
 	struct p2m p2m;
@@ -34,6 +47,9 @@ struct sim {
 	unsigned nr_free_tables;
 	uint64_t cr3;                    /* shadow root loaded in the vCPU */
 	uint32_t asid;                   /* the vCPU's address space */
+	unsigned vcpu;                   /* which vCPU the calls come from */
+	bool flushed;                    /* the last call asked for a flush */
+	struct sim_tlb_entry tlb[SIM_TLB_SIZE];
 	uint64_t guest_root;             /* its guest root */
 	unsigned violations;             /* checks that failed */
 	bool quiet;                      /* do not print violations */
@@ -48,12 +64,32 @@ static inline void sim_violation(struct sim *s, const char *what, uint64_t va)
 			(unsigned long long)va);
 }
 
+static inline void sim_tlb_flush(struct sim *s)
+{
+	memset(s->tlb, 0, sizeof(s->tlb));
+}
+
+static inline unsigned sim_tlb_slot(uint64_t page, unsigned access, unsigned cpl)
+{
+	return (unsigned)(((page >> 12) * 7 + access * 3 + cpl) % SIM_TLB_SIZE);
+}
+
+/* A hypercall, and the flush it asks for before the vCPU runs again. */
 static inline int64_t sim_hc(struct sim *s, uint64_t nr, uint64_t a0,
 			     uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	uint64_t a[5] = {a0, a1, a2, a3, 0};
-	bool flush;
-	return shadow_hypercall(s->mmu, nr, a, &flush);
+	int64_t r = shadow_hypercall(s->mmu, s->vcpu, nr, a, &s->flushed);
+	if (s->flushed)
+		sim_tlb_flush(s);
+	return r;
+}
+
+/* After a change outside any hypercall (the host's p2m): the kick. */
+static inline void sim_take_kick(struct sim *s)
+{
+	if (shadow_take_tlb_flush(s->mmu, s->vcpu))
+		sim_tlb_flush(s);
 }
 
 /* nr_gfns of guest memory; the top quarter holds page tables. */
@@ -246,6 +282,32 @@ static const unsigned sim_accesses[][2] = {
 	{0, 3}, {WALK_WRITE, 3}, {WALK_FETCH, 3},
 };
 
+/* Every TLB entry must still be allowed by the composition. */
+static inline void sim_check_tlb(struct sim *s)
+{
+	for (unsigned i = 0; i < SIM_TLB_SIZE; i++) {
+		struct sim_tlb_entry *t = &s->tlb[i];
+		struct walk_result gr;
+		uint64_t maddr;
+		bool host_w;
+		if (!t->valid)
+			continue;
+		bool ac = s->ac;
+		s->ac = t->ac;
+		enum walk_status st = sim_compose(s, t->page, t->access, t->cpl, &gr,
+						  &maddr, &host_w);
+		s->ac = ac;
+		if (st != WALK_OK) {
+			sim_violation(s, "stale TLB entry: the guest no longer allows it", t->page);
+			continue;
+		}
+		uint64_t leaf = g_read(s, gr.pte_gpa[gr.nlevels - 1]);
+		if ((maddr & ~0xfffull) != t->maddr || !(leaf & PTE_A) ||
+		    ((t->access & WALK_WRITE) && (!(leaf & PTE_D) || !host_w)))
+			sim_violation(s, "stale TLB entry: wider than the composition", t->page);
+	}
+}
+
 static inline void sim_check_va(struct sim *s, uint64_t va)
 {
 	for (unsigned i = 0; i < 6; i++)
@@ -284,11 +346,19 @@ static inline enum sim_outcome sim_access(struct sim *s, uint64_t va,
 					  unsigned access, unsigned cpl,
 					  uint32_t *ec)
 {
+	uint64_t page = va & ~0xfffull;
+	struct sim_tlb_entry *t = &s->tlb[sim_tlb_slot(page, access, cpl)];
+	if (t->valid && t->page == page && t->access == access && t->cpl == cpl &&
+	    t->ac == s->ac)
+		return SIM_OK; /* the TLB: no walk */
 	for (int tries = 0; tries < 4; tries++) {
 		struct walk_result sr;
 		enum walk_status st = sim_shadow_walk(s, va, access, cpl, true, &sr);
-		if (st == WALK_OK)
+		if (st == WALK_OK) {
+			*t = (struct sim_tlb_entry){true, page, access, cpl,
+						    s->ac, sr.gpa & ~0xfffull};
 			return SIM_OK;
+		}
 		if (st != WALK_PF)
 			return SIM_ERROR;
 		int64_t r = sim_hc(s, UMBRA_HC_SHADOW_FAULT, va, sr.error_code,
@@ -317,6 +387,7 @@ static inline int sim_activate(struct sim *s, uint32_t asid, uint64_t groot)
 	int64_t cr3 = sim_hc(s, UMBRA_HC_SHADOW_AS_ACTIVATE, asid, 0, 0, 0);
 	if (cr3 < 0)
 		return -1;
+	sim_tlb_flush(s); /* the CR3 load */
 	s->cr3 = (uint64_t)cr3;
 	s->asid = asid;
 	s->guest_root = groot;

@@ -341,6 +341,13 @@ static void op_host(struct world *w)
 	frame_pool_free(&w->s.pool, old);
 }
 
+/* The host changes run outside any hypercall: the vCPU is kicked. */
+static void op_host_kick(struct world *w)
+{
+	op_host(w);
+	sim_take_kick(&w->s);
+}
+
 /* The guest kernel handles a reflected fault by giving rights (demand
  * paging, a COW break in place, mprotect +x): entries gain rights with
  * no hypercall at all, and the retried access must then work. */
@@ -430,7 +437,7 @@ static unsigned run_world(const struct rcfg *rc, uint64_t seed, unsigned nops,
 		case 8: if (rnd_below(&w->r, 4) == 0) op_fork(w); break;
 		case 9: if (rnd_below(&w->r, 4) == 0) op_exit(w); break;
 		case 10: op_switch(w); break;
-		case 11: op_host(w); break;
+		case 11: op_host_kick(w); break;
 		default: op_access(w); break;
 		}
 		w->ops++;
@@ -439,6 +446,7 @@ static unsigned run_world(const struct rcfg *rc, uint64_t seed, unsigned nops,
 			sim_hc(&w->s, UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0);
 			w->pending = false;
 		}
+		sim_check_tlb(&w->s);
 		for (int i = 0; i < 8; i++)
 			sim_check_va(&w->s, (i < 4 && w->nr_recent) ?
 				     w->recent[rnd_below(&w->r, w->nr_recent < 64 ? w->nr_recent : 64)] :
