@@ -8,10 +8,9 @@
  * caller intact. Then: close-on-exec descriptors closed, caught signals
  * reset, a fresh FPU and TLS, registers at the entry point.
  *
- * Interim (until mm maps files with do_mmap): file-backed pages are copied
- * in now (insert_vm_area + install_page); the rest of each segment (bss),
- * the heap and the stack are demand-zero. The initial stack follows the
- * SysV x86-64 ABI: argc, argv, envp, auxv, then the strings.
+ * Segments are mapped from the file (MAP_PRIVATE, as Linux's elf_map), bss,
+ * heap and stack are anonymous demand-zero memory. The initial stack
+ * follows the SysV x86-64 ABI: argc, argv, envp, auxv, then the strings.
  */
 #include <umbra/boot.h>
 
@@ -69,12 +68,6 @@ static int bad_elf(const char *path, const char *why)
 {
 	pr_info("%s: not a valid static x86-64 ELF program: %s", path, why);
 	return -ENOEXEC;
-}
-
-static unsigned long elf_vm_flags(uint32_t p_flags)
-{
-	return (p_flags & PF_R ? VM_READ : 0) | (p_flags & PF_W ? VM_WRITE : 0) |
-	       (p_flags & PF_X ? VM_EXEC : 0);
 }
 
 /* Checks headers against the file size; computes the load bias and layout. */
@@ -147,28 +140,42 @@ static int check_elf(const char *path, const Elf64_Ehdr *eh, const Elf64_Phdr *p
 	return 0;
 }
 
-/* Interim eager copy: the segment's file bytes into new pages. */
+static unsigned long elf_prot(uint32_t p_flags)
+{
+	return (p_flags & PF_R ? PROT_READ : 0) | (p_flags & PF_W ? PROT_WRITE : 0) |
+	       (p_flags & PF_X ? PROT_EXEC : 0);
+}
+
+/* Maps one PT_LOAD segment as Linux's elf_map: its file pages privately
+ * from the file, the rest (bss) anonymous, and the bss part of the last
+ * file page zeroed. */
 static int load_segment(struct mm_struct *mm, struct file *file, const Elf64_Phdr *p,
 			uint64_t bias)
 {
+	static const char zeroes[PAGE_SIZE];
 	uint64_t seg_start = p->p_vaddr + bias, file_end = seg_start + p->p_filesz;
 	uint64_t start = ALIGN_DOWN(seg_start, PAGE_SIZE);
 	uint64_t end = PAGE_ALIGN(seg_start + p->p_memsz);
-	unsigned long vm_flags = elf_vm_flags(p->p_flags);
+	unsigned long prot = elf_prot(p->p_flags);
+	const unsigned long fixed = MAP_PRIVATE | MAP_FIXED;
 
-	if (insert_vm_area(mm, start, end, vm_flags))
-		return -ENOMEM;
-	for (uint64_t va = start; va < file_end; va += PAGE_SIZE) {
-		phys_addr_t pa = alloc_zeroed_page();
-		if (!pa)
-			return -ENOMEM;
-		uint64_t lo = MAX(va, seg_start), hi = MIN(va + PAGE_SIZE, file_end);
-		loff_t pos = p->p_offset + (lo - seg_start);
-		long n = kernel_read(file, (char *)__va(pa) + (lo - va), hi - lo, &pos);
-		if (n != (long)(hi - lo) || install_page(mm, va, pa, vm_flags)) {
-			free_pages(pa, 1);
-			return n < 0 ? n : -ENOMEM;
-		}
+	if (p->p_filesz) {
+		uint64_t len = PAGE_ALIGN(file_end) - start;
+		long r = do_mmap(mm, file, start, len, prot, fixed,
+				 ALIGN_DOWN(p->p_offset, PAGE_SIZE) >> PAGE_SHIFT);
+		if (r < 0)
+			return r;
+		/* The file's bytes past filesz in the last page are bss. */
+		uint64_t tail = PAGE_ALIGN(file_end) - file_end;
+		if (p->p_memsz > p->p_filesz && tail && (prot & PROT_WRITE) &&
+		    copy_to_user(file_end, zeroes, tail))
+			return -EFAULT;
+	}
+	uint64_t bss = p->p_filesz ? PAGE_ALIGN(file_end) : start;
+	if (end > bss) {
+		long r = do_mmap(mm, NULL, bss, end - bss, prot, fixed | MAP_ANONYMOUS, 0);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -203,8 +210,12 @@ static int setup_stack(struct mm_struct *mm, const struct elf_layout *l,
 	uint8_t random[16];
 	int nstrings = bprm->argc + bprm->envc;
 
-	if (insert_vm_area(mm, STACK_TOP - STACK_SIZE, STACK_TOP, VM_READ | VM_WRITE))
-		return -ENOMEM;
+	/* A fixed 8 MiB stack VMA (not VM_GROWSDOWN: growth would not be
+	 * bounded by RLIMIT_STACK yet). */
+	long r = do_mmap(mm, NULL, STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	if (r < 0)
+		return r;
 	uint64_t execfn = push_bytes(&sp, bprm->filename, strlen(bprm->filename) + 1);
 	uint64_t strings = push_bytes(&sp, bprm->strings, bprm->len);
 	random_bytes(random);
@@ -408,7 +419,11 @@ static int load_elf_binary(struct file *file, const char *path, struct linux_bin
 	kfree(ph);
 	if (err)
 		return err;
-	mm->start_brk = mm->brk = l->brk;
+	/* The heap starts a random number of pages above the program, as
+	 * Linux's brk randomization (it never merges with the bss). */
+	uint8_t rnd[16];
+	random_bytes(rnd);
+	mm->start_brk = mm->brk = l->brk + (1 + (rnd[0] | (rnd[1] << 8)) % 8191) * PAGE_SIZE;
 	mm->mmap_base = STACK_TOP - MMAP_GAP;
 	mm->start_code = l->start_code;
 	mm->end_code = l->end_code;
