@@ -9,8 +9,9 @@
 
 #include "../../shadow/x86_pte.h"
 
-const char *const skip_names[SKIP_N] = {"CR4.SMEP", "CR4.SMAP", "CR4.PKE", "EFER.NXE"};
-const char *const level_names[4] = {"PML4E", "PDPTE", "PDE", "PTE"};
+const char *const skip_names[SKIP_N] = {"CR4.SMEP", "CR4.SMAP", "CR4.PKE",
+					"EFER.NXE", "CR4.LA57"};
+const char *const level_names[6] = {"?", "PTE", "PDE", "PDPTE", "PML4E", "PML5E"};
 const char *const size_names[3] = {"4K", "2M", "1G"};
 const char *const access_names[ACC_N] = {"read", "write", "fetch",
 	"implicit read", "implicit read+write"};
@@ -40,9 +41,10 @@ static unsigned below(struct rng *r, unsigned n)
 	return (unsigned)(next(r) % n);
 }
 
-/* An entry at position i (0 = PML4E) of a chain of n, leaf when i == n-1. */
-static uint64_t make_entry(struct rng *r, unsigned i, unsigned n, unsigned size,
-			   uint64_t frame, const struct cpu_features *f)
+/* An entry at position i (0 = the top level, level `level`) of a chain of
+ * n, leaf when i == n-1. */
+static uint64_t make_entry(struct rng *r, unsigned i, unsigned n, unsigned level,
+			   unsigned size, uint64_t frame, const struct cpu_features *f)
 {
 	bool leaf = i == n - 1;
 	uint64_t e = frame;
@@ -84,8 +86,8 @@ static uint64_t make_entry(struct rng *r, unsigned i, unsigned n, unsigned size,
 		unsigned kind = below(r, 3);
 		if (kind == 0 && f->maxphyaddr < 52)
 			e |= 1ull << (f->maxphyaddr + below(r, 52 - f->maxphyaddr));
-		else if (kind == 1 && i == 0)
-			e |= PTE_PS; /* no 512G pages */
+		else if (kind == 1 && level >= 4)
+			e |= PTE_PS; /* no 512G (or 256T) pages */
 		else if (kind == 1 && leaf && size == SZ_2M)
 			e |= 1ull << (13 + below(r, 8));
 		else if (kind == 1 && leaf && size == SZ_1G)
@@ -98,14 +100,23 @@ static uint64_t make_entry(struct rng *r, unsigned i, unsigned n, unsigned size,
 
 void combo_make(struct combo *c, uint64_t seed, uint64_t index,
 		const struct combo_layout *lay, const struct cpu_features *f,
-		int access, uint64_t skipped[SKIP_N])
+		int access, int la57, uint64_t skipped[SKIP_N])
 {
+	/* The paging depth comes from its own stream, so the 4-level
+	 * combinations of a seed do not depend on it. */
+	struct rng r5 = {seed ^ (index * 0x9e3779b97f4a7c15ull) ^ 0x1a57};
+	bool five = la57 < 0 ? chance(&r5, 1, 4) : la57 > 0;
+	if (five && !f->la57) {
+		five = false;
+		skipped[SKIP_LA57]++;
+	}
 	struct rng r = {seed ^ (index * 0xd1342543de82ef95ull)};
 	next(&r);
 
 	*c = (struct combo){.index = index};
 	c->size = below(&r, 3);
-	c->nlevels = 4 - c->size;
+	c->levels = five ? 5 : 4;
+	c->nlevels = c->levels - c->size;
 	c->cpl = chance(&r, 1, 2) ? 3 : 0;
 	c->access = below(&r, ACC_N);
 	if (access >= 0 && access < ACC_N)
@@ -130,10 +141,10 @@ void combo_make(struct combo *c, uint64_t seed, uint64_t index,
 	if (!c->pke)
 		c->pkru = 0;
 
-	/* Indices: PML4 slots 1..255 (0 is the image's identity map, 511 the
-	 * user alias of the access stubs). */
+	/* Indices: top-level slots 1..255 (0 is the image's identity map, 511
+	 * the user alias of the access stubs). */
 	c->idx[0] = 1 + below(&r, 255);
-	for (unsigned i = 1; i < 4; i++)
+	for (unsigned i = 1; i < c->levels; i++)
 		c->idx[i] = below(&r, 512);
 	/* The target: an even offset in the data page, so a fetch finds
 	 * "int $0x80" there without crossing the page; 8-aligned for a
@@ -141,19 +152,18 @@ void combo_make(struct combo *c, uint64_t seed, uint64_t index,
 	uint64_t target = lay->data + 2 * below(&r, 2047);
 	if (c->access >= ACC_IREAD)
 		target &= ~7ull;
-	uint64_t psize = 1ull << (12 + 9 * (4 - c->nlevels));
+	uint64_t psize = 1ull << (12 + 9 * c->size);
 
-	const uint64_t tables[3] = {lay->pdpt, lay->pd, lay->pt};
+	/* The table each non-leaf entry points to, by its level. */
+	const uint64_t tables[6] = {0, 0, lay->pt, lay->pd, lay->pdpt, lay->pml4};
+	c->gva = 0;
 	for (unsigned i = 0; i < c->nlevels; i++) {
+		unsigned level = c->levels - i;
 		bool leaf = i == c->nlevels - 1;
-		uint64_t frame = leaf ? target & ~(psize - 1) : tables[i];
-		c->ent[i] = make_entry(&r, i, c->nlevels, c->size, frame, f);
+		uint64_t frame = leaf ? target & ~(psize - 1) : tables[level];
+		c->ent[i] = make_entry(&r, i, c->nlevels, level, c->size, frame, f);
+		c->gva |= (uint64_t)c->idx[i] << (12 + 9 * (level - 1));
 	}
-	c->gva = (uint64_t)c->idx[0] << 39 | (uint64_t)c->idx[1] << 30;
-	if (c->nlevels > 2)
-		c->gva |= (uint64_t)c->idx[2] << 21;
-	if (c->nlevels > 3)
-		c->gva |= (uint64_t)c->idx[3] << 12;
 	c->gva |= target & (psize - 1);
 }
 
@@ -181,14 +191,15 @@ void entry_print(const char *name, uint64_t e)
 
 void combo_print(const struct combo *c)
 {
-	con_printf("  combination %lu: %s page, CPL%u %s of 0x%lx\n", c->index,
-		   size_names[c->size], c->cpl, access_names[c->access], c->gva);
+	con_printf("  combination %lu: %u-level paging, %s page, CPL%u %s of 0x%lx\n",
+		   c->index, c->levels, size_names[c->size], c->cpl,
+		   access_names[c->access], c->gva);
 	con_printf("    CR0.WP=%u EFER.NXE=%u CR4.SMEP=%u CR4.SMAP=%u EFLAGS.AC=%u "
 		   "CR4.PKE=%u PKRU=0x%08x\n", c->wp, c->nxe, c->smep, c->smap,
 		   c->ac, c->pke, c->pkru);
 	for (unsigned i = 0; i < c->nlevels; i++) {
 		char name[16] = "PML4E[000]";
-		const char *ln = level_names[i];
+		const char *ln = level_names[c->levels - i];
 		unsigned k = 0;
 		for (; ln[k]; k++)
 			name[k] = ln[k];

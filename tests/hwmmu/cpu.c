@@ -34,7 +34,7 @@ struct gate {
 	uint32_t rsvd;
 } __attribute__((packed));
 
-static uint64_t gdt[9] __attribute__((aligned(16)));
+static uint64_t gdt[10] __attribute__((aligned(16)));
 static struct tss64 tss __attribute__((aligned(16)));
 static struct gate idt[256] __attribute__((aligned(16)));
 /* Exceptions from CPL 3 arrive here (TSS.RSP0). */
@@ -65,6 +65,7 @@ void cpu_tables_init(void)
 		 (0x89ull << 40) | ((t >> 24) & 0xff) << 56; /* available TSS */
 	gdt[6] = t >> 32;
 	/* gdt[7..8]: the LDT descriptor, set by cpu_set_ldt(). */
+	gdt[9] = 0x00cf9b000000ffffull; /* 32-bit code, DPL 0 */
 	tss.rsp[0] = (uint64_t)(trap_stack + sizeof(trap_stack));
 	tss.iomap = sizeof(tss);
 

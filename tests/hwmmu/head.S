@@ -105,6 +105,49 @@ run_access:
 	movq	%r9, %rdi
 	iretq
 
+/*
+ * void enter_la57(uint64_t pml5): CR4.LA57 can change only outside long
+ * mode. Far-return to 32-bit compatibility code (below 4 GiB, identity
+ * mapped), clear CR0.PG (which leaves long mode), set CR4.LA57 and CR3,
+ * set CR0.PG again (EFER.LME is still 1: long mode, now 5-level) and
+ * far-jump back to 64-bit code. The registers the caller keeps are saved
+ * on the stack (the upper halves do not survive 32-bit mode).
+ */
+	.globl enter_la57
+enter_la57:
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rdi, %rsi
+	leaq	1f(%rip), %rax
+	pushq	$0x48
+	pushq	%rax
+	lretq
+	.code32
+1:	movl	%cr0, %eax
+	andl	$0x7fffffff, %eax
+	movl	%eax, %cr0
+	movl	%cr4, %eax
+	orl	$(1 << 12), %eax
+	movl	%eax, %cr4
+	movl	%esi, %cr3
+	movl	%cr0, %eax
+	orl	$0x80000000, %eax
+	movl	%eax, %cr0
+	ljmp	$0x08, $2f
+	.code64
+2:	movl	%esp, %esp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	ret
+
 /* The access stubs: one access at (%rdi), then "int $0x80"; *_end is the
  * RIP the int pushes. Their page is also mapped user-accessible
  * (hwmmu.ld). A fetch jumps to the target, which holds "int $0x80" itself.

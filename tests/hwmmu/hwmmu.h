@@ -27,6 +27,7 @@ struct cpu_features {
 	unsigned maxphyaddr;
 };
 #define LDT_SEL   0x38
+#define CODE32_SEL 0x48 /* 32-bit code, for the trip to 5-level paging */
 void cpu_tables_init(void);
 void cpu_set_ldt(uint64_t base);
 void cpu_features_read(struct cpu_features *f);
@@ -42,6 +43,7 @@ void wrpkru(uint32_t v);
 void invlpg(uint64_t va);
 
 /* head.S */
+void enter_la57(uint64_t pml5);
 void run_access(uint64_t rip, uint64_t cs, uint64_t rflags, uint64_t rsp,
 		uint64_t ss, uint64_t target);
 extern uint64_t ev_vector, ev_error, ev_rip, ev_cs, ev_cr2;

@@ -7,7 +7,7 @@
  * code, CR2) or the completed access, reads back every entry, and compares
  * with shadow/walker.c compiled into the same image and run on the same
  * tables beforehand. Bootargs: seed=N count=N first=N verbose=N print=N
- * access=N (only that ACC_* kind).
+ * access=N (only that ACC_* kind) la57=0|1 (only 4-level / 5-level).
  * Exit status: 0 when every combination agreed, 1 otherwise.
  */
 #include "combo.h"
@@ -22,6 +22,7 @@ void *memcpy(void *d, const void *s, size_t n);
 
 #define CR0_WP   (1ull << 16)
 #define CR4_PGE  (1ull << 7)
+#define CR4_LA57 (1ull << 12)
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
 #define CR4_PKE  (1ull << 22)
@@ -32,10 +33,10 @@ void *memcpy(void *d, const void *s, size_t n);
 #define IDMAP_SIZE (1ull << 30)
 
 #define PAGE __attribute__((aligned(4096)))
-static uint64_t pml4[512] PAGE;
+static uint64_t pml5[512] PAGE, pml4[512] PAGE;
 static uint64_t id_pdpt[512] PAGE, id_pd[512] PAGE;
 static uint64_t u_pdpt[512] PAGE, u_pd[512] PAGE, u_pt[512] PAGE;
-static uint64_t t_pdpt[512] PAGE, t_pd[512] PAGE, t_pt[512] PAGE;
+static uint64_t t_pml4[512] PAGE, t_pdpt[512] PAGE, t_pd[512] PAGE, t_pt[512] PAGE;
 static uint8_t t_data[4096] PAGE;
 static uint8_t acc_stack[4096] __attribute__((aligned(16)));
 
@@ -103,8 +104,15 @@ static void paging_init(void)
 	uint64_t ut = (uint64_t)__user_text_start;
 	for (uint64_t i = 0; ut + i * 4096 < (uint64_t)__user_text_end; i++)
 		u_pt[i] = (ut + i * 4096) | PTE_P | PTE_US;
+	/* For 5-level paging: the same address space under PML5 slots 0 and
+	 * 511 (the user alias 0xffffff8000000000 is in PML5 slot 511). */
+	pml5[0] = (uint64_t)pml4 | tbl;
+	pml5[511] = (uint64_t)pml4 | tbl | PTE_US;
 	write_cr3((uint64_t)pml4);
 }
+
+/* The live root: the PML4, or the PML5 once enter_la57() ran. */
+static uint64_t root = 0;
 
 static uint64_t user_va(const char *stub)
 {
@@ -114,8 +122,10 @@ static uint64_t user_va(const char *stub)
 /* The address of entry i (0 = PML4E) of a combination. */
 static uint64_t slot_gpa(const struct combo *c, unsigned i)
 {
-	static uint64_t *const tables[4] = {pml4, t_pdpt, t_pd, t_pt};
-	return (uint64_t)&tables[i][c->idx[i]];
+	static uint64_t *const tables[6] = {0, t_pt, t_pd, t_pdpt, t_pml4, pml5};
+	unsigned level = c->levels - i;
+	uint64_t *t = level == c->levels ? (uint64_t *)root : tables[level];
+	return (uint64_t)&t[c->idx[i]];
 }
 
 /* The control bits, written only when they change (each write may exit to
@@ -151,7 +161,7 @@ static void set_state(const struct combo *c)
 struct hw_result {
 	bool done;          /* the access completed ("int $0x80" reached) */
 	uint64_t vector, error, rip, cr2;
-	uint64_t ent[4];    /* entries read back, PML4E first */
+	uint64_t ent[5];    /* entries read back, top level first */
 };
 
 static void run_hw(const struct combo *c, struct hw_result *h)
@@ -177,7 +187,7 @@ static void run_hw(const struct combo *c, struct hw_result *h)
  * after its A/D write-backs. */
 struct model {
 	struct walk_result w;
-	uint64_t ent[4];
+	uint64_t ent[5];
 	bool second;        /* the fault is the write of an implicit read+write */
 };
 
@@ -185,7 +195,8 @@ static void run_model(const struct combo *c, bool smap, struct model *m)
 {
 	struct overlay o = {0};
 	struct walk_ctx ctx = {
-		.cr3 = (uint64_t)pml4, .cr0_wp = c->wp, .cr4_smep = c->smep,
+		.cr3 = root, .cr4_la57 = c->levels == 5,
+		.cr0_wp = c->wp, .cr4_smep = c->smep,
 		.cr4_smap = smap, .cr4_pke = c->pke, .efer_nxe = c->nxe,
 		.eflags_ac = c->ac, .no_gbpages = !feat.gbpages,
 		.pkru = c->pkru, .maxphyaddr = feat.maxphyaddr, .cpl = c->cpl,
@@ -222,11 +233,12 @@ static unsigned outcome(const struct walk_result *w)
 }
 
 
-static void print_entries(const char *who, const uint64_t *e, unsigned n)
+static void print_entries(const char *who, const uint64_t *e,
+			  const struct combo *c)
 {
 	con_printf("    %s:", who);
-	for (unsigned i = 0; i < n; i++)
-		con_printf(" %s=0x%lx", level_names[i], e[i]);
+	for (unsigned i = 0; i < c->nlevels; i++)
+		con_printf(" %s=0x%lx", level_names[c->levels - i], e[i]);
 	con_printf("\n");
 }
 
@@ -255,7 +267,7 @@ static const char *const dev_names[DEV_N] = {
 static struct {
 	uint64_t run, agreed, disagreed;
 	uint64_t out[OUT_N];
-	uint64_t size[3], cpl[2], access[ACC_N];
+	uint64_t size[3], cpl[2], access[ACC_N], levels[2];
 	uint64_t upper_a;  /* faulting walks where the MMU set A above the fault */
 	uint64_t ad_writes;
 	uint64_t skipped[SKIP_N];
@@ -326,7 +338,7 @@ static bool compare(const struct combo *c, const struct model *m,
 	/* The walker writes no A/D for a faulting walk. The CPU sets A in the
 	 * entries it used above the faulting one (SDM §4.8); nothing else may
 	 * change. */
-	unsigned fault_i = 4 - w->level; /* level 4 (PML4E) is index 0 */
+	unsigned fault_i = c->levels - w->level; /* the top level is index 0 */
 	for (unsigned i = 0; i < c->nlevels; i++) {
 		uint64_t before = m->ent[i], after = h->ent[i];
 		if (after == before)
@@ -348,7 +360,7 @@ static bool compare(const struct combo *c, const struct model *m,
 
 static void run_one(const struct combo *c, uint64_t verbose)
 {
-	uint64_t *slot[4];
+	uint64_t *slot[5];
 	for (unsigned i = 0; i < c->nlevels; i++) {
 		slot[i] = (uint64_t *)slot_gpa(c, i);
 		*slot[i] = c->ent[i];
@@ -372,7 +384,7 @@ static void run_one(const struct combo *c, uint64_t verbose)
 
 	set_state(c);
 	/* Drop every cached translation of the previous combination. */
-	write_cr3((uint64_t)pml4);
+	write_cr3(root);
 	invlpg(c->gva);
 
 	struct hw_result h;
@@ -403,6 +415,7 @@ static void run_one(const struct combo *c, uint64_t verbose)
 	st.run++;
 	st.out[outcome(&m.w)]++;
 	st.size[c->size]++;
+	st.levels[c->levels == 5]++;
 	st.cpl[c->cpl == 3]++;
 	st.access[c->access]++;
 	if (m.w.status == WALK_OK)
@@ -447,25 +460,28 @@ static void run_one(const struct combo *c, uint64_t verbose)
 	con_printf("    walker: %s%s error code 0x%x level %u\n",
 		   walk_status_name(m.w.status), m.second ? " (in the write)" : "",
 		   m.w.error_code, m.w.level);
-	print_entries("entries after (MMU)", h.ent, c->nlevels);
-	print_entries("entries after (walker)", m.ent, c->nlevels);
+	print_entries("entries after (MMU)", h.ent, c);
+	print_entries("entries after (walker)", m.ent, c);
 }
 
 void hw_main(const void *fdt);
 void hw_main(const void *fdt)
 {
 	uint64_t seed = DEFAULT_SEED, count = DEFAULT_COUNT, first = 0, verbose = 0;
-	uint64_t access = ~0ull;
+	uint64_t access = ~0ull, la57 = ~0ull;
 	bootarg_u64(fdt, "seed", &seed);
 	bootarg_u64(fdt, "count", &count);
 	bootarg_u64(fdt, "first", &first);
 	bootarg_u64(fdt, "verbose", &verbose);
 	bootarg_u64(fdt, "print", &print_max);
 	bootarg_u64(fdt, "access", &access);
+	bootarg_u64(fdt, "la57", &la57);
+	int la57_mode = la57 > 1 ? -1 : (int)la57;
 
 	cpu_tables_init();
 	cpu_features_read(&feat);
 	paging_init();
+	root = (uint64_t)pml4;
 	cur.cr0 = read_cr0();
 	cur.cr4 = read_cr4();
 	cur.efer = rdmsr(MSR_EFER);
@@ -476,14 +492,40 @@ void hw_main(const void *fdt)
 		   feat.gbpages, feat.la57, feat.maxphyaddr);
 
 	struct combo_layout lay = {
-		.pdpt = (uint64_t)t_pdpt, .pd = (uint64_t)t_pd,
-		.pt = (uint64_t)t_pt, .data = (uint64_t)t_data,
+		.pml4 = (uint64_t)t_pml4, .pdpt = (uint64_t)t_pdpt,
+		.pd = (uint64_t)t_pd, .pt = (uint64_t)t_pt,
+		.data = (uint64_t)t_data,
 	};
+	int acc = access < ACC_N ? (int)access : -1;
+	/* The 4-level combinations first; then, since CR4.LA57 cannot change
+	 * in long mode, one trip through 32-bit mode with paging off into
+	 * 5-level paging (enter_la57 in head.S) for the others. */
+	uint64_t n5 = 0;
 	for (uint64_t i = first; i < first + count; i++) {
 		struct combo c;
-		combo_make(&c, seed, i, &lay, &feat,
-			   access < ACC_N ? (int)access : -1, st.skipped);
-		run_one(&c, verbose);
+		combo_make(&c, seed, i, &lay, &feat, acc, la57_mode, st.skipped);
+		if (c.levels == 4)
+			run_one(&c, verbose);
+		else
+			n5++;
+	}
+	if (n5) {
+		enter_la57((uint64_t)pml5);
+		root = (uint64_t)pml5;
+		if (!(read_cr4() & CR4_LA57)) {
+			con_printf("hwmmu: CR4.LA57 did not stick\n");
+			hw_exit(2);
+		}
+		cur.cr4 = read_cr4();
+		cur.cr0 = read_cr0();
+		cur.pkru_known = false;
+		for (uint64_t i = first; i < first + count; i++) {
+			struct combo c;
+			uint64_t dummy[SKIP_N];
+			combo_make(&c, seed, i, &lay, &feat, acc, la57_mode, dummy);
+			if (c.levels == 5)
+				run_one(&c, verbose);
+		}
 	}
 
 	/* Back to a plain state before reporting. */
@@ -499,9 +541,11 @@ void hw_main(const void *fdt)
 	con_printf("hwmmu: walker outcomes:");
 	for (unsigned k = 0; k < OUT_N; k++)
 		con_printf(" %s %lu%s", out_names[k], st.out[k], k + 1 < OUT_N ? "," : "\n");
-	con_printf("hwmmu: pages 4K %lu, 2M %lu, 1G %lu; CPL0 %lu, CPL3 %lu; "
+	con_printf("hwmmu: paging 4-level %lu, 5-level %lu; pages 4K %lu, 2M %lu, "
+		   "1G %lu; CPL0 %lu, CPL3 %lu; "
 		   "read %lu, write %lu, fetch %lu, implicit read %lu, implicit "
-		   "read+write %lu\n", st.size[0], st.size[1], st.size[2],
+		   "read+write %lu\n", st.levels[0], st.levels[1],
+		   st.size[0], st.size[1], st.size[2],
 		   st.cpl[0], st.cpl[1], st.access[0], st.access[1], st.access[2],
 		   st.access[3], st.access[4]);
 	con_printf("hwmmu: A/D: %lu entries updated by translated accesses; "
@@ -510,7 +554,5 @@ void hw_main(const void *fdt)
 	con_printf("hwmmu: skipped (feature not in CPUID, forced off):");
 	for (unsigned k = 0; k < SKIP_N; k++)
 		con_printf(" %s %lu%s", skip_names[k], st.skipped[k], k + 1 < SKIP_N ? "," : "\n");
-	con_printf("hwmmu: not covered: 5-level paging (LA57 cannot change "
-		   "in long mode)\n");
 	hw_exit(st.disagreed ? 1 : 0);
 }

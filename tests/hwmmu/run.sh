@@ -7,7 +7,8 @@
 # combination; with COUNT=1 it re-runs one combination), UMBRA_HWMMU_VERBOSE=1
 # (print every combination), UMBRA_HWMMU_PRINT (disagreements printed in
 # full, default 20), UMBRA_HWMMU_ACCESS=0..4 (only read, write, fetch,
-# implicit read, implicit read+write).
+# implicit read, implicit read+write), UMBRA_HWMMU_LA57=0|1 (only 4-level /
+# only 5-level paging).
 set -u
 build=${1:?usage: run.sh BUILD_DIR}
 params=""
@@ -17,6 +18,7 @@ params=""
 [ -n "${UMBRA_HWMMU_VERBOSE:-}" ] && params="$params verbose=$UMBRA_HWMMU_VERBOSE"
 [ -n "${UMBRA_HWMMU_PRINT:-}" ] && params="$params print=$UMBRA_HWMMU_PRINT"
 [ -n "${UMBRA_HWMMU_ACCESS:-}" ] && params="$params access=$UMBRA_HWMMU_ACCESS"
+[ -n "${UMBRA_HWMMU_LA57:-}" ] && params="$params la57=$UMBRA_HWMMU_LA57"
 : "${UMBRA_NESTED_TIMEOUT:=600}"
 export UMBRA_NESTED_TIMEOUT
 out=$(mktemp)
