@@ -33,6 +33,13 @@ int wake_up_process(struct task_struct *p)
 	p->state = TASK_RUNNING;
 	if (list_empty(&p->run_list))
 		list_add_tail(&p->run_list, &runqueue);
+	/* The running task now has competition: its slice must end on time. */
+	if (p != current) {
+		if (ktime_get_ns() >= slice_end)
+			current->need_resched = true;
+		else
+			timer_reprogram();
+	}
 	return 1;
 }
 
