@@ -45,5 +45,6 @@
 #define ERESTARTSYS 512      /* EINTR if a handler runs without SA_RESTART */
 #define ERESTARTNOINTR 513   /* always restarted */
 #define ERESTARTNOHAND 514   /* EINTR if a handler runs */
+#define ERESTART_RESTARTBLOCK 516 /* EINTR, or restart_syscall (the time left) */
 
 #endif

@@ -63,6 +63,13 @@ struct thread_struct {
 	void *fpu;                 /* 512-byte FXSAVE area, 16-aligned */
 };
 
+/* How restart_syscall goes on with an interrupted sleep (nanosleep). */
+struct restart_block {
+	long (*fn)(struct restart_block *rb);
+	uint64_t deadline_ns; /* monotonic */
+	uint64_t rmtp;        /* user timespec for the time left, or 0 */
+};
+
 /* A queued signal (the real-time ones queue one per kill). */
 struct sigqueue {
 	struct list_head list;
@@ -112,6 +119,8 @@ struct task_struct {
 	uint64_t sleep_until;      /* a timed sleep's deadline, ns; 0 = none */
 	uint64_t it_real_expires;  /* ITIMER_REAL/alarm deadline, ns; 0 = off */
 	uint64_t it_real_incr;     /* its interval, ns */
+	uint64_t it_virt[2], it_prof[2]; /* ITIMER_VIRTUAL/PROF value, interval: kept only */
+	struct restart_block restart_block;
 	uint64_t start_time_ns;
 	uint64_t utime_ns, stime_ns;   /* CPU time (user, kernel) */
 	uint64_t cutime_ns, cstime_ns; /* of reaped children */

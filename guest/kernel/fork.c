@@ -207,6 +207,8 @@ static long do_fork(unsigned long clone_flags, uint64_t stack)
 	p->exit_code = p->stop_report = 0;
 	p->continued_report = false;
 	p->sleep_until = p->it_real_expires = p->it_real_incr = 0;
+	p->it_virt[0] = p->it_virt[1] = p->it_prof[0] = p->it_prof[1] = 0;
+	p->restart_block.fn = NULL;
 	p->start_time_ns = p->last_ran_ns = ktime_get_ns();
 	p->utime_ns = p->stime_ns = p->cutime_ns = p->cstime_ns = 0;
 	p->min_flt = p->maj_flt = p->nvcsw = p->nivcsw = 0;

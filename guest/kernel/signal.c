@@ -20,6 +20,7 @@
 #include "uaccess.h"
 
 #define SIG_KILL_STOP (sigmask(SIGKILL) | sigmask(SIGSTOP))
+#define __NR_restart_syscall 219
 /* Default action classes (Linux's sig_kernel_* masks). */
 #define SIG_KERNEL_IGNORE_MASK \
 	(sigmask(SIGCONT) | sigmask(SIGCHLD) | sigmask(SIGWINCH) | sigmask(SIGURG))
@@ -312,6 +313,7 @@ static bool in_syscall(const struct pt_regs *regs)
 static void handler_restart(struct pt_regs *regs, const struct k_sigaction *ka)
 {
 	switch ((int64_t)regs->rax) {
+	case -ERESTART_RESTARTBLOCK:
 	case -ERESTARTNOHAND:
 		regs->rax = -EINTR;
 		break;
@@ -357,6 +359,9 @@ static void do_signal(struct pt_regs *regs)
 		if (ret == -ERESTARTNOHAND || ret == -ERESTARTSYS || ret == -ERESTARTNOINTR) {
 			regs->rax = regs->error_code;
 			regs->rip -= 2;
+		} else if (ret == -ERESTART_RESTARTBLOCK) {
+			regs->rax = __NR_restart_syscall;
+			regs->rip -= 2;
 		}
 		regs->error_code = -1;
 	}
@@ -376,7 +381,7 @@ void exit_to_user_mode(struct pt_regs *regs)
 		}
 		if (signal_pending(p) || p->restore_sigmask ||
 		    (in_syscall(regs) && (int64_t)regs->rax <= -ERESTARTSYS &&
-		     (int64_t)regs->rax >= -ERESTARTNOHAND)) {
+		     (int64_t)regs->rax >= -ERESTART_RESTARTBLOCK)) {
 			do_signal(regs);
 			if (signal_pending(p) && !p->need_resched)
 				continue;
@@ -386,6 +391,15 @@ void exit_to_user_mode(struct pt_regs *regs)
 }
 
 /* --- system calls -------------------------------------------------------- */
+
+/* Goes on with a sleep a signal without a handler interrupted. */
+SYSCALL_DEFINE0(restart_syscall)
+{
+	struct restart_block *rb = &current->restart_block;
+	long (*fn)(struct restart_block *) = rb->fn;
+	rb->fn = NULL;
+	return fn ? fn(rb) : -EINTR;
+}
 
 SYSCALL_DEFINE4(rt_sigaction, int, sig, uint64_t, act, uint64_t, oact, uint64_t, sigsetsize)
 {

@@ -71,7 +71,6 @@ struct itimerval64 {
 };
 
 static uint64_t real_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
-static uint64_t itimer_virtual[2][2], itimer_prof[2][2]; /* only stored */
 
 static uint64_t cycles_to_ns(uint64_t cycles)
 {
@@ -222,16 +221,30 @@ SYSCALL_DEFINE1(time, uint64_t, tloc)
 	return t;
 }
 
-/* Sleeps until the monotonic deadline; on a signal stores the time left in
- * rem (if any) and asks for a restart (EINTR when a handler runs). */
-static long do_nanosleep(uint64_t deadline, uint64_t rem)
+static long nanosleep_restart(struct restart_block *rb);
+
+/* Sleeps until the monotonic deadline. On a signal: the time left goes to
+ * rem (if any); EINTR when a handler runs, else restart_syscall sleeps on
+ * to the same deadline. An absolute sleep is simply restarted. */
+static long do_nanosleep(uint64_t deadline, uint64_t rem, bool absolute)
 {
 	if (!schedule_hrtimeout(deadline))
 		return 0;
+	if (absolute)
+		return -ERESTARTNOHAND;
 	uint64_t now = ktime_get_ns();
 	if (rem && put_timespec(rem, deadline > now ? deadline - now : 0))
 		return -EFAULT;
-	return -ERESTARTNOHAND;
+	struct restart_block *rb = &current->restart_block;
+	rb->fn = nanosleep_restart;
+	rb->deadline_ns = deadline;
+	rb->rmtp = rem;
+	return -ERESTART_RESTARTBLOCK;
+}
+
+static long nanosleep_restart(struct restart_block *rb)
+{
+	return do_nanosleep(rb->deadline_ns, rb->rmtp, false);
 }
 
 SYSCALL_DEFINE2(nanosleep, uint64_t, rqtp, uint64_t, rmtp)
@@ -240,7 +253,7 @@ SYSCALL_DEFINE2(nanosleep, uint64_t, rqtp, uint64_t, rmtp)
 	int err = get_timespec(rqtp, &ns);
 	if (err)
 		return err;
-	return do_nanosleep(ktime_get_ns() + ns, rmtp);
+	return do_nanosleep(ktime_get_ns() + ns, rmtp, false);
 }
 
 SYSCALL_DEFINE4(clock_nanosleep, int64_t, which, int, flags, uint64_t, rqtp, uint64_t, rmtp)
@@ -257,9 +270,9 @@ SYSCALL_DEFINE4(clock_nanosleep, int64_t, which, int, flags, uint64_t, rqtp, uin
 		return err;
 	if (flags & TIMER_ABSTIME) {
 		uint64_t left = ns > (uint64_t)clock_now ? ns - clock_now : 0;
-		return do_nanosleep(now + left, 0);
+		return do_nanosleep(now + left, 0, true);
 	}
-	return do_nanosleep(now + ns, rmtp);
+	return do_nanosleep(now + ns, rmtp, false);
 }
 
 /* --- interval timers ---------------------------------------------------- */
@@ -287,9 +300,9 @@ static void get_itimer(int which, struct itimerval64 *v)
 			value = p->it_real_expires > now ? p->it_real_expires - now : NSEC_PER_USEC;
 		incr = p->it_real_incr;
 	} else {
-		uint64_t(*t)[2] = which == ITIMER_VIRTUAL ? itimer_virtual : itimer_prof;
-		value = t[0][0];
-		incr = t[0][1];
+		const uint64_t *t = which == ITIMER_VIRTUAL ? p->it_virt : p->it_prof;
+		value = t[0];
+		incr = t[1];
 	}
 	ns_to_timeval(value, &v->it_value);
 	ns_to_timeval(incr, &v->it_interval);
@@ -328,9 +341,9 @@ SYSCALL_DEFINE3(setitimer, int, which, uint64_t, value, uint64_t, ovalue)
 	if (which == ITIMER_REAL) {
 		set_itimer_real(val, incr);
 	} else {
-		uint64_t(*t)[2] = which == ITIMER_VIRTUAL ? itimer_virtual : itimer_prof;
-		t[0][0] = val;
-		t[0][1] = incr;
+		uint64_t *t = which == ITIMER_VIRTUAL ? current->it_virt : current->it_prof;
+		t[0] = val;
+		t[1] = val ? incr : 0;
 	}
 	return 0;
 }
