@@ -10,7 +10,7 @@
 
 bool shadow_is_hypercall(uint64_t nr)
 {
-	return nr >= UMBRA_HC_SHADOW_FAULT && nr <= UMBRA_HC_SHADOW_SYNC;
+	return nr >= UMBRA_HC_SHADOW_FAULT && nr <= UMBRA_HC_SHADOW_PIN;
 }
 
 /* Applies the queued operations. Returns how many, or -UMBRA_EINVAL when
@@ -111,6 +111,9 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 		break;
 	case UMBRA_HC_SHADOW_SYNC:
 		ret = drained;
+		break;
+	case UMBRA_HC_SHADOW_PIN:
+		ret = shadow_pin_range(mmu, a[0], a[1]);
 		break;
 	default:
 		ret = -UMBRA_ENOSYS;

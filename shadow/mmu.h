@@ -54,6 +54,7 @@ struct shadow_stats {
 	uint64_t p2m_zaps;           /* zaps caused by p2m changes */
 	uint64_t hostile;            /* guest tables outside guest memory */
 	uint64_t audit_findings;     /* bad entries found by cfg.audit */
+	uint64_t pin_fills;          /* pinned pages (re)filled */
 	uint64_t hypercalls[SHADOW_HC_KINDS];
 };
 
@@ -76,6 +77,12 @@ uint32_t shadow_current_asid(const struct shadow_mmu *mmu, unsigned vcpu);
  * guest error code << UMBRA_SHADOW_RESULT_EC_SHIFT, or -errno. */
 int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 			  uint64_t gva, uint32_t error_code, unsigned flags);
+
+/* UMBRA_HC_SHADOW_PIN: keep [start, end) shadowed in every address space
+ * (filled now in the active ones, at activation in the others, again
+ * after any zap there); the shadow pages on those paths are never
+ * evicted. 0 or -errno. */
+int shadow_pin_range(struct shadow_mmu *mmu, uint64_t start, uint64_t end);
 
 /* UMBRA_HC_SHADOW_INVALIDATE. end == 0 means the top of the address space. */
 int shadow_invalidate_range(struct shadow_mmu *mmu, uint32_t asid,

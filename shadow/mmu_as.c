@@ -20,6 +20,15 @@ static void p2m_notifier(void *opaque, uint64_t gfn, uint64_t npages)
 	shadow_zap_gfn_range(opaque, gfn, npages);
 }
 
+/* After the change: pinned pages that mapped the old frame get the new
+ * one at once, before any vCPU can need them. */
+static void p2m_notifier_end(void *opaque, uint64_t gfn, uint64_t npages)
+{
+	(void)gfn;
+	(void)npages;
+	mmu_after_zap(opaque);
+}
+
 struct shadow_mmu *shadow_mmu_create(const struct shadow_config *cfg,
 				     struct p2m *p2m)
 {
@@ -55,6 +64,7 @@ struct shadow_mmu *shadow_mmu_create(const struct shadow_config *cfg,
 		return NULL;
 	}
 	p2m->invalidate = p2m_notifier;
+	p2m->invalidate_end = p2m_notifier_end;
 	p2m->invalidate_opaque = mmu;
 	return mmu;
 }
@@ -66,8 +76,10 @@ void shadow_mmu_destroy(struct shadow_mmu *mmu)
 	while (mmu->active.next != &mmu->active)
 		mmu_free_sp(mmu, mmu->active.next);
 	rmap_destroy(mmu);
-	if (mmu->p2m->invalidate_opaque == mmu)
+	if (mmu->p2m->invalidate_opaque == mmu) {
 		mmu->p2m->invalidate = NULL;
+		mmu->p2m->invalidate_end = NULL;
+	}
 	for (unsigned i = 0; i < mmu->nr_as; i++)
 		free(mmu->as[i]);
 	free(mmu->as);
@@ -134,6 +146,7 @@ int64_t shadow_as_create(struct shadow_mmu *mmu, uint64_t guest_root_gpa)
 	as->gen = gen;
 	as->asid = ((uint32_t)gen << 16) | (slot + 1);
 	as->guest_root = guest_root_gpa;
+	as->pins_stale = true;
 	return as->asid;
 }
 
@@ -201,7 +214,11 @@ int64_t shadow_as_activate(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid)
 		as->root->root = true;
 		mmu->nr_roots++;
 		mmu->stats.roots_created++;
+		as->pins_stale = true;
 	}
+	/* What the CPU needs to deliver a fault is there before it runs. */
+	if (mmu_fill_pins(mmu, as))
+		return -UMBRA_ENOMEM;
 	return (int64_t)as->root->maddr;
 }
 
@@ -218,6 +235,7 @@ int shadow_as_release(struct shadow_mmu *mmu, uint32_t asid)
 		if (as->root)
 			zap_range(mmu, as->root, 0, 0, user_half_last(mmu), false);
 		as->dying = true;
+		mmu_after_zap(mmu);
 		return 0;
 	}
 	free_as(mmu, as);
@@ -259,6 +277,8 @@ static void zap_range(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
 				if (spte & PTE_RW) {
 					sp->spt[i] = spte & ~(PTE_RW | PTE_D);
 					mmu->stats.wrprotects++;
+					if (sp->pinned)
+						mmu->pins_zapped = true;
 					mmu_flush_asid(mmu, sp->asid);
 				}
 			} else {
@@ -307,11 +327,17 @@ int shadow_invalidate_range(struct shadow_mmu *mmu, uint32_t asid,
 		return 0;
 	if (as) {
 		invalidate_as(mmu, as, start, last, event);
-		return 0;
+	} else {
+		for (unsigned i = 0; i < mmu->nr_as; i++)
+			if (mmu->as[i]->asid)
+				invalidate_as(mmu, mmu->as[i], start, last, event);
 	}
-	for (unsigned i = 0; i < mmu->nr_as; i++)
-		if (mmu->as[i]->asid)
-			invalidate_as(mmu, mmu->as[i], start, last, event);
+	/* A pinned page the guest changed (or newly mapped: it announces
+	 * that too) is filled again at once. */
+	for (unsigned i = 0; i < mmu->nr_pins; i++)
+		if (mmu->pins[i].start <= last && start <= mmu->pins[i].last)
+			mmu->pins_zapped = true;
+	mmu_after_zap(mmu);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "mmu.h"
 #include "spte.h"
+#include "umbra/hypercall.h"
 #include "walker.h"
 
 /* What a shadow page stands for, besides its guest frame. Two guest paths
@@ -66,6 +67,7 @@ struct kvm_mmu_page {
 	struct parent_ref *parents;
 	unsigned nr_parents, cap_parents;
 	unsigned nr_present;
+	bool pinned;                       /* on a pinned path: never evicted */
 };
 
 /* Per vCPU: the address space it runs (its root is in that vCPU's CR3,
@@ -82,6 +84,7 @@ struct shadow_as {
 	struct kvm_mmu_page *root;
 	uint64_t last_used;      /* root LRU clock */
 	bool dying;              /* released while active */
+	bool pins_stale;         /* pinned ranges need filling */
 };
 
 /* A reverse-map list: the shadow leaf entries mapping (gfn, level). */
@@ -130,6 +133,11 @@ struct shadow_mmu {
 	 * informative: the guest could overwrite it). */
 	uint64_t ring_gpa;
 	uint32_t ring_tail;
+
+	/* Pinned ranges (inclusive ends), shared by every address space. */
+	struct { uint64_t start, last; } pins[UMBRA_SHADOW_MAX_PINS];
+	unsigned nr_pins, nr_pin_pages;
+	bool pins_zapped;        /* an entry on a pinned path went */
 };
 
 /* mmu_page.c: the shadow page cache. */
@@ -162,6 +170,14 @@ bool as_is_active(const struct shadow_mmu *mmu, const struct shadow_as *as);
 /* A present entry of asid was zapped or downgraded: the vCPUs running it
  * must flush. */
 void mmu_flush_asid(struct shadow_mmu *mmu, uint32_t asid);
+
+/* mmu_fault.c: fills the pinned ranges of as if they are stale; 0 or
+ * -UMBRA_ENOMEM. */
+int mmu_fill_pins(struct shadow_mmu *mmu, struct shadow_as *as);
+/* Marks every address space's pins stale and refills the active ones. */
+void mmu_refresh_pins(struct shadow_mmu *mmu);
+/* After zapping: refills the pins if a pinned entry went. */
+void mmu_after_zap(struct shadow_mmu *mmu);
 
 /* The guest-walk context of an address space (mmu_fault.c). */
 void guest_walk_ctx(const struct shadow_mmu *mmu, const struct shadow_as *as,

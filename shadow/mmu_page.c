@@ -139,6 +139,8 @@ void mmu_zap_spte(struct shadow_mmu *mmu, struct kvm_mmu_page *sp, unsigned idx)
 	sp->nr_present--;
 	mmu->stats.zaps++;
 	mmu_flush_asid(mmu, sp->asid);
+	if (sp->pinned)
+		mmu->pins_zapped = true;
 	if (is_last_spte(spte, sp->role.level)) {
 		account_prefetch(mmu, spte);
 		rmap_remove(mmu, sp->gfns[idx], (spte & PTE_PS) ? sp->role.level : 1,
@@ -164,6 +166,8 @@ void mmu_free_sp(struct shadow_mmu *mmu, struct kvm_mmu_page *sp)
 		p->nr_present--;
 		mmu->stats.zaps++;
 		mmu_flush_asid(mmu, p->asid);
+		if (p->pinned)
+			mmu->pins_zapped = true;
 	}
 	sp->nr_parents = 0;
 	for (unsigned i = 0; i < 512 && sp->nr_present; i++)
@@ -209,7 +213,7 @@ int make_mmu_pages_available(struct shadow_mmu *mmu, unsigned need)
 		/* The oldest page that is not a root; freeing it frees the
 		 * pages below it that only it reached. */
 		struct kvm_mmu_page *sp = mmu->active.next;
-		while (sp != &mmu->active && sp->root)
+		while (sp != &mmu->active && (sp->root || sp->pinned))
 			sp = sp->next;
 		if (sp != &mmu->active) {
 			mmu_free_sp(mmu, sp);

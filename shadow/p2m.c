@@ -125,13 +125,16 @@ int p2m_set(struct p2m *p2m, uint64_t gfn, uint64_t maddr, unsigned perms)
 	uint64_t new = maddr | (perms & EPTE_RWX) | P2M_LEAF_FLAGS;
 	if (*slot == new)
 		return 0;
-	if (*slot & EPTE_RWX) {
+	bool was_present = *slot & EPTE_RWX;
+	if (was_present) {
 		if (p2m->invalidate)
 			p2m->invalidate(p2m->invalidate_opaque, gfn, 1);
 		set_m2p(p2m, *slot & P2M_ADDR_MASK, 0);
 	}
 	*slot = new;
 	set_m2p(p2m, maddr, gfn + 1);
+	if (was_present && p2m->invalidate_end)
+		p2m->invalidate_end(p2m->invalidate_opaque, gfn, 1);
 	return 0;
 }
 
@@ -149,6 +152,8 @@ int p2m_clear(struct p2m *p2m, uint64_t gfn, bool free_frame)
 	set_m2p(p2m, maddr, 0);
 	if (free_frame)
 		frame_pool_free(p2m->pool, maddr);
+	if (p2m->invalidate_end)
+		p2m->invalidate_end(p2m->invalidate_opaque, gfn, 1);
 	return 0;
 }
 

@@ -27,8 +27,10 @@ struct p2m {
 	/* First touch of an untouched, whole 2M guest region takes a 2M
 	 * aligned machine run, so the shadow can use 2M entries. */
 	bool large_first_touch;
-	/* Called before a present entry changes or goes: gfn, count. */
+	/* Called before a present entry changes or goes: gfn, count
+	 * (invalidate_range_start); and after, when set (..._end). */
 	void (*invalidate)(void *opaque, uint64_t gfn, uint64_t npages);
+	void (*invalidate_end)(void *opaque, uint64_t gfn, uint64_t npages);
 	void *invalidate_opaque;
 	uint64_t nr_populated;     /* frames assigned on first touch */
 };

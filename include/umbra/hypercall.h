@@ -73,6 +73,15 @@
 /* Apply every queued operation now. Returns how many were applied. (Every
  * other shadow hypercall drains the queue first as well.) */
 #define UMBRA_HC_SHADOW_SYNC 10
+/* Keep [a0, a1) shadowed at all times in every address space: what the CPU
+ * needs to deliver a page fault (IDT, GDT, TSS, the exception stacks, the
+ * entry code and the #PF path up to the fault hypercall), which would
+ * otherwise fault on itself. At most UMBRA_SHADOW_MAX_PINS ranges of
+ * UMBRA_SHADOW_MAX_PIN_PAGES pages in all. Returns 0, -UMBRA_EINVAL or
+ * -UMBRA_ENOMEM (the pinned paths do not fit the shadow budget). */
+#define UMBRA_HC_SHADOW_PIN 11
+#define UMBRA_SHADOW_MAX_PINS 16
+#define UMBRA_SHADOW_MAX_PIN_PAGES 256
 
 /* Results of UMBRA_HC_SHADOW_FAULT (bits 7:0; bits 47:32 = error code). */
 #define UMBRA_SHADOW_HANDLED 0

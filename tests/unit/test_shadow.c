@@ -586,3 +586,83 @@ TEST(shadow_audit_mode)
 	CHECK_EQ(st.audit_findings, 1);
 	sim_destroy(&s);
 }
+
+/* What the CPU needs to deliver a #PF stays shadowed: filled at activate,
+ * never evicted, filled again at once after a guest or host change. */
+TEST(shadow_pinned_ranges)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	c.budget_pages = 8;
+	setup(&s, &c, &root, &asid);
+	const uint64_t kva = 0xffffffff80000000ull;
+	for (unsigned i = 0; i < 4; i++)
+		g_map(&s, root, kva + i * 4096ull, (40 + i) * 4096ull, PTE_RW, 1);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_PIN, kva, kva + 4 * 4096, 0, 0), 0);
+	struct walk_result r;
+	/* Present and writable (D set as the CPU's push would) right away. */
+	for (unsigned i = 0; i < 4; i++)
+		CHECK_EQ(sim_shadow_walk(&s, kva + i * 4096ull, WALK_WRITE, 0, false, &r), WALK_OK);
+	CHECK(g_read(&s, g_entry(&s, root, kva, 1, false)) & PTE_D);
+	/* User faults all over, far beyond the budget: the pins stay. */
+	for (unsigned i = 0; i < 64; i++) {
+		uint64_t va = UVA + i * (2ull << 20) * 3;
+		g_map(&s, root, va, (100 + i) * 4096ull, URW, 1);
+		CHECK_EQ(sim_access(&s, va, 0, 3, &ec), SIM_OK);
+		CHECK(shadow_nr_pages(s.mmu) <= 8);
+	}
+	struct shadow_stats st;
+	shadow_get_stats(s.mmu, &st);
+	CHECK(st.sp_evicted > 10);
+	for (unsigned i = 0; i < 4; i++)
+		CHECK_EQ(sim_shadow_walk(&s, kva + i * 4096ull, WALK_WRITE, 0, false, &r), WALK_OK);
+	/* The guest repoints a pinned page: the new frame is there at once. */
+	g_write(&s, g_entry(&s, root, kva + 4096, 1, false), 60 * 4096ull | PTE_P | PTE_RW);
+	sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, UMBRA_SHADOW_ASID_ALL, kva + 4096,
+	       kva + 8192, UMBRA_SHADOW_EV_CLEAR);
+	uint64_t m;
+	CHECK_EQ(sim_shadow_walk(&s, kva + 4096, WALK_WRITE, 0, false, &r), WALK_OK);
+	CHECK_EQ(p2m_lookup(&s.p2m, 60, &m, NULL), 0);
+	CHECK_EQ(r.gpa, m);
+	/* The host moves a pinned frame: likewise. */
+	uint64_t old, new;
+	CHECK_EQ(p2m_lookup(&s.p2m, 42, &old, NULL), 0);
+	CHECK_EQ(frame_pool_alloc(&s.pool, &new), 0);
+	CHECK_EQ(p2m_set(&s.p2m, 42, new, EPTE_RWX), 0);
+	sim_take_kick(&s);
+	CHECK_EQ(sim_shadow_walk(&s, kva + 2 * 4096, WALK_WRITE, 0, false, &r), WALK_OK);
+	CHECK_EQ(r.gpa, new);
+	/* A write-protect of a pinned page is undone (the guest still allows
+	 * the write), an unmap is not. */
+	sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, kva, kva + 4096, UMBRA_SHADOW_EV_WRPROTECT);
+	CHECK_EQ(sim_shadow_walk(&s, kva, WALK_WRITE, 0, false, &r), WALK_OK);
+	g_write(&s, g_entry(&s, root, kva + 3 * 4096, 1, false), 0);
+	sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, kva + 3 * 4096, kva + 4 * 4096,
+	       UMBRA_SHADOW_EV_UNMAP);
+	CHECK_EQ(sim_shadow_walk(&s, kva + 3 * 4096, 0, 0, false, &r), WALK_PF);
+	/* A new address space sharing the kernel tables has them at activate. */
+	uint64_t root2 = g_alloc_table(&s);
+	g_write(&s, root2 + 511 * 8, g_read(&s, root + 511 * 8));
+	int64_t asid2 = sim_hc(&s, UMBRA_HC_SHADOW_AS_CREATE, root2, 0, 0, 0);
+	CHECK_EQ(sim_activate(&s, (uint32_t)asid2, root2), 0);
+	CHECK_EQ(sim_shadow_walk(&s, kva, WALK_WRITE, 0, false, &r), WALK_OK);
+	CHECK_EQ(sim_shadow_walk(&s, kva + 2 * 4096, 0, 0, false, &r), WALK_OK);
+	/* Limits. */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_PIN, kva, kva, 0, 0), -UMBRA_EINVAL);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_PIN, 0, 1ull << 30, 0, 0), -UMBRA_EINVAL);
+	CHECK_EQ(sim_audit(&s), 0);
+	CHECK_EQ(s.violations, 0);
+	sim_destroy(&s);
+
+	/* Pins that cannot fit the budget are refused. */
+	c.budget_pages = 4;
+	setup(&s, &c, &root, &asid);
+	g_map(&s, root, kva, 40 * 4096ull, PTE_RW, 1);
+	g_map(&s, root, 0xffff888000000000ull, 41 * 4096ull, PTE_RW, 1);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_PIN, kva, kva + 4096, 0, 0), 0);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_PIN, 0xffff888000000000ull,
+			0xffff888000001000ull, 0, 0), -UMBRA_ENOMEM);
+	sim_destroy(&s);
+}

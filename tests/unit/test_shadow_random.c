@@ -23,6 +23,7 @@
 #define LVA 0x40000000ull    /* four 2M slots */
 #define KVA 0xffff888000000000ull /* shared kernel tables, 64 pages */
 #define MAX_AS 4
+#define PIN_PAGES 8
 #define RING_GPA ((NR_GFNS - 1) * 4096ull) /* kept out of the table frames */
 
 struct rnd {
@@ -53,6 +54,7 @@ struct world {
 	uint64_t kernel_pdpt;
 	bool use_queue, pending;
 	uint64_t ops, accesses;
+	bool pins;                /* KVA's first PIN_PAGES pages are pinned */
 	uint64_t recent[64];      /* recently mapped addresses: most accesses */
 	unsigned nr_recent;
 };
@@ -144,7 +146,9 @@ static void op_map4k(struct world *w)
 		f &= ~PTE_US;
 	g_write(&w->s, ea, rnd_below(&w->r, DATA_GFNS) * 4096ull | f | PTE_P);
 	remember(w, va);
-	if (old & PTE_P)
+	/* In a pinned range even a new translation is announced, so the
+	 * VMM fills it at once. */
+	if ((old & PTE_P) || (w->pins && kernel && va < KVA + PIN_PAGES * 4096ull))
 		invalidate(w, kernel ? UMBRA_SHADOW_ASID_ALL : cur_asid(w), va,
 			   va + 4096, UMBRA_SHADOW_EV_CLEAR);
 }
@@ -397,9 +401,24 @@ static void op_access(struct world *w)
 	}
 }
 
+/* A pinned page the guest maps for the supervisor is in the shadow, with
+ * no fault needed. */
+static void check_pins(struct world *w)
+{
+	for (unsigned i = 0; i < PIN_PAGES; i++) {
+		uint64_t va = KVA + i * 4096ull;
+		struct walk_result gr, sr;
+		uint64_t m;
+		bool hw;
+		if (sim_compose(&w->s, va, 0, 0, &gr, &m, &hw) == WALK_OK &&
+		    sim_shadow_walk(&w->s, va, 0, 0, false, &sr) != WALK_OK)
+			sim_violation(&w->s, "a pinned page is not shadowed", va);
+	}
+}
+
 struct rcfg {
 	unsigned budget, prefetch, roots;
-	bool large, queue, la57;
+	bool large, queue, la57, pins;
 };
 
 /* Runs nops random steps; returns violations + audit findings. */
@@ -428,6 +447,14 @@ static unsigned run_world(const struct rcfg *rc, uint64_t seed, unsigned nops,
 		struct umbra_shadow_ring *ring = p2m_writable_ptr(&w->s.p2m, RING_GPA);
 		ring->size = UMBRA_SHADOW_RING_SIZE;
 	}
+	if (rc->pins) {
+		for (unsigned i = 0; i < PIN_PAGES; i++)
+			g_map(&w->s, cur_root(w), KVA + i * 4096ull,
+			      (DATA_GFNS - 1 - i) * 4096ull, PTE_RW, 1);
+		w->pins = true;
+		if (sim_hc(&w->s, UMBRA_HC_SHADOW_PIN, KVA, KVA + PIN_PAGES * 4096ull, 0, 0))
+			sim_violation(&w->s, "pin refused", KVA);
+	}
 	unsigned audit_bad = 0;
 	for (unsigned n = 0; n < nops; n++) {
 		switch (rnd_below(&w->r, 20)) {
@@ -447,6 +474,8 @@ static unsigned run_world(const struct rcfg *rc, uint64_t seed, unsigned nops,
 			w->pending = false;
 		}
 		sim_check_tlb(&w->s);
+		if (w->pins)
+			check_pins(w);
 		for (int i = 0; i < 8; i++)
 			sim_check_va(&w->s, (i < 4 && w->nr_recent) ?
 				     w->recent[rnd_below(&w->r, w->nr_recent < 64 ? w->nr_recent : 64)] :
@@ -472,13 +501,13 @@ static unsigned run_world(const struct rcfg *rc, uint64_t seed, unsigned nops,
 }
 
 static const struct rcfg configs[] = {
-	{0, ~0u, 0, false, false, false},     /* defaults: 2% budget, prefetch 16, 4 roots */
-	{0, ~0u, 0, true, true, false},       /* 2M machine runs, batch queue */
-	{4, ~0u, 1, false, true, false},      /* the floor: 4 shadow pages, one root */
-	{6, 0, 2, true, false, false},        /* tiny budget, no prefetch */
-	{12, 512, 3, true, true, false}, /* prefetch a whole table */
-	{5, ~0u, 2, true, true, true},   /* 5-level paging at its floor */
-	{0, 8, 0, false, false, true},   /* 5-level, defaults */
+	{0, ~0u, 0, false, false, false, true}, /* defaults: 2% budget, prefetch 16, 4 roots; pins */
+	{0, ~0u, 0, true, true, false, true},   /* 2M machine runs, batch queue; pins */
+	{4, ~0u, 1, false, true, false, false},      /* the floor: 4 shadow pages, one root */
+	{6, 0, 2, true, false, false, false},        /* tiny budget, no prefetch */
+	{12, 512, 3, true, true, false, false}, /* prefetch a whole table */
+	{5, ~0u, 2, true, true, true, false},   /* 5-level paging at its floor */
+	{0, 8, 0, false, false, true, true}, /* 5-level, defaults; pins */
 };
 
 TEST(shadow_random_never_wider)
