@@ -55,6 +55,16 @@ void mmput(struct mm_struct *mm);
 /* Loads mm's page table on this CPU. */
 void switch_mm(struct mm_struct *mm);
 
+/* mmap_lock: who may change an mm's VMAs and page tables. One CPU and no
+ * sleeping inside an mm operation mean it is never contended; it keeps
+ * Linux's discipline checkable: the mapping calls write-lock, the fault
+ * path read-locks (nesting inside a reader is allowed, as a fault while
+ * mincore copies out). A violation is reported once, never fatal. */
+void mmap_write_lock(struct mm_struct *mm);
+void mmap_write_unlock(struct mm_struct *mm);
+void mmap_read_lock(struct mm_struct *mm);
+void mmap_read_unlock(struct mm_struct *mm);
+
 /* --- VMAs --- */
 /* The first VMA with vm_end > addr, or NULL. */
 struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr);
@@ -67,7 +77,8 @@ const char *vma_special_name(struct vm_area_struct *vma);
 struct vma_page_stats {
 	uint64_t rss, anon, shared_clean, shared_dirty, private_clean, private_dirty;
 	uint64_t referenced, locked, swap;
-	uint64_t pss_4k; /* Pss in 1/4096 pages: each page divided among its mappers */
+	uint64_t pss_4k, pss_dirty_4k; /* Pss in 1/4096 pages (bytes): each page divided among its mappers */
+	uint64_t anon_huge;             /* pages in 2M anonymous pages */
 };
 void vma_page_stats(struct vm_area_struct *vma, struct vma_page_stats *st);
 

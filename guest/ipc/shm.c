@@ -220,17 +220,19 @@ SYSCALL_DEFINE3(shmat, int, shmid, uint64_t, shmaddr, int, shmflg)
 	if (shmflg & SHM_RDONLY)
 		file->f_flags = (file->f_flags & ~O_ACCMODE) | O_RDONLY;
 	shp->nattch++; /* kept alive across the mapping */
+	mmap_write_lock(mm);
 	long ret = do_mmap(mm, file, addr, size, prot, flags, 0);
 	file->f_flags = saved;
 	shp->nattch--;
-	if (ret < 0)
-		return ret;
-	struct vm_area_struct *vma = find_vma(mm, ret);
-	if (vma->vm_ops != &shm_vm_ops)
-		shm_file_ops = vma->vm_ops;
-	vma->vm_ops = &shm_vm_ops;
-	vma->vm_private_data = shp;
-	shm_open(vma);
+	if (ret >= 0) {
+		struct vm_area_struct *vma = find_vma(mm, ret);
+		if (vma->vm_ops != &shm_vm_ops)
+			shm_file_ops = vma->vm_ops;
+		vma->vm_ops = &shm_vm_ops;
+		vma->vm_private_data = shp;
+		shm_open(vma);
+	}
+	mmap_write_unlock(mm);
 	return ret;
 }
 
@@ -240,6 +242,7 @@ SYSCALL_DEFINE1(shmdt, uint64_t, shmaddr)
 	if (shmaddr & ~PAGE_MASK)
 		return -EINVAL;
 	/* Every piece of the attachment starting at shmaddr goes. */
+	mmap_write_lock(mm);
 	struct vm_area_struct *vma = find_vma(mm, shmaddr);
 	struct shmid_kernel *shp = NULL;
 	int found = 0;
@@ -258,6 +261,7 @@ SYSCALL_DEFINE1(shmdt, uint64_t, shmaddr)
 		}
 		vma = next;
 	}
+	mmap_write_unlock(mm);
 	return found ? 0 : -EINVAL;
 }
 

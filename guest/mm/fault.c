@@ -34,7 +34,11 @@ int do_user_addr_fault(struct pt_regs *regs, uint64_t error_code, uint64_t addre
 	int sig = SIGSEGV, code = SEGV_MAPERR;
 
 	count_vm_event(mm, PGFAULT);
-	struct vm_area_struct *vma = address < TASK_SIZE ? find_vma(mm, address) : NULL;
+	/* A fault inside a reader (mincore copying out) nests; a fault under
+	 * the write lock would deadlock on Linux: the checker reports it. */
+	if (mm)
+		mmap_read_lock(mm);
+	struct vm_area_struct *vma = mm && address < TASK_SIZE ? find_vma(mm, address) : NULL;
 	/* Below a stack: it grows down to the address (the guard gap allowing). */
 	if (vma && address < vma->vm_start &&
 	    (!(vma->vm_flags & VM_GROWSDOWN) || expand_downwards(vma, address)))
@@ -45,8 +49,8 @@ int do_user_addr_fault(struct pt_regs *regs, uint64_t error_code, uint64_t addre
 			vm_fault_t ret = handle_mm_fault(vma, address, flags);
 			if (!(ret & VM_FAULT_ERROR)) {
 				/* getrusage's ru_minflt (no fault here does I/O). */
-				if (current)
-					current->min_flt++;
+				current->min_flt++;
+				mmap_read_unlock(mm);
 				return 0;
 			}
 			if (ret & VM_FAULT_SIGBUS) {
@@ -58,6 +62,8 @@ int do_user_addr_fault(struct pt_regs *regs, uint64_t error_code, uint64_t addre
 			}
 		}
 	}
+	if (mm)
+		mmap_read_unlock(mm);
 	count_vm_event(mm, sig == SIGBUS ? FAULT_SIGBUS : FAULT_SIGSEGV);
 	if (user)
 		force_sig_fault(sig, code, address);

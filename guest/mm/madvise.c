@@ -165,11 +165,11 @@ SYSCALL_DEFINE3(madvise, uint64_t, start, uint64_t, len_in, int, behavior)
 	if (behavior == MADV_HWPOISON || behavior == MADV_SOFT_OFFLINE)
 		return -EPERM;
 
+	mmap_write_lock(mm);
 	long unmapped = 0;
 	struct vm_area_struct *vma = find_vma(mm, start);
 	if (vma && vma->vm_start > start)
 		unmapped = -ENOMEM;
-	mm->mmap_lock++;
 	long err = 0;
 	for (uint64_t pos = start; vma && vma->vm_start < end;) {
 		if (vma->vm_start > pos)
@@ -188,6 +188,6 @@ SYSCALL_DEFINE3(madvise, uint64_t, start, uint64_t, len_in, int, behavior)
 	}
 	if (!vma)
 		unmapped = -ENOMEM;
-	mm->mmap_lock--;
+	mmap_write_unlock(mm);
 	return err ? err : unmapped;
 }

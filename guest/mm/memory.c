@@ -636,7 +636,10 @@ static void stat_one(struct mm_struct *mm, uint64_t va, uint64_t *pte, void *arg
 		else
 			st->private_clean++;
 	}
-	st->pss_4k += mapcount > 0 ? 4096 / mapcount : 4096;
+	uint64_t share = mapcount > 0 ? 4096 / mapcount : 4096;
+	st->pss_4k += share;
+	if (dirty)
+		st->pss_dirty_4k += share;
 	if (entry & _PAGE_ACCESSED)
 		st->referenced++;
 	if (c->vma->vm_flags & VM_LOCKED)

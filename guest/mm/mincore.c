@@ -40,13 +40,17 @@ SYSCALL_DEFINE3(mincore, uint64_t, start, uint64_t, len, uint64_t, vec)
 		return -EFAULT;
 	unsigned char buf[256];
 	while (pages) {
+		mmap_read_lock(mm);
 		struct vm_area_struct *vma = find_vma(mm, start);
-		if (!vma || vma->vm_start > start)
+		if (!vma || vma->vm_start > start) {
+			mmap_read_unlock(mm);
 			return -ENOMEM;
+		}
 		uint64_t n = MIN(pages, sizeof(buf));
 		n = MIN(n, (vma->vm_end - start) >> PAGE_SHIFT);
 		for (uint64_t i = 0; i < n; i++)
 			buf[i] = page_resident(vma, start + (i << PAGE_SHIFT));
+		mmap_read_unlock(mm);
 		if (copy_to_user(vec, buf, n))
 			return -EFAULT;
 		pages -= n;

@@ -51,12 +51,12 @@ static long do_mlock(uint64_t start, uint64_t len, unsigned long flags)
 	start &= PAGE_MASK;
 	if (len > TASK_SIZE || start > TASK_SIZE - len)
 		return len ? -ENOMEM : 0;
+	mmap_write_lock(mm);
 	int err = apply_vma_lock_flags(mm, start, len, flags);
-	if (err)
-		return err;
-	if (!(flags & VM_LOCKONFAULT))
+	if (!err && !(flags & VM_LOCKONFAULT))
 		mm_populate(mm, start, len);
-	return 0;
+	mmap_write_unlock(mm);
+	return err;
 }
 
 SYSCALL_DEFINE2(mlock, uint64_t, start, uint64_t, len)
@@ -78,7 +78,10 @@ SYSCALL_DEFINE2(munlock, uint64_t, start, uint64_t, len)
 	start &= PAGE_MASK;
 	if (len > TASK_SIZE || start > TASK_SIZE - len)
 		return len ? -ENOMEM : 0;
-	return apply_vma_lock_flags(mm, start, len, 0);
+	mmap_write_lock(mm);
+	int err = apply_vma_lock_flags(mm, start, len, 0);
+	mmap_write_unlock(mm);
+	return err;
 }
 
 static void apply_mlockall_flags(struct mm_struct *mm, int flags)
@@ -112,14 +115,18 @@ SYSCALL_DEFINE1(mlockall, int, flags)
 	struct mm_struct *mm = current->mm;
 	if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
 		return -EINVAL;
+	mmap_write_lock(mm);
 	apply_mlockall_flags(mm, flags);
 	if ((flags & MCL_CURRENT) && !(flags & MCL_ONFAULT))
 		mm_populate(mm, 0, TASK_SIZE);
+	mmap_write_unlock(mm);
 	return 0;
 }
 
 SYSCALL_DEFINE0(munlockall)
 {
+	mmap_write_lock(current->mm);
 	apply_mlockall_flags(current->mm, 0);
+	mmap_write_unlock(current->mm);
 	return 0;
 }

@@ -398,7 +398,11 @@ int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len)
 
 SYSCALL_DEFINE2(munmap, uint64_t, addr, uint64_t, len)
 {
-	return do_munmap(current->mm, addr, len);
+	struct mm_struct *mm = current->mm;
+	mmap_write_lock(mm);
+	int ret = do_munmap(mm, addr, len);
+	mmap_write_unlock(mm);
+	return ret;
 }
 
 /* --- mmap --- */
@@ -641,7 +645,9 @@ SYSCALL_DEFINE6(mmap, uint64_t, addr, uint64_t, len, uint64_t, prot, uint64_t, f
 		/* No huge pages are reserved (nr_hugepages is 0). */
 		return len ? -ENOMEM : -EINVAL;
 	}
+	mmap_write_lock(current->mm);
 	long ret = do_mmap(current->mm, file, addr, len, prot, flags, off >> PAGE_SHIFT);
+	mmap_write_unlock(current->mm);
 	if (file)
 		fput(file);
 	return ret;
@@ -649,9 +655,8 @@ SYSCALL_DEFINE6(mmap, uint64_t, addr, uint64_t, len, uint64_t, prot, uint64_t, f
 
 /* --- brk --- */
 
-SYSCALL_DEFINE1(brk, uint64_t, brk)
+static uint64_t do_brk(struct mm_struct *mm, uint64_t brk)
 {
-	struct mm_struct *mm = current->mm;
 	uint64_t origbrk = mm->brk;
 	if (brk < mm->start_brk || brk > TASK_SIZE)
 		return origbrk;
@@ -698,6 +703,15 @@ SYSCALL_DEFINE1(brk, uint64_t, brk)
 	if (mm->def_flags & VM_LOCKED)
 		mm_populate(mm, oldbrk, newbrk - oldbrk);
 	return brk;
+}
+
+SYSCALL_DEFINE1(brk, uint64_t, brk)
+{
+	struct mm_struct *mm = current->mm;
+	mmap_write_lock(mm);
+	uint64_t ret = do_brk(mm, brk);
+	mmap_write_unlock(mm);
+	return ret;
 }
 
 /* --- the transitional ELF loader interface --- */

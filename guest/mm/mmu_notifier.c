@@ -54,6 +54,43 @@ void mmu_notifier_release(struct mm_struct *mm)
 	}
 }
 
+static void mmap_lock_warn(const char *what)
+{
+	static bool warned;
+	if (!warned) {
+		warned = true;
+		pr_warn("mm: mmap_lock: %s", what);
+	}
+}
+
+void mmap_write_lock(struct mm_struct *mm)
+{
+	if (mm->mmap_lock)
+		mmap_lock_warn("write lock taken while held");
+	mm->mmap_lock = -1;
+}
+
+void mmap_write_unlock(struct mm_struct *mm)
+{
+	if (mm->mmap_lock != -1)
+		mmap_lock_warn("write unlock without the write lock");
+	mm->mmap_lock = 0;
+}
+
+void mmap_read_lock(struct mm_struct *mm)
+{
+	if (mm->mmap_lock < 0)
+		mmap_lock_warn("read lock taken under the write lock");
+	else
+		mm->mmap_lock++;
+}
+
+void mmap_read_unlock(struct mm_struct *mm)
+{
+	if (mm->mmap_lock > 0)
+		mm->mmap_lock--;
+}
+
 void pte_clear_notify(struct mm_struct *mm, uint64_t va, uint64_t *pte, uint64_t newval)
 {
 	static bool warned;

@@ -68,6 +68,7 @@ SYSCALL_DEFINE3(mprotect, uint64_t, start, uint64_t, len, uint64_t, prot)
 	}
 
 	int err = 0;
+	mmap_write_lock(mm);
 	mmu_notifier_invalidate_range_start(mm, start, end);
 	for (uint64_t nstart = start;;) {
 		unsigned long newflags = calc_vm_prot_bits(prot) | (vma->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC));
@@ -91,5 +92,6 @@ SYSCALL_DEFINE3(mprotect, uint64_t, start, uint64_t, len, uint64_t, prot)
 		}
 	}
 	mmu_notifier_invalidate_range_end(mm, start, end);
+	mmap_write_unlock(mm);
 	return err;
 }

@@ -147,7 +147,7 @@ SYSCALL_DEFINE5(mremap, uint64_t, addr, uint64_t, old_len, uint64_t, new_len, ui
 	if (old_len > TASK_SIZE || addr > TASK_SIZE - old_len)
 		return -EFAULT;
 
-	mm->mmap_lock++;
+	mmap_write_lock(mm);
 	long ret;
 	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
 		ret = mremap_to(mm, addr, old_len, new_addr, new_len, flags);
@@ -179,6 +179,6 @@ SYSCALL_DEFINE5(mremap, uint64_t, addr, uint64_t, old_len, uint64_t, new_len, ui
 		ret = to < 0 ? to : move_vma(mm, vma, addr, old_len, new_len, to, flags);
 	}
 out:
-	mm->mmap_lock--;
+	mmap_write_unlock(mm);
 	return ret;
 }

@@ -15,9 +15,8 @@
 #define MS_INVALIDATE 2
 #define MS_SYNC 4
 
-SYSCALL_DEFINE3(msync, uint64_t, start, uint64_t, len, int, flags)
+static long do_msync(struct mm_struct *mm, uint64_t start, uint64_t len, int flags)
 {
-	struct mm_struct *mm = current->mm;
 	if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
 		return -EINVAL;
 	if (start & ~PAGE_MASK)
@@ -57,4 +56,13 @@ SYSCALL_DEFINE3(msync, uint64_t, start, uint64_t, len, int, flags)
 			return unmapped;
 		vma = find_vma(mm, start);
 	}
+}
+
+SYSCALL_DEFINE3(msync, uint64_t, start, uint64_t, len, int, flags)
+{
+	struct mm_struct *mm = current->mm;
+	mmap_read_lock(mm);
+	long ret = do_msync(mm, start, len, flags);
+	mmap_read_unlock(mm);
+	return ret;
 }

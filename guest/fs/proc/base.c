@@ -125,7 +125,7 @@ void proc_pid_status(struct seq_file *m, struct task_struct *task)
 		show_val_kb(m, "VmStk:", c.stack);
 		show_val_kb(m, "VmExe:", text);
 		show_val_kb(m, "VmLib:", c.exec - text);
-		show_val_kb(m, "VmPTE:", 0);
+		show_val_kb(m, "VmPTE:", mm->pgtables_bytes >> PAGE_SHIFT);
 		show_val_kb(m, "VmSwap:", 0);
 		seq_puts(m, "HugetlbPages:\t       0 kB\n");
 	}

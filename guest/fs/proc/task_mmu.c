@@ -87,13 +87,13 @@ void proc_pid_smaps(struct seq_file *m, struct task_struct *task)
 			vma_page_stats(vma, &st);
 		show_map_vma(m, vma);
 		uint64_t k = PAGE_SIZE >> 10;
-		/* Pss: shared pages are not split by their sharers yet. */
 		smap_kb(m, "Size:", (vma->vm_end - vma->vm_start) >> 10);
 		smap_kb(m, "KernelPageSize:", k);
 		smap_kb(m, "MMUPageSize:", k);
 		smap_kb(m, "Rss:", st.rss * k);
-		smap_kb(m, "Pss:", st.rss * k);
-		smap_kb(m, "Pss_Dirty:", (st.shared_dirty + st.private_dirty) * k);
+		/* Pss: each page divided among the page tables mapping it. */
+		smap_kb(m, "Pss:", st.pss_4k >> 10);
+		smap_kb(m, "Pss_Dirty:", st.pss_dirty_4k >> 10);
 		smap_kb(m, "Shared_Clean:", st.shared_clean * k);
 		smap_kb(m, "Shared_Dirty:", st.shared_dirty * k);
 		smap_kb(m, "Private_Clean:", st.private_clean * k);
@@ -102,14 +102,14 @@ void proc_pid_smaps(struct seq_file *m, struct task_struct *task)
 		smap_kb(m, "Anonymous:", st.anon * k);
 		smap_kb(m, "KSM:", 0);
 		smap_kb(m, "LazyFree:", 0);
-		smap_kb(m, "AnonHugePages:", 0);
+		smap_kb(m, "AnonHugePages:", st.anon_huge * k);
 		smap_kb(m, "ShmemPmdMapped:", 0);
 		smap_kb(m, "FilePmdMapped:", 0);
 		smap_kb(m, "Shared_Hugetlb:", 0);
 		smap_kb(m, "Private_Hugetlb:", 0);
 		smap_kb(m, "Swap:", st.swap * k);
 		smap_kb(m, "SwapPss:", 0);
-		smap_kb(m, "Locked:", st.locked * k);
+		smap_kb(m, "Locked:", vma->vm_flags & VM_LOCKED ? st.pss_4k >> 10 : 0);
 		seq_printf(m, "%-16s%8u\n", "THPeligible:", 0);
 		seq_puts(m, "VmFlags: ");
 		for (unsigned int i = 0; i < ARRAY_SIZE(vm_flag_names); i++)
