@@ -58,10 +58,10 @@ $(BUILD)/tests/guest/%: tests/guest/%.c $(GUEST_PROG_LIB) $(GUEST_PROG_LIB_HDRS)
 	@mkdir -p $(@D)
 	$(MUSL_CC) -static $(GUEST_PROG_CFLAGS) -o $@ $< $(GUEST_PROG_LIB)
 
-# The default guest initrd: /init plus every test program (and the runner)
-# under /bin.
-$(BUILD)/initrd.cpio: $(GUEST_PROGS) tools/mkinitrd.sh | $(DEPS)
-	tools/mkinitrd.sh $@ $(BUILD)/tests/guest/hello $(GUEST_PROGS)
+# The default guest initrd: every test program under /bin, and the suite's
+# runner also as /init, so the default boot runs the whole suite.
+$(BUILD)/initrd.cpio: $(GUEST_PROGS) tools/mkinitrd.sh tests/tests.mk | $(DEPS)
+	tools/mkinitrd.sh $@ $(BUILD)/tests/guest/runner $(GUEST_PROGS)
 
 ALL_TARGETS += $(GUEST_PROGS) $(BUILD)/initrd.cpio
 

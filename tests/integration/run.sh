@@ -18,6 +18,8 @@ trap 'rm -rf "$tmp"' EXIT
 # A nested run that has not finished in 120 s has hung in L1: umbra stops it (status 123).
 : "${UMBRA_NESTED_TIMEOUT:=120}"
 export UMBRA_NESTED_TIMEOUT
+# The whole guest test suite in one nested run takes longer.
+: "${UMBRA_SUITE_TIMEOUT:=900}"
 
 passed=0
 failed=0
@@ -141,12 +143,36 @@ if [ ! -e /dev/kvm ]; then
 	if [ "$n" -eq 1 ]; then ok "says once that it runs nested"; else bad "nested notice" "said $n times"; fi
 fi
 
+# The default /init is the guest test suite's runner: every t_* program in
+# the guest, as natively. Same programs, same checks, all passing, and the
+# kernel's table of fault-path counters at the end.
+"$progs/runner" "$progs" >"$tmp/native-suite" 2>&1
+native_summary=$(grep '^suite: ' "$tmp/native-suite")
+saved_nested=$UMBRA_NESTED_TIMEOUT saved_test=$UMBRA_TEST_TIMEOUT
+UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT UMBRA_TEST_TIMEOUT=$((UMBRA_SUITE_TIMEOUT + 60))
 run_umbra run -i "$initrd" "$kernel"
-if [ "$rc" -eq 0 ] && grep -q 'cpl=3' "$tmp/out"; then
-	ok "default /init runs and exits 0"
+UMBRA_NESTED_TIMEOUT=$saved_nested UMBRA_TEST_TIMEOUT=$saved_test
+summary=$(grep '^suite: ' "$tmp/out")
+programs=$(echo "$summary" | sed -n 's/^suite: \([0-9]*\) programs.*/\1/p')
+checks=$(echo "$summary" | sed -n 's/.*; \([0-9]*\) checks.*/\1/p')
+if [ "$rc" -ne 0 ] || [ -z "$summary" ]; then
+	bad "guest test suite in the guest (default /init)" "status $rc; $(grep '^FAIL ' "$tmp/out" | tr '\n' ' ')"
+elif [ "$summary" != "$native_summary" ]; then
+	bad "guest test suite in the guest" "'$summary' differs from natively: '$native_summary'"
+elif [ "${programs:-0}" -lt 60 ] || [ "${checks:-0}" -le 400 ]; then
+	bad "guest test suite in the guest" "only $programs programs, $checks checks"
 else
-	bad "default /init" "status $rc"
+	ok "guest test suite in the guest, as natively: $summary"
 fi
+for counter in pgfault fault_anon_zero_page fault_anon_new_page fault_read fault_cow \
+	fault_shared fault_wp_reuse fault_wp_copy fault_stack_expand fault_sigsegv fault_sigbus; do
+	n=$(sed -n "s/^umbra-guest: *$counter  *\([0-9]*\)$/\1/p" "$tmp/out")
+	if [ "${n:-0}" -gt 0 ]; then
+		ok "fault path $counter taken by the suite ($n)"
+	else
+		bad "fault path $counter" "not in the guest's counter table, or 0"
+	fi
+done
 
 run_umbra run -i "$initrd" -p "quiet init=/bin/segv" "$kernel"
 if [ "$rc" -eq "$native_segv_rc" ] && grep -q 'about to fault' "$tmp/out" &&
