@@ -70,6 +70,11 @@ ALL_TARGETS += $(GUEST_PROGS) $(BUILD)/initrd.cpio
 native-test: $(GUEST_PROGS)
 	@echo "== guest test suite, natively"
 	$(BUILD)/tests/guest/runner $(BUILD)/tests/guest
+	@if [ "$$(id -u)" = 0 ]; then \
+		echo "== guest test suite, natively as uid 65534"; \
+		d=$$(mktemp -d) && cp -r $(BUILD)/tests/guest/. "$$d" && chmod -R a+rX "$$d" && \
+		(cd / && "$$d/runner" -u 65534 "$$d"); rc=$$?; rm -rf "$$d"; exit $$rc; \
+	fi
 EXTRA_TESTS += native-test
 
 # The suite under the Debian kernel of nested runs, in QEMU (about 10 s of

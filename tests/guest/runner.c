@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Runs the guest test suite: runner [-t SECONDS] [-u UID] [DIR] (DIR defaults
- * to /bin, where the guest initrd has the programs; -u first drops root for
- * that uid, also as gid, to run the suite as a normal user).
+ * to /bin, where the guest initrd has the programs; -u runs the suite in a
+ * child that drops root for that uid, also as gid: the suite as a normal
+ * user).
  *
  * The suite programs are the executables in DIR named t_*; everything else
  * there (this runner, hello, segv, ...) is not part of it. Each runs in turn
@@ -112,6 +113,31 @@ static int run_program(const char *dir, const char *name, unsigned timeout)
 	return !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* -u: the suite runs in a child that becomes uid (and gid); this process
+ * stays root and passes the child's status on. As /init in the guest that
+ * keeps pid 1 root-owned, as on a Linux machine, where tests assume it
+ * (kill(1, 0) from a normal user is EPERM). Returns 0 in the child. */
+static int drop_root(uid_t uid)
+{
+	int status;
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "runner: fork: %s\n", strerror(errno));
+		return 2;
+	}
+	if (pid > 0) {
+		while (waitpid(pid, &status, 0) < 0)
+			if (errno != EINTR)
+				exit(2);
+		exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	}
+	if (setgroups(0, NULL) || setgid(uid) || setuid(uid)) {
+		fprintf(stderr, "runner: cannot become uid %u: %s\n", (unsigned)uid, strerror(errno));
+		return 2;
+	}
+	return 0;
+}
+
 /* A tally file for the programs' check counts, named in SUITE_TALLY. */
 static int open_tally(char *path, size_t size)
 {
@@ -154,27 +180,8 @@ int main(int argc, char **argv)
 		if (opt == 't') {
 			timeout = (unsigned)atoi(optarg);
 		} else if (opt == 'u') {
-			uid_t uid = (uid_t)atoi(optarg);
-			/*
-			 * As init (the guest's init=/bin/runner), stay root in pid 1
-			 * and run the suite in a child: the programs expect init to
-			 * be another user's process (kill(1, 0) is EPERM for them),
-			 * on Linux as in the guest.
-			 */
-			if (getpid() == 1) {
-				pid_t child = fork();
-				if (child > 0) {
-					int status;
-					while (waitpid(child, &status, 0) < 0)
-						if (errno != EINTR)
-							return 2;
-					return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
-				}
-			}
-			if (setgroups(0, NULL) || setgid(uid) || setuid(uid)) {
-				fprintf(stderr, "runner: cannot become uid %u: %s\n", (unsigned)uid, strerror(errno));
+			if (drop_root((uid_t)atoi(optarg)))
 				return 2;
-			}
 		} else {
 			fprintf(stderr, "usage: runner [-t SECONDS] [-u UID] [DIR]\n");
 			return 2;

@@ -151,7 +151,7 @@ native_summary=$(grep '^suite: ' "$tmp/native-suite")
 saved_nested=$UMBRA_NESTED_TIMEOUT saved_test=$UMBRA_TEST_TIMEOUT
 UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT UMBRA_TEST_TIMEOUT=$((UMBRA_SUITE_TIMEOUT + 60))
 run_umbra run -i "$initrd" "$kernel"
-UMBRA_NESTED_TIMEOUT=$saved_nested UMBRA_TEST_TIMEOUT=$saved_test
+cp "$tmp/out" "$tmp/suite-out"
 summary=$(grep '^suite: ' "$tmp/out")
 programs=$(echo "$summary" | sed -n 's/^suite: \([0-9]*\) programs.*/\1/p')
 checks=$(echo "$summary" | sed -n 's/.*; \([0-9]*\) checks.*/\1/p')
@@ -164,9 +164,10 @@ elif [ "${programs:-0}" -lt 60 ] || [ "${checks:-0}" -le 400 ]; then
 else
 	ok "guest test suite in the guest, as natively: $summary"
 fi
+UMBRA_NESTED_TIMEOUT=$saved_nested UMBRA_TEST_TIMEOUT=$saved_test
 for counter in pgfault fault_anon_zero_page fault_anon_new_page fault_read fault_cow \
 	fault_shared fault_wp_reuse fault_wp_copy fault_stack_expand fault_sigsegv fault_sigbus; do
-	n=$(sed -n "s/^umbra-guest: *$counter  *\([0-9]*\)$/\1/p" "$tmp/out")
+	n=$(sed -n "s/^umbra-guest: *$counter  *\([0-9]*\)$/\1/p" "$tmp/suite-out")
 	if [ "${n:-0}" -gt 0 ]; then
 		ok "fault path $counter taken by the suite ($n)"
 	else
