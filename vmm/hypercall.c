@@ -4,18 +4,28 @@
 
 #include <string.h>
 
+#include "../shadow/hc_shadow.h"
+
 void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *stats)
 {
 	hc->mem = mem;
 	hc->stats = stats;
 	atomic_init(&hc->boot_ns, -1);
 	pthread_mutex_init(&hc->unknown_lock, NULL);
+	hc->shadow = NULL;
+	pthread_mutex_init(&hc->shadow_lock, NULL);
 	hc->nunknown = 0;
 }
 
 void hc_destroy(struct hc_state *hc)
 {
 	pthread_mutex_destroy(&hc->unknown_lock);
+	pthread_mutex_destroy(&hc->shadow_lock);
+}
+
+void hc_set_shadow(struct hc_state *hc, struct shadow_mmu *mmu)
+{
+	hc->shadow = mmu;
 }
 
 /* Whether nr is new among the tracked unknown numbers (then remembered).
@@ -71,14 +81,31 @@ static void read_message(struct hc_state *hc, uint64_t gpa, uint64_t len,
 void hc_dispatch(struct hc_state *hc, const struct hc_call *call,
 		 struct hc_outcome *out)
 {
+	hc_dispatch_vcpu(hc, 0, call, out);
+}
+
+void hc_dispatch_vcpu(struct hc_state *hc, unsigned int vcpu,
+		      const struct hc_call *call, struct hc_outcome *out)
+{
 	out->action = HC_RETURN;
 	out->ret = 0;
 	out->status = 0;
 	out->log_unknown = false;
+	out->flush_tlb = false;
+	out->kick_mask = 0;
 	out->message_ok = false;
 	out->message[0] = '\0';
 	stats_inc(&hc->stats->hypercalls);
 	const uint64_t *a = call->args;
+	if (hc->shadow && shadow_is_hypercall(call->nr)) {
+		/* shadow/hc_shadow.c checks every argument. */
+		pthread_mutex_lock(&hc->shadow_lock);
+		out->ret = (uint64_t)shadow_hypercall(hc->shadow, vcpu, call->nr,
+						      a, &out->flush_tlb);
+		out->kick_mask = shadow_pending_flushes(hc->shadow, vcpu);
+		pthread_mutex_unlock(&hc->shadow_lock);
+		return;
+	}
 	switch (call->nr) {
 	case UMBRA_HC_EXIT:
 		out->action = HC_EXIT;

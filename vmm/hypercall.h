@@ -21,9 +21,16 @@
 /* Unknown hypercall numbers are logged once each, the first this many. */
 #define HC_UNKNOWN_TRACKED 32
 
+struct shadow_mmu;
+
 struct hc_state {
 	const struct guest_mem *mem;
 	struct stats *stats;
+	/* Shadow paging: the MMU the shadow hypercalls go to (NULL in tdp
+	 * mode: they are unknown numbers there), and the one lock around it
+	 * (KVM's mmu_lock). */
+	struct shadow_mmu *shadow;
+	pthread_mutex_t shadow_lock;
 	atomic_int_fast64_t boot_ns; /* UMBRA_REPORT_BOOT_NS; -1 until reported */
 	pthread_mutex_t unknown_lock;
 	unsigned int nunknown;
@@ -47,6 +54,11 @@ struct hc_outcome {
 	int status;
 	/* An unknown number not seen before: the caller logs it. */
 	bool log_unknown;
+	/* A shadow hypercall zapped what this vCPU may have cached: flush its
+	 * TLB before it re-enters the guest; kick_mask: other vCPUs to kick
+	 * (an interrupt whose handler flushes). */
+	bool flush_tlb;
+	uint64_t kick_mask;
 	/* HC_PANIC: the guest's message made printable (control characters
 	 * become '?'), or "" with message_ok false if it was unreadable. */
 	bool message_ok;
@@ -58,6 +70,13 @@ void hc_destroy(struct hc_state *hc);
 
 void hc_dispatch(struct hc_state *hc, const struct hc_call *call,
 		 struct hc_outcome *out);
+/* The same for vCPU number vcpu (hc_dispatch is vCPU 0); the shadow
+ * hypercalls depend on which vCPU calls. */
+void hc_dispatch_vcpu(struct hc_state *hc, unsigned int vcpu,
+		      const struct hc_call *call, struct hc_outcome *out);
+
+/* Routes the shadow hypercalls (UMBRA_HC_SHADOW_*) to mmu from now on. */
+void hc_set_shadow(struct hc_state *hc, struct shadow_mmu *mmu);
 
 /* The reported boot time in ns, or -1. */
 int64_t hc_boot_ns(struct hc_state *hc);

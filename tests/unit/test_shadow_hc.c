@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VMM's dispatcher (vmm/hypercall.c) with a shadow MMU attached: the
+ * shadow hypercalls reach shadow/hc_shadow.c for the calling vCPU, the
+ * flush and the kicks come back in the outcome; without an MMU (tdp mode)
+ * they stay unknown numbers.
+ */
+#include "test.h"
+
+#include "hypercall.h"
+#include "shadow_sim.h"
+
+TEST(shadow_hc_dispatch_routes)
+{
+	struct guest_mem gm;
+	struct stats st;
+	struct hc_state hc;
+	struct hc_outcome out;
+	guest_mem_layout(&gm, 16 << 20);
+	stats_init(&st);
+	hc_init(&hc, &gm, &st);
+
+	/* tdp: unknown. */
+	struct hc_call c = {UMBRA_HC_SHADOW_AS_CREATE, {4096, 0, 0, 0, 0}};
+	hc_dispatch(&hc, &c, &out);
+	CHECK_EQ(out.ret, (uint64_t)-UMBRA_ENOSYS);
+	CHECK(out.log_unknown);
+
+	/* shadow: a guest with two vCPUs on one address space. */
+	struct sim s;
+	struct shadow_config cfg = {
+		.efer_nxe = true, .cr4_smep = true, .cr4_smap = true,
+		.maxphyaddr = 46, .prefetch = ~0u, .nr_vcpus = 2,
+	};
+	CHECK_EQ(sim_init(&s, 2048, 4096, &cfg), 0);
+	hc_set_shadow(&hc, s.mmu);
+	uint64_t root = g_alloc_table(&s);
+	g_map(&s, root, 0x400000, 9 * 4096ull, PTE_RW | PTE_US, 1);
+	c = (struct hc_call){UMBRA_HC_SHADOW_AS_CREATE, {root, 0, 0, 0, 0}};
+	hc_dispatch(&hc, &c, &out);
+	CHECK((int64_t)out.ret > 0);
+	CHECK_EQ(out.action, HC_RETURN);
+	uint64_t asid = out.ret;
+	c = (struct hc_call){UMBRA_HC_SHADOW_AS_ACTIVATE, {asid, 0, 0, 0, 0}};
+	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	uint64_t cr3 = out.ret;
+	CHECK(frame_pool_in_use(&s.pool, cr3));
+	hc_dispatch_vcpu(&hc, 0, &c, &out);
+	CHECK_EQ(out.ret, cr3);
+	c = (struct hc_call){UMBRA_HC_SHADOW_FAULT, {0x400000, PFERR_U | PFERR_W, asid, 0, 0}};
+	hc_dispatch_vcpu(&hc, 0, &c, &out);
+	CHECK_EQ(out.ret, UMBRA_SHADOW_HANDLED);
+	CHECK(!out.flush_tlb);
+	/* An unmap from vCPU 0: it flushes, vCPU 1 is kicked. */
+	g_write(&s, g_entry(&s, root, 0x400000, 1, false), 0);
+	c = (struct hc_call){UMBRA_HC_SHADOW_INVALIDATE,
+			     {asid, 0x400000, 0x401000, UMBRA_SHADOW_EV_UNMAP, 0}};
+	hc_dispatch_vcpu(&hc, 0, &c, &out);
+	CHECK_EQ(out.ret, 0);
+	CHECK(out.flush_tlb);
+	CHECK_EQ(out.kick_mask, 2);
+	/* Other numbers are not the shadow's. */
+	c = (struct hc_call){UMBRA_HC_REPORT, {UMBRA_REPORT_BOOT_NS, 5, 0, 0, 0}};
+	hc_dispatch(&hc, &c, &out);
+	CHECK_EQ(out.ret, 0);
+	CHECK_EQ(hc_boot_ns(&hc), 5);
+	c = (struct hc_call){12, {0, 0, 0, 0, 0}};
+	hc_dispatch(&hc, &c, &out);
+	CHECK_EQ(out.ret, (uint64_t)-UMBRA_ENOSYS);
+	sim_destroy(&s);
+	hc_destroy(&hc);
+}
