@@ -88,11 +88,6 @@ long do_mmap(struct mm_struct *mm, struct file *file, uint64_t addr, uint64_t le
 	     unsigned long prot, unsigned long flags, uint64_t pgoff);
 int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len);
 
-/* Transitional (the ELF loader's eager copy): an anonymous VMA over a free
- * range, and one page installed in it. */
-int insert_vm_area(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned long vm_flags);
-int install_page(struct mm_struct *mm, uint64_t va, phys_addr_t pa, unsigned long vm_flags);
-
 /* Truncation and hole punching (fs/): unmaps the pages of mapping at file
  * offsets [start, start + len) (len 0: to the end) from every VMA mapping
  * them, private COW copies included when even_cows. */
@@ -109,7 +104,7 @@ int do_user_addr_fault(struct pt_regs *regs, uint64_t error_code, uint64_t addre
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned int flags);
 /* Grows a VM_GROWSDOWN VMA down to addr: 0, -ENOMEM or -EPERM. */
 int expand_downwards(struct vm_area_struct *vma, uint64_t addr);
-/* Transitional: the page-table entry for va, or NULL (uaccess). */
+/* The page-table entry for va, or NULL (no table; /proc reads). */
 uint64_t *lookup_pte(struct mm_struct *mm, uint64_t va);
 
 /* --- MMU notifiers (mm/mmu_notifier.c): secondary MMUs of an mm --- */

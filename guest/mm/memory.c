@@ -84,11 +84,100 @@ static struct page *get_zero_page(void)
 
 static const unsigned int level_shift[] = {PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT};
 
+/*
+ * 2M anonymous pages (THP, "madvise" policy: VMAs with MADV_HUGEPAGE). A
+ * huge PMD maps an order-9 block exclusively (mapcount 1) with the VMA's
+ * full rights. Anything that works on single pages (fork, mprotect,
+ * munmap, mremap, COW, madvise) first splits it into 512 PTEs, and the
+ * block into 512 ordinary frames, so the rest of mm never sees one.
+ */
+static bool split_huge_pmd(struct mm_struct *mm, uint64_t *pmd, uint64_t va)
+{
+	phys_addr_t pt = alloc_zeroed_page();
+	if (!pt)
+		return false;
+	uint64_t start = ALIGN_DOWN(va, PMD_SIZE), entry = *pmd;
+	uint64_t base = entry & PTE_PFN_MASK & ~(PMD_SIZE - 1);
+	uint64_t flags = entry & ~PTE_PFN_MASK & ~(uint64_t)_PAGE_PSE;
+	uint64_t *ptes = __va(pt);
+	struct page *head = phys_to_page(base);
+	for (unsigned int i = 0; i < PTRS_PER_TABLE; i++) {
+		struct page *p = head + i;
+		p->_refcount = 1;
+		p->_mapcount = 1;
+		p->order = 0;
+		p->flags &= ~PG_head;
+		ptes[i] = (base + ((uint64_t)i << PAGE_SHIFT)) | flags;
+	}
+	mm->pgtables_bytes += PAGE_SIZE;
+	/* Same translations, another shape: secondary MMUs drop the 2M one. */
+	mmu_notifier_invalidate_range_start(mm, start, start + PMD_SIZE);
+	pte_clear_notify(mm, start, pmd, pt | USER_TABLE_FLAGS);
+	if (mm == active_mm)
+		write_cr3(mm->pgd);
+	mmu_notifier_invalidate_range_end(mm, start, start + PMD_SIZE);
+	count_vm_event(mm, THP_SPLIT_PMD);
+	return true;
+}
+
+static bool vma_thp_eligible(struct vm_area_struct *vma, uint64_t addr)
+{
+	uint64_t start = ALIGN_DOWN(addr, PMD_SIZE);
+	return vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED) &&
+	       (vma->vm_flags & (VM_HUGEPAGE | VM_NOHUGEPAGE | VM_WRITE)) == (VM_HUGEPAGE | VM_WRITE) &&
+	       start >= vma->vm_start && start + PMD_SIZE <= vma->vm_end;
+}
+
+/* The PMD entry for va, creating upper tables when alloc; NULL if absent. */
+static uint64_t *pmd_entry(struct mm_struct *mm, uint64_t va, bool alloc)
+{
+	uint64_t *table = __va(mm->pgd);
+	for (unsigned int level = 0; level < 2; level++) {
+		uint64_t *entry = &table[(va >> level_shift[level]) & 511];
+		if (!(*entry & _PAGE_PRESENT)) {
+			if (!alloc)
+				return NULL;
+			phys_addr_t pa = alloc_zeroed_page();
+			if (!pa)
+				return NULL;
+			mm->pgtables_bytes += PAGE_SIZE;
+			*entry = pa | USER_TABLE_FLAGS;
+		}
+		table = __va(*entry & PTE_PFN_MASK);
+	}
+	return &table[pmd_index(va)];
+}
+
+/* A write fault in an empty, eligible 2M range: one huge page. */
+static bool do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	uint64_t *pmd = pmd_entry(mm, addr, true);
+	if (!pmd || *pmd)
+		return false;
+	struct page *page = alloc_pages_order(MAX_ORDER, __GFP_ZERO);
+	if (!page)
+		return false;
+	page->_mapcount = 1;
+	mm->rss_stat[MM_ANONPAGES] += PTRS_PER_TABLE;
+	*pmd = page_to_phys(page) | vm_get_page_prot(vma->vm_flags) | _PAGE_PSE | _PAGE_DIRTY;
+	count_vm_event(mm, FAULT_HUGE);
+	return true;
+}
+
+/* With alloc, a huge PMD on the way is split (the caller changes single
+ * PTEs); without, the huge PMD entry itself is returned (lookups). */
 static uint64_t *walk(struct mm_struct *mm, uint64_t va, bool alloc)
 {
 	uint64_t *table = __va(mm->pgd);
 	for (unsigned int level = 0; level < 3; level++) {
 		uint64_t *entry = &table[(va >> level_shift[level]) & 511];
+		if ((*entry & (_PAGE_PRESENT | _PAGE_PSE)) == (_PAGE_PRESENT | _PAGE_PSE)) {
+			if (!alloc)
+				return entry;
+			if (!split_huge_pmd(mm, entry, va))
+				return NULL;
+		}
 		if (!(*entry & _PAGE_PRESENT)) {
 			if (!alloc)
 				return NULL;
@@ -125,18 +214,36 @@ struct page *follow_page(struct mm_struct *mm, uint64_t va, uint64_t *pte_out)
 		return NULL;
 	if (pte_out)
 		*pte_out = *pte;
+	if (*pte & _PAGE_PSE)
+		return phys_to_page((*pte & PTE_PFN_MASK & ~(PMD_SIZE - 1)) + (va & (PMD_SIZE - 1) & PAGE_MASK));
 	return phys_to_page(*pte & PTE_PFN_MASK);
 }
 
-void walk_page_range(struct mm_struct *mm, uint64_t start, uint64_t end,
-		     void (*fn)(struct mm_struct *, uint64_t, uint64_t *, void *), void *arg)
+static void __walk_page_range(struct mm_struct *mm, uint64_t start, uint64_t end,
+			      void (*fn)(struct mm_struct *, uint64_t, uint64_t *, void *),
+			      void (*huge_fn)(struct mm_struct *, uint64_t, uint64_t *, void *), void *arg)
 {
 	uint64_t va = start;
 	while (va < end) {
 		uint64_t *table = __va(mm->pgd);
 		bool hole = false;
 		for (unsigned int level = 0; level < 3 && !hole; level++) {
-			uint64_t entry = table[(va >> level_shift[level]) & 511];
+			uint64_t *slot = &table[(va >> level_shift[level]) & 511];
+			if ((*slot & (_PAGE_PRESENT | _PAGE_PSE)) == (_PAGE_PRESENT | _PAGE_PSE)) {
+				if (huge_fn) {
+					huge_fn(mm, va, slot, arg);
+					va = ALIGN_DOWN(va, PMD_SIZE) + PMD_SIZE;
+					hole = true;
+					continue;
+				}
+				/* Out of memory for the split: the page stays whole. */
+				if (!split_huge_pmd(mm, slot, va)) {
+					va = ALIGN_DOWN(va, PMD_SIZE) + PMD_SIZE;
+					hole = true;
+					continue;
+				}
+			}
+			uint64_t entry = *slot;
 			if (!(entry & _PAGE_PRESENT)) {
 				uint64_t size = 1UL << level_shift[level];
 				uint64_t next = ALIGN_DOWN(va, size) + size;
@@ -153,6 +260,12 @@ void walk_page_range(struct mm_struct *mm, uint64_t start, uint64_t end,
 			fn(mm, va, pte, arg);
 		va += PAGE_SIZE;
 	}
+}
+
+void walk_page_range(struct mm_struct *mm, uint64_t start, uint64_t end,
+		     void (*fn)(struct mm_struct *, uint64_t, uint64_t *, void *), void *arg)
+{
+	__walk_page_range(mm, start, end, fn, NULL, arg);
 }
 
 uint64_t vm_get_page_prot(unsigned long vm_flags)
@@ -210,18 +323,6 @@ static void page_add_new_anon_rmap(struct mm_struct *mm, struct page *page)
 	page->_mapcount = 1;
 	mm->rss_stat[MM_ANONPAGES]++;
 	update_hiwater_rss(mm);
-}
-
-int install_page(struct mm_struct *mm, uint64_t va, phys_addr_t pa, unsigned long vm_flags)
-{
-	uint64_t *pte = pte_alloc(mm, va);
-	if (!pte)
-		return -ENOMEM;
-	BUG_ON(*pte & PTE_PFN_MASK);
-	/* The caller's reference (alloc_zeroed_page) becomes the mapping's. */
-	page_add_new_anon_rmap(mm, phys_to_page(pa));
-	*pte = pa | vm_get_page_prot(vm_flags) | _PAGE_DIRTY;
-	return 0;
 }
 
 /* Whether a private page may be writable in the PTE: only an anonymous
@@ -411,6 +512,16 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned i
 		.pgoff = vma->vm_pgoff + (((addr & PAGE_MASK) - vma->vm_start) >> PAGE_SHIFT),
 		.flags = flags,
 	};
+	uint64_t *pmd = pmd_entry(mm, vmf.address, false);
+	if (pmd && (*pmd & _PAGE_PSE) && (*pmd & _PAGE_PRESENT)) {
+		/* A huge page has the VMA's full rights: a stale TLB entry. */
+		flush_tlb_page(mm, vmf.address);
+		count_vm_event(mm, FAULT_SPURIOUS);
+		return 0;
+	}
+	if ((flags & FAULT_FLAG_WRITE) && (!pmd || !*pmd) && vma_thp_eligible(vma, addr) &&
+	    do_huge_pmd_anonymous_page(vma, addr))
+		return 0;
 	uint64_t *pte = pte_alloc(mm, vmf.address);
 	if (!pte)
 		return VM_FAULT_OOM;
@@ -470,7 +581,7 @@ static bool free_level(struct mm_struct *mm, uint64_t *table, unsigned int level
 		uint64_t size = 1UL << level_shift[level];
 		for (unsigned int i = 0; i < PTRS_PER_TABLE; i++) {
 			uint64_t lo = base + i * size, hi = lo + size;
-			if (hi <= start || lo >= end || !(table[i] & _PAGE_PRESENT))
+			if (hi <= start || lo >= end || !(table[i] & _PAGE_PRESENT) || (table[i] & _PAGE_PSE))
 				continue;
 			uint64_t *below = __va(table[i] & PTE_PFN_MASK);
 			if (free_level(mm, below, level + 1, lo, start, end)) {
@@ -646,9 +757,28 @@ static void stat_one(struct mm_struct *mm, uint64_t va, uint64_t *pte, void *arg
 		st->locked++;
 }
 
+static void stat_huge(struct mm_struct *mm, uint64_t va, uint64_t *pmd, void *arg)
+{
+	(void)mm;
+	(void)va;
+	struct stats_ctx *c = arg;
+	struct vma_page_stats *st = c->st;
+	uint64_t n = PTRS_PER_TABLE;
+	st->rss += n;
+	st->anon += n;
+	st->anon_huge += n;
+	st->private_dirty += n;
+	st->pss_4k += n * 4096;
+	st->pss_dirty_4k += n * 4096;
+	if (*pmd & _PAGE_ACCESSED)
+		st->referenced += n;
+	if (c->vma->vm_flags & VM_LOCKED)
+		st->locked += n;
+}
+
 void vma_page_stats(struct vm_area_struct *vma, struct vma_page_stats *st)
 {
 	*st = (struct vma_page_stats){0};
 	struct stats_ctx c = {vma, st};
-	walk_page_range(vma->vm_mm, vma->vm_start, vma->vm_end, stat_one, &c);
+	__walk_page_range(vma->vm_mm, vma->vm_start, vma->vm_end, stat_one, stat_huge, &c);
 }

@@ -714,25 +714,6 @@ SYSCALL_DEFINE1(brk, uint64_t, brk)
 	return ret;
 }
 
-/* --- the transitional ELF loader interface --- */
-
-int insert_vm_area(struct mm_struct *mm, uint64_t start, uint64_t end, unsigned long vm_flags)
-{
-	if (find_vma_intersection(mm, start, end))
-		return -EEXIST;
-	struct vm_area_struct *vma = vm_area_alloc(mm);
-	if (!vma)
-		return -ENOMEM;
-	vma->vm_start = start;
-	vma->vm_end = end;
-	vma->vm_flags = vm_flags | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
-	vma->vm_pgoff = start >> PAGE_SHIFT;
-	vma_link(mm, vma);
-	vm_stat_account(mm, vma->vm_flags, (end - start) >> PAGE_SHIFT);
-	vma_merge(mm, vma);
-	return 0;
-}
-
 /* --- the stack --- */
 
 /* Grows a VM_GROWSDOWN vma down to cover addr (Linux's expand_downwards):

@@ -26,6 +26,8 @@ void *user_page_ptr(uint64_t addr, int write)
 	}
 	/* Keep accessed/dirty bits what the CPU would have made them. */
 	*pte |= _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+	if (*pte & _PAGE_PSE)
+		return (char *)__va(*pte & PTE_PFN_MASK & ~(PMD_SIZE - 1)) + (addr & (PMD_SIZE - 1));
 	return (char *)__va(*pte & PTE_PFN_MASK) + (addr & ~PAGE_MASK);
 }
 
