@@ -171,7 +171,13 @@ bool as_is_active(const struct shadow_mmu *mmu, const struct shadow_as *as);
  * must flush. */
 void mmu_flush_asid(struct shadow_mmu *mmu, uint32_t asid);
 
-/* mmu_fault.c: fills the pinned ranges of as if they are stale; 0 or
+/* mmu_fault.c: links the shadow path for gva from the guest walk r down
+ * to the leaf (marking the pages pinned when pin); 0 or -1 (no shadow
+ * page could be had). */
+int mmu_fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
+	      const struct walk_result *r, bool pin);
+
+/* mmu_pin.c: fills the pinned ranges of as if they are stale; 0 or
  * -UMBRA_ENOMEM. */
 int mmu_fill_pins(struct shadow_mmu *mmu, struct shadow_as *as);
 /* Marks every address space's pins stale and refills the active ones. */
