@@ -133,6 +133,7 @@ struct task_struct {
 /* task->flags */
 #define PF_EXITING 0x4
 #define PF_FORKNOEXEC 0x40 /* forked, not yet exec'd */
+#define PF_UNKILLABLE 0x10000 /* init: signals without a handler do nothing */
 
 /* The task running on this CPU (percpu.h's current). */
 #include "percpu.h"

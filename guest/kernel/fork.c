@@ -117,6 +117,7 @@ struct task_struct *create_init_task(const char *path)
 	p->thread.fpu = fpu;
 	p->pid = p->tgid = p->pgid = p->sid = last_pid = 1;
 	p->state = TASK_RUNNING;
+	p->flags = PF_UNKILLABLE;
 	p->exit_signal = SIGCHLD;
 	p->sas_ss_flags = SS_DISABLE;
 	memcpy(p->rlim, init_rlimits, sizeof(p->rlim));

@@ -73,12 +73,17 @@ static struct k_sigaction *sigaction_of(struct task_struct *p, int sig)
 }
 
 /* The signal would do nothing: ignored and not blocked (a blocked signal
- * stays queued: the handler may change before it is unblocked). */
+ * stays queued: the handler may change before it is unblocked). init
+ * (PF_UNKILLABLE) ignores every signal it has no handler for, SIGKILL
+ * included, as on Linux; a fault clears that, so it still ends init and
+ * with it the VM. */
 static bool sig_ignored(struct task_struct *p, int sig)
 {
 	if (p->blocked & sigmask(sig))
 		return false;
 	uint64_t h = sigaction_of(p, sig)->handler;
+	if ((p->flags & PF_UNKILLABLE) && h == SIG_DFL)
+		return true;
 	return h == SIG_IGN || (h == SIG_DFL && (SIG_KERNEL_IGNORE_MASK & sigmask(sig)));
 }
 
@@ -180,6 +185,8 @@ static void force_sig_info(struct kernel_siginfo *info)
 		ka->handler = SIG_DFL;
 		p->blocked &= ~sigmask(sig);
 	}
+	if (ka->handler == SIG_DFL)
+		p->flags &= ~PF_UNKILLABLE;
 	if (sig < SIGRTMIN && (p->pending & sigmask(sig)))
 		return;
 	struct sigqueue *q = kmalloc(sizeof(*q));
@@ -286,6 +293,9 @@ static int get_signal(struct kernel_siginfo *info, struct k_sigaction *ka_out)
 			return sig;
 		}
 		if (SIG_KERNEL_IGNORE_MASK & sigmask(sig))
+			continue;
+		/* init survives what was sent while blocked, too. */
+		if ((p->flags & PF_UNKILLABLE) && sig != SIGKILL && sig != SIGSTOP)
 			continue;
 		if (SIG_KERNEL_STOP_MASK & sigmask(sig)) {
 			do_signal_stop(sig);

@@ -50,6 +50,10 @@ static const char *task_state(const struct task_struct *task)
 		return "R (running)";
 	case TASK_INTERRUPTIBLE:
 		return "S (sleeping)";
+	case TASK_UNINTERRUPTIBLE:
+		return "D (disk sleep)";
+	case TASK_STOPPED:
+		return "T (stopped)";
 	case TASK_ZOMBIE:
 		return "Z (zombie)";
 	default:
