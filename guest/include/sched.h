@@ -49,6 +49,7 @@ enum task_state {
 #define RLIMIT_NOFILE 7
 #define RLIMIT_MEMLOCK 8
 #define RLIMIT_AS 9
+#define RLIMIT_SIGPENDING 11
 #define RLIM_NLIMITS 16
 #define RLIM_INFINITY (~0UL)
 
@@ -108,6 +109,7 @@ struct task_struct {
 	sigset_t saved_sigmask;    /* restored after sigsuspend's handler */
 	bool restore_sigmask;
 	struct list_head sigqueue; /* struct sigqueue, in arrival order */
+	unsigned int nr_sigqueue;  /* its length (RLIMIT_SIGPENDING bounds it) */
 	struct k_sigaction sigactions[_NSIG];
 	uint64_t sas_ss_sp, sas_ss_size;           /* sigaltstack */
 	int sas_ss_flags;

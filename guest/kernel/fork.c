@@ -72,6 +72,7 @@ static void init_task_lists(struct task_struct *p)
 	INIT_LIST_HEAD(&p->sibling);
 	INIT_LIST_HEAD(&p->run_list);
 	INIT_LIST_HEAD(&p->sigqueue);
+	p->nr_sigqueue = 0;
 }
 
 void set_task_comm(struct task_struct *p, const char *path)
@@ -96,7 +97,7 @@ static const struct rlimit init_rlimits[RLIM_NLIMITS] = {
 	[RLIMIT_MEMLOCK] = {8UL << 20, 8UL << 20},
 	[RLIMIT_AS] = {RLIM_INFINITY, RLIM_INFINITY},
 	[10] = {RLIM_INFINITY, RLIM_INFINITY},   /* RLIMIT_LOCKS */
-	[11] = {PID_MAX_TASKS, PID_MAX_TASKS},   /* RLIMIT_SIGPENDING */
+	[RLIMIT_SIGPENDING] = {1024, 1024},
 	[12] = {819200, 819200},                 /* RLIMIT_MSGQUEUE */
 	[13] = {0, 0},                           /* RLIMIT_NICE */
 	[14] = {0, 0},                           /* RLIMIT_RTPRIO */

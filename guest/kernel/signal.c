@@ -95,6 +95,7 @@ static void flush_sigqueue_mask(struct task_struct *p, sigset_t mask)
 		if (mask & sigmask(q->info.si_signo)) {
 			list_del(&q->list);
 			kfree(q);
+			p->nr_sigqueue--;
 		}
 	p->pending &= ~mask;
 }
@@ -154,10 +155,13 @@ int send_signal_info(int sig, struct kernel_siginfo *info, struct task_struct *p
 	/* A standard signal already pending is not queued twice. */
 	if (sig < SIGRTMIN && (p->pending & sigmask(sig)))
 		return 0;
-	struct sigqueue *q = kmalloc(sizeof(*q));
+	/* Beyond RLIMIT_SIGPENDING only standard signals still count. */
+	struct sigqueue *q = p->nr_sigqueue < task_rlimit(p, RLIMIT_SIGPENDING) ? kmalloc(sizeof(*q))
+									       : NULL;
 	if (q) {
 		q->info = *info;
 		list_add_tail(&q->list, &p->sigqueue);
+		p->nr_sigqueue++;
 	} else if (sig >= SIGRTMIN) {
 		return -EAGAIN;
 	}
@@ -193,6 +197,7 @@ static void force_sig_info(struct kernel_siginfo *info)
 	if (q) {
 		q->info = *info;
 		list_add_tail(&q->list, &p->sigqueue);
+		p->nr_sigqueue++;
 	}
 	p->pending |= sigmask(sig);
 }
@@ -239,6 +244,7 @@ static int dequeue_signal(struct task_struct *p, sigset_t allowed, struct kernel
 		*info = found->info;
 		list_del(&found->list);
 		kfree(found);
+		p->nr_sigqueue--;
 	} else {
 		*info = (struct kernel_siginfo){.si_signo = sig, .si_code = SI_USER};
 	}
