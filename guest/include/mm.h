@@ -128,6 +128,9 @@ void mmu_notifier_invalidate_range_start(struct mm_struct *mm, uint64_t start, u
 void mmu_notifier_invalidate_range_end(struct mm_struct *mm, uint64_t start, uint64_t end);
 void mmu_notifier_release(struct mm_struct *mm);
 
+/* 2M anonymous pages mapped now (meminfo AnonHugePages). */
+extern uint64_t nr_anon_thp;
+
 /* Counts one event for mm (may be NULL) and globally. */
 void count_vm_event(struct mm_struct *mm, enum vm_event_item item);
 /* Prints the global counters as a table (when init ends). */

@@ -25,6 +25,7 @@
 #define USER_TABLE_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER)
 
 static struct mm_struct *active_mm;
+uint64_t nr_anon_thp;
 static struct page *zero_page;
 
 struct mm_struct *mm_alloc(void)
@@ -110,6 +111,7 @@ static bool split_huge_pmd(struct mm_struct *mm, uint64_t *pmd, uint64_t va)
 		ptes[i] = (base + ((uint64_t)i << PAGE_SHIFT)) | flags;
 	}
 	mm->pgtables_bytes += PAGE_SIZE;
+	nr_anon_thp--;
 	/* Same translations, another shape: secondary MMUs drop the 2M one. */
 	mmu_notifier_invalidate_range_start(mm, start, start + PMD_SIZE);
 	pte_clear_notify(mm, start, pmd, pt | USER_TABLE_FLAGS);
@@ -159,6 +161,7 @@ static bool do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr
 	if (!page)
 		return false;
 	page->_mapcount = 1;
+	nr_anon_thp++;
 	mm->rss_stat[MM_ANONPAGES] += PTRS_PER_TABLE;
 	*pmd = page_to_phys(page) | vm_get_page_prot(vma->vm_flags) | _PAGE_PSE | _PAGE_DIRTY;
 	count_vm_event(mm, FAULT_HUGE);
@@ -559,9 +562,33 @@ static void zap_one(struct mm_struct *mm, uint64_t va, uint64_t *pte, void *arg)
 	page_remove_rmap(mm, phys_to_page(entry & PTE_PFN_MASK), entry & _PAGE_DIRTY);
 }
 
+struct zap_range {
+	uint64_t start, end;
+};
+
+/* A huge page wholly inside the range goes at once (no split, no
+ * allocation: exit needs none); one partly inside is split first. */
+static void zap_huge(struct mm_struct *mm, uint64_t va, uint64_t *pmd, void *arg)
+{
+	struct zap_range *r = arg;
+	uint64_t lo = ALIGN_DOWN(va, PMD_SIZE), hi = lo + PMD_SIZE;
+	if (lo >= r->start && hi <= r->end) {
+		struct page *head = phys_to_page(*pmd & PTE_PFN_MASK & ~(PMD_SIZE - 1));
+		pte_clear_notify(mm, lo, pmd, 0);
+		mm->rss_stat[MM_ANONPAGES] -= PTRS_PER_TABLE;
+		nr_anon_thp--;
+		head->_mapcount = 0;
+		put_page(head);
+		return;
+	}
+	if (split_huge_pmd(mm, pmd, va))
+		walk_page_range(mm, MAX(lo, r->start), MIN(hi, r->end), zap_one, NULL);
+}
+
 void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
-	walk_page_range(vma->vm_mm, start, end, zap_one, NULL);
+	struct zap_range r = {start, end};
+	__walk_page_range(vma->vm_mm, start, end, zap_one, zap_huge, &r);
 }
 
 static bool table_empty(const uint64_t *table)

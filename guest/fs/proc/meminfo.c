@@ -13,7 +13,7 @@ static void show_val_kb(struct seq_file *m, const char *name, uint64_t pages)
 void proc_meminfo_show(struct seq_file *m, struct task_struct *unused)
 {
 	(void)unused;
-	uint64_t anon = 0, mapped = 0, mlocked = 0;
+	uint64_t anon = 0, mapped = 0, mlocked = 0, pgtables = 0;
 	struct task_struct *p;
 	for_each_process(p) {
 		if (!p->mm || p->state == TASK_DEAD)
@@ -21,6 +21,7 @@ void proc_meminfo_show(struct seq_file *m, struct task_struct *unused)
 		anon += p->mm->rss_stat[MM_ANONPAGES];
 		mapped += p->mm->rss_stat[MM_FILEPAGES] + p->mm->rss_stat[MM_SHMEMPAGES];
 		mlocked += p->mm->locked_vm;
+		pgtables += p->mm->pgtables_bytes >> PAGE_SHIFT;
 	}
 	uint64_t total = totalram_pages(), free = nr_free_pages();
 	uint64_t cached = nr_file_pages;
@@ -55,7 +56,7 @@ void proc_meminfo_show(struct seq_file *m, struct task_struct *unused)
 	show_val_kb(m, "SReclaimable:", 0);
 	show_val_kb(m, "SUnreclaim:", 0);
 	seq_printf(m, "%-16s%8lu kB\n", "KernelStack:", 0UL);
-	show_val_kb(m, "PageTables:", 0);
+	show_val_kb(m, "PageTables:", pgtables);
 	show_val_kb(m, "SecPageTables:", 0);
 	show_val_kb(m, "NFS_Unstable:", 0);
 	show_val_kb(m, "Bounce:", 0);
@@ -67,7 +68,7 @@ void proc_meminfo_show(struct seq_file *m, struct task_struct *unused)
 	show_val_kb(m, "VmallocChunk:", 0);
 	show_val_kb(m, "Percpu:", 0);
 	show_val_kb(m, "HardwareCorrupted:", 0);
-	show_val_kb(m, "AnonHugePages:", 0);
+	show_val_kb(m, "AnonHugePages:", nr_anon_thp << (PMD_SHIFT - PAGE_SHIFT));
 	show_val_kb(m, "ShmemHugePages:", 0);
 	show_val_kb(m, "ShmemPmdMapped:", 0);
 	show_val_kb(m, "FileHugePages:", 0);
