@@ -140,6 +140,13 @@ struct task_struct {
 /* The task running on this CPU (percpu.h's current). */
 #include "percpu.h"
 
+/* Root may do what Linux gates by a capability (CAP_SETUID, CAP_IPC_LOCK,
+ * CAP_SYS_RESOURCE, CAP_KILL...): credentials have no capability sets here. */
+static inline bool capable(void)
+{
+	return current->euid == 0;
+}
+
 /* The task list, in creation order. */
 extern struct list_head task_list;
 #define for_each_process(p) list_for_each_entry(p, &task_list, tasks)
@@ -202,7 +209,10 @@ int setup_rt_frame(int sig, struct k_sigaction *ka, struct kernel_siginfo *info,
 /* sp is on the current task's alternate signal stack. */
 bool on_sig_stack(uint64_t sp);
 
-/* The soft limit of resource r for p (mm reads RLIMIT_AS, fs RLIMIT_NOFILE). */
+/* The current task's soft limit, RLIM_INFINITY for an unknown resource
+ * (Linux's rlimit(); mm reads RLIMIT_AS and RLIMIT_MEMLOCK). */
+uint64_t rlimit(unsigned int resource);
+/* The soft limit of resource r for p (fs reads RLIMIT_NOFILE). */
 static inline uint64_t task_rlimit(const struct task_struct *p, unsigned int r)
 {
 	return p->rlim[r].rlim_cur;

@@ -122,11 +122,6 @@ SYSCALL_DEFINE0(setsid)
 
 #define INVALID_ID 0xffffffffu
 
-static bool capable(void)
-{
-	return current->euid == 0;
-}
-
 SYSCALL_DEFINE0(getuid)
 {
 	return current->uid;
@@ -448,8 +443,6 @@ SYSCALL_DEFINE3(getrandom, uint64_t, buf, uint64_t, count, unsigned int, flags)
 	return count;
 }
 
-/* The current task's soft limit (Linux's rlimit(); mm reads RLIMIT_AS). */
-uint64_t rlimit(unsigned int resource);
 uint64_t rlimit(unsigned int resource)
 {
 	return resource < RLIM_NLIMITS ? task_rlimit(current, resource) : RLIM_INFINITY;

@@ -52,6 +52,9 @@ long get_unmapped_area(struct mm_struct *mm, uint64_t addr, uint64_t len, unsign
 extern const struct vm_operations_struct shm_vm_ops;
 /* RLIMIT_AS check for npages more. */
 bool may_expand_vm(struct mm_struct *mm, unsigned long vm_flags, uint64_t npages);
+/* mlock.c: RLIMIT_MEMLOCK as Linux applies it (root is exempt). */
+bool can_do_mlock(void);
+bool mlock_future_ok(struct mm_struct *mm, unsigned long vm_flags, uint64_t bytes);
 unsigned long calc_vm_prot_bits(unsigned long prot);
 void vm_stat_account(struct mm_struct *mm, unsigned long vm_flags, int64_t npages);
 static inline uint64_t vma_pages(const struct vm_area_struct *vma)

@@ -44,14 +44,57 @@ static int apply_vma_lock_flags(struct mm_struct *mm, uint64_t start, uint64_t l
 	}
 }
 
+/* RLIMIT_MEMLOCK in pages; root is not bound by it (CAP_IPC_LOCK). */
+static uint64_t lock_limit_pages(void)
+{
+	return rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+}
+
+/* Linux's can_do_mlock: a normal user may lock only under a non-zero
+ * RLIMIT_MEMLOCK. */
+bool can_do_mlock(void)
+{
+	return rlimit(RLIMIT_MEMLOCK) != 0 || capable();
+}
+
+/* Linux's mlock_future_ok: a new VM_LOCKED mapping of bytes keeps mm's
+ * locked memory within the limit. */
+bool mlock_future_ok(struct mm_struct *mm, unsigned long vm_flags, uint64_t bytes)
+{
+	if (!(vm_flags & VM_LOCKED) || capable())
+		return true;
+	return mm->locked_vm + (bytes >> PAGE_SHIFT) <= lock_limit_pages();
+}
+
+/* Pages of [start, start + len) that are already locked: locking them
+ * again costs nothing against the limit. */
+static uint64_t count_mm_mlocked_page_nr(struct mm_struct *mm, uint64_t start, uint64_t len)
+{
+	uint64_t count = 0, end = start + len;
+	for (struct vm_area_struct *vma = find_vma(mm, start); vma && vma->vm_start < end;
+	     vma = find_vma(mm, vma->vm_end))
+		if (vma->vm_flags & VM_LOCKED)
+			count += (MIN(end, vma->vm_end) - MAX(start, vma->vm_start)) >> PAGE_SHIFT;
+	return count;
+}
+
 static long do_mlock(uint64_t start, uint64_t len, unsigned long flags)
 {
 	struct mm_struct *mm = current->mm;
+	if (!can_do_mlock())
+		return -EPERM;
 	len = PAGE_ALIGN(len + (start & ~PAGE_MASK));
 	start &= PAGE_MASK;
 	if (len > TASK_SIZE || start > TASK_SIZE - len)
 		return len ? -ENOMEM : 0;
 	mmap_write_lock(mm);
+	uint64_t locked = mm->locked_vm + (len >> PAGE_SHIFT);
+	if (locked > lock_limit_pages() && !capable())
+		locked -= count_mm_mlocked_page_nr(mm, start, len);
+	if (locked > lock_limit_pages() && !capable()) {
+		mmap_write_unlock(mm);
+		return -ENOMEM;
+	}
 	int err = apply_vma_lock_flags(mm, start, len, flags);
 	if (!err && !(flags & VM_LOCKONFAULT))
 		mm_populate(mm, start, len);
@@ -115,6 +158,11 @@ SYSCALL_DEFINE1(mlockall, int, flags)
 	struct mm_struct *mm = current->mm;
 	if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
 		return -EINVAL;
+	if (!can_do_mlock())
+		return -EPERM;
+	/* Linux compares the whole address space with the limit. */
+	if ((flags & MCL_CURRENT) && mm->total_vm > lock_limit_pages() && !capable())
+		return -ENOMEM;
 	mmap_write_lock(mm);
 	apply_mlockall_flags(mm, flags);
 	if ((flags & MCL_CURRENT) && !(flags & MCL_ONFAULT))

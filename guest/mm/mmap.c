@@ -17,12 +17,6 @@
 #include "string.h"
 #include "syscall.h"
 
-#define RLIMIT_AS 9
-#define RLIM_INFINITY (~0UL)
-/* kernel/ provides the current task's soft limit (sched.h) once it has rlimits. */
-#pragma weak rlimit
-uint64_t rlimit(unsigned int resource);
-
 void drop_active_mm(struct mm_struct *mm);
 
 #define LEFT(v) ((struct vm_area_struct *)(v)->vm_rb[0])
@@ -211,8 +205,6 @@ unsigned long calc_vm_prot_bits(unsigned long prot)
 bool may_expand_vm(struct mm_struct *mm, unsigned long vm_flags, uint64_t npages)
 {
 	(void)vm_flags;
-	if (!rlimit)
-		return true;
 	uint64_t lim = rlimit(RLIMIT_AS);
 	if (lim == RLIM_INFINITY)
 		return true;
@@ -576,10 +568,14 @@ long do_mmap(struct mm_struct *mm, struct file *file, uint64_t addr, uint64_t le
 		return -EPERM;
 	if ((flags & MAP_FIXED_NOREPLACE) && find_vma_intersection(mm, addr, addr + len))
 		return -EEXIST;
+	if ((flags & MAP_LOCKED) && !can_do_mlock())
+		return -EPERM;
 
 	unsigned long vm_flags = calc_vm_prot_bits(prot) | (flags & MAP_GROWSDOWN ? VM_GROWSDOWN : 0) |
 				 (flags & MAP_LOCKED ? VM_LOCKED : 0) | mm->def_flags | VM_MAYREAD |
 				 VM_MAYWRITE | VM_MAYEXEC;
+	if (!mlock_future_ok(mm, vm_flags, len))
+		return -EAGAIN;
 	if (file) {
 		unsigned int acc = file->f_flags & O_ACCMODE;
 		bool readable = acc == O_RDONLY || acc == O_RDWR, writable = acc == O_WRONLY || acc == O_RDWR;

@@ -164,6 +164,14 @@ elif [ "${programs:-0}" -lt 60 ] || [ "${checks:-0}" -le 400 ]; then
 else
 	ok "guest test suite in the guest, as natively: $summary"
 fi
+# And as a normal user (the runner stays pid 1 as root; the suite runs as uid 65534).
+run_umbra run -i "$initrd" -p "init=/bin/runner -- -u 65534" "$kernel"
+summary_user=$(grep '^suite: ' "$tmp/out")
+if [ "$rc" -eq 0 ] && [ "$summary_user" = "$native_summary" ]; then
+	ok "guest test suite in the guest as uid 65534: $summary_user"
+else
+	bad "guest test suite in the guest as uid 65534" "status $rc, '$summary_user'; $(grep '^FAIL ' "$tmp/out" | tr '\n' ' ')"
+fi
 UMBRA_NESTED_TIMEOUT=$saved_nested UMBRA_TEST_TIMEOUT=$saved_test
 for counter in pgfault fault_anon_zero_page fault_anon_new_page fault_read fault_cow \
 	fault_shared fault_wp_reuse fault_wp_copy fault_stack_expand fault_sigsegv fault_sigbus; do
