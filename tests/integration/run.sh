@@ -173,8 +173,9 @@ else
 	bad "guest test suite in the guest as uid 65534" "status $rc, '$summary_user'; $(grep '^FAIL ' "$tmp/out" | tr '\n' ' ')"
 fi
 UMBRA_NESTED_TIMEOUT=$saved_nested UMBRA_TEST_TIMEOUT=$saved_test
-for counter in pgfault fault_anon_zero_page fault_anon_new_page fault_read fault_cow \
-	fault_shared fault_wp_reuse fault_wp_copy fault_stack_expand fault_sigsegv fault_sigbus; do
+for counter in pgfault fault_anon_zero_page fault_anon_new_page fault_read fault_around_pages fault_cow \
+	fault_shared fault_wp_reuse fault_wp_copy fault_stack_expand fault_sigsegv fault_sigbus \
+	mmu_notifier_invalidate; do
 	n=$(sed -n "s/^umbra-guest: *$counter  *\([0-9]*\)$/\1/p" "$tmp/suite-out")
 	if [ "${n:-0}" -gt 0 ]; then
 		ok "fault path $counter taken by the suite ($n)"
@@ -182,6 +183,13 @@ for counter in pgfault fault_anon_zero_page fault_anon_new_page fault_read fault
 		bad "fault path $counter" "not in the guest's counter table, or 0"
 	fi
 done
+# Every removal or downgrade of a translation ran inside an MMU-notifier bracket.
+n=$(sed -n 's/^umbra-guest: *mmu_notifier_unbracketed  *\([0-9]*\)$/\1/p' "$tmp/suite-out")
+if [ "$n" = 0 ]; then
+	ok "no PTE removed or downgraded outside an MMU-notifier bracket"
+else
+	bad "MMU-notifier brackets" "mmu_notifier_unbracketed is '${n:-missing}', want 0"
+fi
 
 run_umbra run -i "$initrd" -p "quiet init=/bin/segv" "$kernel"
 if [ "$rc" -eq "$native_segv_rc" ] && grep -q 'about to fault' "$tmp/out" &&

@@ -229,6 +229,7 @@ static const struct proc_entry pid_entries[] = {
 	{.name = "stat", .mode = S_IFREG | 0444, .show = proc_pid_stat},
 	{.name = "statm", .mode = S_IFREG | 0444, .show = proc_pid_statm},
 	{.name = "status", .mode = S_IFREG | 0444, .show = proc_pid_status},
+	{.name = "vmstat", .mode = S_IFREG | 0444, .show = proc_pid_vmstat},
 };
 
 const struct proc_entry proc_pid_entry = {

@@ -61,6 +61,8 @@ void proc_pid_maps(struct seq_file *m, struct task_struct *task);
 void proc_pid_smaps(struct seq_file *m, struct task_struct *task);
 void proc_meminfo_show(struct seq_file *m, struct task_struct *task);
 void proc_vmstat_show(struct seq_file *m, struct task_struct *task);
+/* umbra's own: the task's mm's fault-path counters, as /proc/vmstat names them. */
+void proc_pid_vmstat(struct seq_file *m, struct task_struct *task);
 
 /* /proc/PID/maps's line prefix and name, shared with smaps */
 void show_map_vma(struct seq_file *m, struct vm_area_struct *vma);

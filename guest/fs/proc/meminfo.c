@@ -92,3 +92,14 @@ void proc_vmstat_show(struct seq_file *m, struct task_struct *unused)
 		if (vm_event_names[i])
 			seq_printf(m, "%s %lu\n", vm_event_names[i], vm_events[i]);
 }
+
+/* Linux has no per-process vmstat; umbra counts each fault path per mm too,
+ * and /proc/PID/vmstat shows them (nothing for a task without an mm). */
+void proc_pid_vmstat(struct seq_file *m, struct task_struct *task)
+{
+	if (!task->mm)
+		return;
+	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
+		if (vm_event_names[i])
+			seq_printf(m, "%s %lu\n", vm_event_names[i], task->mm->events[i]);
+}
