@@ -110,7 +110,10 @@ void proc_pid_smaps(struct seq_file *m, struct task_struct *task)
 		smap_kb(m, "Swap:", st.swap * k);
 		smap_kb(m, "SwapPss:", 0);
 		smap_kb(m, "Locked:", vma->vm_flags & VM_LOCKED ? st.pss_4k >> 10 : 0);
-		seq_printf(m, "%-16s%8u\n", "THPeligible:", 0);
+		/* mm's THP policy is "madvise": private anonymous VMAs with MADV_HUGEPAGE. */
+		bool thp = !vma->vm_file && !vma->vm_ops && !(vma->vm_flags & (VM_SHARED | VM_NOHUGEPAGE)) &&
+			   (vma->vm_flags & VM_HUGEPAGE) && vma->vm_end - vma->vm_start >= PMD_SIZE;
+		seq_printf(m, "%-16s%8u\n", "THPeligible:", thp);
 		seq_puts(m, "VmFlags: ");
 		for (unsigned int i = 0; i < ARRAY_SIZE(vm_flag_names); i++)
 			if (vma->vm_flags & vm_flag_names[i].flag)
