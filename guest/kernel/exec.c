@@ -32,13 +32,17 @@
 #include "uaccess.h"
 #include "x86.h"
 
-/* Linux's choices: static-pie base (2/3 of TASK_SIZE), an 8 MiB stack, and
- * mmap_base 128 MiB below the stack top. */
+/* Linux's choices: static-pie base (2/3 of TASK_SIZE), a stack that starts
+ * 128 KiB below what exec pushes, and mmap_base 128 MiB below the stack top. */
 #define ELF_ET_DYN_BASE 0x555555554000UL
 #define STACK_TOP TASK_SIZE
-#define STACK_SIZE (8UL << 20)
+#define STACK_EXPAND (128UL << 10)
+/* Room below the stack top kept free of program segments: the default
+ * RLIMIT_STACK. */
+#define STACK_RESERVE (8UL << 20)
 #define MMAP_GAP (128UL << 20)
 #define MAX_PHNUM 128
+#define AUXV_ENTRIES 17
 /* Arguments and environment together, as Linux's limit with an 8 MiB stack
  * (a quarter of it); one string at most MAX_ARG_STRLEN. */
 #define MAX_ARG_BYTES (2UL << 20)
@@ -108,7 +112,7 @@ static int check_elf(const char *path, const Elf64_Ehdr *eh, const Elf64_Phdr *p
 		return bad_elf(path, "no loadable segment");
 
 	uint64_t bias = eh->e_type == ET_DYN ? ELF_ET_DYN_BASE - lowest : 0;
-	if (lowest + bias < MMAP_MIN_ADDR || highest + bias > STACK_TOP - MMAP_GAP - STACK_SIZE)
+	if (lowest + bias < MMAP_MIN_ADDR || highest + bias > STACK_TOP - MMAP_GAP - STACK_RESERVE)
 		return bad_elf(path, "segments overlap the reserved low pages or the stack area");
 	if (eh->e_entry < first->p_vaddr || eh->e_entry >= highest)
 		return bad_elf(path, "entry point outside the loaded segments");
@@ -210,10 +214,14 @@ static int setup_stack(struct mm_struct *mm, const struct elf_layout *l,
 	uint8_t random[16];
 	int nstrings = bprm->argc + bprm->envc;
 
-	/* A fixed 8 MiB stack VMA (not VM_GROWSDOWN: growth would not be
-	 * bounded by RLIMIT_STACK yet). */
-	long r = do_mmap(mm, NULL, STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	/* As Linux's setup_arg_pages: a VM_GROWSDOWN VMA holding what is pushed
+	 * below plus 128 KiB; it grows on faults (expand_downwards) up to
+	 * RLIMIT_STACK. */
+	uint64_t used = strlen(bprm->filename) + 1 + bprm->len + sizeof(random) +
+			(1 + nstrings + 2 + 2 * AUXV_ENTRIES) * sizeof(uint64_t) + 16;
+	uint64_t size = PAGE_ALIGN(used) + STACK_EXPAND;
+	long r = do_mmap(mm, NULL, STACK_TOP - size, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, 0);
 	if (r < 0)
 		return r;
 	uint64_t execfn = push_bytes(&sp, bprm->filename, strlen(bprm->filename) + 1);
@@ -238,6 +246,7 @@ static int setup_stack(struct mm_struct *mm, const struct elf_layout *l,
 		{AT_RANDOM, random_addr}, {AT_EXECFN, execfn},
 		{AT_NULL, 0},
 	};
+	_Static_assert(ARRAY_SIZE(auxv) == AUXV_ENTRIES, "AUXV_ENTRIES counts the auxv above");
 	size_t n = 1 + nstrings + 2 + 2 * ARRAY_SIZE(auxv);
 	uint64_t *vec = kmalloc(n * sizeof(uint64_t));
 	if (!vec)

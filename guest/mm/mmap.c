@@ -730,7 +730,13 @@ int expand_downwards(struct vm_area_struct *vma, uint64_t addr)
 	uint64_t grow = (vma->vm_start - addr) >> PAGE_SHIFT;
 	if (!grow)
 		return 0;
+	/* Linux's acct_stack_growth: the stack limit, the address-space
+	 * limit, and the lock limit for a locked stack. */
+	if (vma->vm_end - addr > rlimit(RLIMIT_STACK))
+		return -ENOMEM;
 	if (!may_expand_vm(mm, vma->vm_flags, grow))
+		return -ENOMEM;
+	if (!mlock_future_ok(mm, vma->vm_flags, grow << PAGE_SHIFT))
 		return -ENOMEM;
 	vma_expand(mm, vma, addr, vma->vm_end);
 	vm_stat_account(mm, vma->vm_flags, grow);
