@@ -96,8 +96,10 @@ static long do_mlock(uint64_t start, uint64_t len, unsigned long flags)
 		return -ENOMEM;
 	}
 	int err = apply_vma_lock_flags(mm, start, len, flags);
-	if (!err && !(flags & VM_LOCKONFAULT))
-		mm_populate(mm, start, len);
+	/* The range stays locked, but running out of memory while faulting
+	 * it in is reported, as EAGAIN (Linux's __mlock_posix_error_return). */
+	if (!err && !(flags & VM_LOCKONFAULT) && mm_populate(mm, start, len) == -ENOMEM)
+		err = -EAGAIN;
 	mmap_write_unlock(mm);
 	return err;
 }

@@ -675,6 +675,9 @@ static uint64_t do_brk(struct mm_struct *mm, uint64_t brk)
 		return origbrk;
 	uint64_t npages = (newbrk - oldbrk) >> PAGE_SHIFT;
 	unsigned long vm_flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | mm->def_flags;
+	/* Under mlockall(MCL_FUTURE) the new heap is locked: RLIMIT_MEMLOCK. */
+	if (!mlock_future_ok(mm, mm->def_flags, newbrk - oldbrk))
+		return origbrk;
 	if (!may_expand_vm(mm, vm_flags, npages))
 		return origbrk;
 	struct vm_area_struct *prev = next ? vma_prev(mm, next) : vma_prev(mm, NULL);

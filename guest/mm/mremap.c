@@ -34,6 +34,11 @@ static struct vm_area_struct *vma_to_resize(struct mm_struct *mm, uint64_t addr,
 		return vma;
 	if (vma->vm_flags & VM_DONTEXPAND)
 		return NULL;
+	/* Growing a locked VMA locks the new part too. */
+	if (!mlock_future_ok(mm, vma->vm_flags, new_len - old_len)) {
+		*err = -EAGAIN;
+		return NULL;
+	}
 	if (!may_expand_vm(mm, vma->vm_flags, (new_len - old_len) >> PAGE_SHIFT)) {
 		*err = -ENOMEM;
 		return NULL;

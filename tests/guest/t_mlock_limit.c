@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * RLIMIT_MEMLOCK as Linux applies it to mlock, mmap(MAP_LOCKED) and
- * mlockall: a normal user gets EPERM with a zero limit and ENOMEM/EAGAIN
+ * mlockall, and to brk and mremap growing locked memory: a normal user gets EPERM with a zero limit and ENOMEM/EAGAIN
  * beyond a non-zero one (pages already locked do not count twice); root
  * (CAP_IPC_LOCK) is not bound by it. Each case runs in a child that sets
  * the limit and exits with 0 or the errno it got.
@@ -11,12 +11,14 @@
 #include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "suite.h"
 
-enum lock_case { MLOCK_2, MLOCK_1_TWICE, MAP_LOCKED_2, MLOCKALL_CURRENT, MLOCKALL_FUTURE_THEN_MAP };
+enum lock_case { MLOCK_2, MLOCK_1_TWICE, MAP_LOCKED_2, MLOCKALL_CURRENT, MLOCKALL_FUTURE_THEN_MAP,
+		BRK_AFTER_MLOCKALL_FUTURE, MREMAP_GROW_LOCKED };
 
 struct lock_test {
 	enum lock_case what;
@@ -57,6 +59,25 @@ static int run_case(void *arg)
 		void *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		return p == MAP_FAILED ? 100 + errno : 0;
 	}
+	case BRK_AFTER_MLOCKALL_FUTURE: {
+		/* The raw syscall: a failed brk returns the old break (sbrk
+		 * then says ENOMEM). One page fits the 1-page limit, the next
+		 * does not. */
+		if (mlockall(MCL_FUTURE))
+			return errno;
+		unsigned long cur = syscall(SYS_brk, 0);
+		if ((unsigned long)syscall(SYS_brk, cur + PAGE) != cur + PAGE)
+			return 251;
+		return (unsigned long)syscall(SYS_brk, cur + 2 * PAGE) == cur + 2 * PAGE ? 0 : 100 + ENOMEM;
+	}
+	case MREMAP_GROW_LOCKED: {
+		/* 1 page locked under a 2-page limit; growing to 3 needs 3. */
+		void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED,
+			       -1, 0);
+		if (p == MAP_FAILED)
+			return 250;
+		return mremap(p, PAGE, 3 * PAGE, MREMAP_MAYMOVE) == MAP_FAILED ? errno : 0;
+	}
 	}
 	return 252;
 }
@@ -73,7 +94,7 @@ static void check(enum lock_case what, rlim_t limit_pages, int want, const char 
 int main(void)
 {
 	bool root = is_root();
-	plan(7);
+	plan(9);
 	check(MLOCK_2, 1, root ? 0 : ENOMEM, "mlock of 2 pages");
 	check(MLOCK_1_TWICE, 1, 0, "locking a locked page again (counted once)");
 	check(MAP_LOCKED_2, 1, root ? 0 : EAGAIN, "mmap(MAP_LOCKED) of 2 pages");
@@ -88,5 +109,8 @@ int main(void)
 	check(MLOCKALL_FUTURE_THEN_MAP, 0, root ? 0 : EPERM, "mlockall(MCL_FUTURE)");
 	check(MLOCKALL_FUTURE_THEN_MAP, 1, root ? 0 : 100 + EAGAIN,
 	      "a 2-page mapping after mlockall(MCL_FUTURE)");
+	check(BRK_AFTER_MLOCKALL_FUTURE, 1, root ? 0 : 100 + ENOMEM,
+	      "brk growing past the limit after mlockall(MCL_FUTURE)");
+	check(MREMAP_GROW_LOCKED, 2, root ? 0 : EAGAIN, "mremap growing a locked mapping past the limit");
 	return done_testing();
 }
