@@ -91,17 +91,33 @@ static const unsigned int level_shift[] = {PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT};
  * full rights. Anything that works on single pages (fork, mprotect,
  * munmap, mremap, COW, madvise) first splits it into 512 PTEs, and the
  * block into 512 ordinary frames, so the rest of mm never sees one.
+ *
+ * The page table a split fills is reserved when the 2M page is mapped
+ * (Linux's pgtable_trans_huge_deposit), so a split never needs memory and
+ * cannot fail; it is counted in pgtables_bytes from then on. It is kept
+ * in the block's first tail page, unused while the block is whole (and a
+ * huge PMD never moves: mremap and fork split first).
  */
-static bool split_huge_pmd(struct mm_struct *mm, uint64_t *pmd, uint64_t va)
+static void pgtable_trans_huge_deposit(struct page *head, phys_addr_t pt)
 {
-	phys_addr_t pt = alloc_zeroed_page();
-	if (!pt)
-		return false;
+	head[1].index = pt;
+}
+
+static phys_addr_t pgtable_trans_huge_withdraw(struct page *head)
+{
+	phys_addr_t pt = head[1].index;
+	head[1].index = 0;
+	return pt;
+}
+
+static void split_huge_pmd(struct mm_struct *mm, uint64_t *pmd, uint64_t va)
+{
 	uint64_t start = ALIGN_DOWN(va, PMD_SIZE), entry = *pmd;
 	uint64_t base = entry & PTE_PFN_MASK & ~(PMD_SIZE - 1);
 	uint64_t flags = entry & ~PTE_PFN_MASK & ~(uint64_t)_PAGE_PSE;
-	uint64_t *ptes = __va(pt);
 	struct page *head = phys_to_page(base);
+	phys_addr_t pt = pgtable_trans_huge_withdraw(head);
+	uint64_t *ptes = __va(pt);
 	for (unsigned int i = 0; i < PTRS_PER_TABLE; i++) {
 		struct page *p = head + i;
 		p->_refcount = 1;
@@ -110,7 +126,6 @@ static bool split_huge_pmd(struct mm_struct *mm, uint64_t *pmd, uint64_t va)
 		p->flags &= ~PG_head;
 		ptes[i] = (base + ((uint64_t)i << PAGE_SHIFT)) | flags;
 	}
-	mm->pgtables_bytes += PAGE_SIZE;
 	nr_anon_thp--;
 	/* Same translations, another shape: secondary MMUs drop the 2M one. */
 	mmu_notifier_invalidate_range_start(mm, start, start + PMD_SIZE);
@@ -119,7 +134,6 @@ static bool split_huge_pmd(struct mm_struct *mm, uint64_t *pmd, uint64_t va)
 		write_cr3(mm->pgd);
 	mmu_notifier_invalidate_range_end(mm, start, start + PMD_SIZE);
 	count_vm_event(mm, THP_SPLIT_PMD);
-	return true;
 }
 
 static bool vma_thp_eligible(struct vm_area_struct *vma, uint64_t addr)
@@ -150,16 +164,25 @@ static uint64_t *pmd_entry(struct mm_struct *mm, uint64_t va, bool alloc)
 	return &table[pmd_index(va)];
 }
 
-/* A write fault in an empty, eligible 2M range: one huge page. */
+/* A write fault in an empty, eligible 2M range: one huge page, with the
+ * page table for its split reserved. Without either, false: the fault
+ * maps 4K pages instead. */
 static bool do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	uint64_t *pmd = pmd_entry(mm, addr, true);
 	if (!pmd || *pmd)
 		return false;
-	struct page *page = alloc_pages_order(MAX_ORDER, __GFP_ZERO);
-	if (!page)
+	phys_addr_t pt = alloc_zeroed_page();
+	if (!pt)
 		return false;
+	struct page *page = alloc_pages_order(MAX_ORDER, __GFP_ZERO);
+	if (!page) {
+		free_pages(pt, 1);
+		return false;
+	}
+	pgtable_trans_huge_deposit(page, pt);
+	mm->pgtables_bytes += PAGE_SIZE;
 	page->_mapcount = 1;
 	nr_anon_thp++;
 	mm->rss_stat[MM_ANONPAGES] += PTRS_PER_TABLE;
@@ -178,8 +201,7 @@ static uint64_t *walk(struct mm_struct *mm, uint64_t va, bool alloc)
 		if ((*entry & (_PAGE_PRESENT | _PAGE_PSE)) == (_PAGE_PRESENT | _PAGE_PSE)) {
 			if (!alloc)
 				return entry;
-			if (!split_huge_pmd(mm, entry, va))
-				return NULL;
+			split_huge_pmd(mm, entry, va);
 		}
 		if (!(*entry & _PAGE_PRESENT)) {
 			if (!alloc)
@@ -239,12 +261,7 @@ static void __walk_page_range(struct mm_struct *mm, uint64_t start, uint64_t end
 					hole = true;
 					continue;
 				}
-				/* Out of memory for the split: the page stays whole. */
-				if (!split_huge_pmd(mm, slot, va)) {
-					va = ALIGN_DOWN(va, PMD_SIZE) + PMD_SIZE;
-					hole = true;
-					continue;
-				}
+				split_huge_pmd(mm, slot, va);
 			}
 			uint64_t entry = *slot;
 			if (!(entry & _PAGE_PRESENT)) {
@@ -575,14 +592,17 @@ static void zap_huge(struct mm_struct *mm, uint64_t va, uint64_t *pmd, void *arg
 	if (lo >= r->start && hi <= r->end) {
 		struct page *head = phys_to_page(*pmd & PTE_PFN_MASK & ~(PMD_SIZE - 1));
 		pte_clear_notify(mm, lo, pmd, 0);
+		/* The page table reserved for a split goes with the page. */
+		free_pages(pgtable_trans_huge_withdraw(head), 1);
+		mm->pgtables_bytes -= PAGE_SIZE;
 		mm->rss_stat[MM_ANONPAGES] -= PTRS_PER_TABLE;
 		nr_anon_thp--;
 		head->_mapcount = 0;
 		put_page(head);
 		return;
 	}
-	if (split_huge_pmd(mm, pmd, va))
-		walk_page_range(mm, MAX(lo, r->start), MIN(hi, r->end), zap_one, NULL);
+	split_huge_pmd(mm, pmd, va);
+	walk_page_range(mm, MAX(lo, r->start), MIN(hi, r->end), zap_one, NULL);
 }
 
 void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
