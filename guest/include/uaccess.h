@@ -25,4 +25,10 @@ int copy_from_user(void *dst, uint64_t src, size_t n);
  * when the address is not accessible (for writing if write is set). */
 void *user_page_ptr(uint64_t addr, int write);
 
+struct mm_struct;
+/* Copies up to len bytes at addr in mm (any process's) into buf through
+ * mm's own page tables, 4K and 2M entries alike, faulting nothing in: it
+ * stops at the first page that is not present. Returns the bytes copied. */
+size_t access_remote_vm(struct mm_struct *mm, uint64_t addr, void *buf, size_t len);
+
 #endif

@@ -64,3 +64,24 @@ int copy_from_user(void *dst, uint64_t src, size_t n)
 	}
 	return 0;
 }
+
+size_t access_remote_vm(struct mm_struct *mm, uint64_t addr, void *buf, size_t len)
+{
+	size_t done = 0;
+	mmap_read_lock(mm);
+	while (done < len && addr < TASK_SIZE) {
+		uint64_t *pte = lookup_pte(mm, addr);
+		if (!pte || !(*pte & _PAGE_PRESENT))
+			break;
+		/* A 2M entry maps addr at its offset in the 2M frame. */
+		uint64_t size = *pte & _PAGE_PSE ? PMD_SIZE : PAGE_SIZE;
+		uint64_t phys = (*pte & PTE_PFN_MASK & ~(size - 1)) + (addr & (size - 1));
+		size_t chunk = MIN(len - done, size - (addr & (size - 1)));
+		chunk = MIN(chunk, TASK_SIZE - addr);
+		memcpy((char *)buf + done, __va(phys), chunk);
+		done += chunk;
+		addr += chunk;
+	}
+	mmap_read_unlock(mm);
+	return done;
+}

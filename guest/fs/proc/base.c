@@ -10,6 +10,7 @@
 #include "pmm.h"
 #include "sched.h"
 #include "string.h"
+#include "uaccess.h"
 
 static long proc_self_readlink(struct task_struct *task, char *buf, size_t size)
 {
@@ -200,17 +201,21 @@ void proc_pid_statm(struct seq_file *m, struct task_struct *task)
 }
 
 /* The argument strings, NUL-separated, read from the process's memory
- * where it is present. */
+ * up to the first page that is not present (nothing is faulted in). */
 static void proc_pid_cmdline(struct seq_file *m, struct task_struct *task)
 {
 	struct mm_struct *mm = task->mm;
 	if (!mm)
 		return;
-	for (uint64_t va = mm->arg_start; va < mm->arg_end; va++) {
-		uint64_t *pte = lookup_pte(mm, va);
-		if (!pte || !(*pte & _PAGE_PRESENT))
+	char buf[256];
+	for (uint64_t va = mm->arg_start; va < mm->arg_end;) {
+		size_t want = MIN(sizeof(buf), mm->arg_end - va);
+		size_t got = access_remote_vm(mm, va, buf, want);
+		for (size_t i = 0; i < got; i++)
+			seq_putc(m, buf[i]);
+		if (got < want)
 			return;
-		seq_putc(m, *((const char *)__va(*pte & PTE_PFN_MASK) + (va & ~PAGE_MASK)));
+		va += got;
 	}
 }
 
