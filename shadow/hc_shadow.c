@@ -119,8 +119,10 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 		ret = -UMBRA_ENOSYS;
 		break;
 	}
-	if (mmu->cfg.audit)
+	if (mmu->cfg.audit && (mmu->audit_countdown == 0 || --mmu->audit_countdown == 0)) {
+		mmu->audit_countdown = mmu->cfg.audit_interval;
 		shadow_audit(mmu, audit_print, mmu);
+	}
 	/* A zap during this call is flushed before the vCPU runs again. */
 	*flush = shadow_take_tlb_flush(mmu, vcpu);
 	return ret;

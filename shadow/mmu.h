@@ -17,6 +17,7 @@
 #define UMBRA_SHADOW_MMU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -31,6 +32,7 @@ struct shadow_config {
 	unsigned max_roots;      /* root cache size K; 0 -> 4 */
 	unsigned nr_vcpus;       /* 0 -> 1; at most SHADOW_MAX_VCPUS */
 	bool audit;              /* audit after every hypercall (hc_shadow.c) */
+	unsigned audit_interval; /* ... or every Nth one (0, 1: every one) */
 };
 
 #define SHADOW_MAX_VCPUS 64
@@ -77,6 +79,17 @@ uint32_t shadow_current_asid(const struct shadow_mmu *mmu, unsigned vcpu);
  * guest error code << UMBRA_SHADOW_RESULT_EC_SHIFT, or -errno. */
 int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 			  uint64_t gva, uint32_t error_code, unsigned flags);
+
+/* The VMM's own fill (not counted as a guest fault): gva in the address
+ * space vcpu runs, as a supervisor write where the guest allows it, else
+ * a read. Used to keep the vCPU's kernel stack shadowed after a hypercall
+ * (a #PF pushed onto a missing stack is a double fault). 0 or -errno. */
+int shadow_prefault(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gva);
+
+/* Reads guest-physical [gpa, gpa + len) through the p2m (untouched frames
+ * read as zero). 0, or -1 when it is not all guest memory. */
+int shadow_read_guest(const struct shadow_mmu *mmu, uint64_t gpa, void *buf,
+		      size_t len);
 
 /* UMBRA_HC_SHADOW_PIN: keep [start, end) shadowed in every address space
  * (filled now in the active ones, at activation in the others, again

@@ -427,3 +427,25 @@ void shadow_print_stats(struct shadow_mmu *mmu, FILE *f)
 			fprintf(f, " %u:%llu", k, (unsigned long long)s.hypercalls[k]);
 	fprintf(f, "\n");
 }
+
+int shadow_read_guest(const struct shadow_mmu *mmu, uint64_t gpa, void *buf, size_t len)
+{
+	uint8_t *out = buf;
+	while (len) {
+		uint64_t maddr;
+		size_t n = 4096 - (gpa & 0xfff);
+		if (n > len)
+			n = len;
+		int r = p2m_lookup(mmu->p2m, gpa >> 12, &maddr, NULL);
+		if (r == -ENOENT)
+			memset(out, 0, n);
+		else if (r)
+			return -1;
+		else
+			memcpy(out, frame_pool_ptr(mmu->pool, maddr | (gpa & 0xfff)), n);
+		out += n;
+		gpa += n;
+		len -= n;
+	}
+	return 0;
+}

@@ -293,3 +293,18 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 	mmu->stats.faults_handled++;
 	return UMBRA_SHADOW_HANDLED;
 }
+
+int shadow_prefault(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gva)
+{
+	if (vcpu >= mmu->nr_vcpus || !mmu->vcpu[vcpu].current)
+		return -UMBRA_EINVAL;
+	uint32_t asid = mmu->vcpu[vcpu].current->asid;
+	/* Not the guest's faults: leave the fault counters as they were. */
+	uint64_t handled = mmu->stats.faults_handled, reflected = mmu->stats.faults_reflected;
+	int64_t r = shadow_page_fault(mmu, vcpu, asid, gva, PFERR_W, 0);
+	if (r != UMBRA_SHADOW_HANDLED)
+		r = shadow_page_fault(mmu, vcpu, asid, gva, 0, 0);
+	mmu->stats.faults_handled = handled;
+	mmu->stats.faults_reflected = reflected;
+	return r == UMBRA_SHADOW_HANDLED ? 0 : -UMBRA_EFAULT;
+}

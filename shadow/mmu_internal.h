@@ -133,6 +133,7 @@ struct shadow_mmu {
 	 * informative: the guest could overwrite it). */
 	uint64_t ring_gpa;
 	uint32_t ring_tail;
+	uint64_t audit_countdown;     /* hypercalls until the next audit */
 
 	/* Pinned ranges (inclusive ends), shared by every address space. */
 	struct { uint64_t start, last; } pins[UMBRA_SHADOW_MAX_PINS];

@@ -26,7 +26,13 @@ void cli_usage(FILE *f)
 	      "  -c, --cpus N          vCPUs, 1..64 (default 1)\n"
 	      "  -i, --initrd FILE     initramfs (newc cpio) for the guest\n"
 	      "  -p, --params CMDLINE  guest kernel command line\n"
-	      "      --paging MODE     tdp (default; EPT/NPT) or shadow (not yet)\n"
+	      "      --paging MODE     tdp (default; EPT/NPT) or shadow (the VMM's shadow\n"
+	      "                        page tables; docs/shadow.md)\n"
+	      "      --audit           shadow: audit the shadow tables after every hypercall\n"
+	      "      --audit-interval N  shadow: audit after every Nth hypercall only\n"
+	      "      --stats           shadow: print the shadow MMU's counters at exit\n"
+	      "      --prefetch N      shadow: neighbours filled per fault (default 16)\n"
+	      "      --shadow-budget N shadow: shadow pages at most (default 2% of RAM)\n"
 	      "      --debug-exits     log every VM exit to stderr\n"
 	      "      --no-nested       fail instead of running nested in QEMU\n"
 	      "  -h, --help            this text\n"
@@ -75,7 +81,8 @@ static enum cli_result fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 enum opt { OPT_MEM, OPT_CPUS, OPT_INITRD, OPT_PARAMS, OPT_PAGING,
-	   OPT_DEBUG_EXITS, OPT_NO_NESTED, OPT_HELP };
+	   OPT_DEBUG_EXITS, OPT_NO_NESTED, OPT_AUDIT, OPT_STATS, OPT_PREFETCH,
+	   OPT_SHADOW_BUDGET, OPT_AUDIT_INTERVAL, OPT_HELP };
 
 static const struct option_def {
 	char short_name; /* 0: long only */
@@ -90,6 +97,11 @@ static const struct option_def {
 	{0, "paging", true, OPT_PAGING},
 	{0, "debug-exits", false, OPT_DEBUG_EXITS},
 	{0, "no-nested", false, OPT_NO_NESTED},
+	{0, "audit", false, OPT_AUDIT},
+	{0, "stats", false, OPT_STATS},
+	{0, "audit-interval", true, OPT_AUDIT_INTERVAL},
+	{0, "prefetch", true, OPT_PREFETCH},
+	{0, "shadow-budget", true, OPT_SHADOW_BUDGET},
 	{'h', "help", false, OPT_HELP},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -190,6 +202,31 @@ static enum cli_result apply(const struct option_def *o, const char *val,
 	case OPT_NO_NESTED:
 		cfg->no_nested = true;
 		return CLI_OK;
+	case OPT_AUDIT:
+		cfg->audit = true;
+		return CLI_OK;
+	case OPT_STATS:
+		cfg->stats = true;
+		return CLI_OK;
+	case OPT_PREFETCH:
+	case OPT_AUDIT_INTERVAL:
+	case OPT_SHADOW_BUDGET: {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(val, &end, 10);
+		if (errno || end == val || *end || val[0] == '-' || n > 1000000)
+			return fail(err, errlen, "%s %s: not a number (0..1000000)", label, val);
+		if (o->id == OPT_AUDIT_INTERVAL) {
+			cfg->audit = true;
+			cfg->audit_interval = (unsigned int)n;
+		} else if (o->id == OPT_PREFETCH) {
+			cfg->prefetch = (unsigned int)n;
+			cfg->prefetch_given = true;
+		}
+		else
+			cfg->shadow_budget = (unsigned int)n;
+		return CLI_OK;
+	}
 	case OPT_HELP:
 		return CLI_HELP;
 	}

@@ -14,7 +14,14 @@ struct umbra_config {
 	const char *params;      /* guest command line ("" if none) */
 	uint64_t mem_bytes;      /* guest RAM, -m/--mem (default 256 MiB) */
 	unsigned int cpus;       /* -c/--cpus (default 1) */
-	enum paging_mode paging; /* --paging (only tdp for now) */
+	enum paging_mode paging; /* --paging */
+	/* Shadow mode only (docs/shadow.md): */
+	bool audit;              /* --audit: audit the shadow after every hypercall */
+	unsigned int audit_interval; /* --audit-interval N: every Nth one */
+	bool stats;              /* --stats: shadow counters at exit */
+	bool prefetch_given;     /* --prefetch N given (else the default, 16) */
+	unsigned int prefetch;
+	unsigned int shadow_budget; /* --shadow-budget PAGES; 0: 2% of RAM */
 	bool debug_exits;        /* --debug-exits: log every VM exit to stderr */
 	bool no_nested;          /* --no-nested: never re-execute inside QEMU */
 };

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../shadow/hc_shadow.h"
+#include "../shadow/mmu.h"
 
 void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *stats)
 {
@@ -55,7 +56,17 @@ int64_t hc_boot_ns(struct hc_state *hc)
 static void read_message(struct hc_state *hc, uint64_t gpa, uint64_t len,
 			 struct hc_outcome *out)
 {
-	const char *src = len <= UMBRA_HC_PANIC_MAX ? guest_mem_hva(hc->mem, gpa, len) : NULL;
+	static __thread char copy[UMBRA_HC_PANIC_MAX];
+	const char *src = NULL;
+	if (len <= UMBRA_HC_PANIC_MAX && hc->shadow) {
+		/* Guest-physical memory is behind the p2m. */
+		pthread_mutex_lock(&hc->shadow_lock);
+		if (shadow_read_guest(hc->shadow, gpa, copy, len) == 0)
+			src = copy;
+		pthread_mutex_unlock(&hc->shadow_lock);
+	} else if (len <= UMBRA_HC_PANIC_MAX) {
+		src = guest_mem_hva(hc->mem, gpa, len);
+	}
 	out->message_ok = src != NULL;
 	out->message[0] = '\0';
 	if (!src)
@@ -87,6 +98,13 @@ void hc_dispatch(struct hc_state *hc, const struct hc_call *call,
 void hc_dispatch_vcpu(struct hc_state *hc, unsigned int vcpu,
 		      const struct hc_call *call, struct hc_outcome *out)
 {
+	hc_dispatch_vcpu_rsp(hc, vcpu, call, 0, out);
+}
+
+void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
+			  const struct hc_call *call, uint64_t rsp,
+			  struct hc_outcome *out)
+{
 	out->action = HC_RETURN;
 	out->ret = 0;
 	out->status = 0;
@@ -102,6 +120,12 @@ void hc_dispatch_vcpu(struct hc_state *hc, unsigned int vcpu,
 		pthread_mutex_lock(&hc->shadow_lock);
 		out->ret = (uint64_t)shadow_hypercall(hc->shadow, vcpu, call->nr,
 						      a, &out->flush_tlb);
+		/* Keep the kernel stack under the caller's RSP shadowed: the
+		 * call may have evicted it, or switched the address space. */
+		if (rsp) {
+			shadow_prefault(hc->shadow, vcpu, rsp - 8);
+			shadow_prefault(hc->shadow, vcpu, rsp - 1024);
+		}
 		out->kick_mask = shadow_pending_flushes(hc->shadow, vcpu);
 		pthread_mutex_unlock(&hc->shadow_lock);
 		return;

@@ -75,6 +75,13 @@ void hc_dispatch(struct hc_state *hc, const struct hc_call *call,
 void hc_dispatch_vcpu(struct hc_state *hc, unsigned int vcpu,
 		      const struct hc_call *call, struct hc_outcome *out);
 
+/* The same with the caller's RSP: in shadow mode the kernel stack just
+ * below it is kept shadowed after the call (a #PF pushed onto a missing
+ * stack is a double fault). */
+void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
+			  const struct hc_call *call, uint64_t rsp,
+			  struct hc_outcome *out);
+
 /* Routes the shadow hypercalls (UMBRA_HC_SHADOW_*) to mmu from now on. */
 void hc_set_shadow(struct hc_state *hc, struct shadow_mmu *mmu);
 

@@ -123,8 +123,15 @@ int umbra_run_main(int argc, char **argv)
 	case CLI_OK:
 		break;
 	}
-	if (cfg.paging == PAGING_SHADOW) {
-		fprintf(stderr, "umbra: --paging shadow: not implemented yet (use tdp)\n");
+	if (cfg.paging == PAGING_SHADOW && cfg.cpus > 1) {
+		/* Kicks (a zap's TLB flush on another vCPU) are not built. */
+		fprintf(stderr, "umbra: --paging shadow: one vCPU only (-c 1)\n");
+		return UMBRA_EXIT_USAGE;
+	}
+	if (cfg.paging != PAGING_SHADOW &&
+	    (cfg.audit || cfg.stats || cfg.prefetch_given || cfg.shadow_budget)) {
+		fprintf(stderr, "umbra: --audit, --stats, --prefetch and --shadow-budget "
+			"need --paging shadow\n");
 		return UMBRA_EXIT_USAGE;
 	}
 	if (check_host_ram(cfg.mem_bytes))

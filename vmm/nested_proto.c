@@ -2,6 +2,7 @@
 /* The pure parts of nested runs; see nested_proto.h. */
 #include "nested_proto.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* A size as the command line takes it, with the largest exact suffix. */
@@ -27,10 +28,10 @@ static int put_arg(FILE *f, const char *arg)
 
 int nested_write_argv(FILE *f, const struct umbra_config *cfg)
 {
-	char mem[32], cpus[16];
+	char mem[32], cpus[16], prefetch[16], budget[16], interval[16];
 	format_size(mem, sizeof(mem), cfg->mem_bytes);
 	snprintf(cpus, sizeof(cpus), "%u", cfg->cpus);
-	const char *args[16];
+	const char *args[28];
 	int n = 0;
 	args[n++] = "run";
 	args[n++] = "-m";
@@ -49,6 +50,25 @@ int nested_write_argv(FILE *f, const struct umbra_config *cfg)
 	args[n++] = cfg->paging == PAGING_SHADOW ? "shadow" : "tdp";
 	if (cfg->debug_exits)
 		args[n++] = "--debug-exits";
+	if (cfg->audit)
+		args[n++] = "--audit";
+	if (cfg->audit_interval) {
+		snprintf(interval, sizeof(interval), "%u", cfg->audit_interval);
+		args[n++] = "--audit-interval";
+		args[n++] = interval;
+	}
+	if (cfg->stats)
+		args[n++] = "--stats";
+	if (cfg->prefetch_given) {
+		snprintf(prefetch, sizeof(prefetch), "%u", cfg->prefetch);
+		args[n++] = "--prefetch";
+		args[n++] = prefetch;
+	}
+	if (cfg->shadow_budget) {
+		snprintf(budget, sizeof(budget), "%u", cfg->shadow_budget);
+		args[n++] = "--shadow-budget";
+		args[n++] = budget;
+	}
 	args[n++] = "--no-nested";
 	args[n++] = NESTED_L1_KERNEL;
 	for (int i = 0; i < n; i++)

@@ -111,6 +111,21 @@ int vcpu_set_boot_state(struct vcpu *v, uint64_t entry, uint64_t fdt_gpa)
 	return 0;
 }
 
+int vcpu_set_cr3(struct vcpu *v, uint64_t cr3)
+{
+	struct kvm_sregs sregs;
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0) {
+		vcpu_error(v, "KVM_GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	sregs.cr3 = cr3;
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0) {
+		vcpu_error(v, "KVM_SET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 uint32_t vcpu_tsc_khz(struct vcpu *v)
 {
 	if (v->vm->kvm.has_tsc_khz) {
@@ -175,7 +190,10 @@ static void hypercall(struct vcpu *v)
 		.args = {regs->rdi, regs->rsi, regs->r10, regs->r8, regs->r9},
 	};
 	struct hc_outcome out;
-	hc_dispatch(&vm->hc, &call, &out);
+	/* In shadow mode the guest reloads CR3 after every shadow hypercall
+	 * but AS_ACTIVATE (which loads a new one): that is the TLB flush
+	 * out.flush_tlb asks for. One vCPU only, so no kicks (main.c). */
+	hc_dispatch_vcpu_rsp(&vm->hc, v->id, &call, regs->rsp, &out);
 	if (out.log_unknown)
 		vcpu_error(v, "unknown hypercall %llu returns -ENOSYS (reported once per number)",
 			   (unsigned long long)call.nr);

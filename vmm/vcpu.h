@@ -32,6 +32,9 @@ struct vcpu {
  * one error line. */
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id);
 
+/* Shadow mode: the boot CR3 is the VMM's shadow root. 0 or -1. */
+int vcpu_set_cr3(struct vcpu *v, uint64_t cr3);
+
 /* Sets the boot entry state on the BSP. Returns 0, or -1 after an error line. */
 int vcpu_set_boot_state(struct vcpu *v, uint64_t entry, uint64_t fdt_gpa);
 

@@ -76,8 +76,14 @@ static int setup(struct vm *vm, const struct vm_image *img)
 	}
 
 	vm->mem = img->mem;
+	bool shadow = vm->cfg->paging == PAGING_SHADOW;
 	int r = guest_mem_map(&vm->mem);
-	if (r == 0 && (r = kvm_set_memory(&vm->kvm, &vm->mem)) != 0) {
+	/* Shadow mode: vm->mem only stages the boot image; KVM's memory is
+	 * the machine-frame pool, guest-physical memory the p2m over it. */
+	if (r == 0 && shadow && (status = shadow_vm_init(&vm->shadow, vm->cfg, &vm->kvm,
+							 &vm->mem)) != 0)
+		return status;
+	if (r == 0 && !shadow && (r = kvm_set_memory(&vm->kvm, &vm->mem)) != 0) {
 		fprintf(stderr, "umbra: KVM_SET_USER_MEMORY_REGION: %s\n", strerror(-r));
 		return UMBRA_EXIT_INTERNAL;
 	}
@@ -127,6 +133,17 @@ static int setup(struct vm *vm, const struct vm_image *img)
 	}
 	if (vcpu_set_boot_state(&vm->vcpus[0], img->kernel->entry, img->layout.fdt_gpa))
 		return UMBRA_EXIT_INTERNAL;
+	if (shadow) {
+		status = shadow_vm_boot(&vm->shadow, &vm->mem, img->kernel,
+					img->layout.fdt_gpa, BOOT_FDT_MAX);
+		if (status)
+			return status;
+		/* From here guest-physical memory is the p2m only. */
+		guest_mem_unmap(&vm->mem);
+		hc_set_shadow(&vm->hc, vm->shadow.mmu);
+		if (vcpu_set_cr3(&vm->vcpus[0], vm->shadow.boot_cr3))
+			return UMBRA_EXIT_INTERNAL;
+	}
 	if (vcpu_signals_init()) {
 		fprintf(stderr, "umbra: sigaction: %s\n", strerror(errno));
 		return UMBRA_EXIT_INTERNAL;
@@ -182,6 +199,7 @@ static void teardown(struct vm *vm)
 	free(vm->vcpus);
 	kvm_close(&vm->kvm);
 	guest_mem_unmap(&vm->mem);
+	shadow_vm_destroy(&vm->shadow);
 	serial_destroy(&vm->com1);
 	hc_destroy(&vm->hc);
 	pthread_cond_destroy(&vm->cond);
@@ -240,7 +258,11 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 		char line[512];
 		stats_summary(&vm->stats, vm->exited, vm->status, hc_boot_ns(&vm->hc),
 			      line, sizeof(line));
+		if (vm->shadow.mmu)
+			shadow_vm_summary(&vm->shadow, &vm->stats, line, sizeof(line));
 		fprintf(stderr, "umbra: %s\n", line);
+		if (vm->shadow.mmu && cfg->stats)
+			shadow_vm_print_stats(&vm->shadow, &vm->stats, stderr);
 		status = vm->status;
 		if (vm_result_hook)
 			vm_result_hook(status);

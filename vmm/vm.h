@@ -21,6 +21,7 @@
 #include "ioport.h"
 #include "kvm.h"
 #include "serial.h"
+#include "shadow_vm.h"
 #include "stats.h"
 
 struct vcpu;
@@ -41,6 +42,7 @@ struct vm {
 	struct ioport_bus io;
 	struct serial com1;
 	struct hc_state hc;
+	struct shadow_vm shadow; /* --paging shadow only */
 	struct vcpu *vcpus;
 	unsigned int nvcpus;
 	atomic_bool mmio_logged;

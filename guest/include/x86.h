@@ -30,6 +30,7 @@
 #define X86_EFLAGS_AC (1UL << 18)
 
 #ifndef __ASSEMBLER__
+#include <stdbool.h>
 #include <stdint.h>
 
 static inline uint64_t rdmsr(uint32_t msr)
@@ -73,9 +74,31 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b,
 		__asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory");      \
 	}
 DEFINE_CR(0)
-DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
+
+/* CR3. Under shadow paging (arch/x86/shadow_pv.c) the CPU never runs on
+ * a guest page-table root: write_cr3(root) asks the VMM for the shadow
+ * root of that address space instead. read_cr3 is the CPU's value. */
+static inline uint64_t read_cr3(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+static inline void native_write_cr3(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory");
+}
+extern bool shadow_paging;
+void shadow_write_cr3(uint64_t pgd);
+static inline void write_cr3(uint64_t v)
+{
+	if (shadow_paging)
+		shadow_write_cr3(v);
+	else
+		native_write_cr3(v);
+}
 
 static inline uint64_t read_cr2(void)
 {

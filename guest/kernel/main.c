@@ -15,6 +15,7 @@
 #include "pmm.h"
 #include "printk.h"
 #include "sched.h"
+#include "shadow_pv.h"
 #include "traps.h"
 #include "x86.h"
 
@@ -76,6 +77,7 @@ void start_kernel(phys_addr_t fdt_pa)
 	syscall_init();
 
 	setup_boot_info(fdt_pa);
+	shadow_pv_init();
 	parse_cmdline(boot_info.cmdline);
 	print_banner();
 

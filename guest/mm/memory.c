@@ -18,6 +18,7 @@
 #include "errno.h"
 #include "fs.h"
 #include "internal.h"
+#include "shadow_pv.h"
 #include "slab.h"
 #include "string.h"
 #include "x86.h"
@@ -46,6 +47,7 @@ struct mm_struct *mm_alloc(void)
 	uint64_t *pgd = __va(pgd_pa), *kernel = __va(swapper_pg_dir);
 	memcpy(pgd + PTRS_PER_TABLE / 2, kernel + PTRS_PER_TABLE / 2,
 	       PTRS_PER_TABLE / 2 * sizeof(uint64_t));
+	shadow_mm_init(mm); /* shadow paging: the VMM subscribes */
 	return mm;
 }
 

@@ -203,3 +203,19 @@ TEST(cli_params_limit_is_the_guests)
 	memset(p3000, 'y', 3000);
 	CHECK_EQ(PARSE(&cfg, err, "--params", p3000, "k"), CLI_ERROR);
 }
+
+TEST(cli_shadow_options)
+{
+	struct umbra_config cfg;
+	char err[256] = "";
+	CHECK_EQ(PARSE(&cfg, err, "k.elf"), CLI_OK);
+	CHECK(!cfg.audit && !cfg.stats && !cfg.prefetch_given && cfg.shadow_budget == 0);
+	CHECK_EQ(PARSE(&cfg, err, "--paging", "shadow", "--audit", "--stats",
+		       "--prefetch", "0", "--shadow-budget=8", "k.elf"), CLI_OK);
+	CHECK(cfg.audit && cfg.stats && cfg.prefetch_given);
+	CHECK_EQ(cfg.prefetch, 0);
+	CHECK_EQ(cfg.shadow_budget, 8);
+	CHECK_EQ(PARSE(&cfg, err, "--prefetch", "-1", "k.elf"), CLI_ERROR);
+	CHECK_EQ(PARSE(&cfg, err, "--shadow-budget", "x", "k.elf"), CLI_ERROR);
+	CHECK_EQ(PARSE(&cfg, err, "--audit=1", "k.elf"), CLI_ERROR);
+}

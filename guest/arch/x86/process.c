@@ -12,6 +12,7 @@
 #include "string.h"
 #include "syscall.h"
 #include "uaccess.h"
+#include "shadow_pv.h"
 #include "x86.h"
 
 struct task_struct *__switch_to_asm(uint64_t *prev_rsp, uint64_t next_rsp,
@@ -29,6 +30,8 @@ struct task_struct *__switch_to(struct task_struct *prev, struct task_struct *ne
 	/* In the kernel, the user GS base is the swapped-out one. */
 	wrmsr(MSR_KERNEL_GS_BASE, next->thread.gs_base);
 	current = next;
+	if (shadow_paging)
+		shadow_touch_stack(next->thread.rsp);
 	return __switch_to_asm(&prev->thread.rsp, next->thread.rsp, prev);
 }
 

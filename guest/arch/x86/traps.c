@@ -11,6 +11,7 @@
 #include "percpu.h"
 #include "printk.h"
 #include "sched.h"
+#include "shadow_pv.h"
 #include "signal.h"
 #include "traps.h"
 #include "x86.h"
@@ -99,6 +100,8 @@ void do_trap(struct pt_regs *regs)
 		do_interrupt(vector);
 	} else if (vector == X86_TRAP_NMI) {
 		pr_warn("NMI received (ignored)");
+	} else if (vector == X86_TRAP_PF && shadow_paging && shadow_first_chance(regs)) {
+		/* The VMM filled its shadow entry: retry the access. */
 	} else if (!user_mode(regs)) {
 		die(regs);
 	} else if (vector == X86_TRAP_PF) {

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest side of shadow paging (--paging shadow; docs/hypercalls.md
+ * "Shadow paging", arch/x86/shadow_pv.c). In tdp mode shadow_paging is
+ * false and none of this runs: no subscriber, no hypercall.
+ */
+#ifndef GUEST_SHADOW_PV_H
+#define GUEST_SHADOW_PV_H
+
+#include <stdbool.h>
+
+#include "ptrace.h"
+
+struct mm_struct;
+
+/* After the FDT is read: when it says paging-mode shadow, pins what the
+ * #PF path needs and moves to a shadow address space of the boot tables. */
+void shadow_pv_init(void);
+/* The first chance at a page fault: true when the VMM filled the shadow
+ * (return and retry); false to handle it as usual, with regs->error_code
+ * the one the guest's own tables give. */
+bool shadow_first_chance(struct pt_regs *regs);
+/* Before switching to the kernel stack at rsp: makes sure the shadow has
+ * it (a #PF pushed onto a missing stack is a double fault), by touching it
+ * from the current, shadowed stack. */
+void shadow_touch_stack(uint64_t rsp);
+/* A new mm: subscribes the VMM's shadow to its notifier chain. */
+void shadow_mm_init(struct mm_struct *mm);
+
+#endif

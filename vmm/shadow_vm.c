@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/* Shadow paging in the VMM: pool, p2m, MMU and the boot address space. */
+#include "shadow_vm.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <umbra/boot.h>
+#include <umbra/hypercall.h>
+
+#include "../shadow/mmu.h"
+#include "kvm.h"
+
+/* Frames beyond guest RAM and the shadow budget: copy-on-write breaks,
+ * the p2m's own tables are host memory, so a little is enough. */
+#define POOL_SLACK_FRAMES 1024ULL
+/* Machine memory must stay below KVM's helper pages and the APIC. */
+#define POOL_MAX_BYTES (3ULL << 30)
+
+int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
+		   struct kvm *kvm, const struct guest_mem *mem)
+{
+	memset(s, 0, sizeof(*s));
+	const struct guest_mem_range *last = &mem->ranges[mem->nranges - 1];
+	uint64_t nr_gfns = (last->gpa + last->size) >> 12;
+	uint64_t ram_frames = mem->total >> 12;
+	uint64_t budget = cfg->shadow_budget ? cfg->shadow_budget : ram_frames / 50;
+	uint64_t nframes = ram_frames + budget + POOL_SLACK_FRAMES;
+	/* 2M runs for first touches: round up to whole 2M units. */
+	nframes = (nframes + FRAMES_PER_2M - 1) / FRAMES_PER_2M * FRAMES_PER_2M;
+	s->pool_bytes = nframes * FRAME_SIZE;
+	if (s->pool_bytes > POOL_MAX_BYTES || mem->nranges != 1) {
+		fprintf(stderr, "umbra: --paging shadow: guest RAM plus shadow budget "
+			"must stay below %llu MiB of machine memory\n",
+			(unsigned long long)(POOL_MAX_BYTES >> 20));
+		return UMBRA_EXIT_USAGE;
+	}
+	s->pool_mem = mmap(NULL, s->pool_bytes, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (s->pool_mem == MAP_FAILED) {
+		s->pool_mem = NULL;
+		fprintf(stderr, "umbra: shadow frame pool: %s\n", strerror(errno));
+		return UMBRA_EXIT_INTERNAL;
+	}
+	struct kvm_userspace_memory_region region = {
+		.slot = 0, .guest_phys_addr = 0, .memory_size = s->pool_bytes,
+		.userspace_addr = (uint64_t)(uintptr_t)s->pool_mem,
+	};
+	if (ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		fprintf(stderr, "umbra: KVM_SET_USER_MEMORY_REGION (shadow pool): %s\n",
+			strerror(errno));
+		return UMBRA_EXIT_INTERNAL;
+	}
+	if (frame_pool_init(&s->pool, 0, nframes, s->pool_mem) ||
+	    p2m_init(&s->p2m, &s->pool, nr_gfns)) {
+		fprintf(stderr, "umbra: shadow frame pool: out of memory\n");
+		return UMBRA_EXIT_INTERNAL;
+	}
+	s->p2m.large_first_touch = true;
+	struct shadow_config sc = {
+		/* What the guest kernel sets up (arch/x86/cpu.c): NXE, no
+		 * SMEP/SMAP/PKE. */
+		.efer_nxe = true,
+		.budget_pages = (unsigned)budget,
+		.prefetch = cfg->prefetch_given ? cfg->prefetch : UINT_MAX,
+		.nr_vcpus = cfg->cpus,
+		/* The suite runs a runner, a test and its children besides
+		 * the kernel's own tables: 4 roots thrash. */
+		.max_roots = 16,
+		.audit = cfg->audit,
+		.audit_interval = cfg->audit_interval,
+	};
+	s->mmu = shadow_mmu_create(&sc, &s->p2m);
+	if (!s->mmu) {
+		fprintf(stderr, "umbra: shadow MMU: cannot create it (budget %llu pages)\n",
+			(unsigned long long)budget);
+		return UMBRA_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+/* Copies the resident pages of the staging RAM into the p2m. */
+static int copy_staging(struct shadow_vm *s, const struct guest_mem *mem)
+{
+	for (unsigned r = 0; r < mem->nranges; r++) {
+		const struct guest_mem_range *rg = &mem->ranges[r];
+		uint64_t pages = rg->size >> 12;
+		unsigned char *vec = malloc(pages);
+		if (!vec || mincore(rg->hva, rg->size, vec)) {
+			free(vec);
+			return -1;
+		}
+		for (uint64_t i = 0; i < pages; i++) {
+			if (!(vec[i] & 1))
+				continue;
+			const uint8_t *src = rg->hva + (i << 12);
+			bool zero = true;
+			for (unsigned k = 0; k < 4096 && zero; k += 8)
+				zero = *(const uint64_t *)(src + k) == 0;
+			if (zero)
+				continue;
+			void *dst = p2m_writable_ptr(&s->p2m, rg->gpa + (i << 12));
+			if (!dst) {
+				free(vec);
+				return -1;
+			}
+			memcpy(dst, src, 4096);
+		}
+		free(vec);
+	}
+	return 0;
+}
+
+/* Fills the shadow of [va, va + len) in the boot address space, as a
+ * supervisor write (A and D set as the CPU would) where the boot tables
+ * allow it. */
+static int prefault(struct shadow_vm *s, uint64_t va, uint64_t len)
+{
+	for (uint64_t p = va & ~0xfffULL; p < va + len; p += 4096) {
+		int r = shadow_prefault(s->mmu, 0, p);
+		if (r) {
+			fprintf(stderr, "umbra: shadow boot: cannot shadow %#llx (%d)\n",
+				(unsigned long long)p, r);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int shadow_vm_boot(struct shadow_vm *s, const struct guest_mem *mem,
+		   const struct elf_image *kernel, uint64_t fdt_gpa, uint64_t fdt_len)
+{
+	if (copy_staging(s, mem)) {
+		fprintf(stderr, "umbra: shadow boot: cannot copy the boot image into "
+			"the p2m\n");
+		return UMBRA_EXIT_INTERNAL;
+	}
+	int64_t asid = shadow_as_create(s->mmu, UMBRA_BOOT_PGTABLE);
+	int64_t cr3 = asid > 0 ? shadow_as_activate(s->mmu, 0, (uint32_t)asid) : asid;
+	if (cr3 < 0) {
+		fprintf(stderr, "umbra: shadow boot: no boot address space (%lld)\n",
+			(long long)cr3);
+		return UMBRA_EXIT_INTERNAL;
+	}
+	s->boot_cr3 = (uint64_t)cr3;
+	/* What runs before the guest's #PF handler knows shadow mode: the
+	 * image, the boot GDT, TSS and stack, and the FDT it reads. */
+	for (unsigned i = 0; i < kernel->nloads; i++)
+		if (prefault(s, kernel->loads[i].vaddr,
+			     kernel->loads[i].memsz))
+			return UMBRA_EXIT_INTERNAL;
+	if (prefault(s, UMBRA_BOOT_GDT, UMBRA_BOOT_STACK_TOP - UMBRA_BOOT_GDT) ||
+	    prefault(s, fdt_gpa, fdt_len))
+		return UMBRA_EXIT_INTERNAL;
+	return 0;
+}
+
+void shadow_vm_destroy(struct shadow_vm *s)
+{
+	if (s->mmu)
+		shadow_mmu_destroy(s->mmu);
+	if (s->p2m.pool)
+		p2m_destroy(&s->p2m);
+	if (s->pool.used)
+		frame_pool_destroy(&s->pool);
+	if (s->pool_mem)
+		munmap(s->pool_mem, s->pool_bytes);
+	s->mmu = NULL;
+	s->pool_mem = NULL;
+}
+
+static uint64_t total_exits(const struct stats *st)
+{
+	uint64_t n = atomic_load(&st->exits_other);
+	for (int i = 0; i < STATS_EXIT_REASONS; i++)
+		n += atomic_load(&st->exits[i]);
+	return n;
+}
+
+/* Exits per guest page fault, in hundredths. */
+static uint64_t exits_per_fault_x100(const struct shadow_stats *ss, const struct stats *st)
+{
+	uint64_t faults = ss->faults_handled + ss->faults_reflected;
+	return faults ? total_exits(st) * 100 / faults : 0;
+}
+
+void shadow_vm_summary(struct shadow_vm *s, const struct stats *st, char *line, size_t len)
+{
+	struct shadow_stats ss;
+	shadow_get_stats(s->mmu, &ss);
+	size_t pos = strlen(line);
+	if (pos >= len)
+		return;
+	uint64_t e = exits_per_fault_x100(&ss, st);
+	snprintf(line + pos, len - pos,
+		 "; shadow: %llu faults (%llu handled, %llu reflected), %llu fills, "
+		 "%llu zaps, %llu evictions, %llu root switches, %llu.%02llu exits per fault",
+		 (unsigned long long)(ss.faults_handled + ss.faults_reflected),
+		 (unsigned long long)ss.faults_handled, (unsigned long long)ss.faults_reflected,
+		 (unsigned long long)ss.fills, (unsigned long long)ss.zaps,
+		 (unsigned long long)ss.sp_evicted, (unsigned long long)ss.root_switches,
+		 (unsigned long long)(e / 100), (unsigned long long)(e % 100));
+	if (s->mmu && ss.audit_findings && pos < len)
+		snprintf(line + strlen(line), len - strlen(line), ", AUDIT FINDINGS %llu",
+			 (unsigned long long)ss.audit_findings);
+}
+
+void shadow_vm_print_stats(struct shadow_vm *s, const struct stats *st, FILE *f)
+{
+	struct shadow_stats ss;
+	shadow_get_stats(s->mmu, &ss);
+	shadow_print_stats(s->mmu, f);
+	uint64_t e = exits_per_fault_x100(&ss, st);
+	fprintf(f, "shadow: %llu exits for %llu guest page faults: %llu.%02llu exits per fault\n",
+		(unsigned long long)total_exits(st),
+		(unsigned long long)(ss.faults_handled + ss.faults_reflected),
+		(unsigned long long)(e / 100), (unsigned long long)(e % 100));
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shadow paging in the VMM (--paging shadow, docs/shadow.md): the machine
+ * frame pool as the VM's one KVM memory slot, guest-physical memory only
+ * behind the p2m, the shadow MMU attached to the hypercall dispatcher, and
+ * the boot address space the vCPU starts in.
+ */
+#ifndef UMBRA_VMM_SHADOW_VM_H
+#define UMBRA_VMM_SHADOW_VM_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../shadow/frame_pool.h"
+#include "../shadow/p2m.h"
+#include "config.h"
+#include "elf_load.h"
+#include "guest_mem.h"
+#include "stats.h"
+
+struct shadow_mmu;
+struct kvm;
+struct hc_state;
+
+struct shadow_vm {
+	struct frame_pool pool;
+	struct p2m p2m;
+	struct shadow_mmu *mmu;
+	void *pool_mem;
+	uint64_t pool_bytes;
+	uint64_t boot_cr3; /* the boot address space's shadow root */
+};
+
+/* The pool (guest RAM plus the shadow budget plus slack), registered as
+ * KVM memory slot 0 at machine address 0, and the p2m and MMU over it.
+ * Returns 0, or an UMBRA_EXIT_* status after one error line. */
+int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
+		   struct kvm *kvm, const struct guest_mem *mem);
+
+/*
+ * Copies what the VMM wrote into the staging RAM mem (kernel, initrd, boot
+ * tables, FDT: every resident page) into guest-physical memory behind the
+ * p2m, creates the boot address space for the boot tables, and fills the
+ * shadow for the kernel image, the boot area and the FDT, so the kernel
+ * runs until its #PF handler is ready. Returns 0 or an UMBRA_EXIT_* status.
+ */
+int shadow_vm_boot(struct shadow_vm *s, const struct guest_mem *mem,
+		   const struct elf_image *kernel, uint64_t fdt_gpa, uint64_t fdt_len);
+
+/* Appends the shadow counters to the run's summary line. */
+void shadow_vm_summary(struct shadow_vm *s, const struct stats *st, char *line,
+		       size_t len);
+/* --stats: every counter, and exits per guest page fault. */
+void shadow_vm_print_stats(struct shadow_vm *s, const struct stats *st, FILE *f);
+
+void shadow_vm_destroy(struct shadow_vm *s);
+
+#endif
