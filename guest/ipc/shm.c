@@ -4,7 +4,9 @@
  * shmat maps it MAP_SHARED with vm_ops that count attachments (fork and
  * VMA splits copy them through ->open, unmapping drops them through
  * ->close). IPC_RMID hides the key and marks the segment SHM_DEST; it is
- * destroyed at its last detach.
+ * destroyed at its last detach. Permissions are Linux's ipcperms (owner,
+ * group, others bits; root bypasses); IPC_SET, IPC_RMID and SHM_LOCK are
+ * for the owner or creator.
  */
 #include "errno.h"
 #include "fs.h"
@@ -68,6 +70,7 @@ struct shmid_kernel {
 	int64_t atime, dtime, ctime;
 	int cpid, lpid;
 	uint64_t nattch;
+	uint32_t lock_uid; /* SHM_LOCKED: whose RLIMIT_MEMLOCK it is charged to */
 	struct file *file;
 };
 
@@ -87,6 +90,64 @@ static struct shmid_kernel *shm_lookup(int id)
 	if (idx >= SHMMNI || !segments[idx] || segments[idx]->id != id)
 		return NULL;
 	return segments[idx];
+}
+
+static uint64_t seg_pages(const struct shmid_kernel *shp)
+{
+	return PAGE_ALIGN(shp->segsz) >> PAGE_SHIFT;
+}
+
+/* Linux's in_group_p: the filesystem gid or a supplementary group. */
+static bool in_group(uint32_t gid)
+{
+	if (current->fsgid == gid)
+		return true;
+	for (unsigned int i = 0; i < current->ngroups; i++)
+		if (current->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* Linux's ipcperms: every rwx bit asked for in mode (any of the three
+ * classes) must be granted by the class the caller falls in. */
+static int ipcperms(const struct shmid_kernel *shp, unsigned int mode)
+{
+	unsigned int requested = (mode | mode >> 3 | mode >> 6) & 07;
+	unsigned int granted = shp->mode;
+	if (current->euid == shp->uid || current->euid == shp->cuid)
+		granted >>= 6;
+	else if (in_group(shp->cgid) || in_group(shp->gid))
+		granted >>= 3;
+	if ((requested & ~granted & 07) && !capable())
+		return -EACCES;
+	return 0;
+}
+
+/* IPC_SET, IPC_RMID, SHM_LOCK: the owner, the creator or root. */
+static bool shm_owner(const struct shmid_kernel *shp)
+{
+	return current->euid == shp->uid || current->euid == shp->cuid || capable();
+}
+
+/* Pages of SHM_LOCKed segments charged to uid (Linux's per-user
+ * UCOUNT_RLIMIT_MEMLOCK count). */
+static uint64_t shm_locked_pages(uint32_t uid)
+{
+	uint64_t pages = 0;
+	for (unsigned int i = 0; i < SHMMNI; i++)
+		if (segments[i] && (segments[i]->mode & SHM_LOCKED) && segments[i]->lock_uid == uid)
+			pages += seg_pages(segments[i]);
+	return pages;
+}
+
+/* Linux's user_shm_lock: the user's locked segments stay within
+ * RLIMIT_MEMLOCK unless root. */
+static bool user_shm_lock(const struct shmid_kernel *shp)
+{
+	uint64_t limit = rlimit(RLIMIT_MEMLOCK);
+	if (capable() || limit == RLIM_INFINITY)
+		return true;
+	return shm_locked_pages(current->uid) + seg_pages(shp) <= limit >> PAGE_SHIFT;
 }
 
 static void shm_destroy(struct shmid_kernel *shp)
@@ -163,6 +224,8 @@ static int newseg(int32_t key, int shmflg, uint64_t size)
 	shp->id = (int)(idx + SEQ_MULTIPLIER * (shm_seq++ % 1024));
 	shp->key = key;
 	shp->mode = shmflg & 0777;
+	shp->uid = shp->cuid = current->euid;
+	shp->gid = shp->cgid = current->egid;
 	shp->segsz = size;
 	shp->ctime = now_sec();
 	shp->cpid = current->pid;
@@ -181,6 +244,9 @@ SYSCALL_DEFINE3(shmget, int32_t, key, uint64_t, size, int, shmflg)
 				return -EEXIST;
 			if (shp->segsz < size)
 				return -EINVAL;
+			/* the mode asked for must be granted */
+			if (ipcperms(shp, shmflg & 0777))
+				return -EACCES;
 			return shp->id;
 		}
 		if (!(shmflg & IPC_CREAT))
@@ -209,6 +275,8 @@ SYSCALL_DEFINE3(shmat, int, shmid, uint64_t, shmaddr, int, shmflg)
 	}
 	if (!shp)
 		return -EINVAL;
+	if (ipcperms(shp, (shmflg & SHM_RDONLY ? 0444 : 0666) | (shmflg & SHM_EXEC ? 0111 : 0)))
+		return -EACCES;
 	unsigned long prot = PROT_READ | (shmflg & SHM_RDONLY ? 0 : PROT_WRITE) |
 			     (shmflg & SHM_EXEC ? PROT_EXEC : 0);
 	uint64_t size = PAGE_ALIGN(shp->segsz);
@@ -285,43 +353,68 @@ SYSCALL_DEFINE3(shmctl, int, shmid, int, cmd, uint64_t, buf)
 	cmd &= ~IPC_64;
 	struct shmid64_ds ds;
 	if (cmd == IPC_INFO || cmd == SHM_INFO) {
-		/* struct shminfo64 / shm_info: limits, or usage. */
-		uint64_t info[10] = {0};
+		/* struct shminfo64 (shmmax, shmmin, shmmni, shmseg, shmall,
+		 * 4 unused: 72 bytes) or struct shm_info (int used_ids, then
+		 * shm_tot, shm_rss, shm_swp, swap_attempts, swap_successes in
+		 * pages: 48 bytes). Returns the highest index in use. */
+		uint64_t info[9] = {0};
+		uint64_t used = 0, tot = 0, rss = 0;
 		int max = 0;
-		for (unsigned int i = 0; i < SHMMNI; i++)
-			if (segments[i])
-				max = i;
+		for (unsigned int i = 0; i < SHMMNI; i++) {
+			if (!segments[i])
+				continue;
+			max = i;
+			used++;
+			tot += seg_pages(segments[i]);
+			rss += segments[i]->file->f_mapping->nrpages;
+		}
+		size_t len;
 		if (cmd == IPC_INFO) {
 			info[0] = SHMMAX;
 			info[1] = SHMMIN;
 			info[2] = SHMMNI;
 			info[3] = SHMMNI;
 			info[4] = ULONG_MAX - (1UL << 24);
+			len = 9 * sizeof(uint64_t);
+		} else {
+			info[0] = used; /* the int used_ids, little-endian, then padding */
+			info[1] = tot;
+			info[2] = rss;
+			len = 6 * sizeof(uint64_t);
 		}
-		if (copy_to_user(buf, info, cmd == IPC_INFO ? 80 : 48))
+		if (copy_to_user(buf, info, len))
 			return -EFAULT;
 		return max;
 	}
 	if (cmd == SHM_STAT || cmd == SHM_STAT_ANY) {
 		if (shmid < 0 || shmid >= SHMMNI || !segments[shmid])
 			return -EINVAL;
+		if (cmd == SHM_STAT && ipcperms(segments[shmid], 0444))
+			return -EACCES;
 		fill_ds(segments[shmid], &ds);
 		if (copy_to_user(buf, &ds, sizeof(ds)))
 			return -EFAULT;
 		return segments[shmid]->id;
 	}
+	if (cmd == IPC_SET && copy_from_user(&ds, buf, sizeof(ds)))
+		return -EFAULT;
 	struct shmid_kernel *shp = shm_lookup(shmid);
 	switch (cmd) {
 	case IPC_STAT:
 		if (!shp)
 			return -EINVAL;
+		if (ipcperms(shp, 0444))
+			return -EACCES;
 		fill_ds(shp, &ds);
 		return copy_to_user(buf, &ds, sizeof(ds)) ? -EFAULT : 0;
 	case IPC_SET:
 		if (!shp)
 			return -EINVAL;
-		if (copy_from_user(&ds, buf, sizeof(ds)))
-			return -EFAULT;
+		if (!shm_owner(shp))
+			return -EPERM;
+		/* (uid_t)-1 is no user */
+		if (ds.shm_perm.uid == (uint32_t)-1 || ds.shm_perm.gid == (uint32_t)-1)
+			return -EINVAL;
 		shp->uid = ds.shm_perm.uid;
 		shp->gid = ds.shm_perm.gid;
 		shp->mode = (shp->mode & ~0777u) | (ds.shm_perm.mode & 0777);
@@ -330,6 +423,8 @@ SYSCALL_DEFINE3(shmctl, int, shmid, int, cmd, uint64_t, buf)
 	case IPC_RMID:
 		if (!shp)
 			return -EINVAL;
+		if (!shm_owner(shp))
+			return -EPERM;
 		shp->mode |= SHM_DEST;
 		shp->key = IPC_PRIVATE;
 		if (!shp->nattch)
@@ -339,7 +434,22 @@ SYSCALL_DEFINE3(shmctl, int, shmid, int, cmd, uint64_t, buf)
 	case SHM_UNLOCK:
 		if (!shp)
 			return -EINVAL;
-		shp->mode = cmd == SHM_LOCK ? shp->mode | SHM_LOCKED : shp->mode & ~SHM_LOCKED;
+		if (!capable()) {
+			if (current->euid != shp->uid && current->euid != shp->cuid)
+				return -EPERM;
+			if (cmd == SHM_LOCK && !can_do_mlock())
+				return -EPERM;
+		}
+		if (cmd == SHM_UNLOCK) {
+			shp->mode &= ~SHM_LOCKED;
+			return 0;
+		}
+		if (shp->mode & SHM_LOCKED)
+			return 0;
+		if (!user_shm_lock(shp))
+			return -ENOMEM;
+		shp->mode |= SHM_LOCKED;
+		shp->lock_uid = current->uid;
 		return 0;
 	}
 	return -EINVAL;
