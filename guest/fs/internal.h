@@ -149,7 +149,20 @@ int path_base(int dfd, const char *path, struct dentry **base);
 struct file *do_filp_open(int dfd, const char *path, int flags, int mode);
 struct file *dentry_open(struct dentry *d, int flags);
 int vfs_truncate(struct inode *inode, loff_t size);
+/* truncate(2) by name: vfs_truncate after the write permission check. */
+int vfs_truncate_path(struct inode *inode, loff_t size);
 int may_open_dir(struct inode *inode, int flags);
+/* The kernel's open for exec (Linux's __FMODE_EXEC): no read permission
+ * needed. Not a flag open(2) passes through. */
+#define FMODE_EXEC 040
+/* Permissions (namei.c; inode_permission is in fs.h). */
+int generic_permission(struct inode *inode, int mask);
+/* access(2): with the real ids unless effective (AT_EACCESS). */
+int access_permission(struct inode *inode, int mask, bool effective);
+/* The current task owns inode or is root (chmod: EPERM otherwise). */
+bool inode_owner_or_capable(const struct inode *inode);
+/* gid is the current task's fsgid or a supplementary group. */
+bool in_group_p(unsigned int gid);
 
 /* read_write.c */
 size_t copy_to_user_partial(uint64_t dst, const void *src, size_t n);
@@ -187,7 +200,7 @@ struct dentry *proc_mount(struct dentry *parent);
 /* statx's and stat's common source */
 struct kstat {
 	uint64_t ino, size, blocks;
-	uint32_t dev, rdev, mode, nlink;
+	uint32_t dev, rdev, mode, nlink, uid, gid;
 	int64_t atime_ns, mtime_ns, ctime_ns;
 };
 

@@ -69,6 +69,112 @@ int path_base(int dfd, const char *path, struct dentry **base)
 	return 0;
 }
 
+/* --- permissions ------------------------------------------------------ */
+
+/* gid is the task's fsgid or one of its supplementary groups. */
+static bool in_group(const struct task_struct *p, unsigned int fsgid, unsigned int gid)
+{
+	if (gid == fsgid)
+		return true;
+	for (unsigned int i = 0; i < p->ngroups; i++)
+		if (p->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * The mode bits for uid/gid: the owner's if uid owns the file, else the
+ * group's if gid (or a supplementary group) is its group, else the
+ * others'; no fall-through to a later class. With override (root's
+ * CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH) reading and writing always
+ * pass, executing needs some x bit unless it is a directory.
+ */
+static int check_permission(const struct inode *inode, int mask, unsigned int uid,
+			    unsigned int gid, bool override)
+{
+	uint32_t mode = inode->i_mode, bits;
+	mask &= MAY_READ | MAY_WRITE | MAY_EXEC;
+	if (uid == inode->i_uid)
+		bits = mode >> 6;
+	else if (in_group(current, gid, inode->i_gid))
+		bits = mode >> 3;
+	else
+		bits = mode;
+	if ((mask & ~bits & 7) == 0)
+		return 0;
+	if (override && (!(mask & MAY_EXEC) || S_ISDIR(mode) || (mode & 0111)))
+		return 0;
+	return -EACCES;
+}
+
+/* Linux's fs capabilities follow the fsuid: setfsuid away from 0 drops
+ * them, so root's override is fsuid 0. */
+static bool fs_capable(void)
+{
+	return current->fsuid == 0;
+}
+
+int generic_permission(struct inode *inode, int mask)
+{
+	/* The boot's own lookups run with no task: the kernel may do anything. */
+	if (!current)
+		return 0;
+	return check_permission(inode, mask, current->fsuid, current->fsgid, fs_capable());
+}
+
+int inode_permission(struct inode *inode, int mask)
+{
+	return generic_permission(inode, mask);
+}
+
+/* access(2): the same check with the real uid and gid (root's override
+ * only when the real uid is 0); AT_EACCESS uses the effective ones. */
+int access_permission(struct inode *inode, int mask, bool effective)
+{
+	if (effective)
+		return inode_permission(inode, mask);
+	return check_permission(inode, mask, current->uid, current->gid, current->uid == 0);
+}
+
+/* chmod and the like: the owner or root (CAP_FOWNER). */
+bool inode_owner_or_capable(const struct inode *inode)
+{
+	return !current || current->fsuid == inode->i_uid || fs_capable();
+}
+
+bool in_group_p(unsigned int gid)
+{
+	return in_group(current, current->fsgid, gid);
+}
+
+/* A new name in dir (create, mkdir, symlink, rename's target). */
+static int may_create(struct dentry *dir)
+{
+	return inode_permission(dir->d_inode, MAY_WRITE | MAY_EXEC);
+}
+
+/*
+ * Removing victim's name from dir (unlink, rmdir, rename): write and
+ * search on dir, and in a sticky directory (/tmp) only the file's owner,
+ * the directory's owner or root may (EPERM). Then the types: is_dir says
+ * whether the call removes a directory (ENOTDIR/EISDIR otherwise).
+ */
+static int may_delete(struct dentry *dir, struct dentry *victim, bool is_dir)
+{
+	int err = inode_permission(dir->d_inode, MAY_WRITE | MAY_EXEC);
+	if (err)
+		return err;
+	struct inode *inode = victim->d_inode, *dinode = dir->d_inode;
+	if ((dinode->i_mode & S_ISVTX) && current && current->fsuid != inode->i_uid &&
+	    current->fsuid != dinode->i_uid && !fs_capable())
+		return -EPERM;
+	if (is_dir && !S_ISDIR(inode->i_mode))
+		return -ENOTDIR;
+	if (!is_dir && S_ISDIR(inode->i_mode))
+		return -EISDIR;
+	return 0;
+}
+
 /* One name in directory dir, with a reference: NULL when absent. */
 static struct dentry *lookup_one(struct dentry *dir, const char *name)
 {
@@ -152,6 +258,10 @@ restart:
 			err = -ENOTDIR;
 			goto out;
 		}
+		/* Search permission on every directory passed through. */
+		err = inode_permission(d->d_inode, MAY_EXEC);
+		if (err)
+			goto out;
 		if (is_last && last) {
 			memcpy(last, name, len + 1);
 			*trailing = slash;
@@ -249,14 +359,41 @@ int vfs_truncate(struct inode *inode, loff_t size)
 	return inode->i_op->setsize(inode, size);
 }
 
+int vfs_truncate_path(struct inode *inode, loff_t size)
+{
+	if (S_ISDIR(inode->i_mode))
+		return -EISDIR;
+	if (!S_ISREG(inode->i_mode))
+		return -EINVAL;
+	int err = inode_permission(inode, MAY_WRITE);
+	return err ? err : vfs_truncate(inode, size);
+}
+
 /* open's checks of the mode against the file's type. */
 int may_open_dir(struct inode *inode, int flags)
 {
-	if (S_ISDIR(inode->i_mode) && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT)))
+	if (S_ISDIR(inode->i_mode) &&
+	    ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC))))
 		return -EISDIR;
 	if ((flags & O_DIRECTORY) && !S_ISDIR(inode->i_mode))
 		return -ENOTDIR;
 	return 0;
+}
+
+/* open's permission check of an existing file: read and write by the
+ * access mode (both for 3), O_TRUNC needs write; O_PATH needs none. The
+ * kernel's own open for exec (FMODE_EXEC) checks nothing here: exec
+ * checks execute permission itself, reading is not needed. */
+static int may_open(struct inode *inode, int flags)
+{
+	if (flags & (O_PATH | FMODE_EXEC))
+		return 0;
+	int acc = flags & O_ACCMODE, mask = 0;
+	if (acc != O_WRONLY)
+		mask |= MAY_READ;
+	if (acc != O_RDONLY || (flags & O_TRUNC))
+		mask |= MAY_WRITE;
+	return inode_permission(inode, mask);
 }
 
 /* The name last in dir for open: found (symlinks followed unless
@@ -282,6 +419,11 @@ static int open_last(struct dentry **dirp, const char *last, bool trailing, int 
 				return -EACCES;
 			if (!dir->d_inode->i_nlink)
 				return -ENOENT;
+			err = may_create(dir);
+			if (err) {
+				kfree(buf);
+				return err;
+			}
 			err = iop->create(dir, last, S_IFREG | (mode & 07777 & ~current->fs->umask), res);
 			*created = !err;
 			kfree(buf);
@@ -359,6 +501,8 @@ struct file *do_filp_open(int dfd, const char *path, int flags, int mode)
 
 	struct inode *inode = d->d_inode;
 	err = may_open_dir(inode, flags);
+	if (!err && !created)
+		err = may_open(inode, flags);
 	if (!err && (flags & O_TRUNC) && S_ISREG(inode->i_mode) && !created && inode->i_size)
 		err = vfs_truncate(inode, 0);
 	struct file *f = err ? ERR_PTR(err) : dentry_open(d, flags);
@@ -384,7 +528,7 @@ static long do_mkdirat(int dfd, uint64_t upath, int mode)
 		err = -EPERM;
 	} else if (!dir->d_inode->i_nlink) {
 		err = -ENOENT;
-	} else {
+	} else if (!(err = may_create(dir))) {
 		err = dir->d_inode->i_op->mkdir(dir, last, S_IFDIR | (mode & 07777 & ~current->fs->umask));
 	}
 	dput(dir);
@@ -430,8 +574,8 @@ static long do_rmdir(int dfd, uint64_t upath)
 		if (IS_ERR(d) || !d) {
 			err = d ? PTR_ERR(d) : -ENOENT;
 		} else {
-			if (!S_ISDIR(d->d_inode->i_mode))
-				err = -ENOTDIR;
+			if ((err = may_delete(dir, d, true)))
+				;
 			else if ((d->d_flags & DCACHE_MOUNT) || d == current->fs->root)
 				err = -EBUSY;
 			else if (!dir->d_inode->i_op || !dir->d_inode->i_op->rmdir)
@@ -464,8 +608,8 @@ static long do_unlinkat(int dfd, uint64_t upath)
 		} else {
 			if (trailing)
 				err = S_ISDIR(d->d_inode->i_mode) ? -EISDIR : -ENOTDIR;
-			else if (S_ISDIR(d->d_inode->i_mode))
-				err = -EISDIR;
+			else if ((err = may_delete(dir, d, false)))
+				;
 			else if (!dir->d_inode->i_op || !dir->d_inode->i_op->unlink)
 				err = -EPERM;
 			else
@@ -519,7 +663,7 @@ static long do_symlinkat(uint64_t utarget, int dfd, uint64_t upath)
 		err = -EPERM;
 	} else if (!dir->d_inode->i_nlink) {
 		err = -ENOENT;
-	} else {
+	} else if (!(err = may_create(dir))) {
 		err = ramfs_symlink(dir, last, target, strlen(target));
 	}
 	dput(dir);
@@ -596,6 +740,15 @@ static long do_renameat2(int olddfd, uint64_t oldpath, int newdfd, uint64_t newp
 		err = -EINVAL;
 		goto out;
 	}
+	err = may_delete(odir, old, is_dir);
+	if (!err)
+		err = target ? may_delete(ndir, target, S_ISDIR(target->d_inode->i_mode))
+			     : may_create(ndir);
+	/* A directory moving to another parent rewrites its "..". */
+	if (!err && is_dir && odir != ndir)
+		err = inode_permission(old->d_inode, MAY_WRITE);
+	if (err)
+		goto out;
 	if (target) {
 		bool tdir = S_ISDIR(target->d_inode->i_mode);
 		if (target->d_flags & DCACHE_MOUNT)

@@ -32,7 +32,9 @@ struct file *dentry_open(struct dentry *d, int flags)
 
 struct file *filp_open(const char *path, int flags, int mode)
 {
-	return do_filp_open(AT_FDCWD, path, flags, mode);
+	/* exec's open, as Linux's open_exec: execute permission is exec's
+	 * check, reading is not needed. */
+	return do_filp_open(AT_FDCWD, path, flags | FMODE_EXEC, mode);
 }
 
 #define VALID_OPEN_FLAGS                                                                   \
@@ -96,13 +98,19 @@ SYSCALL_DEFINE2(truncate, uint64_t, upath, int64_t, length)
 	int err = user_path_at(AT_FDCWD, upath, LOOKUP_FOLLOW, &d);
 	if (err)
 		return err;
-	err = vfs_truncate(d->d_inode, length);
+	err = vfs_truncate_path(d->d_inode, length);
 	dput(d);
 	return err;
 }
 
+/* Only the owner or root may; the set-group-ID bit goes unless the caller
+ * is in the file's group (or root), as Linux's setattr does. */
 static int chmod_common(struct inode *inode, int mode)
 {
+	if (!inode_owner_or_capable(inode))
+		return -EPERM;
+	if (!in_group_p(inode->i_gid) && current->fsuid != 0)
+		mode &= ~S_ISGID;
 	inode->i_mode = (inode->i_mode & S_IFMT) | (mode & S_IALLUGO);
 	inode->i_ctime_ns = current_time_ns();
 	return 0;
@@ -142,6 +150,9 @@ SYSCALL_DEFINE1(fchdir, unsigned int, fd)
 		return -EBADF;
 	if (!f->f_dentry || !S_ISDIR(f->f_inode->i_mode))
 		return -ENOTDIR;
+	int err = inode_permission(f->f_inode, MAY_EXEC);
+	if (err)
+		return err;
 	struct fs_struct *fs = current->fs;
 	dput(fs->pwd);
 	fs->pwd = dget(f->f_dentry);
@@ -153,8 +164,8 @@ SYSCALL_DEFINE1(fchdir, unsigned int, fd)
 #define W_OK 2
 #define R_OK 4
 
-/* As root: reading and writing are always allowed; executing needs an x
- * bit (or a directory). */
+/* The mode bits for the real uid and gid (AT_EACCESS: the effective
+ * ones); root reads and writes anything, executes what has an x bit. */
 static long do_faccessat(int dfd, uint64_t upath, int mode, int flags)
 {
 	if (mode & ~(R_OK | W_OK | X_OK))
@@ -168,9 +179,9 @@ static long do_faccessat(int dfd, uint64_t upath, int mode, int flags)
 			       &d);
 	if (err)
 		return err;
-	uint32_t imode = d->d_inode->i_mode;
-	if ((mode & X_OK) && !S_ISDIR(imode) && !(imode & 0111))
-		err = -EACCES;
+	/* X_OK, W_OK, R_OK are MAY_EXEC, MAY_WRITE, MAY_READ. */
+	if (mode)
+		err = access_permission(d->d_inode, mode, flags & AT_EACCESS);
 	dput(d);
 	return err;
 }
@@ -196,9 +207,13 @@ SYSCALL_DEFINE1(chdir, uint64_t, path)
 	int err = user_path_at(AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &d);
 	if (err)
 		return err;
-	if (!S_ISDIR(d->d_inode->i_mode)) {
+	if (!S_ISDIR(d->d_inode->i_mode))
+		err = -ENOTDIR;
+	else
+		err = inode_permission(d->d_inode, MAY_EXEC);
+	if (err) {
 		dput(d);
-		return -ENOTDIR;
+		return err;
 	}
 	struct fs_struct *fs = current->fs;
 	dput(fs->pwd);

@@ -66,6 +66,8 @@ static void generic_fillattr(struct inode *inode, struct kstat *st)
 	st->dev = inode->i_dev;
 	st->rdev = inode->i_rdev;
 	st->mode = inode->i_mode;
+	st->uid = inode->i_uid;
+	st->gid = inode->i_gid;
 	st->nlink = inode->i_nlink;
 	st->size = inode->i_size;
 	/* 512-byte blocks of what is in memory */
@@ -114,6 +116,8 @@ static int cp_new_stat(const struct kstat *st, uint64_t ubuf)
 		.st_ino = st->ino,
 		.st_nlink = st->nlink,
 		.st_mode = st->mode,
+		.st_uid = st->uid,
+		.st_gid = st->gid,
 		.st_rdev = st->rdev,
 		.st_size = st->size,
 		.st_blksize = PAGE_SIZE,
@@ -180,6 +184,8 @@ SYSCALL_DEFINE5(statx, int, dfd, uint64_t, path, int, flags, unsigned int, mask,
 		.stx_blksize = PAGE_SIZE,
 		.stx_nlink = st.nlink,
 		.stx_mode = st.mode,
+		.stx_uid = st.uid,
+		.stx_gid = st.gid,
 		.stx_ino = st.ino,
 		.stx_size = st.size,
 		.stx_blocks = st.blocks,

@@ -88,6 +88,7 @@ struct inode {
 	uint64_t i_ino;
 	uint32_t i_mode;
 	uint32_t i_nlink;
+	uint32_t i_uid, i_gid; /* owner: the creator's fsuid/fsgid */
 	uint64_t i_size;
 	uint32_t i_dev;      /* of the file system, Linux's dev_t encoding */
 	uint32_t i_rdev;     /* a device node's device */
@@ -165,6 +166,14 @@ struct file_operations {
 	long (*ioctl)(struct file *f, unsigned int cmd, uint64_t arg);
 	void (*release)(struct inode *inode, struct file *f);
 };
+
+/* Permission checks (fs/namei.c), Linux's MAY_* masks. */
+#define MAY_EXEC 0x1
+#define MAY_WRITE 0x2
+#define MAY_READ 0x4
+/* 0 or -EACCES: the mode bits for the current task's fsuid/fsgid, with
+ * root's override (read/write always, exec with any x bit or a directory). */
+int inode_permission(struct inode *inode, int mask);
 
 /* References to open files. */
 static inline struct file *get_file(struct file *f)

@@ -36,6 +36,13 @@ static struct dentry *proc_new_dentry(struct dentry *parent, const char *name,
 	}
 	pi->pe = pe;
 	pi->pid = pid;
+	/* A process's files are its effective ids' (Linux's task_dump_owner,
+	 * for a dumpable task); the rest are root's. */
+	struct task_struct *task = pid ? find_task_by_pid(pid) : NULL;
+	if (task) {
+		inode->i_uid = task->euid;
+		inode->i_gid = task->egid;
+	}
 	inode->i_private = pi;
 	inode->i_ino = ino;
 	if (S_ISDIR(pe->mode)) {

@@ -6,6 +6,7 @@
  * files count as Shmem, rootfs files as Cached, as on Linux.
  */
 #include "../internal.h"
+#include "sched.h"
 #include "slab.h"
 #include "string.h"
 
@@ -63,6 +64,18 @@ struct inode *ramfs_get_inode(struct dentry *dir, uint32_t mode, uint32_t dev)
 		return NULL;
 	if (dev != DEV_ROOTFS)
 		inode->i_flags |= S_SHMEM;
+	/* The creator owns it; in a set-group-ID directory the group is the
+	 * directory's, and a subdirectory inherits the bit (Linux's
+	 * inode_init_owner). The boot's files belong to root. */
+	if (current) {
+		inode->i_uid = current->fsuid;
+		inode->i_gid = current->fsgid;
+	}
+	if (dir && (dir->d_inode->i_mode & S_ISGID)) {
+		inode->i_gid = dir->d_inode->i_gid;
+		if (S_ISDIR(mode))
+			inode->i_mode |= S_ISGID;
+	}
 	switch (mode & S_IFMT) {
 	case S_IFREG:
 		inode->i_op = &ramfs_file_inode_operations;

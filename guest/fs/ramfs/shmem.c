@@ -7,6 +7,7 @@
  */
 #include "../internal.h"
 #include "printk.h"
+#include "sched.h"
 #include "slab.h"
 #include "string.h"
 #include "syscall.h"
@@ -18,6 +19,11 @@ static struct file *shmem_file(const char *name, uint64_t size, uint32_t mode)
 		return NULL;
 	inode->i_nlink = 0;
 	inode->i_flags |= S_SHMEM | S_PRIVATE;
+	/* Owned by its creator (fstat, fchmod). */
+	if (current) {
+		inode->i_uid = current->fsuid;
+		inode->i_gid = current->fsgid;
+	}
 	inode->i_size = size;
 	inode->i_op = &ramfs_file_inode_operations;
 	inode->i_fop = &ramfs_file_operations;
