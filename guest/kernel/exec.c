@@ -379,16 +379,13 @@ static int bprm_from_kernel(struct linux_binprm *bprm, const char *const *argv,
 /* --- the exec ------------------------------------------------------------ */
 
 /* Root may run a file with any x bit; others need one they hold. */
-static int may_exec(const struct inode *inode)
+/* A regular file with execute permission for this task (owner, group or
+ * others bits; root needs some x bit), as Linux's may_open for exec. */
+static int may_exec(struct inode *inode)
 {
-	const struct task_struct *p = current;
-	uint32_t mode = inode->i_mode;
-	if (!S_ISREG(mode))
+	if (!S_ISREG(inode->i_mode))
 		return -EACCES;
-	if (p->fsuid == 0)
-		return mode & 0111 ? 0 : -EACCES;
-	/* The RAM file systems keep no owners: files belong to root. */
-	return mode & 0001 ? 0 : -EACCES;
+	return inode_permission(inode, MAY_EXEC);
 }
 
 /* Builds the new program's address space in mm (current->mm is mm). */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "suite.h"
@@ -35,7 +36,30 @@ static int try_chdir(void *arg)
 	return chdir(arg) == 0 ? 0 : errno;
 }
 
-int main(void)
+/* Child: a copy of this program, mode 0700, exec'd by its owner. */
+static int exec_own_0700(void *arg)
+{
+	char *argv[] = {arg, "exit42", NULL}, *envp[] = {NULL};
+	execve(arg, argv, envp);
+	return errno == EACCES ? 13 : 1;
+}
+
+/* A 0700 copy of /proc/self/exe at path; 0 when made. */
+static int copy_self(const char *path)
+{
+	static char buf[1 << 16];
+	int in = open("/proc/self/exe", O_RDONLY), out = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0700);
+	ssize_t n;
+	if (in < 0 || out < 0)
+		return -1;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			return -1;
+	close(in);
+	return close(out) || n < 0 ? -1 : 0;
+}
+
+int main(int argc, char **main_argv)
 {
 	char f[128], d[128], dx[160], dy[160], dz[160], dw[160];
 	struct stat st;
@@ -48,7 +72,9 @@ int main(void)
 	snprintf(dz, sizeof(dz), "%s/z", d);
 	snprintf(dw, sizeof(dw), "%s/w", d);
 
-	plan(33);
+	if (argc > 1 && !strcmp(main_argv[1], "exit42"))
+		return 42;
+	plan(34);
 
 	/* The creator owns its files, directories and memfds. */
 	int fd = make_file(f, 100, 3);
@@ -90,6 +116,12 @@ int main(void)
 	char *argv[] = {f, NULL}, *envp[] = {NULL};
 	is_errno(execve(f, argv, envp), EACCES, "execve of a 0644 file: EACCES");
 	is_errno(execve("/tmp", argv, envp), EACCES, "execve of a directory: EACCES");
+	char self[256];
+	scratch_path(self, sizeof(self), "/tmp", "perm_self");
+	int st_self = copy_self(self) ? -1 : run_in_child(exec_own_0700, self);
+	ok(st_self >= 0 && WIFEXITED(st_self) && WEXITSTATUS(st_self) == 42,
+	   "execve of its owner's 0700 file runs it (%s)", st_self < 0 ? "no copy" : describe_status(st_self));
+	unlink(self);
 
 	/* A directory without search permission: nothing below it is reached. */
 	fd = open(dx, O_CREAT | O_WRONLY, 0644);
