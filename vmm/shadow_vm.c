@@ -70,8 +70,9 @@ int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
 		.prefetch = cfg->prefetch_given ? cfg->prefetch : UINT_MAX,
 		.nr_vcpus = cfg->cpus,
 		/* The suite runs a runner, a test and its children besides
-		 * the kernel's own tables: 4 roots thrash. */
-		.max_roots = 16,
+		 * the kernel's own tables: 4 roots thrash; but each root keeps
+		 * its pinned paths, so a small budget holds fewer. */
+		.max_roots = budget / 8 < 2 ? 2 : budget / 8 > 16 ? 16 : (unsigned)(budget / 8),
 		.audit = cfg->audit,
 		.audit_interval = cfg->audit_interval,
 	};

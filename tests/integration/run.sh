@@ -172,6 +172,23 @@ if [ "$rc" -eq 0 ] && [ "$summary_user" = "$native_summary" ]; then
 else
 	bad "guest test suite in the guest as uid 65534" "status $rc, '$summary_user'; $(grep '^FAIL ' "$tmp/out" | tr '\n' ' ')"
 fi
+# The same suite under shadow paging (docs/shadow.md): the same summary as
+# natively, with the audit on (every SHADOW_AUDIT_INTERVAL-th shadow
+# hypercall: after every one, a whole suite under TCG takes too long), and
+# again with a tiny shadow budget (evictions all the time).
+: "${SHADOW_AUDIT_INTERVAL:=50}"
+for variant in "--audit-interval $SHADOW_AUDIT_INTERVAL" "--shadow-budget 32"; do
+	# shellcheck disable=SC2086 # $variant is two words on purpose
+	run_umbra run --paging shadow $variant -i "$initrd" "$kernel"
+	summary_shadow=$(grep '^suite: ' "$tmp/out")
+	line=$(grep '^umbra: guest exited' "$tmp/err" | sed 's/.*; shadow: /shadow: /')
+	if [ "$rc" -eq 0 ] && [ "$summary_shadow" = "$native_summary" ] &&
+		! grep -q 'shadow audit' "$tmp/err" && [ -n "$line" ]; then
+		ok "guest test suite with --paging shadow $variant, as natively ($line)"
+	else
+		bad "guest test suite with --paging shadow $variant" "status $rc, '$summary_shadow'; $(grep -e '^FAIL ' -e 'shadow audit' "$tmp/out" "$tmp/err" | head -5 | tr '\n' ' ')"
+	fi
+done
 UMBRA_NESTED_TIMEOUT=$saved_nested UMBRA_TEST_TIMEOUT=$saved_test
 for counter in pgfault fault_anon_zero_page fault_anon_new_page fault_read fault_around_pages fault_cow \
 	fault_shared fault_wp_reuse fault_wp_copy fault_stack_expand fault_sigsegv fault_sigbus \
