@@ -36,9 +36,14 @@ EXTRA_TESTS ?=
 .PHONY: build-all
 build-all: $(ALL_TARGETS)
 
+# make run PAGING=shadow: the same boot with the VMM's shadow MMU;
+# UMBRA_ARGS adds any other `umbra run` options (e.g. --stats, -m 512M).
+PAGING ?= tdp
+UMBRA_ARGS ?=
 run: $(DEPS)
 	@$(MAKE) --no-print-directory build-all
-	$(BUILD)/umbra run -i $(BUILD)/initrd.cpio $(BUILD)/guest/umbra-guest.elf
+	$(BUILD)/umbra run --paging $(PAGING) $(if $(filter shadow,$(PAGING)),--stats) $(UMBRA_ARGS) \
+		-i $(BUILD)/initrd.cpio $(BUILD)/guest/umbra-guest.elf
 
 test: $(DEPS)
 	@$(MAKE) --no-print-directory build-all
