@@ -12,6 +12,7 @@
 #include "mm.h"
 #include "printk.h"
 #include "ptrace.h"
+#include "resource.h"
 #include "sched.h"
 #include "slab.h"
 #include "string.h"
@@ -150,18 +151,6 @@ SYSCALL_DEFINE1(exit_group, int, code)
 }
 
 /* --- wait ---------------------------------------------------------------- */
-
-struct rusage_k {
-	int64_t ru_utime[2], ru_stime[2];
-	int64_t ru_maxrss, ru_ixrss, ru_idrss, ru_isrss, ru_minflt, ru_majflt, ru_nswap;
-	int64_t ru_inblock, ru_oublock, ru_msgsnd, ru_msgrcv, ru_nsignals, ru_nvcsw, ru_nivcsw;
-};
-
-static void ns_to_tv(uint64_t ns, int64_t tv[2])
-{
-	tv[0] = ns / 1000000000;
-	tv[1] = ns % 1000000000 / 1000;
-}
 
 struct wait_opts {
 	int type;     /* P_ALL, P_PID, P_PGID */

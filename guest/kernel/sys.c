@@ -7,6 +7,7 @@
 #include "errno.h"
 #include "mm.h"
 #include "ptrace.h"
+#include "resource.h"
 #include "sched.h"
 #include "string.h"
 #include "syscall.h"
@@ -355,18 +356,6 @@ SYSCALL_DEFINE4(prlimit64, int, pid, unsigned int, resource, uint64_t, unew, uin
 	if (!err && uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;
 	return err;
-}
-
-struct rusage_k {
-	int64_t ru_utime[2], ru_stime[2];
-	int64_t ru_maxrss, ru_ixrss, ru_idrss, ru_isrss, ru_minflt, ru_majflt, ru_nswap;
-	int64_t ru_inblock, ru_oublock, ru_msgsnd, ru_msgrcv, ru_nsignals, ru_nvcsw, ru_nivcsw;
-};
-
-static void ns_to_tv(uint64_t ns, int64_t tv[2])
-{
-	tv[0] = ns / 1000000000;
-	tv[1] = ns % 1000000000 / 1000;
 }
 
 SYSCALL_DEFINE2(getrusage, int, who, uint64_t, ru)

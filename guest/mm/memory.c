@@ -146,22 +146,31 @@ static bool vma_thp_eligible(struct vm_area_struct *vma, uint64_t addr)
 	       start >= vma->vm_start && start + PMD_SIZE <= vma->vm_end;
 }
 
+/* The table an upper-level entry points to; an empty entry gets a new
+ * zeroed table when alloc, else NULL (also when out of memory). */
+static uint64_t *table_below(struct mm_struct *mm, uint64_t *entry, bool alloc)
+{
+	if (!(*entry & _PAGE_PRESENT)) {
+		if (!alloc)
+			return NULL;
+		phys_addr_t pa = alloc_zeroed_page();
+		if (!pa)
+			return NULL;
+		mm->pgtables_bytes += PAGE_SIZE;
+		*entry = pa | USER_TABLE_FLAGS;
+	}
+	return __va(*entry & PTE_PFN_MASK);
+}
+
 /* The PMD entry for va, creating upper tables when alloc; NULL if absent. */
 static uint64_t *pmd_entry(struct mm_struct *mm, uint64_t va, bool alloc)
 {
 	uint64_t *table = __va(mm->pgd);
 	for (unsigned int level = 0; level < 2; level++) {
 		uint64_t *entry = &table[(va >> level_shift[level]) & 511];
-		if (!(*entry & _PAGE_PRESENT)) {
-			if (!alloc)
-				return NULL;
-			phys_addr_t pa = alloc_zeroed_page();
-			if (!pa)
-				return NULL;
-			mm->pgtables_bytes += PAGE_SIZE;
-			*entry = pa | USER_TABLE_FLAGS;
-		}
-		table = __va(*entry & PTE_PFN_MASK);
+		table = table_below(mm, entry, alloc);
+		if (!table)
+			return NULL;
 	}
 	return &table[pmd_index(va)];
 }
@@ -205,16 +214,9 @@ static uint64_t *walk(struct mm_struct *mm, uint64_t va, bool alloc)
 				return entry;
 			split_huge_pmd(mm, entry, va);
 		}
-		if (!(*entry & _PAGE_PRESENT)) {
-			if (!alloc)
-				return NULL;
-			phys_addr_t pa = alloc_zeroed_page();
-			if (!pa)
-				return NULL;
-			mm->pgtables_bytes += PAGE_SIZE;
-			*entry = pa | USER_TABLE_FLAGS;
-		}
-		table = __va(*entry & PTE_PFN_MASK);
+		table = table_below(mm, entry, alloc);
+		if (!table)
+			return NULL;
 	}
 	return &table[pte_index(va)];
 }
