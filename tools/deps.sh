@@ -18,6 +18,9 @@ cache=$(cd "$cache" && pwd)
 # gcc and libc6-dev (libc.a, for the static VMM) are listed so the build
 # does not rely on them arriving as recommendations of other packages.
 packages="make gcc libc6-dev qemu-system-x86 busybox-static cpio libfdt-dev musl-tools"
+# The tools' tests (issue 7): dumps checked with Python against the JSON
+# schema, SVG with xmllint, the HTML page screenshot by headless Chromium.
+packages="$packages python3 python3-jsonschema libxml2-utils chromium"
 
 missing=
 for pkg in $packages; do

@@ -33,6 +33,11 @@ void cli_usage(FILE *f)
 	      "      --stats           shadow: print the shadow MMU's counters at exit\n"
 	      "      --prefetch N      shadow: neighbours filled per fault (default 16)\n"
 	      "      --shadow-budget N shadow: shadow pages at most (default 2% of RAM)\n"
+	      "      --dump-on-exit FILE  write a dump of the page tables to FILE at the\n"
+	      "                        end (and on SIGUSR2 or the guest's request;\n"
+	      "                        docs/dump-format.md; see tools/umbra-dump)\n"
+	      "      --control PATH    JSON-lines control socket (docs/control.md)\n"
+	      "      --trace N         shadow: record the last N MMU events (in dumps)\n"
 	      "      --debug-exits     log every VM exit to stderr\n"
 	      "      --no-nested       fail instead of running nested in QEMU\n"
 	      "  -h, --help            this text\n"
@@ -82,7 +87,8 @@ static enum cli_result fail(char *err, size_t errlen, const char *fmt, ...)
 
 enum opt { OPT_MEM, OPT_CPUS, OPT_INITRD, OPT_PARAMS, OPT_PAGING,
 	   OPT_DEBUG_EXITS, OPT_NO_NESTED, OPT_AUDIT, OPT_STATS, OPT_PREFETCH,
-	   OPT_SHADOW_BUDGET, OPT_AUDIT_INTERVAL, OPT_HELP };
+	   OPT_SHADOW_BUDGET, OPT_AUDIT_INTERVAL, OPT_DUMP, OPT_CONTROL, OPT_TRACE,
+	   OPT_HELP };
 
 static const struct option_def {
 	char short_name; /* 0: long only */
@@ -102,6 +108,9 @@ static const struct option_def {
 	{0, "audit-interval", true, OPT_AUDIT_INTERVAL},
 	{0, "prefetch", true, OPT_PREFETCH},
 	{0, "shadow-budget", true, OPT_SHADOW_BUDGET},
+	{0, "dump-on-exit", true, OPT_DUMP},
+	{0, "control", true, OPT_CONTROL},
+	{0, "trace", true, OPT_TRACE},
 	{'h', "help", false, OPT_HELP},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -208,6 +217,15 @@ static enum cli_result apply(const struct option_def *o, const char *val,
 	case OPT_STATS:
 		cfg->stats = true;
 		return CLI_OK;
+	case OPT_DUMP:
+	case OPT_CONTROL:
+		if (!*val)
+			return fail(err, errlen, "%s: empty file name", label);
+		if (strlen(val) >= 100)
+			return fail(err, errlen, "%s: path longer than 99 bytes", label);
+		*(o->id == OPT_DUMP ? &cfg->dump_path : &cfg->control_path) = val;
+		return CLI_OK;
+	case OPT_TRACE:
 	case OPT_PREFETCH:
 	case OPT_AUDIT_INTERVAL:
 	case OPT_SHADOW_BUDGET: {
@@ -219,6 +237,8 @@ static enum cli_result apply(const struct option_def *o, const char *val,
 		if (o->id == OPT_AUDIT_INTERVAL) {
 			cfg->audit = true;
 			cfg->audit_interval = (unsigned int)n;
+		} else if (o->id == OPT_TRACE) {
+			cfg->trace_events = (unsigned int)n;
 		} else if (o->id == OPT_PREFETCH) {
 			cfg->prefetch = (unsigned int)n;
 			cfg->prefetch_given = true;

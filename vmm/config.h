@@ -24,6 +24,10 @@ struct umbra_config {
 	unsigned int shadow_budget; /* --shadow-budget PAGES; 0: 2% of RAM */
 	bool debug_exits;        /* --debug-exits: log every VM exit to stderr */
 	bool no_nested;          /* --no-nested: never re-execute inside QEMU */
+	/* Tools (docs/dump-format.md, docs/control.md): */
+	const char *dump_path;   /* --dump-on-exit FILE: dumps are appended here */
+	const char *control_path; /* --control PATH: the control socket */
+	unsigned int trace_events; /* --trace N: MMU event ring size (0: off) */
 };
 
 #endif

@@ -16,6 +16,8 @@ void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *sta
 	hc->shadow = NULL;
 	pthread_mutex_init(&hc->shadow_lock, NULL);
 	hc->nunknown = 0;
+	hc->dump = NULL;
+	hc->dump_opaque = NULL;
 }
 
 void hc_destroy(struct hc_state *hc)
@@ -146,6 +148,10 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 			return;
 		}
 		out->ret = (uint64_t)-UMBRA_EINVAL;
+		return;
+	case UMBRA_HC_DUMP:
+		out->ret = (uint64_t)(hc->dump ? hc->dump(hc->dump_opaque, vcpu, a)
+					       : -UMBRA_ENOENT);
 		return;
 	default:
 		stats_inc(&hc->stats->hypercalls_unknown);

@@ -31,6 +31,9 @@ struct hc_state {
 	 * (KVM's mmu_lock). */
 	struct shadow_mmu *shadow;
 	pthread_mutex_t shadow_lock;
+	/* UMBRA_HC_DUMP (vm_dump.c); NULL: -UMBRA_ENOENT. */
+	int64_t (*dump)(void *opaque, unsigned int vcpu, const uint64_t *args);
+	void *dump_opaque;
 	atomic_int_fast64_t boot_ns; /* UMBRA_REPORT_BOOT_NS; -1 until reported */
 	pthread_mutex_t unknown_lock;
 	unsigned int nunknown;

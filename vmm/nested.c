@@ -252,6 +252,18 @@ fail:
 	return -1;
 }
 
+/* A path as a QEMU option value: commas doubled. */
+static void qemu_escape(char *out, size_t cap, const char *path)
+{
+	size_t n = 0;
+	for (const char *p = path ? path : ""; *p && n + 3 < cap; p++) {
+		out[n++] = *p;
+		if (*p == ',')
+			out[n++] = ',';
+	}
+	out[n] = '\0';
+}
+
 /* The read ends of the pipes QEMU writes into, and QEMU itself. */
 struct l1_vm {
 	pid_t pid;
@@ -278,7 +290,7 @@ static int start_qemu(struct l1_vm *vm, const char *vmlinuz, int initrd_fd,
 		 (unsigned long long)nested_l1_mem_mib(cfg->mem_bytes,
 						       (uint64_t)st.st_size));
 	snprintf(cpus, sizeof(cpus), "%u", nested_l1_cpus(cfg->cpus));
-	char *const args[] = {
+	char *args[] = {
 		QEMU, "-accel", "tcg", "-cpu", "max", "-m", mem, "-smp", cpus,
 		"-nodefaults", "-no-user-config", "-display", "none",
 		"-monitor", "none", "-no-reboot",
@@ -287,8 +299,37 @@ static int start_qemu(struct l1_vm *vm, const char *vmlinuz, int initrd_fd,
 		"-append", "console=ttyS0 quiet loglevel=1 panic=-1",
 		"-chardev", "file,id=s0,path=/proc/self/fd/4", "-serial", "chardev:s0",
 		"-chardev", "file,id=s1,path=/proc/self/fd/5", "-serial", "chardev:s1",
+		/* ttyS2: the dump file; ttyS3: the control socket (nested_proto.h) */
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 		NULL,
 	};
+	char dump_dev[2 * PATH_MAX + 32], control_dev[2 * PATH_MAX + 64];
+	char dump_path[2 * PATH_MAX], control_path[2 * PATH_MAX];
+	qemu_escape(dump_path, sizeof(dump_path), cfg->dump_path);
+	qemu_escape(control_path, sizeof(control_path), cfg->control_path);
+	if (cfg->dump_path || cfg->control_path) {
+		size_t k = 0;
+		while (args[k])
+			k++;
+		char **extra = &args[k];
+		if (cfg->dump_path)
+			snprintf(dump_dev, sizeof(dump_dev), "file,id=s2,path=%s", dump_path);
+		else
+			snprintf(dump_dev, sizeof(dump_dev), "null,id=s2");
+		extra[0] = "-chardev";
+		extra[1] = dump_dev;
+		extra[2] = "-serial";
+		extra[3] = "chardev:s2";
+		if (cfg->control_path) {
+			/* QEMU listens on PATH; one client at a time. */
+			snprintf(control_dev, sizeof(control_dev),
+				 "socket,id=s3,path=%s,server=on,wait=off", control_path);
+			extra[4] = "-chardev";
+			extra[5] = control_dev;
+			extra[6] = "-serial";
+			extra[7] = "chardev:s3";
+		}
+	}
 
 	int console[2], err[2], log[2];
 	if (pipe2(console, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
@@ -504,6 +545,17 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 	char dir[PATH_MAX + 8], vmlinuz[PATH_MAX + 32], base[PATH_MAX + 32];
 	char mark[NESTED_MARK_LEN + 1];
 	double timeout_s;
+	/* QEMU writes the dump file (serial port 2): say here, in one line,
+	 * when it cannot. */
+	if (cfg->dump_path) {
+		int fd = open(cfg->dump_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "umbra: --dump-on-exit %s: %s\n", cfg->dump_path,
+				strerror(errno));
+			return UMBRA_EXIT_USAGE;
+		}
+		close(fd);
+	}
 	if (read_timeout(&timeout_s) || find_nested_dir(dir, sizeof(dir)) ||
 	    check_self_static() || make_mark(mark))
 		return UMBRA_EXIT_NESTED;

@@ -28,10 +28,10 @@ static int put_arg(FILE *f, const char *arg)
 
 int nested_write_argv(FILE *f, const struct umbra_config *cfg)
 {
-	char mem[32], cpus[16], prefetch[16], budget[16], interval[16];
+	char mem[32], cpus[16], prefetch[16], budget[16], interval[16], trace[16];
 	format_size(mem, sizeof(mem), cfg->mem_bytes);
 	snprintf(cpus, sizeof(cpus), "%u", cfg->cpus);
-	const char *args[28];
+	const char *args[40];
 	int n = 0;
 	args[n++] = "run";
 	args[n++] = "-m";
@@ -68,6 +68,21 @@ int nested_write_argv(FILE *f, const struct umbra_config *cfg)
 		snprintf(budget, sizeof(budget), "%u", cfg->shadow_budget);
 		args[n++] = "--shadow-budget";
 		args[n++] = budget;
+	}
+	/* The dump file and the control socket are QEMU's serial ports 2 and
+	 * 3 on the host side (nested.c). */
+	if (cfg->dump_path) {
+		args[n++] = "--dump-on-exit";
+		args[n++] = NESTED_L1_DUMP;
+	}
+	if (cfg->control_path) {
+		args[n++] = "--control";
+		args[n++] = NESTED_L1_CONTROL;
+	}
+	if (cfg->trace_events) {
+		snprintf(trace, sizeof(trace), "%u", cfg->trace_events);
+		args[n++] = "--trace";
+		args[n++] = trace;
 	}
 	args[n++] = "--no-nested";
 	args[n++] = NESTED_L1_KERNEL;

@@ -27,6 +27,10 @@
 #define NESTED_L1_UMBRA "/umbra/umbra"
 #define NESTED_L1_KERNEL "/umbra/kernel"
 #define NESTED_L1_INITRD "/umbra/initrd"
+/* The dump file and the control socket: serial ports whose host side is
+ * the user's file and socket. */
+#define NESTED_L1_DUMP "/dev/ttyS2"
+#define NESTED_L1_CONTROL "/dev/ttyS3"
 
 /* Hex digits of the per-run nonce. */
 #define NESTED_MARK_LEN 16

@@ -382,6 +382,9 @@ static void *vcpu_thread(void *arg)
 	struct vm *vm = v->vm;
 	struct kvm_run *run = v->run;
 	while (!atomic_load(&vm->stopping)) {
+		/* A dump asked for from another thread (vm_dump.c). */
+		if (v->id == 0 && atomic_load(&vm->dump.pending))
+			vm_dump_service(v);
 		run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN) {

@@ -144,6 +144,10 @@ static int setup(struct vm *vm, const struct vm_image *img)
 		if (vcpu_set_cr3(&vm->vcpus[0], vm->shadow.boot_cr3))
 			return UMBRA_EXIT_INTERNAL;
 	}
+	if ((status = vm_dump_init(vm)) != 0)
+		return status;
+	vm->hc.dump = vm_dump_hypercall;
+	vm->hc.dump_opaque = vm;
 	if (vcpu_signals_init()) {
 		fprintf(stderr, "umbra: sigaction: %s\n", strerror(errno));
 		return UMBRA_EXIT_INTERNAL;
@@ -165,6 +169,16 @@ static void wait_for_stop(struct vm *vm, const sigset_t *stop_signals)
 	while (!vm->stopped) {
 		const struct timespec poll = {0, 0};
 		int sig = sigtimedwait(stop_signals, NULL, &poll);
+		if (sig == SIGUSR2) {
+			/* Not a stop: a dump (docs/dump-format.md). */
+			pthread_mutex_unlock(&vm->lock);
+			struct vm_dump_args a = {.reason = "signal"};
+			if (vm_dump_request(vm, &a, NULL) == -UMBRA_ENOENT)
+				fprintf(stderr, "umbra: SIGUSR2: no dump file "
+					"(--dump-on-exit FILE)\n");
+			pthread_mutex_lock(&vm->lock);
+			continue;
+		}
 		if (sig > 0) {
 			pthread_mutex_unlock(&vm->lock);
 			fprintf(stderr, "umbra: stopped by SIG%s\n", sigabbrev_np(sig));
@@ -200,6 +214,7 @@ static void teardown(struct vm *vm)
 	kvm_close(&vm->kvm);
 	guest_mem_unmap(&vm->mem);
 	shadow_vm_destroy(&vm->shadow);
+	vm_dump_fini(vm);
 	serial_destroy(&vm->com1);
 	hc_destroy(&vm->hc);
 	pthread_cond_destroy(&vm->cond);
@@ -236,6 +251,7 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGHUP);
+	sigaddset(&stop_signals, SIGUSR2); /* a dump, not a stop */
 	pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
 
 	int status = setup(vm, img);
@@ -263,6 +279,15 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 		fprintf(stderr, "umbra: %s\n", line);
 		if (vm->shadow.mmu && cfg->stats)
 			shadow_vm_print_stats(&vm->shadow, &vm->stats, stderr);
+		if (vm->dump.f) {
+			struct vm_dump_args a = {.reason = "exit"};
+			if (vm_dump_now(vm, -1, &a, NULL) < 0)
+				fprintf(stderr, "umbra: --dump-on-exit %s: the dump could "
+					"not be written\n", cfg->dump_path);
+			/* Before the result is reported: a nested run's
+			 * serial port drains on this close. */
+			vm_dump_fini(vm);
+		}
 		status = vm->status;
 		if (vm_result_hook)
 			vm_result_hook(status);

@@ -23,6 +23,7 @@
 #include "serial.h"
 #include "shadow_vm.h"
 #include "stats.h"
+#include "vm_dump.h"
 
 struct vcpu;
 
@@ -43,6 +44,7 @@ struct vm {
 	struct serial com1;
 	struct hc_state hc;
 	struct shadow_vm shadow; /* --paging shadow only */
+	struct vm_dump_state dump; /* --dump-on-exit, UMBRA_HC_DUMP */
 	struct vcpu *vcpus;
 	unsigned int nvcpus;
 	atomic_bool mmio_logged;

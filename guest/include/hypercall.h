@@ -11,5 +11,8 @@
 __noreturn void hc_exit(unsigned int status);
 __noreturn void hc_panic(const char *msg, size_t len);
 long hc_report(unsigned long kind, unsigned long value);
+/* UMBRA_HC_DUMP: the VMM appends a dump of the tables under root (0: all)
+ * to its dump file; label is any kernel pointer. */
+long hc_dump(phys_addr_t root, const char *label, size_t len, unsigned long flags);
 
 #endif

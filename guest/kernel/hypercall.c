@@ -40,3 +40,16 @@ long hc_report(unsigned long kind, unsigned long value)
 {
 	return hypercall3(UMBRA_HC_REPORT, kind, value, 0);
 }
+
+long hc_dump(phys_addr_t root, const char *label, size_t len, unsigned long flags)
+{
+	register unsigned long r10 __asm__("r10") = len;
+	register unsigned long r8 __asm__("r8") = flags;
+	long ret;
+	__asm__ volatile("outl %%eax, %%dx"
+			 : "=a"(ret)
+			 : "a"((unsigned long)UMBRA_HC_DUMP), "d"(UMBRA_HC_PORT), "D"(root),
+			   "S"(virt_to_phys(label)), "r"(r10), "r"(r8)
+			 : "memory");
+	return ret;
+}

@@ -83,6 +83,20 @@
 #define UMBRA_SHADOW_MAX_PINS 16
 #define UMBRA_SHADOW_MAX_PIN_PAGES 256
 
+/*
+ * Tools (issue 7; docs/dump-format.md). Ask the VMM to append a dump of the
+ * page tables to its dump file: a0 = guest-physical address of the top
+ * page table of the address space to dump (0: every address space),
+ * a1 = guest-physical address of a label, a2 = its length (at most
+ * UMBRA_DUMP_LABEL_MAX), a3 = UMBRA_DUMP_* flags. Returns the dump's number
+ * in the file (>= 0), -UMBRA_ENOENT when the VMM writes no dumps (no
+ * --dump-on-exit), -UMBRA_EINVAL, -UMBRA_EFAULT (label not in guest RAM, or
+ * the dump could not be written), -UMBRA_ENOMEM. In both paging modes.
+ */
+#define UMBRA_HC_DUMP 13
+#define UMBRA_DUMP_LABEL_MAX 64
+#define UMBRA_DUMP_USER_ONLY (1u << 0) /* only the user half of the tables */
+
 /* Results of UMBRA_HC_SHADOW_FAULT (bits 7:0; bits 47:32 = error code). */
 #define UMBRA_SHADOW_HANDLED 0
 #define UMBRA_SHADOW_REFLECT 1

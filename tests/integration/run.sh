@@ -248,5 +248,8 @@ for mode in ud de int3 hlt out kread noncanon nxexec rotext protnone mprotro sta
 	same_as_native "user fault $mode" user_faults "$mode"
 done
 
+# Issue 7's tools: dumps, the control socket, traces.
+. "$(dirname "$0")/tools.sh"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

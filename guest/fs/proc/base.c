@@ -4,6 +4,9 @@
  * vm sysctls): the entries of the root and of each /proc/PID, and the
  * per-process texts in Linux's formats.
  */
+#include <umbra/hypercall.h>
+
+#include "hypercall.h"
 #include "internal.h"
 #include "mm.h"
 #include "pgtable.h"
@@ -294,6 +297,25 @@ static const struct proc_entry vm_entries[] = {
 	{.name = "overcommit_ratio", .mode = S_IFREG | 0644, .show = show_overcommit_ratio, .write = write_overcommit_ratio},
 };
 
+/* --- /proc/umbra: the VMM's tools (docs/dump-format.md) --- */
+
+/* A write asks the VMM for a dump of the writer's page tables (the user
+ * half), labelled with what was written (up to the first newline). */
+static int write_umbra_dump(const char *buf, size_t len)
+{
+	static char label[UMBRA_DUMP_LABEL_MAX];
+	size_t n = 0;
+	while (n < len && n < sizeof(label) && buf[n] != '\n')
+		n++;
+	memcpy(label, buf, n);
+	long r = hc_dump(current->mm->pgd, label, n, UMBRA_DUMP_USER_ONLY);
+	return r < 0 ? (int)r : 0;
+}
+
+static const struct proc_entry umbra_entries[] = {
+	{.name = "dump", .mode = S_IFREG | 0222, .write = write_umbra_dump},
+};
+
 static const struct proc_entry sys_entries[] = {
 	{.name = "vm", .mode = S_IFDIR | 0555, .children = vm_entries, .nr_children = ARRAY_SIZE(vm_entries)},
 };
@@ -302,6 +324,7 @@ const struct proc_entry proc_root_entries[] = {
 	{.name = "meminfo", .mode = S_IFREG | 0444, .show = proc_meminfo_show},
 	{.name = "self", .mode = S_IFLNK | 0777, .readlink = proc_self_readlink},
 	{.name = "sys", .mode = S_IFDIR | 0555, .children = sys_entries, .nr_children = ARRAY_SIZE(sys_entries)},
+	{.name = "umbra", .mode = S_IFDIR | 0555, .children = umbra_entries, .nr_children = ARRAY_SIZE(umbra_entries)},
 	{.name = "vmstat", .mode = S_IFREG | 0444, .show = proc_vmstat_show},
 };
 const unsigned int proc_root_nr_entries = ARRAY_SIZE(proc_root_entries);

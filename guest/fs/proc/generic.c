@@ -61,7 +61,8 @@ static int proc_fill(struct file *f)
 	for (;;) {
 		m->count = 0;
 		m->overflow = false;
-		if (!PROC_I(f->f_inode)->pid || task)
+		/* A write-only entry (/proc/umbra/dump) reads as empty. */
+		if (pe->show && (!PROC_I(f->f_inode)->pid || task))
 			pe->show(m, task);
 		if (!m->overflow)
 			return 0;
