@@ -28,6 +28,7 @@ include tools/tools.mk
 # shadow/ (the MMU core) before tests/: it adds to UNIT_CODE_SRCS.
 -include shadow/shadow.mk
 -include tests/hwmmu/hwmmu.mk
+-include tests/images/images.mk
 include tests/tests.mk
 
 # Fragments may add test targets that `make test` runs.

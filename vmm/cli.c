@@ -17,14 +17,18 @@
 void cli_usage(FILE *f)
 {
 	fputs("usage: umbra run [options] KERNEL\n"
-	      "Boot the 64-bit ELF guest kernel KERNEL in a KVM virtual machine.\n"
+	      "Boot the guest kernel KERNEL (umbra's ELF, or a Linux bzImage: by content)\n"
+	      "in a KVM virtual machine.\n"
 	      "Where this machine has no usable /dev/kvm (none, or no VMX/SVM under\n"
 	      "it), the run is re-executed inside a QEMU (TCG) VM that offers KVM.\n"
 	      "\n"
 	      "  -m, --mem SIZE        guest RAM (default 256M; 16M..64G, in 2M steps;\n"
 	      "                        suffix K, M, G or T; a plain number is MiB)\n"
 	      "  -c, --cpus N          vCPUs, 1..64 (default 1)\n"
-	      "  -i, --initrd FILE     initramfs (newc cpio) for the guest\n"
+	      "  -k, --kernel FILE     the kernel (instead of the KERNEL argument): umbra's\n"
+	      "                        ELF, a Linux bzImage or a multiboot image (by content;\n"
+	      "                        docs/boot.md)\n"
+	      "  -i, --initrd FILE     initramfs for the guest (newc cpio for umbra's kernel)\n"
 	      "  -p, --params CMDLINE  guest kernel command line\n"
 	      "      --paging MODE     tdp (default; EPT/NPT) or shadow (the VMM's shadow\n"
 	      "                        page tables; docs/shadow.md)\n"
@@ -88,7 +92,7 @@ static enum cli_result fail(char *err, size_t errlen, const char *fmt, ...)
 enum opt { OPT_MEM, OPT_CPUS, OPT_INITRD, OPT_PARAMS, OPT_PAGING,
 	   OPT_DEBUG_EXITS, OPT_NO_NESTED, OPT_AUDIT, OPT_STATS, OPT_PREFETCH,
 	   OPT_SHADOW_BUDGET, OPT_AUDIT_INTERVAL, OPT_DUMP, OPT_CONTROL, OPT_TRACE,
-	   OPT_HELP };
+	   OPT_KERNEL, OPT_HELP };
 
 static const struct option_def {
 	char short_name; /* 0: long only */
@@ -99,6 +103,7 @@ static const struct option_def {
 	{'m', "mem", true, OPT_MEM},
 	{'c', "cpus", true, OPT_CPUS},
 	{'i', "initrd", true, OPT_INITRD},
+	{'k', "kernel", true, OPT_KERNEL},
 	{'p', "params", true, OPT_PARAMS},
 	{0, "paging", true, OPT_PAGING},
 	{0, "debug-exits", false, OPT_DEBUG_EXITS},
@@ -188,6 +193,14 @@ static enum cli_result apply(const struct option_def *o, const char *val,
 		if (!*val)
 			return fail(err, errlen, "%s: empty file name", label);
 		cfg->initrd = val;
+		return CLI_OK;
+	case OPT_KERNEL:
+		if (!*val)
+			return fail(err, errlen, "%s: empty file name", label);
+		if (cfg->kernel)
+			return fail(err, errlen, "%s %s: the kernel is already %s", label,
+				    val, cfg->kernel);
+		cfg->kernel = val;
 		return CLI_OK;
 	case OPT_PARAMS:
 		if (strlen(val) >= UMBRA_CMDLINE_MAX)

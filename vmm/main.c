@@ -23,6 +23,7 @@
 #include "initrd.h"
 #include "kvm.h"
 #include "nested.h"
+#include "pc_image.h"
 #include "vm.h"
 
 #define UMBRA_VERSION "0.1.0"
@@ -160,6 +161,14 @@ int umbra_run_main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* Images umbra did not build (Linux, multiboot) have checks of their own. */
+	struct pc_image pc;
+	if (pc_image_detect(kernel, kernel_len) != IMAGE_UMBRA) {
+		if (pc_image_check(&cfg, kernel, kernel_len, initrd_size, &img.mem, &pc))
+			goto out;
+		img.pc = &pc;
+		goto checked;
+	}
 	if (boot_plan(&img.mem, initrd_size, &img.layout, err, sizeof(err))) {
 		fprintf(stderr, "umbra: initrd %s: %s\n", cfg.initrd, err);
 		goto out;
@@ -179,6 +188,7 @@ int umbra_run_main(int argc, char **argv)
 	}
 	img.kernel = &elf;
 
+checked:;
 	const char *no_kvm = kvm_unusable_reason();
 	if (no_kvm) {
 		if (!cfg.no_nested) {

@@ -13,6 +13,8 @@ enum { UART_RBR_THR = 0, UART_IER = 1, UART_IIR_FCR = 2, UART_LCR = 3,
 #define FCR_FIFO_ENABLE 0x01
 #define IIR_NO_INT 0x01
 #define IIR_FIFO_ENABLED 0xc0
+#define IER_THRI 0x02
+#define IIR_THRI 0x02
 #define LSR_THRE 0x20 /* transmit holding register empty */
 #define LSR_TEMT 0x40 /* transmitter empty */
 #define MSR_DCD_DSR_CTS 0xb0 /* a connected line */
@@ -24,6 +26,10 @@ void serial_init(struct serial *s, uint16_t base, int out_fd)
 	s->out_fd = out_fd;
 	s->ier = s->fcr = s->lcr = s->mcr = s->scr = s->dll = s->dlm = 0;
 	s->len = 0;
+	s->thri_pending = false;
+	s->irq_level = 0;
+	s->irq_set = NULL;
+	s->irq_ctx = NULL;
 }
 
 void serial_destroy(struct serial *s)
@@ -54,6 +60,15 @@ static void transmit(struct serial *s, uint8_t c)
 		flush_locked(s);
 }
 
+/* Called with the lock held: the line follows the pending interrupt. */
+static void update_irq(struct serial *s)
+{
+	int level = (s->ier & IER_THRI) && s->thri_pending;
+	if (level != s->irq_level && s->irq_set)
+		s->irq_set(s->irq_ctx, level);
+	s->irq_level = level;
+}
+
 void serial_io(void *dev, uint16_t port, uint8_t *data, bool is_write)
 {
 	struct serial *s = dev;
@@ -66,14 +81,23 @@ void serial_io(void *dev, uint16_t port, uint8_t *data, bool is_write)
 		case UART_RBR_THR:
 			if (dlab)
 				s->dll = v;
-			else
+			else {
+				/* The byte leaves at once: THR is empty again,
+				 * a new edge of the interrupt. */
+				s->thri_pending = false;
+				update_irq(s);
 				transmit(s, v);
+				s->thri_pending = true;
+			}
 			break;
 		case UART_IER:
 			if (dlab)
 				s->dlm = v;
-			else
+			else {
+				if (!(s->ier & IER_THRI) && (v & IER_THRI))
+					s->thri_pending = true;
 				s->ier = v & 0x0f;
+			}
 			break;
 		case UART_IIR_FCR:
 			/* Bits 1-2 (clear FIFOs) act and read back as 0. */
@@ -90,7 +114,13 @@ void serial_io(void *dev, uint16_t port, uint8_t *data, bool is_write)
 		case UART_RBR_THR: v = dlab ? s->dll : 0; break; /* nothing received */
 		case UART_IER: v = dlab ? s->dlm : s->ier; break;
 		case UART_IIR_FCR:
-			v = IIR_NO_INT | ((s->fcr & FCR_FIFO_ENABLE) ? IIR_FIFO_ENABLED : 0);
+			v = (s->fcr & FCR_FIFO_ENABLE) ? IIR_FIFO_ENABLED : 0;
+			if ((s->ier & IER_THRI) && s->thri_pending) {
+				v |= IIR_THRI; /* reading it clears it */
+				s->thri_pending = false;
+			} else {
+				v |= IIR_NO_INT;
+			}
 			break;
 		case UART_LCR: v = s->lcr; break;
 		case UART_MCR: v = s->mcr; break;
@@ -101,6 +131,7 @@ void serial_io(void *dev, uint16_t port, uint8_t *data, bool is_write)
 		}
 		*data = v;
 	}
+	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 }
 

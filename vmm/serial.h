@@ -2,8 +2,11 @@
 /*
  * A 16550 UART, transmit only: what the guest writes to THR goes to an output
  * fd (the VMM's stdout), flushed per line. The transmitter is always ready
- * (LSR = THRE|TEMT), so a guest can poll; there is no receiver, no
- * loopback, and no interrupts (IIR always "none pending"). The other
+ * (LSR = THRE|TEMT), so a guest can poll; there is no receiver and no
+ * loopback. The one interrupt is "THR empty" (IER bit 1), as on a 16550:
+ * raised when it is enabled and after each byte sent, cleared by reading it
+ * from IIR or by writing THR; the line goes to irq_set (none: polling
+ * only). Linux's 8250 driver sends user output that way. The other
  * registers store and read back. Hosted C.
  */
 #ifndef UMBRA_VMM_SERIAL_H
@@ -22,6 +25,11 @@ struct serial {
 	uint16_t base;
 	int out_fd;
 	uint8_t ier, fcr, lcr, mcr, scr, dll, dlm;
+	bool thri_pending; /* the "THR empty" interrupt is pending */
+	int irq_level;     /* last level given to irq_set */
+	/* Sets the interrupt line (level 0/1); NULL: no interrupt line. */
+	void (*irq_set)(void *ctx, int level);
+	void *irq_ctx;
 	size_t len;
 	char line[SERIAL_LINE_MAX];
 };

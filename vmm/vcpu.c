@@ -56,7 +56,8 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id)
 	}
 
 	/* KVM's supported CPUID, with this vCPU's APIC ID where CPUID tells it
-	 * (leaf 1 EBX[31:24]; x2APIC ID in EDX of leaves 0xB and 0x1F). */
+	 * (leaf 1 EBX[31:24]; x2APIC ID in EDX of leaves 0xB and 0x1F) and the
+	 * hypervisor bit (leaf 1 ECX[31]). */
 	const struct kvm_cpuid2 *sup = vm->kvm.cpuid;
 	size_t size = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
 	struct kvm_cpuid2 *c = malloc(size);
@@ -67,8 +68,12 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id)
 	memcpy(c, sup, size);
 	for (uint32_t i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
-		if (e->function == 1)
+		if (e->function == 1) {
 			e->ebx = (e->ebx & 0x00ffffffu) | (id << 24);
+			/* "Running under a hypervisor": Linux then looks for
+			 * KVM's leaves (kvm-clock) at 0x40000000. */
+			e->ecx |= 1u << 31;
+		}
 		else if (e->function == 0xb || e->function == 0x1f)
 			e->edx = id;
 	}

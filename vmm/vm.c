@@ -16,6 +16,7 @@
 
 #include "fdt_build.h"
 #include "file_io.h"
+#include "pc_boot.h"
 #include "vcpu.h"
 
 /* The idle watchdog's period: a BSP without exits for one period is asked
@@ -38,7 +39,7 @@ void vm_stop(struct vm *vm, int status, bool exited)
 }
 
 /* Reads the initrd file straight into guest memory. */
-static int load_initrd(struct vm *vm, const char *path, const struct boot_layout *bl)
+int vm_load_initrd(struct vm *vm, const char *path, const struct boot_layout *bl)
 {
 	uint8_t *dst = guest_mem_hva(&vm->mem, bl->initrd_gpa, bl->initrd_size);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -110,12 +111,18 @@ static int setup(struct vm *vm, const struct vm_image *img)
 			return UMBRA_EXIT_INTERNAL;
 	}
 
+	if (img->pc) {
+		status = pc_boot_setup(vm, img->pc);
+		if (status)
+			return status;
+		goto common;
+	}
 	/* Guest memory: kernel, initrd, boot tables, FDT. */
 	if (elf_load(img->kernel, &vm->mem)) {
 		fprintf(stderr, "umbra: kernel: a segment is not in guest RAM\n");
 		return UMBRA_EXIT_INTERNAL;
 	}
-	if (img->initrd_path && load_initrd(vm, img->initrd_path, &img->layout))
+	if (img->initrd_path && vm_load_initrd(vm, img->initrd_path, &img->layout))
 		return UMBRA_EXIT_BAD_IMAGE;
 	if (boot_write_tables(&vm->mem, err, sizeof(err))) {
 		fprintf(stderr, "umbra: %s\n", err);
@@ -144,6 +151,7 @@ static int setup(struct vm *vm, const struct vm_image *img)
 		if (vcpu_set_cr3(&vm->vcpus[0], vm->shadow.boot_cr3))
 			return UMBRA_EXIT_INTERNAL;
 	}
+common:
 	if ((status = vm_dump_init(vm)) != 0)
 		return status;
 	vm->hc.dump = vm_dump_hypercall;
@@ -216,6 +224,7 @@ static void teardown(struct vm *vm)
 	shadow_vm_destroy(&vm->shadow);
 	vm_dump_fini(vm);
 	serial_destroy(&vm->com1);
+	rtc_destroy(&vm->rtc);
 	hc_destroy(&vm->hc);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
@@ -242,6 +251,7 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 	pthread_cond_init(&vm->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	serial_init(&vm->com1, UMBRA_COM1_PORT, STDOUT_FILENO);
+	rtc_init(&vm->rtc);
 	hc_init(&vm->hc, &vm->mem, &vm->stats);
 
 	/* Stop signals stay blocked in every thread (the vCPU threads inherit

@@ -20,6 +20,9 @@
 #include "hypercall.h"
 #include "ioport.h"
 #include "kvm.h"
+#include "pc_image.h"
+#include "pc_ports.h"
+#include "rtc.h"
 #include "serial.h"
 #include "shadow_vm.h"
 #include "stats.h"
@@ -33,6 +36,7 @@ struct vm_image {
 	const char *initrd_path; /* NULL: none */
 	struct guest_mem mem;    /* layout only, not mapped */
 	struct boot_layout layout;
+	const struct pc_image *pc; /* not NULL: an image umbra did not build */
 };
 
 struct vm {
@@ -48,6 +52,8 @@ struct vm {
 	struct vcpu *vcpus;
 	unsigned int nvcpus;
 	atomic_bool mmio_logged;
+	struct pc_ports pc_ports; /* pc_boot.c */
+	struct rtc rtc;
 
 	atomic_bool stopping; /* polled by the vCPU loops */
 	pthread_mutex_t lock;
@@ -67,6 +73,10 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img);
  * a loaded TCG host, KVM's teardown inside L1 has been seen to soft-lock.
  */
 extern void (*vm_result_hook)(int status);
+
+/* Reads the initrd file at path to bl->initrd_gpa (bl->initrd_size
+ * bytes). Returns 0, or -1 after an error line. */
+int vm_load_initrd(struct vm *vm, const char *path, const struct boot_layout *bl);
 
 /* Stops the VM with status (exited: the guest asked to). Only the first
  * call counts; callable from any thread. */

@@ -250,6 +250,7 @@ done
 
 # Issue 7's tools: dumps, the control socket, traces.
 . "$(dirname "$0")/tools.sh"
+. "$(dirname "$0")/images.sh"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

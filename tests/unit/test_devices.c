@@ -136,6 +136,7 @@ TEST(serial_transmit_per_line_and_registers)
 	CHECK_EQ(uart_in(&s, 1), 0x0f); /* IER again, unchanged by DLM */
 	CHECK_EQ(uart_in(&s, 0), 0x00); /* RBR: nothing received */
 	uart_out(&s, 2, 0x07);          /* FCR: FIFO on, clear both */
+	CHECK_EQ(uart_in(&s, 2), 0xc2); /* THR empty (IER set it); read clears */
 	CHECK_EQ(uart_in(&s, 2), 0xc1);
 	uart_out(&s, 4, 0xff);
 	CHECK_EQ(uart_in(&s, 4), 0x1f);

@@ -1,0 +1,39 @@
+# Sourced by run.sh: guest images umbra did not build (docs/boot.md). Uses
+# run.sh's helpers and $build, $tmp.
+vmlinuz=$build/nested/vmlinuz
+linux_initrd=$build/images/linux-initrd.cpio
+
+# patch FILE OFFSET BYTE...: overwrites bytes in place (octal escapes).
+patch_bytes() {
+	f=$1 off=$2
+	shift 2
+	printf "$@" | dd of="$f" bs=1 seek="$off" conv=notrunc status=none
+}
+
+echo "-- images umbra did not build: bad input"
+head -c 2048 "$vmlinuz" >"$tmp/bz-trunc"
+expect_error "truncated bzImage" 121 "truncated" run -k "$tmp/bz-trunc"
+cp "$vmlinuz" "$tmp/bz-old"
+patch_bytes "$tmp/bz-old" $((0x206)) '\000\002' # protocol 2.00
+expect_error "bzImage with an old boot protocol" 121 "2.12" run -k "$tmp/bz-old"
+cp "$vmlinuz" "$tmp/bz-no64"
+patch_bytes "$tmp/bz-no64" $((0x236)) '\000\000' # xloadflags
+expect_error "bzImage without a 64-bit entry" 121 "64-bit" run -k "$tmp/bz-no64"
+expect_error "bzImage larger than guest RAM" 121 "RAM" run -m 16M -k "$vmlinuz"
+expect_error "two kernels" 120 "already" run -k "$vmlinuz" -k "$vmlinuz"
+
+echo "-- images umbra did not build: Linux"
+# The Debian kernel of nested runs, to the initramfs's marker and a command.
+run_umbra run -k "$vmlinuz" -i "$linux_initrd" \
+	-p 'console=ttyS0 quiet panic=-1 umbra_cmd="uname -s"'
+# Linux's tty ends lines with \r\n.
+tr -d '\r' <"$tmp/out" >"$tmp/out.lf" && mv "$tmp/out.lf" "$tmp/out"
+if [ "$rc" -ne 0 ]; then
+	bad "Linux by the 64-bit boot protocol" "exit status $rc, want 0 (reset through the i8042)"
+elif ! grep -q '^umbra-linux-init: up .* 1 cpus' "$tmp/out"; then
+	bad "Linux by the 64-bit boot protocol" "no marker line from its /init"
+elif ! grep -qx 'Linux' "$tmp/out" || ! grep -q 'command status 0' "$tmp/out"; then
+	bad "Linux by the 64-bit boot protocol" "the command in its initramfs did not run"
+else
+	ok "Linux by the 64-bit boot protocol: $(grep '^umbra-linux-init: up' "$tmp/out")"
+fi

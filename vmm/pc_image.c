@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* Image type by content, and the checks before a VM exists. */
+#include "pc_image.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum image_kind pc_image_detect(const void *buf, size_t len)
+{
+	if (bzimage_detect(buf, len))
+		return IMAGE_LINUX;
+	return IMAGE_UMBRA;
+}
+
+int pc_image_check(const struct umbra_config *cfg, const void *buf, size_t len,
+		   uint64_t initrd_size, const struct guest_mem *gm,
+		   struct pc_image *pi)
+{
+	char err[256];
+	memset(pi, 0, sizeof(*pi));
+	pi->kind = pc_image_detect(buf, len);
+	pi->kernel_path = cfg->kernel;
+	pi->initrd_path = cfg->initrd;
+	pi->cmdline = cfg->params;
+	switch (pi->kind) {
+	case IMAGE_LINUX:
+		if (bzimage_parse(buf, len, &pi->bz, err, sizeof(err)))
+			break;
+		if (linux_plan(&pi->bz, gm, strlen(cfg->params), initrd_size, &pi->ll,
+			       err, sizeof(err)))
+			break;
+		return 0;
+	default:
+		snprintf(err, sizeof(err), "not a bzImage or multiboot image");
+		break;
+	}
+	fprintf(stderr, "umbra: kernel %s: %s\n", cfg->kernel, err);
+	return -1;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest images umbra did not build, booted on a small PC (docs/boot.md):
+ * Linux bzImages by the 64-bit boot protocol, multiboot v1 images in 32-bit
+ * protected mode, and anything through a firmware (--bios). The image type
+ * comes from the file's content. pc_image_check() validates everything
+ * before any VM exists, as elf_check() does for umbra's own kernel; the
+ * KVM side is pc_boot.c. Hosted C.
+ */
+#ifndef UMBRA_VMM_PC_IMAGE_H
+#define UMBRA_VMM_PC_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bzimage.h"
+#include "config.h"
+#include "guest_mem.h"
+
+enum image_kind {
+	IMAGE_UMBRA,     /* an ELF64 for umbra's boot protocol (elf_load.c) */
+	IMAGE_LINUX,     /* a bzImage */
+	IMAGE_MULTIBOOT, /* a multiboot v1 header in the first 8 KiB */
+};
+
+/* The type of the kernel file buf[0, len), by content. */
+enum image_kind pc_image_detect(const void *buf, size_t len);
+
+struct pc_image {
+	enum image_kind kind;
+	const char *kernel_path, *initrd_path, *cmdline;
+	struct bzimage bz;       /* IMAGE_LINUX */
+	struct linux_layout ll;  /* IMAGE_LINUX, direct boot */
+};
+
+/*
+ * Validates the kernel file buf[0, len) (of a kind other than IMAGE_UMBRA)
+ * and its placement in gm with an initrd of initrd_size bytes (0: none).
+ * Returns 0 and fills pi (which points into buf and cfg), or -1 after
+ * printing one "umbra: ..." line.
+ */
+int pc_image_check(const struct umbra_config *cfg, const void *buf, size_t len,
+		   uint64_t initrd_size, const struct guest_mem *gm,
+		   struct pc_image *pi);
+
+#endif
