@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "mmu_internal.h"
 #include "umbra/hypercall.h"
@@ -121,9 +122,24 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 	}
 	if (mmu->cfg.audit && (mmu->audit_countdown == 0 || --mmu->audit_countdown == 0)) {
 		mmu->audit_countdown = mmu->cfg.audit_interval;
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		shadow_audit(mmu, audit_print, mmu);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		mmu->stats.audits++;
+		mmu->stats.audit_ns += (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ull +
+				       (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
 	}
 	/* A zap during this call is flushed before the vCPU runs again. */
 	*flush = shadow_take_tlb_flush(mmu, vcpu);
-	return ret;
+	return *flush ? shadow_result_flush(nr, ret) : ret;
+}
+
+int64_t shadow_result_flush(uint64_t nr, int64_t ret)
+{
+	/* An error tells the guest to flush anyway; AS_ACTIVATE returns the
+	 * CR3 the guest loads, which flushes. */
+	if (ret < 0 || nr == UMBRA_HC_SHADOW_AS_ACTIVATE)
+		return ret;
+	return (int64_t)((uint64_t)ret | UMBRA_SHADOW_FLUSH);
 }

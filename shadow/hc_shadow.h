@@ -19,11 +19,17 @@ bool shadow_is_hypercall(uint64_t nr);
 /* Performs shadow hypercall nr for vCPU vcpu with arguments a[0..4];
  * returns the value for RAX. *flush is set when that vCPU's TLB must be
  * flushed before it re-enters the guest (a present entry it may have
- * cached was zapped or downgraded); other vCPUs to kick are in
+ * cached was zapped or downgraded), and the result then carries
+ * UMBRA_SHADOW_FLUSH (shadow_result_flush); other vCPUs to kick are in
  * shadow_pending_flushes(). With cfg.audit, every present shadow entry is
  * audited after the call; findings are printed on stderr and counted in
  * the stats (audit_findings). */
 int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 			 const uint64_t a[5], bool *flush);
+/* ret as the guest must see it when its TLB must be flushed: with
+ * UMBRA_SHADOW_FLUSH (include/umbra/hypercall.h) where the ABI has room
+ * for it. shadow_hypercall applies it itself; a caller that zaps more
+ * after the call (the VMM's stack refill) applies it again. */
+int64_t shadow_result_flush(uint64_t nr, int64_t ret);
 
 #endif

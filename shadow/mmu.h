@@ -48,6 +48,7 @@ struct shadow_stats {
 	uint64_t fills_2m;           /* ... of them 2M entries */
 	uint64_t prefetched;         /* leaf entries filled by prefetch */
 	uint64_t prefetch_used;      /* ... later used by the CPU (A set) */
+	uint64_t prefetch_upgraded;  /* read-only neighbours made writable */
 	uint64_t zaps;               /* entries zapped (leaf and link) */
 	uint64_t wrprotects;         /* leaf entries made read-only */
 	uint64_t sp_created, sp_evicted, sp_freed;
@@ -56,6 +57,9 @@ struct shadow_stats {
 	uint64_t p2m_zaps;           /* zaps caused by p2m changes */
 	uint64_t hostile;            /* guest tables outside guest memory */
 	uint64_t audit_findings;     /* bad entries found by cfg.audit */
+	uint64_t audits;             /* audits run by cfg.audit */
+	uint64_t audit_ns;           /* their time (CLOCK_MONOTONIC) */
+	uint64_t audit_leaves;       /* present leaves they checked */
 	uint64_t pin_fills;          /* pinned pages (re)filled */
 	uint64_t hypercalls[SHADOW_HC_KINDS];
 };

@@ -405,10 +405,12 @@ void shadow_print_stats(struct shadow_mmu *mmu, FILE *f)
 	struct shadow_stats s;
 	shadow_get_stats(mmu, &s);
 	fprintf(f, "shadow: faults %llu handled, %llu reflected; fills %llu (2M %llu); "
-		"prefetched %llu, used %llu; zaps %llu, wrprotects %llu, p2m zaps %llu\n",
+		"prefetched %llu, used %llu, upgraded %llu; zaps %llu, wrprotects %llu, "
+		"p2m zaps %llu\n",
 		(unsigned long long)s.faults_handled, (unsigned long long)s.faults_reflected,
 		(unsigned long long)s.fills, (unsigned long long)s.fills_2m,
 		(unsigned long long)s.prefetched, (unsigned long long)s.prefetch_used,
+		(unsigned long long)s.prefetch_upgraded,
 		(unsigned long long)s.zaps, (unsigned long long)s.wrprotects,
 		(unsigned long long)s.p2m_zaps);
 	fprintf(f, "shadow: pages %u/%u, created %llu, evicted %llu; roots created %llu, "
@@ -419,8 +421,12 @@ void shadow_print_stats(struct shadow_mmu *mmu, FILE *f)
 		(unsigned long long)s.invalidations, (unsigned long long)s.ring_ops,
 		(unsigned long long)s.tlb_flushes);
 	if (mmu->cfg.audit)
-		fprintf(f, "shadow: audit findings %llu\n",
-			(unsigned long long)s.audit_findings);
+		fprintf(f, "shadow: audit findings %llu; audits %llu, %llu ms, %llu us each, "
+			"%llu leaves each\n",
+			(unsigned long long)s.audit_findings, (unsigned long long)s.audits,
+			(unsigned long long)(s.audit_ns / 1000000),
+			(unsigned long long)(s.audits ? s.audit_ns / 1000 / s.audits : 0),
+			(unsigned long long)(s.audits ? s.audit_leaves / s.audits : 0));
 	fprintf(f, "shadow: hypercalls");
 	for (unsigned k = 0; k < SHADOW_HC_KINDS; k++)
 		if (s.hypercalls[k])

@@ -8,8 +8,43 @@
  * guest X, a U/S bit other than the guest's (either way changes what
  * SMAP/SMEP allow), a key other than the guest's — or one the guest does
  * not map, or maps without A, is reported with its address.
+ *
+ * It runs after every hypercall with --audit, so it is built for speed:
+ * the guest tables are walked together with the shadow tree, one guest
+ * entry per shadow entry (the guest table of a level is looked up in the
+ * p2m once, then read directly), instead of a full guest walk per leaf;
+ * and a 2M leaf's 512 frames are checked in one pass over the p2m's leaf
+ * table (p2m_lookup_2m), once per audit for each 2M region. The walk
+ * applies walk_guest's rules for a supervisor read without SMAP/SMEP (the
+ * widest access): present, no reserved bit, PS only at levels 2 and 3;
+ * tests/unit/test_shadow_random.c checks it against a full walk per leaf.
  */
+#include <errno.h>
+#include <stdlib.h>
+
 #include "mmu_internal.h"
+
+static const char NOT_MAPPED[] = "the guest does not map this address";
+
+/* The guest's side of one shadow entry: the path so far. */
+struct gpath {
+	const char *why;  /* the guest walk fails here (reported at each leaf) */
+	bool not_accessed;/* an entry on the path lacks A */
+	bool leaf;        /* the guest leaf is at or above this level */
+	unsigned rights;  /* WALK_R_* combined over the path */
+	uint64_t table;   /* !leaf: guest-physical address of the next table */
+	uint64_t gleaf;   /* leaf: the guest leaf entry */
+	uint64_t base;    /* leaf: guest-physical base of the guest page */
+	uint64_t psize;   /* leaf: its size */
+};
+
+/* One 2M region's p2m check, shared by every 2M leaf mapping it. */
+struct region {
+	uint32_t stamp;   /* == audit.stamp: computed in this audit */
+	int r;
+	uint64_t maddr;
+	unsigned all;
+};
 
 struct audit {
 	struct shadow_mmu *mmu;
@@ -17,6 +52,12 @@ struct audit {
 	shadow_audit_report report;
 	void *opaque;
 	unsigned bad;
+	struct walk_ctx ctx;  /* for the reserved-bit masks */
+	uint64_t amask;
+	uint64_t rsvd[6][2];  /* walk_rsvd_mask by level and PS */
+	struct region *regions;
+	uint64_t nr_regions;
+	uint32_t stamp;
 };
 
 static void bad(struct audit *a, uint64_t gva, unsigned level, uint64_t spte,
@@ -27,63 +68,132 @@ static void bad(struct audit *a, uint64_t gva, unsigned level, uint64_t spte,
 		a->report(a->opaque, a->as->asid, gva, level, spte, why);
 }
 
-static const char *check_leaf(struct audit *a, uint64_t gva, unsigned level,
-			      uint64_t spte)
+/* The frames of [gfn, gfn + n): 0 when they equal maddr onwards, with
+ * *host_w when all are writable. */
+static const char *check_frames(struct audit *a, uint64_t gfn, uint64_t n,
+				uint64_t maddr, bool *host_w)
 {
-	struct shadow_mmu *mmu = a->mmu;
-	struct walk_ctx ctx;
-	struct walk_result r;
-	/* A supervisor read with SMAP/SMEP off succeeds wherever the guest
-	 * maps anything, and reports the combined rights. */
-	guest_walk_ctx(mmu, a->as, &ctx, 0, false, false);
-	ctx.cr4_smap = ctx.cr4_smep = false;
-	if (walk_guest(&ctx, gva, 0, &r) != WALK_OK)
-		return "the guest does not map this address";
-	/* The entries as stored (a walk without write-back reports the A it
-	 * would set). */
-	uint64_t gpte[WALK_MAX_LEVELS];
-	for (unsigned i = 0; i < r.nlevels; i++) {
-		if (p2m_read64(mmu->p2m, r.pte_gpa[i], &gpte[i]))
-			return "a guest entry is unreadable";
-		if (!(gpte[i] & PTE_A))
-			return "a guest entry on the path is not accessed";
-	}
-	uint64_t size = 1ull << level_shift(level);
-	if (size > r.page_size)
-		return "larger page than the guest's";
-	uint64_t gleaf = gpte[r.nlevels - 1];
-	bool host_w = true;
-	for (uint64_t i = 0; i < size / FRAME_SIZE; i++) {
+	const struct p2m *p2m = a->mmu->p2m;
+	if (n == 1) {
 		uint64_t m;
 		unsigned perms;
-		if (p2m_lookup(mmu->p2m, (r.gpa >> 12) + i, &m, &perms))
+		if (p2m_lookup(p2m, gfn, &m, &perms))
 			return "the guest frame has no machine frame";
-		if (m != spte_addr(spte) + i * FRAME_SIZE)
+		if (m != maddr)
 			return "machine frame differs from the p2m";
-		host_w = host_w && (perms & EPTE_W);
+		*host_w = perms & EPTE_W;
+		return NULL;
 	}
+	/* A 2M leaf: the shadow only makes them over 2M-aligned gfns. */
+	uint64_t ri = gfn / FRAMES_PER_2M;
+	if (n != FRAMES_PER_2M || (gfn % FRAMES_PER_2M) || ri >= a->nr_regions)
+		return "the guest frame has no machine frame";
+	struct region *rg = &a->regions[ri];
+	if (rg->stamp != a->stamp) {
+		unsigned any;
+		rg->r = p2m_lookup_2m(p2m, gfn, &rg->maddr, &rg->all, &any);
+		rg->stamp = a->stamp;
+	}
+	if (rg->r)
+		return "the guest frame has no machine frame";
+	if (rg->maddr != maddr)
+		return "machine frame differs from the p2m";
+	*host_w = rg->all & EPTE_W;
+	return NULL;
+}
+
+static const char *check_leaf(struct audit *a, uint64_t gva, unsigned level,
+			      uint64_t spte, const struct gpath *g)
+{
+	struct shadow_mmu *mmu = a->mmu;
+	if (g->why)
+		return g->why;
+	if (!g->leaf)
+		return NOT_MAPPED; /* a shadow leaf above the guest's leaf level */
+	if (g->not_accessed)
+		return "a guest entry on the path is not accessed";
+	uint64_t size = 1ull << level_shift(level);
+	if (size > g->psize)
+		return "larger page than the guest's";
+	uint64_t gpa = g->base | (gva & (g->psize - 1) & ~(size - 1));
+	bool host_w = false;
+	const char *why = check_frames(a, gpa >> 12, size / FRAME_SIZE,
+				       spte_addr(spte), &host_w);
+	if (why)
+		return why;
 	if (spte & PTE_RW) {
-		if (!(r.rights & WALK_R_W))
+		if (!(g->rights & WALK_R_W))
 			return "writable, the guest's is not";
-		if (!(gleaf & PTE_D))
+		if (!(g->gleaf & PTE_D))
 			return "writable, the guest entry is not dirty";
 		if (!host_w)
 			return "writable, the machine frame is not";
 	}
-	if (!!(spte & PTE_US) != !!(r.rights & WALK_R_U))
+	if (!!(spte & PTE_US) != !!(g->rights & WALK_R_U))
 		return "U/S differs from the guest's";
-	if (mmu->cfg.efer_nxe && !(spte & PTE_NX) && !(r.rights & WALK_R_X))
+	if (mmu->cfg.efer_nxe && !(spte & PTE_NX) && !(g->rights & WALK_R_X))
 		return "executable, the guest's is not";
-	if (mmu->cfg.cr4_pke &&
-	    ((spte ^ gleaf) & PTE_PKEY_MASK))
+	if (mmu->cfg.cr4_pke && ((spte ^ g->gleaf) & PTE_PKEY_MASK))
 		return "protection key differs from the guest's";
 	return NULL;
 }
 
-static void audit_sp(struct audit *a, struct kvm_mmu_page *sp, uint64_t base)
+/* The guest path one level down, through entry idx of the guest table
+ * g->table (t: its contents, NULL when it reads as zeros) at level. */
+static void descend(const struct audit *a, const struct gpath *g, const uint64_t *t,
+		    unsigned level, unsigned idx, struct gpath *out)
+{
+	*out = *g;
+	if (g->why || g->leaf)
+		return;
+	uint64_t e = t ? t[idx] : 0;
+	bool ps = e & PTE_PS;
+	if (!(e & PTE_P) || (e & a->rsvd[level][ps])) {
+		out->why = NOT_MAPPED;
+		return;
+	}
+	out->not_accessed = g->not_accessed || !(e & PTE_A);
+	if (!(e & PTE_RW))
+		out->rights &= ~WALK_R_W;
+	if (!(e & PTE_US))
+		out->rights &= ~WALK_R_U;
+	if (a->ctx.efer_nxe && (e & PTE_NX))
+		out->rights &= ~WALK_R_X;
+	if (level == 1 || ps) {
+		out->leaf = true;
+		out->gleaf = e;
+		out->psize = 1ull << level_shift(level);
+		out->base = e & a->amask & ~(out->psize - 1);
+	} else {
+		out->table = e & a->amask;
+	}
+}
+
+/* The contents of the guest table at gpa: NULL when it reads as zeros
+ * (no machine frame yet); *why when it lies outside guest memory. */
+static const uint64_t *map_table(const struct audit *a, uint64_t gpa, const char **why)
+{
+	uint64_t m;
+	int r = p2m_lookup(a->mmu->p2m, gpa >> 12, &m, NULL);
+	*why = NULL;
+	if (r == -ENOENT)
+		return NULL;
+	if (r) {
+		*why = NOT_MAPPED;
+		return NULL;
+	}
+	return frame_pool_ptr(a->mmu->p2m->pool, m);
+}
+
+static void audit_sp(struct audit *a, struct kvm_mmu_page *sp, uint64_t base,
+		     const struct gpath *g)
 {
 	unsigned level = sp->role.level;
 	unsigned bits = a->mmu->levels == 5 ? 57 : 48;
+	struct gpath here = *g;
+	const uint64_t *t = NULL;
+	if (!here.why && !here.leaf)
+		t = map_table(a, here.table, &here.why);
 	for (unsigned i = 0; i < 512; i++) {
 		uint64_t spte = sp->spt[i];
 		if (!is_shadow_present_pte(spte))
@@ -93,8 +203,11 @@ static void audit_sp(struct audit *a, struct kvm_mmu_page *sp, uint64_t base)
 			int sh = 64 - (int)bits;
 			va = (uint64_t)(((int64_t)(va << sh)) >> sh);
 		}
+		struct gpath next;
+		descend(a, &here, t, level, i, &next);
 		if (is_last_spte(spte, level)) {
-			const char *why = check_leaf(a, va, level, spte);
+			a->mmu->stats.audit_leaves++;
+			const char *why = check_leaf(a, va, level, spte, &next);
 			if (why)
 				bad(a, va, level, spte, why);
 			continue;
@@ -104,7 +217,7 @@ static void audit_sp(struct audit *a, struct kvm_mmu_page *sp, uint64_t base)
 			bad(a, va, level, spte, "link to something not a shadow page below");
 			continue;
 		}
-		audit_sp(a, child, va);
+		audit_sp(a, child, va, &next);
 	}
 }
 
@@ -112,10 +225,25 @@ unsigned shadow_audit(struct shadow_mmu *mmu, shadow_audit_report report,
 		      void *opaque)
 {
 	struct audit a = {.mmu = mmu, .report = report, .opaque = opaque};
+	a.nr_regions = mmu->p2m->nr_gfns / FRAMES_PER_2M;
+	a.stamp = 1;
+	if (a.nr_regions && !(a.regions = calloc(a.nr_regions, sizeof(*a.regions))))
+		a.nr_regions = 0; /* then every 2M leaf is reported: loud, not silent */
 	for (unsigned i = 0; i < mmu->nr_as; i++) {
 		a.as = mmu->as[i];
-		if (a.as->asid && a.as->root)
-			audit_sp(&a, a.as->root, 0);
+		if (!a.as->asid || !a.as->root)
+			continue;
+		guest_walk_ctx(mmu, a.as, &a.ctx, 0, false, false);
+		unsigned m = a.ctx.maxphyaddr;
+		m = (m == 0 || m > 52) ? 52 : m < 13 ? 13 : m;
+		a.amask = pte_bits(12, (int)m - 1);
+		for (unsigned l = 1; l <= 5; l++)
+			for (unsigned ps = 0; ps < 2; ps++)
+				a.rsvd[l][ps] = walk_rsvd_mask(&a.ctx, l, ps);
+		struct gpath g = {.rights = WALK_R_W | WALK_R_U | WALK_R_X,
+				  .table = a.ctx.cr3 & a.amask};
+		audit_sp(&a, a.as->root, 0, &g);
 	}
+	free(a.regions);
 	return a.bad;
 }

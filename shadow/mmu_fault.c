@@ -83,25 +83,20 @@ static struct kvm_mmu_page *get_child(struct shadow_mmu *mmu,
 static bool can_map_2m(struct shadow_mmu *mmu, uint64_t first_gfn,
 		       uint64_t *maddr, bool *writable)
 {
-	uint64_t base, m;
-	unsigned perms, p;
-	if (first_gfn + FRAMES_PER_2M > mmu->p2m->nr_gfns ||
-	    p2m_lookup(mmu->p2m, first_gfn, &base, &perms) ||
-	    (base & ((2ull << 20) - 1)))
+	unsigned all, any;
+	if (p2m_lookup_2m(mmu->p2m, first_gfn, maddr, &all, &any) ||
+	    (all & EPTE_W) != (any & EPTE_W))
 		return false;
-	for (uint64_t i = 1; i < FRAMES_PER_2M; i++)
-		if (p2m_lookup(mmu->p2m, first_gfn + i, &m, &p) ||
-		    m != base + i * FRAME_SIZE ||
-		    (p & EPTE_W) != (perms & EPTE_W))
-			return false;
-	*maddr = base;
-	*writable = perms & EPTE_W;
+	*writable = all & EPTE_W;
 	return true;
 }
 
 /* Fills up to cfg.prefetch present, accessed neighbours of entry idx of a
  * 4K leaf page whose frames are already in the p2m: a fault rarely comes
- * alone (KVM's pte_prefetch, over an aligned window). */
+ * alone (KVM's pte_prefetch, over an aligned window). A neighbour already
+ * shadowed read-only that the composition now lets write (a WRPROTECT
+ * undone by the guest, e.g. mprotect back to read-write) is upgraded in
+ * place, as its own write fault would. */
 static void prefetch(struct shadow_mmu *mmu, const struct shadow_as *as,
 		     struct kvm_mmu_page *sp, unsigned idx)
 {
@@ -116,7 +111,8 @@ static void prefetch(struct shadow_mmu *mmu, const struct shadow_as *as,
 		rsvd = walk_rsvd_mask(&c, 1, false);
 	}
 	for (unsigned j = first; j < first + n && j < 512; j++) {
-		if (j == idx || is_shadow_present_pte(sp->spt[j]))
+		uint64_t old = sp->spt[j];
+		if (j == idx || (is_shadow_present_pte(old) && (old & PTE_RW)))
 			continue;
 		uint64_t gfn;
 		unsigned access;
@@ -144,6 +140,18 @@ static void prefetch(struct shadow_mmu *mmu, const struct shadow_as *as,
 		unsigned perms;
 		if (p2m_lookup(mmu->p2m, gfn, &maddr, &perms))
 			continue; /* not touched yet: no frame assigned here */
+		if (is_shadow_present_pte(old)) {
+			uint64_t spte = make_spte(maddr, 1, access, dirty, perms & EPTE_W,
+						  mmu->cfg.efer_nxe, pkey, false);
+			/* Only W gained, on the same frame: nothing else. */
+			if (!(spte & PTE_RW) || spte_addr(spte) != spte_addr(old) ||
+			    sp->gfns[j] != gfn ||
+			    ((spte ^ old) & (PTE_US | PTE_NX | PTE_PKEY_MASK)))
+				continue;
+			mmu_set_leaf(mmu, sp, j, spte, gfn);
+			mmu->stats.prefetch_upgraded++;
+			continue;
+		}
 		uint64_t spte = make_spte(maddr, 1, access, dirty, perms & EPTE_W,
 					  mmu->cfg.efer_nxe, pkey, true);
 		mmu_set_leaf(mmu, sp, j, spte, gfn);

@@ -275,3 +275,42 @@ int p2m_cmpxchg64(struct p2m *p2m, uint64_t gpa, uint64_t old, uint64_t new)
 	return __atomic_compare_exchange_n(p, &old, new, false,
 					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) ? 0 : 1;
 }
+
+/* The leaf table holding gfn's entry, or NULL when there is none yet. */
+static const uint64_t *leaf_table(const struct p2m *p2m, uint64_t gfn)
+{
+	const uint64_t *table = node_ptr(p2m, p2m->eptp & P2M_ADDR_MASK);
+	for (int lvl = P2M_LEVELS; lvl > 1 && table; lvl--) {
+		uint64_t e = table[(gfn >> (9 * (lvl - 1))) & 511];
+		table = (e & EPTE_RWX) ? node_ptr(p2m, e & P2M_ADDR_MASK) : NULL;
+	}
+	return table;
+}
+
+int p2m_lookup_2m(const struct p2m *p2m, uint64_t first_gfn, uint64_t *maddr,
+		  unsigned *perms_all, unsigned *perms_any)
+{
+	if ((first_gfn & (FRAMES_PER_2M - 1)) || first_gfn + FRAMES_PER_2M > p2m->nr_gfns)
+		return -EINVAL;
+	/* One table holds the region's 512 entries: read it directly rather
+	 * than walk 512 times (entries as p2m_set wrote them, so the same
+	 * answer as p2m_lookup on each; tests/unit/test_shadow.c). */
+	const uint64_t *t = leaf_table(p2m, first_gfn);
+	if (!t)
+		return -ENOENT;
+	uint64_t base = t[0] & P2M_ADDR_MASK;
+	if (base & (FRAMES_PER_2M * FRAME_SIZE - 1))
+		return -ENOENT;
+	unsigned all = EPTE_RWX, any = 0;
+	for (unsigned i = 0; i < FRAMES_PER_2M; i++) {
+		uint64_t e = t[i];
+		if (!(e & EPTE_RWX) || (e & P2M_ADDR_MASK) != base + i * FRAME_SIZE)
+			return -ENOENT;
+		all &= (unsigned)(e & EPTE_RWX);
+		any |= (unsigned)(e & EPTE_RWX);
+	}
+	*maddr = base;
+	*perms_all = all;
+	*perms_any = any;
+	return 0;
+}

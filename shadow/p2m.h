@@ -42,6 +42,12 @@ void p2m_destroy(struct p2m *p2m);
  * -EINVAL beyond guest memory. */
 int p2m_lookup(const struct p2m *p2m, uint64_t gfn, uint64_t *maddr,
 	       unsigned *perms);
+/* The 2M-aligned region of 512 frames at first_gfn in one pass: 0 when all
+ * are present and contiguous from a 2M-aligned machine address (*maddr),
+ * with the AND and the OR of their EPTE_R|W|X; -ENOENT otherwise, -EINVAL
+ * for an unaligned or partial region. */
+int p2m_lookup_2m(const struct p2m *p2m, uint64_t first_gfn, uint64_t *maddr,
+		  unsigned *perms_all, unsigned *perms_any);
 /* Maps gfn to maddr with EPTE_* perms (replacing, after the notifier). */
 int p2m_set(struct p2m *p2m, uint64_t gfn, uint64_t maddr, unsigned perms);
 /* Removes gfn's entry (after the notifier); free_frame returns its machine

@@ -127,6 +127,12 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 		if (rsp) {
 			shadow_prefault(hc->shadow, vcpu, rsp - 8);
 			shadow_prefault(hc->shadow, vcpu, rsp - 1024);
+			/* The refill may have evicted: the guest flushes then too. */
+			if (shadow_take_tlb_flush(hc->shadow, vcpu)) {
+				out->flush_tlb = true;
+				out->ret = (uint64_t)shadow_result_flush(call->nr,
+									 (int64_t)out->ret);
+			}
 		}
 		out->kick_mask = shadow_pending_flushes(hc->shadow, vcpu);
 		pthread_mutex_unlock(&hc->shadow_lock);

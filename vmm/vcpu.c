@@ -195,9 +195,9 @@ static void hypercall(struct vcpu *v)
 		.args = {regs->rdi, regs->rsi, regs->r10, regs->r8, regs->r9},
 	};
 	struct hc_outcome out;
-	/* In shadow mode the guest reloads CR3 after every shadow hypercall
-	 * but AS_ACTIVATE (which loads a new one): that is the TLB flush
-	 * out.flush_tlb asks for. One vCPU only, so no kicks (main.c). */
+	/* In shadow mode out.flush_tlb is in the result the guest sees
+	 * (UMBRA_SHADOW_FLUSH): the guest reloads CR3 then, and AS_ACTIVATE
+	 * loads a new one. One vCPU only, so no kicks (main.c). */
 	hc_dispatch_vcpu_rsp(&vm->hc, v->id, &call, regs->rsp, &out);
 	if (out.log_unknown)
 		vcpu_error(v, "unknown hypercall %llu returns -ENOSYS (reported once per number)",

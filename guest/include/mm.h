@@ -108,13 +108,37 @@ int expand_downwards(struct vm_area_struct *vma, uint64_t addr);
 uint64_t *lookup_pte(struct mm_struct *mm, uint64_t va);
 
 /* --- MMU notifiers (mm/mmu_notifier.c): secondary MMUs of an mm --- */
+/* What an operation does to the translations of its range (Linux's enum
+ * mmu_notifier_event): a secondary MMU can keep what the kind allows. */
+enum mmu_notifier_event {
+	MMU_NOTIFY_UNMAP = 1,      /* entries cleared; page tables may be freed */
+	MMU_NOTIFY_CLEAR,          /* entries cleared or repointed, tables kept */
+	MMU_NOTIFY_PROTECTION_VMA, /* rights reduced (mprotect: R, X or present) */
+	MMU_NOTIFY_WRPROTECT,      /* only write access removed (fork's COW,
+				    * mprotect dropping just PROT_WRITE) */
+	MMU_NOTIFY_RELEASE,        /* the whole mm goes (exit) */
+};
+struct mmu_notifier_range {
+	struct mm_struct *mm;
+	uint64_t start, end;
+	enum mmu_notifier_event event;
+};
+static inline void mmu_notifier_range_init(struct mmu_notifier_range *range,
+					   enum mmu_notifier_event event,
+					   struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	range->mm = mm;
+	range->start = start;
+	range->end = end;
+	range->event = event;
+}
 struct mmu_notifier;
 struct mmu_notifier_ops {
-	/* [start, end) loses or downgrades translations between start and end. */
-	void (*invalidate_range_start)(struct mmu_notifier *mn, struct mm_struct *mm,
-				       uint64_t start, uint64_t end);
-	void (*invalidate_range_end)(struct mmu_notifier *mn, struct mm_struct *mm,
-				     uint64_t start, uint64_t end);
+	/* The range loses or downgrades translations between start and end. */
+	void (*invalidate_range_start)(struct mmu_notifier *mn,
+				       const struct mmu_notifier_range *range);
+	void (*invalidate_range_end)(struct mmu_notifier *mn,
+				     const struct mmu_notifier_range *range);
 	/* The address space is going away. */
 	void (*release)(struct mmu_notifier *mn, struct mm_struct *mm);
 };
@@ -124,8 +148,8 @@ struct mmu_notifier {
 };
 int mmu_notifier_register(struct mmu_notifier *mn, struct mm_struct *mm);
 void mmu_notifier_unregister(struct mmu_notifier *mn, struct mm_struct *mm);
-void mmu_notifier_invalidate_range_start(struct mm_struct *mm, uint64_t start, uint64_t end);
-void mmu_notifier_invalidate_range_end(struct mm_struct *mm, uint64_t start, uint64_t end);
+void mmu_notifier_invalidate_range_start(const struct mmu_notifier_range *range);
+void mmu_notifier_invalidate_range_end(const struct mmu_notifier_range *range);
 void mmu_notifier_release(struct mm_struct *mm);
 
 /* 2M anonymous pages mapped now (meminfo AnonHugePages). */

@@ -24,6 +24,9 @@ bool shadow_first_chance(struct pt_regs *regs);
  * it (a #PF pushed onto a missing stack is a double fault), by touching it
  * from the current, shadowed stack. */
 void shadow_touch_stack(uint64_t rsp);
+/* Last thing before returning to user mode: applies the queued
+ * invalidations (docs/hypercalls.md, "The queue rule"). */
+void shadow_exit_to_user(void);
 /* A new mm: subscribes the VMM's shadow to its notifier chain. */
 void shadow_mm_init(struct mm_struct *mm);
 

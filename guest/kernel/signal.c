@@ -13,11 +13,13 @@
 #include "printk.h"
 #include "ptrace.h"
 #include "sched.h"
+#include "shadow_pv.h"
 #include "signal.h"
 #include "slab.h"
 #include "string.h"
 #include "syscall.h"
 #include "uaccess.h"
+#include "x86.h"
 
 #define SIG_KILL_STOP (sigmask(SIGKILL) | sigmask(SIGSTOP))
 #define __NR_restart_syscall 219
@@ -404,6 +406,9 @@ void exit_to_user_mode(struct pt_regs *regs)
 		}
 		break;
 	}
+	/* Shadow paging: no user access through a stale shadow entry. */
+	if (shadow_paging)
+		shadow_exit_to_user();
 }
 
 /* --- system calls -------------------------------------------------------- */

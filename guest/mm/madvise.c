@@ -114,11 +114,13 @@ static long madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64
 				return -EACCES;
 		}
 		/* FREE may drop the pages at once: no reclaim here to do it later. */
-		mmu_notifier_invalidate_range_start(mm, start, end);
+		struct mmu_notifier_range range;
+		mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, mm, start, end);
+		mmu_notifier_invalidate_range_start(&range);
 		zap_page_range(vma, start, end);
 		if (behavior == MADV_REMOVE)
 			punch_hole(vma, start, end);
-		mmu_notifier_invalidate_range_end(mm, start, end);
+		mmu_notifier_invalidate_range_end(&range);
 		return 0;
 	case MADV_WILLNEED:
 	case MADV_COLD:

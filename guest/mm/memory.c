@@ -130,11 +130,13 @@ static void split_huge_pmd(struct mm_struct *mm, uint64_t *pmd, uint64_t va)
 	}
 	nr_anon_thp--;
 	/* Same translations, another shape: secondary MMUs drop the 2M one. */
-	mmu_notifier_invalidate_range_start(mm, start, start + PMD_SIZE);
+	struct mmu_notifier_range range;
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, mm, start, start + PMD_SIZE);
+	mmu_notifier_invalidate_range_start(&range);
 	pte_clear_notify(mm, start, pmd, pt | USER_TABLE_FLAGS);
 	if (mm == active_mm)
 		write_cr3(mm->pgd);
-	mmu_notifier_invalidate_range_end(mm, start, start + PMD_SIZE);
+	mmu_notifier_invalidate_range_end(&range);
 	count_vm_event(mm, THP_SPLIT_PMD);
 }
 
@@ -517,12 +519,15 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf, uint64_t *pte)
 	if (!is_zero_page(old))
 		memcpy(page_address(new), page_address(old), PAGE_SIZE);
 	/* The old translation goes away: secondary MMUs must drop it. */
-	mmu_notifier_invalidate_range_start(mm, vmf->address, vmf->address + PAGE_SIZE);
+	struct mmu_notifier_range range;
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, mm, vmf->address,
+				vmf->address + PAGE_SIZE);
+	mmu_notifier_invalidate_range_start(&range);
 	pte_clear_notify(mm, vmf->address, pte,
 			 page_to_phys(new) | vm_get_page_prot(vma->vm_flags) | _PAGE_DIRTY);
 	page_remove_rmap(mm, old, entry & _PAGE_DIRTY);
 	page_add_new_anon_rmap(mm, new);
-	mmu_notifier_invalidate_range_end(mm, vmf->address, vmf->address + PAGE_SIZE);
+	mmu_notifier_invalidate_range_end(&range);
 	count_vm_event(mm, FAULT_WP_COPY);
 	return 0;
 }
@@ -698,11 +703,16 @@ int copy_page_range(struct mm_struct *dst, struct vm_area_struct *dst_vma,
 	struct mm_struct *src = src_vma->vm_mm;
 	struct copy_ctx c = {.dst = dst, .src_vma = src_vma};
 	bool cow = !(src_vma->vm_flags & VM_SHARED) && (src_vma->vm_flags & VM_MAYWRITE);
+	/* The parent's private writable entries lose W, nothing else:
+	 * secondary MMUs keep them read-only. */
+	struct mmu_notifier_range range;
+	mmu_notifier_range_init(&range, MMU_NOTIFY_WRPROTECT, src, src_vma->vm_start,
+				src_vma->vm_end);
 	if (cow)
-		mmu_notifier_invalidate_range_start(src, src_vma->vm_start, src_vma->vm_end);
+		mmu_notifier_invalidate_range_start(&range);
 	walk_page_range(src, src_vma->vm_start, src_vma->vm_end, copy_one, &c);
 	if (cow)
-		mmu_notifier_invalidate_range_end(src, src_vma->vm_start, src_vma->vm_end);
+		mmu_notifier_invalidate_range_end(&range);
 	return c.err;
 }
 
@@ -758,9 +768,12 @@ int move_page_tables(struct vm_area_struct *vma, uint64_t old_addr,
 	(void)new_vma;
 	struct mm_struct *mm = vma->vm_mm;
 	struct move_ctx c = {.mm = mm, .delta = (int64_t)(new_addr - old_addr)};
-	mmu_notifier_invalidate_range_start(mm, old_addr, old_addr + len);
+	/* The old range's entries move away (Linux: MMU_NOTIFY_UNMAP). */
+	struct mmu_notifier_range range;
+	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, mm, old_addr, old_addr + len);
+	mmu_notifier_invalidate_range_start(&range);
 	walk_page_range(mm, old_addr, old_addr + len, move_one, &c);
-	mmu_notifier_invalidate_range_end(mm, old_addr, old_addr + len);
+	mmu_notifier_invalidate_range_end(&range);
 	return c.err;
 }
 

@@ -357,7 +357,9 @@ int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len)
 	vma = vma_split_range(mm, start, end, &err);
 	if (err)
 		return err;
-	mmu_notifier_invalidate_range_start(mm, start, end);
+	struct mmu_notifier_range range;
+	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, mm, start, end);
+	mmu_notifier_invalidate_range_start(&range);
 	unsigned int n = 0, cap = 8;
 	struct vm_area_struct **list = kmalloc(cap * sizeof(*list));
 	while (vma && vma->vm_start < end) {
@@ -381,7 +383,7 @@ int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len)
 		vma = next;
 	}
 	free_pgtables(mm, start, end);
-	mmu_notifier_invalidate_range_end(mm, start, end);
+	mmu_notifier_invalidate_range_end(&range);
 	if (list)
 		remove_vma_list(mm, list, n);
 	kfree(list);
@@ -762,7 +764,10 @@ void unmap_mapping_range(struct address_space *mapping, uint64_t start, uint64_t
 		uint64_t lo = vma->vm_start + ((MAX(first, vfirst) - vfirst) << PAGE_SHIFT);
 		uint64_t hi = vma->vm_start + ((MIN(last, vlast) - vfirst + 1) << PAGE_SHIFT);
 		struct mm_struct *mm = vma->vm_mm;
-		mmu_notifier_invalidate_range_start(mm, lo, hi);
+		/* Entries cleared, tables kept (Linux: MMU_NOTIFY_CLEAR). */
+		struct mmu_notifier_range range;
+		mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, mm, lo, hi);
+		mmu_notifier_invalidate_range_start(&range);
 		for (uint64_t va = lo; va < hi; va += PAGE_SIZE) {
 			uint64_t *pte = pte_offset(mm, va);
 			if (!pte || !(*pte & PTE_PFN_MASK))
@@ -775,7 +780,7 @@ void unmap_mapping_range(struct address_space *mapping, uint64_t start, uint64_t
 			pte_clear_notify(mm, va, pte, 0);
 			page_remove_rmap(mm, page, entry & _PAGE_DIRTY);
 		}
-		mmu_notifier_invalidate_range_end(mm, lo, hi);
+		mmu_notifier_invalidate_range_end(&range);
 	}
 }
 
@@ -824,8 +829,10 @@ fail:
 
 void exit_mmap(struct mm_struct *mm)
 {
+	struct mmu_notifier_range range;
 	mmu_notifier_release(mm);
-	mmu_notifier_invalidate_range_start(mm, 0, TASK_SIZE);
+	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, mm, 0, TASK_SIZE);
+	mmu_notifier_invalidate_range_start(&range);
 	while (mm->mm_rb) {
 		struct vm_area_struct *vma = mm->mm_rb;
 		zap_page_range(vma, vma->vm_start, vma->vm_end);
@@ -835,7 +842,7 @@ void exit_mmap(struct mm_struct *mm)
 	}
 	drop_active_mm(mm);
 	free_pgtables(mm, 0, TASK_SIZE);
-	mmu_notifier_invalidate_range_end(mm, 0, TASK_SIZE);
+	mmu_notifier_invalidate_range_end(&range);
 }
 
 void mmput(struct mm_struct *mm)

@@ -2,8 +2,10 @@
 /*
  * MMU notifiers (Linux's mm/mmu_notifier.c): secondary MMUs subscribe to
  * an mm and hear about every change that removes or downgrades one of its
- * translations, bracketed by invalidate_range_start/end, and about the
- * mm's end (release). In tdp mode nothing subscribes; the shadow MMU will.
+ * translations, bracketed by invalidate_range_start/end with the kind of
+ * change (struct mmu_notifier_range), and about the mm's end (release).
+ * In tdp mode nothing subscribes; in shadow mode the VMM's shadow MMU does
+ * (arch/x86/shadow_pv.c).
  *
  * The checker: mm->notifier_brackets counts the open brackets, and every
  * PTE downgrade goes through pte_clear_notify, which counts one outside a
@@ -24,23 +26,25 @@ void mmu_notifier_unregister(struct mmu_notifier *mn, struct mm_struct *mm)
 	list_del(&mn->list);
 }
 
-void mmu_notifier_invalidate_range_start(struct mm_struct *mm, uint64_t start, uint64_t end)
+void mmu_notifier_invalidate_range_start(const struct mmu_notifier_range *range)
 {
+	struct mm_struct *mm = range->mm;
 	struct mmu_notifier *mn;
 	mm->notifier_brackets++;
 	count_vm_event(mm, MMU_NOTIFIER_INVALIDATE);
 	list_for_each_entry(mn, &mm->notifiers, list)
 		if (mn->ops->invalidate_range_start)
-			mn->ops->invalidate_range_start(mn, mm, start, end);
+			mn->ops->invalidate_range_start(mn, range);
 }
 
-void mmu_notifier_invalidate_range_end(struct mm_struct *mm, uint64_t start, uint64_t end)
+void mmu_notifier_invalidate_range_end(const struct mmu_notifier_range *range)
 {
+	struct mm_struct *mm = range->mm;
 	struct mmu_notifier *mn;
 	BUG_ON(mm->notifier_brackets <= 0);
 	list_for_each_entry(mn, &mm->notifiers, list)
 		if (mn->ops->invalidate_range_end)
-			mn->ops->invalidate_range_end(mn, mm, start, end);
+			mn->ops->invalidate_range_end(mn, range);
 	mm->notifier_brackets--;
 }
 

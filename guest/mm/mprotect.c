@@ -31,6 +31,17 @@ static int mprotect_fixup(struct mm_struct *mm, struct vm_area_struct *vma, uint
 	return 0;
 }
 
+/* The notifier event: WRPROTECT when no VMA of the range loses a right
+ * but write (secondary MMUs keep the entries read-only), else PROTECTION. */
+static enum mmu_notifier_event mprotect_event(struct mm_struct *mm, struct vm_area_struct *vma,
+					      uint64_t end, unsigned long newrights)
+{
+	unsigned long lost = 0;
+	for (; vma && vma->vm_start < end; vma = vma_next(mm, vma))
+		lost |= vma->vm_flags & ~newrights & (VM_READ | VM_WRITE | VM_EXEC);
+	return lost & ~VM_WRITE ? MMU_NOTIFY_PROTECTION_VMA : MMU_NOTIFY_WRPROTECT;
+}
+
 SYSCALL_DEFINE3(mprotect, uint64_t, start, uint64_t, len, uint64_t, prot)
 {
 	struct mm_struct *mm = current->mm;
@@ -69,7 +80,10 @@ SYSCALL_DEFINE3(mprotect, uint64_t, start, uint64_t, len, uint64_t, prot)
 
 	int err = 0;
 	mmap_write_lock(mm);
-	mmu_notifier_invalidate_range_start(mm, start, end);
+	struct mmu_notifier_range range;
+	mmu_notifier_range_init(&range, mprotect_event(mm, vma, end, calc_vm_prot_bits(prot)),
+				mm, start, end);
+	mmu_notifier_invalidate_range_start(&range);
 	for (uint64_t nstart = start;;) {
 		unsigned long newflags = calc_vm_prot_bits(prot) | (vma->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC));
 		/* Each right needs its VM_MAY* bit (a read-only file shared). */
@@ -91,7 +105,7 @@ SYSCALL_DEFINE3(mprotect, uint64_t, start, uint64_t, len, uint64_t, prot)
 			break;
 		}
 	}
-	mmu_notifier_invalidate_range_end(mm, start, end);
+	mmu_notifier_invalidate_range_end(&range);
 	mmap_write_unlock(mm);
 	return err;
 }

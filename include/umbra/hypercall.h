@@ -97,6 +97,13 @@
 #define UMBRA_DUMP_LABEL_MAX 64
 #define UMBRA_DUMP_USER_ONLY (1u << 0) /* only the user half of the tables */
 
+/* In the result (>= 0) of any shadow hypercall but AS_ACTIVATE: the VMM
+ * zapped or downgraded an entry this vCPU may have cached, so the guest
+ * must flush its TLB (reload CR3) before it relies on the change. A
+ * negative result may also follow a zap (the queue is applied first):
+ * flush then too. AS_ACTIVATE never sets it; loading its CR3 flushes. */
+#define UMBRA_SHADOW_FLUSH (1ULL << 62)
+
 /* Results of UMBRA_HC_SHADOW_FAULT (bits 7:0; bits 47:32 = error code). */
 #define UMBRA_SHADOW_HANDLED 0
 #define UMBRA_SHADOW_REFLECT 1

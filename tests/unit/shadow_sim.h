@@ -18,6 +18,7 @@
 #include "../../shadow/hc_shadow.h"
 #include "../../shadow/mmu.h"
 #include "../../shadow/walker.h"
+#include "shadow_audit_ref.h"
 #include "umbra/hypercall.h"
 
 #define SIM_ADDR_MASK 0x000ffffffffff000ull
@@ -80,9 +81,14 @@ static inline int64_t sim_hc(struct sim *s, uint64_t nr, uint64_t a0,
 {
 	uint64_t a[5] = {a0, a1, a2, a3, 0};
 	int64_t r = shadow_hypercall(s->mmu, s->vcpu, nr, a, &s->flushed);
-	if (s->flushed)
+	/* The guest flushes on what RAX says: UMBRA_SHADOW_FLUSH or an
+	 * error; AS_ACTIVATE's CR3 load flushes. */
+	bool flag = r >= 0 && ((uint64_t)r & UMBRA_SHADOW_FLUSH);
+	if (r >= 0 && nr != UMBRA_HC_SHADOW_AS_ACTIVATE && flag != s->flushed)
+		sim_violation(s, "UMBRA_SHADOW_FLUSH differs from the flush the MMU asks", a0);
+	if (flag || r < 0 || nr == UMBRA_HC_SHADOW_AS_ACTIVATE)
 		sim_tlb_flush(s);
-	return r;
+	return flag ? (int64_t)((uint64_t)r & ~UMBRA_SHADOW_FLUSH) : r;
 }
 
 /* After a change outside any hypercall (the host's p2m): the kick. */
@@ -404,9 +410,25 @@ static inline void sim_audit_report(void *o, uint32_t asid, uint64_t gva,
 			(unsigned long long)spte, why);
 }
 
+/* Audits whose count differed from the reference's (also a violation;
+ * counted apart for tests that expect findings). */
+static unsigned sim_audit_mismatches;
+
+/* The audit, which must report as many entries as the reference. */
+static inline unsigned sim_audit_quiet(struct sim *s, bool quiet)
+{
+	unsigned n = shadow_audit(s->mmu, quiet ? NULL : sim_audit_report, s);
+	unsigned ref = shadow_audit_reference(s->mmu);
+	if (ref != n) {
+		sim_audit_mismatches++;
+		sim_violation(s, "the audit and the reference audit disagree", ref);
+	}
+	return n;
+}
+
 static inline unsigned sim_audit(struct sim *s)
 {
-	return shadow_audit(s->mmu, sim_audit_report, s);
+	return sim_audit_quiet(s, false);
 }
 
 #endif

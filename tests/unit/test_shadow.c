@@ -308,6 +308,129 @@ TEST(shadow_tiny_budget_and_roots)
 	sim_destroy(&s);
 }
 
+/* What the guest does in shadow mode: fork's write-protect (WRPROTECT)
+ * and an unmap (UNMAP) and mprotect of X (PROTECTION) go through the
+ * queue, take effect at the next synchronous call with the flush flag in
+ * its result; the write-protected entries stay readable, and when the
+ * guest gives W back, one write fault upgrades the neighbours too. */
+TEST(shadow_queue_event_kinds)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	setup(&s, &c, &root, &asid);
+	const unsigned n = 16;
+	for (unsigned i = 0; i < n; i++) {
+		g_map(&s, root, UVA + i * 4096ull, (300 + i) * 4096ull, URW | PTE_A | PTE_D, 1);
+		CHECK_EQ(sim_access(&s, UVA + i * 4096ull, WALK_WRITE, 3, &ec), SIM_OK);
+	}
+	uint64_t ring_gpa = 60 * 4096;
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_QUEUE, ring_gpa, 0, 0, 0), 0);
+	struct umbra_shadow_ring *ring = p2m_writable_ptr(&s.p2m, ring_gpa);
+	ring->size = UMBRA_SHADOW_RING_SIZE;
+	struct shadow_stats before, st;
+	shadow_get_stats(s.mmu, &before);
+	/* fork: the parent's entries lose W. */
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t ea = g_entry(&s, root, UVA + i * 4096ull, 1, false);
+		g_write(&s, ea, g_read(&s, ea) & ~PTE_RW);
+	}
+	ring->ops[ring->head++ % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
+		UVA, UVA + n * 4096ull, asid, UMBRA_SHADOW_EV_WRPROTECT};
+	struct walk_result r;
+	CHECK_EQ(sim_shadow_walk(&s, UVA, WALK_WRITE, 3, false, &r), WALK_OK); /* deferred */
+	uint64_t a[5] = {0};
+	bool flush = false;
+	int64_t ret = shadow_hypercall(s.mmu, s.vcpu, UMBRA_HC_SHADOW_SYNC, a, &flush);
+	CHECK(flush);
+	CHECK_EQ((uint64_t)ret, UMBRA_SHADOW_FLUSH | 1);
+	sim_tlb_flush(&s); /* what the guest does on the flag */
+	shadow_get_stats(s.mmu, &st);
+	CHECK_EQ(st.zaps, before.zaps);
+	CHECK_EQ(st.wrprotects - before.wrprotects, n);
+	for (unsigned i = 0; i < n; i++) {
+		CHECK_EQ(sim_shadow_walk(&s, UVA + i * 4096ull, 0, 3, false, &r), WALK_OK);
+		CHECK_EQ(sim_shadow_walk(&s, UVA + i * 4096ull, WALK_WRITE, 3, false, &r), WALK_PF);
+	}
+	CHECK_EQ(sim_audit(&s), 0);
+	/* A write now is the guest's (its entry is read-only). */
+	CHECK_EQ(sim_access(&s, UVA, WALK_WRITE, 3, &ec), SIM_FAULT);
+	CHECK_EQ(ec, PFERR_P | PFERR_W | PFERR_U);
+	/* The guest gives W back (COW reuse, mprotect): no invalidation. One
+	 * write fault upgrades the whole prefetch window. */
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t ea = g_entry(&s, root, UVA + i * 4096ull, 1, false);
+		g_write(&s, ea, g_read(&s, ea) | PTE_RW);
+	}
+	shadow_get_stats(s.mmu, &before);
+	CHECK_EQ(sim_access(&s, UVA + 5 * 4096ull, WALK_WRITE, 3, &ec), SIM_OK);
+	shadow_get_stats(s.mmu, &st);
+	CHECK_EQ(st.faults_handled - before.faults_handled, 1);
+	CHECK_EQ(st.prefetch_upgraded - before.prefetch_upgraded, n - 1);
+	for (unsigned i = 0; i < n; i++)
+		CHECK_EQ(sim_shadow_walk(&s, UVA + i * 4096ull, WALK_WRITE, 3, false, &r), WALK_OK);
+	/* munmap of one page, mprotect taking X from another: zapped. */
+	g_write(&s, g_entry(&s, root, UVA + 3 * 4096ull, 1, false), 0);
+	ring->ops[ring->head++ % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
+		UVA + 3 * 4096ull, UVA + 4 * 4096ull, asid, UMBRA_SHADOW_EV_UNMAP};
+	uint64_t ea = g_entry(&s, root, UVA + 4 * 4096ull, 1, false);
+	g_write(&s, ea, g_read(&s, ea) | PTE_NX);
+	ring->ops[ring->head++ % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
+		UVA + 4 * 4096ull, UVA + 5 * 4096ull, asid, UMBRA_SHADOW_EV_PROTECTION};
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0), 2);
+	CHECK(s.flushed);
+	CHECK_EQ(sim_shadow_walk(&s, UVA + 3 * 4096ull, 0, 3, false, &r), WALK_PF);
+	CHECK_EQ(sim_shadow_walk(&s, UVA + 4 * 4096ull, WALK_FETCH, 3, false, &r), WALK_PF);
+	CHECK_EQ(sim_access(&s, UVA + 4 * 4096ull, WALK_FETCH, 3, &ec), SIM_FAULT);
+	/* A call that zaps nothing asks for no flush. */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0), 0);
+	CHECK(!s.flushed);
+	CHECK_EQ(sim_audit(&s), 0);
+	CHECK_EQ(s.violations, 0);
+	sim_destroy(&s);
+}
+
+/* p2m_lookup_2m answers as 512 p2m_lookup calls would. */
+TEST(p2m_lookup_2m_matches_lookups)
+{
+	struct frame_pool fp;
+	struct p2m p2m;
+	CHECK_EQ(frame_pool_init(&fp, 1ull << 30, 8192, NULL), 0);
+	CHECK_EQ(p2m_init(&p2m, &fp, 4096), 0);
+	uint64_t m, base;
+	unsigned all, any;
+	CHECK_EQ(p2m_lookup_2m(&p2m, 1, &m, &all, &any), -EINVAL);
+	CHECK_EQ(p2m_lookup_2m(&p2m, 4096, &m, &all, &any), -EINVAL);
+	CHECK_EQ(p2m_lookup_2m(&p2m, 0, &m, &all, &any), -ENOENT);
+	p2m.large_first_touch = true;
+	CHECK_EQ(p2m_populate(&p2m, 512 + 7, &m), 0);
+	CHECK_EQ(p2m_lookup_2m(&p2m, 512, &base, &all, &any), 0);
+	CHECK_EQ(base, m - 7 * 4096ull);
+	CHECK_EQ(all, EPTE_RWX);
+	/* One frame read-only: still a run, not uniformly writable. */
+	CHECK_EQ(p2m_set(&p2m, 512 + 9, base + 9 * 4096ull, EPTE_R), 0);
+	CHECK_EQ(p2m_lookup_2m(&p2m, 512, &m, &all, &any), 0);
+	CHECK_EQ(all & EPTE_W, 0);
+	CHECK_EQ(any, EPTE_RWX);
+	/* One frame elsewhere or missing: not a run. */
+	uint64_t other;
+	CHECK_EQ(frame_pool_alloc(&fp, &other), 0);
+	CHECK_EQ(p2m_set(&p2m, 512 + 9, other, EPTE_RWX), 0);
+	CHECK_EQ(p2m_lookup_2m(&p2m, 512, &m, &all, &any), -ENOENT);
+	CHECK_EQ(p2m_set(&p2m, 512 + 9, base + 9 * 4096ull, EPTE_RWX), 0);
+	CHECK_EQ(p2m_lookup_2m(&p2m, 512, &m, &all, &any), 0);
+	CHECK_EQ(p2m_clear(&p2m, 512 + 511, false), 0);
+	CHECK_EQ(p2m_lookup_2m(&p2m, 512, &m, &all, &any), -ENOENT);
+	/* Scattered 4K first touches never make a run. */
+	p2m.large_first_touch = false;
+	for (uint64_t g = 1024; g < 1536; g++)
+		CHECK_EQ(p2m_populate(&p2m, g, &m), 0);
+	CHECK_EQ(p2m_lookup_2m(&p2m, 1024, &m, &all, &any), -ENOENT);
+	p2m_destroy(&p2m);
+	frame_pool_destroy(&fp);
+}
+
 TEST(shadow_batch_queue)
 {
 	struct sim s;

@@ -3,9 +3,21 @@
  * Shadow paging, the guest's part (docs/hypercalls.md "Shadow paging").
  * The VMM's shadow tables are a secondary MMU of each mm: an mm gets an
  * address space (asid) at its first CR3 load, its notifier chain turns
- * every invalidate_range_end into one invalidate hypercall, and its
- * release into AS_RELEASE. The #PF handler asks the VMM first and handles
- * the fault itself only when the VMM reflects it.
+ * every invalidate_range_end into one operation with the event kind, and
+ * its release into a RELEASE operation, both put in the batch queue (the
+ * VMM applies the queue before any other shadow hypercall). The #PF
+ * handler asks the VMM first and handles the fault itself only when the
+ * VMM reflects it. The TLB is flushed when the VMM's result asks for it.
+ *
+ * When a queued operation must be applied (docs/hypercalls.md, "The queue
+ * rule"): before the vCPU returns to user mode (exit_to_user_mode calls
+ * shadow_exit_to_user, which syncs when the queue is not empty) — only
+ * user mode can reach a stale shadow entry of a user address, since the
+ * kernel reaches user memory through its own tables and the direct map
+ * (mm/uaccess.c), and the queue only carries user ranges. Everything else
+ * (switching address spaces, faults, creating one) is a hypercall and
+ * applies the queue first. So a frame or page table the operation freed
+ * may be reused at once.
  *
  * The #PF path must never fault on itself: the kernel image (code, data,
  * bss: IDT, GDT, TSS, the per-CPU area, the boot and double-fault stacks,
@@ -37,6 +49,8 @@ struct shadow_space {
 static struct shadow_space spaces[MAX_SPACES];
 static uint64_t cur_pgd;
 static uint32_t cur_asid;
+/* The batch queue (UMBRA_HC_SHADOW_QUEUE), in the pinned image. */
+static struct umbra_shadow_ring ring __attribute__((aligned(PAGE_SIZE)));
 
 static long shadow_hc(unsigned long nr, unsigned long a0, unsigned long a1,
 		      unsigned long a2, unsigned long a3)
@@ -55,6 +69,52 @@ static long shadow_hc(unsigned long nr, unsigned long a0, unsigned long a1,
 static void flush_tlb_local(void)
 {
 	native_write_cr3(read_cr3());
+}
+
+/* A shadow hypercall: flushes the TLB when the VMM asks
+ * (UMBRA_SHADOW_FLUSH), or on an error (the call may have applied queued
+ * zaps first); returns the result without the flag. */
+static long shadow_call(unsigned long nr, unsigned long a0, unsigned long a1,
+			unsigned long a2, unsigned long a3)
+{
+	long r = shadow_hc(nr, a0, a1, a2, a3);
+	if (r < 0 || (r & UMBRA_SHADOW_FLUSH))
+		flush_tlb_local();
+	return r < 0 ? r : (long)((unsigned long)r & ~UMBRA_SHADOW_FLUSH);
+}
+
+/* Applies the queue now (UMBRA_HC_SHADOW_SYNC). */
+static void shadow_sync(void)
+{
+	long r = shadow_call(UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0);
+	if (r < 0)
+		panic("shadow paging: SYNC: %ld", r);
+}
+
+static bool queue_empty(void)
+{
+	return ring.head == __atomic_load_n(&ring.tail, __ATOMIC_ACQUIRE);
+}
+
+/* Queues one operation (UMBRA_HC_SHADOW_INVALIDATE's arguments); a full
+ * ring is applied first. */
+static void shadow_queue(uint32_t asid, uint64_t start, uint64_t end, uint32_t event)
+{
+	if (ring.head - __atomic_load_n(&ring.tail, __ATOMIC_ACQUIRE) >= UMBRA_SHADOW_RING_SIZE)
+		shadow_sync();
+	struct umbra_shadow_op *op = &ring.ops[ring.head % UMBRA_SHADOW_RING_SIZE];
+	op->start = start;
+	op->end = end;
+	op->asid = asid;
+	op->event = event;
+	/* The VMM reads the op only once it sees the new head. */
+	__atomic_store_n(&ring.head, ring.head + 1, __ATOMIC_RELEASE);
+}
+
+void shadow_exit_to_user(void)
+{
+	if (!queue_empty())
+		shadow_sync();
 }
 
 static struct shadow_space *space_of(uint64_t pgd)
@@ -86,7 +146,7 @@ void shadow_write_cr3(uint64_t pgd)
 	if (!s)
 		s = space_new(pgd, NULL);
 	if (!s->asid) {
-		long asid = shadow_hc(UMBRA_HC_SHADOW_AS_CREATE, pgd, 0, 0, 0);
+		long asid = shadow_call(UMBRA_HC_SHADOW_AS_CREATE, pgd, 0, 0, 0);
 		if (asid <= 0)
 			panic("shadow paging: AS_CREATE %#lx: %ld", pgd, asid);
 		s->asid = (uint32_t)asid;
@@ -96,20 +156,18 @@ void shadow_write_cr3(uint64_t pgd)
 		panic("shadow paging: AS_ACTIVATE %#x: %ld", s->asid, cr3);
 	cur_pgd = pgd;
 	cur_asid = s->asid;
-	native_write_cr3((uint64_t)cr3);
+	/* Loading CR3 is the flush any zap of this call needs. */
+	native_write_cr3((uint64_t)cr3 & ~UMBRA_SHADOW_FLUSH);
 }
 
 bool shadow_first_chance(struct pt_regs *regs)
 {
 	uint64_t addr = read_cr2();
 	unsigned long flags = (regs->rflags & (1UL << 18)) ? UMBRA_SHADOW_FAULT_AC : 0;
-	long r = shadow_hc(UMBRA_HC_SHADOW_FAULT, addr, regs->error_code & 0xffff,
-			   cur_asid, flags);
-	if (r == UMBRA_SHADOW_HANDLED) {
-		flush_tlb_local();
+	long r = shadow_call(UMBRA_HC_SHADOW_FAULT, addr, regs->error_code & 0xffff,
+			     cur_asid, flags);
+	if (r == UMBRA_SHADOW_HANDLED)
 		return true;
-	}
-	flush_tlb_local();
 	if (r > 0 && (r & 0xff) == UMBRA_SHADOW_REFLECT)
 		regs->error_code = ((unsigned long)r >> UMBRA_SHADOW_RESULT_EC_SHIFT) & 0xffff;
 	return false;
@@ -124,30 +182,32 @@ void shadow_touch_stack(uint64_t rsp)
 	(void)*(volatile uint64_t *)(rsp - 1024);
 }
 
-static void shadow_invalidate_range_end(struct mmu_notifier *mn, struct mm_struct *mm,
-					uint64_t start, uint64_t end)
+static const uint32_t shadow_event[] = {
+	[MMU_NOTIFY_UNMAP] = UMBRA_SHADOW_EV_UNMAP,
+	[MMU_NOTIFY_CLEAR] = UMBRA_SHADOW_EV_CLEAR,
+	[MMU_NOTIFY_PROTECTION_VMA] = UMBRA_SHADOW_EV_PROTECTION,
+	[MMU_NOTIFY_WRPROTECT] = UMBRA_SHADOW_EV_WRPROTECT,
+	[MMU_NOTIFY_RELEASE] = UMBRA_SHADOW_EV_RELEASE,
+};
+
+static void shadow_invalidate_range_end(struct mmu_notifier *mn,
+					const struct mmu_notifier_range *range)
 {
 	struct shadow_space *s = container_of(mn, struct shadow_space, mn);
-	(void)mm;
 	if (!s->asid)
 		return; /* never loaded: nothing shadowed */
-	long r = shadow_hc(UMBRA_HC_SHADOW_INVALIDATE, s->asid, start, end,
-			   UMBRA_SHADOW_EV_UNMAP);
-	if (r < 0)
-		panic("shadow paging: INVALIDATE %#x [%#lx, %#lx): %ld", s->asid, start, end, r);
-	flush_tlb_local();
+	BUG_ON((unsigned)range->event >= ARRAY_SIZE(shadow_event) || !shadow_event[range->event]);
+	shadow_queue(s->asid, range->start, range->end, shadow_event[range->event]);
 }
 
 static void shadow_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct shadow_space *s = container_of(mn, struct shadow_space, mn);
 	(void)mm;
-	if (s->asid) {
-		long r = shadow_hc(UMBRA_HC_SHADOW_AS_RELEASE, s->asid, 0, 0, 0);
-		if (r < 0)
-			panic("shadow paging: AS_RELEASE %#x: %ld", s->asid, r);
-		flush_tlb_local();
-	}
+	/* Applied before the next hypercall: the switch away from this mm
+	 * (drop_active_mm) or a new address space on its root. */
+	if (s->asid)
+		shadow_queue(s->asid, 0, 0, UMBRA_SHADOW_EV_RELEASE);
 	/* A released asid is never named again; the root may be reused by
 	 * a new mm, which gets a new address space. cur_pgd stays until the
 	 * next switch (the kernel half still runs on it). */
@@ -183,10 +243,14 @@ void shadow_pv_init(void)
 		return;
 	uint64_t start = (uint64_t)_text & ~(PAGE_SIZE - 1);
 	uint64_t end = ((uint64_t)_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	long r = shadow_hc(UMBRA_HC_SHADOW_PIN, start, end, 0, 0);
+	long r = shadow_call(UMBRA_HC_SHADOW_PIN, start, end, 0, 0);
 	if (r < 0)
 		panic("shadow paging: cannot pin the kernel image [%#lx, %#lx): %ld",
 		      start, end, r);
+	ring.size = UMBRA_SHADOW_RING_SIZE;
+	r = shadow_call(UMBRA_HC_SHADOW_QUEUE, virt_to_phys(&ring), 0, 0, 0);
+	if (r < 0)
+		panic("shadow paging: cannot register the queue: %ld", r);
 	shadow_paging = true;
 	/* The VMM started us in an address space of its own making; from
 	 * here every space is one the guest created. */
