@@ -17,7 +17,8 @@
 void cli_usage(FILE *f)
 {
 	fputs("usage: umbra run [options] KERNEL\n"
-	      "Boot the guest kernel KERNEL (umbra's ELF, or a Linux bzImage: by content)\n"
+	      "Boot the guest kernel KERNEL (umbra's ELF, a Linux bzImage or a multiboot\n"
+	      "image: by content)\n"
 	      "in a KVM virtual machine.\n"
 	      "Where this machine has no usable /dev/kvm (none, or no VMX/SVM under\n"
 	      "it), the run is re-executed inside a QEMU (TCG) VM that offers KVM.\n"

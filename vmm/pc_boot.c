@@ -12,6 +12,7 @@
 
 #include "boot.h"
 #include "e820.h"
+#include "fw_cfg.h"
 #include "pc_ports.h"
 #include "rtc.h"
 #include "vcpu.h"
@@ -50,9 +51,34 @@ static int pc_devices(struct vm *vm)
 	if (ioport_register(&vm->io, I8042_DATA_PORT, 1, i8042_io, &vm->pc_ports) ||
 	    ioport_register(&vm->io, I8042_CMD_PORT, 1, i8042_io, &vm->pc_ports) ||
 	    ioport_register(&vm->io, RTC_PORT, RTC_PORTS, rtc_io, &vm->rtc) ||
+	    ioport_register(&vm->io, FW_CFG_PORT_SEL, FW_CFG_PORTS, fw_cfg_io, &vm->fw_cfg) ||
 	    ioport_register(&vm->io, DEBUG_EXIT_PORT, DEBUG_EXIT_PORTS, debug_exit_io,
 			    &vm->pc_ports)) {
 		fprintf(stderr, "umbra: cannot claim the PC's ports\n");
+		return UMBRA_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+/* What every PC image may read from fw_cfg: CPUs, RAM, the e820 map. */
+static int fw_cfg_basics(struct vm *vm)
+{
+	struct fw_cfg *fc = &vm->fw_cfg;
+	struct e820_entry map[E820_MAX];
+	unsigned int n = e820_build(&vm->mem, false, map);
+	uint8_t e820[E820_MAX * 20];
+	for (unsigned int i = 0; i < n; i++) {
+		memcpy(e820 + 20 * i, &map[i].addr, 8);
+		memcpy(e820 + 20 * i + 8, &map[i].size, 8);
+		memcpy(e820 + 20 * i + 16, &map[i].type, 4);
+	}
+	uint64_t low = guest_mem_low_size(&vm->mem);
+	if (fw_cfg_set_u16(fc, FW_CFG_NB_CPUS, (uint16_t)vm->cfg->cpus) ||
+	    fw_cfg_set_u16(fc, FW_CFG_MAX_CPUS, (uint16_t)vm->cfg->cpus) ||
+	    fw_cfg_set_u64(fc, FW_CFG_RAM_SIZE, low) ||
+	    fw_cfg_set_u16(fc, FW_CFG_NOGRAPHIC, 1) ||
+	    fw_cfg_add_file(fc, "etc/e820", e820, 20 * n) < 0) {
+		fprintf(stderr, "umbra: fw_cfg: out of memory\n");
 		return UMBRA_EXIT_INTERNAL;
 	}
 	return 0;
@@ -111,14 +137,76 @@ static int linux_setup(struct vm *vm, const struct pc_image *pi)
 	return set_regs(bsp, &s, &r);
 }
 
+/* A flat 32-bit segment of the multiboot entry state. */
+static struct kvm_segment flat32(uint16_t sel, uint8_t type)
+{
+	return (struct kvm_segment){.base = 0, .limit = 0xffffffffu, .selector = sel,
+				    .type = type, .present = 1, .dpl = 0, .db = 1,
+				    .s = 1, .l = 0, .g = 1};
+}
+
+/* Multiboot: 32-bit protected mode, paging off, EAX = the boot magic,
+ * EBX = the information; flat CS 0x08 and data 0x10 as in a GDT at
+ * UMBRA_BOOT_GDT (the image loads its own before reloading segments). */
+static int multiboot_setup(struct vm *vm, const struct pc_image *pi)
+{
+	const struct mb_layout *ml = &pi->ml;
+	struct e820_entry map[E820_MAX];
+	unsigned int n = e820_build(&vm->mem, true, map);
+	const char *mod_name = pi->initrd_path ? pi->initrd_path : "";
+	const char *slash = strrchr(mod_name, '/');
+	if (multiboot_load(&pi->mb, &vm->mem) ||
+	    multiboot_write_info(ml, &vm->mem, pi->cmdline, slash ? slash + 1 : mod_name,
+				 map, n)) {
+		fprintf(stderr, "umbra: kernel: not in guest RAM\n");
+		return UMBRA_EXIT_INTERNAL;
+	}
+	if (pi->initrd_path) {
+		struct boot_layout bl = {.initrd_gpa = ml->module,
+					 .initrd_size = ml->module_size};
+		if (vm_load_initrd(vm, pi->initrd_path, &bl))
+			return UMBRA_EXIT_BAD_IMAGE;
+	}
+	uint64_t *gdt = guest_mem_hva(&vm->mem, UMBRA_BOOT_GDT, 4 * 8);
+	if (!gdt)
+		return UMBRA_EXIT_INTERNAL;
+	gdt[0] = 0;
+	gdt[1] = 0x00cf9b000000ffffULL; /* code: base 0, 4 GiB, 32-bit */
+	gdt[2] = 0x00cf93000000ffffULL; /* data */
+	gdt[3] = 0x00008b0000000067ULL; /* busy 32-bit TSS at 0 (VT-x wants a TR) */
+	struct vcpu *bsp = &vm->vcpus[0];
+	struct kvm_sregs s;
+	if (ioctl(bsp->fd, KVM_GET_SREGS, &s) < 0) {
+		fprintf(stderr, "umbra: KVM_GET_SREGS: %s\n", strerror(errno));
+		return UMBRA_EXIT_INTERNAL;
+	}
+	s.cs = flat32(0x08, 11);
+	s.ds = s.es = s.fs = s.gs = s.ss = flat32(0x10, 3);
+	s.tr = (struct kvm_segment){.limit = 0x67, .selector = 0x18, .type = 11,
+				    .present = 1};
+	s.ldt = (struct kvm_segment){.limit = 0xffff, .type = 2, .present = 1};
+	s.gdt = (struct kvm_dtable){.base = UMBRA_BOOT_GDT, .limit = 4 * 8 - 1};
+	s.idt = (struct kvm_dtable){.base = 0, .limit = 0};
+	s.cr0 = 0x11; /* PE, ET */
+	s.cr3 = s.cr4 = 0;
+	s.efer = 0;
+	struct kvm_regs r = {.rip = pi->mb.entry, .rax = MB_BOOT_MAGIC, .rbx = ml->info,
+			     .rflags = 0x2};
+	return set_regs(bsp, &s, &r);
+}
+
 int pc_boot_setup(struct vm *vm, const struct pc_image *pi)
 {
 	int status = pc_devices(vm);
+	if (!status)
+		status = fw_cfg_basics(vm);
 	if (status)
 		return status;
 	switch (pi->kind) {
 	case IMAGE_LINUX:
 		return linux_setup(vm, pi);
+	case IMAGE_MULTIBOOT:
+		return multiboot_setup(vm, pi);
 	default:
 		fprintf(stderr, "umbra: internal error: image kind %d\n", (int)pi->kind);
 		return UMBRA_EXIT_INTERNAL;

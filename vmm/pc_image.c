@@ -9,6 +9,8 @@ enum image_kind pc_image_detect(const void *buf, size_t len)
 {
 	if (bzimage_detect(buf, len))
 		return IMAGE_LINUX;
+	if (multiboot_find(buf, len) >= 0)
+		return IMAGE_MULTIBOOT;
 	return IMAGE_UMBRA;
 }
 
@@ -22,12 +24,25 @@ int pc_image_check(const struct umbra_config *cfg, const void *buf, size_t len,
 	pi->kernel_path = cfg->kernel;
 	pi->initrd_path = cfg->initrd;
 	pi->cmdline = cfg->params;
+	pi->cpus = cfg->cpus;
+	if (cfg->paging != PAGING_TDP) {
+		fprintf(stderr, "umbra: kernel %s: a %s boots with --paging tdp only\n",
+			cfg->kernel, pi->kind == IMAGE_LINUX ? "bzImage" : "multiboot image");
+		return -1;
+	}
 	switch (pi->kind) {
 	case IMAGE_LINUX:
 		if (bzimage_parse(buf, len, &pi->bz, err, sizeof(err)))
 			break;
 		if (linux_plan(&pi->bz, gm, strlen(cfg->params), initrd_size, &pi->ll,
 			       err, sizeof(err)))
+			break;
+		return 0;
+	case IMAGE_MULTIBOOT:
+		if (multiboot_parse(buf, len, gm, &pi->mb, err, sizeof(err)))
+			break;
+		if (multiboot_plan(&pi->mb, gm, strlen(cfg->params), initrd_size, &pi->ml,
+				   err, sizeof(err)))
 			break;
 		return 0;
 	default:

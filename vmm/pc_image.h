@@ -16,6 +16,7 @@
 #include "bzimage.h"
 #include "config.h"
 #include "guest_mem.h"
+#include "multiboot.h"
 
 enum image_kind {
 	IMAGE_UMBRA,     /* an ELF64 for umbra's boot protocol (elf_load.c) */
@@ -31,6 +32,9 @@ struct pc_image {
 	const char *kernel_path, *initrd_path, *cmdline;
 	struct bzimage bz;       /* IMAGE_LINUX */
 	struct linux_layout ll;  /* IMAGE_LINUX, direct boot */
+	struct multiboot_image mb; /* IMAGE_MULTIBOOT */
+	struct mb_layout ml;
+	unsigned int cpus;
 };
 
 /*

@@ -225,6 +225,7 @@ static void teardown(struct vm *vm)
 	vm_dump_fini(vm);
 	serial_destroy(&vm->com1);
 	rtc_destroy(&vm->rtc);
+	fw_cfg_destroy(&vm->fw_cfg);
 	hc_destroy(&vm->hc);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
@@ -252,6 +253,7 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 	pthread_condattr_destroy(&ca);
 	serial_init(&vm->com1, UMBRA_COM1_PORT, STDOUT_FILENO);
 	rtc_init(&vm->rtc);
+	fw_cfg_init(&vm->fw_cfg, &vm->mem);
 	hc_init(&vm->hc, &vm->mem, &vm->stats);
 
 	/* Stop signals stay blocked in every thread (the vCPU threads inherit

@@ -23,6 +23,7 @@
 #include "pc_image.h"
 #include "pc_ports.h"
 #include "rtc.h"
+#include "fw_cfg.h"
 #include "serial.h"
 #include "shadow_vm.h"
 #include "stats.h"
@@ -54,6 +55,7 @@ struct vm {
 	atomic_bool mmio_logged;
 	struct pc_ports pc_ports; /* pc_boot.c */
 	struct rtc rtc;
+	struct fw_cfg fw_cfg;
 
 	atomic_bool stopping; /* polled by the vCPU loops */
 	pthread_mutex_t lock;

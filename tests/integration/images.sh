@@ -37,3 +37,26 @@ elif ! grep -qx 'Linux' "$tmp/out" || ! grep -q 'command status 0' "$tmp/out"; t
 else
 	ok "Linux by the 64-bit boot protocol: $(grep '^umbra-linux-init: up' "$tmp/out")"
 fi
+
+echo "-- images umbra did not build: multiboot"
+mbtest=$build/images/mbtest.elf
+cp "$mbtest" "$tmp/mb-video"
+# Header flags 7 (page-aligned modules, memory, video mode) and its checksum.
+patch_bytes "$tmp/mb-video" $((0x1004)) '\007\000\000\000\367\117\122\344'
+expect_error "multiboot image that requires a video mode" 121 "video" run "$tmp/mb-video"
+head -c 5000 "$mbtest" >"$tmp/mb-trunc"
+expect_error "truncated multiboot image" 121 "outside the file" run "$tmp/mb-trunc"
+printf 'umbra multiboot module\nsecond line\n' >"$tmp/module.txt"
+run_umbra run -c 2 -p "mb cmd line" -i "$tmp/module.txt" "$mbtest"
+# isa-debug-exit: code 0 (every check passed) is status (0 << 1) | 1.
+if [ "$rc" -ne 1 ]; then
+	bad "multiboot test image" "exit status $rc, want 1 (isa-debug-exit code 0)"
+elif ! grep -q '^mbtest: 0 failed' "$tmp/out" || grep -q 'FAIL' "$tmp/out"; then
+	bad "multiboot test image" "its checks failed"
+elif ! grep -q "^mbtest: cmdline 'mb cmd line'" "$tmp/out" ||
+	! grep -q "^mbtest: module 'umbra multiboot module'" "$tmp/out" ||
+	! grep -q '^mbtest: fw_cfg cpus 2' "$tmp/out"; then
+	bad "multiboot test image" "command line, module or CPU count not as given"
+else
+	ok "multiboot test image: $(grep -c '^mbtest: ok' "$tmp/out") checks, status 1 through port 0xf4"
+fi
