@@ -131,6 +131,56 @@ int linux_plan(const struct bzimage *bz, const struct guest_mem *gm,
 	return 0;
 }
 
+int linux_fw_plan(const struct bzimage *bz, const struct guest_mem *gm,
+		  uint64_t cmdline_len, uint64_t initrd_size, struct linux_layout *ll,
+		  char *err, size_t errlen)
+{
+	memset(ll, 0, sizeof(*ll));
+	ll->zero_page = LINUX_FW_SETUP;
+	ll->cmdline = LINUX_FW_CMDLINE;
+	ll->kernel = LINUX_FW_KERNEL;
+	if (cmdline_len > bz->cmdline_size || cmdline_len + 1 > LINUX_FW_KERNEL - LINUX_FW_CMDLINE) {
+		snprintf(err, errlen, "command line too long for this kernel (%llu "
+			 "bytes; it takes %u)", (unsigned long long)cmdline_len,
+			 bz->cmdline_size);
+		return -1;
+	}
+	uint64_t low = guest_mem_low_size(gm);
+	uint64_t top = low > LINUX_FW_TOP_MARGIN ? low - LINUX_FW_TOP_MARGIN : 0;
+	if ((uint64_t)bz->initrd_addr_max + 1 < top)
+		top = (uint64_t)bz->initrd_addr_max + 1;
+	uint64_t kernel_end = LINUX_FW_KERNEL + bz->init_size;
+	if (kernel_end > top) {
+		snprintf(err, errlen, "bzImage needs %llu MiB from 1 MiB, but guest RAM "
+			 "is %llu MiB (raise -m/--mem)",
+			 (unsigned long long)((bz->init_size + MIB - 1) / MIB),
+			 (unsigned long long)(gm->total / MIB));
+		return -1;
+	}
+	if (initrd_size) {
+		if (initrd_size > top || ((top - initrd_size) & ~0xfffULL) < kernel_end) {
+			snprintf(err, errlen, "initrd too large: %llu bytes do not fit "
+				 "between the kernel and %llu MiB (raise -m/--mem)",
+				 (unsigned long long)initrd_size,
+				 (unsigned long long)(top / MIB));
+			return -1;
+		}
+		ll->initrd = (top - initrd_size) & ~0xfffULL;
+		ll->initrd_size = initrd_size;
+	}
+	return 0;
+}
+
+void linux_fw_patch_setup(uint8_t *setup, const struct linux_layout *ll)
+{
+	setup[BZ_TYPE_OF_LOADER] = 0xb0; /* what QEMU writes */
+	setup[BZ_LOADFLAGS] |= BZ_CAN_USE_HEAP;
+	wr(setup, BZ_HEAP_END_PTR, ll->cmdline - ll->zero_page - 0x200, 2);
+	wr(setup, BZ_CMD_LINE_PTR, ll->cmdline, 4);
+	wr(setup, BZ_RAMDISK_IMAGE, ll->initrd, 4);
+	wr(setup, BZ_RAMDISK_SIZE, ll->initrd_size, 4);
+}
+
 void linux_write_zero_page(uint8_t *zp, const struct bzimage *bz,
 			   const struct linux_layout *ll,
 			   const struct e820_entry *e820, unsigned int ne820)

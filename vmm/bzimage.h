@@ -99,6 +99,31 @@ int linux_plan(const struct bzimage *bz, const struct guest_mem *gm,
 	       char *err, size_t errlen);
 
 /*
+ * Firmware boot (--bios), as QEMU lays it out for its linuxboot_dma.bin
+ * option ROM, which fetches the pieces through fw_cfg and enters the
+ * real-mode setup code: setup at 0x10000, command line at 0x20000, the
+ * protected-mode kernel at 1 MiB, the initrd at the top of low RAM below
+ * initrd_addr_max, leaving the firmware its top megabyte.
+ */
+#define LINUX_FW_SETUP 0x10000ULL
+#define LINUX_FW_CMDLINE 0x20000ULL
+#define LINUX_FW_KERNEL 0x100000ULL
+#define LINUX_FW_TOP_MARGIN (1ULL << 20)
+#define BZ_HEAP_END_PTR 0x224
+#define BZ_CAN_USE_HEAP 0x80
+
+/* The placement for a firmware boot (ll->zero_page is the setup code's
+ * address). Returns 0, or -1 with why in err. */
+int linux_fw_plan(const struct bzimage *bz, const struct guest_mem *gm,
+		  uint64_t cmdline_len, uint64_t initrd_size, struct linux_layout *ll,
+		  char *err, size_t errlen);
+
+/* Patches setup (a copy of the file's first bz->setup_len bytes) as the
+ * loader fills it in for a firmware boot: loader type, heap, command line
+ * and initrd. */
+void linux_fw_patch_setup(uint8_t *setup, const struct linux_layout *ll);
+
+/*
  * Writes the zero page (BP_SIZE bytes at zp): the file's setup header,
  * loader type, command line and initrd pointers, and the e820 map. cmdline
  * is copied to cmdline_dst (mapped at ll->cmdline) by the caller.

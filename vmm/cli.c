@@ -31,6 +31,8 @@ void cli_usage(FILE *f)
 	      "                        docs/boot.md)\n"
 	      "  -i, --initrd FILE     initramfs for the guest (newc cpio for umbra's kernel)\n"
 	      "  -p, --params CMDLINE  guest kernel command line\n"
+	      "      --bios FILE       start FILE (e.g. SeaBIOS) at the reset vector; it\n"
+	      "                        boots the bzImage KERNEL through fw_cfg (docs/boot.md)\n"
 	      "      --paging MODE     tdp (default; EPT/NPT) or shadow (the VMM's shadow\n"
 	      "                        page tables; docs/shadow.md)\n"
 	      "      --audit           shadow: audit the shadow tables after every hypercall\n"
@@ -93,7 +95,7 @@ static enum cli_result fail(char *err, size_t errlen, const char *fmt, ...)
 enum opt { OPT_MEM, OPT_CPUS, OPT_INITRD, OPT_PARAMS, OPT_PAGING,
 	   OPT_DEBUG_EXITS, OPT_NO_NESTED, OPT_AUDIT, OPT_STATS, OPT_PREFETCH,
 	   OPT_SHADOW_BUDGET, OPT_AUDIT_INTERVAL, OPT_DUMP, OPT_CONTROL, OPT_TRACE,
-	   OPT_KERNEL, OPT_HELP };
+	   OPT_KERNEL, OPT_BIOS, OPT_HELP };
 
 static const struct option_def {
 	char short_name; /* 0: long only */
@@ -105,6 +107,7 @@ static const struct option_def {
 	{'c', "cpus", true, OPT_CPUS},
 	{'i', "initrd", true, OPT_INITRD},
 	{'k', "kernel", true, OPT_KERNEL},
+	{0, "bios", true, OPT_BIOS},
 	{'p', "params", true, OPT_PARAMS},
 	{0, "paging", true, OPT_PAGING},
 	{0, "debug-exits", false, OPT_DEBUG_EXITS},
@@ -202,6 +205,11 @@ static enum cli_result apply(const struct option_def *o, const char *val,
 			return fail(err, errlen, "%s %s: the kernel is already %s", label,
 				    val, cfg->kernel);
 		cfg->kernel = val;
+		return CLI_OK;
+	case OPT_BIOS:
+		if (!*val)
+			return fail(err, errlen, "%s: empty file name", label);
+		cfg->bios = val;
 		return CLI_OK;
 	case OPT_PARAMS:
 		if (strlen(val) >= UMBRA_CMDLINE_MAX)

@@ -11,6 +11,7 @@ enum paging_mode { PAGING_TDP, PAGING_SHADOW };
 struct umbra_config {
 	const char *kernel;      /* path of the guest kernel ELF (required) */
 	const char *initrd;      /* path of a newc cpio, or NULL */
+	const char *bios;        /* --bios: firmware started at the reset vector, or NULL */
 	const char *params;      /* guest command line ("" if none) */
 	uint64_t mem_bytes;      /* guest RAM, -m/--mem (default 256 MiB) */
 	unsigned int cpus;       /* -c/--cpus (default 1) */

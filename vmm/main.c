@@ -163,7 +163,7 @@ int umbra_run_main(int argc, char **argv)
 	}
 	/* Images umbra did not build (Linux, multiboot) have checks of their own. */
 	struct pc_image pc;
-	if (pc_image_detect(kernel, kernel_len) != IMAGE_UMBRA) {
+	if (pc_image_detect(kernel, kernel_len) != IMAGE_UMBRA || cfg.bios) {
 		if (pc_image_check(&cfg, kernel, kernel_len, initrd_size, &img.mem, &pc))
 			goto out;
 		img.pc = &pc;

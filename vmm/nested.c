@@ -216,6 +216,7 @@ static int build_initrd(const char *base, const struct umbra_config *cfg,
 		{"umbra/umbra", "/proc/self/exe", 0755},
 		{"umbra/kernel", cfg->kernel, 0644},
 		{"umbra/initrd", cfg->initrd, 0644},
+		{"umbra/bios", cfg->bios, 0644},
 	};
 	int err = cpio_newc_add_dir(&c, "umbra", 0755);
 	for (size_t i = 0; !err && i < sizeof(files) / sizeof(files[0]); i++) {

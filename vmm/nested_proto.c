@@ -42,6 +42,10 @@ int nested_write_argv(FILE *f, const struct umbra_config *cfg)
 		args[n++] = "-p";
 		args[n++] = cfg->params;
 	}
+	if (cfg->bios) {
+		args[n++] = "--bios";
+		args[n++] = NESTED_L1_BIOS;
+	}
 	if (cfg->initrd) {
 		args[n++] = "-i";
 		args[n++] = NESTED_L1_INITRD;

@@ -27,6 +27,7 @@
 #define NESTED_L1_UMBRA "/umbra/umbra"
 #define NESTED_L1_KERNEL "/umbra/kernel"
 #define NESTED_L1_INITRD "/umbra/initrd"
+#define NESTED_L1_BIOS "/umbra/bios"
 /* The dump file and the control socket: serial ports whose host side is
  * the user's file and socket. */
 #define NESTED_L1_DUMP "/dev/ttyS2"

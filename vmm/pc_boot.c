@@ -3,15 +3,20 @@
 #include "pc_boot.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <umbra/boot.h>
 #include <umbra/hypercall.h>
 
 #include "boot.h"
 #include "e820.h"
+#include "file_io.h"
 #include "fw_cfg.h"
 #include "pc_ports.h"
 #include "rtc.h"
@@ -19,6 +24,21 @@
 #include "vm.h"
 
 #define COM1_IRQ 4
+/* The memslot of the firmware's ROM image (RAM uses slots from 0 up). */
+#define BIOS_SLOT 8
+#define GIB4 (1ULL << 32)
+
+/* QEMU's option ROM that loads a Linux kernel through fw_cfg DMA
+ * (qemu-system-x86's /usr/share/qemu/linuxboot_dma.bin), in this binary:
+ * nested runs have no /usr/share/qemu. */
+__asm__(".section .rodata\n"
+	".balign 16\n"
+	"linuxboot_dma_rom:\n"
+	".incbin \"/usr/share/qemu/linuxboot_dma.bin\"\n"
+	"linuxboot_dma_rom_end:\n"
+	".previous\n");
+extern const uint8_t linuxboot_dma_rom[] __asm__("linuxboot_dma_rom");
+extern const uint8_t linuxboot_dma_rom_end[] __asm__("linuxboot_dma_rom_end");
 
 static void com1_irq(void *ctx, int level)
 {
@@ -195,6 +215,106 @@ static int multiboot_setup(struct vm *vm, const struct pc_image *pi)
 	return set_regs(bsp, &s, &r);
 }
 
+/* Reads the whole file at path into a new buffer of size bytes. */
+static uint8_t *read_file(const char *what, const char *path, uint64_t size)
+{
+	uint8_t *buf = malloc(size ? size : 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = buf && fd >= 0 ? read_full(fd, buf, size) : -1;
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (n < 0 || (uint64_t)n != size) {
+		fprintf(stderr, "umbra: %s %s: %s\n", what, path,
+			n < 0 ? strerror(e) : "file shrank while loading");
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * Firmware boot: the firmware's image ends at 4 GiB (read-only where KVM can
+ * do that) and its last 128 KiB are also RAM below 1 MiB, as on a PC; the
+ * vCPU stays in its reset state (CS:IP f000:fff0). The kernel goes to the
+ * firmware through fw_cfg, with QEMU's linuxboot_dma.bin as the option ROM
+ * that loads it.
+ */
+static int firmware_setup(struct vm *vm, const struct pc_image *pi)
+{
+	uint64_t size = pi->bios_size;
+	uint8_t *rom = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *bios = read_file("--bios", pi->bios_path, size);
+	if (rom == MAP_FAILED || !bios) {
+		if (rom != MAP_FAILED)
+			munmap(rom, size);
+		free(bios);
+		return UMBRA_EXIT_BAD_IMAGE;
+	}
+	memcpy(rom, bios, size);
+	uint64_t low_len = size < PC_BIOS_LOW_MAX ? size : PC_BIOS_LOW_MAX;
+	uint8_t *low = guest_mem_hva(&vm->mem, 0x100000 - low_len, low_len);
+	if (low)
+		memcpy(low, bios + size - low_len, low_len);
+	free(bios);
+	/* The ROM mapping lives as long as the process (the VM's memslot). */
+	bool ro = ioctl(vm->kvm.dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0;
+	struct kvm_userspace_memory_region region = {
+		.slot = BIOS_SLOT, .flags = ro ? KVM_MEM_READONLY : 0,
+		.guest_phys_addr = GIB4 - size, .memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)rom,
+	};
+	if (!low || ioctl(vm->kvm.vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		fprintf(stderr, "umbra: --bios: cannot map the firmware: %s\n",
+			low ? strerror(errno) : "no RAM below 1 MiB");
+		return UMBRA_EXIT_INTERNAL;
+	}
+
+	/* The kernel for linuxboot_dma.bin, as QEMU offers it. */
+	const struct bzimage *bz = &pi->bz;
+	const struct linux_layout *ll = &pi->ll;
+	struct fw_cfg *fc = &vm->fw_cfg;
+	uint8_t *setup = malloc(bz->setup_len);
+	uint8_t *initrd = NULL;
+	if (pi->initrd_path)
+		initrd = read_file("initrd", pi->initrd_path, ll->initrd_size);
+	if (!setup || (pi->initrd_path && !initrd)) {
+		free(setup);
+		free(initrd);
+		return setup ? UMBRA_EXIT_BAD_IMAGE : UMBRA_EXIT_INTERNAL;
+	}
+	memcpy(setup, bz->file, bz->setup_len);
+	linux_fw_patch_setup(setup, ll);
+	static const char bootorder[] = "/rom@genroms/linuxboot_dma.bin\n";
+	static const uint8_t no_menu[2] = {0, 0};
+	size_t cmdlen = strlen(pi->cmdline) + 1;
+	int bad = fw_cfg_set_u32(fc, FW_CFG_SETUP_ADDR, (uint32_t)ll->zero_page) ||
+		  fw_cfg_set_u32(fc, FW_CFG_SETUP_SIZE, bz->setup_len) ||
+		  fw_cfg_set(fc, FW_CFG_SETUP_DATA, setup, bz->setup_len) ||
+		  fw_cfg_set_u32(fc, FW_CFG_KERNEL_ADDR, (uint32_t)ll->kernel) ||
+		  fw_cfg_set_u32(fc, FW_CFG_KERNEL_SIZE, (uint32_t)bz->kernel_len) ||
+		  fw_cfg_set(fc, FW_CFG_KERNEL_DATA, bz->file + bz->kernel_off,
+			     bz->kernel_len) ||
+		  fw_cfg_set_u32(fc, FW_CFG_CMDLINE_ADDR, (uint32_t)ll->cmdline) ||
+		  fw_cfg_set_u32(fc, FW_CFG_CMDLINE_SIZE, (uint32_t)cmdlen) ||
+		  fw_cfg_set(fc, FW_CFG_CMDLINE_DATA, pi->cmdline, cmdlen) ||
+		  fw_cfg_set_u32(fc, FW_CFG_INITRD_ADDR, (uint32_t)ll->initrd) ||
+		  fw_cfg_set_u32(fc, FW_CFG_INITRD_SIZE, (uint32_t)ll->initrd_size) ||
+		  fw_cfg_set(fc, FW_CFG_INITRD_DATA, initrd, ll->initrd_size) ||
+		  fw_cfg_add_file(fc, "genroms/linuxboot_dma.bin", linuxboot_dma_rom,
+				  (size_t)(linuxboot_dma_rom_end - linuxboot_dma_rom)) < 0 ||
+		  fw_cfg_add_file(fc, "bootorder", bootorder, sizeof(bootorder) - 1) < 0 ||
+		  fw_cfg_add_file(fc, "etc/show-boot-menu", no_menu, sizeof(no_menu)) < 0;
+	free(setup);
+	free(initrd);
+	if (bad) {
+		fprintf(stderr, "umbra: fw_cfg: out of memory\n");
+		return UMBRA_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
 int pc_boot_setup(struct vm *vm, const struct pc_image *pi)
 {
 	int status = pc_devices(vm);
@@ -202,6 +322,8 @@ int pc_boot_setup(struct vm *vm, const struct pc_image *pi)
 		status = fw_cfg_basics(vm);
 	if (status)
 		return status;
+	if (pi->bios_path)
+		return firmware_setup(vm, pi);
 	switch (pi->kind) {
 	case IMAGE_LINUX:
 		return linux_setup(vm, pi);

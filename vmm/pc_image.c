@@ -2,8 +2,10 @@
 /* Image type by content, and the checks before a VM exists. */
 #include "pc_image.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum image_kind pc_image_detect(const void *buf, size_t len)
 {
@@ -26,14 +28,40 @@ int pc_image_check(const struct umbra_config *cfg, const void *buf, size_t len,
 	pi->cmdline = cfg->params;
 	pi->cpus = cfg->cpus;
 	if (cfg->paging != PAGING_TDP) {
-		fprintf(stderr, "umbra: kernel %s: a %s boots with --paging tdp only\n",
-			cfg->kernel, pi->kind == IMAGE_LINUX ? "bzImage" : "multiboot image");
+		fprintf(stderr, "umbra: kernel %s: bzImages, multiboot images and "
+			"--bios boot with --paging tdp only\n", cfg->kernel);
 		return -1;
+	}
+	if (cfg->bios) {
+		struct stat st;
+		if (stat(cfg->bios, &st) != 0) {
+			fprintf(stderr, "umbra: --bios %s: %s\n", cfg->bios, strerror(errno));
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < PC_BIOS_MIN ||
+		    (uint64_t)st.st_size > PC_BIOS_MAX || st.st_size % PC_BIOS_MIN) {
+			fprintf(stderr, "umbra: --bios %s: not a firmware image (a file of "
+				"64 KiB to 16 MiB in 64 KiB steps)\n", cfg->bios);
+			return -1;
+		}
+		pi->bios_path = cfg->bios;
+		pi->bios_size = (uint64_t)st.st_size;
+		if (pi->kind != IMAGE_LINUX) {
+			fprintf(stderr, "umbra: kernel %s: --bios boots a Linux bzImage "
+				"only\n", cfg->kernel);
+			return -1;
+		}
 	}
 	switch (pi->kind) {
 	case IMAGE_LINUX:
 		if (bzimage_parse(buf, len, &pi->bz, err, sizeof(err)))
 			break;
+		if (pi->bios_path) {
+			if (linux_fw_plan(&pi->bz, gm, strlen(cfg->params), initrd_size,
+					  &pi->ll, err, sizeof(err)))
+				break;
+			return 0;
+		}
 		if (linux_plan(&pi->bz, gm, strlen(cfg->params), initrd_size, &pi->ll,
 			       err, sizeof(err)))
 			break;

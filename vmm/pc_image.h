@@ -24,6 +24,13 @@ enum image_kind {
 	IMAGE_MULTIBOOT, /* a multiboot v1 header in the first 8 KiB */
 };
 
+/* The firmware's size: a multiple of 64 KiB from 64 KiB to 16 MiB (it ends
+ * at 4 GiB, below the LAPIC and IOAPIC only if it is at most 16 MiB). */
+#define PC_BIOS_MIN (64ULL << 10)
+#define PC_BIOS_MAX (16ULL << 20)
+/* Its last 128 KiB (or all of it, if smaller) also at 1 MiB - that. */
+#define PC_BIOS_LOW_MAX (128ULL << 10)
+
 /* The type of the kernel file buf[0, len), by content. */
 enum image_kind pc_image_detect(const void *buf, size_t len);
 
@@ -35,6 +42,8 @@ struct pc_image {
 	struct multiboot_image mb; /* IMAGE_MULTIBOOT */
 	struct mb_layout ml;
 	unsigned int cpus;
+	const char *bios_path;   /* --bios: the firmware boots the image */
+	uint64_t bios_size;
 };
 
 /*

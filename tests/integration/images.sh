@@ -60,3 +60,23 @@ elif ! grep -q "^mbtest: cmdline 'mb cmd line'" "$tmp/out" ||
 else
 	ok "multiboot test image: $(grep -c '^mbtest: ok' "$tmp/out") checks, status 1 through port 0xf4"
 fi
+
+echo "-- images umbra did not build: firmware (SeaBIOS)"
+seabios=/usr/share/seabios/bios-microvm.bin
+expect_error "firmware file of a wrong size" 121 "firmware" run --bios "$tmp/module.txt" -k "$vmlinuz"
+expect_error "firmware with umbra's kernel" 121 "bzImage only" run --bios "$seabios" "$build/guest/umbra-guest.elf"
+run_umbra run --bios "$seabios" -k "$vmlinuz" -i "$linux_initrd" \
+	-p 'console=ttyS0 quiet panic=-1 umbra_cmd="uname -s"'
+tr -d '\r' <"$tmp/out" >"$tmp/out.lf" && mv "$tmp/out.lf" "$tmp/out"
+# User-space output through SeaBIOS does not arrive yet (COM1's interrupt is
+# not delivered after the firmware; docs/boot.md): the marker is checked in
+# the kernel log, which the console writes by polling.
+if [ "$rc" -ne 0 ]; then
+	bad "Linux through SeaBIOS" "exit status $rc, want 0 (reset through the i8042)"
+elif ! grep -q '^SeaBIOS' "$tmp/out" || ! grep -q 'Booting from ROM' "$tmp/out"; then
+	bad "Linux through SeaBIOS" "no SeaBIOS banner or option-ROM boot"
+elif ! grep -q 'umbra-linux-init-kmsg: up .* 1 cpus' "$tmp/out"; then
+	bad "Linux through SeaBIOS" "no marker line from its /init in the kernel log"
+else
+	ok "Linux through SeaBIOS: $(grep -o 'umbra-linux-init-kmsg: up.*' "$tmp/out")"
+fi

@@ -216,3 +216,19 @@ TEST(nested_console_long_output_streams)
 		CHECK_EQ(s.len, 3 * NESTED_CONSOLE_HOLD);
 	}
 }
+
+TEST(nested_argv_carries_bios)
+{
+	struct umbra_config cfg = {
+		.kernel = "bzImage", .bios = "/usr/share/seabios/bios-microvm.bin",
+		.params = "", .mem_bytes = 256ull << 20, .cpus = 1,
+	};
+	char *buf, *vec[32];
+	int n = argv_round_trip(&cfg, &buf, vec, 32);
+	int found = 0;
+	for (int i = 0; i + 1 < n; i++)
+		if (strcmp(vec[i], "--bios") == 0 && strcmp(vec[i + 1], "/umbra/bios") == 0)
+			found = 1;
+	CHECK(found);
+	free(buf);
+}
