@@ -73,7 +73,7 @@ tr -d '\r' <"$tmp/out" >"$tmp/out.lf" && mv "$tmp/out.lf" "$tmp/out"
 # the kernel log, which the console writes by polling.
 if [ "$rc" -ne 0 ]; then
 	bad "Linux through SeaBIOS" "exit status $rc, want 0 (reset through the i8042)"
-elif ! grep -q '^SeaBIOS' "$tmp/out" || ! grep -q 'Booting from ROM' "$tmp/out"; then
+elif ! grep -q 'SeaBIOS (version' "$tmp/out" || ! grep -q 'Booting from ROM' "$tmp/out"; then
 	bad "Linux through SeaBIOS" "no SeaBIOS banner or option-ROM boot"
 elif ! grep -q 'umbra-linux-init-kmsg: up .* 1 cpus' "$tmp/out"; then
 	bad "Linux through SeaBIOS" "no marker line from its /init in the kernel log"
