@@ -115,7 +115,7 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 	out->kick_mask = 0;
 	out->message_ok = false;
 	out->message[0] = '\0';
-	stats_inc(&hc->stats->hypercalls);
+	stats_count_hypercall(hc->stats, call->nr);
 	const uint64_t *a = call->args;
 	if (hc->shadow && shadow_is_hypercall(call->nr)) {
 		/* shadow/hc_shadow.c checks every argument. */
@@ -158,6 +158,9 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 	case UMBRA_HC_DUMP:
 		out->ret = (uint64_t)(hc->dump ? hc->dump(hc->dump_opaque, vcpu, a)
 					       : -UMBRA_ENOENT);
+		return;
+	case UMBRA_HC_STATS:
+		out->ret = (uint64_t)hc_stats_read(hc, a[0]);
 		return;
 	default:
 		stats_inc(&hc->stats->hypercalls_unknown);

@@ -88,6 +88,10 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 /* Routes the shadow hypercalls (UMBRA_HC_SHADOW_*) to mmu from now on. */
 void hc_set_shadow(struct hc_state *hc, struct shadow_mmu *mmu);
 
+/* UMBRA_HC_STATS: counter index's value, or -UMBRA_ENOENT / -UMBRA_EINVAL
+ * (vmm/hc_stats.c). */
+int64_t hc_stats_read(struct hc_state *hc, uint64_t index);
+
 /* The reported boot time in ns, or -1. */
 int64_t hc_boot_ns(struct hc_state *hc);
 

@@ -16,6 +16,8 @@ void stats_init(struct stats *s)
 	atomic_init(&s->exits_other, 0);
 	atomic_init(&s->hypercalls, 0);
 	atomic_init(&s->hypercalls_unknown, 0);
+	for (int i = 0; i < STATS_HC_NUMBERS; i++)
+		atomic_init(&s->hypercalls_nr[i], 0);
 	atomic_init(&s->pio_unhandled_reads, 0);
 	atomic_init(&s->pio_unhandled_writes, 0);
 	atomic_init(&s->mmio_reads, 0);
@@ -25,6 +27,13 @@ void stats_init(struct stats *s)
 void stats_count_exit(struct stats *s, uint32_t reason)
 {
 	stats_inc(reason < STATS_EXIT_REASONS ? &s->exits[reason] : &s->exits_other);
+}
+
+void stats_count_hypercall(struct stats *s, uint64_t nr)
+{
+	stats_inc(&s->hypercalls);
+	if (nr < STATS_HC_NUMBERS)
+		stats_inc(&s->hypercalls_nr[nr]);
 }
 
 #define NAME(x) [x] = #x
@@ -59,6 +68,14 @@ static uint64_t load(const atomic_uint_fast64_t *c)
 	return atomic_load_explicit((atomic_uint_fast64_t *)c, memory_order_relaxed);
 }
 
+uint64_t stats_total_exits(const struct stats *s)
+{
+	uint64_t total = load(&s->exits_other);
+	for (int i = 0; i < STATS_EXIT_REASONS; i++)
+		total += load(&s->exits[i]);
+	return total;
+}
+
 /* Appends to buf at *pos, never past len; *pos may end beyond len. */
 static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -80,9 +97,7 @@ void stats_summary(const struct stats *s, bool exited, int status,
 	size_t pos = 0;
 	if (len)
 		buf[0] = '\0';
-	uint64_t total = load(&s->exits_other);
-	for (int i = 0; i < STATS_EXIT_REASONS; i++)
-		total += load(&s->exits[i]);
+	uint64_t total = stats_total_exits(s);
 	put(buf, len, &pos, "guest %s with status %d; %llu exits (io %llu, hlt %llu, mmio %llu",
 	    exited ? "exited" : "stopped", status, (unsigned long long)total,
 	    (unsigned long long)load(&s->exits[KVM_EXIT_IO]),

@@ -12,12 +12,15 @@
 
 /* Exit reasons are counted individually below this; above, as "other". */
 #define STATS_EXIT_REASONS 64
+/* Hypercalls are counted by number below this (UMBRA_STAT_HC_NUMBERS). */
+#define STATS_HC_NUMBERS 32
 
 struct stats {
 	atomic_uint_fast64_t exits[STATS_EXIT_REASONS];
 	atomic_uint_fast64_t exits_other;
 	atomic_uint_fast64_t hypercalls;
 	atomic_uint_fast64_t hypercalls_unknown;
+	atomic_uint_fast64_t hypercalls_nr[STATS_HC_NUMBERS];
 	atomic_uint_fast64_t pio_unhandled_reads;
 	atomic_uint_fast64_t pio_unhandled_writes;
 	atomic_uint_fast64_t mmio_reads;
@@ -32,6 +35,10 @@ static inline void stats_inc(atomic_uint_fast64_t *c)
 }
 
 void stats_count_exit(struct stats *s, uint32_t reason);
+/* One hypercall of number nr (by number below STATS_HC_NUMBERS). */
+void stats_count_hypercall(struct stats *s, uint64_t nr);
+/* All exits counted so far. */
+uint64_t stats_total_exits(const struct stats *s);
 
 /* "KVM_EXIT_IO" etc., or NULL for a number this build does not know. */
 const char *kvm_exit_name(uint32_t reason);

@@ -7,6 +7,8 @@ VMM_HOSTED_SRCS := vmm/cli.c vmm/guest_mem.c vmm/elf_load.c vmm/boot.c \
 	vmm/file_io.c vmm/initrd.c vmm/json.c \
 	vmm/e820.c vmm/bzimage.c vmm/pc_image.c vmm/pc_ports.c vmm/rtc.c \
 	vmm/multiboot.c vmm/fw_cfg.c
+# UMBRA_HC_STATS (tests/bench, docs/bench.md)
+VMM_HOSTED_SRCS += vmm/hc_stats.c
 # The KVM side, and the nested runner (nested.c and its helpers).
 VMM_KVM_SRCS := vmm/main.c vmm/kvm.c vmm/vcpu.c vmm/vm.c vmm/shadow_vm.c vmm/vm_dump.c \
 	vmm/pc_boot.c

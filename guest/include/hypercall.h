@@ -14,5 +14,7 @@ long hc_report(unsigned long kind, unsigned long value);
 /* UMBRA_HC_DUMP: the VMM appends a dump of the tables under root (0: all)
  * to its dump file; label is any kernel pointer. */
 long hc_dump(phys_addr_t root, const char *label, size_t len, unsigned long flags);
+/* UMBRA_HC_STATS: a VMM counter (>= 0) or a negative error. */
+long hc_stats(unsigned long index);
 
 #endif

@@ -53,3 +53,8 @@ long hc_dump(phys_addr_t root, const char *label, size_t len, unsigned long flag
 			 : "memory");
 	return ret;
 }
+
+long hc_stats(unsigned long index)
+{
+	return hypercall3(UMBRA_HC_STATS, index, 0, 0);
+}

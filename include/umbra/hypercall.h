@@ -104,6 +104,36 @@
  * flush then too. AS_ACTIVATE never sets it; loading its CR3 flushes. */
 #define UMBRA_SHADOW_FLUSH (1ULL << 62)
 
+/*
+ * Read one of the VMM's run counters, for benchmarks (docs/hypercalls.md
+ * "14 STATS"): a0 = UMBRA_STAT_*. Returns the counter (>= 0, counted since
+ * the VM started), -UMBRA_ENOENT for one this run does not have (the
+ * shadow counters in tdp mode), -UMBRA_EINVAL for an unknown index. The
+ * call itself is a VM exit and a hypercall, counted before it is read.
+ */
+#define UMBRA_HC_STATS 14
+#define UMBRA_STAT_EXITS          0  /* VM exits the VMM saw (KVM_RUN returns) */
+#define UMBRA_STAT_EXITS_IO       1
+#define UMBRA_STAT_EXITS_HLT      2
+#define UMBRA_STAT_EXITS_MMIO     3
+#define UMBRA_STAT_HYPERCALLS     4  /* all numbers */
+#define UMBRA_STAT_SHADOW_FAULTS_HANDLED   16
+#define UMBRA_STAT_SHADOW_FAULTS_REFLECTED 17
+#define UMBRA_STAT_SHADOW_FILLS            18 /* leaf entries filled by faults */
+#define UMBRA_STAT_SHADOW_FILLS_2M         19
+#define UMBRA_STAT_SHADOW_PREFETCHED       20
+#define UMBRA_STAT_SHADOW_PREFETCH_USED    21
+#define UMBRA_STAT_SHADOW_ZAPS             22
+#define UMBRA_STAT_SHADOW_WRPROTECTS       23
+#define UMBRA_STAT_SHADOW_PAGES            24 /* shadow pages in use now */
+#define UMBRA_STAT_SHADOW_PAGES_CREATED    25
+#define UMBRA_STAT_SHADOW_INVALIDATIONS    26
+#define UMBRA_STAT_SHADOW_ROOT_SWITCHES    27
+/* + n: hypercalls of number n (n < UMBRA_STAT_HC_NUMBERS), in both modes. */
+#define UMBRA_STAT_HC_BASE    64
+#define UMBRA_STAT_HC_NUMBERS 32
+#define UMBRA_STAT_MAX        (UMBRA_STAT_HC_BASE + UMBRA_STAT_HC_NUMBERS)
+
 /* Results of UMBRA_HC_SHADOW_FAULT (bits 7:0; bits 47:32 = error code). */
 #define UMBRA_SHADOW_HANDLED 0
 #define UMBRA_SHADOW_REFLECT 1

@@ -224,6 +224,49 @@ TEST(hypercall_exit_report_unknown)
 	guest_mem_unmap(&e.gm);
 }
 
+/* UMBRA_HC_STATS reads the run's counters; shadow ones are absent in tdp. */
+TEST(hypercall_stats)
+{
+	struct hc_env e;
+	hc_env_init(&e);
+	stats_count_exit(&e.st, KVM_EXIT_IO);
+	stats_count_exit(&e.st, KVM_EXIT_IO);
+	stats_count_exit(&e.st, KVM_EXIT_HLT);
+	stats_count_exit(&e.st, 200);
+	call(&e, UMBRA_HC_REPORT, UMBRA_REPORT_BOOT_NS, 1);
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_EXITS, 0);
+	CHECK_EQ(e.out.action, HC_RETURN);
+	CHECK_EQ(e.out.ret, 4);
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_EXITS_IO, 0);
+	CHECK_EQ(e.out.ret, 2);
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_EXITS_HLT, 0);
+	CHECK_EQ(e.out.ret, 1);
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_EXITS_MMIO, 0);
+	CHECK_EQ(e.out.ret, 0);
+	/* The call being made is counted before it reads. */
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_HYPERCALLS, 0);
+	CHECK_EQ(e.out.ret, 6);
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_HC_BASE + UMBRA_HC_REPORT, 0);
+	CHECK_EQ(e.out.ret, 1);
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_HC_BASE + UMBRA_HC_STATS, 0);
+	CHECK_EQ(e.out.ret, 7);
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_HC_BASE + UMBRA_HC_EXIT, 0);
+	CHECK_EQ(e.out.ret, 0);
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_SHADOW_FILLS, 0);
+	CHECK_EQ((int64_t)e.out.ret, -UMBRA_ENOENT);
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_SHADOW_PAGES, 0);
+	CHECK_EQ((int64_t)e.out.ret, -UMBRA_ENOENT);
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_MAX, 0);
+	CHECK_EQ((int64_t)e.out.ret, -UMBRA_EINVAL);
+	call(&e, UMBRA_HC_STATS, 5, 0);
+	CHECK_EQ((int64_t)e.out.ret, -UMBRA_EINVAL);
+	call(&e, UMBRA_HC_STATS, UINT64_MAX, 0);
+	CHECK_EQ((int64_t)e.out.ret, -UMBRA_EINVAL);
+	CHECK_EQ(atomic_load(&e.st.hypercalls_unknown), 0);
+	hc_destroy(&e.hc);
+	guest_mem_unmap(&e.gm);
+}
+
 TEST(hypercall_panic_message_checked)
 {
 	struct hc_env e;

@@ -297,7 +297,7 @@ static const struct proc_entry vm_entries[] = {
 	{.name = "overcommit_ratio", .mode = S_IFREG | 0644, .show = show_overcommit_ratio, .write = write_overcommit_ratio},
 };
 
-/* --- /proc/umbra: the VMM's tools (docs/dump-format.md) --- */
+/* --- /proc/umbra: the VMM's tools (docs/dump-format.md) and counters (umbra.c) --- */
 
 /* A write asks the VMM for a dump of the writer's page tables (the user
  * half), labelled with what was written (up to the first newline). */
@@ -314,6 +314,7 @@ static int write_umbra_dump(const char *buf, size_t len)
 
 static const struct proc_entry umbra_entries[] = {
 	{.name = "dump", .mode = S_IFREG | 0222, .write = write_umbra_dump},
+	{.name = "stats", .mode = S_IFREG | 0444, .show = proc_umbra_stats},
 };
 
 static const struct proc_entry sys_entries[] = {

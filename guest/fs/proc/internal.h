@@ -53,6 +53,8 @@ struct task_struct *proc_task(struct inode *inode);
 extern const struct proc_entry proc_pid_entry;
 extern const struct proc_entry proc_root_entries[];
 extern const unsigned int proc_root_nr_entries;
+/* /proc/umbra/stats (umbra.c) */
+void proc_umbra_stats(struct seq_file *m, struct task_struct *task);
 
 void proc_pid_status(struct seq_file *m, struct task_struct *task);
 void proc_pid_stat(struct seq_file *m, struct task_struct *task);

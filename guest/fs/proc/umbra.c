@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+/*
+ * /proc/umbra/stats: the VMM's run counters (UMBRA_HC_STATS), one
+ * "name value" line each, for benchmarks that count VM exits, hypercalls
+ * and shadow work per operation (tests/bench). Counters the VMM does not
+ * have in this run (shadow ones in tdp mode) are left out. Reading the
+ * file makes one hypercall per counter (itself counted).
+ */
+#include <umbra/hypercall.h>
+
+#include "hypercall.h"
+#include "internal.h"
+
+static const char *const stat_names[UMBRA_STAT_MAX] = {
+	[UMBRA_STAT_EXITS] = "exits",
+	[UMBRA_STAT_EXITS_IO] = "exits_io",
+	[UMBRA_STAT_EXITS_HLT] = "exits_hlt",
+	[UMBRA_STAT_EXITS_MMIO] = "exits_mmio",
+	[UMBRA_STAT_HYPERCALLS] = "hypercalls",
+	[UMBRA_STAT_SHADOW_FAULTS_HANDLED] = "shadow_faults_handled",
+	[UMBRA_STAT_SHADOW_FAULTS_REFLECTED] = "shadow_faults_reflected",
+	[UMBRA_STAT_SHADOW_FILLS] = "shadow_fills",
+	[UMBRA_STAT_SHADOW_FILLS_2M] = "shadow_fills_2m",
+	[UMBRA_STAT_SHADOW_PREFETCHED] = "shadow_prefetched",
+	[UMBRA_STAT_SHADOW_PREFETCH_USED] = "shadow_prefetch_used",
+	[UMBRA_STAT_SHADOW_ZAPS] = "shadow_zaps",
+	[UMBRA_STAT_SHADOW_WRPROTECTS] = "shadow_wrprotects",
+	[UMBRA_STAT_SHADOW_PAGES] = "shadow_pages",
+	[UMBRA_STAT_SHADOW_PAGES_CREATED] = "shadow_pages_created",
+	[UMBRA_STAT_SHADOW_INVALIDATIONS] = "shadow_invalidations",
+	[UMBRA_STAT_SHADOW_ROOT_SWITCHES] = "shadow_root_switches",
+};
+
+void proc_umbra_stats(struct seq_file *m, struct task_struct *unused)
+{
+	(void)unused;
+	for (unsigned i = 0; i < UMBRA_STAT_MAX; i++) {
+		long v;
+		if (stat_names[i]) {
+			v = hc_stats(i);
+			if (v >= 0)
+				seq_printf(m, "%s %ld\n", stat_names[i], v);
+		} else if (i >= UMBRA_STAT_HC_BASE) {
+			/* by hypercall number; numbers never made are left out */
+			v = hc_stats(i);
+			if (v > 0)
+				seq_printf(m, "hc_%u %ld\n", i - UMBRA_STAT_HC_BASE, v);
+		}
+	}
+}

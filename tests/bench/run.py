@@ -1,0 +1,355 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""make bench: the guest microbenchmarks natively and in three guest modes
+(umbra tdp, umbra shadow, tdp over KVM's own shadow paging), the VMM-side
+shadow/ microbenchmarks; figures, ratios and targets printed, written to
+BUILD/bench/results.json and results.svg, compared with the committed
+baseline (docs/bench.md)."""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+GUEST_MODES = [
+    # name, umbra run options, extra environment
+    ("tdp", ["--paging", "tdp"], {}),
+    ("shadow", ["--paging", "shadow"], {}),
+    ("kvm_shadow", ["--paging", "tdp"], {"UMBRA_NESTED_KVM_AMD_PARAMS": "npt=0"}),
+]
+FAULT_BENCHES = ["seq_fault", "rand_fault", "file_fault", "cow_fault"]
+
+
+def parse_bench_lines(text):
+    """'bench NAME k=v ...' lines -> {NAME: {k: number}}."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^bench (\S+) (.*)$", line.strip())
+        if not m:
+            continue
+        vals = {}
+        for kv in m.group(2).split():
+            k, _, v = kv.partition("=")
+            try:
+                vals[k] = float(v) if "." in v else int(v)
+            except ValueError:
+                pass
+        out[m.group(1)] = vals
+    return out
+
+
+def run(cmd, env=None, timeout=1800):
+    t = time.time()
+    p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr, time.time() - t
+
+
+def per_op(raw):
+    """The per-operation figures of one benchmark's raw totals."""
+    ops = raw.get("ops", 0) or 1
+    f = {"ops": raw.get("ops", 0), "cycles_per_op": raw.get("cycles", 0) / ops}
+    for key, name in [("exits", "exits_per_op"), ("hypercalls", "hypercalls_per_op"),
+                      ("pgfault", "guest_mm_faults_per_op"),
+                      ("hc_4", "fault_hypercalls_per_op"),
+                      ("hc_8", "invalidate_hypercalls_per_op"),
+                      ("shadow_fills", "shadow_fills_per_op"),
+                      ("shadow_zaps", "shadow_zaps_per_op")]:
+        if key in raw:
+            f[name] = raw[key] / ops
+    # VM exits per guest page fault (all #PFs the guest took: in shadow
+    # mode each one makes hypercall 4 first).
+    faults = raw.get("hc_4") if raw.get("hc_4") else raw.get("pgfault", 0)
+    if "exits" in raw and raw.get("pgfault", 0):
+        f["exits_per_guest_mm_fault"] = raw["exits"] / raw["pgfault"]
+    if "exits" in raw and faults:
+        f["hw_page_faults_per_op"] = faults / ops
+    mib = raw.get("mapped_bytes", 0) / (1 << 20)
+    if mib:
+        f["guest_pt_pages_per_mib"] = raw.get("pt_pages", 0) / mib
+        if "sp_pages" in raw:
+            f["shadow_pages_per_mib"] = raw["sp_pages"] / mib
+            if raw.get("pt_pages"):
+                f["shadow_to_guest_pt"] = raw["sp_pages"] / raw["pt_pages"]
+    return f
+
+
+def ratio(a, b):
+    return a / b if a and b else None
+
+
+def fmt(v, digits=2):
+    if v is None:
+        return "-"
+    if isinstance(v, float) and abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def svg_chart(results, path):
+    """Cycles per operation of each mode relative to umbra tdp, per benchmark
+    (log scale, 1 = tdp)."""
+    import math
+    modes = [("shadow", "#d62728"), ("kvm_shadow", "#1f77b4"), ("native", "#2ca02c")]
+    benches = [b for b in results["guest"].get("tdp", {})]
+    row_h, bar_h, left, width = 16 * len(modes) + 12, 14, 170, 520
+    lo, hi = math.log10(0.01), math.log10(1000.0)
+    height = 60 + row_h * len(benches) + 30
+
+    def x(v):
+        v = min(max(v, 10 ** lo), 10 ** hi)
+        return left + (math.log10(v) - lo) / (hi - lo) * width
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 150}" '
+           f'height="{height}" font-family="sans-serif" font-size="11">',
+           '<text x="10" y="18" font-size="13">umbra make bench: guest cycles per '
+           'operation relative to umbra tdp (log scale; 1 = tdp)</text>']
+    for i, (m, c) in enumerate(modes):
+        out.append(f'<rect x="{left + i * 130}" y="28" width="10" height="10" fill="{c}"/>'
+                   f'<text x="{left + i * 130 + 14}" y="37">{m}</text>')
+    for d in range(int(lo), int(hi) + 1):
+        xx = x(10 ** d)
+        out.append(f'<line x1="{xx:.1f}" y1="48" x2="{xx:.1f}" y2="{height - 25}" '
+                   f'stroke="#ccc"/><text x="{xx:.1f}" y="{height - 10}" '
+                   f'text-anchor="middle">{10 ** d:g}</text>')
+    for j, b in enumerate(benches):
+        y0 = 52 + j * row_h
+        out.append(f'<text x="{left - 6}" y="{y0 + row_h / 2:.0f}" text-anchor="end">{b}</text>')
+        base = results["guest"]["tdp"][b]["cycles_per_op"]
+        for i, (m, c) in enumerate(modes):
+            fig = results["guest"].get(m, {}).get(b)
+            if not fig or not base:
+                continue
+            r = fig["cycles_per_op"] / base
+            y = y0 + i * 16
+            out.append(f'<rect x="{x(0.01):.1f}" y="{y}" width="{x(r) - x(0.01):.1f}" '
+                       f'height="{bar_h}" fill="{c}"/><text x="{x(r) + 4:.1f}" '
+                       f'y="{y + 11}">{r:.2f}</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def targets(results):
+    """The issue's targets: (text, measured, met)."""
+    g = results["guest"]
+    sh, tdp, kvm = g.get("shadow", {}), g.get("tdp", {}), g.get("kvm_shadow", {})
+    t = []
+    if "seq_fault" in sh:
+        v = sh["seq_fault"].get("exits_per_op")
+        t.append(("shadow: VM exits per sequential first-touch fault <= 0.2", v,
+                  v is not None and v <= 0.2))
+    for b in ["mprotect_64k", "mprotect_8m", "munmap_16m", "munmap_empty_1g"]:
+        if b in sh:
+            v = sh[b].get("hypercalls_per_op")
+            t.append((f"shadow: hypercalls per op of {b} == 1", v, v is not None and v <= 1.0))
+    z = results.get("vmm", {})
+    if "zap_range_sparse" in z and "zap_range_dense" in z:
+        # the same pages mapped, a range 512x as large: the work must not grow
+        key = "instructions_per_op" if "instructions_per_op" in z["zap_range_dense"] \
+            else "ns_per_op"
+        v = ratio(z["zap_range_sparse"].get(key), z["zap_range_dense"].get(key))
+        t.append(("zap work follows pages mapped, not range size "
+                  "(zap of a 512x larger range / zap of the dense one <= 2)", v,
+                  v is not None and v <= 2.0))
+    for b in ["seq_fault", "rand_fault"]:
+        if b in sh:
+            v = sh[b].get("shadow_to_guest_pt")
+            t.append((f"shadow: shadow-table pages / guest page-table pages ({b}) <= 1.5", v,
+                      v is not None and v <= 1.5))
+    for b in FAULT_BENCHES:
+        if b in sh and b in tdp:
+            v = ratio(sh[b]["cycles_per_op"], tdp[b]["cycles_per_op"])
+            t.append((f"shadow within 1.5x of tdp: {b} cycles shadow/tdp", v,
+                      v is not None and v <= 1.5))
+    for b in FAULT_BENCHES:
+        if b in sh and b in kvm:
+            v = ratio(sh[b]["cycles_per_op"], kvm[b]["cycles_per_op"])
+            t.append((f"shadow faster than KVM's shadow paging: {b} umbra/KVM < 1", v,
+                      v is not None and v < 1.0))
+    return t
+
+
+# Regressions: counts must not grow (deterministic in a run); time ratios
+# within a run may move by noise, so only a large change is reported.
+COUNT_KEYS = ["exits_per_op", "hypercalls_per_op", "fault_hypercalls_per_op",
+              "invalidate_hypercalls_per_op", "shadow_to_guest_pt"]
+
+
+def compare(results, baseline):
+    regs = []
+    for mode, benches in results["guest"].items():
+        for b, fig in benches.items():
+            old = baseline.get("guest", {}).get(mode, {}).get(b)
+            if not old:
+                continue
+            for k in COUNT_KEYS:
+                if k in fig and k in old and fig[k] > old[k] * 1.10 + 0.05:
+                    regs.append(f"{mode} {b} {k}: {fmt(old[k])} -> {fmt(fig[k])}")
+    for key, new in results.get("ratios", {}).items():
+        old = baseline.get("ratios", {}).get(key)
+        if old and new and new > old * 1.5:
+            regs.append(f"ratio {key}: {fmt(old)} -> {fmt(new)} (more than 1.5x)")
+    for b, fig in results.get("vmm", {}).items():
+        old = baseline.get("vmm", {}).get(b)
+        if old and old.get("instructions_per_op") and fig.get("instructions_per_op"):
+            if fig["instructions_per_op"] > old["instructions_per_op"] * 1.10:
+                regs.append(f"vmm {b} instructions/op: {fmt(old['instructions_per_op'])} -> "
+                            f"{fmt(fig['instructions_per_op'])}")
+    return regs
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--baseline", default="tests/bench/baseline.json")
+    ap.add_argument("--modes", default="native,tdp,shadow,kvm_shadow,vmm",
+                    help="comma-separated subset")
+    ap.add_argument("--mem", default="512M")
+    args = ap.parse_args()
+    build = args.build
+    want = args.modes.split(",")
+    outdir = os.path.join(build, "bench")
+    os.makedirs(outdir, exist_ok=True)
+    results = {"guest": {}, "raw": {}, "vmm": {}, "ratios": {}, "notes": [],
+               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    prog = os.path.join(build, "bench", "bench")
+    umbra = os.path.join(build, "umbra")
+    kernel = os.path.join(build, "guest", "umbra-guest.elf")
+    initrd = os.path.join(build, "bench", "initrd.cpio")
+
+    if "native" in want:
+        rc, out, err, secs = run([prog])
+        print(f"== native ({secs:.0f} s)", flush=True)
+        if rc:
+            sys.exit(f"bench: natively: {err.strip()}")
+        results["raw"]["native"] = parse_bench_lines(out)
+    for mode, opts, extra in GUEST_MODES:
+        if mode not in want:
+            continue
+        env = dict(os.environ, **extra)
+        rc, out, err, secs = run([umbra, "run", "-m", args.mem] + opts +
+                                 ["-i", initrd, kernel], env=env)
+        print(f"== {mode} ({secs:.0f} s)", flush=True)
+        with open(os.path.join(outdir, f"{mode}.log"), "w") as f:
+            f.write(out + err)
+        if rc or "bench-end" not in out:
+            print(f"bench: the {mode} run failed (status {rc}); see {outdir}/{mode}.log",
+                  file=sys.stderr)
+            results["notes"].append(f"{mode}: run failed, status {rc}")
+            continue
+        if extra and "running the VM nested" not in err:
+            results["notes"].append(f"{mode}: not nested, {extra} had no effect")
+        results["raw"][mode] = parse_bench_lines(out)
+    if "vmm" in want:
+        results["vmm"] = vmm_benches(build, outdir, results["notes"])
+
+    for mode, benches in results["raw"].items():
+        results["guest"][mode] = {b: per_op(raw) for b, raw in benches.items()}
+    g = results["guest"]
+    for b in g.get("tdp", {}):
+        base = g["tdp"][b]["cycles_per_op"]
+        for m in ["shadow", "kvm_shadow", "native"]:
+            if b in g.get(m, {}):
+                results["ratios"][f"{b}:{m}/tdp"] = ratio(g[m][b]["cycles_per_op"], base)
+        if b in g.get("shadow", {}) and b in g.get("kvm_shadow", {}):
+            results["ratios"][f"{b}:shadow/kvm_shadow"] = ratio(
+                g["shadow"][b]["cycles_per_op"], g["kvm_shadow"][b]["cycles_per_op"])
+
+    report(results)
+    results["targets"] = [{"target": t, "measured": v, "met": m}
+                          for t, v, m in targets(results)]
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+    if "tdp" in g:
+        svg_chart(results, os.path.join(outdir, "results.svg"))
+    print(f"\nwritten: {outdir}/results.json, {outdir}/results.svg")
+    if os.path.exists(args.baseline):
+        with open(args.baseline) as f:
+            regs = compare(results, json.load(f))
+        print(f"\n== compared with {args.baseline}: "
+              f"{len(regs)} regression{'s' if len(regs) != 1 else ''}")
+        for r in regs:
+            print("REGRESSION " + r)
+    else:
+        print(f"\n(no baseline {args.baseline}: `make bench-baseline` records one)")
+
+
+def report(results):
+    g = results["guest"]
+    modes = [m for m in ["tdp", "shadow", "kvm_shadow", "native"] if m in g]
+    benches = list(g.get("tdp", g.get("native", {})))
+    print("\n== guest cycles per operation (ratios within this run; absolute "
+          "times inside QEMU mean nothing)")
+    hdr = f"{'benchmark':18}" + "".join(f"{m:>14}" for m in modes) + \
+        f"{'shadow/tdp':>12}{'kvm/tdp':>10}{'shadow/kvm':>12}{'tdp/native':>12}"
+    print(hdr)
+    r = results["ratios"]
+    for b in benches:
+        line = f"{b:18}" + "".join(f"{fmt(g[m].get(b, {}).get('cycles_per_op')):>14}"
+                                   for m in modes)
+        line += f"{fmt(r.get(f'{b}:shadow/tdp')):>12}{fmt(r.get(f'{b}:kvm_shadow/tdp')):>10}"
+        line += f"{fmt(r.get(f'{b}:shadow/kvm_shadow')):>12}"
+        nt = r.get(f"{b}:native/tdp")
+        line += f"{fmt(1 / nt if nt else None):>12}"
+        print(line)
+    for m in ["shadow", "tdp", "kvm_shadow"]:
+        if m not in g:
+            continue
+        print(f"\n== {m}: counts per operation (VM exits = exits to umbra)")
+        print(f"{'benchmark':18}{'exits':>9}{'hcalls':>9}{'hc4 flt':>9}{'hc8 inv':>9}"
+              f"{'mm flts':>9}{'fills':>9}{'zaps':>10}{'sp/MiB':>8}{'pt/MiB':>8}{'sp/pt':>7}")
+        for b, f in g[m].items():
+            print(f"{b:18}{fmt(f.get('exits_per_op')):>9}{fmt(f.get('hypercalls_per_op')):>9}"
+                  f"{fmt(f.get('fault_hypercalls_per_op')):>9}"
+                  f"{fmt(f.get('invalidate_hypercalls_per_op')):>9}"
+                  f"{fmt(f.get('guest_mm_faults_per_op')):>9}{fmt(f.get('shadow_fills_per_op')):>9}"
+                  f"{fmt(f.get('shadow_zaps_per_op')):>10}{fmt(f.get('shadow_pages_per_mib')):>8}"
+                  f"{fmt(f.get('guest_pt_pages_per_mib')):>8}{fmt(f.get('shadow_to_guest_pt')):>7}")
+    if results.get("vmm"):
+        print("\n== VMM side: shadow/ without KVM (hosted, this machine)")
+        print(f"{'benchmark':24}{'ops':>8}{'ns/op':>10}{'instr/op':>12}")
+        for b, f in results["vmm"].items():
+            print(f"{b:24}{f.get('ops', 0):>8}{fmt(f.get('ns_per_op')):>10}"
+                  f"{fmt(f.get('instructions_per_op')):>12}")
+    print("\n== targets")
+    for t, v, met in targets(results):
+        print(f"  [{'met' if met else 'NOT met':7}] {t}: {fmt(v)}")
+    for n in results["notes"]:
+        print("note: " + n)
+
+
+def vmm_benches(build, outdir, notes):
+    prog = os.path.join(build, "bench", "shadow-bench")
+    if not os.path.exists(prog):
+        notes.append("vmm: no shadow-bench program")
+        return {}
+    rc, out, err, _ = run([prog])
+    if rc:
+        notes.append(f"vmm: shadow-bench failed: {err.strip()}")
+        return {}
+    res = {}
+    for b, raw in parse_bench_lines(out).items():
+        res[b] = {"ops": raw.get("ops", 0), "ns_per_op": raw.get("ns_per_op")}
+    vg = shutil.which("valgrind")
+    if not vg:
+        notes.append("vmm: valgrind not installed (tools/bench-deps.sh): no instruction counts")
+        return res
+    for b in res:
+        cg = os.path.join(outdir, f"callgrind.{b}.out")
+        rc, out, err, _ = run([vg, "--tool=callgrind", f"--callgrind-out-file={cg}",
+                               "--toggle-collect=bench_measured", prog, "-q", b])
+        m = re.search(r"Collected : (\d+)", err)
+        if rc or not m:
+            notes.append(f"vmm: callgrind of {b} failed")
+            continue
+        res[b]["instructions_per_op"] = int(m.group(1)) / max(res[b]["ops"], 1)
+    return res
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VMM-side microbenchmarks of the shadow MMU (shadow/) without KVM, on the
+ * unit tests' simulated guest (tests/unit/shadow_sim.h): fill, prefetch,
+ * zap by range (a dense range and a 512x larger one holding the same
+ * pages), reverse-map zap (a host change), invalidate with nothing
+ * mapped, the guest walker. Each prints "bench NAME ops=N ns_per_op=X".
+ * The measured operations run inside bench_measured(), so callgrind can
+ * count their instructions alone (--toggle-collect=bench_measured; run by
+ * tests/bench/run.py). Usage: shadow-bench [-q] [NAME]
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "shadow_sim.h"
+
+#define BASE_VA 0x40000000ull  /* the mapped pages */
+#define EMPTY_VA 0x80000000ull /* a gigabyte with nothing mapped */
+#define NPAGES 8192            /* 32 MiB mapped 4K */
+#define GIB (1ull << 30)
+
+static struct sim s;
+static uint32_t asid;
+static uint64_t sink;
+
+static int read_pte(void *opaque, uint64_t gpa, uint64_t *val)
+{
+	return p2m_read64(opaque, gpa, val);
+}
+static struct walk_ctx wctx;
+
+typedef void (*op_fn)(uint64_t i);
+
+/* The measured part: ops [first, first + n). */
+__attribute__((noinline)) void bench_measured(op_fn op, uint64_t first, uint64_t n)
+{
+	for (uint64_t i = first; i < first + n; i++)
+		op(i);
+	__asm__ volatile("" ::: "memory");
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* A fresh MMU over the same guest: 8192 accessed user pages at BASE_VA. */
+static void setup(unsigned prefetch)
+{
+	struct shadow_config cfg = {
+		.efer_nxe = true, .maxphyaddr = 46, .prefetch = prefetch ? prefetch : 0,
+		.budget_pages = 4096,
+	};
+	if (sim_init(&s, 1 << 16, 1 << 17, &cfg)) {
+		fprintf(stderr, "shadow-bench: sim_init failed\n");
+		exit(1);
+	}
+	s.quiet = true;
+	uint64_t root = g_alloc_table(&s);
+	s.guest_root = root;
+	for (uint64_t i = 0; i < NPAGES; i++)
+		g_map(&s, root, BASE_VA + i * 4096, (16 + i) * 4096,
+		      PTE_RW | PTE_US | PTE_A | PTE_D, 1);
+	asid = (uint32_t)shadow_as_create(s.mmu, root);
+	if (shadow_as_activate(s.mmu, 0, asid) < 0) {
+		fprintf(stderr, "shadow-bench: activate failed\n");
+		exit(1);
+	}
+	wctx = (struct walk_ctx){.cr3 = root, .cr0_wp = true, .efer_nxe = true,
+				 .maxphyaddr = 46, .cpl = 3, .read_pte = read_pte,
+				 .opaque = &s.p2m};
+}
+
+static void fault(uint64_t va)
+{
+	int64_t r = shadow_page_fault(s.mmu, 0, asid, va, PFERR_U, 0);
+	if (r != UMBRA_SHADOW_HANDLED) {
+		fprintf(stderr, "shadow-bench: fault at %#llx: %lld\n",
+			(unsigned long long)va, (long long)r);
+		exit(1);
+	}
+}
+
+static void unmap_all(void)
+{
+	shadow_invalidate_range(s.mmu, asid, BASE_VA, BASE_VA + NPAGES * 4096ull,
+				UMBRA_SHADOW_EV_UNMAP);
+}
+
+/* Fill the first n pages (prefetch fills the neighbours). */
+static void fill_pages(uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (!(i % 16) || s.cfg.prefetch == 0)
+			fault(BASE_VA + i * 4096);
+}
+
+static void op_fill(uint64_t i) { fault(BASE_VA + i * 4096); }
+static void op_prefetch(uint64_t i) { fault(BASE_VA + i * 16 * 4096); }
+static void op_zap_dense(uint64_t i)
+{
+	(void)i;
+	shadow_invalidate_range(s.mmu, asid, BASE_VA, BASE_VA + 512 * 4096,
+				UMBRA_SHADOW_EV_UNMAP);
+}
+static void op_zap_sparse(uint64_t i)
+{
+	(void)i;
+	shadow_invalidate_range(s.mmu, asid, BASE_VA, BASE_VA + 512 * 4096 * 512ull,
+				UMBRA_SHADOW_EV_UNMAP);
+}
+static void op_zap_rmap(uint64_t i)
+{
+	(void)i;
+	/* The host changed the 512 frames behind the dense range. */
+	shadow_zap_gfn_range(s.mmu, 16, 512);
+}
+static void op_inval_empty(uint64_t i)
+{
+	(void)i;
+	shadow_invalidate_range(s.mmu, asid, EMPTY_VA, EMPTY_VA + GIB,
+				UMBRA_SHADOW_EV_UNMAP);
+}
+static void op_walk(uint64_t i)
+{
+	struct walk_result r;
+	walk_guest(&wctx, BASE_VA + (i % NPAGES) * 4096, 0, &r);
+	sink += r.gpa;
+}
+
+struct result {
+	uint64_t ops;
+	double ns;
+};
+
+/* Runs n ops of op, each after prep (not measured) when per_op. */
+static void measure(struct result *r, op_fn op, uint64_t n, void (*prep)(void))
+{
+	if (!prep) {
+		double t = now_ns();
+		bench_measured(op, 0, n);
+		r->ns += now_ns() - t;
+	} else {
+		for (uint64_t i = 0; i < n; i++) {
+			prep();
+			double t = now_ns();
+			bench_measured(op, i, 1);
+			r->ns += now_ns() - t;
+		}
+	}
+	r->ops += n;
+}
+
+static void refill_dense(void) { fill_pages(512); }
+
+static void b_fill(struct result *r)
+{
+	setup(0);
+	fill_pages(NPAGES); /* frames assigned on first touch: not measured */
+	unmap_all();
+	measure(r, op_fill, NPAGES, NULL);
+	sim_destroy(&s);
+}
+
+static void b_prefetch(struct result *r)
+{
+	setup(16);
+	fill_pages(NPAGES);
+	unmap_all();
+	measure(r, op_prefetch, NPAGES / 16, NULL);
+	sim_destroy(&s);
+}
+
+static void b_zap(struct result *r, op_fn op)
+{
+	setup(16);
+	fill_pages(NPAGES);
+	measure(r, op, 200, refill_dense);
+	sim_destroy(&s);
+}
+static void b_zap_dense(struct result *r) { b_zap(r, op_zap_dense); }
+static void b_zap_sparse(struct result *r) { b_zap(r, op_zap_sparse); }
+static void b_zap_rmap(struct result *r) { b_zap(r, op_zap_rmap); }
+
+static void b_inval_empty(struct result *r)
+{
+	setup(16);
+	fill_pages(NPAGES);
+	measure(r, op_inval_empty, 20000, NULL);
+	sim_destroy(&s);
+}
+
+static void b_walk(struct result *r)
+{
+	setup(16);
+	measure(r, op_walk, 200000, NULL);
+	sim_destroy(&s);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(struct result *r);
+} benches[] = {
+	{"fill", b_fill},
+	{"prefetch", b_prefetch},
+	{"zap_range_dense", b_zap_dense},
+	{"zap_range_sparse", b_zap_sparse},
+	{"zap_rmap", b_zap_rmap},
+	{"invalidate_empty", b_inval_empty},
+	{"walker", b_walk},
+};
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	bool quiet = false;
+	if (i < argc && !strcmp(argv[i], "-q")) {
+		quiet = true;
+		i++;
+	}
+	const char *only = i < argc ? argv[i] : NULL;
+	bool found = false;
+	for (size_t k = 0; k < sizeof(benches) / sizeof(benches[0]); k++) {
+		if (only && strcmp(only, benches[k].name))
+			continue;
+		found = true;
+		struct result r = {0, 0};
+		benches[k].fn(&r);
+		if (!quiet)
+			printf("bench %s ops=%llu ns_per_op=%.1f\n", benches[k].name,
+			       (unsigned long long)r.ops, r.ns / (double)r.ops);
+	}
+	if (!found) {
+		fprintf(stderr, "shadow-bench: unknown benchmark %s\n", only);
+		return 2;
+	}
+	return sink == 1; /* keeps the walks */
+}

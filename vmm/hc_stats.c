@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* UMBRA_HC_STATS: the run's counters, one per call, for benchmarks that
+ * count exits, hypercalls and shadow work per operation (tests/bench). */
+#include "hypercall.h"
+
+#include <linux/kvm.h>
+
+#include "../shadow/mmu.h"
+
+_Static_assert(STATS_HC_NUMBERS == UMBRA_STAT_HC_NUMBERS,
+	       "hypercalls are counted by number as the ABI reads them");
+
+static int64_t value(const atomic_uint_fast64_t *c)
+{
+	/* A counter never reaches 2^63; keep the result a success anyway. */
+	return (int64_t)(atomic_load_explicit((atomic_uint_fast64_t *)c,
+					      memory_order_relaxed) &
+			 INT64_MAX);
+}
+
+static int64_t shadow_counter(struct hc_state *hc, uint64_t index)
+{
+	if (!hc->shadow)
+		return -UMBRA_ENOENT;
+	struct shadow_stats s;
+	uint64_t v;
+	pthread_mutex_lock(&hc->shadow_lock);
+	shadow_get_stats(hc->shadow, &s);
+	unsigned pages = shadow_nr_pages(hc->shadow);
+	pthread_mutex_unlock(&hc->shadow_lock);
+	switch (index) {
+	case UMBRA_STAT_SHADOW_FAULTS_HANDLED: v = s.faults_handled; break;
+	case UMBRA_STAT_SHADOW_FAULTS_REFLECTED: v = s.faults_reflected; break;
+	case UMBRA_STAT_SHADOW_FILLS: v = s.fills; break;
+	case UMBRA_STAT_SHADOW_FILLS_2M: v = s.fills_2m; break;
+	case UMBRA_STAT_SHADOW_PREFETCHED: v = s.prefetched; break;
+	case UMBRA_STAT_SHADOW_PREFETCH_USED: v = s.prefetch_used; break;
+	case UMBRA_STAT_SHADOW_ZAPS: v = s.zaps; break;
+	case UMBRA_STAT_SHADOW_WRPROTECTS: v = s.wrprotects; break;
+	case UMBRA_STAT_SHADOW_PAGES: v = pages; break;
+	case UMBRA_STAT_SHADOW_PAGES_CREATED: v = s.sp_created; break;
+	case UMBRA_STAT_SHADOW_INVALIDATIONS: v = s.invalidations; break;
+	case UMBRA_STAT_SHADOW_ROOT_SWITCHES: v = s.root_switches; break;
+	default: return -UMBRA_EINVAL;
+	}
+	return (int64_t)(v & INT64_MAX);
+}
+
+int64_t hc_stats_read(struct hc_state *hc, uint64_t index)
+{
+	struct stats *st = hc->stats;
+	switch (index) {
+	case UMBRA_STAT_EXITS:
+		return (int64_t)(stats_total_exits(st) & INT64_MAX);
+	case UMBRA_STAT_EXITS_IO:
+		return value(&st->exits[KVM_EXIT_IO]);
+	case UMBRA_STAT_EXITS_HLT:
+		return value(&st->exits[KVM_EXIT_HLT]);
+	case UMBRA_STAT_EXITS_MMIO:
+		return value(&st->exits[KVM_EXIT_MMIO]);
+	case UMBRA_STAT_HYPERCALLS:
+		return value(&st->hypercalls);
+	}
+	if (index >= UMBRA_STAT_HC_BASE &&
+	    index < UMBRA_STAT_HC_BASE + UMBRA_STAT_HC_NUMBERS)
+		return value(&st->hypercalls_nr[index - UMBRA_STAT_HC_BASE]);
+	if (index >= UMBRA_STAT_SHADOW_FAULTS_HANDLED &&
+	    index <= UMBRA_STAT_SHADOW_ROOT_SWITCHES)
+		return shadow_counter(hc, index);
+	return -UMBRA_EINVAL;
+}
