@@ -6,6 +6,11 @@
 #include <linux/kvm.h>
 
 #include "../shadow/mmu.h"
+#include "kvm_stats.h"
+
+_Static_assert(UMBRA_STAT_KVM_PF_TAKEN - UMBRA_STAT_KVM_EXITS == KVM_STAT_PF_TAKEN &&
+	       UMBRA_STAT_KVM_PF_GUEST - UMBRA_STAT_KVM_EXITS == KVM_STAT_PF_GUEST,
+	       "UMBRA_STAT_KVM_* follow enum kvm_vcpu_stat");
 
 _Static_assert(STATS_HC_NUMBERS == UMBRA_STAT_HC_NUMBERS,
 	       "hypercalls are counted by number as the ABI reads them");
@@ -46,10 +51,18 @@ static int64_t shadow_counter(struct hc_state *hc, uint64_t index)
 	return (int64_t)(v & INT64_MAX);
 }
 
-int64_t hc_stats_read(struct hc_state *hc, uint64_t index)
+int64_t hc_stats_read(struct hc_state *hc, unsigned int vcpu, uint64_t index)
 {
 	struct stats *st = hc->stats;
 	switch (index) {
+	case UMBRA_STAT_KVM_EXITS:
+	case UMBRA_STAT_KVM_PF_TAKEN:
+	case UMBRA_STAT_KVM_PF_GUEST: {
+		int64_t v = hc->kvm_stat ? hc->kvm_stat(hc->kvm_stat_opaque, vcpu,
+							(unsigned int)(index - UMBRA_STAT_KVM_EXITS))
+					 : -1;
+		return v < 0 ? -UMBRA_ENOENT : v;
+	}
 	case UMBRA_STAT_EXITS:
 		return (int64_t)(stats_total_exits(st) & INT64_MAX);
 	case UMBRA_STAT_EXITS_IO:

@@ -18,6 +18,8 @@ void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *sta
 	hc->nunknown = 0;
 	hc->dump = NULL;
 	hc->dump_opaque = NULL;
+	hc->kvm_stat = NULL;
+	hc->kvm_stat_opaque = NULL;
 }
 
 void hc_destroy(struct hc_state *hc)
@@ -160,7 +162,7 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 					       : -UMBRA_ENOENT);
 		return;
 	case UMBRA_HC_STATS:
-		out->ret = (uint64_t)hc_stats_read(hc, a[0]);
+		out->ret = (uint64_t)hc_stats_read(hc, vcpu, a[0]);
 		return;
 	default:
 		stats_inc(&hc->stats->hypercalls_unknown);

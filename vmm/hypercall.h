@@ -34,6 +34,10 @@ struct hc_state {
 	/* UMBRA_HC_DUMP (vm_dump.c); NULL: -UMBRA_ENOENT. */
 	int64_t (*dump)(void *opaque, unsigned int vcpu, const uint64_t *args);
 	void *dump_opaque;
+	/* UMBRA_STAT_KVM_*: KVM's own counter `which` (enum kvm_vcpu_stat) of
+	 * the calling vCPU, or < 0; NULL: none (unit tests). */
+	int64_t (*kvm_stat)(void *opaque, unsigned int vcpu, unsigned int which);
+	void *kvm_stat_opaque;
 	atomic_int_fast64_t boot_ns; /* UMBRA_REPORT_BOOT_NS; -1 until reported */
 	pthread_mutex_t unknown_lock;
 	unsigned int nunknown;
@@ -88,9 +92,9 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 /* Routes the shadow hypercalls (UMBRA_HC_SHADOW_*) to mmu from now on. */
 void hc_set_shadow(struct hc_state *hc, struct shadow_mmu *mmu);
 
-/* UMBRA_HC_STATS: counter index's value, or -UMBRA_ENOENT / -UMBRA_EINVAL
- * (vmm/hc_stats.c). */
-int64_t hc_stats_read(struct hc_state *hc, uint64_t index);
+/* UMBRA_HC_STATS from vcpu: counter index's value, or -UMBRA_ENOENT /
+ * -UMBRA_EINVAL (vmm/hc_stats.c). */
+int64_t hc_stats_read(struct hc_state *hc, unsigned int vcpu, uint64_t index);
 
 /* The reported boot time in ns, or -1. */
 int64_t hc_boot_ns(struct hc_state *hc);

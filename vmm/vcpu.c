@@ -48,6 +48,7 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id)
 		vcpu_error(v, "KVM_CREATE_VCPU: %s", strerror(errno));
 		return -1;
 	}
+	kvm_stats_open(&v->kstats, v->fd);
 	v->run = mmap(NULL, vm->kvm.run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	if (v->run == MAP_FAILED) {
 		v->run = NULL;
@@ -451,8 +452,10 @@ void vcpu_destroy(struct vcpu *v)
 {
 	if (v->run)
 		munmap(v->run, v->vm->kvm.run_size);
-	if (v->fd >= 0)
+	if (v->fd >= 0) {
+		kvm_stats_close(&v->kstats);
 		close(v->fd);
+	}
 	v->run = NULL;
 	v->fd = -1;
 }

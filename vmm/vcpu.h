@@ -15,6 +15,8 @@
 
 #include <linux/kvm.h>
 
+#include "kvm_stats.h"
+
 struct vm;
 
 struct vcpu {
@@ -26,6 +28,7 @@ struct vcpu {
 	bool started;
 	atomic_uint_fast64_t progress; /* exits so far: the idle watchdog's view */
 	atomic_bool check_halt;        /* the watchdog asks: halted for good? */
+	struct kvm_vcpu_stats kstats;  /* KVM's own counters (UMBRA_HC_STATS) */
 };
 
 /* Creates vCPU id of vm with its CPUID. Returns 0, or -1 after printing

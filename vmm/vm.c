@@ -61,6 +61,15 @@ int vm_load_initrd(struct vm *vm, const char *path, const struct boot_layout *bl
 	return 0;
 }
 
+/* UMBRA_STAT_KVM_*: KVM's own counters of the calling vCPU. */
+static int64_t vm_kvm_stat(void *opaque, unsigned int vcpu, unsigned int which)
+{
+	struct vm *vm = opaque;
+	if (vcpu >= vm->nvcpus || which >= KVM_STAT_N)
+		return -1;
+	return kvm_stats_get(&vm->vcpus[vcpu].kstats, (enum kvm_vcpu_stat)which);
+}
+
 /* Everything up to the vCPU threads' start. Returns 0 or an exit status. */
 static int setup(struct vm *vm, const struct vm_image *img)
 {
@@ -156,6 +165,8 @@ common:
 		return status;
 	vm->hc.dump = vm_dump_hypercall;
 	vm->hc.dump_opaque = vm;
+	vm->hc.kvm_stat = vm_kvm_stat;
+	vm->hc.kvm_stat_opaque = vm;
 	if (vcpu_signals_init()) {
 		fprintf(stderr, "umbra: sigaction: %s\n", strerror(errno));
 		return UMBRA_EXIT_INTERNAL;

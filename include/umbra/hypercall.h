@@ -117,6 +117,13 @@
 #define UMBRA_STAT_EXITS_HLT      2
 #define UMBRA_STAT_EXITS_MMIO     3
 #define UMBRA_STAT_HYPERCALLS     4  /* all numbers */
+/* KVM's own counters of the calling vCPU (its binary stats; -UMBRA_ENOENT
+ * where the kernel has none): every exit, in-kernel ones included; page
+ * faults KVM's MMU handled (nested-paging violations, or with KVM's own
+ * shadow paging the guest's #PFs it intercepted); #PFs it injected. */
+#define UMBRA_STAT_KVM_EXITS      5
+#define UMBRA_STAT_KVM_PF_TAKEN   6
+#define UMBRA_STAT_KVM_PF_GUEST   7
 #define UMBRA_STAT_SHADOW_FAULTS_HANDLED   16
 #define UMBRA_STAT_SHADOW_FAULTS_REFLECTED 17
 #define UMBRA_STAT_SHADOW_FILLS            18 /* leaf entries filled by faults */

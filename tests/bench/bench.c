@@ -10,7 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,29 +122,22 @@ static void b_cow_fault(struct bench *b)
 	size_t len = 2 * MIB * scale;
 	char *p = map_anon(len);
 	touch(p, len);
-	/* A shared flag rather than a pipe: the child holds the pages until
-	 * the parent has written them all. */
-	volatile int *done = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (done == MAP_FAILED)
-		bench_die("mmap shared");
-	*done = 0;
+	/* The child holds the pages, asleep (no task switches while the
+	 * parent writes), until it is killed. */
 	pid_t pid = fork();
 	if (pid < 0)
 		bench_die("fork");
 	if (pid == 0) {
-		while (!*done)
-			sched_yield();
-		_exit(0);
+		for (;;)
+			pause();
 	}
 	bench_begin(b);
 	for (size_t off = 0; off < len; off += PAGE)
 		p[off] = 2;
 	bench_end(b);
 	b->ops = len / PAGE;
-	*done = 1;
+	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	munmap((void *)done, PAGE);
 	munmap(p, len);
 }
 

@@ -57,7 +57,9 @@ def per_op(raw):
                       ("hc_4", "fault_hypercalls_per_op"),
                       ("hc_8", "invalidate_hypercalls_per_op"),
                       ("shadow_fills", "shadow_fills_per_op"),
-                      ("shadow_zaps", "shadow_zaps_per_op")]:
+                      ("shadow_zaps", "shadow_zaps_per_op"),
+                      ("kvm_exits", "kvm_exits_per_op"),
+                      ("kvm_pf_taken", "kvm_pf_taken_per_op")]:
         if key in raw:
             f[name] = raw[key] / ops
     # VM exits per guest page fault (all #PFs the guest took: in shadow
@@ -267,6 +269,8 @@ def main():
         json.dump(results, f, indent=1, sort_keys=True)
     if "tdp" in g:
         svg_chart(results, os.path.join(outdir, "results.svg"))
+    with open(os.path.join(outdir, "summary.md"), "w") as f:
+        f.write(markdown(results))
     print(f"\nwritten: {outdir}/results.json, {outdir}/results.svg")
     if os.path.exists(args.baseline):
         with open(args.baseline) as f:
@@ -301,10 +305,12 @@ def report(results):
         if m not in g:
             continue
         print(f"\n== {m}: counts per operation (VM exits = exits to umbra)")
-        print(f"{'benchmark':18}{'exits':>9}{'hcalls':>9}{'hc4 flt':>9}{'hc8 inv':>9}"
+        print(f"{'benchmark':18}{'exits':>9}{'kvm exits':>10}{'kvm pf':>9}{'hcalls':>9}"
+              f"{'hc4 flt':>9}{'hc8 inv':>9}"
               f"{'mm flts':>9}{'fills':>9}{'zaps':>10}{'sp/MiB':>8}{'pt/MiB':>8}{'sp/pt':>7}")
         for b, f in g[m].items():
-            print(f"{b:18}{fmt(f.get('exits_per_op')):>9}{fmt(f.get('hypercalls_per_op')):>9}"
+            print(f"{b:18}{fmt(f.get('exits_per_op')):>9}{fmt(f.get('kvm_exits_per_op')):>10}"
+                  f"{fmt(f.get('kvm_pf_taken_per_op')):>9}{fmt(f.get('hypercalls_per_op')):>9}"
                   f"{fmt(f.get('fault_hypercalls_per_op')):>9}"
                   f"{fmt(f.get('invalidate_hypercalls_per_op')):>9}"
                   f"{fmt(f.get('guest_mm_faults_per_op')):>9}{fmt(f.get('shadow_fills_per_op')):>9}"
@@ -321,6 +327,40 @@ def report(results):
         print(f"  [{'met' if met else 'NOT met':7}] {t}: {fmt(v)}")
     for n in results["notes"]:
         print("note: " + n)
+
+
+def markdown(results):
+    """The figures as markdown tables (for docs/bench.md)."""
+    g, r = results["guest"], results["ratios"]
+    modes = [m for m in ["native", "tdp", "shadow", "kvm_shadow"] if m in g]
+    out = [f"Measured {results['date']} (`make bench`).", "",
+           "| benchmark | " + " | ".join(f"{m} cycles/op" for m in modes) +
+           " | shadow/tdp | kvm_shadow/tdp | shadow/kvm_shadow | shadow exits/op | "
+           "shadow hypercalls/op | KVM exits/op tdp | shadow | kvm_shadow |",
+           "|---" * (len(modes) + 9) + "|"]
+    for b in g.get("tdp", {}):
+        sh = g.get("shadow", {}).get(b, {})
+        row = [b] + [fmt(g[m].get(b, {}).get("cycles_per_op")) for m in modes]
+        row += [fmt(r.get(f"{b}:shadow/tdp")), fmt(r.get(f"{b}:kvm_shadow/tdp")),
+                fmt(r.get(f"{b}:shadow/kvm_shadow")), fmt(sh.get("exits_per_op")),
+                fmt(sh.get("hypercalls_per_op"))]
+        row += [fmt(g.get(m, {}).get(b, {}).get("kvm_exits_per_op"))
+                for m in ["tdp", "shadow", "kvm_shadow"]]
+        out.append("| " + " | ".join(row) + " |")
+    if "shadow" in g:
+        out += ["", "| shadow mode | sp/MiB | guest pt/MiB | sp/pt |", "|---|---|---|---|"]
+        for b in ["seq_fault", "rand_fault"]:
+            f = g["shadow"].get(b, {})
+            out.append(f"| {b} | {fmt(f.get('shadow_pages_per_mib'))} | "
+                       f"{fmt(f.get('guest_pt_pages_per_mib'))} | {fmt(f.get('shadow_to_guest_pt'))} |")
+    if results.get("vmm"):
+        out += ["", "| VMM side | ns/op | instructions/op |", "|---|---|---|"]
+        for b, f in results["vmm"].items():
+            out.append(f"| {b} | {fmt(f.get('ns_per_op'))} | {fmt(f.get('instructions_per_op'))} |")
+    out += ["", "| target | measured | |", "|---|---|---|"]
+    for t, v, met in targets(results):
+        out.append(f"| {t} | {fmt(v)} | {'met' if met else 'not met'} |")
+    return "\n".join(out) + "\n"
 
 
 def vmm_benches(build, outdir, notes):

@@ -224,6 +224,12 @@ TEST(hypercall_exit_report_unknown)
 	guest_mem_unmap(&e.gm);
 }
 
+static int64_t fake_kvm_stat(void *opaque, unsigned int vcpu, unsigned int which)
+{
+	(void)opaque;
+	return vcpu < 4 ? (int64_t)(1000 + vcpu * 100 + which) : -1;
+}
+
 /* UMBRA_HC_STATS reads the run's counters; shadow ones are absent in tdp. */
 TEST(hypercall_stats)
 {
@@ -258,8 +264,22 @@ TEST(hypercall_stats)
 	CHECK_EQ((int64_t)e.out.ret, -UMBRA_ENOENT);
 	call(&e, UMBRA_HC_STATS, UMBRA_STAT_MAX, 0);
 	CHECK_EQ((int64_t)e.out.ret, -UMBRA_EINVAL);
-	call(&e, UMBRA_HC_STATS, 5, 0);
+	call(&e, UMBRA_HC_STATS, 8, 0);
 	CHECK_EQ((int64_t)e.out.ret, -UMBRA_EINVAL);
+	/* KVM's own counters: absent without KVM, else the caller's. */
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_KVM_EXITS, 0);
+	CHECK_EQ((int64_t)e.out.ret, -UMBRA_ENOENT);
+	e.hc.kvm_stat = fake_kvm_stat;
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_KVM_EXITS, 0);
+	CHECK_EQ(e.out.ret, 1000);
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_KVM_PF_GUEST, 0);
+	CHECK_EQ(e.out.ret, 1002);
+	struct hc_call c = {UMBRA_HC_STATS, {UMBRA_STAT_KVM_PF_TAKEN, 0, 0, 0, 0}};
+	hc_dispatch_vcpu(&e.hc, 3, &c, &e.out);
+	CHECK_EQ(e.out.ret, 1301);
+	c.args[0] = UMBRA_STAT_KVM_EXITS;
+	hc_dispatch_vcpu(&e.hc, 9, &c, &e.out); /* the fake has no vCPU 9 */
+	CHECK_EQ((int64_t)e.out.ret, -UMBRA_ENOENT);
 	call(&e, UMBRA_HC_STATS, UINT64_MAX, 0);
 	CHECK_EQ((int64_t)e.out.ret, -UMBRA_EINVAL);
 	CHECK_EQ(atomic_load(&e.st.hypercalls_unknown), 0);
