@@ -100,6 +100,11 @@ static inline void write_cr3(uint64_t v)
 		native_write_cr3(v);
 }
 
+static inline void write_cr2(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr2" : : "r"(v) : "memory");
+}
+
 static inline uint64_t read_cr2(void)
 {
 	uint64_t v;

@@ -30,9 +30,11 @@
 #include "bootinfo.h"
 #include "mm.h"
 #include "page.h"
+#include "pgtable.h"
 #include "printk.h"
 #include "shadow_pv.h"
 #include "string.h"
+#include "traps.h"
 #include "x86.h"
 
 bool shadow_paging;
@@ -51,6 +53,7 @@ static uint64_t cur_pgd;
 static uint32_t cur_asid;
 /* The batch queue (UMBRA_HC_SHADOW_QUEUE), in the pinned image. */
 static struct umbra_shadow_ring ring __attribute__((aligned(PAGE_SIZE)));
+static struct shadow_space *cur_space; /* of cur_pgd, for the #PF path */
 
 static long shadow_hc(unsigned long nr, unsigned long a0, unsigned long a1,
 		      unsigned long a2, unsigned long a3)
@@ -156,13 +159,50 @@ void shadow_write_cr3(uint64_t pgd)
 		panic("shadow paging: AS_ACTIVATE %#x: %ld", s->asid, cr3);
 	cur_pgd = pgd;
 	cur_asid = s->asid;
+	cur_space = s;
 	/* Loading CR3 is the flush any zap of this call needs. */
 	native_write_cr3((uint64_t)cr3 & ~UMBRA_SHADOW_FLUSH);
+}
+
+/*
+ * Whether the guest's own tables refuse the access to a user address of
+ * the address space the vCPU runs: no present entry, or a write to a
+ * read-only page (copy-on-write). Then the fault is certainly the
+ * guest's: the VMM's walk would only reflect it, so the hypercall is
+ * skipped and *ec becomes the error code that walk gives. Reading the
+ * tables may fault on the direct map: that nested fault is a kernel
+ * address, which goes to the VMM (and overwrites CR2: the caller puts it
+ * back).
+ */
+static bool guest_refuses(uint64_t addr, unsigned long *ec)
+{
+	if (addr >= TASK_SIZE)
+		return false;
+	struct shadow_space *s = cur_space;
+	if (!s || !s->mm)
+		return false;
+	uint64_t *pte = lookup_pte(s->mm, addr);
+	if (!pte || !(*pte & _PAGE_PRESENT)) {
+		*ec &= ~(unsigned long)X86_PF_PROT;
+		return true;
+	}
+	/* Upper user levels are always writable: the leaf decides. */
+	if ((*ec & X86_PF_WRITE) && !(*pte & _PAGE_RW)) {
+		*ec |= X86_PF_PROT;
+		return true;
+	}
+	return false;
 }
 
 bool shadow_first_chance(struct pt_regs *regs)
 {
 	uint64_t addr = read_cr2();
+	if (guest_refuses(addr, &regs->error_code)) {
+		/* A fault taken while reading the tables changed CR2, which
+		 * the guest's handler reads next. */
+		write_cr2(addr);
+		return false;
+	}
 	unsigned long flags = (regs->rflags & (1UL << 18)) ? UMBRA_SHADOW_FAULT_AC : 0;
 	long r = shadow_call(UMBRA_HC_SHADOW_FAULT, addr, regs->error_code & 0xffff,
 			     cur_asid, flags);
@@ -211,8 +251,10 @@ static void shadow_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	/* A released asid is never named again; the root may be reused by
 	 * a new mm, which gets a new address space. cur_pgd stays until the
 	 * next switch (the kernel half still runs on it). */
-	if (cur_pgd == s->pgd)
+	if (cur_pgd == s->pgd) {
 		cur_pgd = ~0UL; /* the next write_cr3 of any root activates */
+		cur_space = NULL;
+	}
 	s->pgd = 0;
 	s->asid = 0;
 	s->mm = NULL;
