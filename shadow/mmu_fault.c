@@ -302,10 +302,31 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 	return UMBRA_SHADOW_HANDLED;
 }
 
+/* Whether the shadow tables of as already map gva writable. */
+static bool shadow_maps_writable(struct shadow_mmu *mmu, const struct shadow_as *as,
+				 uint64_t gva)
+{
+	struct kvm_mmu_page *sp = as->root;
+	for (unsigned level = mmu->levels; sp && level >= 1; level--) {
+		uint64_t spte = sp->spt[spte_index(gva, level)];
+		if (!is_shadow_present_pte(spte))
+			return false;
+		if (is_last_spte(spte, level))
+			return spte & PTE_RW;
+		sp = spte_to_child(mmu, spte);
+	}
+	return false;
+}
+
 int shadow_prefault(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gva)
 {
 	if (vcpu >= mmu->nr_vcpus || !mmu->vcpu[vcpu].current)
 		return -UMBRA_EINVAL;
+	/* The VMM prefaults the kernel stack after every hypercall: almost
+	 * always there already, and a 2M fill checks 512 frames. */
+	if (mmu->vcpu[vcpu].current->root &&
+	    shadow_maps_writable(mmu, mmu->vcpu[vcpu].current, gva))
+		return 0;
 	uint32_t asid = mmu->vcpu[vcpu].current->asid;
 	/* Not the guest's faults: leave the fault counters as they were. */
 	uint64_t handled = mmu->stats.faults_handled, reflected = mmu->stats.faults_reflected;
