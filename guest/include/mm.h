@@ -106,6 +106,9 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned i
 int expand_downwards(struct vm_area_struct *vma, uint64_t addr);
 /* The page-table entry for va, or NULL (no table; /proc reads). */
 uint64_t *lookup_pte(struct mm_struct *mm, uint64_t va);
+/* Pages an anonymous write fault maps at once (thp_anon=, 1: off). */
+#define THP_ANON_MAX_PAGES 64
+extern unsigned int thp_anon_pages;
 
 /* --- MMU notifiers (mm/mmu_notifier.c): secondary MMUs of an mm --- */
 /* What an operation does to the translations of its range (Linux's enum

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * The kernel command line: "quiet", "init=PATH" (default /init), and "--"
+ * The kernel command line: "quiet", "init=PATH" (default /init),
+ * "thp_anon=SIZEK:always" (anonymous large folios, mm/memory.c), and "--"
  * after which every word is an argument for init. Other words are ignored.
  */
 #include "bootinfo.h"
+#include "mm.h"
 #include "printk.h"
+#include "stdlib.h"
 #include "string.h"
 
 struct boot_params boot_params = {.init_path = "/init"};
@@ -13,6 +16,26 @@ static char words[COMMAND_LINE_SIZE];
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* "thp_anon=SIZEK:always" (Linux's syntax, one size): anonymous write
+ * faults map SIZE-aligned blocks (mm/memory.c); "SIZEK:never" turns it off.
+ * SIZE a power of two from 8K to 256K; anything else is refused. */
+static void parse_thp_anon(const char *arg)
+{
+	char *end;
+	unsigned long kb = strtoul(arg, &end, 10);
+	unsigned long pages = kb / 4;
+	bool always = !strcmp(end, "K:always") || !strcmp(end, "k:always");
+	bool never = !strcmp(end, "K:never") || !strcmp(end, "k:never");
+	if ((!always && !never) || kb % 4 || pages < 2 || pages > THP_ANON_MAX_PAGES ||
+	    (pages & (pages - 1))) {
+		pr_warn("thp_anon=%s: expected SIZEK:always or SIZEK:never, SIZE a power "
+			"of two from 8 to %d (ignored)", arg, THP_ANON_MAX_PAGES * 4);
+		return;
+	}
+	thp_anon_pages = always ? (unsigned int)pages : 1;
+	pr_info("thp_anon: anonymous faults map %lu KiB blocks", always ? kb : 4);
 }
 
 void parse_cmdline(const char *cmdline)
@@ -43,6 +66,8 @@ void parse_cmdline(const char *cmdline)
 			console_quiet = true;
 		} else if (!strncmp(word, "init=", 5)) {
 			boot_params.init_path = word + 5;
+		} else if (!strncmp(word, "thp_anon=", 9)) {
+			parse_thp_anon(word + 9);
 		}
 	}
 }

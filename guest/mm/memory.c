@@ -375,6 +375,48 @@ static uint64_t pte_rights(uint64_t entry, unsigned long vm_flags)
 
 /* --- faults --- */
 
+/*
+ * Anonymous large folios (Linux's mTHP; boot parameter thp_anon=SIZE:always,
+ * off by default as in Linux): a write fault in an empty, aligned block of
+ * thp_anon_pages pages wholly inside the VMA maps the whole block, young
+ * and dirty, in one fault. Here a "folio" is that many order-0 pages, each
+ * counted and freed on its own. Under shadow paging the VMM's prefetch then
+ * fills the block's other entries on its first fault (docs/bench.md).
+ */
+unsigned int thp_anon_pages = 1;
+
+static bool do_anonymous_block(struct vm_fault *vmf, uint64_t *pte, uint64_t prot)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned int n = thp_anon_pages;
+	uint64_t span = (uint64_t)n * PAGE_SIZE;
+	uint64_t start = ALIGN_DOWN(vmf->address, span);
+	if (n <= 1 || (vma->vm_flags & VM_SHARED) || start < vma->vm_start ||
+	    start + span > vma->vm_end)
+		return false;
+	/* span divides 2M: the block lies in pte's page table. */
+	uint64_t *first = pte - ((vmf->address - start) >> PAGE_SHIFT);
+	for (unsigned int i = 0; i < n; i++)
+		if (first[i])
+			return false;
+	struct page *pages[THP_ANON_MAX_PAGES];
+	for (unsigned int i = 0; i < n; i++) {
+		pages[i] = alloc_page(__GFP_ZERO);
+		if (!pages[i]) {
+			while (i--)
+				put_page(pages[i]);
+			return false; /* one page, as without the block */
+		}
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		page_add_new_anon_rmap(mm, pages[i]);
+		first[i] = page_to_phys(pages[i]) | prot | _PAGE_DIRTY | _PAGE_ACCESSED;
+	}
+	count_vm_event(mm, FAULT_ANON_NEW);
+	return true;
+}
+
 static vm_fault_t do_anonymous_page(struct vm_fault *vmf, uint64_t *pte)
 {
 	struct vm_area_struct *vma = vmf->vma;
@@ -389,6 +431,8 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf, uint64_t *pte)
 		count_vm_event(mm, FAULT_ANON_ZERO);
 		return 0;
 	}
+	if (do_anonymous_block(vmf, pte, prot))
+		return 0;
 	struct page *page = alloc_page(__GFP_ZERO);
 	if (!page)
 		return VM_FAULT_OOM;
