@@ -252,6 +252,8 @@ done
 # Issue 7's tools: dumps, the control socket, traces.
 . "$(dirname "$0")/tools.sh"
 . "$(dirname "$0")/images.sh"
+# Issue 8's benchmark support: the VMM's counters in the guest, thp_anon.
+. "$(dirname "$0")/bench.sh"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
