@@ -76,6 +76,7 @@ void shadow_mmu_destroy(struct shadow_mmu *mmu)
 	while (mmu->active.next != &mmu->active)
 		mmu_free_sp(mmu, mmu->active.next);
 	rmap_destroy(mmu);
+	shadow_trace_stop(mmu);
 	if (mmu->p2m->invalidate_opaque == mmu) {
 		mmu->p2m->invalidate = NULL;
 		mmu->p2m->invalidate_end = NULL;
@@ -325,6 +326,7 @@ int shadow_invalidate_range(struct shadow_mmu *mmu, uint32_t asid,
 	mmu->mmu_invalidate_seq++;
 	if (shadow_debug_skip_invalidate)
 		return 0;
+	shadow_trace(mmu, TRACE_INVALIDATE_START, asid, start, last + 1, event);
 	if (as) {
 		invalidate_as(mmu, as, start, last, event);
 	} else {
@@ -338,12 +340,14 @@ int shadow_invalidate_range(struct shadow_mmu *mmu, uint32_t asid,
 		if (mmu->pins[i].start <= last && start <= mmu->pins[i].last)
 			mmu->pins_zapped = true;
 	mmu_after_zap(mmu);
+	shadow_trace(mmu, TRACE_INVALIDATE_END, asid, start, last + 1, event);
 	return 0;
 }
 
 void shadow_zap_gfn_range(struct shadow_mmu *mmu, uint64_t gfn, uint64_t n)
 {
 	mmu->mmu_invalidate_seq++;
+	shadow_trace(mmu, TRACE_CHANGE_PTE, 0, gfn, n, 0);
 	for (uint64_t g = gfn; g < gfn + n; g++) {
 		mmu->stats.p2m_zaps += rmap_zap(mmu, g, 1);
 		/* A 2M entry covering g is listed under its first frame. */

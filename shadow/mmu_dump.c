@@ -558,6 +558,11 @@ int shadow_dump(struct shadow_mmu *mmu, const struct dump_request *req, FILE *f)
 		fprintf(f, "]}");
 	}
 	fprintf(f, "],\"diff_total\":%u,", wrong->total);
+	if (mmu->trace) {
+		fprintf(f, "\"trace\":");
+		shadow_trace_json(mmu, f);
+		fputc(',', f);
+	}
 	d.as = NULL;
 	dump_p2m(f, &d, mmu->p2m);
 	fprintf(f, ",\"truncated\":%s}\n", d.truncated ? "true" : "false");

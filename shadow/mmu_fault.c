@@ -156,6 +156,7 @@ static void prefetch(struct shadow_mmu *mmu, const struct shadow_as *as,
 					  mmu->cfg.efer_nxe, pkey, true);
 		mmu_set_leaf(mmu, sp, j, spte, gfn);
 		mmu->stats.prefetched++;
+		shadow_trace(mmu, TRACE_PREFETCH, as->asid, gfn, spte, 1);
 	}
 }
 
@@ -207,6 +208,7 @@ int mmu_fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
 						  mmu->cfg.efer_nxe, pkey, false);
 			mmu_set_leaf(mmu, sp, idx, spte, gfn);
 			mmu->stats.fills++;
+			shadow_trace(mmu, TRACE_FILL, as->asid, gva, spte, 1);
 			prefetch(mmu, as, sp, idx);
 			return 0;
 		}
@@ -217,6 +219,7 @@ int mmu_fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
 			mmu_set_leaf(mmu, sp, idx, spte, first);
 			mmu->stats.fills++;
 			mmu->stats.fills_2m++;
+			shadow_trace(mmu, TRACE_FILL, as->asid, gva, spte, 2);
 			return 0;
 		}
 		union kvm_mmu_page_role role = make_role(level - 1, access, true,
@@ -242,6 +245,7 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 		return reflect(mmu, error_code & (PFERR_W | PFERR_U | PFERR_ID));
 	if ((error_code & PFERR_W) && (error_code & PFERR_ID))
 		return -UMBRA_EINVAL;
+	shadow_trace(mmu, TRACE_FAULT, asid, gva, error_code, flags);
 	/* The shadow carries the guest's keys: a key fault is the guest's. */
 	if (error_code & PFERR_PK)
 		return reflect(mmu, error_code);

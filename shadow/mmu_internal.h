@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "mmu.h"
+#include "mmu_trace.h"
 #include "spte.h"
 #include "umbra/hypercall.h"
 #include "walker.h"
@@ -139,6 +140,8 @@ struct shadow_mmu {
 	struct { uint64_t start, last; } pins[UMBRA_SHADOW_MAX_PINS];
 	unsigned nr_pins, nr_pin_pages;
 	bool pins_zapped;        /* an entry on a pinned path went */
+
+	struct mmu_trace *trace; /* MMU event ring (mmu_trace.h); NULL: off */
 };
 
 /* mmu_page.c: the shadow page cache. */

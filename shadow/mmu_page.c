@@ -138,6 +138,7 @@ void mmu_zap_spte(struct shadow_mmu *mmu, struct kvm_mmu_page *sp, unsigned idx)
 	sp->spt[idx] = 0;
 	sp->nr_present--;
 	mmu->stats.zaps++;
+	shadow_trace(mmu, TRACE_ZAP, sp->asid, sp->gfn, idx | sp->role.level << 16, 0);
 	mmu_flush_asid(mmu, sp->asid);
 	if (sp->pinned)
 		mmu->pins_zapped = true;
@@ -216,6 +217,7 @@ int make_mmu_pages_available(struct shadow_mmu *mmu, unsigned need)
 		while (sp != &mmu->active && (sp->root || sp->pinned))
 			sp = sp->next;
 		if (sp != &mmu->active) {
+			shadow_trace(mmu, TRACE_EVICT, sp->asid, sp->gfn, sp->role.level, 0);
 			mmu_free_sp(mmu, sp);
 			mmu->stats.sp_evicted++;
 			continue;

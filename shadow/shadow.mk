@@ -3,7 +3,8 @@
 # with ASan/UBSan).
 SHADOW_SRCS := shadow/walker.c shadow/ept_walk.c shadow/frame_pool.c shadow/p2m.c \
 	shadow/spte.c shadow/mmu_page.c shadow/rmap.c shadow/mmu_as.c shadow/mmu_fault.c shadow/mmu_pin.c \
-	shadow/mmu_audit.c shadow/hc_shadow.c shadow/mmu_dump.c
+	shadow/mmu_audit.c shadow/hc_shadow.c shadow/mmu_dump.c \
+	shadow/mmu_trace.c
 UNIT_CODE_SRCS += $(SHADOW_SRCS)
 
 # The exhaustive walker comparison (tests/walker/): walker and EPT walker vs

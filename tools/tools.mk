@@ -9,3 +9,13 @@ ALL_TARGETS += $(NESTED_DIR)/vmlinuz $(NESTED_DIR)/l1-base.cpio.gz
 
 # Hosted, KVM-free code of the nested runner, unit-tested.
 UNIT_CODE_SRCS += vmm/cpio_newc.c vmm/nested_proto.c
+
+# The tools (issue 7): umbra-dump and umbra-trace read dumps and traces
+# (docs/dump-format.md, docs/trace.md) through the VMM's JSON parser.
+$(BUILD)/umbra-dump: tools/umbra-dump.c vmm/json.c vmm/json.h | $(DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Ivmm -o $@ tools/umbra-dump.c vmm/json.c -lm
+$(BUILD)/umbra-trace: tools/umbra-trace.c vmm/json.c vmm/json.h | $(DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Ivmm -o $@ tools/umbra-trace.c vmm/json.c
+ALL_TARGETS += $(BUILD)/umbra-dump $(BUILD)/umbra-trace

@@ -319,5 +319,7 @@ enum cli_result cli_parse_run(int argc, char **argv, struct umbra_config *cfg,
 	}
 	if (!cfg->kernel)
 		return fail(err, errlen, "no kernel given (usage: umbra run [options] KERNEL)");
+	if (cfg->trace_events && cfg->paging != PAGING_SHADOW)
+		return fail(err, errlen, "--trace records the shadow MMU's events: add --paging shadow");
 	return CLI_OK;
 }

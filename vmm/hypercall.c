@@ -6,6 +6,7 @@
 
 #include "../shadow/hc_shadow.h"
 #include "../shadow/mmu.h"
+#include "../shadow/mmu_trace.h"
 
 void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *stats)
 {
@@ -122,6 +123,7 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 	if (hc->shadow && shadow_is_hypercall(call->nr)) {
 		/* shadow/hc_shadow.c checks every argument. */
 		pthread_mutex_lock(&hc->shadow_lock);
+		shadow_trace_set_vcpu(hc->shadow, vcpu);
 		out->ret = (uint64_t)shadow_hypercall(hc->shadow, vcpu, call->nr,
 						      a, &out->flush_tlb);
 		/* Keep the kernel stack under the caller's RSP shadowed: the

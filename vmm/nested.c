@@ -557,6 +557,17 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 		}
 		close(fd);
 	}
+	/* QEMU listens on the control socket: a socket left by an earlier
+	 * run goes, any other file there is an error. */
+	struct stat cst;
+	if (cfg->control_path && lstat(cfg->control_path, &cst) == 0) {
+		if (!S_ISSOCK(cst.st_mode)) {
+			fprintf(stderr, "umbra: --control %s: exists and is not a socket\n",
+				cfg->control_path);
+			return UMBRA_EXIT_USAGE;
+		}
+		unlink(cfg->control_path);
+	}
 	if (read_timeout(&timeout_s) || find_nested_dir(dir, sizeof(dir)) ||
 	    check_self_static() || make_mark(mark))
 		return UMBRA_EXIT_NESTED;

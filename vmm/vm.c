@@ -14,6 +14,8 @@
 #include <umbra/boot.h>
 #include <umbra/hypercall.h>
 
+#include "../shadow/mmu_trace.h"
+#include "control.h"
 #include "fdt_build.h"
 #include "file_io.h"
 #include "pc_boot.h"
@@ -167,6 +169,13 @@ common:
 	vm->hc.dump_opaque = vm;
 	vm->hc.kvm_stat = vm_kvm_stat;
 	vm->hc.kvm_stat_opaque = vm;
+	if (shadow && vm->cfg->trace_events &&
+	    shadow_trace_start(vm->shadow.mmu, vm->cfg->trace_events)) {
+		fprintf(stderr, "umbra: --trace %u: out of memory\n", vm->cfg->trace_events);
+		return UMBRA_EXIT_INTERNAL;
+	}
+	if ((status = control_start(vm)) != 0)
+		return status;
 	if (vcpu_signals_init()) {
 		fprintf(stderr, "umbra: sigaction: %s\n", strerror(errno));
 		return UMBRA_EXIT_INTERNAL;
@@ -233,6 +242,7 @@ static void teardown(struct vm *vm)
 	kvm_close(&vm->kvm);
 	guest_mem_unmap(&vm->mem);
 	shadow_vm_destroy(&vm->shadow);
+	control_stop(vm);
 	vm_dump_fini(vm);
 	serial_destroy(&vm->com1);
 	rtc_destroy(&vm->rtc);
@@ -293,6 +303,7 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 		wait_for_stop(vm, &stop_signals);
 		for (unsigned int i = 0; i < started; i++)
 			pthread_join(vm->vcpus[i].thread, NULL);
+		control_stop(vm);
 		serial_flush(&vm->com1);
 		char line[512];
 		stats_summary(&vm->stats, vm->exited, vm->status, hc_boot_ns(&vm->hc),

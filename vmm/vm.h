@@ -30,6 +30,7 @@
 #include "vm_dump.h"
 
 struct vcpu;
+struct control;
 
 /* What umbra_run_main() validated before deciding to create a VM. */
 struct vm_image {
@@ -50,6 +51,7 @@ struct vm {
 	struct hc_state hc;
 	struct shadow_vm shadow; /* --paging shadow only */
 	struct vm_dump_state dump; /* --dump-on-exit, UMBRA_HC_DUMP */
+	struct control *control;   /* --control (control.c) */
 	struct vcpu *vcpus;
 	unsigned int nvcpus;
 	atomic_bool mmio_logged;

@@ -4,14 +4,14 @@
 # Hosted, KVM-free parts: also linked into the unit tests.
 VMM_HOSTED_SRCS := vmm/cli.c vmm/guest_mem.c vmm/elf_load.c vmm/boot.c \
 	vmm/fdt_build.c vmm/ioport.c vmm/serial.c vmm/hypercall.c vmm/stats.c \
-	vmm/file_io.c vmm/initrd.c vmm/json.c \
+	vmm/file_io.c vmm/initrd.c vmm/json.c vmm/control_proto.c \
 	vmm/e820.c vmm/bzimage.c vmm/pc_image.c vmm/pc_ports.c vmm/rtc.c \
 	vmm/multiboot.c vmm/fw_cfg.c
 # UMBRA_HC_STATS (tests/bench, docs/bench.md)
 VMM_HOSTED_SRCS += vmm/hc_stats.c
 # The KVM side, and the nested runner (nested.c and its helpers).
 VMM_KVM_SRCS := vmm/main.c vmm/kvm.c vmm/kvm_stats.c vmm/vcpu.c vmm/vm.c vmm/shadow_vm.c vmm/vm_dump.c \
-	vmm/pc_boot.c
+	vmm/control.c vmm/pc_boot.c
 VMM_NESTED_SRCS := vmm/nested.c vmm/nested_proto.c vmm/cpio_newc.c
 
 UMBRA_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(VMM_HOSTED_SRCS) $(VMM_KVM_SRCS) $(VMM_NESTED_SRCS))

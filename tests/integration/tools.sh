@@ -19,8 +19,105 @@ for mode in tdp shadow; do
 		ok "$name"
 	fi
 	cp "$tmp/dump.jsonl" "$tmp/dump-$mode.jsonl" 2>/dev/null
+	cp "$tmp/out" "$tmp/out-$mode"
 done
 
 echo "-- tools: bad input"
 expect_error "dump file in a missing folder" 120 "dump-on-exit" \
 	run --dump-on-exit "$tmp/no/such/dir/dump" -i "$initrd" "$kernel"
+
+echo "-- tools: umbra-dump shows the dump (text, JSON, SVG, HTML)"
+dumpf="$tmp/dump-shadow.jsonl"
+layout="$tmp/out-shadow"
+"$build/umbra-dump" -l t_dump "$dumpf" >"$tmp/dump.txt" 2>"$tmp/err"
+missing=
+for s in $(sed -n 's/^# dump-layout piece \(0x[0-9a-f]*\) .*/\1/p' "$layout"); do
+	grep -q "$(printf '0x%016x' "$s")-" "$tmp/dump.txt" || missing="$missing $s"
+done
+if [ ! -s "$tmp/dump.txt" ] || [ -n "$missing" ] || ! grep -q 'shadow tables:' "$tmp/dump.txt"; then
+	bad "umbra-dump text" "pieces missing:$missing"
+else
+	ok "umbra-dump text shows every piece of the layout and the shadow tables"
+fi
+"$build/umbra-dump" -l t_dump -f json "$dumpf" >"$tmp/dump.json" 2>"$tmp/err"
+if python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))
+b = [json.loads(l) for l in open(sys.argv[2]) if "\"t_dump\"" in l][0]
+sys.exit(a != b)' "$tmp/dump.json" "$dumpf"; then
+	ok "umbra-dump -f json gives the dump unchanged"
+else
+	bad "umbra-dump -f json" "differs from the dump in the file"
+fi
+"$build/umbra-dump" -l t_dump -f svg -o "$tmp/dump.svg" "$dumpf" 2>"$tmp/err"
+if ! xmllint --noout "$tmp/dump.svg" 2>"$tmp/err"; then
+	bad "umbra-dump SVG" "not well-formed XML"
+elif ! python3 -c '
+import json, sys
+svg = open(sys.argv[1]).read()
+d = [json.loads(l) for l in open(sys.argv[2]) if "\"t_dump\"" in l][0]
+ranges = [r for a in d["address_spaces"] for r in a["guest"]] + d["p2m"]
+unnamed = [r for r in ranges if "0x%012x-0x%012x" % (int(r["start"], 16), int(r["end"], 16)) not in svg]
+print(len(ranges), "ranges,", len(unnamed), "not named")
+sys.exit(bool(unnamed) or not ranges)' "$tmp/dump.svg" "$dumpf" >"$tmp/check"; then
+	bad "umbra-dump SVG" "$(cat "$tmp/check")"
+else
+	ok "umbra-dump SVG is well-formed and names every range ($(cat "$tmp/check"))"
+fi
+"$build/umbra-dump" -f html -o "$tmp/dump.html" "$dumpf" 2>"$tmp/err"
+rm -f "$tmp/dump.png"
+timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+	--user-data-dir="$tmp/chromium" --window-size=1100,1400 \
+	--screenshot="$tmp/dump.png" "file://$tmp/dump.html" >"$tmp/out" 2>"$tmp/err"
+# Not blank: white, and the colours of shadowed, shared and copy-on-write
+# ranges (t_dump has all three).
+if [ ! -s "$tmp/dump.png" ]; then
+	bad "HTML page screenshot" "chromium made no picture"
+elif ! python3 "$tools_dir/png_colors.py" "$tmp/dump.png" '#ffffff' '#1a9641' '#fdae61' \
+	'#d7191c' >"$tmp/check"; then
+	bad "HTML page screenshot" "$(cat "$tmp/check")"
+else
+	ok "HTML page screenshot in headless Chromium: $(head -n 1 "$tmp/check") colours, the states' colours among them"
+fi
+
+echo "-- tools: the control socket and the trace while the suite runs (shadow)"
+rm -f "$tmp/ctl.sock" "$tmp/ctl-dump.jsonl"
+timeout "$UMBRA_SUITE_TIMEOUT" "$umbra" run --paging shadow --control "$tmp/ctl.sock" \
+	--dump-on-exit "$tmp/ctl-dump.jsonl" -i "$initrd" "$kernel" >"$tmp/ctl-out" 2>"$tmp/ctl-err" &
+upid=$!
+python3 "$tools_dir/control_client.py" "$tmp/ctl.sock" shadow "$tmp/ctl-answer.jsonl" >"$tmp/check" 2>&1
+crc=$?
+wait "$upid"
+urc=$?
+if [ "$crc" -ne 0 ]; then
+	bad "control socket" "$(head -n 5 "$tmp/check")"
+else
+	ok "control socket: stats, dump, trace, errors for bad requests, balloon and reclaim NotSupported"
+fi
+if [ "$urc" -ne 0 ] || ! grep -q '^suite: .* 0 failed; .* 0 failed$' "$tmp/ctl-out"; then
+	bad "the suite under a control client" "status $urc; $(grep '^suite:' "$tmp/ctl-out")"
+else
+	ok "the suite passes while a client sends good and bad requests: $(grep '^suite:' "$tmp/ctl-out")"
+fi
+if [ -s "$tmp/ctl-answer.jsonl" ] && python3 -c '
+import json, sys, jsonschema
+jsonschema.validate(json.loads(open(sys.argv[1]).readline()), json.load(open(sys.argv[2])))' \
+	"$tmp/ctl-answer.jsonl" docs/dump.schema.json 2>"$tmp/check"; then
+	ok "the dump the socket answered matches the schema"
+else
+	bad "the dump the socket answered" "$(tail -n 3 "$tmp/check")"
+fi
+"$build/umbra-trace" "$tmp/ctl-dump.jsonl" >"$tmp/trace.txt" 2>"$tmp/err"
+"$build/umbra-trace" --chrome -o "$tmp/trace.json" "$tmp/ctl-dump.jsonl" 2>>"$tmp/err"
+if ! grep -q ' fill ' "$tmp/trace.txt" || ! grep -q ' fault ' "$tmp/trace.txt"; then
+	bad "umbra-trace" "no fault and fill events in the exit dump's trace"
+elif ! python3 -c '
+import json, sys
+t = json.load(open(sys.argv[1]))["traceEvents"]
+names = {e["name"] for e in t}
+assert {"fault", "fill", "thread_name"} <= names, names
+assert all(e["ts"] >= 0 for e in t if e["ph"] != "M")' "$tmp/trace.json" 2>"$tmp/check"; then
+	bad "umbra-trace --chrome" "$(tail -n 2 "$tmp/check")"
+else
+	ok "umbra-trace: $(grep -c . "$tmp/trace.txt") lines of text; Chrome trace-event JSON"
+fi

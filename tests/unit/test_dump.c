@@ -9,6 +9,7 @@
 #include "test.h"
 
 #include "../../shadow/mmu_dump.h"
+#include "../../shadow/mmu_trace.h"
 #include "cli.h"
 #include "json.h"
 #include "nested_proto.h"
@@ -245,8 +246,8 @@ TEST(dump_options_reach_the_nested_vmm)
 	struct umbra_config cfg;
 	char err[256];
 	char *argv[] = {"run", "--dump-on-exit", "/tmp/d.jsonl", "--control", "/tmp/c.sock",
-			"--trace", "4096", "k.elf", NULL};
-	CHECK_EQ(cli_parse_run(8, argv, &cfg, err, sizeof(err)), CLI_OK);
+			"--trace", "4096", "--paging", "shadow", "k.elf", NULL};
+	CHECK_EQ(cli_parse_run(10, argv, &cfg, err, sizeof(err)), CLI_OK);
 	CHECK(!strcmp(cfg.dump_path, "/tmp/d.jsonl") && !strcmp(cfg.control_path, "/tmp/c.sock"));
 	CHECK_EQ(cfg.trace_events, 4096);
 	char *buf = NULL;
@@ -267,4 +268,64 @@ TEST(dump_options_reach_the_nested_vmm)
 	free(buf);
 	char *bad[] = {"run", "--dump-on-exit", "", "k", NULL};
 	CHECK_EQ(cli_parse_run(4, bad, &cfg, err, sizeof(err)), CLI_ERROR);
+	/* Traces are of the shadow MMU. */
+	char *tdp[] = {"run", "--trace", "10", "k", NULL};
+	CHECK_EQ(cli_parse_run(4, tdp, &cfg, err, sizeof(err)), CLI_ERROR);
+	CHECK(strstr(err, "--paging shadow") != NULL);
+}
+
+TEST(trace_ring_records_and_wraps)
+{
+	struct sim s;
+	struct shadow_config c = {.efer_nxe = true, .maxphyaddr = 46, .prefetch = 0};
+	CHECK_EQ(sim_init(&s, 2048, 4096, &c), 0);
+	uint64_t root = g_alloc_table(&s);
+	int64_t a = sim_hc(&s, UMBRA_HC_SHADOW_AS_CREATE, root, 0, 0, 0);
+	CHECK(a > 0 && sim_activate(&s, (uint32_t)a, root) == 0);
+	for (unsigned i = 0; i < 8; i++)
+		g_map(&s, root, UVA + i * 4096, (10 + i) * 4096, URW, 1);
+	CHECK_EQ(shadow_trace_start(s.mmu, 16), 0);
+	uint32_t ec;
+	CHECK_EQ(sim_access(&s, UVA, 0, 3, &ec), SIM_OK);
+	sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, (uint64_t)a, UVA, UVA + 4096, UMBRA_SHADOW_EV_UNMAP);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	shadow_trace_json(s.mmu, f);
+	fclose(f);
+	char err[128];
+	struct json *t = json_parse(buf, len, err, sizeof(err));
+	free(buf);
+	const struct json *ev = json_get(t, "events");
+	/* fault, fill, invalidate_start, zap (leaf) ..., invalidate_end */
+	CHECK(ev && ev->count >= 4);
+	CHECK(!strcmp(json_get_str(json_at(ev, 0), "type"), "fault"));
+	CHECK(!strcmp(json_get_str(json_at(ev, 1), "type"), "fill"));
+	uint64_t v;
+	CHECK(json_get_u64(json_at(ev, 1), "a", &v) && v == UVA);
+	CHECK(!strcmp(json_get_str(json_at(ev, 2), "type"), "invalidate_start"));
+	CHECK(!strcmp(json_get_str(json_at(ev, ev->count - 1), "type"), "invalidate_end"));
+	json_free(t);
+	/* More events than the ring holds: the oldest go, counted. */
+	for (unsigned i = 1; i < 8; i++)
+		CHECK_EQ(sim_access(&s, UVA + i * 4096, 0, 3, &ec), SIM_OK);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	shadow_trace_json(s.mmu, f);
+	fclose(f);
+	t = json_parse(buf, len, err, sizeof(err));
+	free(buf);
+	CHECK(json_get(t, "events")->count == 16);
+	CHECK(json_get_u64(t, "dropped", &v) && v > 0);
+	json_free(t);
+	/* A dump while tracing carries the ring. */
+	struct dump_request req = {.reason = "test"};
+	struct json *d = dump_json(s.mmu, &req);
+	CHECK(d && json_get(d, "trace") && json_get(json_get(d, "trace"), "enabled")->boolean);
+	json_free(d);
+	shadow_trace_stop(s.mmu);
+	d = dump_json(s.mmu, &req);
+	CHECK(d && !json_get(d, "trace"));
+	json_free(d);
+	sim_destroy(&s);
 }

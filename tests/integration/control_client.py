@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+# Talks to a running VM's control socket (docs/control.md) and checks its
+# answers; the run itself must go on undisturbed (tools.sh checks that).
+# Usage: control_client.py SOCKET PAGING OUT_DUMP
+# Waits up to 120 s for the VM to answer, then sends good and bad requests.
+# Prints one line per problem; exit status 1 if any.
+import json
+import os
+import socket
+import sys
+import time
+
+path, paging, out_dump = sys.argv[1:4]
+problems = []
+deadline = time.time() + 120
+while not os.path.exists(path):
+    if time.time() > deadline:
+        sys.exit(f"no socket {path}")
+    time.sleep(0.2)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(path)
+pending = b""
+
+
+def send(raw):
+    s.sendall(raw if isinstance(raw, bytes) else raw.encode())
+
+
+def readline(timeout):
+    """The next line from the VM, or None after timeout seconds."""
+    global pending
+    end = time.time() + timeout
+    while b"\n" not in pending:
+        left = end - time.time()
+        if left <= 0:
+            return None
+        s.settimeout(left)
+        try:
+            chunk = s.recv(65536)
+        except (socket.timeout, TimeoutError):
+            return None
+        if not chunk:
+            return None
+        pending += chunk
+    line, pending = pending.split(b"\n", 1)
+    return line
+
+
+def answer(want_id, timeout):
+    """The next answer carrying want_id; None on timeout."""
+    end = time.time() + timeout
+    while True:
+        line = readline(max(0.0, end - time.time()))
+        if line is None:
+            return None
+        try:
+            j = json.loads(line)
+        except ValueError:
+            problems.append(f"not JSON from the VM: {line[:80]!r}")
+            continue
+        if j.get("id") == want_id:
+            return j
+
+
+# In a nested run the inner VMM reads the port only once it runs: ask until
+# it answers (lines cut short before that get ParseError answers).
+n = 0
+while True:
+    n += 1
+    send("\n" + json.dumps({"execute": "query-version", "id": f"v{n}"}) + "\n")
+    a = answer(f"v{n}", 3)
+    if a is not None:
+        break
+    if time.time() > deadline:
+        sys.exit("the VM never answered query-version")
+if a.get("return", {}).get("major") != 1:
+    problems.append(f"query-version: {a}")
+
+
+def request(cmd, args=None, rid=None, timeout=60):
+    rid = rid or cmd
+    req = {"execute": cmd, "id": rid}
+    if args is not None:
+        req["arguments"] = args
+    send(json.dumps(req) + "\n")
+    a = answer(rid, timeout)
+    if a is None:
+        problems.append(f"{cmd}: no answer")
+        return {}
+    return a
+
+
+a = request("query-stats")
+st = a.get("return", {})
+if st.get("paging") != paging or not isinstance(st.get("exits"), int):
+    problems.append(f"query-stats: {a}")
+if (st.get("shadow") is None) != (paging == "tdp"):
+    problems.append(f"query-stats shadow part: {st.get('shadow')}")
+
+# Bad requests: each gets its error, and the VM goes on.
+bad = [
+    (b"{not json\n", "ParseError"),
+    (b'{"execute":"format-disk","id":"b1"}\n', "CommandNotFound"),
+    (b'{"execute":"dump","arguments":{"asid":"zz"},"id":"b2"}\n', "InvalidParameter"),
+    (b'{"execute":"dump","arguments":{"nope":1},"id":"b3"}\n', "InvalidParameter"),
+    (b"[" * 5000 + b"\n", "ParseError"),
+    (b"x" * 70000 + b"\n", "ParseError"),
+]
+for raw, cls in bad:
+    send(raw)
+    # Errors without an id: the next line that is no answer to a
+    # query-version sent while waiting.
+    try:
+        line = readline(30)
+        while line is not None and b'"id":"v' in line:
+            line = readline(30)
+        j = json.loads(line)
+        if j.get("error", {}).get("class") != cls:
+            problems.append(f"{raw[:30]!r}: {line[:120]!r}, want {cls}")
+    except Exception as e:
+        problems.append(f"{raw[:30]!r}: no error answer ({e})")
+
+a = request("balloon", {"bytes": 1 << 20})
+if a.get("error", {}).get("class") != "NotSupported":
+    problems.append(f"balloon: {a}")
+a = request("reclaim", {"pages": 0})
+if a.get("error", {}).get("class") != "NotSupported":
+    problems.append(f"reclaim: {a}")
+
+if paging == "shadow":
+    a = request("trace-start", {"events": 2048})
+    if a.get("return", {}).get("events") != 2048:
+        problems.append(f"trace-start: {a}")
+    time.sleep(2)
+    a = request("trace-read")
+    t = a.get("return", {})
+    if not t.get("enabled") or t.get("size") != 2048:
+        problems.append(f"trace-read: {str(a)[:200]}")
+else:
+    a = request("trace-start")
+    if a.get("error", {}).get("class") != "NotSupported":
+        problems.append(f"trace-start in tdp mode: {a}")
+
+a = request("dump", {"user_only": True, "label": "from the socket"}, timeout=120)
+d = a.get("return")
+if not isinstance(d, dict) or d.get("umbra_dump") != 1 or d.get("reason") != "control" \
+        or d.get("label") != "from the socket" or not d.get("address_spaces"):
+    problems.append(f"dump: {str(a)[:200]}")
+else:
+    with open(out_dump, "w") as o:
+        o.write(json.dumps(d) + "\n")
+    if paging == "shadow" and "trace" not in d:
+        problems.append("a dump while tracing has no trace")
+# The VM went on meanwhile.
+time.sleep(1)
+later = request("query-stats", rid="stats2").get("return", {})
+if not later.get("exits", 0) > st.get("exits", 0):
+    problems.append(f"exits did not grow: {st.get('exits')} then {later.get('exits')}")
+for p in problems[:20]:
+    print(p)
+sys.exit(1 if problems else 0)
