@@ -35,7 +35,9 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -444,6 +446,42 @@ static void on_stop_signal(int sig)
 	stop_signal = sig;
 }
 
+/*
+ * SIGUSR2 asks for a dump (docs/dump-format.md). The inner VMM cannot be
+ * signalled from here: the request goes over its control port instead
+ * (QEMU's socket at dump_sock: the user's --control PATH, or a private one).
+ */
+static volatile sig_atomic_t dump_signal;
+static char dump_sock[108];
+static int dump_conn = -1; /* a request waiting for its answer */
+
+static void on_dump_signal(int sig)
+{
+	(void)sig;
+	dump_signal = 1;
+}
+
+/* Sends the request; returns the connection, kept open until the answer
+ * comes (QEMU drops what it has not passed on when the client hangs up),
+ * or -1. */
+static int forward_dump(void)
+{
+	static const char req[] = "\n{\"execute\":\"dump\",\"arguments\":"
+		"{\"to_file\":true,\"label\":\"SIGUSR2\"}}\n";
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", dump_sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) == (ssize_t)sizeof(req) - 1) {
+		fprintf(stderr, "umbra: SIGUSR2: dump requested\n");
+		return fd;
+	}
+	fprintf(stderr, "umbra: SIGUSR2: cannot reach the VM's control port\n");
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
 #define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
 
@@ -459,10 +497,11 @@ static enum cut pump(struct l1_vm *vm, struct nested_console *console,
 		     struct log_tail *log, double timeout_s,
 		     const sigset_t *poll_mask)
 {
-	struct pollfd pfd[3] = {
+	struct pollfd pfd[4] = {
 		{.fd = vm->console_fd, .events = POLLIN},
 		{.fd = vm->stderr_fd, .events = POLLIN},
 		{.fd = vm->log_fd, .events = POLLIN},
+		{.fd = -1, .events = POLLIN}, /* a SIGUSR2 dump request's answer */
 	};
 	int *fds[3] = {&vm->console_fd, &vm->stderr_fd, &vm->log_fd};
 	double deadline = timeout_s > 0 ? now_s() + timeout_s : 0;
@@ -483,9 +522,25 @@ static enum cut pump(struct l1_vm *vm, struct nested_console *console,
 			ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
 			tsp = &ts;
 		}
-		int r = ppoll(pfd, 3, tsp, poll_mask);
+		int r = ppoll(pfd, 4, tsp, poll_mask);
 		if (stop_signal)
 			return CUT_SIGNAL;
+		if (dump_signal) {
+			dump_signal = 0;
+			if (dump_sock[0] && dump_conn < 0)
+				dump_conn = forward_dump();
+		}
+		if (dump_conn >= 0 && pfd[3].fd == dump_conn && pfd[3].revents) {
+			/* The answer (or the end): the request went through. */
+			char ans[4096];
+			ssize_t got = read(dump_conn, ans, sizeof(ans));
+			if (got <= 0 || memchr(ans, '\n', (size_t)got)) {
+				close(dump_conn);
+				dump_conn = -1;
+			}
+		}
+		pfd[3].fd = dump_conn;
+		pfd[3].revents = 0;
 		if (r == 0)
 			return until == grace_deadline ? CUT_GRACE : CUT_TIMEOUT;
 		if (r < 0)
@@ -578,9 +633,30 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 			     "UMBRA_NESTED_DIR)", vmlinuz, strerror(errno));
 		return UMBRA_EXIT_NESTED;
 	}
+	/* With a dump file but no control socket, a private one carries
+	 * SIGUSR2's requests. */
+	struct umbra_config with_port = *cfg;
+	char private_dir[64] = "";
+	dump_sock[0] = '\0';
+	if (cfg->control_path) {
+		snprintf(dump_sock, sizeof(dump_sock), "%s", cfg->control_path);
+	} else if (cfg->dump_path) {
+		snprintf(private_dir, sizeof(private_dir), "%s/umbra-ctl.XXXXXX",
+			 getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 40 ? getenv("TMPDIR") : "/tmp");
+		if (mkdtemp(private_dir)) {
+			snprintf(dump_sock, sizeof(dump_sock), "%s/control", private_dir);
+			with_port.control_path = dump_sock;
+		} else {
+			private_dir[0] = '\0';
+		}
+	}
+	cfg = &with_port;
 	int initrd_fd = build_initrd(base, cfg, mark);
-	if (initrd_fd < 0)
+	if (initrd_fd < 0) {
+		if (private_dir[0])
+			rmdir(private_dir);
 		return UMBRA_EXIT_NESTED;
+	}
 
 	/* Stop signals are blocked but for ppoll(), so they are only seen
 	 * where QEMU can be stopped cleanly. */
@@ -589,13 +665,18 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 	sigemptyset(&stop_set);
 	for (size_t i = 0; i < NSTOP; i++)
 		sigaddset(&stop_set, stop_signals[i]);
+	sigaddset(&stop_set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &stop_set, &old_mask);
 	poll_mask = old_mask;
 	for (size_t i = 0; i < NSTOP; i++) {
 		sigdelset(&poll_mask, stop_signals[i]);
 		sigaction(stop_signals[i], &act, &old_act[i]);
 	}
+	struct sigaction dump_act = {.sa_handler = on_dump_signal}, old_dump_act;
+	sigdelset(&poll_mask, SIGUSR2);
+	sigaction(SIGUSR2, &dump_act, &old_dump_act);
 	stop_signal = 0;
+	dump_signal = 0;
 
 	fprintf(stderr, "umbra: %s; running the VM nested in QEMU "
 			"(TCG, SVM+NPT) — see docs/architecture.md\n", why);
@@ -623,6 +704,15 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 
 	for (size_t i = 0; i < NSTOP; i++)
 		sigaction(stop_signals[i], &old_act[i], NULL);
+	sigaction(SIGUSR2, &old_dump_act, NULL);
+	if (dump_conn >= 0) {
+		close(dump_conn);
+		dump_conn = -1;
+	}
+	if (private_dir[0]) {
+		unlink(dump_sock);
+		rmdir(private_dir);
+	}
 	if (stop_signal) {
 		/* Die of the signal, as the caller (shell, timeout) expects. */
 		signal(stop_signal, SIG_DFL);

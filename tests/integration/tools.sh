@@ -64,7 +64,7 @@ sys.exit(bool(unnamed) or not ranges)' "$tmp/dump.svg" "$dumpf" >"$tmp/check"; t
 else
 	ok "umbra-dump SVG is well-formed and names every range ($(cat "$tmp/check"))"
 fi
-"$build/umbra-dump" -f html -o "$tmp/dump.html" "$dumpf" 2>"$tmp/err"
+"$build/umbra-dump" -l t_dump -f html -o "$tmp/dump.html" "$dumpf" 2>"$tmp/err"
 rm -f "$tmp/dump.png"
 timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
 	--user-data-dir="$tmp/chromium" --window-size=1100,1400 \
@@ -87,8 +87,26 @@ timeout "$UMBRA_SUITE_TIMEOUT" "$umbra" run --paging shadow --control "$tmp/ctl.
 upid=$!
 python3 "$tools_dir/control_client.py" "$tmp/ctl.sock" shadow "$tmp/ctl-answer.jsonl" >"$tmp/check" 2>&1
 crc=$?
+# While the suite still runs: umbra-dump asks the live VM, and SIGUSR2 asks
+# for a dump into the file (in a nested run it goes over the control port).
+"$build/umbra-dump" --control "$tmp/ctl.sock" -f json >"$tmp/live.json" 2>"$tmp/live.err"
+lrc=$?
+kill -USR2 $(ps -o pid= --ppid "$upid") 2>/dev/null
 wait "$upid"
 urc=$?
+if [ "$lrc" -ne 0 ] || ! python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["umbra_dump"] == 1 and d["reason"] == "control" and d["address_spaces"]' "$tmp/live.json" 2>>"$tmp/live.err"; then
+	bad "umbra-dump --control" "$(tail -n 2 "$tmp/live.err")"
+else
+	ok "umbra-dump --control dumps the running VM"
+fi
+if grep -q '"label":"SIGUSR2"' "$tmp/ctl-dump.jsonl"; then
+	ok "SIGUSR2 appends a dump to the dump file"
+else
+	bad "SIGUSR2" "no dump labelled SIGUSR2 in the file; $(grep SIGUSR2 "$tmp/ctl-err")"
+fi
 if [ "$crc" -ne 0 ]; then
 	bad "control socket" "$(head -n 5 "$tmp/check")"
 else
