@@ -29,6 +29,7 @@ int vm_dump_init(struct vm *vm)
 	pthread_mutex_init(&d->req_lock, NULL);
 	pthread_cond_init(&d->req_cond, NULL);
 	atomic_init(&d->pending, false);
+	d->nxe = true; /* what umbra's guest kernel sets up (arch/x86/cpu.c) */
 	if (!vm->cfg->dump_path)
 		return 0;
 	int fd = open(vm->cfg->dump_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC,
@@ -91,13 +92,15 @@ static uint64_t resident_pages(const struct guest_mem_range *r)
 	return n;
 }
 
-/* The guest's CR3 of vCPU v (its own thread, or a stopped vCPU); 0 when
- * unreadable. */
-static uint64_t vcpu_cr3(struct vcpu *v)
+/* The guest's CR3 of vCPU v (its own thread, or a stopped vCPU), and its
+ * paging mode (a Linux guest may use 5-level paging); 0 when unreadable. */
+static uint64_t vcpu_cr3(struct vcpu *v, bool *la57, bool *nxe)
 {
 	struct kvm_sregs s;
 	if (v->fd < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
 		return 0;
+	*la57 = s.cr4 & (1ull << 12);
+	*nxe = s.efer & (1ull << 11);
 	return s.cr3 & 0x000ffffffffff000ull;
 }
 
@@ -113,7 +116,7 @@ static int do_tdp(struct vm *vm, int vcpu, const struct vm_dump_args *a,
 		/* Another running vCPU's registers cannot be read from here:
 		 * its CR3 when it was last seen. */
 		if (vcpu == -1 || (vcpu >= 0 && (unsigned)vcpu == i)) {
-			uint64_t cr3 = vcpu_cr3(&vm->vcpus[i]);
+			uint64_t cr3 = vcpu_cr3(&vm->vcpus[i], &d->la57, &d->nxe);
 			if (cr3)
 				d->last_root[i] = cr3;
 		}
@@ -144,8 +147,8 @@ static int do_tdp(struct vm *vm, int vcpu, const struct vm_dump_args *a,
 		};
 	}
 	struct tdp_dump_src src = {
-		/* What the guest kernel sets up (arch/x86/cpu.c). */
-		.la57 = false, .nxe = true,
+		/* The mode last read from a vCPU (vm_dump_init: umbra's guest's). */
+		.la57 = d->la57, .nxe = d->nxe,
 		.ram = ram, .nram = vm->mem.nranges,
 		.roots = roots, .root_vcpu = who, .nroots = nroots,
 		.read64 = read_ram, .opaque = &vm->mem,

@@ -42,6 +42,7 @@ struct vm_dump_state {
 	FILE *req_out;
 	int64_t req_result;
 	uint64_t last_root[64];  /* tdp: each vCPU's CR3 when last seen */
+	bool la57, nxe;          /* tdp: the paging mode last seen */
 };
 
 /* Opens --dump-on-exit's file (truncated; a terminal is made raw). 0, or an

@@ -82,7 +82,9 @@ fi
 
 echo "-- tools: the control socket and the trace while the suite runs (shadow)"
 rm -f "$tmp/ctl.sock" "$tmp/ctl-dump.jsonl"
-timeout "$UMBRA_SUITE_TIMEOUT" "$umbra" run --paging shadow --control "$tmp/ctl.sock" \
+# The whole suite: the suite's time limits, as run.sh gives them.
+UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT timeout "$((UMBRA_SUITE_TIMEOUT + 60))" \
+	"$umbra" run --paging shadow --control "$tmp/ctl.sock" \
 	--dump-on-exit "$tmp/ctl-dump.jsonl" -i "$initrd" "$kernel" >"$tmp/ctl-out" 2>"$tmp/ctl-err" &
 upid=$!
 python3 "$tools_dir/control_client.py" "$tmp/ctl.sock" shadow "$tmp/ctl-answer.jsonl" >"$tmp/check" 2>&1
