@@ -34,6 +34,7 @@
 #define BP_EXT_RAMDISK_IMAGE 0x0c0
 #define BP_EXT_RAMDISK_SIZE 0x0c4
 #define BP_EXT_CMD_LINE_PTR 0x0c8
+#define BP_ACPI_RSDP_ADDR 0x070 /* protocol 2.14 */
 #define BP_E820_ENTRIES 0x1e8
 #define BP_E820_TABLE 0x2d0
 #define BP_E820_MAX 128

@@ -14,6 +14,7 @@
 #include <umbra/boot.h>
 #include <umbra/hypercall.h>
 
+#include "acpi.h"
 #include "boot.h"
 #include "e820.h"
 #include "file_io.h"
@@ -114,6 +115,15 @@ static int set_regs(struct vcpu *v, const struct kvm_sregs *s, const struct kvm_
 	return 0;
 }
 
+/* The ACPI tables (acpi.h) in the reserved BIOS area; their address. */
+static uint64_t write_acpi(struct vm *vm)
+{
+	uint8_t *t = guest_mem_hva(&vm->mem, ACPI_TABLES_GPA, ACPI_TABLES_MAX);
+	if (!t || !acpi_build(t, ACPI_TABLES_MAX, ACPI_TABLES_GPA, vm->cfg->cpus))
+		return 0;
+	return ACPI_TABLES_GPA;
+}
+
 /* The 64-bit boot protocol: the VMM's boot GDT and identity-mapping page
  * tables (boot.c), RIP = the 64-bit entry, RSI = the zero page. */
 static int linux_setup(struct vm *vm, const struct pc_image *pi)
@@ -134,6 +144,8 @@ static int linux_setup(struct vm *vm, const struct pc_image *pi)
 	struct e820_entry map[E820_MAX];
 	unsigned int n = e820_build(&vm->mem, true, map);
 	linux_write_zero_page(zp, bz, ll, map, n);
+	uint64_t rsdp = write_acpi(vm);
+	memcpy(zp + BP_ACPI_RSDP_ADDR, &rsdp, sizeof(rsdp));
 	if (pi->initrd_path) {
 		struct boot_layout bl = {.initrd_gpa = ll->initrd,
 					 .initrd_size = ll->initrd_size};
@@ -187,6 +199,7 @@ static int multiboot_setup(struct vm *vm, const struct pc_image *pi)
 		if (vm_load_initrd(vm, pi->initrd_path, &bl))
 			return UMBRA_EXIT_BAD_IMAGE;
 	}
+	write_acpi(vm);
 	uint64_t *gdt = guest_mem_hva(&vm->mem, UMBRA_BOOT_GDT, 4 * 8);
 	if (!gdt)
 		return UMBRA_EXIT_INTERNAL;

@@ -6,7 +6,7 @@ VMM_HOSTED_SRCS := vmm/cli.c vmm/guest_mem.c vmm/elf_load.c vmm/boot.c \
 	vmm/fdt_build.c vmm/ioport.c vmm/serial.c vmm/hypercall.c vmm/stats.c \
 	vmm/file_io.c vmm/initrd.c vmm/json.c vmm/control_proto.c \
 	vmm/e820.c vmm/bzimage.c vmm/pc_image.c vmm/pc_ports.c vmm/rtc.c \
-	vmm/multiboot.c vmm/fw_cfg.c
+	vmm/multiboot.c vmm/fw_cfg.c vmm/acpi.c
 # UMBRA_HC_STATS (tests/bench, docs/bench.md)
 VMM_HOSTED_SRCS += vmm/hc_stats.c
 # The KVM side, and the nested runner (nested.c and its helpers).

@@ -26,10 +26,11 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t devtmpfs devtmpfs /dev
 up="up $(cut -d' ' -f1 /proc/uptime) s, $(grep -c ^processor /proc/cpuinfo) cpus"
-echo "umbra-linux-init: $up"
 # Also through the kernel log (level 2, shown even with "quiet"): the
-# console's polled path, which does not need COM1's interrupt.
+# console's polled path, which does not need COM1's interrupt. First, so
+# that it is out before user output (sent on interrupts) begins.
 echo "<2>umbra-linux-init-kmsg: $up" >/dev/kmsg
+echo "umbra-linux-init: $up"
 if [ -n "${umbra_cmd:-}" ]; then
 	sh -c "$umbra_cmd"
 	echo "umbra-linux-init: command status $?"

@@ -23,15 +23,16 @@ expect_error "bzImage larger than guest RAM" 121 "RAM" run -m 16M -k "$vmlinuz"
 expect_error "two kernels" 120 "already" run -k "$vmlinuz" -k "$vmlinuz"
 
 echo "-- images umbra did not build: Linux"
-# The Debian kernel of nested runs, to the initramfs's marker and a command.
-run_umbra run -k "$vmlinuz" -i "$linux_initrd" \
+# The Debian kernel of nested runs, with 2 vCPUs (found through the ACPI
+# MADT), to the initramfs's marker and a command.
+run_umbra run -c 2 -k "$vmlinuz" -i "$linux_initrd" \
 	-p 'console=ttyS0 quiet panic=-1 umbra_cmd="uname -s"'
 # Linux's tty ends lines with \r\n.
 tr -d '\r' <"$tmp/out" >"$tmp/out.lf" && mv "$tmp/out.lf" "$tmp/out"
 if [ "$rc" -ne 0 ]; then
 	bad "Linux by the 64-bit boot protocol" "exit status $rc, want 0 (reset through the i8042)"
-elif ! grep -q '^umbra-linux-init: up .* 1 cpus' "$tmp/out"; then
-	bad "Linux by the 64-bit boot protocol" "no marker line from its /init"
+elif ! grep -q '^umbra-linux-init: up .* 2 cpus' "$tmp/out"; then
+	bad "Linux by the 64-bit boot protocol" "no marker line from its /init with 2 CPUs"
 elif ! grep -qx 'Linux' "$tmp/out" || ! grep -q 'command status 0' "$tmp/out"; then
 	bad "Linux by the 64-bit boot protocol" "the command in its initramfs did not run"
 else
