@@ -16,8 +16,9 @@ cache=$(cd "$cache" && pwd)
 # the ordinary (dynamic) busybox package has the same /bin/busybox path as
 # busybox-static, and only the static one runs in the nested initramfs.
 # gcc and libc6-dev (libc.a, for the static VMM) are listed so the build
-# does not rely on them arriving as recommendations of other packages.
-packages="make gcc libc6-dev qemu-system-x86 busybox-static cpio libfdt-dev musl-tools"
+# does not rely on them arriving as recommendations of other packages;
+# seabios is the firmware of --bios runs (docs/boot.md).
+packages="make gcc libc6-dev qemu-system-x86 busybox-static cpio libfdt-dev musl-tools seabios"
 # The tools' tests (issue 7): dumps checked with Python against the JSON
 # schema, SVG with xmllint, the HTML page screenshot by headless Chromium.
 packages="$packages python3 python3-jsonschema libxml2-utils chromium"
