@@ -55,6 +55,7 @@ struct shadow_stats {
 	uint64_t roots_created, roots_evicted, root_switches;
 	uint64_t invalidations, ring_ops, tlb_flushes;
 	uint64_t p2m_zaps;           /* zaps caused by p2m changes */
+	uint64_t p2m_repoints;       /* entries moved by host change_pte */
 	uint64_t hostile;            /* guest tables outside guest memory */
 	uint64_t audit_findings;     /* bad entries found by cfg.audit */
 	uint64_t audits;             /* audits run by cfg.audit */

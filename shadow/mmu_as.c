@@ -29,6 +29,51 @@ static void p2m_notifier_end(void *opaque, uint64_t gfn, uint64_t npages)
 	mmu_after_zap(opaque);
 }
 
+/* The shadow MMU as a subscriber of host memory (host_mem.h). */
+static void hm_start(struct hm_notifier *n, const struct hm_range *r)
+{
+	shadow_zap_gfn_range(n->opaque, r->gfn, r->npages);
+}
+
+static void hm_end(struct hm_notifier *n, const struct hm_range *r)
+{
+	(void)r;
+	mmu_after_zap(n->opaque);
+}
+
+static void hm_change_pte(struct hm_notifier *n, uint64_t gfn, uint64_t maddr,
+			  unsigned perms)
+{
+	struct shadow_mmu *mmu = n->opaque;
+	mmu->mmu_invalidate_seq++;
+	mmu->stats.p2m_repoints += rmap_change_pte(mmu, gfn, maddr, perms & EPTE_W);
+	mmu_after_zap(mmu);
+}
+
+static bool hm_clear_young(struct hm_notifier *n, uint64_t gfn, uint64_t npages)
+{
+	bool young = false;
+	for (uint64_t g = gfn; g < gfn + npages; g++)
+		young |= rmap_age(n->opaque, g, true);
+	return young;
+}
+
+static bool hm_test_young(struct hm_notifier *n, uint64_t gfn, uint64_t npages)
+{
+	bool young = false;
+	for (uint64_t g = gfn; g < gfn + npages && !young; g++)
+		young = rmap_age(n->opaque, g, false);
+	return young;
+}
+
+static const struct hm_notifier_ops shadow_hm_ops = {
+	.invalidate_range_start = hm_start,
+	.invalidate_range_end = hm_end,
+	.change_pte = hm_change_pte,
+	.clear_young = hm_clear_young,
+	.test_young = hm_test_young,
+};
+
 struct shadow_mmu *shadow_mmu_create(const struct shadow_config *cfg,
 				     struct p2m *p2m)
 {
@@ -63,6 +108,11 @@ struct shadow_mmu *shadow_mmu_create(const struct shadow_config *cfg,
 		free(mmu);
 		return NULL;
 	}
+	if (p2m->hm) {
+		mmu->hm_sub = (struct hm_notifier){.ops = &shadow_hm_ops, .opaque = mmu};
+		host_mem_register(p2m->hm, &mmu->hm_sub);
+		return mmu;
+	}
 	p2m->invalidate = p2m_notifier;
 	p2m->invalidate_end = p2m_notifier_end;
 	p2m->invalidate_opaque = mmu;
@@ -77,6 +127,8 @@ void shadow_mmu_destroy(struct shadow_mmu *mmu)
 		mmu_free_sp(mmu, mmu->active.next);
 	rmap_destroy(mmu);
 	shadow_trace_stop(mmu);
+	if (mmu->hm_sub.ops && mmu->p2m->hm)
+		host_mem_unregister(mmu->p2m->hm, &mmu->hm_sub);
 	if (mmu->p2m->invalidate_opaque == mmu) {
 		mmu->p2m->invalidate = NULL;
 		mmu->p2m->invalidate_end = NULL;
@@ -410,13 +462,13 @@ void shadow_print_stats(struct shadow_mmu *mmu, FILE *f)
 	shadow_get_stats(mmu, &s);
 	fprintf(f, "shadow: faults %llu handled, %llu reflected; fills %llu (2M %llu); "
 		"prefetched %llu, used %llu, upgraded %llu; zaps %llu, wrprotects %llu, "
-		"p2m zaps %llu\n",
+		"p2m zaps %llu, repoints %llu\n",
 		(unsigned long long)s.faults_handled, (unsigned long long)s.faults_reflected,
 		(unsigned long long)s.fills, (unsigned long long)s.fills_2m,
 		(unsigned long long)s.prefetched, (unsigned long long)s.prefetch_used,
 		(unsigned long long)s.prefetch_upgraded,
 		(unsigned long long)s.zaps, (unsigned long long)s.wrprotects,
-		(unsigned long long)s.p2m_zaps);
+		(unsigned long long)s.p2m_zaps, (unsigned long long)s.p2m_repoints);
 	fprintf(f, "shadow: pages %u/%u, created %llu, evicted %llu; roots created %llu, "
 		"evicted %llu, switches %llu; invalidations %llu, queued ops %llu, tlb flushes %llu\n",
 		mmu->nr_sps, mmu->budget, (unsigned long long)s.sp_created,
@@ -447,7 +499,10 @@ int shadow_read_guest(const struct shadow_mmu *mmu, uint64_t gpa, void *buf, siz
 		if (n > len)
 			n = len;
 		int r = p2m_lookup(mmu->p2m, gpa >> 12, &maddr, NULL);
-		if (r == -ENOENT)
+		if (r == -ENOENT && mmu->p2m->hm) {
+			if (host_mem_read(mmu->p2m->hm, gpa, out, n))
+				return -1;
+		} else if (r == -ENOENT)
 			memset(out, 0, n);
 		else if (r)
 			return -1;

@@ -6,6 +6,8 @@
  * with the p2m, and link the shadow levels down to the leaf. A fault the
  * guest's own tables do not allow is reflected to the guest.
  */
+#include <errno.h>
+
 #include "mmu_internal.h"
 #include "umbra/hypercall.h"
 
@@ -283,11 +285,17 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 		return reflect(mmu, (error_code & (PFERR_W | PFERR_U | PFERR_ID)) |
 				    PFERR_P | PFERR_RSVD);
 	}
-	if (p2m_populate(mmu->p2m, gfn, &maddr))
-		return -UMBRA_ENOMEM;
-	p2m_lookup(mmu->p2m, gfn, &maddr, &perms);
-	if ((access & WALK_WRITE) && !(perms & EPTE_W) &&
-	    p2m_break_cow(mmu->p2m, gfn, &maddr))
+	int pr = p2m_populate(mmu->p2m, gfn, &maddr);
+	if (pr == 0) {
+		p2m_lookup(mmu->p2m, gfn, &maddr, &perms);
+		if ((access & WALK_WRITE) && !(perms & EPTE_W))
+			pr = p2m_break_cow(mmu->p2m, gfn, &maddr);
+	}
+	/* Host memory is changing this frame (host_mem.h): the CPU faults
+	 * again once it is done. */
+	if (pr == -EAGAIN)
+		return UMBRA_SHADOW_HANDLED;
+	if (pr)
 		return -UMBRA_ENOMEM;
 	/* Our own p2m changes above (first touch, copy-on-write) zapped only
 	 * what mapped the old frame: not a reason to retry. */

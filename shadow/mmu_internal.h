@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "host_mem.h"
 #include "mmu.h"
 #include "mmu_trace.h"
 #include "spte.h"
@@ -108,6 +109,7 @@ struct shadow_mmu {
 	unsigned levels;              /* 4 or 5 */
 	struct p2m *p2m;
 	struct frame_pool *pool;
+	struct hm_notifier hm_sub;    /* subscription to p2m->hm, if any */
 
 	struct kvm_mmu_page *sp_hash[SP_HASH_SIZE];
 	struct kvm_mmu_page active;   /* list head of all shadow pages */
@@ -165,6 +167,13 @@ void rmap_remove(struct shadow_mmu *mmu, uint64_t gfn, unsigned level,
 		 struct kvm_mmu_page *sp, unsigned idx);
 /* Zaps every shadow entry mapping (gfn, level); returns how many. */
 unsigned rmap_zap(struct shadow_mmu *mmu, uint64_t gfn, unsigned level);
+/* Host memory's change_pte: the 4K entries mapping gfn now map maddr
+ * (read-only unless writable), entries on pinned paths and 2M entries are
+ * zapped. Returns the entries touched. */
+unsigned rmap_change_pte(struct shadow_mmu *mmu, uint64_t gfn, uint64_t maddr,
+			 bool writable);
+/* Whether an entry mapping gfn has A set; clear: clears them. */
+bool rmap_age(struct shadow_mmu *mmu, uint64_t gfn, bool clear);
 void rmap_destroy(struct shadow_mmu *mmu);
 
 /* mmu_as.c */

@@ -2,6 +2,8 @@
 /* The p2m (see p2m.h). */
 #include "p2m.h"
 
+#include "host_mem.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +140,33 @@ int p2m_set(struct p2m *p2m, uint64_t gfn, uint64_t maddr, unsigned perms)
 	return 0;
 }
 
+int p2m_install(struct p2m *p2m, uint64_t gfn, uint64_t maddr, unsigned perms)
+{
+	if (gfn >= p2m->nr_gfns || (maddr & 0xfff) || !(perms & EPTE_R))
+		return -EINVAL;
+	uint64_t *slot = leaf_slot(p2m, gfn, true);
+	if (!slot)
+		return -ENOMEM;
+	if ((*slot & EPTE_RWX) && (*slot & P2M_ADDR_MASK) != maddr)
+		p2m_remove(p2m, gfn);
+	*slot = maddr | (perms & EPTE_RWX) | P2M_LEAF_FLAGS;
+	set_m2p(p2m, maddr, gfn + 1);
+	return 0;
+}
+
+void p2m_remove(struct p2m *p2m, uint64_t gfn)
+{
+	uint64_t *slot = gfn < p2m->nr_gfns ? leaf_slot(p2m, gfn, false) : NULL;
+	if (!slot || !(*slot & EPTE_RWX))
+		return;
+	uint64_t maddr = *slot & P2M_ADDR_MASK;
+	*slot = 0;
+	/* A shared frame (dedup) keeps the reverse entry of another gfn. */
+	int64_t i = frame_pool_index(p2m->pool, maddr);
+	if (i >= 0 && p2m->m2p[i] == gfn + 1)
+		p2m->m2p[i] = 0;
+}
+
 int p2m_clear(struct p2m *p2m, uint64_t gfn, bool free_frame)
 {
 	if (gfn >= p2m->nr_gfns)
@@ -171,6 +200,8 @@ int p2m_populate(struct p2m *p2m, uint64_t gfn, uint64_t *maddr)
 	int r = p2m_lookup(p2m, gfn, maddr, NULL);
 	if (r != -ENOENT)
 		return r;
+	if (p2m->hm)
+		return host_mem_fault(p2m->hm, gfn, false, maddr);
 	uint64_t first = gfn & ~(FRAMES_PER_2M - 1);
 	uint64_t base;
 	if (p2m->large_first_touch && first + FRAMES_PER_2M <= p2m->nr_gfns &&
@@ -205,6 +236,8 @@ int p2m_break_cow(struct p2m *p2m, uint64_t gfn, uint64_t *maddr)
 		*maddr = old;
 		return 0;
 	}
+	if (p2m->hm)
+		return host_mem_fault(p2m->hm, gfn, true, maddr);
 	if ((r = frame_pool_alloc(p2m->pool, &new)))
 		return r;
 	memcpy(frame_pool_ptr(p2m->pool, new), frame_pool_ptr(p2m->pool, old),
@@ -233,6 +266,10 @@ int p2m_read64(const struct p2m *p2m, uint64_t gpa, uint64_t *val)
 	if (r == -EINVAL || (gpa & 7))
 		return -1;
 	if (r == -ENOENT) {
+		/* Swapped frames are read in place, not brought back: the
+		 * shadow walks guest tables from inside notifiers. */
+		if (p2m->hm)
+			return host_mem_read(p2m->hm, gpa, val, 8);
 		*val = 0;
 		return 0;
 	}

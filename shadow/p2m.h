@@ -16,6 +16,8 @@
 #include "ept_walk.h"
 #include "frame_pool.h"
 
+struct host_mem;
+
 struct p2m {
 	struct frame_pool *pool;
 	uint64_t nr_gfns;          /* guest-physical size in frames */
@@ -33,6 +35,10 @@ struct p2m {
 	void (*invalidate_end)(void *opaque, uint64_t gfn, uint64_t npages);
 	void *invalidate_opaque;
 	uint64_t nr_populated;     /* frames assigned on first touch */
+	/* When set (host_mem_init), host memory owns the backing: first
+	 * touch, copy-on-write and swapped frames go through it, and this
+	 * table is one of its subscribers (host_mem.h). */
+	struct host_mem *hm;
 };
 
 int p2m_init(struct p2m *p2m, struct frame_pool *pool, uint64_t nr_gfns);
@@ -57,6 +63,10 @@ int p2m_clear(struct p2m *p2m, uint64_t gfn, bool free_frame);
 int p2m_populate(struct p2m *p2m, uint64_t gfn, uint64_t *maddr);
 /* A writable copy of a read-only frame (host copy-on-write broken). */
 int p2m_break_cow(struct p2m *p2m, uint64_t gfn, uint64_t *maddr);
+/* Host memory's own updates of the table: no notifier (host_mem.c has
+ * announced the change), no frame freed. */
+int p2m_install(struct p2m *p2m, uint64_t gfn, uint64_t maddr, unsigned perms);
+void p2m_remove(struct p2m *p2m, uint64_t gfn);
 /* Reverse lookup; 0 or -ENOENT. */
 int p2m_m2p(const struct p2m *p2m, uint64_t maddr, uint64_t *gfn);
 

@@ -94,6 +94,56 @@ unsigned rmap_zap(struct shadow_mmu *mmu, uint64_t gfn, unsigned level)
 	return n;
 }
 
+unsigned rmap_change_pte(struct shadow_mmu *mmu, uint64_t gfn, uint64_t maddr,
+			 bool writable)
+{
+	unsigned n = 0;
+	/* A 2M entry cannot move one of its frames: it goes. */
+	n += rmap_zap(mmu, gfn & ~(FRAMES_PER_2M - 1), 2);
+	struct rmap_head *h = rmap_get(mmu, rmap_key(gfn, 1), false);
+	for (unsigned i = 0; h && i < h->n;) {
+		struct spte_ref r = h->refs[i];
+		uint64_t *spte = &r.sp->spt[r.idx];
+		if (r.sp->pinned) {
+			/* Pinned paths are refilled whole after a zap, with
+			 * the rights the guest gives (mmu_after_zap). */
+			mmu_zap_spte(mmu, r.sp, r.idx);
+			h = rmap_get(mmu, rmap_key(gfn, 1), false);
+			n++;
+			continue;
+		}
+		*spte = (*spte & ~SPTE_ADDR_MASK) | maddr;
+		if (!writable)
+			*spte &= ~PTE_RW;
+		mmu_flush_asid(mmu, r.sp->asid);
+		n++;
+		i++;
+	}
+	return n;
+}
+
+bool rmap_age(struct shadow_mmu *mmu, uint64_t gfn, bool clear)
+{
+	bool young = false;
+	for (unsigned level = 1; level <= 2; level++) {
+		uint64_t key = level == 1 ? gfn : gfn & ~(FRAMES_PER_2M - 1);
+		struct rmap_head *h = rmap_get(mmu, rmap_key(key, level), false);
+		for (unsigned i = 0; h && i < h->n; i++) {
+			uint64_t *spte = &h->refs[i].sp->spt[h->refs[i].idx];
+			if (!(*spte & PTE_A))
+				continue;
+			young = true;
+			if (!clear)
+				continue;
+			/* Count a used prefetch before its A bit goes. */
+			if (*spte & SPTE_PREFETCHED)
+				mmu->stats.prefetch_used++;
+			*spte &= ~(PTE_A | SPTE_PREFETCHED);
+		}
+	}
+	return young;
+}
+
 void rmap_destroy(struct shadow_mmu *mmu)
 {
 	for (unsigned i = 0; i < RMAP_HASH_SIZE; i++)

@@ -1,7 +1,7 @@
 # shadow/: the MMU core, hosted C without KVM (see shadow/README.md).
 # Its sources join the unit-test binary (tests/tests.mk builds it plain and
 # with ASan/UBSan).
-SHADOW_SRCS := shadow/walker.c shadow/ept_walk.c shadow/frame_pool.c shadow/p2m.c \
+SHADOW_SRCS := shadow/walker.c shadow/ept_walk.c shadow/frame_pool.c shadow/p2m.c shadow/host_mem.c \
 	shadow/spte.c shadow/mmu_page.c shadow/rmap.c shadow/mmu_as.c shadow/mmu_fault.c shadow/mmu_pin.c \
 	shadow/mmu_audit.c shadow/hc_shadow.c shadow/mmu_dump.c \
 	shadow/mmu_trace.c

@@ -45,6 +45,11 @@ void cli_usage(FILE *f)
 	      "                        docs/dump-format.md; see tools/umbra-dump)\n"
 	      "      --control PATH    JSON-lines control socket (docs/control.md)\n"
 	      "      --trace N         shadow: record the last N MMU events (in dumps)\n"
+	      "      --mem-limit SIZE  shadow: host memory the guest holds at most (the\n"
+	      "                        rest is swapped out; docs/host-memory.md)\n"
+	      "      --dedup           shadow: merge identical guest frames\n"
+	      "      --chaos-invalidate RATE  shadow, for tests: RATE random host-memory\n"
+	      "                        invalidations, migrations, swap-outs per second\n"
 	      "      --debug-exits     log every VM exit to stderr\n"
 	      "      --no-nested       fail instead of running nested in QEMU\n"
 	      "  -h, --help            this text\n"
@@ -95,7 +100,7 @@ static enum cli_result fail(char *err, size_t errlen, const char *fmt, ...)
 enum opt { OPT_MEM, OPT_CPUS, OPT_INITRD, OPT_PARAMS, OPT_PAGING,
 	   OPT_DEBUG_EXITS, OPT_NO_NESTED, OPT_AUDIT, OPT_STATS, OPT_PREFETCH,
 	   OPT_SHADOW_BUDGET, OPT_AUDIT_INTERVAL, OPT_DUMP, OPT_CONTROL, OPT_TRACE,
-	   OPT_KERNEL, OPT_BIOS, OPT_HELP };
+	   OPT_KERNEL, OPT_BIOS, OPT_MEM_LIMIT, OPT_DEDUP, OPT_CHAOS, OPT_HELP };
 
 static const struct option_def {
 	char short_name; /* 0: long only */
@@ -120,6 +125,9 @@ static const struct option_def {
 	{0, "dump-on-exit", true, OPT_DUMP},
 	{0, "control", true, OPT_CONTROL},
 	{0, "trace", true, OPT_TRACE},
+	{0, "mem-limit", true, OPT_MEM_LIMIT},
+	{0, "dedup", false, OPT_DEDUP},
+	{0, "chaos-invalidate", true, OPT_CHAOS},
 	{'h', "help", false, OPT_HELP},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -269,6 +277,27 @@ static enum cli_result apply(const struct option_def *o, const char *val,
 			cfg->shadow_budget = (unsigned int)n;
 		return CLI_OK;
 	}
+	case OPT_MEM_LIMIT: {
+		uint64_t bytes;
+		if (cli_parse_size(val, &bytes) != 0 || bytes < 4096 || bytes % 4096)
+			return fail(err, errlen, "%s \"%s\": not a size of whole 4K pages (e.g. 64M)",
+				    label, val);
+		cfg->mem_limit = bytes;
+		return CLI_OK;
+	}
+	case OPT_DEDUP:
+		cfg->dedup = true;
+		return CLI_OK;
+	case OPT_CHAOS: {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(val, &end, 10);
+		if (errno || end == val || *end || val[0] == '-' || n < 1 || n > 100000)
+			return fail(err, errlen, "%s %s: not a rate (1..100000 per second)",
+				    label, val);
+		cfg->chaos_rate = (unsigned int)n;
+		return CLI_OK;
+	}
 	case OPT_HELP:
 		return CLI_HELP;
 	}
@@ -321,5 +350,8 @@ enum cli_result cli_parse_run(int argc, char **argv, struct umbra_config *cfg,
 		return fail(err, errlen, "no kernel given (usage: umbra run [options] KERNEL)");
 	if (cfg->trace_events && cfg->paging != PAGING_SHADOW)
 		return fail(err, errlen, "--trace records the shadow MMU's events: add --paging shadow");
+	if ((cfg->mem_limit || cfg->dedup || cfg->chaos_rate) && cfg->paging != PAGING_SHADOW)
+		return fail(err, errlen, "--mem-limit, --dedup and --chaos-invalidate need "
+			    "--paging shadow (tdp mode has the balloon only)");
 	return CLI_OK;
 }

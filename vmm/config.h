@@ -23,6 +23,10 @@ struct umbra_config {
 	bool prefetch_given;     /* --prefetch N given (else the default, 16) */
 	unsigned int prefetch;
 	unsigned int shadow_budget; /* --shadow-budget PAGES; 0: 2% of RAM */
+	/* Host memory (docs/host-memory.md), shadow mode only: */
+	uint64_t mem_limit;      /* --mem-limit SIZE: bytes the guest holds; 0: none */
+	bool dedup;              /* --dedup: merge identical frames */
+	unsigned int chaos_rate; /* --chaos-invalidate RATE: operations per second */
 	bool debug_exits;        /* --debug-exits: log every VM exit to stderr */
 	bool no_nested;          /* --no-nested: never re-execute inside QEMU */
 	/* Tools (docs/dump-format.md, docs/control.md): */

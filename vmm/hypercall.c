@@ -15,6 +15,9 @@ void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *sta
 	atomic_init(&hc->boot_ns, -1);
 	pthread_mutex_init(&hc->unknown_lock, NULL);
 	hc->shadow = NULL;
+	hc->balloon = NULL;
+	hc->after_shadow = NULL;
+	hc->host_mem = NULL;
 	pthread_mutex_init(&hc->shadow_lock, NULL);
 	hc->nunknown = 0;
 	hc->dump = NULL;
@@ -126,17 +129,21 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 		shadow_trace_set_vcpu(hc->shadow, vcpu);
 		out->ret = (uint64_t)shadow_hypercall(hc->shadow, vcpu, call->nr,
 						      a, &out->flush_tlb);
+		/* Host-memory changes happen here, inside the call: their
+		 * zaps are reported with its flush flag, below. */
+		if (hc->after_shadow)
+			hc->after_shadow(hc->host_mem);
 		/* Keep the kernel stack under the caller's RSP shadowed: the
 		 * call may have evicted it, or switched the address space. */
 		if (rsp) {
 			shadow_prefault(hc->shadow, vcpu, rsp - 8);
 			shadow_prefault(hc->shadow, vcpu, rsp - 1024);
-			/* The refill may have evicted: the guest flushes then too. */
-			if (shadow_take_tlb_flush(hc->shadow, vcpu)) {
-				out->flush_tlb = true;
-				out->ret = (uint64_t)shadow_result_flush(call->nr,
-									 (int64_t)out->ret);
-			}
+		}
+		/* The refill or host memory may have zapped or evicted: the
+		 * guest flushes then too. */
+		if (shadow_take_tlb_flush(hc->shadow, vcpu)) {
+			out->flush_tlb = true;
+			out->ret = (uint64_t)shadow_result_flush(call->nr, (int64_t)out->ret);
 		}
 		out->kick_mask = shadow_pending_flushes(hc->shadow, vcpu);
 		pthread_mutex_unlock(&hc->shadow_lock);
@@ -151,6 +158,19 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 	case UMBRA_HC_PANIC:
 		out->action = HC_PANIC;
 		read_message(hc, a[0], a[1], out);
+		return;
+	case UMBRA_HC_BALLOON:
+		if (hc->balloon) {
+			if (hc->shadow)
+				pthread_mutex_lock(&hc->shadow_lock);
+			out->ret = (uint64_t)hc->balloon(hc->host_mem, a);
+			if (hc->shadow)
+				pthread_mutex_unlock(&hc->shadow_lock);
+			return;
+		}
+		stats_inc(&hc->stats->hypercalls_unknown);
+		out->log_unknown = first_unknown(hc, call->nr);
+		out->ret = (uint64_t)-UMBRA_ENOSYS;
 		return;
 	case UMBRA_HC_REPORT:
 		if (a[0] == UMBRA_REPORT_BOOT_NS && a[1] <= INT64_MAX) {

@@ -38,6 +38,13 @@ struct hc_state {
 	 * the calling vCPU, or < 0; NULL: none (unit tests). */
 	int64_t (*kvm_stat)(void *opaque, unsigned int vcpu, unsigned int which);
 	void *kvm_stat_opaque;
+	/* Host memory (vmm/host_mem_vm.c), when set: UMBRA_HC_BALLOON, and
+	 * the work done at the end of every shadow hypercall under
+	 * shadow_lock (reclaim, dedup, chaos), before the kernel stack is
+	 * shadowed again. */
+	int64_t (*balloon)(void *opaque, const uint64_t *args);
+	void (*after_shadow)(void *opaque);
+	void *host_mem;
 	atomic_int_fast64_t boot_ns; /* UMBRA_REPORT_BOOT_NS; -1 until reported */
 	pthread_mutex_t unknown_lock;
 	unsigned int nunknown;

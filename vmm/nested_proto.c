@@ -28,7 +28,7 @@ static int put_arg(FILE *f, const char *arg)
 
 int nested_write_argv(FILE *f, const struct umbra_config *cfg)
 {
-	char mem[32], cpus[16], prefetch[16], budget[16], interval[16], trace[16];
+	char mem[32], cpus[16], prefetch[16], budget[16], interval[16], trace[16], limit[32], chaos[16];
 	format_size(mem, sizeof(mem), cfg->mem_bytes);
 	snprintf(cpus, sizeof(cpus), "%u", cfg->cpus);
 	const char *args[40];
@@ -87,6 +87,18 @@ int nested_write_argv(FILE *f, const struct umbra_config *cfg)
 		snprintf(trace, sizeof(trace), "%u", cfg->trace_events);
 		args[n++] = "--trace";
 		args[n++] = trace;
+	}
+	if (cfg->mem_limit) {
+		format_size(limit, sizeof(limit), cfg->mem_limit);
+		args[n++] = "--mem-limit";
+		args[n++] = limit;
+	}
+	if (cfg->dedup)
+		args[n++] = "--dedup";
+	if (cfg->chaos_rate) {
+		snprintf(chaos, sizeof(chaos), "%u", cfg->chaos_rate);
+		args[n++] = "--chaos-invalidate";
+		args[n++] = chaos;
 	}
 	args[n++] = "--no-nested";
 	args[n++] = NESTED_L1_KERNEL;

@@ -14,6 +14,7 @@
 #include <umbra/hypercall.h>
 
 #include "../shadow/mmu.h"
+#include "host_mem_vm.h"
 #include "kvm.h"
 
 /* Frames beyond guest RAM and the shadow budget: copy-on-write breaks,
@@ -26,6 +27,7 @@ int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
 		   struct kvm *kvm, const struct guest_mem *mem)
 {
 	memset(s, 0, sizeof(*s));
+	s->swap_fd = -1;
 	const struct guest_mem_range *last = &mem->ranges[mem->nranges - 1];
 	uint64_t nr_gfns = (last->gpa + last->size) >> 12;
 	uint64_t ram_frames = mem->total >> 12;
@@ -62,6 +64,14 @@ int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
 		return UMBRA_EXIT_INTERNAL;
 	}
 	s->p2m.large_first_touch = true;
+	/* Swap only where something swaps: --mem-limit, or chaos swap-outs. */
+	if (cfg->mem_limit || cfg->chaos_rate)
+		s->swap_fd = host_mem_vm_swap_file();
+	if (host_mem_init(&s->hm, &s->p2m, s->swap_fd)) {
+		fprintf(stderr, "umbra: host memory: out of memory\n");
+		return UMBRA_EXIT_INTERNAL;
+	}
+	s->hm.release_host = host_mem_vm_release;
 	struct shadow_config sc = {
 		/* What the guest kernel sets up (arch/x86/cpu.c): NXE, no
 		 * SMEP/SMAP/PKE. */
@@ -149,6 +159,17 @@ int shadow_vm_boot(struct shadow_vm *s, const struct guest_mem *mem,
 		return UMBRA_EXIT_INTERNAL;
 	}
 	s->boot_cr3 = (uint64_t)cr3;
+	/* What the guest pins in its shadow (the kernel image: IDT, GDT,
+	 * TSS, exception stacks), and the boot area and FDT, are never
+	 * reclaimed: host memory knows them by guest frame. */
+	for (unsigned i = 0; i < kernel->nloads; i++) {
+		uint64_t first = kernel->loads[i].paddr >> 12;
+		uint64_t end = (kernel->loads[i].paddr + kernel->loads[i].memsz + 4095) >> 12;
+		host_mem_pin(&s->hm, first, end - first);
+	}
+	host_mem_pin(&s->hm, UMBRA_BOOT_GDT >> 12,
+		     (UMBRA_BOOT_STACK_TOP - UMBRA_BOOT_GDT + 4095) >> 12);
+	host_mem_pin(&s->hm, fdt_gpa >> 12, (fdt_len + 4095) >> 12);
 	/* What runs before the guest's #PF handler knows shadow mode: the
 	 * image, the boot GDT, TSS and stack, and the FDT it reads. */
 	for (unsigned i = 0; i < kernel->nloads; i++)
@@ -165,6 +186,10 @@ void shadow_vm_destroy(struct shadow_vm *s)
 {
 	if (s->mmu)
 		shadow_mmu_destroy(s->mmu);
+	host_mem_destroy(&s->hm);
+	if (s->swap_fd >= 0)
+		close(s->swap_fd);
+	s->swap_fd = -1;
 	if (s->p2m.pool)
 		p2m_destroy(&s->p2m);
 	if (s->pool.used)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "../shadow/frame_pool.h"
+#include "../shadow/host_mem.h"
 #include "../shadow/p2m.h"
 #include "config.h"
 #include "elf_load.h"
@@ -25,6 +26,8 @@ struct hc_state;
 struct shadow_vm {
 	struct frame_pool pool;
 	struct p2m p2m;
+	struct host_mem hm; /* owns the backing of guest frames */
+	int swap_fd;        /* -1: none */
 	struct shadow_mmu *mmu;
 	void *pool_mem;
 	uint64_t pool_bytes;

@@ -105,6 +105,12 @@ static int setup(struct vm *vm, const struct vm_image *img)
 		return UMBRA_EXIT_INTERNAL;
 	}
 
+	host_mem_vm_init(&vm->hmem, vm->cfg, shadow ? &vm->shadow.hm : NULL, &vm->mem,
+			 &vm->hc.shadow_lock);
+	vm->hc.balloon = host_mem_vm_balloon;
+	vm->hc.after_shadow = host_mem_vm_after_shadow;
+	vm->hc.host_mem = &vm->hmem;
+
 	ioport_bus_init(&vm->io, &vm->stats);
 	if (ioport_register(&vm->io, UMBRA_COM1_PORT, SERIAL_PORTS, serial_io, &vm->com1)) {
 		fprintf(stderr, "umbra: cannot claim the COM1 ports\n");
@@ -288,6 +294,8 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 	pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
 
 	int status = setup(vm, img);
+	if (status == 0)
+		status = host_mem_vm_start(&vm->hmem);
 	if (status == 0) {
 		unsigned int started = 0;
 		for (; started < vm->nvcpus; started++) {
@@ -304,12 +312,14 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 		for (unsigned int i = 0; i < started; i++)
 			pthread_join(vm->vcpus[i].thread, NULL);
 		control_stop(vm);
+		host_mem_vm_stop(&vm->hmem);
 		serial_flush(&vm->com1);
-		char line[512];
+		char line[1024];
 		stats_summary(&vm->stats, vm->exited, vm->status, hc_boot_ns(&vm->hc),
 			      line, sizeof(line));
 		if (vm->shadow.mmu)
 			shadow_vm_summary(&vm->shadow, &vm->stats, line, sizeof(line));
+		host_mem_vm_summary(&vm->hmem, line, sizeof(line));
 		fprintf(stderr, "umbra: %s\n", line);
 		if (vm->shadow.mmu && cfg->stats)
 			shadow_vm_print_stats(&vm->shadow, &vm->stats, stderr);
@@ -322,6 +332,8 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 			 * serial port drains on this close. */
 			vm_dump_fini(vm);
 		}
+		if (cfg->stats)
+			host_mem_vm_print_stats(&vm->hmem, stderr);
 		status = vm->status;
 		if (vm_result_hook)
 			vm_result_hook(status);

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "elf_load.h"
 #include "guest_mem.h"
+#include "host_mem_vm.h"
 #include "hypercall.h"
 #include "ioport.h"
 #include "kvm.h"
@@ -52,6 +53,7 @@ struct vm {
 	struct shadow_vm shadow; /* --paging shadow only */
 	struct vm_dump_state dump; /* --dump-on-exit, UMBRA_HC_DUMP */
 	struct control *control;   /* --control (control.c) */
+	struct host_mem_vm hmem; /* balloon; reclaim, dedup, chaos in shadow mode */
 	struct vcpu *vcpus;
 	unsigned int nvcpus;
 	atomic_bool mmio_logged;

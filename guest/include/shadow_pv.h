@@ -20,10 +20,11 @@ void shadow_pv_init(void);
  * (return and retry); false to handle it as usual, with regs->error_code
  * the one the guest's own tables give. */
 bool shadow_first_chance(struct pt_regs *regs);
-/* Before switching to the kernel stack at rsp: makes sure the shadow has
+/* Before switching to the kernel stack ending at top, and after every
+ * shadow hypercall for the current one: makes sure the shadow has all of
  * it (a #PF pushed onto a missing stack is a double fault), by touching it
- * from the current, shadowed stack. */
-void shadow_touch_stack(uint64_t rsp);
+ * from a shadowed stack. */
+void shadow_touch_stack(uint64_t top);
 /* Last thing before returning to user mode: applies the queued
  * invalidations (docs/hypercalls.md, "The queue rule"). */
 void shadow_exit_to_user(void);

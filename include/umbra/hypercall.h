@@ -141,6 +141,20 @@
 #define UMBRA_STAT_HC_NUMBERS 32
 #define UMBRA_STAT_MAX        (UMBRA_STAT_HC_BASE + UMBRA_STAT_HC_NUMBERS)
 
+/*
+ * Balloon (docs/host-memory.md), both paging modes: a0 = UMBRA_BALLOON_*,
+ * a1 = guest-physical address of an array of a2 guest frame numbers (u64,
+ * at most UMBRA_BALLOON_MAX, all in one page). INFLATE: the guest no longer
+ * uses these frames; the VMM returns their host memory, and a later touch
+ * sees a zeroed frame. DEFLATE: the guest uses them again (nothing to do but
+ * count: they are backed on touch). Returns the frames accepted, or
+ * -UMBRA_EINVAL.
+ */
+#define UMBRA_HC_BALLOON 12
+#define UMBRA_BALLOON_INFLATE 1
+#define UMBRA_BALLOON_DEFLATE 2
+#define UMBRA_BALLOON_MAX 512
+
 /* Results of UMBRA_HC_SHADOW_FAULT (bits 7:0; bits 47:32 = error code). */
 #define UMBRA_SHADOW_HANDLED 0
 #define UMBRA_SHADOW_REFLECT 1

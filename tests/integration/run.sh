@@ -192,6 +192,7 @@ for variant in "--audit-interval $SHADOW_AUDIT_INTERVAL" "--shadow-budget 32"; d
 		bad "guest test suite with --paging shadow $variant" "status $rc, '$summary_shadow'; $(grep -e '^FAIL ' -e 'shadow audit' "$tmp/out" "$tmp/err" | head -5 | tr '\n' ' ')"
 	fi
 done
+. "$(dirname "$0")/hostmem.sh"
 UMBRA_NESTED_TIMEOUT=$saved_nested UMBRA_TEST_TIMEOUT=$saved_test
 for counter in pgfault fault_anon_zero_page fault_anon_new_page fault_read fault_around_pages fault_cow \
 	fault_shared fault_wp_reuse fault_wp_copy fault_stack_expand fault_sigsegv fault_sigbus \
@@ -244,6 +245,9 @@ same_as_native() {
 		ok "$name: same output and status ($rc) as natively"
 	fi
 }
+
+expect_error "--mem-limit in tdp mode" 120 "paging shadow" run --mem-limit 64M "$kernel"
+expect_error "--mem-limit not a size" 120 "mem-limit" run --paging shadow --mem-limit lots "$kernel"
 
 echo "-- guest programs against the native oracle"
 same_as_native "bogus syscall arguments" bad_syscalls

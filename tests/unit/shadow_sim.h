@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "../../shadow/hc_shadow.h"
+#include "../../shadow/host_mem.h"
 #include "../../shadow/mmu.h"
 #include "../../shadow/walker.h"
 #include "shadow_audit_ref.h"
@@ -55,6 +56,8 @@ struct sim {
 	unsigned violations;             /* checks that failed */
 	bool quiet;                      /* do not print violations */
 	bool ac;                         /* EFLAGS.AC of supervisor accesses */
+	struct host_mem hm;              /* with sim_init_hm: the backing */
+	FILE *swap;                      /* its swap file */
 };
 
 static inline void sim_violation(struct sim *s, const char *what, uint64_t va)
@@ -99,8 +102,8 @@ static inline void sim_take_kick(struct sim *s)
 }
 
 /* nr_gfns of guest memory; the top quarter holds page tables. */
-static inline int sim_init(struct sim *s, uint64_t nr_gfns, uint64_t pool_frames,
-			   const struct shadow_config *cfg)
+static inline int sim_init_opt(struct sim *s, uint64_t nr_gfns, uint64_t pool_frames,
+			       const struct shadow_config *cfg, bool hm)
 {
 	memset(s, 0, sizeof(*s));
 	s->nr_gfns = nr_gfns;
@@ -110,15 +113,28 @@ static inline int sim_init(struct sim *s, uint64_t nr_gfns, uint64_t pool_frames
 		return -1;
 	if (p2m_init(&s->p2m, &s->pool, nr_gfns))
 		return -1;
+	/* Host memory first: the MMU subscribes to it when it exists. */
+	if (hm && (!(s->swap = tmpfile()) ||
+		   host_mem_init(&s->hm, &s->p2m, fileno(s->swap))))
+		return -1;
 	s->mmu = shadow_mmu_create(cfg, &s->p2m);
 	s->table_next = nr_gfns - nr_gfns / 4;
 	s->table_end = nr_gfns;
 	return s->mmu ? 0 : -1;
 }
 
+static inline int sim_init(struct sim *s, uint64_t nr_gfns, uint64_t pool_frames,
+			   const struct shadow_config *cfg)
+{
+	return sim_init_opt(s, nr_gfns, pool_frames, cfg, false);
+}
+
 static inline void sim_destroy(struct sim *s)
 {
 	shadow_mmu_destroy(s->mmu);
+	host_mem_destroy(&s->hm);
+	if (s->swap)
+		fclose(s->swap);
 	p2m_destroy(&s->p2m);
 	frame_pool_destroy(&s->pool);
 }

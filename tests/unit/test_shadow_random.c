@@ -55,6 +55,7 @@ struct world {
 	bool use_queue, pending;
 	uint64_t ops, accesses;
 	bool pins;                /* KVA's first PIN_PAGES pages are pinned */
+	bool hm;                  /* host memory attached (rcfg.hm) */
 	uint64_t recent[64];      /* recently mapped addresses: most accesses */
 	unsigned nr_recent;
 };
@@ -326,12 +327,33 @@ static void op_switch(struct world *w)
 
 /* The host moves a frame (migration, swap-in elsewhere) or makes it
  * read-only (dedup); the p2m's notifier zaps through the rmap. */
+static void op_host_mem(struct world *w, uint64_t gfn)
+{
+	struct host_mem *hm = &w->s.hm;
+	switch (rnd_below(&w->r, 6)) {
+	case 0: host_mem_swap_out(hm, gfn); break;
+	case 1: host_mem_migrate(hm, gfn); break;
+	case 2: host_mem_merge(hm, gfn, rnd_below(&w->r, NR_GFNS)); break;
+	case 3: host_mem_invalidate(hm, gfn, 1 + rnd_below(&w->r, 64), HM_EV_CLEAR); break;
+	case 4: host_mem_dedup_scan(hm, 64); break;
+	default:
+		hm->limit = hm->resident > 16 ? hm->resident - rnd_below(&w->r, 16) : 1;
+		host_mem_reclaim(hm);
+		hm->limit = 0;
+		break;
+	}
+}
+
 static void op_host(struct world *w)
 {
 	uint64_t gfn = rnd_below(&w->r, 2) ? rnd_below(&w->r, DATA_GFNS) :
 		rnd_below(&w->r, NR_GFNS);
 	uint64_t old, new;
 	unsigned perms;
+	if (w->hm) {
+		op_host_mem(w, gfn);
+		return;
+	}
 	if (p2m_lookup(&w->s.p2m, gfn, &old, &perms))
 		return;
 	if (rnd_below(&w->r, 3) == 0 && gfn < DATA_GFNS) {
@@ -419,6 +441,7 @@ static void check_pins(struct world *w)
 struct rcfg {
 	unsigned budget, prefetch, roots;
 	bool large, queue, la57, pins;
+	bool hm; /* host memory owns the backing; op_host uses its API */
 };
 
 /* Runs nops random steps; returns violations + audit findings. */
@@ -432,8 +455,9 @@ static unsigned run_world(const struct rcfg *rc, uint64_t seed, unsigned nops,
 		.prefetch = rc->prefetch, .max_roots = rc->roots,
 		.la57 = rc->la57,
 	};
-	if (!w || sim_init(&w->s, NR_GFNS, 3 * NR_GFNS, &c))
+	if (!w || sim_init_opt(&w->s, NR_GFNS, 3 * NR_GFNS, &c, rc->hm))
 		abort();
+	w->hm = rc->hm;
 	w->s.quiet = quiet;
 	w->r.x = seed * 0x9e3779b97f4a7c15ull + 1;
 	w->s.p2m.large_first_touch = rc->large;
@@ -465,6 +489,7 @@ static unsigned run_world(const struct rcfg *rc, uint64_t seed, unsigned nops,
 		case 9: if (rnd_below(&w->r, 4) == 0) op_exit(w); break;
 		case 10: op_switch(w); break;
 		case 11: op_host_kick(w); break;
+		case 12: if (w->hm) op_host_kick(w); else op_access(w); break;
 		default: op_access(w); break;
 		}
 		w->ops++;
@@ -501,13 +526,16 @@ static unsigned run_world(const struct rcfg *rc, uint64_t seed, unsigned nops,
 }
 
 static const struct rcfg configs[] = {
-	{0, ~0u, 0, false, false, false, true}, /* defaults: 2% budget, prefetch 16, 4 roots; pins */
-	{0, ~0u, 0, true, true, false, true},   /* 2M machine runs, batch queue; pins */
-	{4, ~0u, 1, false, true, false, false},      /* the floor: 4 shadow pages, one root */
-	{6, 0, 2, true, false, false, false},        /* tiny budget, no prefetch */
-	{12, 512, 3, true, true, false, false}, /* prefetch a whole table */
-	{5, ~0u, 2, true, true, true, false},   /* 5-level paging at its floor */
-	{0, 8, 0, false, false, true, true}, /* 5-level, defaults; pins */
+	{0, ~0u, 0, false, false, false, true, false}, /* defaults: 2% budget, prefetch 16, 4 roots; pins */
+	{0, ~0u, 0, true, true, false, true, false},   /* 2M machine runs, batch queue; pins */
+	{4, ~0u, 1, false, true, false, false, false},      /* the floor: 4 shadow pages, one root */
+	{6, 0, 2, true, false, false, false, false},        /* tiny budget, no prefetch */
+	{12, 512, 3, true, true, false, false, false}, /* prefetch a whole table */
+	{5, ~0u, 2, true, true, true, false, false},   /* 5-level paging at its floor */
+	{0, 8, 0, false, false, true, true, false}, /* 5-level, defaults; pins */
+	/* Host memory (host_mem.c): swap, migration, merges, reclaim. */
+	{0, ~0u, 0, true, true, false, true, true},  /* 2M runs, queue, pins */
+	{6, 0, 2, false, false, false, false, true}, /* tiny budget, no prefetch */
 };
 
 TEST(shadow_random_never_wider)

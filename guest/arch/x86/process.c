@@ -31,7 +31,7 @@ struct task_struct *__switch_to(struct task_struct *prev, struct task_struct *ne
 	wrmsr(MSR_KERNEL_GS_BASE, next->thread.gs_base);
 	current = next;
 	if (shadow_paging)
-		shadow_touch_stack(next->thread.rsp);
+		shadow_touch_stack(next->kstack_top);
 	return __switch_to_asm(&prev->thread.rsp, next->thread.rsp, prev);
 }
 

@@ -31,7 +31,9 @@
 #include "mm.h"
 #include "page.h"
 #include "pgtable.h"
+#include "pmm.h"
 #include "printk.h"
+#include "sched.h"
 #include "shadow_pv.h"
 #include "string.h"
 #include "traps.h"
@@ -74,15 +76,34 @@ static void flush_tlb_local(void)
 	native_write_cr3(read_cr3());
 }
 
+/* After the VMM ran: it may have taken pages of this stack besides the two
+ * it shadows again under rsp (docs/host-memory.md). A kernel stack is a
+ * buddy block of KSTACK_PAGES in the direct map, so aligned to its size
+ * (stacks in the image, boot and IST, are pinned). Only once the TLB holds
+ * nothing stale, and in the address space the CPU runs. */
+static void touch_own_stack(void)
+{
+	uint64_t rsp = (uint64_t)__builtin_frame_address(0);
+	if (rsp < page_offset_base || rsp >= page_offset_base + (max_pfn << PAGE_SHIFT))
+		return;
+	/* A fault the touch takes must not change the CR2 the #PF handler
+	 * that made the hypercall reads next. */
+	uint64_t cr2 = read_cr2();
+	shadow_touch_stack((rsp | (KSTACK_PAGES * PAGE_SIZE - 1)) + 1);
+	write_cr2(cr2);
+}
+
 /* A shadow hypercall: flushes the TLB when the VMM asks
  * (UMBRA_SHADOW_FLUSH), or on an error (the call may have applied queued
- * zaps first); returns the result without the flag. */
+ * zaps first), then touches the kernel stack; returns the result without
+ * the flag. */
 static long shadow_call(unsigned long nr, unsigned long a0, unsigned long a1,
 			unsigned long a2, unsigned long a3)
 {
 	long r = shadow_hc(nr, a0, a1, a2, a3);
 	if (r < 0 || (r & UMBRA_SHADOW_FLUSH))
 		flush_tlb_local();
+	touch_own_stack();
 	return r < 0 ? r : (long)((unsigned long)r & ~UMBRA_SHADOW_FLUSH);
 }
 
@@ -162,6 +183,7 @@ void shadow_write_cr3(uint64_t pgd)
 	cur_space = s;
 	/* Loading CR3 is the flush any zap of this call needs. */
 	native_write_cr3((uint64_t)cr3 & ~UMBRA_SHADOW_FLUSH);
+	touch_own_stack();
 }
 
 /*
@@ -213,13 +235,27 @@ bool shadow_first_chance(struct pt_regs *regs)
 	return false;
 }
 
-void shadow_touch_stack(uint64_t rsp)
+void shadow_touch_stack(uint64_t top)
 {
-	/* The switch frame at rsp, and room below it for a fault's frame
-	 * and the handler's calls. */
-	(void)*(volatile uint64_t *)rsp;
-	(void)*(volatile uint64_t *)(rsp - 8);
-	(void)*(volatile uint64_t *)(rsp - 1024);
+	/* A touch that faults makes a hypercall, which touches again: once
+	 * is enough (with a tiny shadow budget each fill may evict the page
+	 * touched before, and the recursion would overflow the stack). One
+	 * vCPU in shadow mode, so one flag. */
+	static bool busy;
+	if (busy)
+		return;
+	busy = true;
+	/* Every page of the stack: host memory may have taken any of them
+	 * (reclaim, a migration, a 2M entry zapped for a neighbour), the
+	 * kernel may run deeper than it ever was before it next asks the
+	 * VMM, and the CPU cannot push a fault frame onto a missing page (a
+	 * double fault). A write that keeps the bytes (interrupts are off in
+	 * the kernel), so each page is shadowed writable. */
+	for (uint64_t a = top - KSTACK_PAGES * PAGE_SIZE; a < top; a += PAGE_SIZE) {
+		volatile uint64_t *p = (volatile uint64_t *)a;
+		*p = *p;
+	}
+	busy = false;
 }
 
 static const uint32_t shadow_event[] = {

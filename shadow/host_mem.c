@@ -1,0 +1,631 @@
+/* SPDX-License-Identifier: MIT */
+/* Host memory, the primary MMU of guest frames (see host_mem.h). */
+#include "host_mem.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/*
+ * A host PTE per gfn (as Linux's PTE of the memslot's host address):
+ * present: machine address | HPTE_PRESENT [| HPTE_WRITE]; swapped: slot <<
+ * 12 | HPTE_SWAP; absent: neither. HPTE_YOUNG and HPTE_PIN survive every
+ * state change of the frame.
+ */
+#define HPTE_PRESENT (1ull << 0)
+#define HPTE_WRITE   (1ull << 1)
+#define HPTE_SWAP    (1ull << 2)
+#define HPTE_YOUNG   (1ull << 3) /* resolved since the clock last passed */
+#define HPTE_PIN     (1ull << 4)
+#define HPTE_KEEP    (HPTE_YOUNG | HPTE_PIN)
+#define HPTE_ADDR    0x000ffffffffff000ull
+
+/* Tries before a fault gives up to its caller (each retry means another
+ * invalidation hit exactly this fault). */
+#define FAULT_TRIES 8
+
+static unsigned perms_of(uint64_t pte)
+{
+	return (pte & HPTE_WRITE) ? EPTE_RWX : (EPTE_R | EPTE_X);
+}
+
+/* The p2m as a subscriber: its entries are a cache of the present host
+ * PTEs, dropped in invalidate_range_start and refilled by faults. */
+static void p2m_sub_start(struct hm_notifier *n, const struct hm_range *r)
+{
+	struct p2m *p2m = n->opaque;
+	for (uint64_t g = r->gfn; g < r->gfn + r->npages; g++) {
+		uint64_t m;
+		unsigned perms;
+		if (p2m_lookup(p2m, g, &m, &perms))
+			continue;
+		if (r->event == HM_EV_PROTECTION)
+			p2m_install(p2m, g, m, perms & ~EPTE_W);
+		else
+			p2m_remove(p2m, g);
+	}
+}
+
+static void p2m_sub_change_pte(struct hm_notifier *n, uint64_t gfn, uint64_t maddr,
+			       unsigned perms)
+{
+	struct p2m *p2m = n->opaque;
+	uint64_t m;
+	if (p2m_lookup(p2m, gfn, &m, NULL) == 0)
+		p2m_install(p2m, gfn, maddr, perms);
+}
+
+static const struct hm_notifier_ops p2m_sub_ops = {
+	.invalidate_range_start = p2m_sub_start,
+	.change_pte = p2m_sub_change_pte,
+};
+
+int host_mem_init(struct host_mem *hm, struct p2m *p2m, int swap_fd)
+{
+	memset(hm, 0, sizeof(*hm));
+	hm->p2m = p2m;
+	hm->pool = p2m->pool;
+	hm->nr_gfns = p2m->nr_gfns;
+	hm->swap_fd = swap_fd;
+	hm->pte = calloc(hm->nr_gfns, sizeof(*hm->pte));
+	hm->share = calloc(hm->pool->nframes, sizeof(*hm->share));
+	if (!hm->pte || !hm->share) {
+		free(hm->pte);
+		free(hm->share);
+		return -ENOMEM;
+	}
+	hm->p2m_sub = (struct hm_notifier){.ops = &p2m_sub_ops, .opaque = p2m};
+	host_mem_register(hm, &hm->p2m_sub);
+	p2m->hm = hm;
+	return 0;
+}
+
+void host_mem_destroy(struct host_mem *hm)
+{
+	if (!hm->pte)
+		return;
+	for (struct hm_notifier *n = hm->notifiers; n; n = n->next) {
+		hm->stats.ev_release++;
+		if (n->ops->release)
+			n->ops->release(n);
+	}
+	if (hm->p2m->hm == hm)
+		hm->p2m->hm = NULL;
+	free(hm->pte);
+	free(hm->share);
+	free(hm->free_slots);
+	memset(hm, 0, sizeof(*hm));
+	hm->swap_fd = -1;
+}
+
+void host_mem_register(struct host_mem *hm, struct hm_notifier *n)
+{
+	/* Appended: the p2m (registered first) hears of a change first. */
+	struct hm_notifier **pp = &hm->notifiers;
+	while (*pp)
+		pp = &(*pp)->next;
+	n->next = NULL;
+	*pp = n;
+}
+
+void host_mem_unregister(struct host_mem *hm, struct hm_notifier *n)
+{
+	for (struct hm_notifier **pp = &hm->notifiers; *pp; pp = &(*pp)->next)
+		if (*pp == n) {
+			*pp = n->next;
+			return;
+		}
+}
+
+/* --- the notifier chain --- */
+
+static void invalidate_start(struct host_mem *hm, const struct hm_range *r)
+{
+	if (hm->invalidate_in_progress++ == 0) {
+		hm->inv_start = r->gfn;
+		hm->inv_end = r->gfn + r->npages;
+	} else {
+		if (r->gfn < hm->inv_start)
+			hm->inv_start = r->gfn;
+		if (r->gfn + r->npages > hm->inv_end)
+			hm->inv_end = r->gfn + r->npages;
+	}
+	hm->stats.ev_start[r->event]++;
+	for (struct hm_notifier *n = hm->notifiers; n; n = n->next)
+		if (n->ops->invalidate_range_start)
+			n->ops->invalidate_range_start(n, r);
+}
+
+static void invalidate_end(struct host_mem *hm, const struct hm_range *r)
+{
+	/* As KVM: the sequence moves before the count drops, so a fault
+	 * that sampled it during the invalidation can never install. The
+	 * subscribers' end runs after, free to fault (pinned refills). */
+	hm->invalidate_seq++;
+	hm->invalidate_in_progress--;
+	hm->stats.ev_end++;
+	for (struct hm_notifier *n = hm->notifiers; n; n = n->next)
+		if (n->ops->invalidate_range_end)
+			n->ops->invalidate_range_end(n, r);
+}
+
+static void change_pte(struct host_mem *hm, uint64_t gfn, uint64_t maddr, unsigned perms)
+{
+	hm->invalidate_seq++;
+	hm->stats.ev_change_pte++;
+	for (struct hm_notifier *n = hm->notifiers; n; n = n->next)
+		if (n->ops->change_pte)
+			n->ops->change_pte(n, gfn, maddr, perms);
+}
+
+static bool clear_young(struct host_mem *hm, uint64_t gfn)
+{
+	bool young = false;
+	hm->stats.ev_clear_young++;
+	for (struct hm_notifier *n = hm->notifiers; n; n = n->next)
+		if (n->ops->clear_young)
+			young |= n->ops->clear_young(n, gfn, 1);
+	return young;
+}
+
+/* --- frames and swap slots --- */
+
+static int64_t frame_index(const struct host_mem *hm, uint64_t maddr)
+{
+	return frame_pool_index(hm->pool, maddr);
+}
+
+static int alloc_frame(struct host_mem *hm, uint64_t *maddr)
+{
+	int r = frame_pool_alloc(hm->pool, maddr);
+	if (r)
+		return r;
+	hm->share[frame_index(hm, *maddr)] = 1;
+	if (++hm->resident > hm->stats.resident_max)
+		hm->stats.resident_max = hm->resident;
+	return 0;
+}
+
+/* One gfn stops using maddr; the frame goes back to the pool (and its
+ * memory to the host) with its last user. */
+static void put_frame(struct host_mem *hm, uint64_t maddr)
+{
+	uint32_t *sh = &hm->share[frame_index(hm, maddr)];
+	if (*sh > 1) {
+		(*sh)--;
+		return;
+	}
+	*sh = 0;
+	frame_pool_free(hm->pool, maddr);
+	hm->resident--;
+	hm->stats.host_released++;
+	if (hm->release_host)
+		hm->release_host(hm->release_opaque, frame_pool_ptr(hm->pool, maddr),
+				 FRAME_SIZE);
+}
+
+static int alloc_slot(struct host_mem *hm, uint64_t *slot)
+{
+	if (hm->nr_free_slots) {
+		*slot = hm->free_slots[--hm->nr_free_slots];
+		return 0;
+	}
+	if (hm->swap_slots >= UINT32_MAX)
+		return -ENOSPC;
+	*slot = hm->swap_slots++;
+	return 0;
+}
+
+static void free_slot(struct host_mem *hm, uint64_t slot)
+{
+	/* At most one free entry per slot ever made: sized on demand. */
+	uint32_t *s = realloc(hm->free_slots, (hm->nr_free_slots + 1) * sizeof(*s));
+	if (!s)
+		return; /* the slot leaks; the file just grows */
+	hm->free_slots = s;
+	s[hm->nr_free_slots++] = (uint32_t)slot;
+}
+
+static int swap_read(const struct host_mem *hm, uint64_t slot, uint64_t off,
+		     void *buf, size_t len)
+{
+	ssize_t n = pread(hm->swap_fd, buf, len, (off_t)(slot * FRAME_SIZE + off));
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+/* --- faults --- */
+
+static bool region_absent(const struct host_mem *hm, uint64_t first)
+{
+	for (uint64_t g = first; g < first + FRAMES_PER_2M; g++)
+		if (hm->pte[g] & (HPTE_PRESENT | HPTE_SWAP))
+			return false;
+	return true;
+}
+
+/*
+ * Resolves gfn's backing (Linux's fault on the host side): a present frame
+ * as it is (a write makes it private and writable), an absent one a zeroed
+ * frame (the whole 2M run on a first touch when the p2m wants runs and no
+ * limit makes them costly), a swapped one read back. *first, *count: the
+ * gfns resolved together.
+ */
+static int resolve(struct host_mem *hm, uint64_t gfn, bool write,
+		   uint64_t *first, uint64_t *count, uint64_t *rpte)
+{
+	uint64_t pte = hm->pte[gfn], m;
+	int r;
+	*first = gfn;
+	*count = 1;
+	if (pte & HPTE_PRESENT) {
+		m = pte & HPTE_ADDR;
+		if (write && !(pte & HPTE_WRITE)) {
+			if (hm->share[frame_index(hm, m)] > 1) {
+				/* A write breaks the sharing: a private copy,
+				 * announced with change_pte. */
+				uint64_t new;
+				if ((r = alloc_frame(hm, &new)))
+					return r;
+				memcpy(frame_pool_ptr(hm->pool, new),
+				       frame_pool_ptr(hm->pool, m), FRAME_SIZE);
+				put_frame(hm, m);
+				hm->pte[gfn] = new | HPTE_PRESENT | HPTE_WRITE |
+					       (pte & HPTE_KEEP);
+				hm->stats.unshares++;
+				change_pte(hm, gfn, new, EPTE_RWX);
+			} else {
+				hm->pte[gfn] |= HPTE_WRITE;
+			}
+		}
+		hm->pte[gfn] |= HPTE_YOUNG;
+		*rpte = hm->pte[gfn];
+		return 0;
+	}
+	uint64_t base = gfn & ~(FRAMES_PER_2M - 1);
+	if (!(pte & HPTE_SWAP) && hm->p2m->large_first_touch && !hm->limit &&
+	    base + FRAMES_PER_2M <= hm->nr_gfns && region_absent(hm, base) &&
+	    frame_pool_alloc_2m(hm->pool, &m) == 0) {
+		for (uint64_t i = 0; i < FRAMES_PER_2M; i++) {
+			hm->share[frame_index(hm, m) + i] = 1;
+			hm->pte[base + i] = (m + i * FRAME_SIZE) | HPTE_PRESENT |
+					    HPTE_WRITE | HPTE_YOUNG |
+					    (hm->pte[base + i] & HPTE_PIN);
+		}
+		hm->resident += FRAMES_PER_2M;
+		if (hm->resident > hm->stats.resident_max)
+			hm->stats.resident_max = hm->resident;
+		hm->stats.zero_fills += FRAMES_PER_2M;
+		*first = base;
+		*count = FRAMES_PER_2M;
+		*rpte = hm->pte[base];
+		return 0;
+	}
+	if ((r = alloc_frame(hm, &m)))
+		return r;
+	if (pte & HPTE_SWAP) {
+		uint64_t slot = (pte & HPTE_ADDR) >> 12;
+		if (swap_read(hm, slot, 0, frame_pool_ptr(hm->pool, m), FRAME_SIZE)) {
+			put_frame(hm, m);
+			return -EIO;
+		}
+		free_slot(hm, slot);
+		hm->stats.swap_ins++;
+	} else {
+		hm->stats.zero_fills++;
+	}
+	hm->pte[gfn] = m | HPTE_PRESENT | HPTE_WRITE | HPTE_YOUNG | (pte & HPTE_PIN);
+	*rpte = hm->pte[gfn];
+	return 0;
+}
+
+static void step(struct host_mem *hm, uint64_t gfn, enum hm_fault_step s)
+{
+	if (hm->step_hook)
+		hm->step_hook(hm, gfn, s, hm->step_opaque);
+}
+
+static bool in_progress_covers(const struct host_mem *hm, uint64_t first, uint64_t count)
+{
+	return hm->invalidate_in_progress && first < hm->inv_end &&
+	       hm->inv_start < first + count;
+}
+
+int host_mem_fault(struct host_mem *hm, uint64_t gfn, bool write, uint64_t *maddr)
+{
+	if (gfn >= hm->nr_gfns)
+		return -EINVAL;
+	for (unsigned tries = 0; tries < FAULT_TRIES; tries++) {
+		uint64_t seq = hm->invalidate_seq, first, count, rpte;
+		step(hm, gfn, HM_STEP_BEGIN);
+		int r = resolve(hm, gfn, write, &first, &count, &rpte);
+		if (r)
+			return r;
+		step(hm, gfn, HM_STEP_RESOLVED);
+		/* What was resolved may be gone already: install only when
+		 * no invalidation ran since the sample and none is running
+		 * over these frames (KVM's mmu_invalidate_retry_gfn). */
+		if (!hm->debug_skip_seq_check) {
+			if (in_progress_covers(hm, first, count)) {
+				hm->stats.retries++;
+				return -EAGAIN;
+			}
+			if (seq != hm->invalidate_seq) {
+				hm->stats.retries++;
+				continue;
+			}
+		}
+		/* What was resolved (a run: consecutive frames), as another
+		 * thread's fault would have it in hand. */
+		for (uint64_t g = first; g < first + count; g++)
+			p2m_install(hm->p2m, g, (rpte & HPTE_ADDR) + (g - first) * FRAME_SIZE,
+				    perms_of(rpte));
+		hm->stats.faults++;
+		*maddr = (rpte & HPTE_ADDR) + (gfn - first) * FRAME_SIZE;
+		step(hm, gfn, HM_STEP_INSTALLED);
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+int host_mem_read(const struct host_mem *hm, uint64_t gpa, void *buf, size_t len)
+{
+	uint8_t *out = buf;
+	while (len) {
+		uint64_t gfn = gpa >> 12, off = gpa & 0xfff;
+		size_t n = FRAME_SIZE - off < len ? FRAME_SIZE - off : len;
+		if (gfn >= hm->nr_gfns)
+			return -1;
+		uint64_t pte = hm->pte[gfn];
+		if (pte & HPTE_PRESENT)
+			memcpy(out, frame_pool_ptr(hm->pool, (pte & HPTE_ADDR) + off), n);
+		else if (pte & HPTE_SWAP) {
+			if (swap_read(hm, (pte & HPTE_ADDR) >> 12, off, out, n))
+				return -1;
+		} else
+			memset(out, 0, n);
+		out += n;
+		gpa += n;
+		len -= n;
+	}
+	return 0;
+}
+
+void host_mem_pin(struct host_mem *hm, uint64_t gfn, uint64_t npages)
+{
+	for (uint64_t g = gfn; g < gfn + npages && g < hm->nr_gfns; g++)
+		hm->pte[g] |= HPTE_PIN;
+}
+
+bool host_mem_pinned(const struct host_mem *hm, uint64_t gfn)
+{
+	return gfn < hm->nr_gfns && (hm->pte[gfn] & HPTE_PIN);
+}
+
+enum hm_state host_mem_state(const struct host_mem *hm, uint64_t gfn)
+{
+	if (gfn >= hm->nr_gfns)
+		return HM_ABSENT;
+	uint64_t pte = hm->pte[gfn];
+	return (pte & HPTE_PRESENT) ? HM_PRESENT : (pte & HPTE_SWAP) ? HM_SWAPPED : HM_ABSENT;
+}
+
+bool host_mem_shared(const struct host_mem *hm, uint64_t gfn)
+{
+	return host_mem_state(hm, gfn) == HM_PRESENT &&
+	       hm->share[frame_index(hm, hm->pte[gfn] & HPTE_ADDR)] > 1;
+}
+
+/* --- changes of a backing --- */
+
+static bool frame_is_zero(const uint8_t *p)
+{
+	for (unsigned i = 0; i < FRAME_SIZE; i += 8)
+		if (*(const uint64_t *)(p + i))
+			return false;
+	return true;
+}
+
+int host_mem_swap_out(struct host_mem *hm, uint64_t gfn)
+{
+	if (gfn >= hm->nr_gfns || !(hm->pte[gfn] & HPTE_PRESENT))
+		return -ENOENT;
+	uint64_t pte = hm->pte[gfn], m = pte & HPTE_ADDR;
+	if (pte & HPTE_PIN)
+		return -EPERM;
+	if (hm->share[frame_index(hm, m)] > 1)
+		return -EBUSY;
+	if (hm->swap_fd < 0)
+		return -ENOSPC;
+	/* Linux's try_to_unmap announces MMU_NOTIFY_CLEAR; the bytes are
+	 * read after the secondaries dropped their entries. */
+	struct hm_range rg = {gfn, 1, HM_EV_CLEAR};
+	invalidate_start(hm, &rg);
+	const uint8_t *p = frame_pool_ptr(hm->pool, m);
+	int r = 0;
+	if (frame_is_zero(p)) {
+		hm->pte[gfn] = pte & HPTE_KEEP & ~HPTE_YOUNG;
+		hm->stats.swap_zero++;
+	} else {
+		uint64_t slot;
+		if ((r = alloc_slot(hm, &slot)) == 0 &&
+		    pwrite(hm->swap_fd, p, FRAME_SIZE, (off_t)(slot * FRAME_SIZE)) !=
+			    (ssize_t)FRAME_SIZE) {
+			free_slot(hm, slot);
+			r = -EIO;
+		}
+		if (r == 0) {
+			hm->pte[gfn] = slot << 12 | HPTE_SWAP | (pte & HPTE_PIN);
+			hm->stats.swap_outs++;
+		}
+	}
+	if (r == 0)
+		put_frame(hm, m);
+	invalidate_end(hm, &rg);
+	return r;
+}
+
+int host_mem_discard(struct host_mem *hm, uint64_t gfn)
+{
+	if (gfn >= hm->nr_gfns)
+		return -EINVAL;
+	uint64_t pte = hm->pte[gfn];
+	if (pte & HPTE_PIN)
+		return -EPERM;
+	if (pte & HPTE_SWAP) {
+		free_slot(hm, (pte & HPTE_ADDR) >> 12);
+		hm->pte[gfn] = 0;
+		return 0;
+	}
+	if (!(pte & HPTE_PRESENT))
+		return -ENOENT;
+	struct hm_range rg = {gfn, 1, HM_EV_UNMAP};
+	invalidate_start(hm, &rg);
+	hm->pte[gfn] = 0;
+	put_frame(hm, pte & HPTE_ADDR);
+	invalidate_end(hm, &rg);
+	return 0;
+}
+
+/*
+ * Migration and dedup repoint a gfn with change_pte, outside any
+ * invalidate bracket: the subscribers move their entries to the new frame
+ * in place (read-only: a write faults and is given W again) rather than
+ * dropping them. This is safe because the VMM makes these changes only
+ * while no vCPU runs the guest (docs/host-memory.md).
+ */
+int host_mem_migrate(struct host_mem *hm, uint64_t gfn)
+{
+	if (gfn >= hm->nr_gfns || !(hm->pte[gfn] & HPTE_PRESENT))
+		return -ENOENT;
+	uint64_t pte = hm->pte[gfn], old = pte & HPTE_ADDR, new;
+	if (pte & HPTE_PIN)
+		return -EPERM;
+	if (hm->share[frame_index(hm, old)] > 1)
+		return -EBUSY;
+	if (frame_pool_alloc(hm->pool, &new))
+		return -ENOMEM;
+	memcpy(frame_pool_ptr(hm->pool, new), frame_pool_ptr(hm->pool, old), FRAME_SIZE);
+	hm->share[frame_index(hm, new)] = 1;
+	hm->share[frame_index(hm, old)] = 0;
+	hm->pte[gfn] = new | (pte & ~HPTE_ADDR);
+	change_pte(hm, gfn, new, perms_of(pte));
+	frame_pool_free(hm->pool, old);
+	hm->stats.host_released++;
+	if (hm->release_host)
+		hm->release_host(hm->release_opaque, frame_pool_ptr(hm->pool, old), FRAME_SIZE);
+	hm->stats.migrations++;
+	return 0;
+}
+
+int host_mem_merge(struct host_mem *hm, uint64_t gfn, uint64_t canon)
+{
+	if (gfn >= hm->nr_gfns || canon >= hm->nr_gfns || gfn == canon)
+		return -EINVAL;
+	uint64_t pte = hm->pte[gfn], cpte = hm->pte[canon];
+	if (!(pte & HPTE_PRESENT) || !(cpte & HPTE_PRESENT))
+		return -ENOENT;
+	if ((pte | cpte) & HPTE_PIN)
+		return -EPERM;
+	uint64_t m = pte & HPTE_ADDR, cm = cpte & HPTE_ADDR;
+	if (m == cm || hm->share[frame_index(hm, m)] > 1)
+		return -EBUSY;
+	if (memcmp(frame_pool_ptr(hm->pool, m), frame_pool_ptr(hm->pool, cm), FRAME_SIZE))
+		return -ENOENT;
+	if (cpte & HPTE_WRITE) {
+		hm->pte[canon] &= ~HPTE_WRITE;
+		change_pte(hm, canon, cm, EPTE_R | EPTE_X);
+	}
+	hm->pte[gfn] = cm | HPTE_PRESENT | (pte & HPTE_KEEP);
+	hm->share[frame_index(hm, cm)]++;
+	change_pte(hm, gfn, cm, EPTE_R | EPTE_X);
+	put_frame(hm, m);
+	hm->stats.merges++;
+	return 0;
+}
+
+void host_mem_invalidate(struct host_mem *hm, uint64_t gfn, uint64_t npages,
+			 enum hm_event event)
+{
+	if (gfn >= hm->nr_gfns || npages == 0)
+		return;
+	if (npages > hm->nr_gfns - gfn)
+		npages = hm->nr_gfns - gfn;
+	struct hm_range rg = {gfn, npages, event};
+	invalidate_start(hm, &rg);
+	invalidate_end(hm, &rg);
+}
+
+/*
+ * Reclaim policy (docs/host-memory.md): a second-chance clock over the
+ * gfns. A frame is young when it was resolved by a fault since the hand
+ * last passed, or when a subscriber saw it accessed (clear_young: the A
+ * bits of the shadow entries mapping it, which the CPU sets). Young frames
+ * lose their youth and are passed over; the first old, unpinned, unshared
+ * frame is swapped out. Two sweeps at most, so the loop always ends.
+ */
+uint64_t host_mem_reclaim(struct host_mem *hm)
+{
+	uint64_t n = 0;
+	if (!hm->limit || hm->swap_fd < 0)
+		return 0;
+	for (uint64_t scans = 0; hm->resident > hm->limit && scans < 2 * hm->nr_gfns;
+	     scans++) {
+		uint64_t gfn = hm->clock_hand;
+		hm->clock_hand = (gfn + 1) % hm->nr_gfns;
+		uint64_t pte = hm->pte[gfn];
+		hm->stats.reclaim_scans++;
+		if (!(pte & HPTE_PRESENT) || (pte & HPTE_PIN) ||
+		    hm->share[frame_index(hm, pte & HPTE_ADDR)] > 1)
+			continue;
+		bool young = clear_young(hm, gfn) || (pte & HPTE_YOUNG);
+		if (young) {
+			hm->pte[gfn] &= ~HPTE_YOUNG;
+			continue;
+		}
+		if (host_mem_swap_out(hm, gfn) == 0)
+			n++;
+	}
+	return n;
+}
+
+/* --- dedup --- */
+
+static uint64_t frame_hash(const uint8_t *p)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (unsigned i = 0; i < FRAME_SIZE; i += 8)
+		h = (h ^ *(const uint64_t *)(p + i)) * 0x100000001b3ull;
+	return h;
+}
+
+#define DEDUP_BUCKETS 4096
+
+uint64_t host_mem_dedup_scan(struct host_mem *hm, uint64_t budget)
+{
+	/* Candidates of this scan by content hash; a merge re-compares the
+	 * bytes, so a collision costs a memcmp, never a wrong merge. */
+	struct { uint64_t hash, gfn; bool used; } *seen = calloc(DEDUP_BUCKETS, sizeof(*seen));
+	uint64_t merges = 0;
+	if (!seen)
+		return 0;
+	for (uint64_t i = 0; i < budget && i < hm->nr_gfns; i++) {
+		uint64_t gfn = hm->dedup_hand;
+		hm->dedup_hand = (gfn + 1) % hm->nr_gfns;
+		uint64_t pte = hm->pte[gfn];
+		if (!(pte & HPTE_PRESENT) || (pte & HPTE_PIN))
+			continue;
+		uint64_t h = frame_hash(frame_pool_ptr(hm->pool, pte & HPTE_ADDR));
+		unsigned b = (unsigned)(h % DEDUP_BUCKETS);
+		if (seen[b].used && seen[b].hash == h &&
+		    host_mem_merge(hm, gfn, seen[b].gfn) == 0) {
+			merges++;
+			continue;
+		}
+		seen[b].used = true;
+		seen[b].hash = h;
+		seen[b].gfn = gfn;
+	}
+	free(seen);
+	return merges;
+}

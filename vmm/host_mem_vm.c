@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/* Host memory in the VMM: balloon, reclaim, dedup, chaos (see host_mem_vm.h). */
+#include "host_mem_vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <umbra/hypercall.h>
+
+#include "../shadow/mmu.h"
+
+/* --dedup: every DEDUP_EVERY shadow hypercalls, DEDUP_SCAN frames are
+ * hashed (a few ms under TCG, so a suite run pays a few seconds). */
+#define DEDUP_EVERY 64
+#define DEDUP_SCAN 256
+
+int host_mem_vm_swap_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd = open(dir && *dir ? dir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fd = memfd_create("umbra-swap", MFD_CLOEXEC);
+	if (fd < 0)
+		fprintf(stderr, "umbra: no swap file (%s): --mem-limit cannot reclaim\n",
+			strerror(errno));
+	return fd;
+}
+
+void host_mem_vm_release(void *opaque, void *hva, size_t len)
+{
+	(void)opaque;
+	madvise(hva, len, MADV_DONTNEED);
+}
+
+int host_mem_vm_init(struct host_mem_vm *h, const struct umbra_config *cfg,
+		     struct host_mem *hm, const struct guest_mem *mem,
+		     pthread_mutex_t *lock)
+{
+	memset(h, 0, sizeof(*h));
+	h->cfg = cfg;
+	h->hm = hm;
+	h->mem = mem;
+	h->lock = lock;
+	h->rng = 0x2545f4914f6cdd1dull;
+	atomic_init(&h->chaos_stop, false);
+	atomic_init(&h->chaos_pending, 0);
+	atomic_init(&h->balloon_out, 0);
+	atomic_init(&h->balloon_in, 0);
+	if (hm)
+		hm->limit = cfg->mem_limit / FRAME_SIZE;
+	return 0;
+}
+
+static uint64_t rnd(struct host_mem_vm *h)
+{
+	h->rng ^= h->rng << 13;
+	h->rng ^= h->rng >> 7;
+	h->rng ^= h->rng << 17;
+	return h->rng;
+}
+
+/*
+ * The chaos thread only decides when: the operation itself runs at the
+ * next shadow hypercall (after_shadow). Made from this thread while the
+ * vCPU runs, a zap could take the shadow entry of the kernel stack the
+ * guest is pushing onto, and a #PF that cannot be pushed is a double
+ * fault; at a hypercall the VMM shadows the stack again right after, and
+ * the guest flushes its TLB before it runs on.
+ */
+static void *chaos_thread(void *arg)
+{
+	struct host_mem_vm *h = arg;
+	long ns = 1000000000L / (long)h->cfg->chaos_rate;
+	struct timespec t = {ns / 1000000000L, ns % 1000000000L};
+	while (!atomic_load(&h->chaos_stop)) {
+		nanosleep(&t, NULL);
+		atomic_fetch_add(&h->chaos_pending, 1);
+	}
+	return NULL;
+}
+
+int host_mem_vm_start(struct host_mem_vm *h)
+{
+	if (!h->hm || !h->cfg->chaos_rate)
+		return 0;
+	int r = pthread_create(&h->chaos, NULL, chaos_thread, h);
+	if (r) {
+		fprintf(stderr, "umbra: --chaos-invalidate: cannot start its thread: %s\n",
+			strerror(r));
+		return UMBRA_EXIT_INTERNAL;
+	}
+	h->chaos_started = true;
+	return 0;
+}
+
+void host_mem_vm_stop(struct host_mem_vm *h)
+{
+	if (!h->chaos_started)
+		return;
+	atomic_store(&h->chaos_stop, true);
+	pthread_join(h->chaos, NULL);
+	h->chaos_started = false;
+}
+
+/* A random gfn with a present backing, or nr_gfns after a few misses. */
+static uint64_t pick_present(struct host_mem_vm *h)
+{
+	for (int i = 0; i < 32; i++) {
+		uint64_t g = rnd(h) % h->hm->nr_gfns;
+		if (host_mem_state(h->hm, g) == HM_PRESENT)
+			return g;
+	}
+	return h->hm->nr_gfns;
+}
+
+/* One chaos operation: half invalidate a backed range (the secondaries
+ * drop it and refault), a quarter migrate a frame, a quarter swap one
+ * out (when there is a swap file). */
+static void chaos_op(struct host_mem_vm *h)
+{
+	uint64_t g = pick_present(h);
+	if (g >= h->hm->nr_gfns)
+		return;
+	switch (rnd(h) % 4) {
+	case 0:
+	case 1:
+		host_mem_invalidate(h->hm, g, 1 + rnd(h) % 64, HM_EV_CLEAR);
+		break;
+	case 2:
+		host_mem_migrate(h->hm, g);
+		break;
+	default:
+		if (host_mem_swap_out(h->hm, g) == -ENOSPC)
+			host_mem_invalidate(h->hm, g, 1, HM_EV_CLEAR);
+		break;
+	}
+	h->chaos_done++;
+}
+
+void host_mem_vm_after_shadow(void *opaque)
+{
+	struct host_mem_vm *h = opaque;
+	struct host_mem *hm = h->hm;
+	if (!hm)
+		return;
+	h->calls++;
+	for (uint64_t n = atomic_exchange(&h->chaos_pending, 0); n; n--)
+		chaos_op(h);
+	if (h->cfg->dedup && h->calls % DEDUP_EVERY == 0)
+		host_mem_dedup_scan(hm, DEDUP_SCAN);
+	if (hm->limit && hm->resident > hm->limit)
+		host_mem_reclaim(hm);
+}
+
+int64_t host_mem_vm_balloon(void *opaque, const uint64_t *a)
+{
+	struct host_mem_vm *h = opaque;
+	uint64_t op = a[0], gpa = a[1], count = a[2];
+	if ((op != UMBRA_BALLOON_INFLATE && op != UMBRA_BALLOON_DEFLATE) ||
+	    count > UMBRA_BALLOON_MAX || (gpa & 7) || (gpa & 0xfff) + count * 8 > 4096)
+		return -UMBRA_EINVAL;
+	uint64_t pfns[UMBRA_BALLOON_MAX];
+	if (h->hm) {
+		if (host_mem_read(h->hm, gpa, pfns, count * 8))
+			return -UMBRA_EINVAL;
+	} else {
+		const void *src = guest_mem_hva(h->mem, gpa, count * 8);
+		if (!src)
+			return -UMBRA_EINVAL;
+		memcpy(pfns, src, count * 8);
+	}
+	/* All or nothing: every frame must be guest RAM. */
+	for (uint64_t i = 0; i < count; i++)
+		if (h->hm ? pfns[i] >= h->hm->nr_gfns || host_mem_pinned(h->hm, pfns[i])
+			  : pfns[i] >= (1ull << 40) ||
+			    !guest_mem_hva(h->mem, pfns[i] << 12, FRAME_SIZE))
+			return -UMBRA_EINVAL;
+	if (op == UMBRA_BALLOON_DEFLATE) {
+		if (h->hm)
+			h->hm->stats.balloon_in += count;
+		else
+			atomic_fetch_add(&h->balloon_in, count);
+		return (int64_t)count;
+	}
+	for (uint64_t i = 0; i < count; i++) {
+		if (h->hm)
+			host_mem_discard(h->hm, pfns[i]);
+		else
+			madvise(guest_mem_hva(h->mem, pfns[i] << 12, FRAME_SIZE), FRAME_SIZE,
+				MADV_DONTNEED);
+	}
+	if (h->hm)
+		h->hm->stats.balloon_out += count;
+	else
+		atomic_fetch_add(&h->balloon_out, count);
+	return (int64_t)count;
+}
+
+#define U(x) ((unsigned long long)(x))
+
+void host_mem_vm_summary(struct host_mem_vm *h, char *line, size_t len)
+{
+	size_t pos = strlen(line);
+	if (pos >= len)
+		return;
+	if (!h->hm) {
+		uint64_t out = atomic_load(&h->balloon_out), in = atomic_load(&h->balloon_in);
+		if (out || in)
+			snprintf(line + pos, len - pos,
+				 "; balloon: %llu frames returned to the host, %llu taken back",
+				 U(out), U(in));
+		return;
+	}
+	const struct hm_stats *s = &h->hm->stats;
+	uint64_t starts = 0;
+	for (int i = 0; i < HM_EV_KINDS; i++)
+		starts += s->ev_start[i];
+	snprintf(line + pos, len - pos,
+		 "; host memory: %llu frames resident (peak %llu%s), %llu swap-outs, "
+		 "%llu swap-ins, balloon %llu returned %llu taken back, %llu dedup merges, "
+		 "%llu migrations, notifier %llu invalidations %llu change_pte "
+		 "%llu clear_young, %llu fault retries",
+		 U(h->hm->resident), U(s->resident_max),
+		 h->hm->limit ? ", limited" : "", U(s->swap_outs), U(s->swap_ins),
+		 U(s->balloon_out), U(s->balloon_in), U(s->merges), U(s->migrations),
+		 U(starts), U(s->ev_change_pte), U(s->ev_clear_young), U(s->retries));
+}
+
+void host_mem_vm_print_stats(struct host_mem_vm *h, FILE *f)
+{
+	if (!h->hm) {
+		fprintf(f, "host memory: balloon %llu frames returned, %llu taken back\n",
+			U(atomic_load(&h->balloon_out)), U(atomic_load(&h->balloon_in)));
+		return;
+	}
+	const struct host_mem *hm = h->hm;
+	const struct hm_stats *s = &hm->stats;
+	fprintf(f, "host memory: resident %llu frames, peak %llu, limit %llu; faults %llu "
+		"(zero fills %llu, retries %llu)\n",
+		U(hm->resident), U(s->resident_max), U(hm->limit), U(s->faults),
+		U(s->zero_fills), U(s->retries));
+	fprintf(f, "host memory: swap-outs %llu (all-zero dropped %llu), swap-ins %llu, "
+		"clock scans %llu, frames returned to the host %llu\n",
+		U(s->swap_outs), U(s->swap_zero), U(s->swap_ins), U(s->reclaim_scans),
+		U(s->host_released));
+	fprintf(f, "host memory: balloon returned %llu, taken back %llu; dedup merges %llu, "
+		"unshared by writes %llu; migrations %llu; chaos operations %llu\n",
+		U(s->balloon_out), U(s->balloon_in), U(s->merges), U(s->unshares),
+		U(s->migrations), U(h->chaos_done));
+	fprintf(f, "host memory: notifier invalidate_range_start unmap %llu clear %llu "
+		"protection %llu migrate %llu release %llu, end %llu, change_pte %llu, "
+		"clear_young %llu, test_young %llu\n",
+		U(s->ev_start[HM_EV_UNMAP]), U(s->ev_start[HM_EV_CLEAR]),
+		U(s->ev_start[HM_EV_PROTECTION]), U(s->ev_start[HM_EV_MIGRATE]),
+		U(s->ev_start[HM_EV_RELEASE]), U(s->ev_end), U(s->ev_change_pte),
+		U(s->ev_clear_young), U(s->ev_test_young));
+}

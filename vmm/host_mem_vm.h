@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host memory in the VMM (docs/host-memory.md): the balloon hypercall in
+ * both paging modes, and in shadow mode the swap file, --mem-limit reclaim,
+ * --dedup and the test-only --chaos-invalidate thread over shadow/host_mem.c.
+ */
+#ifndef UMBRA_VMM_HOST_MEM_VM_H
+#define UMBRA_VMM_HOST_MEM_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../shadow/host_mem.h"
+#include "config.h"
+#include "guest_mem.h"
+
+struct host_mem_vm {
+	const struct umbra_config *cfg;
+	struct host_mem *hm;          /* shadow mode; NULL in tdp mode */
+	const struct guest_mem *mem;  /* tdp mode: guest RAM */
+	pthread_mutex_t *lock;        /* the shadow lock (shadow mode) */
+	uint64_t calls;               /* shadow hypercalls seen */
+	uint64_t rng;
+	/* --chaos-invalidate: the thread posts operations, the next shadow
+	 * hypercall carries them out (see host_mem_vm.c). */
+	pthread_t chaos;
+	bool chaos_started;
+	atomic_bool chaos_stop;
+	atomic_uint_fast64_t chaos_pending;
+	uint64_t chaos_done;
+	/* tdp mode counters (shadow mode: hm->stats). */
+	atomic_uint_fast64_t balloon_out, balloon_in;
+};
+
+/* Returns 0, or an UMBRA_EXIT_* status after one error line. */
+int host_mem_vm_init(struct host_mem_vm *h, const struct umbra_config *cfg,
+		     struct host_mem *hm, const struct guest_mem *mem,
+		     pthread_mutex_t *lock);
+/* Starts the chaos thread, if asked for. 0 or an UMBRA_EXIT_* status. */
+int host_mem_vm_start(struct host_mem_vm *h);
+void host_mem_vm_stop(struct host_mem_vm *h);
+
+/* The hc_state hooks (vmm/hypercall.h). */
+int64_t host_mem_vm_balloon(void *opaque, const uint64_t *args);
+void host_mem_vm_after_shadow(void *opaque);
+
+/* The swap file for shadow mode: an unlinked temporary file, or -1 after
+ * one message (then nothing is reclaimed). */
+int host_mem_vm_swap_file(void);
+/* host_mem's release_host: MADV_DONTNEED, the memory goes back to the host. */
+void host_mem_vm_release(void *opaque, void *hva, size_t len);
+
+/* Appends "; host memory: ..." to the summary line (when anything happened
+ * or a host-memory option was given). */
+void host_mem_vm_summary(struct host_mem_vm *h, char *line, size_t len);
+/* --stats: every counter. */
+void host_mem_vm_print_stats(struct host_mem_vm *h, FILE *f);
+
+#endif
