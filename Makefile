@@ -42,11 +42,14 @@ build-all: $(ALL_TARGETS)
 # UMBRA_ARGS adds any other `umbra run` options (e.g. --stats, -m 512M).
 PAGING ?= tdp
 UMBRA_ARGS ?=
+# Frames the guest's balloon gives back to the host at boot (the summary
+# shows them; docs/host-memory.md).
+BALLOON ?= 4096
 # The run ends with a dump of the page tables (docs/dump-format.md).
 run: $(DEPS)
 	@$(MAKE) --no-print-directory build-all
 	$(BUILD)/umbra run --paging $(PAGING) $(if $(filter shadow,$(PAGING)),--stats) \
-		--dump-on-exit $(BUILD)/last-run.jsonl $(UMBRA_ARGS) \
+		--dump-on-exit $(BUILD)/last-run.jsonl -p "balloon=$(BALLOON)" $(UMBRA_ARGS) \
 		-i $(BUILD)/initrd.cpio $(BUILD)/guest/umbra-guest.elf; rc=$$?; \
 	echo "umbra: the page tables at the end are in $(BUILD)/last-run.jsonl; show them with" \
 		"$(BUILD)/umbra-dump $(BUILD)/last-run.jsonl (or -f html -o tables.html for a picture)"; \

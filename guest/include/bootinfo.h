@@ -33,6 +33,7 @@ struct boot_params {
 	const char *init_path;
 	int init_argc; /* argv[1..] from after "--" */
 	const char *init_argv[64];
+	unsigned long balloon;  /* "balloon=PAGES": inflated at boot */
 };
 extern struct boot_params boot_params;
 void parse_cmdline(const char *cmdline);

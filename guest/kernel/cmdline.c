@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The kernel command line: "quiet", "init=PATH" (default /init),
- * "thp_anon=SIZEK:always" (anonymous large folios, mm/memory.c), and "--"
+ * "thp_anon=SIZEK:always" (anonymous large folios, mm/memory.c),
+ * "balloon=PAGES" (frames given back to the host at boot), and "--"
  * after which every word is an argument for init. Other words are ignored.
  */
 #include "bootinfo.h"
@@ -68,6 +69,8 @@ void parse_cmdline(const char *cmdline)
 			boot_params.init_path = word + 5;
 		} else if (!strncmp(word, "thp_anon=", 9)) {
 			parse_thp_anon(word + 9);
+		} else if (!strncmp(word, "balloon=", 8)) {
+			boot_params.balloon = strtoul(word + 8, NULL, 10);
 		}
 	}
 }

@@ -6,6 +6,7 @@
  */
 #include <umbra/hypercall.h>
 
+#include "balloon.h"
 #include "bootinfo.h"
 #include "elf.h"
 #include "fs.h"
@@ -84,6 +85,11 @@ void start_kernel(phys_addr_t fdt_pa)
 	paging_init();
 	pmm_init();
 	time_init();
+	if (boot_params.balloon) {
+		int r = balloon_set_target(boot_params.balloon);
+		pr_info("balloon: %lu pages given back to the host%s", balloon_pages(),
+			r ? " (fewer than asked)" : "");
+	}
 	if (vfs_init(__va(boot_info.initrd_start), boot_info.initrd_end - boot_info.initrd_start))
 		panic("out of memory unpacking the initrd");
 	run_init();

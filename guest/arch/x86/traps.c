@@ -95,6 +95,10 @@ static void do_interrupt(int64_t vector)
 void do_trap(struct pt_regs *regs)
 {
 	int64_t vector = regs->vector;
+	/* Read first: in shadow mode any access below may fault again (the
+	 * VMM's host memory takes pages away: docs/host-memory.md), and a
+	 * nested #PF overwrites CR2. */
+	uint64_t cr2 = vector == X86_TRAP_PF ? read_cr2() : 0;
 
 	if (vector >= NR_EXCEPTIONS) {
 		do_interrupt(vector);
@@ -108,7 +112,7 @@ void do_trap(struct pt_regs *regs)
 		if (regs->error_code & X86_PF_RSVD)
 			die(regs); /* the kernel built a bad page-table entry */
 		current->min_flt++;
-		do_user_addr_fault(regs, regs->error_code, read_cr2());
+		do_user_addr_fault(regs, regs->error_code, cr2);
 	} else if (trap_info[vector].signo) {
 		const struct trap_info *t = &trap_info[vector];
 		force_sig_fault(t->signo, t->si_code, t->si_code == SI_KERNEL ? 0 : regs->rip);

@@ -6,6 +6,7 @@
  */
 #include <umbra/hypercall.h>
 
+#include "balloon.h"
 #include "hypercall.h"
 #include "internal.h"
 #include "mm.h"
@@ -312,7 +313,25 @@ static int write_umbra_dump(const char *buf, size_t len)
 	return r < 0 ? (int)r : 0;
 }
 
+/* The balloon (drivers/balloon.c): its size in pages; a write sets the
+ * target (root only, as Linux's sysctls). */
+static void show_umbra_balloon(struct seq_file *m, struct task_struct *t)
+{
+	(void)t;
+	show_u64(m, balloon_pages());
+}
+
+static int write_umbra_balloon(const char *buf, size_t len)
+{
+	uint64_t target;
+	(void)len;
+	int r = parse_u64(buf, &target);
+	return r ? r : balloon_set_target(target);
+}
+
 static const struct proc_entry umbra_entries[] = {
+	{.name = "balloon", .mode = S_IFREG | 0644, .show = show_umbra_balloon,
+	 .write = write_umbra_balloon},
 	{.name = "dump", .mode = S_IFREG | 0222, .write = write_umbra_dump},
 	{.name = "stats", .mode = S_IFREG | 0444, .show = proc_umbra_stats},
 };
