@@ -21,22 +21,6 @@ else
 	bad "guest test suite with --mem-limit 5M" "status $rc, '$summary_hm', swap-outs '$outs', swap-ins '$ins', resident '$resident'; $(grep -e '^FAIL ' -e panic "$tmp/out" "$tmp/err" | head -5 | tr '\n' ' ')"
 fi
 
-# Dedup, chaos and the balloon together: the same suite line; the summary
-# shows merges, migrations (chaos moves frames with change_pte), and the
-# frames the balloon gave back at boot and again after t_mempattern
-# deflated it (so at least twice balloon=).
-run_umbra run --paging shadow --dedup --chaos-invalidate 200 -p "balloon=4096" -i "$initrd" "$kernel"
-summary_hm=$(grep '^suite: ' "$tmp/out")
-merges=$(hm_counter 'dedup merges') migr=$(hm_counter migrations)
-returned=$(sed -n 's/.*balloon \([0-9]*\) returned \([0-9]*\) taken back.*/\1/p' "$tmp/err")
-taken=$(sed -n 's/.*balloon \([0-9]*\) returned \([0-9]*\) taken back.*/\2/p' "$tmp/err")
-if [ "$rc" -eq 0 ] && [ "$summary_hm" = "$native_summary" ] && [ "${merges:-0}" -gt 0 ] &&
-	[ "${migr:-0}" -gt 0 ] && [ "${returned:-0}" -ge 8192 ] && [ "${taken:-0}" -ge 4096 ]; then
-	ok "guest test suite with --paging shadow --dedup --chaos-invalidate 200 balloon=4096, as natively ($merges merges, $migr migrations, balloon $returned returned, $taken taken back)"
-else
-	bad "guest test suite with --dedup --chaos-invalidate 200 balloon=4096" "status $rc, '$summary_hm', merges '$merges', migrations '$migr', balloon '$returned'/'$taken'; $(grep -e '^FAIL ' -e panic "$tmp/out" "$tmp/err" | head -5 | tr '\n' ' ')"
-fi
-
 # The balloon in tdp mode: MADV_DONTNEED on guest RAM.
 run_umbra run -p "balloon=4096" -i "$initrd" "$kernel"
 summary_hm=$(grep '^suite: ' "$tmp/out")
