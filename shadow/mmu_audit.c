@@ -170,12 +170,18 @@ static void descend(const struct audit *a, const struct gpath *g, const uint64_t
 }
 
 /* The contents of the guest table at gpa: NULL when it reads as zeros
- * (no machine frame yet); *why when it lies outside guest memory. */
-static const uint64_t *map_table(const struct audit *a, uint64_t gpa, const char **why)
+ * (no machine frame yet); *why when it lies outside guest memory. A table
+ * host memory holds elsewhere (swapped out, or dropped from the p2m by an
+ * invalidation) is read into buf. */
+static const uint64_t *map_table(const struct audit *a, uint64_t gpa, const char **why,
+				 uint64_t *buf)
 {
 	uint64_t m;
 	int r = p2m_lookup(a->mmu->p2m, gpa >> 12, &m, NULL);
 	*why = NULL;
+	if (r == -ENOENT && a->mmu->p2m->hm &&
+	    host_mem_read(a->mmu->p2m->hm, gpa & ~0xfffull, buf, 4096) == 0)
+		return buf;
 	if (r == -ENOENT)
 		return NULL;
 	if (r) {
@@ -192,8 +198,9 @@ static void audit_sp(struct audit *a, struct kvm_mmu_page *sp, uint64_t base,
 	unsigned bits = a->mmu->levels == 5 ? 57 : 48;
 	struct gpath here = *g;
 	const uint64_t *t = NULL;
+	uint64_t buf[512];
 	if (!here.why && !here.leaf)
-		t = map_table(a, here.table, &here.why);
+		t = map_table(a, here.table, &here.why, buf);
 	for (unsigned i = 0; i < 512; i++) {
 		uint64_t spte = sp->spt[i];
 		if (!is_shadow_present_pte(spte))
