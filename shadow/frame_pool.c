@@ -122,6 +122,20 @@ void frame_pool_free(struct frame_pool *fp, uint64_t maddr)
 	fp->nfree++;
 }
 
+int frame_pool_reserve(struct frame_pool *fp, uint64_t maddr, uint64_t n)
+{
+	int64_t first = frame_pool_index(fp, maddr);
+	if (first < 0 || (maddr & (FRAME_SIZE - 1)) || n > fp->nframes - (uint64_t)first)
+		return -EINVAL;
+	for (uint64_t i = (uint64_t)first; i < (uint64_t)first + n; i++)
+		if (test_used(fp, i))
+			return -EINVAL;
+	for (uint64_t i = (uint64_t)first; i < (uint64_t)first + n; i++)
+		mark(fp, i, true);
+	fp->nfree -= n;
+	return 0;
+}
+
 bool frame_pool_in_use(const struct frame_pool *fp, uint64_t maddr)
 {
 	int64_t i = frame_pool_index(fp, maddr);

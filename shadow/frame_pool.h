@@ -38,6 +38,11 @@ int frame_pool_alloc(struct frame_pool *fp, uint64_t *maddr);
 /* 512 zeroed frames at a 2M-aligned machine address; 0 or -ENOMEM. */
 int frame_pool_alloc_2m(struct frame_pool *fp, uint64_t *maddr);
 void frame_pool_free(struct frame_pool *fp, uint64_t maddr);
+/* Takes [maddr, maddr + n frames) out of the pool for good (a hole in the
+ * machine address space, e.g. the 32-bit MMIO hole): never handed out.
+ * 0, or -EINVAL when the range is not inside the pool or a frame is in
+ * use. */
+int frame_pool_reserve(struct frame_pool *fp, uint64_t maddr, uint64_t n);
 
 /* Frame index of maddr, or -1 when it is not a pool address. */
 int64_t frame_pool_index(const struct frame_pool *fp, uint64_t maddr);

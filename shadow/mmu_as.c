@@ -137,6 +137,7 @@ void shadow_mmu_destroy(struct shadow_mmu *mmu)
 		free(mmu->as[i]);
 	free(mmu->as);
 	free(mmu->sp_of_frame);
+	free(mmu->audit_regions);
 	free(mmu);
 }
 

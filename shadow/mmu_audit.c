@@ -14,7 +14,10 @@
  * entry per shadow entry (the guest table of a level is looked up in the
  * p2m once, then read directly), instead of a full guest walk per leaf;
  * and a 2M leaf's 512 frames are checked in one pass over the p2m's leaf
- * table (p2m_lookup_2m), once per audit for each 2M region. The walk
+ * table (p2m_lookup_2m), once per audit for each 2M region; 4K lookups
+ * (leaf frames, guest tables) read the p2m's leaf table of their region,
+ * found once per audit (p2m_leaf_table), not an EPT walk each; and only
+ * present entries are visited (a bitmap per shadow page), not all 512. The walk
  * applies walk_guest's rules for a supervisor read without SMAP/SMEP (the
  * widest access): present, no reserved bit, PS only at levels 2 and 3;
  * tests/unit/test_shadow_random.c checks it against a full walk per leaf.
@@ -38,9 +41,12 @@ struct gpath {
 	uint64_t psize;   /* leaf: its size */
 };
 
-/* One 2M region's p2m check, shared by every 2M leaf mapping it. */
+/* One 2M region of guest frames, looked at once per audit: the p2m's leaf
+ * table holding its entries, and the whole-region check of a 2M leaf. */
 struct region {
-	uint32_t stamp;   /* == audit.stamp: computed in this audit */
+	uint32_t stamp;   /* == audit.stamp: valid in this audit */
+	bool checked;     /* r, maddr, all hold p2m_lookup_2m's answer */
+	const uint64_t *table;
 	int r;
 	uint64_t maddr;
 	unsigned all;
@@ -68,37 +74,63 @@ static void bad(struct audit *a, uint64_t gva, unsigned level, uint64_t spte,
 		a->report(a->opaque, a->as->asid, gva, level, spte, why);
 }
 
+static struct region *region_of(struct audit *a, uint64_t gfn)
+{
+	struct region *rg = &a->regions[gfn / FRAMES_PER_2M];
+	if (rg->stamp != a->stamp) {
+		rg->stamp = a->stamp;
+		rg->checked = false;
+		rg->table = p2m_leaf_table(a->mmu->p2m, gfn);
+	}
+	return rg;
+}
+
+/* p2m_lookup's answer, read from the region's leaf table. */
+static int lookup(struct audit *a, uint64_t gfn, uint64_t *maddr, unsigned *perms)
+{
+	if (gfn >= a->mmu->p2m->nr_gfns)
+		return -EINVAL;
+	if (!a->regions)
+		return p2m_lookup(a->mmu->p2m, gfn, maddr, perms);
+	const uint64_t *t = region_of(a, gfn)->table;
+	uint64_t e = t ? t[gfn % FRAMES_PER_2M] : 0;
+	if (!(e & EPTE_RWX))
+		return -ENOENT;
+	*maddr = e & P2M_ENTRY_ADDR;
+	*perms = (unsigned)(e & EPTE_RWX);
+	return 0;
+}
+
 /* The frames of [gfn, gfn + n): 0 when they equal maddr onwards, with
  * *host_w when all are writable. */
 static const char *check_frames(struct audit *a, uint64_t gfn, uint64_t n,
 				uint64_t maddr, bool *host_w)
 {
-	const struct p2m *p2m = a->mmu->p2m;
-	if (n == 1) {
-		uint64_t m;
-		unsigned perms;
-		if (p2m_lookup(p2m, gfn, &m, &perms))
+	uint64_t m;
+	unsigned perms;
+	if (n == FRAMES_PER_2M && !(gfn % FRAMES_PER_2M) && a->regions &&
+	    gfn + n <= a->mmu->p2m->nr_gfns) {
+		/* A 2M leaf: the region in one pass, once per audit. */
+		struct region *rg = region_of(a, gfn);
+		if (!rg->checked) {
+			unsigned any;
+			rg->r = p2m_lookup_2m(a->mmu->p2m, gfn, &rg->maddr, &rg->all, &any);
+			rg->checked = true;
+		}
+		if (!rg->r && rg->maddr == maddr) {
+			*host_w = rg->all & EPTE_W;
+			return NULL;
+		}
+		/* Otherwise frame by frame below, for the exact reason. */
+	}
+	*host_w = true;
+	for (uint64_t i = 0; i < n; i++) {
+		if (lookup(a, gfn + i, &m, &perms))
 			return "the guest frame has no machine frame";
-		if (m != maddr)
+		if (m != maddr + i * FRAME_SIZE)
 			return "machine frame differs from the p2m";
-		*host_w = perms & EPTE_W;
-		return NULL;
+		*host_w = *host_w && (perms & EPTE_W);
 	}
-	/* A 2M leaf: the shadow only makes them over 2M-aligned gfns. */
-	uint64_t ri = gfn / FRAMES_PER_2M;
-	if (n != FRAMES_PER_2M || (gfn % FRAMES_PER_2M) || ri >= a->nr_regions)
-		return "the guest frame has no machine frame";
-	struct region *rg = &a->regions[ri];
-	if (rg->stamp != a->stamp) {
-		unsigned any;
-		rg->r = p2m_lookup_2m(p2m, gfn, &rg->maddr, &rg->all, &any);
-		rg->stamp = a->stamp;
-	}
-	if (rg->r)
-		return "the guest frame has no machine frame";
-	if (rg->maddr != maddr)
-		return "machine frame differs from the p2m";
-	*host_w = rg->all & EPTE_W;
 	return NULL;
 }
 
@@ -173,11 +205,12 @@ static void descend(const struct audit *a, const struct gpath *g, const uint64_t
  * (no machine frame yet); *why when it lies outside guest memory. A table
  * host memory holds elsewhere (swapped out, or dropped from the p2m by an
  * invalidation) is read into buf. */
-static const uint64_t *map_table(const struct audit *a, uint64_t gpa, const char **why,
+static const uint64_t *map_table(struct audit *a, uint64_t gpa, const char **why,
 				 uint64_t *buf)
 {
 	uint64_t m;
-	int r = p2m_lookup(a->mmu->p2m, gpa >> 12, &m, NULL);
+	unsigned perms;
+	int r = lookup(a, gpa >> 12, &m, &perms);
 	*why = NULL;
 	if (r == -ENOENT && a->mmu->p2m->hm &&
 	    host_mem_read(a->mmu->p2m->hm, gpa & ~0xfffull, buf, 4096) == 0)
@@ -201,10 +234,17 @@ static void audit_sp(struct audit *a, struct kvm_mmu_page *sp, uint64_t base,
 	uint64_t buf[512];
 	if (!here.why && !here.leaf)
 		t = map_table(a, here.table, &here.why, buf);
-	for (unsigned i = 0; i < 512; i++) {
+	/* Only the present entries (the page's bitmap; the tests check it
+	 * against the entries). */
+	for (unsigned w = 0; w < 8; w++)
+	for (uint64_t set = sp->present[w]; set; set &= set - 1) {
+		unsigned i = w * 64 + (unsigned)__builtin_ctzll(set);
 		uint64_t spte = sp->spt[i];
-		if (!is_shadow_present_pte(spte))
+		if (!is_shadow_present_pte(spte)) {
+			bad(a, base + ((uint64_t)i << level_shift(level)), level, spte,
+			    "the present bitmap names an empty entry");
 			continue;
+		}
 		uint64_t va = base + ((uint64_t)i << level_shift(level));
 		if (sp->root) {
 			int sh = 64 - (int)bits;
@@ -232,10 +272,15 @@ unsigned shadow_audit(struct shadow_mmu *mmu, shadow_audit_report report,
 		      void *opaque)
 {
 	struct audit a = {.mmu = mmu, .report = report, .opaque = opaque};
-	a.nr_regions = mmu->p2m->nr_gfns / FRAMES_PER_2M;
-	a.stamp = 1;
-	if (a.nr_regions && !(a.regions = calloc(a.nr_regions, sizeof(*a.regions))))
-		a.nr_regions = 0; /* then every 2M leaf is reported: loud, not silent */
+	/* The regions live in the MMU from one audit to the next (no
+	 * allocation per audit); the stamp makes every one stale. */
+	a.nr_regions = (mmu->p2m->nr_gfns + FRAMES_PER_2M - 1) / FRAMES_PER_2M;
+	if (!mmu->audit_regions)
+		mmu->audit_regions = calloc(a.nr_regions, sizeof(struct region));
+	a.regions = mmu->audit_regions; /* NULL: every lookup by p2m_lookup */
+	if (++mmu->audit_stamp == 0)
+		mmu->audit_stamp = 1; /* 0 is what calloc gave */
+	a.stamp = mmu->audit_stamp;
 	for (unsigned i = 0; i < mmu->nr_as; i++) {
 		a.as = mmu->as[i];
 		if (!a.as->asid || !a.as->root)
@@ -251,6 +296,5 @@ unsigned shadow_audit(struct shadow_mmu *mmu, shadow_audit_report report,
 				  .table = a.ctx.cr3 & a.amask};
 		audit_sp(&a, a.as->root, 0, &g);
 	}
-	free(a.regions);
 	return a.bad;
 }

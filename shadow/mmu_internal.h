@@ -69,8 +69,22 @@ struct kvm_mmu_page {
 	struct parent_ref *parents;
 	unsigned nr_parents, cap_parents;
 	unsigned nr_present;
+	uint64_t present[8];               /* which spt entries are present:
+					    * the audit visits only those */
 	bool pinned;                       /* on a pinned path: never evicted */
 };
+
+static inline void sp_set_present(struct kvm_mmu_page *sp, unsigned idx)
+{
+	sp->present[idx / 64] |= 1ull << (idx % 64);
+	sp->nr_present++;
+}
+
+static inline void sp_clear_present(struct kvm_mmu_page *sp, unsigned idx)
+{
+	sp->present[idx / 64] &= ~(1ull << (idx % 64));
+	sp->nr_present--;
+}
 
 /* Per vCPU: the address space it runs (its root is in that vCPU's CR3,
  * so it is never evicted) and whether its TLB must be flushed. */
@@ -137,6 +151,8 @@ struct shadow_mmu {
 	uint64_t ring_gpa;
 	uint32_t ring_tail;
 	uint64_t audit_countdown;     /* hypercalls until the next audit */
+	void *audit_regions;          /* the audit's per-2M-region scratch */
+	uint32_t audit_stamp;         /* its current audit number */
 
 	/* Pinned ranges (inclusive ends), shared by every address space. */
 	struct { uint64_t start, last; } pins[UMBRA_SHADOW_MAX_PINS];

@@ -94,7 +94,7 @@ void mmu_link_sp(struct shadow_mmu *mmu, struct kvm_mmu_page *parent,
 {
 	(void)mmu;
 	parent->spt[idx] = make_link_spte(child->maddr);
-	parent->nr_present++;
+	sp_set_present(parent, idx);
 	add_parent(child, parent, idx);
 }
 
@@ -126,7 +126,7 @@ void mmu_set_leaf(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
 	}
 	sp->spt[idx] = spte;
 	sp->gfns[idx] = gfn;
-	sp->nr_present++;
+	sp_set_present(sp, idx);
 	rmap_add(mmu, gfn, (spte & PTE_PS) ? level : 1, sp, idx);
 }
 
@@ -136,7 +136,7 @@ void mmu_zap_spte(struct shadow_mmu *mmu, struct kvm_mmu_page *sp, unsigned idx)
 	if (!is_shadow_present_pte(spte))
 		return;
 	sp->spt[idx] = 0;
-	sp->nr_present--;
+	sp_clear_present(sp, idx);
 	mmu->stats.zaps++;
 	shadow_trace(mmu, TRACE_ZAP, sp->asid, sp->gfn, idx | sp->role.level << 16, 0);
 	mmu_flush_asid(mmu, sp->asid);
@@ -164,7 +164,7 @@ void mmu_free_sp(struct shadow_mmu *mmu, struct kvm_mmu_page *sp)
 	for (unsigned i = 0; i < sp->nr_parents; i++) {
 		struct kvm_mmu_page *p = sp->parents[i].sp;
 		p->spt[sp->parents[i].idx] = 0;
-		p->nr_present--;
+		sp_clear_present(p, sp->parents[i].idx);
 		mmu->stats.zaps++;
 		mmu_flush_asid(mmu, p->asid);
 		if (p->pinned)

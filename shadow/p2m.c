@@ -313,9 +313,10 @@ int p2m_cmpxchg64(struct p2m *p2m, uint64_t gpa, uint64_t old, uint64_t new)
 					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) ? 0 : 1;
 }
 
-/* The leaf table holding gfn's entry, or NULL when there is none yet. */
-static const uint64_t *leaf_table(const struct p2m *p2m, uint64_t gfn)
+const uint64_t *p2m_leaf_table(const struct p2m *p2m, uint64_t gfn)
 {
+	if (gfn >= p2m->nr_gfns)
+		return NULL;
 	const uint64_t *table = node_ptr(p2m, p2m->eptp & P2M_ADDR_MASK);
 	for (int lvl = P2M_LEVELS; lvl > 1 && table; lvl--) {
 		uint64_t e = table[(gfn >> (9 * (lvl - 1))) & 511];
@@ -332,7 +333,7 @@ int p2m_lookup_2m(const struct p2m *p2m, uint64_t first_gfn, uint64_t *maddr,
 	/* One table holds the region's 512 entries: read it directly rather
 	 * than walk 512 times (entries as p2m_set wrote them, so the same
 	 * answer as p2m_lookup on each; tests/unit/test_shadow.c). */
-	const uint64_t *t = leaf_table(p2m, first_gfn);
+	const uint64_t *t = p2m_leaf_table(p2m, first_gfn);
 	if (!t)
 		return -ENOENT;
 	uint64_t base = t[0] & P2M_ADDR_MASK;

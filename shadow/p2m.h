@@ -48,6 +48,12 @@ void p2m_destroy(struct p2m *p2m);
  * -EINVAL beyond guest memory. */
 int p2m_lookup(const struct p2m *p2m, uint64_t gfn, uint64_t *maddr,
 	       unsigned *perms);
+/* The EPT leaf table holding the entries of gfn's 2M region (entry
+ * gfn % 512 is gfn's: P2M_ENTRY_ADDR and EPTE_R|W|X), or NULL when none
+ * is there yet (every entry of the region not present) or gfn is beyond
+ * guest memory. For readers that look up many frames (the audit). */
+const uint64_t *p2m_leaf_table(const struct p2m *p2m, uint64_t gfn);
+#define P2M_ENTRY_ADDR 0x000ffffffffff000ull
 /* The 2M-aligned region of 512 frames at first_gfn in one pass: 0 when all
  * are present and contiguous from a 2M-aligned machine address (*maddr),
  * with the AND and the OR of their EPTE_R|W|X; -ENOENT otherwise, -EINVAL

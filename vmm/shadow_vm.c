@@ -20,8 +20,26 @@
 /* Frames beyond guest RAM and the shadow budget: copy-on-write breaks,
  * the p2m's own tables are host memory, so a little is enough. */
 #define POOL_SLACK_FRAMES 1024ULL
-/* Machine memory must stay below KVM's helper pages and the APIC. */
-#define POOL_MAX_BYTES (3ULL << 30)
+/* Machine memory skips the 32-bit MMIO hole (KVM's helper pages, the
+ * APIC), as guest-physical RAM does: frames in it are reserved, and the
+ * pool is two KVM slots around it. */
+#define HOLE_START UMBRA_LOW_RAM_MAX
+#define HOLE_END UMBRA_HIGH_RAM_START
+#define POOL_MAX_BYTES (HOLE_END + (128ULL << 30))
+
+static int set_slot(struct kvm *kvm, unsigned slot, uint64_t maddr, uint64_t size, void *hva)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = slot, .guest_phys_addr = maddr, .memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)hva,
+	};
+	if (ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		fprintf(stderr, "umbra: KVM_SET_USER_MEMORY_REGION (shadow pool): %s\n",
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
 		   struct kvm *kvm, const struct guest_mem *mem)
@@ -36,12 +54,17 @@ int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
 	/* 2M runs for first touches: round up to whole 2M units. */
 	nframes = (nframes + FRAMES_PER_2M - 1) / FRAMES_PER_2M * FRAMES_PER_2M;
 	s->pool_bytes = nframes * FRAME_SIZE;
-	if (s->pool_bytes > POOL_MAX_BYTES || mem->nranges != 1) {
+	/* Above the hole's start, the pool goes on after it. */
+	bool split = s->pool_bytes > HOLE_START;
+	if (split)
+		s->pool_bytes += HOLE_END - HOLE_START;
+	if (s->pool_bytes > POOL_MAX_BYTES) {
 		fprintf(stderr, "umbra: --paging shadow: guest RAM plus shadow budget "
 			"must stay below %llu MiB of machine memory\n",
-			(unsigned long long)(POOL_MAX_BYTES >> 20));
+			(unsigned long long)((POOL_MAX_BYTES - (HOLE_END - HOLE_START)) >> 20));
 		return UMBRA_EXIT_USAGE;
 	}
+	nframes = s->pool_bytes / FRAME_SIZE;
 	s->pool_mem = mmap(NULL, s->pool_bytes, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (s->pool_mem == MAP_FAILED) {
@@ -49,16 +72,14 @@ int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
 		fprintf(stderr, "umbra: shadow frame pool: %s\n", strerror(errno));
 		return UMBRA_EXIT_INTERNAL;
 	}
-	struct kvm_userspace_memory_region region = {
-		.slot = 0, .guest_phys_addr = 0, .memory_size = s->pool_bytes,
-		.userspace_addr = (uint64_t)(uintptr_t)s->pool_mem,
-	};
-	if (ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		fprintf(stderr, "umbra: KVM_SET_USER_MEMORY_REGION (shadow pool): %s\n",
-			strerror(errno));
+	if (split ? set_slot(kvm, 0, 0, HOLE_START, s->pool_mem) ||
+			    set_slot(kvm, 1, HOLE_END, s->pool_bytes - HOLE_END,
+				     (uint8_t *)s->pool_mem + HOLE_END)
+		  : set_slot(kvm, 0, 0, s->pool_bytes, s->pool_mem))
 		return UMBRA_EXIT_INTERNAL;
-	}
 	if (frame_pool_init(&s->pool, 0, nframes, s->pool_mem) ||
+	    (split && frame_pool_reserve(&s->pool, HOLE_START,
+					 (HOLE_END - HOLE_START) / FRAME_SIZE)) ||
 	    p2m_init(&s->p2m, &s->pool, nr_gfns)) {
 		fprintf(stderr, "umbra: shadow frame pool: out of memory\n");
 		return UMBRA_EXIT_INTERNAL;

@@ -35,7 +35,8 @@ struct shadow_vm {
 };
 
 /* The pool (guest RAM plus the shadow budget plus slack), registered as
- * KVM memory slot 0 at machine address 0, and the p2m and MMU over it.
+ * KVM memory slot 0 at machine address 0 (and slot 1 from 4 GiB: the 32-bit
+ * MMIO hole's frames are reserved, never used), and the p2m and MMU over it.
  * Returns 0, or an UMBRA_EXIT_* status after one error line. */
 int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
 		   struct kvm *kvm, const struct guest_mem *mem);

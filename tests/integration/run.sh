@@ -255,6 +255,9 @@ for mode in ud de int3 hlt out kread noncanon nxexec rotext protnone mprotro sta
 	same_as_native "user fault $mode" user_faults "$mode"
 done
 
+# Issue 5: shadow mode.
+. "$(dirname "$0")/shadow.sh"
+
 # Issue 7's tools: dumps, the control socket, traces.
 . "$(dirname "$0")/tools.sh"
 . "$(dirname "$0")/images.sh"

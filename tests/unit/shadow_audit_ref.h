@@ -120,4 +120,24 @@ static inline unsigned shadow_audit_reference(struct shadow_mmu *mmu)
 	return a.bad;
 }
 
+/* Shadow pages whose present bitmap (what the audit visits) differs from
+ * their entries. */
+static inline unsigned shadow_present_bitmap_mismatches(const struct shadow_mmu *mmu)
+{
+	unsigned bad = 0;
+	for (const struct kvm_mmu_page *sp = mmu->active.next; sp != &mmu->active;
+	     sp = sp->next) {
+		unsigned n = 0;
+		for (unsigned i = 0; i < 512; i++) {
+			bool p = is_shadow_present_pte(sp->spt[i]);
+			n += p;
+			if (p != !!(sp->present[i / 64] & (1ull << (i % 64))))
+				bad++;
+		}
+		if (n != sp->nr_present)
+			bad++;
+	}
+	return bad;
+}
+
 #endif

@@ -435,6 +435,8 @@ static inline unsigned sim_audit_quiet(struct sim *s, bool quiet)
 {
 	unsigned n = shadow_audit(s->mmu, quiet ? NULL : sim_audit_report, s);
 	unsigned ref = shadow_audit_reference(s->mmu);
+	if (shadow_present_bitmap_mismatches(s->mmu))
+		sim_violation(s, "a shadow page's present bitmap differs from its entries", 0);
 	if (ref != n) {
 		sim_audit_mismatches++;
 		sim_violation(s, "the audit and the reference audit disagree", ref);

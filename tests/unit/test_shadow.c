@@ -391,6 +391,37 @@ TEST(shadow_queue_event_kinds)
 	sim_destroy(&s);
 }
 
+/* A reserved range (the MMIO hole of shadow mode's machine memory) is
+ * never handed out, by 4K or 2M allocations, down to the last frame. */
+TEST(frame_pool_reserved_hole)
+{
+	struct frame_pool fp;
+	const uint64_t base = 1ull << 30, n = 4096;
+	CHECK_EQ(frame_pool_init(&fp, base, n, NULL), 0);
+	/* Frames 1024..2523: the 2M unit 2048..2559 is partly free. */
+	uint64_t hole = base + 1024 * FRAME_SIZE, hole_n = 1500;
+	CHECK_EQ(frame_pool_reserve(&fp, hole - FRAME_SIZE, n), -EINVAL);
+	CHECK_EQ(frame_pool_reserve(&fp, base - FRAME_SIZE, 2), -EINVAL);
+	CHECK_EQ(frame_pool_reserve(&fp, hole, hole_n), 0);
+	CHECK_EQ(frame_pool_reserve(&fp, hole, 1), -EINVAL); /* already taken */
+	CHECK_EQ(fp.nfree, n - hole_n);
+	uint64_t m, got = 0;
+	bool in_hole = false;
+	while (frame_pool_alloc_2m(&fp, &m) == 0) {
+		in_hole |= m + FRAMES_PER_2M * FRAME_SIZE > hole && m < hole + hole_n * FRAME_SIZE;
+		got += FRAMES_PER_2M;
+	}
+	CHECK_EQ(got, 5 * FRAMES_PER_2M); /* not the unit straddling the hole's end */
+	while (frame_pool_alloc(&fp, &m) == 0) {
+		in_hole |= m >= hole && m < hole + hole_n * FRAME_SIZE;
+		got++;
+	}
+	CHECK(!in_hole);
+	CHECK_EQ(got, n - hole_n);
+	CHECK_EQ(fp.nfree, 0);
+	frame_pool_destroy(&fp);
+}
+
 /* p2m_lookup_2m answers as 512 p2m_lookup calls would. */
 TEST(p2m_lookup_2m_matches_lookups)
 {
@@ -543,6 +574,12 @@ TEST(shadow_audit_finds_wide_entry)
 	uint32_t asid, ec;
 	struct shadow_config c = cfg_default();
 	setup(&s, &c, &root, &asid);
+	/* A 2M entry first, while the pool still has free 2M runs. */
+	s.p2m.large_first_touch = true;
+	const uint64_t big = 0x40000000ull; /* gfns 512..1023, a 2M run */
+	g_map(&s, root, big, 512 * 4096ull, URW | PTE_D, 2);
+	CHECK_EQ(sim_access(&s, big + 4096, WALK_WRITE, 3, &ec), SIM_OK);
+	s.p2m.large_first_touch = false;
 	g_map(&s, root, UVA, 7 * 4096, URW, 1);
 	CHECK_EQ(sim_access(&s, UVA, 0, 3, &ec), SIM_OK);
 	CHECK_EQ(sim_audit(&s), 0);
@@ -561,6 +598,31 @@ TEST(shadow_audit_finds_wide_entry)
 	/* A guest change without its invalidation is caught as well. */
 	g_write(&s, g_entry(&s, root, UVA, 1, false), 0);
 	CHECK_EQ(shadow_audit(s.mmu, NULL, NULL), 1);
+	/* And host changes without the p2m's notifier: a writable 4K entry
+	 * over a frame made read-only, then over another frame; a 2M entry
+	 * over a region with one read-only frame. */
+	g_map(&s, root, UVA + 4096, 9 * 4096, URW | PTE_D, 1);
+	CHECK_EQ(sim_access(&s, UVA + 4096, WALK_WRITE, 3, &ec), SIM_OK);
+	uint64_t m;
+	CHECK_EQ(p2m_lookup(&s.p2m, 9, &m, NULL), 0);
+	void (*notifier)(void *, uint64_t, uint64_t) = s.p2m.invalidate;
+	s.p2m.invalidate = NULL;
+	CHECK_EQ(p2m_set(&s.p2m, 9, m, EPTE_R | EPTE_X), 0);
+	CHECK_EQ(shadow_audit(s.mmu, NULL, NULL), 2);
+	CHECK_EQ(shadow_audit_reference(s.mmu), 2);
+	uint64_t other;
+	CHECK_EQ(frame_pool_alloc(&s.pool, &other), 0);
+	CHECK_EQ(p2m_set(&s.p2m, 9, other, EPTE_RWX), 0);
+	CHECK_EQ(shadow_audit(s.mmu, NULL, NULL), 2);
+	CHECK_EQ(shadow_audit_reference(s.mmu), 2);
+	CHECK_EQ(sim_shadow_walk(&s, big, WALK_WRITE, 3, false, &r), WALK_OK);
+	CHECK_EQ(r.page_size, 2u << 20);
+	CHECK_EQ(shadow_audit(s.mmu, NULL, NULL), 2);
+	CHECK_EQ(p2m_lookup(&s.p2m, 512 + 77, &m, NULL), 0);
+	CHECK_EQ(p2m_set(&s.p2m, 512 + 77, m, EPTE_R | EPTE_X), 0);
+	CHECK_EQ(shadow_audit(s.mmu, NULL, NULL), 3);
+	CHECK_EQ(shadow_audit_reference(s.mmu), 3);
+	s.p2m.invalidate = notifier;
 	sim_destroy(&s);
 }
 
