@@ -85,6 +85,25 @@ int bzimage_parse(const void *buf, size_t len, struct bzimage *bz, char *err,
 	return 0;
 }
 
+/* The initrd goes page-aligned at the top of [kernel_end, top), as high as
+ * the kernel allows (both boot paths place it the same way). */
+static int place_initrd(struct linux_layout *ll, uint64_t initrd_size,
+			uint64_t kernel_end, uint64_t top, char *err, size_t errlen)
+{
+	if (!initrd_size)
+		return 0;
+	if (initrd_size > top || ((top - initrd_size) & ~0xfffULL) < kernel_end) {
+		snprintf(err, errlen, "initrd too large: %llu bytes do not fit "
+			 "between the kernel and %llu MiB (raise -m/--mem)",
+			 (unsigned long long)initrd_size,
+			 (unsigned long long)(top / MIB));
+		return -1;
+	}
+	ll->initrd = (top - initrd_size) & ~0xfffULL;
+	ll->initrd_size = initrd_size;
+	return 0;
+}
+
 int linux_plan(const struct bzimage *bz, const struct guest_mem *gm,
 	       uint64_t cmdline_len, uint64_t initrd_size, struct linux_layout *ll,
 	       char *err, size_t errlen)
@@ -117,18 +136,7 @@ int linux_plan(const struct bzimage *bz, const struct guest_mem *gm,
 			 (unsigned long long)(gm->total / MIB));
 		return -1;
 	}
-	if (initrd_size) {
-		if (initrd_size > top || ((top - initrd_size) & ~0xfffULL) < kernel_end) {
-			snprintf(err, errlen, "initrd too large: %llu bytes do not fit "
-				 "between the kernel and %llu MiB (raise -m/--mem)",
-				 (unsigned long long)initrd_size,
-				 (unsigned long long)(top / MIB));
-			return -1;
-		}
-		ll->initrd = (top - initrd_size) & ~0xfffULL;
-		ll->initrd_size = initrd_size;
-	}
-	return 0;
+	return place_initrd(ll, initrd_size, kernel_end, top, err, errlen);
 }
 
 int linux_fw_plan(const struct bzimage *bz, const struct guest_mem *gm,
@@ -157,18 +165,7 @@ int linux_fw_plan(const struct bzimage *bz, const struct guest_mem *gm,
 			 (unsigned long long)(gm->total / MIB));
 		return -1;
 	}
-	if (initrd_size) {
-		if (initrd_size > top || ((top - initrd_size) & ~0xfffULL) < kernel_end) {
-			snprintf(err, errlen, "initrd too large: %llu bytes do not fit "
-				 "between the kernel and %llu MiB (raise -m/--mem)",
-				 (unsigned long long)initrd_size,
-				 (unsigned long long)(top / MIB));
-			return -1;
-		}
-		ll->initrd = (top - initrd_size) & ~0xfffULL;
-		ll->initrd_size = initrd_size;
-	}
-	return 0;
+	return place_initrd(ll, initrd_size, kernel_end, top, err, errlen);
 }
 
 void linux_fw_patch_setup(uint8_t *setup, const struct linux_layout *ll)
