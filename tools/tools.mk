@@ -12,10 +12,12 @@ UNIT_CODE_SRCS += vmm/cpio_newc.c vmm/nested_proto.c
 
 # The tools (issue 7): umbra-dump and umbra-trace read dumps and traces
 # (docs/dump-format.md, docs/trace.md) through the VMM's JSON parser.
-$(BUILD)/umbra-dump: tools/umbra-dump.c vmm/json.c vmm/json.h | $(DEPS)
+# Both talk to a running VM through tools/control_client.c.
+TOOLS_COMMON := tools/control_client.c tools/control_client.h vmm/json.c vmm/json.h
+$(BUILD)/umbra-dump: tools/umbra-dump.c $(TOOLS_COMMON) | $(DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -Ivmm -o $@ tools/umbra-dump.c vmm/json.c -lm
-$(BUILD)/umbra-trace: tools/umbra-trace.c vmm/json.c vmm/json.h | $(DEPS)
+	$(CC) $(HOST_CFLAGS) -Ivmm -o $@ tools/umbra-dump.c tools/control_client.c vmm/json.c -lm
+$(BUILD)/umbra-trace: tools/umbra-trace.c $(TOOLS_COMMON) | $(DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -Ivmm -o $@ tools/umbra-trace.c vmm/json.c
+	$(CC) $(HOST_CFLAGS) -Ivmm -o $@ tools/umbra-trace.c tools/control_client.c vmm/json.c
 ALL_TARGETS += $(BUILD)/umbra-dump $(BUILD)/umbra-trace

@@ -12,11 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-#include "json.h"
+#include "control_client.h"
 
 static const char *prog = "umbra-dump";
 
@@ -73,90 +70,37 @@ static char *read_all(FILE *f, size_t *len)
 	return buf;
 }
 
-/* One line of a JSON-lines stream at fd (without the newline), or NULL at
- * the end. */
-static char *read_line(int fd, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	if (!buf)
-		die("out of memory");
-	for (;;) {
-		char c;
-		ssize_t r = read(fd, &c, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (!n) {
-				free(buf);
-				return NULL;
-			}
-			break;
-		}
-		if (c == '\n')
-			break;
-		if (n + 1 == cap && !(buf = realloc(buf, cap *= 2)))
-			die("out of memory");
-		buf[n++] = c;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 /* A dump from the control socket: {"execute":"dump"} -> {"return": DUMP}. */
 static struct json *dump_from_control(const char *path, const char *asid)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		die("%s: socket path too long", path);
-	strcpy(sa.sun_path, path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-		die("%s: %s", path, strerror(errno));
-	char req[256];
+	char req[256], err[256];
 	if (asid)
 		snprintf(req, sizeof(req), "{\"execute\":\"dump\",\"arguments\":{\"asid\":\"%s\"},"
 			 "\"id\":1}\n", asid);
 	else
 		snprintf(req, sizeof(req), "{\"execute\":\"dump\",\"id\":1}\n");
-	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
-		die("%s: %s", path, strerror(errno));
-	size_t len;
-	char *line, err[160];
-	/* The greeting first, then the answer (anything without an id is an
-	 * event or the greeting). */
-	while ((line = read_line(fd, &len))) {
-		struct json *j = json_parse(line, len, err, sizeof(err));
-		free(line);
-		if (!j)
-			die("%s: bad answer: %s", path, err);
-		if (json_get(j, "id")) {
-			const struct json *e = json_get(j, "error");
-			if (e)
-				die("%s: %s", path, json_get_str(e, "desc") ? json_get_str(e, "desc") : "error");
-			const struct json *ret = json_get(j, "return");
-			if (!ret || ret->type != JSON_OBJECT)
-				die("%s: an answer without a dump", path);
-			/* Detach the dump from the answer. */
-			struct json *d = malloc(sizeof(*d));
-			*d = *ret;
-			for (struct json **pp = &j->child; *pp; pp = &(*pp)->next)
-				if (*pp == ret) {
-					*pp = ret->next;
-					free((void *)ret);
-					break;
-				}
-			d->next = NULL;
-			free(d->key);
-			d->key = NULL;
-			json_free(j);
-			close(fd);
-			return d;
+	struct json *j = control_call(path, req, err, sizeof(err));
+	if (!j)
+		die("%s", err);
+	const struct json *ret = json_get(j, "return");
+	if (!ret || ret->type != JSON_OBJECT)
+		die("%s: an answer without a dump", path);
+	/* Detach the dump from the answer. */
+	struct json *d = malloc(sizeof(*d));
+	if (!d)
+		die("out of memory");
+	*d = *ret;
+	for (struct json **pp = &j->child; *pp; pp = &(*pp)->next)
+		if (*pp == ret) {
+			*pp = ret->next;
+			free((void *)ret);
+			break;
 		}
-		json_free(j);
-	}
-	die("%s: the VM closed the connection", path);
+	d->next = NULL;
+	free(d->key);
+	d->key = NULL;
+	json_free(j);
+	return d;
 }
 
 /* --- helpers --- */

@@ -10,11 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-#include "json.h"
+#include "control_client.h"
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -44,58 +41,14 @@ static void usage(FILE *f)
 		"  -h, --help          this text\n");
 }
 
-static char *read_line(int fd, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	for (;;) {
-		char c;
-		ssize_t r = read(fd, &c, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || c == '\n')
-			break;
-		if (n + 1 == cap && !(buf = realloc(buf, cap *= 2)))
-			die("out of memory");
-		buf[n++] = c;
-	}
-	if (!buf)
-		die("out of memory");
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 /* One request over the control socket; returns the whole answer. */
 static struct json *request(const char *path, const char *req)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		die("%s: socket path too long", path);
-	strcpy(sa.sun_path, path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-		die("%s: %s", path, strerror(errno));
-	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
-		die("%s: %s", path, strerror(errno));
-	for (;;) {
-		size_t len;
-		char *line = read_line(fd, &len), err[160];
-		if (!len)
-			die("%s: the VM closed the connection", path);
-		struct json *j = json_parse(line, len, err, sizeof(err));
-		free(line);
-		if (!j)
-			die("%s: bad answer: %s", path, err);
-		if (json_get(j, "id")) {
-			const struct json *e = json_get(j, "error");
-			if (e)
-				die("%s: %s", path, json_get_str(e, "desc") ? json_get_str(e, "desc") : "error");
-			close(fd);
-			return j;
-		}
-		json_free(j);
-	}
+	char err[256];
+	struct json *j = control_call(path, req, err, sizeof(err));
+	if (!j)
+		die("%s", err);
+	return j;
 }
 
 static const char *s(const struct json *o, const char *k)
