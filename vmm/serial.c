@@ -18,6 +18,7 @@ enum { UART_RBR_THR = 0, UART_IER = 1, UART_IIR_FCR = 2, UART_LCR = 3,
 #define LSR_THRE 0x20 /* transmit holding register empty */
 #define LSR_TEMT 0x40 /* transmitter empty */
 #define MSR_DCD_DSR_CTS 0xb0 /* a connected line */
+#define MCR_OUT2 0x08 /* on a PC, gates the UART's interrupt onto the ISA line */
 
 void serial_init(struct serial *s, uint16_t base, int out_fd)
 {
@@ -60,10 +61,16 @@ static void transmit(struct serial *s, uint8_t c)
 		flush_locked(s);
 }
 
-/* Called with the lock held: the line follows the pending interrupt. */
+/*
+ * Called with the lock held: the line follows the pending interrupt. As on
+ * a PC, the line is driven only while MCR.OUT2 is set: Linux probes the
+ * port (toggling IER) before it sets OUT2, and firmware such as SeaBIOS may
+ * leave the 8259 unmasked; an edge from that probe would be taken early,
+ * never acknowledged, and block IRQ 4 in the PIC's in-service register.
+ */
 static void update_irq(struct serial *s)
 {
-	int level = (s->ier & IER_THRI) && s->thri_pending;
+	int level = (s->mcr & MCR_OUT2) && (s->ier & IER_THRI) && s->thri_pending;
 	if (level != s->irq_level && s->irq_set)
 		s->irq_set(s->irq_ctx, level);
 	s->irq_level = level;

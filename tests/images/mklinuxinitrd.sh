@@ -1,9 +1,8 @@
 #!/bin/sh
 # The initramfs for Linux guests (docs/boot.md): static busybox and an /init
 # that prints the marker line "umbra-linux-init: up ..." with the uptime and
-# CPU count (on its stdout and, as umbra-linux-init-kmsg, in the kernel log),
-# runs the command in $umbra_cmd if the kernel command line set one (Linux
-# passes unknown name=value parameters to init as environment),
+# CPU count, runs the command in $umbra_cmd if the kernel command line set one
+# (Linux passes unknown name=value parameters to init as environment),
 # then reboots: without ACPI, Linux's reboot goes through the i8042 reset
 # line, which ends the umbra run with status 0.
 # Usage: mklinuxinitrd.sh OUT (an uncompressed newc cpio)
@@ -26,10 +25,6 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t devtmpfs devtmpfs /dev
 up="up $(cut -d' ' -f1 /proc/uptime) s, $(grep -c ^processor /proc/cpuinfo) cpus"
-# Also through the kernel log (level 2, shown even with "quiet"): the
-# console's polled path, which does not need COM1's interrupt. First, so
-# that it is out before user output (sent on interrupts) begins.
-echo "<2>umbra-linux-init-kmsg: $up" >/dev/kmsg
 echo "umbra-linux-init: $up"
 if [ -n "${umbra_cmd:-}" ]; then
 	sh -c "$umbra_cmd"

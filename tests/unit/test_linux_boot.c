@@ -234,6 +234,13 @@ TEST(serial_thr_empty_interrupt)
 	s.irq_ctx = &log;
 	CHECK_EQ(uart(&s, 2, -1) & 0x0f, 0x01); /* nothing pending */
 	uart(&s, 1, 0x02);                      /* IER: THR empty */
+	CHECK_EQ(log.level, 0);                 /* but OUT2 clear: the line is not driven */
+	CHECK_EQ(uart(&s, 2, -1) & 0x0f, 0x02); /* the UART still reports it */
+	CHECK_EQ(log.edges, 0);
+	uart(&s, 1, 0x00);
+	uart(&s, 4, 0x08);                      /* MCR: OUT2, as Linux sets on open */
+	CHECK_EQ(log.level, 0);
+	uart(&s, 1, 0x02);
 	CHECK_EQ(log.level, 1);
 	CHECK_EQ(uart(&s, 2, -1) & 0x0f, 0x02); /* THRI, and reading clears it */
 	CHECK_EQ(log.level, 0);
@@ -244,6 +251,10 @@ TEST(serial_thr_empty_interrupt)
 	uart(&s, 0, '\n');                      /* a new edge per byte */
 	CHECK_EQ(log.edges, 3);
 	uart(&s, 1, 0x00);                      /* disabled: line low */
+	CHECK_EQ(log.level, 0);
+	uart(&s, 1, 0x02);
+	CHECK_EQ(log.level, 1);
+	uart(&s, 4, 0x00);                      /* OUT2 cleared: line low */
 	CHECK_EQ(log.level, 0);
 	char buf[8];
 	CHECK_EQ(read(fds[0], buf, sizeof(buf)), 2);
