@@ -8,6 +8,7 @@
 #include <umbra/boot.h>
 
 #include "kernel.h"
+#include "percpu.h"
 
 /* The VMM refuses longer command lines, so bootargs always fits. */
 #define COMMAND_LINE_SIZE UMBRA_CMDLINE_MAX
@@ -18,6 +19,7 @@ struct boot_info {
 	uint32_t tsc_khz;
 	char paging_mode[16];
 	uint32_t nr_cpus;
+	uint32_t apic_ids[NR_CPUS]; /* of the first NR_CPUS CPUs, /cpus order */
 };
 
 extern struct boot_info boot_info;

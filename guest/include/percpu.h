@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Per-CPU data, reached through GS in kernel mode (user GS is swapped in
- * with swapgs on every kernel entry and exit). Only CPU 0 runs for now, but
- * everything per CPU lives here: the entry stack pointers, the current
- * process, the GDT and the TSS.
+ * with swapgs on every kernel entry and exit): the entry stack pointers, the
+ * current process, the GDT and the TSS, and the scheduler's and mm's state
+ * of this CPU. CPU 0 is the boot CPU; smpboot.c starts the others.
  */
 #ifndef GUEST_PERCPU_H
 #define GUEST_PERCPU_H
@@ -15,7 +15,8 @@
 #define PERCPU_KERNEL_RSP 8 /* top of the current process's kernel stack */
 #define PERCPU_USER_RSP 16  /* scratch for the syscall entry */
 
-#define NR_CPUS 1
+/* CPUs the kernel runs on at most; more in the FDT are left waiting. */
+#define NR_CPUS 16
 
 #ifndef __ASSEMBLER__
 #include <stddef.h>
@@ -41,6 +42,11 @@ struct percpu {
 	uint64_t user_rsp;
 	struct task_struct *current_task;
 	unsigned int cpu;
+	uint32_t apic_id;
+	struct task_struct *idle_task; /* runs when nothing else can (SMP only) */
+	struct mm_struct *active_mm;   /* whose tables CR3 holds; NULL: the kernel's */
+	uint64_t slice_end;            /* the running task's slice, ns */
+	unsigned int bkl_depth;        /* this CPU holds the big kernel lock */
 	uint64_t gdt[GDT_ENTRIES] __aligned(16);
 	struct tss_struct tss __aligned(16);
 };
@@ -60,6 +66,10 @@ static inline struct percpu *this_cpu(void)
 
 /* Points this CPU's syscall and interrupt entry at a kernel stack. */
 void set_kernel_stack(uint64_t top);
+/* Sets up CPU cpu's per-CPU area, GDT and TSS and loads them on this CPU. */
+void gdt_init(unsigned int cpu);
+/* CPU cpu's area (cpu < NR_CPUS). */
+struct percpu *per_cpu_area(unsigned int cpu);
 
 #endif
 #endif

@@ -133,6 +133,7 @@ struct task_struct {
 };
 
 /* task->flags */
+#define PF_IDLE 0x2 /* a CPU's idle task */
 #define PF_EXITING 0x4
 #define PF_FORKNOEXEC 0x40 /* forked, not yet exec'd */
 #define PF_UNKILLABLE 0x10000 /* init: signals without a handler do nothing */
@@ -175,6 +176,10 @@ int send_sig(int sig, struct task_struct *p);
 bool signal_pending(struct task_struct *p);
 /* A fatal signal (SIGKILL) is pending. */
 bool fatal_signal_pending(struct task_struct *p);
+
+/* A CPU's idle task (fork.c); its loop (sched.c), never left. */
+struct task_struct *idle_task_create(unsigned int cpu);
+__attribute__((noreturn)) void cpu_idle(void);
 
 /* Gives up the CPU; returns when this task runs again. Set current->state
  * to a sleeping state first to sleep until wake_up_process. */

@@ -41,10 +41,10 @@
 
 /* cpu.c */
 void cpu_init(void);
-/* gdt.c */
-void gdt_init(void);
-/* idt.c */
+/* gdt.c: gdt_init() is in percpu.h. idt.c: builds the IDT and loads it;
+ * idt_load() loads it on another CPU. */
 void idt_init(void);
+void idt_load(void);
 /* syscall setup (arch/x86/cpu.c) */
 void syscall_init(void);
 /* traps.c: called by the stubs with the saved frame. */

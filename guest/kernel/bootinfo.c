@@ -167,8 +167,11 @@ static void count_cpus(const void *fdt)
 		return;
 	fdt_for_each_subnode(node, fdt, cpus) {
 		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
-		if (type && !strcmp(type, "cpu"))
-			boot_info.nr_cpus++;
+		if (!type || strcmp(type, "cpu"))
+			continue;
+		if (boot_info.nr_cpus < NR_CPUS)
+			boot_info.apic_ids[boot_info.nr_cpus] = get_u32(fdt, node, "/cpus/cpu", "reg");
+		boot_info.nr_cpus++;
 	}
 }
 

@@ -130,6 +130,29 @@ struct task_struct *create_init_task(const char *path)
 	return p;
 }
 
+/* A CPU's idle task (SMP): runs the idle loop on its own kernel stack; on
+ * no list, never a process. NULL when out of memory. */
+struct task_struct *idle_task_create(unsigned int cpu)
+{
+	struct task_struct *p = kzalloc(sizeof(*p));
+	phys_addr_t kstack = alloc_pages(KSTACK_PAGES);
+	void *fpu = fpu_alloc();
+	if (!p || !kstack || !fpu) {
+		kfree(p);
+		kfree(fpu);
+		if (kstack)
+			free_pages(kstack, KSTACK_PAGES);
+		return NULL;
+	}
+	init_task_lists(p);
+	p->thread.fpu = fpu;
+	p->state = TASK_RUNNING;
+	p->flags = PF_IDLE;
+	snprintf(p->comm, sizeof(p->comm), "swapper/%u", cpu);
+	p->kstack_top = (uint64_t)__va(kstack) + KSTACK_PAGES * PAGE_SIZE;
+	return p;
+}
+
 void switch_to_task(struct task_struct *p)
 {
 	current = p;

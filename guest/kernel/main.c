@@ -17,6 +17,7 @@
 #include "printk.h"
 #include "sched.h"
 #include "shadow_pv.h"
+#include "smp.h"
 #include "traps.h"
 #include "x86.h"
 
@@ -73,7 +74,7 @@ void start_kernel(phys_addr_t fdt_pa);
 void start_kernel(phys_addr_t fdt_pa)
 {
 	cpu_init();
-	gdt_init();
+	gdt_init(0);
 	idt_init();
 	syscall_init();
 
@@ -85,6 +86,8 @@ void start_kernel(phys_addr_t fdt_pa)
 	paging_init();
 	pmm_init();
 	time_init();
+	if (!shadow_paging)
+		smp_init();
 	if (boot_params.balloon) {
 		int r = balloon_set_target(boot_params.balloon);
 		pr_info("balloon: %lu pages given back to the host%s", balloon_pages(),

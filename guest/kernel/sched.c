@@ -105,6 +105,13 @@ static void idle(void)
 	}
 }
 
+void cpu_idle(void)
+{
+	/* Parked: the scheduler does not run on this CPU yet. */
+	for (;;)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
 void schedule(void)
 {
 	struct task_struct *prev = current, *next;

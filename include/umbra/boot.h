@@ -31,6 +31,11 @@
 #define UMBRA_BOOT_GDT 0x1000ULL
 #define UMBRA_BOOT_STACK_TOP 0x8000ULL
 #define UMBRA_BOOT_PGTABLE 0x10000ULL /* PML4, then PDPTs and PDs */
+/* Left empty for the guest: where its real-mode start-up code for the other
+ * CPUs goes (a STARTUP IPI's vector is the page number, so it must lie
+ * below 1 MiB), with the page tables it uses on the way to long mode. */
+#define UMBRA_AP_TRAMPOLINE 0x8000ULL
+#define UMBRA_AP_TRAMPOLINE_END 0x10000ULL
 #define UMBRA_BOOT_AREA_END 0x100000ULL
 /* Kernel PT_LOAD segments must have p_paddr >= this. */
 #define UMBRA_KERNEL_MIN_PADDR 0x100000ULL
@@ -58,7 +63,9 @@
  * /chosen: bootargs (str), linux,initrd-start and linux,initrd-end (u64,
  * guest-physical, end exclusive), stdout-path = "/serial@3f8".
  * /serial@3f8: compatible "ns16550a", reg-io-port u32 0x3f8, clock-frequency.
- * /cpus/cpu@N: device_type "cpu", reg u32 = APIC ID. */
+ * /cpus/cpu@N: device_type "cpu", reg u32 = APIC ID (x2APIC ID; vCPU N has
+ * ID N). vCPU 0 starts at the entry above; the others wait, as on a PC,
+ * for INIT and STARTUP IPIs from its local APIC (docs/architecture.md). */
 #define UMBRA_COM1_PORT 0x3f8
 
 /* The longest guest command line (/chosen bootargs), in bytes including the

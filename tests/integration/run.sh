@@ -263,6 +263,8 @@ done
 . "$(dirname "$0")/images.sh"
 # Issue 8's benchmark support: the VMM's counters in the guest, thp_anon.
 . "$(dirname "$0")/bench.sh"
+# Issue 9: SMP for umbra's own kernel.
+. "$(dirname "$0")/smp.sh"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

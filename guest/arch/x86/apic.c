@@ -8,9 +8,11 @@
 #define APICBASE_ENABLE (1UL << 11)
 #define APICBASE_X2APIC (1UL << 10)
 #define MSR_IA32_TSC_DEADLINE 0x6e0
+#define MSR_X2APIC_APICID 0x802
 #define MSR_X2APIC_TPR 0x808
 #define MSR_X2APIC_EOI 0x80b
 #define MSR_X2APIC_SVR 0x80f
+#define MSR_X2APIC_ICR 0x830
 #define MSR_X2APIC_LVTT 0x832
 #define MSR_X2APIC_LVT0 0x835
 #define MSR_X2APIC_LVT1 0x836
@@ -58,6 +60,28 @@ static uint64_t calibrate_apic_khz(uint64_t tsc_khz)
 	return c;
 }
 
+/* This CPU's APIC in x2APIC mode, its timer in the mode the boot CPU chose. */
+static void apic_setup_this_cpu(void)
+{
+	wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APICBASE_ENABLE);
+	wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APICBASE_ENABLE | APICBASE_X2APIC);
+	wrmsr(MSR_X2APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_APIC_VECTOR);
+	wrmsr(MSR_X2APIC_TPR, 0);
+	/* Nothing is wired to LINT0/LINT1 here (no PIC, no NMI button). */
+	wrmsr(MSR_X2APIC_LVT0, APIC_LVT_MASKED);
+	wrmsr(MSR_X2APIC_LVT1, APIC_LVT_MASKED);
+}
+
+static void timer_setup_this_cpu(void)
+{
+	if (tsc_deadline) {
+		wrmsr(MSR_X2APIC_LVTT, APIC_LVT_TIMER_TSCDEADLINE | LOCAL_TIMER_VECTOR);
+	} else {
+		wrmsr(MSR_X2APIC_TDCR, APIC_TDCR_DIV_1);
+		wrmsr(MSR_X2APIC_LVTT, LOCAL_TIMER_VECTOR); /* one-shot */
+	}
+}
+
 bool apic_init(uint64_t tsc_khz)
 {
 	uint32_t a, b, c, d;
@@ -66,31 +90,48 @@ bool apic_init(uint64_t tsc_khz)
 		pr_warn("no x2APIC (or no TSC rate): no timer interrupts, no preemption");
 		return false;
 	}
-	wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APICBASE_ENABLE);
-	wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APICBASE_ENABLE | APICBASE_X2APIC);
-	wrmsr(MSR_X2APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_APIC_VECTOR);
-	wrmsr(MSR_X2APIC_TPR, 0);
-	/* Nothing is wired to LINT0/LINT1 here (no PIC, no NMI button). */
-	wrmsr(MSR_X2APIC_LVT0, APIC_LVT_MASKED);
-	wrmsr(MSR_X2APIC_LVT1, APIC_LVT_MASKED);
-
+	apic_setup_this_cpu();
 	tsc_deadline = c & CPUID_1_ECX_TSC_DEADLINE;
 	if (tsc_deadline) {
 		timer_khz = tsc_khz;
-		wrmsr(MSR_X2APIC_LVTT, APIC_LVT_TIMER_TSCDEADLINE | LOCAL_TIMER_VECTOR);
 	} else {
 		timer_khz = calibrate_apic_khz(tsc_khz);
 		if (!timer_khz) {
 			pr_warn("the APIC timer does not count: no timer interrupts");
 			return false;
 		}
-		wrmsr(MSR_X2APIC_TDCR, APIC_TDCR_DIV_1);
-		wrmsr(MSR_X2APIC_LVTT, LOCAL_TIMER_VECTOR); /* one-shot */
 	}
+	timer_setup_this_cpu();
 	pr_info("timer: x2APIC, %s, %lu kHz", tsc_deadline ? "TSC deadline" : "one-shot counter",
 		timer_khz);
 	enabled = true;
 	return true;
+}
+
+bool apic_init_secondary(void)
+{
+	if (!enabled)
+		return false;
+	apic_setup_this_cpu();
+	timer_setup_this_cpu();
+	return true;
+}
+
+bool apic_enabled(void)
+{
+	return enabled;
+}
+
+uint32_t apic_read_id(void)
+{
+	return (uint32_t)rdmsr(MSR_X2APIC_APICID);
+}
+
+void apic_send_ipi(uint32_t apic_id, uint32_t icr)
+{
+	/* x2APIC: one MSR write, destination in the high half; no delivery
+	 * status to wait for. */
+	wrmsr(MSR_X2APIC_ICR, (uint64_t)apic_id << 32 | icr);
 }
 
 void lapic_next_event(uint64_t delta_ns)

@@ -53,9 +53,13 @@ static void load_gdt(const uint64_t *gdt)
 	__asm__ volatile("ltr %w0" ::"r"(GDT_TSS_SEL));
 }
 
-void gdt_init(void)
+struct percpu *per_cpu_area(unsigned int cpu)
 {
-	unsigned int cpu = 0;
+	return &cpu_areas[cpu];
+}
+
+void gdt_init(unsigned int cpu)
+{
 	struct percpu *pc = &cpu_areas[cpu];
 
 	pc->self = pc;

@@ -30,6 +30,20 @@ _start:
 	call	start_kernel
 	ud2
 
+/*
+ * The other CPUs, from the trampoline (trampoline_64.S): long mode on the
+ * trampoline's tables, interrupts off. smpboot.c left the kernel's tables
+ * and this CPU's stack in smp_boot_cr3 and smp_boot_stack.
+ */
+	.globl secondary_startup_64
+secondary_startup_64:
+	movq	smp_boot_cr3(%rip), %rax
+	movq	%rax, %cr3
+	movq	smp_boot_stack(%rip), %rsp
+	xorl	%ebp, %ebp
+	call	start_secondary
+	ud2
+
 	.section .bss
 	.balign 16
 boot_stack:

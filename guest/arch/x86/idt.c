@@ -38,7 +38,11 @@ void idt_init(void)
 	idt[X86_TRAP_OF].type |= GATE_DPL3;
 	/* A double fault may come from a bad kernel stack: use a known one. */
 	idt[X86_TRAP_DF].ist = IST_DOUBLE_FAULT;
+	idt_load();
+}
 
+void idt_load(void)
+{
 	struct {
 		uint16_t limit;
 		uint64_t base;
