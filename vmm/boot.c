@@ -35,10 +35,16 @@ static uint64_t align_down(uint64_t x, uint64_t a)
 int boot_plan(const struct guest_mem *gm, uint64_t initrd_size,
 	      struct boot_layout *bl, char *err, size_t errlen)
 {
-	uint64_t low = guest_mem_low_size(gm);
+	return boot_plan_below(gm, guest_mem_low_size(gm), initrd_size, bl, err, errlen);
+}
+
+int boot_plan_below(const struct guest_mem *gm, uint64_t low, uint64_t initrd_size,
+		    struct boot_layout *bl, char *err, size_t errlen)
+{
 	/* Room for the initrd: low RAM minus the boot area, a minimal kernel
 	 * slot of one page, and the FDT slot. */
-	uint64_t room = low - UMBRA_KERNEL_MIN_PADDR - BOOT_PAGE_SIZE - BOOT_FDT_MAX;
+	uint64_t floor = UMBRA_KERNEL_MIN_PADDR + BOOT_PAGE_SIZE + BOOT_FDT_MAX;
+	uint64_t room = low > floor ? low - floor : 0;
 	memset(bl, 0, sizeof(*bl));
 	if (initrd_size > room) {
 		snprintf(err, errlen,

@@ -55,6 +55,11 @@ struct boot_region {
 int boot_plan(const struct guest_mem *gm, uint64_t initrd_size,
 	      struct boot_layout *bl, char *err, size_t errlen);
 
+/* The same, with the top of RAM for them at low instead (firmware boot keeps
+ * the firmware's own area at the top of RAM clear; docs/boot.md). */
+int boot_plan_below(const struct guest_mem *gm, uint64_t low, uint64_t initrd_size,
+		    struct boot_layout *bl, char *err, size_t errlen);
+
 /* The reserved regions (boot area, FDT slot, initrd); returns how many. */
 unsigned int boot_reserved(const struct boot_layout *bl,
 			   struct boot_region out[BOOT_RESERVED_MAX]);

@@ -147,6 +147,34 @@ static int check_entry(const struct elf_image *img, const struct guest_mem *gm,
 		    "segment", entry);
 }
 
+/* Xen's ELF note naming the PVH entry (Linux's and QEMU's PVH boot). */
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+
+/* The PVH entry in the notes of a PT_NOTE segment, if any; a malformed note
+ * list ends the search (the note is optional, the segment untrusted). */
+static uint32_t find_pvh_entry(const uint8_t *file, size_t len, const Elf64_Phdr *ph)
+{
+	if (!in_file(ph->p_offset, ph->p_filesz, len))
+		return 0;
+	const uint8_t *p = file + ph->p_offset, *end = p + ph->p_filesz;
+	while ((size_t)(end - p) >= sizeof(Elf64_Nhdr)) {
+		Elf64_Nhdr nh;
+		memcpy(&nh, p, sizeof(nh));
+		p += sizeof(nh);
+		uint64_t name = (nh.n_namesz + 3ULL) & ~3ULL, desc = (nh.n_descsz + 3ULL) & ~3ULL;
+		if (name > (size_t)(end - p) || desc > (size_t)(end - p) - name)
+			return 0;
+		if (nh.n_type == XEN_ELFNOTE_PHYS32_ENTRY && nh.n_namesz == 4 &&
+		    !memcmp(p, "Xen", 4) && nh.n_descsz >= 4) {
+			uint32_t entry;
+			memcpy(&entry, p + name, sizeof(entry));
+			return entry;
+		}
+		p += name + desc;
+	}
+	return 0;
+}
+
 int elf_check(const void *buf, size_t len, const struct guest_mem *gm,
 	      const struct boot_layout *bl, struct elf_image *img, char *err,
 	      size_t errlen)
@@ -170,6 +198,8 @@ int elf_check(const void *buf, size_t len, const struct guest_mem *gm,
 	for (unsigned int i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 		memcpy(&ph, file + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+		if (ph.p_type == PT_NOTE && !img->pvh_entry)
+			img->pvh_entry = find_pvh_entry(file, len, &ph);
 		if (ph.p_type != PT_LOAD)
 			continue;
 		if (check_segment(&ph, i, len, gm, bl, err, errlen) != 0)
@@ -197,6 +227,18 @@ int elf_check(const void *buf, size_t len, const struct guest_mem *gm,
 	}
 	if (img->nloads == 0)
 		return fail(err, errlen, "no loadable segment");
+	if (img->pvh_entry) {
+		bool found = false;
+		for (unsigned int j = 0; j < img->nloads; j++) {
+			const struct elf_segment *s = &img->loads[j];
+			if ((s->flags & PF_X) && img->pvh_entry >= s->paddr &&
+			    img->pvh_entry - s->paddr < s->memsz)
+				found = true;
+		}
+		if (!found)
+			return fail(err, errlen, "the PVH entry note's address 0x%x is not "
+				    "inside an executable segment", img->pvh_entry);
+	}
 	return check_entry(img, gm, err, errlen);
 }
 

@@ -27,6 +27,9 @@ struct elf_image {
 	const uint8_t *file; /* the caller's buffer; must outlive the image */
 	size_t file_len;
 	uint64_t entry;
+	/* XEN_ELFNOTE_PHYS32_ENTRY: the 32-bit physical entry a PVH loader
+	 * (firmware boot, docs/boot.md) jumps to; 0 if the file has none. */
+	uint32_t pvh_entry;
 	unsigned int nloads;
 	struct elf_segment loads[ELF_MAX_LOADS];
 };

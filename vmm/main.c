@@ -163,13 +163,20 @@ int umbra_run_main(int argc, char **argv)
 	}
 	/* Images umbra did not build (Linux, multiboot) have checks of their own. */
 	struct pc_image pc;
-	if (pc_image_detect(kernel, kernel_len) != IMAGE_UMBRA || cfg.bios) {
+	if (pc_image_detect(kernel, kernel_len) != IMAGE_UMBRA) {
 		if (pc_image_check(&cfg, kernel, kernel_len, initrd_size, &img.mem, &pc))
 			goto out;
 		img.pc = &pc;
 		goto checked;
 	}
-	if (boot_plan(&img.mem, initrd_size, &img.layout, err, sizeof(err))) {
+	/* umbra's kernel through firmware: laid out as for a direct boot, but
+	 * clear of the firmware's area at the top of RAM. */
+	memset(&pc, 0, sizeof(pc));
+	if (cfg.bios && pc_firmware_check(&cfg, &pc))
+		goto out;
+	uint64_t low = guest_mem_low_size(&img.mem);
+	if (boot_plan_below(&img.mem, cfg.bios ? low - PC_FIRMWARE_TOP_RESERVE : low,
+			    initrd_size, &img.layout, err, sizeof(err))) {
 		fprintf(stderr, "umbra: initrd %s: %s\n", cfg.initrd, err);
 		goto out;
 	}
@@ -187,6 +194,21 @@ int umbra_run_main(int argc, char **argv)
 		goto out;
 	}
 	img.kernel = &elf;
+	if (cfg.bios) {
+		if (!elf.pvh_entry) {
+			fprintf(stderr, "umbra: kernel %s: --bios boots an ELF kernel only "
+				"through its PVH entry, and this one has no PVH note\n", cfg.kernel);
+			goto out;
+		}
+		pc.kind = IMAGE_UMBRA;
+		pc.kernel_path = cfg.kernel;
+		pc.initrd_path = cfg.initrd;
+		pc.cmdline = cfg.params;
+		pc.cpus = cfg.cpus;
+		pc.pvh_entry = elf.pvh_entry;
+		pc.fdt_gpa = img.layout.fdt_gpa;
+		img.pc = &pc;
+	}
 
 checked:;
 	const char *no_kvm = kvm_unusable_reason();

@@ -41,6 +41,17 @@ __asm__(".section .rodata\n"
 extern const uint8_t linuxboot_dma_rom[] __asm__("linuxboot_dma_rom");
 extern const uint8_t linuxboot_dma_rom_end[] __asm__("linuxboot_dma_rom_end");
 
+/* QEMU's PVH option ROM (pvh.bin), for umbra's own kernel: it enters the
+ * kernel's PVH note entry in 32-bit protected mode. */
+__asm__(".section .rodata\n"
+	".balign 16\n"
+	"pvh_rom:\n"
+	".incbin \"/usr/share/qemu/pvh.bin\"\n"
+	"pvh_rom_end:\n"
+	".previous\n");
+extern const uint8_t pvh_rom[] __asm__("pvh_rom");
+extern const uint8_t pvh_rom_end[] __asm__("pvh_rom_end");
+
 static void com1_irq(void *ctx, int level)
 {
 	struct vm *vm = ctx;
@@ -246,6 +257,9 @@ static uint8_t *read_file(const char *what, const char *path, uint64_t size)
 	return buf;
 }
 
+static int firmware_pvh(struct vm *vm, const struct pc_image *pi);
+static int firmware_linux(struct vm *vm, const struct pc_image *pi);
+
 /*
  * Firmware boot: the firmware's image ends at 4 GiB (read-only where KVM can
  * do that) and its last 128 KiB are also RAM below 1 MiB, as on a PC; the
@@ -283,8 +297,39 @@ static int firmware_setup(struct vm *vm, const struct pc_image *pi)
 			low ? strerror(errno) : "no RAM below 1 MiB");
 		return UMBRA_EXIT_INTERNAL;
 	}
+	return pi->kind == IMAGE_UMBRA ? firmware_pvh(vm, pi) : firmware_linux(vm, pi);
+}
 
-	/* The kernel for linuxboot_dma.bin, as QEMU offers it. */
+/*
+ * umbra's kernel for pvh.bin: the VMM has already put the kernel, initrd and
+ * FDT in RAM (as QEMU preloads a PVH kernel); the ROM needs the entry and the
+ * command line, and the kernel's PVH entry reads the FDT's address from
+ * etc/umbra/fdt (docs/boot.md).
+ */
+static int firmware_pvh(struct vm *vm, const struct pc_image *pi)
+{
+	struct fw_cfg *fc = &vm->fw_cfg;
+	static const char bootorder[] = "/rom@genroms/pvh.bin\n";
+	static const uint8_t no_menu[2] = {0, 0};
+	size_t cmdlen = strlen(pi->cmdline) + 1;
+	uint64_t fdt = pi->fdt_gpa; /* little-endian, as x86 reads it */
+	if (fw_cfg_set_u32(fc, FW_CFG_KERNEL_ENTRY, pi->pvh_entry) ||
+	    fw_cfg_set_u32(fc, FW_CFG_CMDLINE_SIZE, (uint32_t)cmdlen) ||
+	    fw_cfg_set(fc, FW_CFG_CMDLINE_DATA, pi->cmdline, cmdlen) ||
+	    fw_cfg_add_file(fc, "etc/umbra/fdt", &fdt, sizeof(fdt)) < 0 ||
+	    fw_cfg_add_file(fc, "genroms/pvh.bin", pvh_rom,
+			    (size_t)(pvh_rom_end - pvh_rom)) < 0 ||
+	    fw_cfg_add_file(fc, "bootorder", bootorder, sizeof(bootorder) - 1) < 0 ||
+	    fw_cfg_add_file(fc, "etc/show-boot-menu", no_menu, sizeof(no_menu)) < 0) {
+		fprintf(stderr, "umbra: fw_cfg: out of memory\n");
+		return UMBRA_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+/* A bzImage for linuxboot_dma.bin, as QEMU offers it. */
+static int firmware_linux(struct vm *vm, const struct pc_image *pi)
+{
 	const struct bzimage *bz = &pi->bz;
 	const struct linux_layout *ll = &pi->ll;
 	struct fw_cfg *fc = &vm->fw_cfg;

@@ -16,6 +16,28 @@ enum image_kind pc_image_detect(const void *buf, size_t len)
 	return IMAGE_UMBRA;
 }
 
+int pc_firmware_check(const struct umbra_config *cfg, struct pc_image *pi)
+{
+	struct stat st;
+	if (cfg->paging != PAGING_TDP) {
+		fprintf(stderr, "umbra: --bios boots with --paging tdp only\n");
+		return -1;
+	}
+	if (stat(cfg->bios, &st) != 0) {
+		fprintf(stderr, "umbra: --bios %s: %s\n", cfg->bios, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < PC_BIOS_MIN ||
+	    (uint64_t)st.st_size > PC_BIOS_MAX || st.st_size % PC_BIOS_MIN) {
+		fprintf(stderr, "umbra: --bios %s: not a firmware image (a file of "
+			"64 KiB to 16 MiB in 64 KiB steps)\n", cfg->bios);
+		return -1;
+	}
+	pi->bios_path = cfg->bios;
+	pi->bios_size = (uint64_t)st.st_size;
+	return 0;
+}
+
 int pc_image_check(const struct umbra_config *cfg, const void *buf, size_t len,
 		   uint64_t initrd_size, const struct guest_mem *gm,
 		   struct pc_image *pi)
@@ -33,22 +55,11 @@ int pc_image_check(const struct umbra_config *cfg, const void *buf, size_t len,
 		return -1;
 	}
 	if (cfg->bios) {
-		struct stat st;
-		if (stat(cfg->bios, &st) != 0) {
-			fprintf(stderr, "umbra: --bios %s: %s\n", cfg->bios, strerror(errno));
+		if (pc_firmware_check(cfg, pi))
 			return -1;
-		}
-		if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < PC_BIOS_MIN ||
-		    (uint64_t)st.st_size > PC_BIOS_MAX || st.st_size % PC_BIOS_MIN) {
-			fprintf(stderr, "umbra: --bios %s: not a firmware image (a file of "
-				"64 KiB to 16 MiB in 64 KiB steps)\n", cfg->bios);
-			return -1;
-		}
-		pi->bios_path = cfg->bios;
-		pi->bios_size = (uint64_t)st.st_size;
 		if (pi->kind != IMAGE_LINUX) {
 			fprintf(stderr, "umbra: kernel %s: --bios boots a Linux bzImage "
-				"only\n", cfg->kernel);
+				"or umbra's kernel, not a multiboot image\n", cfg->kernel);
 			return -1;
 		}
 	}

@@ -31,6 +31,11 @@ enum image_kind {
 /* Its last 128 KiB (or all of it, if smaller) also at 1 MiB - that. */
 #define PC_BIOS_LOW_MAX (128ULL << 10)
 
+/* What firmware boot keeps free at the top of low RAM for the firmware:
+ * SeaBIOS keeps its tables in the last 256 KiB and allocates its temporary
+ * buffers just below them, so umbra's FDT and initrd stay under this. */
+#define PC_FIRMWARE_TOP_RESERVE (2ULL << 20)
+
 /* The type of the kernel file buf[0, len), by content. */
 enum image_kind pc_image_detect(const void *buf, size_t len);
 
@@ -44,7 +49,19 @@ struct pc_image {
 	unsigned int cpus;
 	const char *bios_path;   /* --bios: the firmware boots the image */
 	uint64_t bios_size;
+	/* IMAGE_UMBRA through the firmware (PVH): the VMM preloads kernel,
+	 * initrd and FDT as for a direct boot; the firmware's PVH option ROM
+	 * enters pvh_entry, and the kernel finds the FDT by fw_cfg. */
+	uint32_t pvh_entry;
+	uint64_t fdt_gpa;
 };
+
+/*
+ * The --bios checks for any image: a firmware file of a usable size, tdp
+ * paging. Fills pi's firmware fields. Returns 0, or -1 after printing one
+ * "umbra: ..." line.
+ */
+int pc_firmware_check(const struct umbra_config *cfg, struct pc_image *pi);
 
 /*
  * Validates the kernel file buf[0, len) (of a kind other than IMAGE_UMBRA)

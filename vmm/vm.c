@@ -128,20 +128,21 @@ static int setup(struct vm *vm, const struct vm_image *img)
 			return UMBRA_EXIT_INTERNAL;
 	}
 
-	if (img->pc) {
+	if (img->pc && img->pc->kind != IMAGE_UMBRA) {
 		status = pc_boot_setup(vm, img->pc);
 		if (status)
 			return status;
 		goto common;
 	}
-	/* Guest memory: kernel, initrd, boot tables, FDT. */
+	/* Guest memory: kernel, initrd, boot tables, FDT (through firmware,
+	 * the kernel's PVH entry builds its boot tables itself). */
 	if (elf_load(img->kernel, &vm->mem)) {
 		fprintf(stderr, "umbra: kernel: a segment is not in guest RAM\n");
 		return UMBRA_EXIT_INTERNAL;
 	}
 	if (img->initrd_path && vm_load_initrd(vm, img->initrd_path, &img->layout))
 		return UMBRA_EXIT_BAD_IMAGE;
-	if (boot_write_tables(&vm->mem, err, sizeof(err))) {
+	if (!img->pc && boot_write_tables(&vm->mem, err, sizeof(err))) {
 		fprintf(stderr, "umbra: %s\n", err);
 		return UMBRA_EXIT_INTERNAL;
 	}
@@ -154,6 +155,12 @@ static int setup(struct vm *vm, const struct vm_image *img)
 	if (!fdt || fdt_build(fdt, BOOT_FDT_MAX, &fi, err, sizeof(err))) {
 		fprintf(stderr, "umbra: %s\n", fdt ? err : "FDT slot not in guest RAM");
 		return UMBRA_EXIT_INTERNAL;
+	}
+	if (img->pc) {
+		status = pc_boot_setup(vm, img->pc);
+		if (status)
+			return status;
+		goto common;
 	}
 	if (vcpu_set_boot_state(&vm->vcpus[0], img->kernel->entry, img->layout.fdt_gpa))
 		return UMBRA_EXIT_INTERNAL;

@@ -20,25 +20,32 @@
 #ifndef UMBRA_BOOT_H
 #define UMBRA_BOOT_H
 
+/* Constants usable from assembly too (the guest's PVH entry). */
+#ifdef __ASSEMBLER__
+#define UMBRA_ULL(x) x
+#else
+#define UMBRA_ULL(x) x##ULL
+#endif
+
 /* Where the kernel image is mapped at entry (Linux's __START_KERNEL_map). */
-#define UMBRA_KERNEL_VBASE 0xffffffff80000000ULL
-#define UMBRA_KERNEL_MAP_SIZE (1ULL << 30)
+#define UMBRA_KERNEL_VBASE UMBRA_ULL(0xffffffff80000000)
+#define UMBRA_KERNEL_MAP_SIZE (UMBRA_ULL(1) << 30)
 /* Where the guest kernel maps all of RAM for itself (Linux's PAGE_OFFSET). */
-#define UMBRA_DIRECT_MAP_BASE 0xffff888000000000ULL
+#define UMBRA_DIRECT_MAP_BASE UMBRA_ULL(0xffff888000000000)
 
 /* Guest-physical boot area, owned by the VMM: GDT, boot page tables, stack. */
-#define UMBRA_BOOT_AREA_START 0x1000ULL
-#define UMBRA_BOOT_GDT 0x1000ULL
-#define UMBRA_BOOT_STACK_TOP 0x8000ULL
-#define UMBRA_BOOT_PGTABLE 0x10000ULL /* PML4, then PDPTs and PDs */
+#define UMBRA_BOOT_AREA_START UMBRA_ULL(0x1000)
+#define UMBRA_BOOT_GDT UMBRA_ULL(0x1000)
+#define UMBRA_BOOT_STACK_TOP UMBRA_ULL(0x8000)
+#define UMBRA_BOOT_PGTABLE UMBRA_ULL(0x10000) /* PML4, then PDPTs and PDs */
 /* Left empty for the guest: where its real-mode start-up code for the other
  * CPUs goes (a STARTUP IPI's vector is the page number, so it must lie
  * below 1 MiB), with the page tables it uses on the way to long mode. */
-#define UMBRA_AP_TRAMPOLINE 0x8000ULL
-#define UMBRA_AP_TRAMPOLINE_END 0x10000ULL
-#define UMBRA_BOOT_AREA_END 0x100000ULL
+#define UMBRA_AP_TRAMPOLINE UMBRA_ULL(0x8000)
+#define UMBRA_AP_TRAMPOLINE_END UMBRA_ULL(0x10000)
+#define UMBRA_BOOT_AREA_END UMBRA_ULL(0x100000)
 /* Kernel PT_LOAD segments must have p_paddr >= this. */
-#define UMBRA_KERNEL_MIN_PADDR 0x100000ULL
+#define UMBRA_KERNEL_MIN_PADDR UMBRA_ULL(0x100000)
 
 /* Selectors in the VMM's boot GDT. */
 #define UMBRA_BOOT_CS 0x08
@@ -49,8 +56,8 @@
  * continues at UMBRA_HIGH_RAM_START, leaving the 32-bit MMIO hole (LAPIC,
  * IOAPIC) free. The FDT /memory node lists the ranges.
  */
-#define UMBRA_LOW_RAM_MAX 0xC0000000ULL
-#define UMBRA_HIGH_RAM_START 0x100000000ULL
+#define UMBRA_LOW_RAM_MAX UMBRA_ULL(0xC0000000)
+#define UMBRA_HIGH_RAM_START UMBRA_ULL(0x100000000)
 
 /* Device tree names. */
 #define UMBRA_FDT_HYPERVISOR_NODE "/hypervisor"

@@ -65,7 +65,24 @@ fi
 echo "-- images umbra did not build: firmware (SeaBIOS)"
 seabios=/usr/share/seabios/bios-microvm.bin
 expect_error "firmware file of a wrong size" 121 "firmware" run --bios "$tmp/module.txt" -k "$vmlinuz"
-expect_error "firmware with umbra's kernel" 121 "bzImage only" run --bios "$seabios" "$build/guest/umbra-guest.elf"
+expect_error "firmware with a multiboot image" 121 "not a multiboot" run --bios "$seabios" -k "$mbtest"
+objcopy --remove-section=.note.Xen "$kernel" "$tmp/no-pvh.elf"
+expect_error "firmware with an ELF kernel without a PVH note" 121 "PVH" run --bios "$seabios" "$tmp/no-pvh.elf"
+expect_error "firmware in shadow mode" 121 "tdp" run --paging shadow --bios "$seabios" "$kernel"
+# umbra's own kernel through SeaBIOS: QEMU's pvh.bin enters its PVH note;
+# the whole guest suite, as natively.
+saved_nested=$UMBRA_NESTED_TIMEOUT saved_test=$UMBRA_TEST_TIMEOUT
+UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT UMBRA_TEST_TIMEOUT=$((UMBRA_SUITE_TIMEOUT + 60))
+run_umbra run --bios "$seabios" -i "$initrd" "$kernel"
+UMBRA_NESTED_TIMEOUT=$saved_nested UMBRA_TEST_TIMEOUT=$saved_test
+summary_fw=$(grep -o 'suite: .*' "$tmp/out")
+if [ "$rc" -ne 0 ] || ! grep -q 'SeaBIOS (version' "$tmp/out" || ! grep -q 'Booting from ROM' "$tmp/out"; then
+	bad "umbra's kernel through SeaBIOS" "status $rc, or no SeaBIOS banner or option-ROM boot"
+elif [ "$summary_fw" != "$native_summary" ]; then
+	bad "umbra's kernel through SeaBIOS" "'$summary_fw' differs from natively: '$native_summary'"
+else
+	ok "umbra's kernel through SeaBIOS (PVH), guest suite as natively: $summary_fw"
+fi
 run_umbra run --bios "$seabios" -k "$vmlinuz" -i "$linux_initrd" \
 	-p 'console=ttyS0 quiet panic=-1 umbra_cmd="uname -s"'
 tr -d '\r' <"$tmp/out" >"$tmp/out.lf" && mv "$tmp/out.lf" "$tmp/out"

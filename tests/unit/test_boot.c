@@ -277,6 +277,15 @@ TEST(boot_placement_of_initrd_and_fdt)
 	CHECK_EQ(boot_plan(&gm, 100 * MIB, &bl, err, sizeof(err)), 0);
 	CHECK(bl.initrd_gpa + 100 * MIB <= UMBRA_LOW_RAM_MAX);
 	CHECK_EQ(bl.area_end, UMBRA_LOW_RAM_MAX);
+
+	/* Below a given top (firmware boot): everything under it. */
+	guest_mem_layout(&gm, 256 * MIB);
+	CHECK_EQ(boot_plan_below(&gm, 254 * MIB, size, &bl, err, sizeof(err)), 0);
+	CHECK(bl.initrd_gpa + size <= 254 * MIB);
+	CHECK(bl.initrd_gpa + size > 254 * MIB - BOOT_PAGE_SIZE);
+	CHECK_EQ(bl.area_end, 254 * MIB);
+	/* A top below the kernel's minimum room: nothing fits, no wrap. */
+	CHECK_EQ(boot_plan_below(&gm, 1 * MIB, 1, &bl, err, sizeof(err)), -1);
 }
 
 TEST(boot_initrd_too_large_rejected)

@@ -280,3 +280,51 @@ TEST(elf_rejects_too_many_segments)
 			       .p_vaddr = VBASE + TEXT_PA + 0x1000 * i,
 			       .p_filesz = 0x100, .p_memsz = 0x1000});
 }
+
+/* Writes a note into the image's PT_NOTE (file offset 0x200). */
+static void put_note(struct kimg *k, uint32_t namesz, uint32_t descsz, uint32_t type,
+		     const char *name, uint32_t desc)
+{
+	uint32_t h[3] = {namesz, descsz, type};
+	memcpy(k->bytes + 0x200, h, sizeof(h));
+	memcpy(k->bytes + 0x20c, name, 4);
+	memcpy(k->bytes + 0x210, &desc, sizeof(desc));
+}
+
+TEST(elf_pvh_entry_note)
+{
+	struct kimg k;
+	struct env e;
+	env_init(&e, 32 << 20, 0);
+	struct elf_image img;
+	char err[256] = "";
+
+	make_kernel(&k); /* an all-zero note list: no PVH entry */
+	CHECK_EQ(elf_check(k.bytes, sizeof(k.bytes), &e.gm, &e.bl, &img, err, sizeof(err)), 0);
+	CHECK_EQ(img.pvh_entry, 0);
+
+	put_note(&k, 4, 4, 18, "Xen", TEXT_PA + 0x20);
+	CHECK_EQ(elf_check(k.bytes, sizeof(k.bytes), &e.gm, &e.bl, &img, err, sizeof(err)), 0);
+	CHECK_EQ(img.pvh_entry, TEXT_PA + 0x20);
+
+	put_note(&k, 4, 4, 17, "Xen", TEXT_PA + 0x20); /* another Xen note type */
+	CHECK_EQ(elf_check(k.bytes, sizeof(k.bytes), &e.gm, &e.bl, &img, err, sizeof(err)), 0);
+	CHECK_EQ(img.pvh_entry, 0);
+
+	put_note(&k, 4, 4, 18, "Xem", TEXT_PA + 0x20); /* another owner */
+	CHECK_EQ(elf_check(k.bytes, sizeof(k.bytes), &e.gm, &e.bl, &img, err, sizeof(err)), 0);
+	CHECK_EQ(img.pvh_entry, 0);
+
+	/* A note whose sizes run past the segment: ignored, not read beyond. */
+	put_note(&k, 0xfffffff0u, 4, 18, "Xen", TEXT_PA + 0x20);
+	CHECK_EQ(elf_check(k.bytes, sizeof(k.bytes), &e.gm, &e.bl, &img, err, sizeof(err)), 0);
+	CHECK_EQ(img.pvh_entry, 0);
+
+	/* An entry in the data segment, or outside the image: refused. */
+	put_note(&k, 4, 4, 18, "Xen", DATA_PA + 0x10);
+	CHECK_EQ(elf_check(k.bytes, sizeof(k.bytes), &e.gm, &e.bl, &img, err, sizeof(err)), -1);
+	CHECK(strstr(err, "PVH entry") != NULL);
+	put_note(&k, 4, 4, 18, "Xen", 0x7000000);
+	CHECK_EQ(elf_check(k.bytes, sizeof(k.bytes), &e.gm, &e.bl, &img, err, sizeof(err)), -1);
+	CHECK(strstr(err, "PVH entry") != NULL);
+}
