@@ -214,8 +214,13 @@ static bool parse_number(struct parser *ps, double *out)
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	*out = strtod(buf, NULL);
+	/* Out of range: not a number, and the position stays at its start
+	 * (the caller's message reads the character there; q may be the
+	 * end of the text). */
+	if (!isfinite(*out))
+		return false;
 	ps->p = q;
-	return isfinite(*out);
+	return true;
 }
 
 static struct json *parse_value(struct parser *ps, unsigned depth);
