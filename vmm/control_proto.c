@@ -48,7 +48,10 @@ static void put_id(FILE *out, const struct json *id)
 	if (id->type == JSON_STRING) {
 		fprintf(out, ",\"id\":");
 		json_str(out, id->str, id->len);
-	} else if (id->type == JSON_NUMBER && id->number == (double)(int64_t)id->number) {
+	} else if (id->type == JSON_NUMBER && id->number >= -0x1p63 && id->number < 0x1p63 &&
+		   id->number == (double)(int64_t)id->number) {
+		/* (The range first: converting a double outside int64_t's
+		 * range is undefined.) */
 		fprintf(out, ",\"id\":%lld", (long long)id->number);
 	}
 }
