@@ -72,7 +72,10 @@ int shadow_pin_range(struct shadow_mmu *mmu, uint64_t start, uint64_t end)
 	start &= ~0xfffull;
 	if (end <= start || mmu->nr_pins == UMBRA_SHADOW_MAX_PINS)
 		return -UMBRA_EINVAL;
-	uint64_t pages = (end - start + 4095) / 4096;
+	/* Rounded up without overflow: end - start + 4095 wraps for a range
+	 * near 2^64 (PIN(0, ~0) came to 0 pages, then a pin of the whole
+	 * address space whose fill loop never ended). */
+	uint64_t pages = (end - start) / 4096 + ((end - start) % 4096 != 0);
 	if (pages > UMBRA_SHADOW_MAX_PIN_PAGES - mmu->nr_pin_pages)
 		return -UMBRA_EINVAL;
 	mmu->pins[mmu->nr_pins].start = start;
