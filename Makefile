@@ -30,6 +30,7 @@ include tools/tools.mk
 -include tests/hwmmu/hwmmu.mk
 -include tests/images/images.mk
 include tests/tests.mk
+include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk
 
 # Fragments may add test targets that `make test` runs.

@@ -22,6 +22,9 @@ packages="make gcc libc6-dev qemu-system-x86 busybox-static cpio libfdt-dev musl
 # The tools' tests (issue 7): dumps checked with Python against the JSON
 # schema, SVG with xmllint, the HTML page screenshot by headless Chromium.
 packages="$packages python3 python3-jsonschema libxml2-utils chromium"
+# The fuzz targets (tests/fuzz/, docs/reliability.md): clang and its
+# libFuzzer and sanitizer runtimes.
+packages="$packages clang libclang-rt-dev"
 
 missing=
 for pkg in $packages; do

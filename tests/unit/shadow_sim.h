@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../../shadow/hc_shadow.h"
 #include "../../shadow/host_mem.h"
@@ -162,8 +163,12 @@ static inline uint64_t g_alloc_table(struct sim *s)
 		gfn = s->table_next++;
 	else
 		abort();
-	for (unsigned i = 0; i < 512; i++)
-		g_write(s, (gfn << 12) + i * 8, 0);
+	/* One frame's worth through one lookup (a write per entry costs a
+	 * p2m walk each). */
+	uint8_t *p = p2m_writable_ptr(&s->p2m, gfn << 12);
+	if (!p)
+		abort();
+	memset(p, 0, 4096);
 	return gfn << 12;
 }
 
