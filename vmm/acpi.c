@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* RSDP, RSDT and MADT; see acpi.h. */
+/* RSDP, RSDT, MADT, FADT and DSDT; see acpi.h. */
 #include "acpi.h"
 
 #include <string.h>
@@ -8,6 +8,37 @@
 #define RSDP_LEN 20
 #define RSDT_OFF 0x40
 #define MADT_OFF 0x80
+#define FADT_LEN 276 /* ACPI 6.0 and later */
+/* FADT fields (ACPI 6.x, 5.2.9) */
+#define FADT_DSDT 40
+#define FADT_SCI_INT 46
+#define FADT_PM1A_EVT_BLK 56
+#define FADT_PM1A_CNT_BLK 64
+#define FADT_PM1_EVT_LEN 88
+#define FADT_PM1_CNT_LEN 89
+#define FADT_IAPC_BOOT_ARCH 109
+#define FADT_FLAGS 112
+#define FADT_RESET_REG 116
+#define FADT_RESET_VALUE 128
+#define FADT_MINOR 131
+#define FADT_X_DSDT 140
+#define FADT_HYPERVISOR_ID 268
+#define BOOT_ARCH_LEGACY_DEVICES (1u << 0)
+#define BOOT_ARCH_8042 (1u << 1)
+#define BOOT_ARCH_NO_VGA (1u << 2)
+#define FADT_WBINVD (1u << 0)
+#define FADT_PWR_BUTTON (1u << 4) /* no fixed power button */
+#define FADT_SLP_BUTTON (1u << 5) /* no fixed sleep button */
+#define FADT_RESET_REG_SUP (1u << 10)
+#define GAS_SYSTEM_IO 1
+#define GAS_ACCESS_BYTE 1
+
+/* The DSDT's AML: Name (_S5, Package (2) { 5, 0 }) — SLP_TYPa 5. */
+static const uint8_t dsdt_aml[] = {
+	0x08, '_', 'S', '5', '_',      /* NameOp, NameSeg */
+	0x12, 0x05, 0x02,              /* PackageOp, PkgLength 5, 2 elements */
+	0x0a, ACPI_S5_SLP_TYP, 0x00,   /* BytePrefix 5, ZeroOp */
+};
 
 uint8_t acpi_checksum(const uint8_t *p, size_t len)
 {
@@ -23,6 +54,17 @@ static void put32(uint8_t *p, uint32_t v)
 }
 
 /* A table header; the checksum is filled in once the table is complete. */
+/* A Generic Address Structure: an 8-bit I/O port. */
+static void gas_port(uint8_t *p, uint16_t port)
+{
+	p[0] = GAS_SYSTEM_IO;
+	p[1] = 8; /* bit width */
+	p[2] = 0; /* bit offset */
+	p[3] = GAS_ACCESS_BYTE;
+	memset(p + 4, 0, 8);
+	memcpy(p + 4, &port, sizeof(port));
+}
+
 static void sdt_header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
 {
 	memcpy(t, sig, 4);
@@ -35,10 +77,37 @@ static void sdt_header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
 	put32(t + 32, 1);
 }
 
+static void build_fadt(uint8_t *f, uint32_t dsdt_pa)
+{
+	sdt_header(f, "FACP", FADT_LEN, 6);
+	put32(f + FADT_DSDT, dsdt_pa);
+	uint16_t sci = ACPI_SCI_IRQ;
+	memcpy(f + FADT_SCI_INT, &sci, sizeof(sci));
+	/* SMI_CMD 0: always in ACPI mode. */
+	put32(f + FADT_PM1A_EVT_BLK, ACPI_PM1A_EVT_PORT);
+	put32(f + FADT_PM1A_CNT_BLK, ACPI_PM1A_CNT_PORT);
+	f[FADT_PM1_EVT_LEN] = 4;
+	f[FADT_PM1_CNT_LEN] = 2;
+	f[FADT_IAPC_BOOT_ARCH] = BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_8042 | BOOT_ARCH_NO_VGA;
+	put32(f + FADT_FLAGS, FADT_WBINVD | FADT_PWR_BUTTON | FADT_SLP_BUTTON |
+				      FADT_RESET_REG_SUP);
+	/* ACPI reboot: the i8042's reset command, which ends the run. */
+	gas_port(f + FADT_RESET_REG, 0x64);
+	f[FADT_RESET_VALUE] = 0xfe;
+	f[FADT_MINOR] = 0;
+	uint64_t x_dsdt = dsdt_pa;
+	memcpy(f + FADT_X_DSDT, &x_dsdt, sizeof(x_dsdt));
+	memcpy(f + FADT_HYPERVISOR_ID, "UMBRA   ", 8);
+	f[9] = (uint8_t)-acpi_checksum(f, FADT_LEN);
+}
+
 size_t acpi_build(uint8_t *buf, size_t cap, uint64_t gpa, unsigned int cpus)
 {
 	uint32_t madt_len = SDT_HEADER + 8 + 8 * cpus + 12;
-	size_t total = MADT_OFF + madt_len;
+	uint32_t fadt_off = (MADT_OFF + madt_len + 15) & ~15u;
+	uint32_t dsdt_off = fadt_off + FADT_LEN;
+	uint32_t dsdt_len = SDT_HEADER + sizeof(dsdt_aml);
+	size_t total = dsdt_off + dsdt_len;
 	if (cpus == 0 || cpus > 255 || total > cap || gpa + total > 0xffffffffULL)
 		return 0;
 	memset(buf, 0, total);
@@ -62,10 +131,17 @@ size_t acpi_build(uint8_t *buf, size_t cap, uint64_t gpa, unsigned int cpus)
 	put32(e + 8, 0); /* GSI base */
 	madt[9] = (uint8_t)-acpi_checksum(madt, madt_len);
 
+	uint8_t *dsdt = buf + dsdt_off;
+	sdt_header(dsdt, "DSDT", dsdt_len, 2);
+	memcpy(dsdt + SDT_HEADER, dsdt_aml, sizeof(dsdt_aml));
+	dsdt[9] = (uint8_t)-acpi_checksum(dsdt, dsdt_len);
+	build_fadt(buf + fadt_off, (uint32_t)(gpa + dsdt_off));
+
 	uint8_t *rsdt = buf + RSDT_OFF;
-	sdt_header(rsdt, "RSDT", SDT_HEADER + 4, 1);
+	sdt_header(rsdt, "RSDT", SDT_HEADER + 8, 1);
 	put32(rsdt + SDT_HEADER, (uint32_t)(gpa + MADT_OFF));
-	rsdt[9] = (uint8_t)-acpi_checksum(rsdt, SDT_HEADER + 4);
+	put32(rsdt + SDT_HEADER + 4, (uint32_t)(gpa + fadt_off));
+	rsdt[9] = (uint8_t)-acpi_checksum(rsdt, SDT_HEADER + 8);
 
 	memcpy(buf, "RSD PTR ", 8);
 	memcpy(buf + 9, "UMBRA ", 6);

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The smallest ACPI tables that let Linux find N CPUs and the IOAPIC (the
- * Debian kernel has no MP-table parser: CONFIG_X86_MPPARSE is off): an
- * ACPI 1.0 RSDP, an RSDT with one entry, and the MADT (one enabled local
- * APIC per vCPU, APIC IDs 0..N-1, the IOAPIC at 0xfec00000 with GSI base 0,
- * PC-AT compatible dual 8259s). No FADT or DSDT: Linux enumerates CPUs and
- * the IOAPIC from the MADT early, then reports that it cannot load the
- * ACPI namespace and runs without the interpreter. Hosted C.
+ * The smallest ACPI tables that let Linux find N CPUs and the IOAPIC and
+ * power the machine off (the Debian kernel has no MP-table parser:
+ * CONFIG_X86_MPPARSE is off): an ACPI 1.0 RSDP and RSDT; the MADT (one
+ * enabled local APIC per vCPU, APIC IDs 0..N-1, the IOAPIC at 0xfec00000
+ * with GSI base 0, PC-AT compatible dual 8259s); an FADT with only the
+ * required fixed hardware — the PM1a event and control blocks as I/O ports,
+ * SCI on IRQ 9 (never raised), no SMI command port (the machine is always in
+ * ACPI mode), no PM timer (optional since ACPI 5.0a), the i8042's reset
+ * command as the reset register; and a DSDT that holds only \_S5
+ * (soft-off's sleep type). Not hardware-reduced: that would take the legacy
+ * PIC and the ISA IRQ mappings away, and COM1's IRQ 4 with them, unless the
+ * DSDT declared every ISA device. Hosted C.
  */
 #ifndef UMBRA_VMM_ACPI_H
 #define UMBRA_VMM_ACPI_H
@@ -20,6 +25,19 @@
  * scans for the RSDP. */
 #define ACPI_TABLES_GPA 0xf0000ULL
 #define ACPI_TABLES_MAX 0x2000ULL
+
+/* The PM1a event block (status, enable: 2 bytes each) and control block
+ * (2 bytes) the FADT names, and the sleep type \_S5 gives. The guest powers
+ * off by writing SLP_TYP = ACPI_S5_SLP_TYP with SLP_EN to PM1a control;
+ * both fields are in its high byte (bits 10-12 and 13). */
+#define ACPI_PM1A_EVT_PORT 0x600
+#define ACPI_PM1A_CNT_PORT 0x604
+#define ACPI_PM_PORTS 6
+#define ACPI_SCI_IRQ 9
+#define ACPI_S5_SLP_TYP 5
+#define ACPI_PM1_CNT_SCI_EN 0x01     /* low byte */
+#define ACPI_PM1_CNT_HI_SLP_EN 0x20  /* high byte: bit 13 */
+#define ACPI_PM1_CNT_HI_SLP_TYP(v) (((v) >> 2) & 7) /* high byte: bits 10-12 */
 
 /* Writes the tables for cpus vCPUs into buf (cap bytes), which the guest
  * sees at gpa; the RSDP comes first. Returns the bytes used, or 0 if cap

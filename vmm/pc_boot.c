@@ -67,7 +67,7 @@ static void pc_stop(void *ctx, int status, const char *why)
 }
 
 /* The PIT (its speaker port 0x61 handled in the kernel too), COM1's
- * interrupt, the reset and debug-exit ports. */
+ * interrupt, the reset, debug-exit and ACPI PM ports. */
 static int pc_devices(struct vm *vm)
 {
 	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
@@ -85,6 +85,8 @@ static int pc_devices(struct vm *vm)
 	    ioport_register(&vm->io, RTC_PORT, RTC_PORTS, rtc_io, &vm->rtc) ||
 	    ioport_register(&vm->io, FW_CFG_PORT_SEL, FW_CFG_PORTS, fw_cfg_io, &vm->fw_cfg) ||
 	    ioport_register(&vm->io, DEBUG_EXIT_PORT, DEBUG_EXIT_PORTS, debug_exit_io,
+			    &vm->pc_ports) ||
+	    ioport_register(&vm->io, ACPI_PM1A_EVT_PORT, ACPI_PM_PORTS, acpi_pm_io,
 			    &vm->pc_ports)) {
 		fprintf(stderr, "umbra: cannot claim the PC's ports\n");
 		return UMBRA_EXIT_INTERNAL;

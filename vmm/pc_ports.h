@@ -15,6 +15,15 @@
  * write of V ends the run with status (V << 1) | 1, the convention of
  * kvm-unit-tests. Ports 0xf5..0xf7 belong to it too, so a 32-bit write
  * lands whole; only its low byte counts (exit statuses are 8 bits).
+ *
+ * ACPI PM1a event and control blocks (ACPI_PM1A_EVT_PORT, 4 bytes, and
+ * ACPI_PM1A_CNT_PORT, 2 bytes, named by the FADT; acpi.h): a write of
+ * SLP_EN with \_S5's sleep type to PM1a control is the guest's power-off,
+ * which ends the run with status 0. Other sleep states are not offered (the
+ * DSDT names only \_S5) and such writes are ignored. The status register
+ * reads 0 (no SCI is ever raised); the enable register keeps what is written
+ * (ACPICA reads it back when it enables a fixed event); control reads SCI_EN
+ * (always in ACPI mode).
  */
 #ifndef UMBRA_VMM_PC_PORTS_H
 #define UMBRA_VMM_PC_PORTS_H
@@ -36,6 +45,7 @@ typedef void pc_stop_fn(void *ctx, int status, const char *why);
 struct pc_ports {
 	pc_stop_fn *stop;
 	void *ctx;
+	uint8_t pm1_enable[2]; /* PM1a enable: kept, as the guest checks it */
 };
 
 /* ioport_fns: i8042_io for 0x60 and 0x64 (registered one port each),
@@ -43,5 +53,7 @@ struct pc_ports {
  * struct pc_ports. */
 void i8042_io(void *dev, uint16_t port, uint8_t *data, bool is_write);
 void debug_exit_io(void *dev, uint16_t port, uint8_t *data, bool is_write);
+/* For [ACPI_PM1A_EVT_PORT, + ACPI_PM_PORTS): both blocks. */
+void acpi_pm_io(void *dev, uint16_t port, uint8_t *data, bool is_write);
 
 #endif

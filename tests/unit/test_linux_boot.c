@@ -12,6 +12,7 @@
 #include "bzimage.h"
 #include "e820.h"
 #include "pc_image.h"
+#include "acpi.h"
 #include "pc_ports.h"
 #include "rtc.h"
 #include "serial.h"
@@ -339,4 +340,45 @@ TEST(i8042_reset_and_debug_exit)
 	v = 0;
 	debug_exit_io(&pc, DEBUG_EXIT_PORT, &v, true);
 	CHECK_EQ(log.status, 1);
+}
+
+TEST(acpi_pm1_control_powers_off_on_s5_only)
+{
+	struct stop_log log = {0, -1};
+	struct pc_ports pc = {.stop = log_stop, .ctx = &log};
+	uint8_t v = 0xff;
+	for (uint16_t p = ACPI_PM1A_EVT_PORT; p < ACPI_PM1A_EVT_PORT + 4; p++) {
+		v = 0xff;
+		acpi_pm_io(&pc, p, &v, false);
+		CHECK_EQ(v, 0); /* no event pending or enabled */
+	}
+	acpi_pm_io(&pc, ACPI_PM1A_CNT_PORT, &v, false);
+	CHECK_EQ(v, ACPI_PM1_CNT_SCI_EN); /* in ACPI mode */
+	v = 0xff; /* clearing status bits: nothing happens */
+	acpi_pm_io(&pc, ACPI_PM1A_EVT_PORT, &v, true);
+	acpi_pm_io(&pc, ACPI_PM1A_EVT_PORT, &v, false);
+	CHECK_EQ(v, 0);
+	v = 0x21; /* enabling the global lock and RTC events: read back */
+	acpi_pm_io(&pc, ACPI_PM1A_EVT_PORT + 2, &v, true);
+	v = 0x04;
+	acpi_pm_io(&pc, ACPI_PM1A_EVT_PORT + 3, &v, true);
+	acpi_pm_io(&pc, ACPI_PM1A_EVT_PORT + 2, &v, false);
+	CHECK_EQ(v, 0x21);
+	acpi_pm_io(&pc, ACPI_PM1A_EVT_PORT + 3, &v, false);
+	CHECK_EQ(v, 0x04);
+	v = ACPI_S5_SLP_TYP << 2; /* the type without SLP_EN */
+	acpi_pm_io(&pc, ACPI_PM1A_CNT_PORT + 1, &v, true);
+	v = (3 << 2) | ACPI_PM1_CNT_HI_SLP_EN; /* S3: not offered, ignored */
+	acpi_pm_io(&pc, ACPI_PM1A_CNT_PORT + 1, &v, true);
+	v = (ACPI_S5_SLP_TYP << 2) | ACPI_PM1_CNT_HI_SLP_EN; /* in the low byte: no */
+	acpi_pm_io(&pc, ACPI_PM1A_CNT_PORT, &v, true);
+	CHECK_EQ(log.calls, 0);
+	/* Linux's 16-bit write of SLP_TYP 5 << 10 | SLP_EN, a byte at a time. */
+	uint16_t w = (ACPI_S5_SLP_TYP << 10) | (1 << 13) | ACPI_PM1_CNT_SCI_EN;
+	v = (uint8_t)w;
+	acpi_pm_io(&pc, ACPI_PM1A_CNT_PORT, &v, true);
+	v = (uint8_t)(w >> 8);
+	acpi_pm_io(&pc, ACPI_PM1A_CNT_PORT + 1, &v, true);
+	CHECK_EQ(log.calls, 1);
+	CHECK_EQ(log.status, 0);
 }
