@@ -46,6 +46,11 @@ static int64_t drain_ring(struct shadow_mmu *mmu)
 	return done;
 }
 
+int64_t shadow_drain_queue(struct shadow_mmu *mmu)
+{
+	return drain_ring(mmu);
+}
+
 static int64_t set_queue(struct shadow_mmu *mmu, uint64_t gpa)
 {
 	if (gpa == 0) {

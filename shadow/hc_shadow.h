@@ -26,6 +26,10 @@ bool shadow_is_hypercall(uint64_t nr);
  * the stats (audit_findings). */
 int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 			 const uint64_t a[5], bool *flush);
+/* Applies the guest's queued operations now, outside any hypercall (a VMM
+ * thread about to zap while the vCPUs run). Returns how many, or
+ * -UMBRA_EINVAL / -UMBRA_EFAULT for a broken ring. */
+int64_t shadow_drain_queue(struct shadow_mmu *mmu);
 /* ret as the guest must see it when its TLB must be flushed: with
  * UMBRA_SHADOW_FLUSH (include/umbra/hypercall.h) where the ABI has room
  * for it. shadow_hypercall applies it itself; a caller that zaps more

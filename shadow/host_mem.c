@@ -563,29 +563,44 @@ void host_mem_invalidate(struct host_mem *hm, uint64_t gfn, uint64_t npages,
  * bits of the shadow entries mapping it, which the CPU sets). Young frames
  * lose their youth and are passed over; the first old, unpinned, unshared
  * frame is swapped out. Two sweeps at most, so the loop always ends.
+ * clock_next: the hand's next frame, and whether it is such a victim.
  */
+static bool clock_next(struct host_mem *hm, uint64_t *victim)
+{
+	uint64_t gfn = hm->clock_hand;
+	hm->clock_hand = (gfn + 1) % hm->nr_gfns;
+	uint64_t pte = hm->pte[gfn];
+	hm->stats.reclaim_scans++;
+	if (!(pte & HPTE_PRESENT) || (pte & HPTE_PIN) ||
+	    hm->share[frame_index(hm, pte & HPTE_ADDR)] > 1)
+		return false;
+	if (clear_young(hm, gfn) || (pte & HPTE_YOUNG)) {
+		hm->pte[gfn] &= ~HPTE_YOUNG;
+		return false;
+	}
+	*victim = gfn;
+	return true;
+}
+
 uint64_t host_mem_reclaim(struct host_mem *hm)
 {
-	uint64_t n = 0;
+	uint64_t n = 0, gfn;
 	if (!hm->limit || hm->swap_fd < 0)
 		return 0;
 	for (uint64_t scans = 0; hm->resident > hm->limit && scans < 2 * hm->nr_gfns;
-	     scans++) {
-		uint64_t gfn = hm->clock_hand;
-		hm->clock_hand = (gfn + 1) % hm->nr_gfns;
-		uint64_t pte = hm->pte[gfn];
-		hm->stats.reclaim_scans++;
-		if (!(pte & HPTE_PRESENT) || (pte & HPTE_PIN) ||
-		    hm->share[frame_index(hm, pte & HPTE_ADDR)] > 1)
-			continue;
-		bool young = clear_young(hm, gfn) || (pte & HPTE_YOUNG);
-		if (young) {
-			hm->pte[gfn] &= ~HPTE_YOUNG;
-			continue;
-		}
-		if (host_mem_swap_out(hm, gfn) == 0)
+	     scans++)
+		if (clock_next(hm, &gfn) && host_mem_swap_out(hm, gfn) == 0)
 			n++;
-	}
+	return n;
+}
+
+uint64_t host_mem_reclaim_pick(struct host_mem *hm, uint64_t *out, uint64_t max,
+			       bool (*ok)(void *opaque, uint64_t gfn), void *opaque)
+{
+	uint64_t n = 0, gfn;
+	for (uint64_t scans = 0; n < max && scans < 2 * hm->nr_gfns; scans++)
+		if (clock_next(hm, &gfn) && (!ok || ok(opaque, gfn)))
+			out[n++] = gfn;
 	return n;
 }
 

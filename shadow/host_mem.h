@@ -175,6 +175,12 @@ void host_mem_invalidate(struct host_mem *hm, uint64_t gfn, uint64_t npages,
 /* Swaps out frames chosen by the aging clock until resident <= limit;
  * returns how many went. */
 uint64_t host_mem_reclaim(struct host_mem *hm);
+/* The same clock's choice of up to max victims that ok (may be NULL)
+ * accepts, without taking them: for a caller beside running vCPUs, which
+ * unmaps them, waits until no TLB holds them, then swaps out those still
+ * unmapped (vmm/host_mem_vm.c). Returns how many. */
+uint64_t host_mem_reclaim_pick(struct host_mem *hm, uint64_t *out, uint64_t max,
+			       bool (*ok)(void *opaque, uint64_t gfn), void *opaque);
 /* Dedup: looks at up to budget present frames from the clock hand on and
  * merges those equal to one seen before. Returns the merges. */
 uint64_t host_mem_dedup_scan(struct host_mem *hm, uint64_t budget);

@@ -110,6 +110,23 @@ int shadow_invalidate_range(struct shadow_mmu *mmu, uint32_t asid,
  * (installed as the p2m's notifier by shadow_mmu_create). */
 void shadow_zap_gfn_range(struct shadow_mmu *mmu, uint64_t gfn, uint64_t n);
 
+/*
+ * Zaps from another VMM thread while vCPUs run (docs/shadow.md "Zaps from
+ * other threads"). The CPU delivers a #PF through the kernel's IDT, GDT,
+ * TSS and stack under the shadow: a supervisor entry zapped under a
+ * running kernel (its stack) is a double fault. So such a thread takes
+ * only frames in use as user pages: remote_ok says gfn is mapped by a
+ * user leaf (U/S set; drain the guest's queue first, so it is not one the
+ * guest already dropped), and for a move (moving: its frame changes, so
+ * every mapping must go) that no supervisor 2M leaf covers its region
+ * (one would take 511 neighbours, maybe a stack, with it; its 4K
+ * supervisor aliases may go, the frame being a user page). zap_gfn_user
+ * zaps only the user leaves of [gfn, gfn + n) (an invalidation that keeps
+ * the frames: the kernel's aliases stay right). Returns the entries zapped.
+ */
+bool shadow_gfn_remote_ok(struct shadow_mmu *mmu, uint64_t gfn, bool moving);
+unsigned shadow_zap_gfn_user(struct shadow_mmu *mmu, uint64_t gfn, uint64_t n);
+
 /* TLB: whether a present entry of the address space vcpu runs was zapped
  * or downgraded since the last call for it (the VMM flushes that vCPU's
  * TLB before it re-enters the guest); clears the flag. Only vCPUs running

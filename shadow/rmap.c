@@ -150,3 +150,52 @@ void rmap_destroy(struct shadow_mmu *mmu)
 		while (mmu->rmap[i])
 			rmap_free_head(mmu, mmu->rmap[i]);
 }
+
+/* Whether a reverse-map entry is a supervisor leaf (U/S clear: the leaf
+ * carries the whole guest path's rights). Only those can be what the CPU
+ * needs to deliver an exception. */
+static bool ref_supervisor(const struct spte_ref *r)
+{
+	return !(r->sp->spt[r->idx] & PTE_US);
+}
+
+bool shadow_gfn_remote_ok(struct shadow_mmu *mmu, uint64_t gfn, bool moving)
+{
+	bool user = false;
+	for (unsigned level = 1; level <= 2; level++) {
+		uint64_t key = level == 1 ? gfn : gfn & ~(FRAMES_PER_2M - 1);
+		struct rmap_head *h = rmap_get(mmu, rmap_key(key, level), false);
+		for (unsigned i = 0; h && i < h->n; i++) {
+			if (!ref_supervisor(&h->refs[i]))
+				user = true;
+			else if (level == 2 && moving)
+				return false;
+		}
+	}
+	return user;
+}
+
+unsigned shadow_zap_gfn_user(struct shadow_mmu *mmu, uint64_t gfn, uint64_t n)
+{
+	unsigned zapped = 0;
+	mmu->mmu_invalidate_seq++;
+	for (uint64_t g = gfn; g < gfn + n; g++)
+		for (unsigned level = 1; level <= 2; level++) {
+			uint64_t key = level == 1 ? g : g & ~(FRAMES_PER_2M - 1);
+			struct rmap_head *h;
+			/* Each zap removes its reference (and may free the
+			 * head): look the head up again every time. */
+			for (unsigned i = 0; (h = rmap_get(mmu, rmap_key(key, level), false)) &&
+					     i < h->n;) {
+				struct spte_ref r = h->refs[i];
+				if (ref_supervisor(&r)) {
+					i++;
+					continue;
+				}
+				mmu_zap_spte(mmu, r.sp, r.idx);
+				zapped++;
+			}
+		}
+	mmu->stats.p2m_zaps += zapped;
+	return zapped;
+}

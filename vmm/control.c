@@ -102,6 +102,15 @@ static int op_stats(void *opaque, FILE *out, char *err, size_t errlen)
 	S(roots_created); S(roots_evicted); S(root_switches); S(invalidations);
 	S(tlb_flushes); S(p2m_zaps); S(audit_findings);
 #undef S
+	struct shadow_kick_stats ks;
+	shadow_kick_get_stats(&vm->shadow.kick, &ks);
+	fprintf(out, ",\"kicks\":{\"waits\":%llu,\"sent\":%llu,\"failed\":%llu,"
+		"\"acks\":%llu,\"promises\":%llu,\"timeouts\":%llu,\"wait_us\":%llu,"
+		"\"wait_exits\":%llu}",
+		(unsigned long long)ks.barriers, (unsigned long long)ks.kicks,
+		(unsigned long long)ks.kick_failed, (unsigned long long)ks.acks,
+		(unsigned long long)ks.promises, (unsigned long long)ks.timeouts,
+		(unsigned long long)(ks.wait_ns / 1000), (unsigned long long)ks.wait_exits);
 	fprintf(out, "}}");
 	return 0;
 }
@@ -189,23 +198,37 @@ static int op_trace_read(void *opaque, FILE *out, char *err, size_t errlen)
 	return 0;
 }
 
-/* The balloon and reclaim belong to the host-memory layer (issue 6). */
+/* The balloon needs the guest's driver to take a target from the host:
+ * not built (the guest sets its own, /proc/umbra/balloon). */
 static int op_balloon(void *opaque, uint64_t bytes, FILE *out, char *err, size_t errlen)
 {
 	(void)opaque;
 	(void)bytes;
 	(void)out;
-	snprintf(err, errlen, "this VMM has no balloon yet");
+	snprintf(err, errlen, "the guest's balloon takes its target only from the guest "
+		 "(/proc/umbra/balloon) in this version");
 	return -ENOTSUP;
 }
 
+/* Host reclaim from this thread while the vCPUs run (host_mem_vm.c):
+ * the vCPUs that may cache what it unmaps are kicked and acknowledge
+ * before anything is swapped out. */
 static int op_reclaim(void *opaque, uint64_t pages, FILE *out, char *err, size_t errlen)
 {
-	(void)opaque;
-	(void)pages;
-	(void)out;
-	snprintf(err, errlen, "this VMM has no host reclaim yet");
-	return -ENOTSUP;
+	struct vm *vm = opaque;
+	bool flushed;
+	if (!vm->shadow.mmu) {
+		snprintf(err, errlen, "host reclaim is built for --paging shadow only");
+		return -ENOTSUP;
+	}
+	int64_t n = host_mem_vm_reclaim_remote(&vm->hmem, pages, &flushed);
+	if (n < 0) {
+		snprintf(err, errlen, "reclaim: %s", strerror((int)-n));
+		return (int)n == -ENOTSUP ? -ENOTSUP : -EIO;
+	}
+	fprintf(out, "{\"pages\":%lld,\"flushed\":%s}", (long long)n,
+		flushed ? "true" : "false");
+	return 0;
 }
 
 /* --- the server --- */

@@ -12,12 +12,17 @@
 
 #include <umbra/hypercall.h>
 
+#include "../shadow/hc_shadow.h"
 #include "../shadow/mmu.h"
+#include "shadow_kick.h"
 
 /* --dedup: every DEDUP_EVERY shadow hypercalls, DEDUP_SCAN frames are
  * hashed (a few ms under TCG, so a suite run pays a few seconds). */
 #define DEDUP_EVERY 64
 #define DEDUP_SCAN 256
+/* How long a VMM thread waits for the vCPUs it kicked; past it, what it
+ * unmapped stays where it is (never freed unflushed). */
+#define REMOTE_WAIT_MS 10000
 
 int host_mem_vm_swap_file(void)
 {
@@ -48,7 +53,6 @@ int host_mem_vm_init(struct host_mem_vm *h, const struct umbra_config *cfg,
 	h->lock = lock;
 	h->rng = 0x2545f4914f6cdd1dull;
 	atomic_init(&h->chaos_stop, false);
-	atomic_init(&h->chaos_pending, 0);
 	atomic_init(&h->balloon_out, 0);
 	atomic_init(&h->balloon_in, 0);
 	if (hm)
@@ -64,25 +68,7 @@ static uint64_t rnd(struct host_mem_vm *h)
 	return h->rng;
 }
 
-/*
- * The chaos thread only decides when: the operation itself runs at the
- * next shadow hypercall (after_shadow). Made from this thread while the
- * vCPU runs, a zap could take the shadow entry of the kernel stack the
- * guest is pushing onto, and a #PF that cannot be pushed is a double
- * fault; at a hypercall the VMM shadows the stack again right after, and
- * the guest flushes its TLB before it runs on.
- */
-static void *chaos_thread(void *arg)
-{
-	struct host_mem_vm *h = arg;
-	long ns = 1000000000L / (long)h->cfg->chaos_rate;
-	struct timespec t = {ns / 1000000000L, ns % 1000000000L};
-	while (!atomic_load(&h->chaos_stop)) {
-		nanosleep(&t, NULL);
-		atomic_fetch_add(&h->chaos_pending, 1);
-	}
-	return NULL;
-}
+static void *chaos_thread(void *arg);
 
 int host_mem_vm_start(struct host_mem_vm *h)
 {
@@ -107,39 +93,166 @@ void host_mem_vm_stop(struct host_mem_vm *h)
 	h->chaos_started = false;
 }
 
-/* A random gfn with a present backing, or nr_gfns after a few misses. */
-static uint64_t pick_present(struct host_mem_vm *h)
+/* --- zaps from VMM threads beside the running vCPUs --- */
+
+/* Whether a VMM thread may take gfn's mappings away while vCPUs run
+ * (shadow_gfn_remote_ok: a user page; for a move, none of its neighbours'
+ * kernel mappings goes with it), and for a move that host memory lets it
+ * go. Under the shadow lock, after shadow_drain_queue. */
+static bool remote_ok_clear(struct host_mem_vm *h, uint64_t gfn)
+{
+	return shadow_gfn_remote_ok(h->mmu, gfn, false);
+}
+
+static bool remote_ok_move(void *opaque, uint64_t gfn)
+{
+	struct host_mem_vm *h = opaque;
+	return !host_mem_pinned(h->hm, gfn) && !host_mem_shared(h->hm, gfn) &&
+	       shadow_gfn_remote_ok(h->mmu, gfn, true);
+}
+
+/* After zaps under the shadow lock: the vCPUs that may cache a zapped
+ * entry (those running an address space it belonged to) are asked to
+ * flush. Returns their mask; ticket gets what each must acknowledge. */
+static uint64_t remote_flush_request(struct host_mem_vm *h, uint64_t *ticket)
+{
+	uint64_t mask = shadow_pending_flushes(h->mmu, ~0u);
+	return mask && h->kick ? shadow_kick_request(h->kick, mask, ticket) : 0;
+}
+
+/* Kicks them and waits (without the shadow lock). 0 when every one has
+ * flushed (or none had to), else -errno: then nothing the zaps unmapped
+ * may be freed. */
+static int remote_flush_wait(struct host_mem_vm *h, uint64_t mask, const uint64_t *ticket)
+{
+	if (!mask)
+		return 0;
+	return shadow_kick_wait(h->kick, mask, ticket, REMOTE_WAIT_MS);
+}
+
+/* Phase 2 of a remote swap-out or migration: only when no secondary
+ * mapped gfn again since phase 1 unmapped it (its p2m entry is still
+ * absent, so no shadow entry and, after the flush, no TLB entry reaches
+ * the frame: its bytes are final). Under the shadow lock. */
+static bool still_unmapped(struct host_mem_vm *h, uint64_t gfn)
+{
+	uint64_t m;
+	unsigned perms;
+	return host_mem_state(h->hm, gfn) == HM_PRESENT && !host_mem_pinned(h->hm, gfn) &&
+	       !host_mem_shared(h->hm, gfn) && p2m_lookup(h->hm->p2m, gfn, &m, &perms) == -ENOENT;
+}
+
+/* A random gfn with a present backing that ok allows, or nr_gfns after a
+ * few misses. */
+static uint64_t pick_present(struct host_mem_vm *h, bool move)
 {
 	for (int i = 0; i < 32; i++) {
 		uint64_t g = rnd(h) % h->hm->nr_gfns;
-		if (host_mem_state(h->hm, g) == HM_PRESENT)
+		if (host_mem_state(h->hm, g) != HM_PRESENT)
+			continue;
+		if (move ? remote_ok_move(h, g) : remote_ok_clear(h, g))
 			return g;
+		h->chaos_skipped++;
 	}
 	return h->hm->nr_gfns;
 }
 
-/* One chaos operation: half invalidate a backed range (the secondaries
- * drop it and refault), a quarter migrate a frame, a quarter swap one
- * out (when there is a swap file). */
+/*
+ * One chaos operation, made by the chaos thread itself while the vCPUs
+ * run: half drop the user-half shadow entries of a range of up to 64
+ * frames (the guest faults them back), a quarter migrate a frame, a
+ * quarter swap one out. A move first unmaps the frame everywhere
+ * (HM_EV_CLEAR) under the shadow lock; then the vCPUs that may cache a
+ * zapped entry are kicked and acknowledge; only then is a frame that was
+ * not faulted back meanwhile copied and freed (Linux's try_to_unmap before
+ * the copy: a write through a stale TLB entry after the copy would be
+ * lost, a read of the freed frame would see another page).
+ */
 static void chaos_op(struct host_mem_vm *h)
 {
-	uint64_t g = pick_present(h);
-	if (g >= h->hm->nr_gfns)
+	uint64_t ticket[SHADOW_KICK_MAX_VCPUS], mask;
+	pthread_mutex_lock(h->lock);
+	/* The guest's pending unmaps first: a user leaf still in the shadow
+	 * is then a page the guest still maps (shadow_gfn_remote_ok). */
+	shadow_drain_queue(h->mmu);
+	unsigned kind = (unsigned)(rnd(h) % 4);
+	uint64_t g = pick_present(h, kind >= 2), n = 1;
+	if (g >= h->hm->nr_gfns) {
+		mask = remote_flush_request(h, ticket);
+		pthread_mutex_unlock(h->lock);
+		remote_flush_wait(h, mask, ticket);
 		return;
-	switch (rnd(h) % 4) {
-	case 0:
-	case 1:
-		host_mem_invalidate(h->hm, g, 1 + rnd(h) % 64, HM_EV_CLEAR);
-		break;
-	case 2:
-		host_mem_migrate(h->hm, g);
-		break;
-	default:
-		if (host_mem_swap_out(h->hm, g) == -ENOSPC)
-			host_mem_invalidate(h->hm, g, 1, HM_EV_CLEAR);
-		break;
 	}
+	if (kind < 2) {
+		uint64_t want = 1 + rnd(h) % 64;
+		if (want > h->hm->nr_gfns - g)
+			want = h->hm->nr_gfns - g;
+		shadow_zap_gfn_user(h->mmu, g, want);
+	} else {
+		host_mem_invalidate(h->hm, g, n, HM_EV_CLEAR);
+	}
+	mask = remote_flush_request(h, ticket);
 	h->chaos_done++;
+	pthread_mutex_unlock(h->lock);
+	if (remote_flush_wait(h, mask, ticket) || kind < 2)
+		return;
+	pthread_mutex_lock(h->lock);
+	if (!still_unmapped(h, g))
+		h->chaos_raced++;
+	else if (kind == 2)
+		host_mem_migrate(h->hm, g);
+	else
+		host_mem_swap_out(h->hm, g);
+	pthread_mutex_unlock(h->lock);
+}
+
+static void *chaos_thread(void *arg)
+{
+	struct host_mem_vm *h = arg;
+	long ns = 1000000000L / (long)h->cfg->chaos_rate;
+	struct timespec t = {ns / 1000000000L, ns % 1000000000L};
+	while (!atomic_load(&h->chaos_stop)) {
+		nanosleep(&t, NULL);
+		if (!atomic_load(&h->chaos_stop))
+			chaos_op(h);
+	}
+	return NULL;
+}
+
+int64_t host_mem_vm_reclaim_remote(struct host_mem_vm *h, uint64_t pages, bool *flushed)
+{
+	*flushed = true;
+	if (!h->hm || !h->mmu)
+		return -ENOTSUP;
+	if (h->hm->swap_fd < 0)
+		return -ENOSPC;
+	uint64_t ticket[SHADOW_KICK_MAX_VCPUS], mask, n, done = 0;
+	pthread_mutex_lock(h->lock);
+	uint64_t max = pages && pages < h->hm->resident ? pages : h->hm->resident;
+	uint64_t *victims = malloc((max ? max : 1) * sizeof(*victims));
+	if (!victims) {
+		pthread_mutex_unlock(h->lock);
+		return -ENOMEM;
+	}
+	shadow_drain_queue(h->mmu);
+	n = host_mem_reclaim_pick(h->hm, victims, max, remote_ok_move, h);
+	for (uint64_t i = 0; i < n; i++)
+		host_mem_invalidate(h->hm, victims[i], 1, HM_EV_CLEAR);
+	mask = remote_flush_request(h, ticket);
+	pthread_mutex_unlock(h->lock);
+	if (remote_flush_wait(h, mask, ticket)) {
+		*flushed = false;
+		free(victims);
+		return 0;
+	}
+	pthread_mutex_lock(h->lock);
+	for (uint64_t i = 0; i < n; i++)
+		if (still_unmapped(h, victims[i]) && host_mem_swap_out(h->hm, victims[i]) == 0)
+			done++;
+	h->remote_reclaimed += done;
+	pthread_mutex_unlock(h->lock);
+	free(victims);
+	return (int64_t)done;
 }
 
 void host_mem_vm_after_shadow(void *opaque)
@@ -149,8 +262,6 @@ void host_mem_vm_after_shadow(void *opaque)
 	if (!hm)
 		return;
 	h->calls++;
-	for (uint64_t n = atomic_exchange(&h->chaos_pending, 0); n; n--)
-		chaos_op(h);
 	if (h->cfg->dedup && h->calls % DEDUP_EVERY == 0)
 		host_mem_dedup_scan(hm, DEDUP_SCAN);
 	if (hm->limit && hm->resident > hm->limit)
@@ -249,9 +360,12 @@ void host_mem_vm_print_stats(struct host_mem_vm *h, FILE *f)
 		U(s->swap_outs), U(s->swap_zero), U(s->swap_ins), U(s->reclaim_scans),
 		U(s->host_released));
 	fprintf(f, "host memory: balloon returned %llu, taken back %llu; dedup merges %llu, "
-		"unshared by writes %llu; migrations %llu; chaos operations %llu\n",
+		"unshared by writes %llu; migrations %llu; chaos operations %llu (%llu picks "
+		"skipped: not a user page, or not movable; %llu refaulted before the copy); "
+		"reclaimed from the control socket %llu\n",
 		U(s->balloon_out), U(s->balloon_in), U(s->merges), U(s->unshares),
-		U(s->migrations), U(h->chaos_done));
+		U(s->migrations), U(h->chaos_done), U(h->chaos_skipped), U(h->chaos_raced),
+		U(h->remote_reclaimed));
 	fprintf(f, "host memory: notifier invalidate_range_start unmap %llu clear %llu "
 		"protection %llu migrate %llu release %llu, end %llu, change_pte %llu, "
 		"clear_young %llu, test_young %llu\n",

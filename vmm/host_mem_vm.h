@@ -17,6 +17,9 @@
 #include "config.h"
 #include "guest_mem.h"
 
+struct shadow_mmu;
+struct shadow_kick;
+
 struct host_mem_vm {
 	const struct umbra_config *cfg;
 	struct host_mem *hm;          /* shadow mode; NULL in tdp mode */
@@ -24,13 +27,18 @@ struct host_mem_vm {
 	pthread_mutex_t *lock;        /* the shadow lock (shadow mode) */
 	uint64_t calls;               /* shadow hypercalls seen */
 	uint64_t rng;
-	/* --chaos-invalidate: the thread posts operations, the next shadow
-	 * hypercall carries them out (see host_mem_vm.c). */
+	/* Shadow mode, for changes made beside the running vCPUs (the chaos
+	 * thread, the control socket's reclaim): the MMU, and the kicks that
+	 * make the vCPUs flush (set by vm.c; NULL in tdp mode). */
+	struct shadow_mmu *mmu;
+	struct shadow_kick *kick;
+	/* --chaos-invalidate: the thread makes its operations itself, under
+	 * the shadow lock (see host_mem_vm.c). Counters under that lock. */
 	pthread_t chaos;
 	bool chaos_started;
 	atomic_bool chaos_stop;
-	atomic_uint_fast64_t chaos_pending;
-	uint64_t chaos_done;
+	uint64_t chaos_done, chaos_skipped, chaos_raced;
+	uint64_t remote_reclaimed; /* frames swapped out by reclaim_remote */
 	/* tdp mode counters (shadow mode: hm->stats). */
 	atomic_uint_fast64_t balloon_out, balloon_in;
 };
@@ -46,6 +54,15 @@ void host_mem_vm_stop(struct host_mem_vm *h);
 /* The hc_state hooks (vmm/hypercall.h). */
 int64_t host_mem_vm_balloon(void *opaque, const uint64_t *args);
 void host_mem_vm_after_shadow(void *opaque);
+
+/* The control socket's reclaim, from its thread while the vCPUs run:
+ * up to pages frames (0: all it can) chosen by the aging clock among
+ * those no kernel-half shadow entry maps are unmapped, the vCPUs that may
+ * cache them kicked, and those not faulted back meanwhile swapped out.
+ * Returns the frames swapped out, -ENOTSUP in tdp mode, -ENOSPC without a
+ * swap file, -ENOMEM; *flushed false when the vCPUs did not acknowledge
+ * in time (then nothing was taken). */
+int64_t host_mem_vm_reclaim_remote(struct host_mem_vm *h, uint64_t pages, bool *flushed);
 
 /* The swap file for shadow mode: an unlinked temporary file, or -1 after
  * one message (then nothing is reclaimed). */

@@ -7,6 +7,7 @@
 #include "../shadow/hc_shadow.h"
 #include "../shadow/mmu.h"
 #include "../shadow/mmu_trace.h"
+#include "shadow_kick.h"
 
 void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *stats)
 {
@@ -18,6 +19,7 @@ void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *sta
 	hc->balloon = NULL;
 	hc->after_shadow = NULL;
 	hc->host_mem = NULL;
+	hc->kick = NULL;
 	pthread_mutex_init(&hc->shadow_lock, NULL);
 	hc->nunknown = 0;
 	hc->dump = NULL;
@@ -126,6 +128,9 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 	if (hc->shadow && shadow_is_hypercall(call->nr)) {
 		/* shadow/hc_shadow.c checks every argument. */
 		pthread_mutex_lock(&hc->shadow_lock);
+		/* This exit comes after the flush the last result asked for. */
+		if (hc->kick)
+			shadow_kick_confirm(hc->kick, vcpu);
 		shadow_trace_set_vcpu(hc->shadow, vcpu);
 		out->ret = (uint64_t)shadow_hypercall(hc->shadow, vcpu, call->nr,
 						      a, &out->flush_tlb);
@@ -146,6 +151,11 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 			out->ret = (uint64_t)shadow_result_flush(call->nr, (int64_t)out->ret);
 		}
 		out->kick_mask = shadow_pending_flushes(hc->shadow, vcpu);
+		/* The guest flushes after this result before its next exit:
+		 * that covers every kick asked of it so far. */
+		if (hc->kick && (out->flush_tlb || (int64_t)out->ret < 0 ||
+				 call->nr == UMBRA_HC_SHADOW_AS_ACTIVATE))
+			shadow_kick_promise(hc->kick, vcpu);
 		pthread_mutex_unlock(&hc->shadow_lock);
 		return;
 	}
@@ -166,6 +176,24 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 			out->ret = (uint64_t)hc->balloon(hc->host_mem, a);
 			if (hc->shadow)
 				pthread_mutex_unlock(&hc->shadow_lock);
+			return;
+		}
+		stats_inc(&hc->stats->hypercalls_unknown);
+		out->log_unknown = first_unknown(hc, call->nr);
+		out->ret = (uint64_t)-UMBRA_ENOSYS;
+		return;
+	case UMBRA_HC_SHADOW_KICK_ACK:
+		if (hc->kick && hc->shadow) {
+			/* Under the shadow lock, which a zapping thread holds
+			 * from its zap to its kick request (never while it
+			 * waits): once every kick is acknowledged, the MMU's
+			 * flush flag for this vCPU is stale too. */
+			pthread_mutex_lock(&hc->shadow_lock);
+			int64_t r = shadow_kick_ack(hc->kick, vcpu, a[0]);
+			if (r >= 0 && shadow_kick_idle(hc->kick, vcpu))
+				shadow_take_tlb_flush(hc->shadow, vcpu);
+			pthread_mutex_unlock(&hc->shadow_lock);
+			out->ret = (uint64_t)(r < 0 ? -UMBRA_EINVAL : r);
 			return;
 		}
 		stats_inc(&hc->stats->hypercalls_unknown);

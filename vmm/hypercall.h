@@ -22,6 +22,7 @@
 #define HC_UNKNOWN_TRACKED 32
 
 struct shadow_mmu;
+struct shadow_kick;
 
 struct hc_state {
 	const struct guest_mem *mem;
@@ -40,11 +41,14 @@ struct hc_state {
 	void *kvm_stat_opaque;
 	/* Host memory (vmm/host_mem_vm.c), when set: UMBRA_HC_BALLOON, and
 	 * the work done at the end of every shadow hypercall under
-	 * shadow_lock (reclaim, dedup, chaos), before the kernel stack is
+	 * shadow_lock (reclaim, dedup), before the kernel stack is
 	 * shadowed again. */
 	int64_t (*balloon)(void *opaque, const uint64_t *args);
 	void (*after_shadow)(void *opaque);
 	void *host_mem;
+	/* Kicks (shadow_kick.h): UMBRA_HC_SHADOW_KICK_ACK, and the flush
+	 * every shadow hypercall's result promises; NULL: none. */
+	struct shadow_kick *kick;
 	atomic_int_fast64_t boot_ns; /* UMBRA_REPORT_BOOT_NS; -1 until reported */
 	pthread_mutex_t unknown_lock;
 	unsigned int nunknown;

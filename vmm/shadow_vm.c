@@ -41,6 +41,36 @@ static int set_slot(struct kvm *kvm, unsigned slot, uint64_t maddr, uint64_t siz
 	return 0;
 }
 
+/* A kick: the vector as a fixed, edge-triggered MSI to the vCPU's APIC
+ * (its APIC ID is its index). 0 or -errno; an interrupt the LAPIC refuses
+ * (not enabled yet) counts as not sent. */
+static int send_kick_msi(void *opaque, unsigned vcpu)
+{
+	struct kvm *kvm = opaque;
+	struct kvm_msi msi = {
+		.address_lo = 0xfee00000u | (vcpu << 12),
+		.data = UMBRA_SHADOW_KICK_VECTOR,
+	};
+	int r = ioctl(kvm->vm_fd, KVM_SIGNAL_MSI, &msi);
+	return r > 0 ? 0 : r == 0 ? -EAGAIN : -errno;
+}
+
+static uint64_t total_exits(const struct stats *st);
+
+static uint64_t kick_exits(void *opaque)
+{
+	return total_exits(opaque);
+}
+
+void shadow_vm_kick_init(struct shadow_vm *s, struct kvm *kvm, unsigned nr_vcpus,
+			 const atomic_bool *stopping, struct stats *st)
+{
+	shadow_kick_init(&s->kick, nr_vcpus, send_kick_msi, kvm, stopping);
+	s->kick.exits = kick_exits;
+	s->kick.exits_opaque = st;
+	s->kick_ready = true;
+}
+
 int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
 		   struct kvm *kvm, const struct guest_mem *mem)
 {
@@ -85,9 +115,9 @@ int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
 		return UMBRA_EXIT_INTERNAL;
 	}
 	s->p2m.large_first_touch = true;
-	/* Swap only where something swaps: --mem-limit, or chaos swap-outs. */
-	if (cfg->mem_limit || cfg->chaos_rate)
-		s->swap_fd = host_mem_vm_swap_file();
+	/* An unlinked file, empty until something swaps: --mem-limit, chaos
+	 * swap-outs, the control socket's reclaim. */
+	s->swap_fd = host_mem_vm_swap_file();
 	if (host_mem_init(&s->hm, &s->p2m, s->swap_fd)) {
 		fprintf(stderr, "umbra: host memory: out of memory\n");
 		return UMBRA_EXIT_INTERNAL;
@@ -205,6 +235,9 @@ int shadow_vm_boot(struct shadow_vm *s, const struct guest_mem *mem,
 
 void shadow_vm_destroy(struct shadow_vm *s)
 {
+	if (s->kick_ready)
+		shadow_kick_destroy(&s->kick);
+	s->kick_ready = false;
 	if (s->mmu)
 		shadow_mmu_destroy(s->mmu);
 	host_mem_destroy(&s->hm);
@@ -262,6 +295,8 @@ void shadow_vm_print_stats(struct shadow_vm *s, const struct stats *st, FILE *f)
 	struct shadow_stats ss;
 	shadow_get_stats(s->mmu, &ss);
 	shadow_print_stats(s->mmu, f);
+	if (s->kick_ready)
+		shadow_kick_print_stats(&s->kick, f);
 	uint64_t e = exits_per_fault_x100(&ss, st);
 	fprintf(f, "shadow: %llu exits for %llu guest page faults: %llu.%02llu exits per fault\n",
 		(unsigned long long)total_exits(st),

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "elf_load.h"
 #include "guest_mem.h"
+#include "shadow_kick.h"
 #include "stats.h"
 
 struct shadow_mmu;
@@ -32,6 +33,10 @@ struct shadow_vm {
 	void *pool_mem;
 	uint64_t pool_bytes;
 	uint64_t boot_cr3; /* the boot address space's shadow root */
+	/* Remote TLB flushes: UMBRA_SHADOW_KICK_VECTOR sent with
+	 * KVM_SIGNAL_MSI (the in-kernel LAPIC), acknowledged by hypercall. */
+	struct shadow_kick kick;
+	bool kick_ready;
 };
 
 /* The pool (guest RAM plus the shadow budget plus slack), registered as
@@ -50,6 +55,11 @@ int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
  */
 int shadow_vm_boot(struct shadow_vm *s, const struct guest_mem *mem,
 		   const struct elf_image *kernel, uint64_t fdt_gpa, uint64_t fdt_len);
+
+/* Kicks for nr_vcpus vCPUs (KVM_SIGNAL_MSI on kvm), ending their waits
+ * when *stopping is set; wait_exits counted from st. */
+void shadow_vm_kick_init(struct shadow_vm *s, struct kvm *kvm, unsigned nr_vcpus,
+			 const atomic_bool *stopping, struct stats *st);
 
 /* Appends the shadow counters to the run's summary line. */
 void shadow_vm_summary(struct shadow_vm *s, const struct stats *st, char *line,

@@ -110,6 +110,14 @@ static int setup(struct vm *vm, const struct vm_image *img)
 	vm->hc.balloon = host_mem_vm_balloon;
 	vm->hc.after_shadow = host_mem_vm_after_shadow;
 	vm->hc.host_mem = &vm->hmem;
+	if (shadow) {
+		/* Zaps from other threads kick the vCPUs (docs/shadow.md). */
+		shadow_vm_kick_init(&vm->shadow, &vm->kvm, vm->cfg->cpus, &vm->stopping,
+				    &vm->stats);
+		vm->hc.kick = &vm->shadow.kick;
+		vm->hmem.mmu = vm->shadow.mmu;
+		vm->hmem.kick = &vm->shadow.kick;
+	}
 
 	ioport_bus_init(&vm->io, &vm->stats);
 	if (ioport_register(&vm->io, UMBRA_COM1_PORT, SERIAL_PORTS, serial_io, &vm->com1)) {

@@ -28,6 +28,9 @@ void shadow_touch_stack(uint64_t top);
 /* Last thing before returning to user mode: applies the queued
  * invalidations (docs/hypercalls.md, "The queue rule"). */
 void shadow_exit_to_user(void);
+/* The kick interrupt (UMBRA_SHADOW_KICK_VECTOR): the VMM zapped entries
+ * from another thread; flushes this CPU's TLB and acknowledges. */
+void shadow_kick(void);
 /* A new mm: subscribes the VMM's shadow to its notifier chain. */
 void shadow_mm_init(struct mm_struct *mm);
 

@@ -105,6 +105,19 @@
 #define UMBRA_SHADOW_FLUSH (1ULL << 62)
 
 /*
+ * Kicks (docs/hypercalls.md "15 SHADOW_KICK_ACK"): after a zap made outside
+ * the vCPU's own hypercall (another VMM thread: --chaos-invalidate, the
+ * control socket's reclaim), the VMM injects interrupt
+ * UMBRA_SHADOW_KICK_VECTOR into every vCPU that may cache the zapped
+ * entries. The handler: s = KICK_ACK(0) (the vCPU's kick sequence now),
+ * reload CR3, KICK_ACK(s) (every kick up to s is flushed). The VMM frees or
+ * reuses nothing those entries mapped until then. KICK_ACK(seq) returns the
+ * sequence (>= 0), or -UMBRA_EINVAL for a seq it never gave out.
+ */
+#define UMBRA_HC_SHADOW_KICK_ACK 15
+#define UMBRA_SHADOW_KICK_VECTOR 0xf0
+
+/*
  * Read one of the VMM's run counters, for benchmarks (docs/hypercalls.md
  * "14 STATS"): a0 = UMBRA_STAT_*. Returns the counter (>= 0, counted since
  * the VM started), -UMBRA_ENOENT for one this run does not have (the

@@ -1,9 +1,12 @@
 #!/usr/bin/python3
 # Talks to a running VM's control socket (docs/control.md) and checks its
 # answers; the run itself must go on undisturbed (tools.sh checks that).
-# Usage: control_client.py SOCKET PAGING OUT_DUMP
+# Usage: control_client.py SOCKET PAGING OUT_DUMP [reclaim N]
 # Waits up to 120 s for the VM to answer, then sends good and bad requests.
-# Prints one line per problem; exit status 1 if any.
+# Prints one line per problem; exit status 1 if any. With "reclaim N" it
+# sends N reclaim requests instead (shadow mode, one every 2 s, while the
+# guest runs) and prints one JSON line: the frames they swapped out, and
+# the kick counters of query-stats at the end.
 import json
 import os
 import socket
@@ -61,7 +64,8 @@ def answer(want_id, timeout, strict=True):
             if strict:
                 problems.append(f"not JSON from the VM: {line[:80]!r}")
             continue
-        if j.get("id") == want_id:
+        # The L1 serial line may echo a request back: it is no answer.
+        if j.get("id") == want_id and "execute" not in j:
             return j
 
 
@@ -93,12 +97,35 @@ def request(cmd, args=None, rid=None, timeout=60):
     return a
 
 
+if len(sys.argv) > 5 and sys.argv[4] == "reclaim":
+    pages, answers = 0, 0
+    for i in range(int(sys.argv[5])):
+        a = request("reclaim", {"pages": 0}, rid=f"r{i}", timeout=120)
+        r = a.get("return")
+        if not isinstance(r, dict) or not isinstance(r.get("pages"), int) \
+                or r.get("flushed") is not True:
+            problems.append(f"reclaim: {str(a)[:200]}")
+            break
+        pages += r["pages"]
+        answers += 1
+        time.sleep(2)
+    kicks = request("query-stats", rid="kst").get("return", {}).get("shadow", {}) or {}
+    print(json.dumps({"answers": answers, "pages": pages, "kicks": kicks.get("kicks")}))
+    for p in problems[:20]:
+        print(p)
+    sys.exit(1 if problems else 0)
+
 a = request("query-stats")
 st = a.get("return", {})
 if st.get("paging") != paging or not isinstance(st.get("exits"), int):
     problems.append(f"query-stats: {a}")
 if (st.get("shadow") is None) != (paging == "tdp"):
     problems.append(f"query-stats shadow part: {st.get('shadow')}")
+if paging == "shadow":
+    k = (st.get("shadow") or {}).get("kicks")
+    if not isinstance(k, dict) or not all(isinstance(k.get(n), int) for n in
+                                          ("waits", "sent", "acks", "promises", "wait_exits")):
+        problems.append(f"query-stats shadow kicks: {k}")
 
 # Bad requests: each gets its error, and the VM goes on.
 bad = [
@@ -123,12 +150,23 @@ for raw, cls in bad:
     except Exception as e:
         problems.append(f"{raw[:30]!r}: no error answer ({e})")
 
+# The guest's balloon takes its target from the guest only (docs/control.md).
 a = request("balloon", {"bytes": 1 << 20})
 if a.get("error", {}).get("class") != "NotSupported":
     problems.append(f"balloon: {a}")
-a = request("reclaim", {"pages": 0})
-if a.get("error", {}).get("class") != "NotSupported":
+# Reclaim: shadow mode swaps out old user pages from the control thread,
+# after the vCPUs flushed (docs/control.md); tdp mode has none.
+a = request("reclaim", {"pages": 64}, timeout=120)
+if paging == "shadow":
+    r = a.get("return")
+    if not isinstance(r, dict) or not isinstance(r.get("pages"), int) \
+            or not 0 <= r["pages"] <= 64 or not isinstance(r.get("flushed"), bool):
+        problems.append(f"reclaim: {a}")
+elif a.get("error", {}).get("class") != "NotSupported":
     problems.append(f"reclaim: {a}")
+a = request("reclaim", {"pages": "many"}, rid="rbad")
+if a.get("error", {}).get("class") != "InvalidParameter":
+    problems.append(f"reclaim with a bad argument: {a}")
 
 if paging == "shadow":
     a = request("trace-start", {"events": 2048})

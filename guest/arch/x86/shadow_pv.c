@@ -76,6 +76,22 @@ static void flush_tlb_local(void)
 	native_write_cr3(read_cr3());
 }
 
+/*
+ * A kick (docs/hypercalls.md "15 SHADOW_KICK_ACK"): another VMM thread
+ * zapped entries this CPU may cache and waits until it has flushed. The
+ * sequence is read before the flush, so the acknowledgment never covers a
+ * kick sent after it (that one is delivered again: the EOI came first).
+ * Nothing here is global: the VMM keeps the sequence per vCPU, so every
+ * CPU runs this on its own.
+ */
+void shadow_kick(void)
+{
+	long seq = shadow_hc(UMBRA_HC_SHADOW_KICK_ACK, 0, 0, 0, 0);
+	flush_tlb_local();
+	if (seq > 0)
+		shadow_hc(UMBRA_HC_SHADOW_KICK_ACK, (unsigned long)seq, 0, 0, 0);
+}
+
 /* After the VMM ran: it may have taken pages of this stack besides the two
  * it shadows again under rsp (docs/host-memory.md). A kernel stack is a
  * buddy block of KSTACK_PAGES in the direct map, so aligned to its size

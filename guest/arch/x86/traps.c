@@ -6,6 +6,8 @@
  * with UMBRA_HC_PANIC. The LAPIC timer interrupt drives the scheduler.
  * Every return to user mode passes exit_to_user_mode (signals, preemption).
  */
+#include <umbra/hypercall.h>
+
 #include "apic.h"
 #include "mm.h"
 #include "percpu.h"
@@ -85,6 +87,13 @@ static void do_interrupt(int64_t vector)
 	}
 	if (vector == SPURIOUS_APIC_VECTOR)
 		return; /* no EOI for a spurious interrupt */
+	if (vector == UMBRA_SHADOW_KICK_VECTOR && shadow_paging) {
+		/* EOI first: a kick sent while this one is handled is
+		 * delivered again after it, and flushed then. */
+		apic_eoi();
+		shadow_kick();
+		return;
+	}
 	static bool warned;
 	if (!warned)
 		pr_warn("unexpected interrupt, vector %ld (ignored)", vector);

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kicks (vmm/shadow_kick.c): a waiter is released only by an
+ * acknowledgment that comes after its kick (KICK_ACK with a sequence read
+ * after the request, or a shadow hypercall after a result that promised a
+ * flush); and the shadow MMU's side of zaps from other threads
+ * (shadow_gfn_remote_ok, shadow_zap_gfn_user): only user leaves go.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "test.h"
+
+#include "hypercall.h"
+#include "shadow_kick.h"
+#include "shadow_sim.h"
+
+/* A guest vCPU: each interrupt the VMM sends it runs the handler (read the
+ * sequence, "flush", acknowledge it) unless it runs with interrupts off. */
+struct fake_guest {
+	struct shadow_kick *k;
+	unsigned vcpu;
+	atomic_int pending;     /* interrupts sent, not yet handled */
+	atomic_bool masked;     /* interrupts off: they stay pending */
+	atomic_bool stop;
+	atomic_int handled;
+	pthread_t thread;
+};
+
+static int fake_send(void *opaque, unsigned vcpu)
+{
+	struct fake_guest *g = opaque;
+	if (vcpu != g->vcpu)
+		return -EINVAL;
+	atomic_fetch_add(&g->pending, 1);
+	return 0;
+}
+
+static void *fake_guest_run(void *arg)
+{
+	struct fake_guest *g = arg;
+	while (!atomic_load(&g->stop)) {
+		if (atomic_load(&g->masked) || atomic_load(&g->pending) == 0) {
+			usleep(200);
+			continue;
+		}
+		atomic_store(&g->pending, 0); /* EOI: later ones come again */
+		int64_t seq = shadow_kick_ack(g->k, g->vcpu, 0);
+		/* the CR3 reload would be here */
+		if (seq > 0)
+			shadow_kick_ack(g->k, g->vcpu, (uint64_t)seq);
+		atomic_fetch_add(&g->handled, 1);
+	}
+	return NULL;
+}
+
+TEST(shadow_kick_waits_for_the_ack)
+{
+	struct shadow_kick k;
+	struct fake_guest g = {.k = &k, .vcpu = 1};
+	atomic_bool stopping = false;
+	shadow_kick_init(&k, 2, fake_send, &g, &stopping);
+	uint64_t ticket[SHADOW_KICK_MAX_VCPUS] = {0};
+	/* Interrupts off: nobody acknowledges, the wait gives up. */
+	atomic_store(&g.masked, true);
+	CHECK_EQ(pthread_create(&g.thread, NULL, fake_guest_run, &g), 0);
+	CHECK_EQ(shadow_kick_request(&k, 1u << 1, ticket), 1u << 1);
+	CHECK_EQ(ticket[1], 1);
+	CHECK_EQ(shadow_kick_wait(&k, 1u << 1, ticket, 60), -ETIMEDOUT);
+	CHECK(!shadow_kick_idle(&k, 1));
+	/* Sent again while it waited, every slice. */
+	CHECK(atomic_load(&g.pending) >= 2);
+	/* Interrupts on: the pending one is handled and acknowledged. */
+	atomic_store(&g.masked, false);
+	CHECK_EQ(shadow_kick_wait(&k, 1u << 1, ticket, 5000), 0);
+	CHECK(shadow_kick_idle(&k, 1));
+	/* A second kick needs a second acknowledgment. */
+	CHECK_EQ(shadow_kick_request(&k, 1u << 1, ticket), 1u << 1);
+	CHECK_EQ(ticket[1], 2);
+	CHECK_EQ(shadow_kick_wait(&k, 1u << 1, ticket, 5000), 0);
+	atomic_store(&g.stop, true);
+	pthread_join(g.thread, NULL);
+	struct shadow_kick_stats st;
+	shadow_kick_get_stats(&k, &st);
+	CHECK_EQ(st.barriers, 3);
+	CHECK_EQ(st.timeouts, 1);
+	CHECK(st.kicks >= 3);
+	CHECK_EQ(st.acks, 2);
+	CHECK(atomic_load(&g.handled) >= 2);
+	/* vCPU 0 was never asked: nothing to wait for. */
+	CHECK(shadow_kick_idle(&k, 0));
+	shadow_kick_destroy(&k);
+}
+
+TEST(shadow_kick_stale_ack_does_not_count)
+{
+	struct shadow_kick k;
+	shadow_kick_init(&k, 1, NULL, NULL, NULL);
+	uint64_t ticket[SHADOW_KICK_MAX_VCPUS] = {0};
+	/* The guest read the sequence (0) and flushed before the zap. */
+	int64_t seen = shadow_kick_ack(&k, 0, 0);
+	CHECK_EQ(seen, 0);
+	shadow_kick_request(&k, 1, ticket);
+	CHECK_EQ(shadow_kick_ack(&k, 0, (uint64_t)seen), 1);
+	CHECK_EQ(shadow_kick_wait(&k, 1, ticket, 30), -ETIMEDOUT);
+	/* A sequence never given out is refused, and acknowledges nothing. */
+	CHECK_EQ(shadow_kick_ack(&k, 0, 2), -EINVAL);
+	CHECK_EQ(shadow_kick_ack(&k, 5, 0), -EINVAL);
+	CHECK(!shadow_kick_idle(&k, 0));
+	CHECK_EQ(shadow_kick_ack(&k, 0, 1), 1);
+	CHECK_EQ(shadow_kick_wait(&k, 1, ticket, 30), 0);
+	struct shadow_kick_stats st;
+	shadow_kick_get_stats(&k, &st);
+	/* No sender: each try counts as failed, the ack still ends it. */
+	CHECK(st.kick_failed >= 1);
+	CHECK_EQ(st.kicks, 0);
+	shadow_kick_destroy(&k);
+}
+
+TEST(shadow_kick_promise_then_exit)
+{
+	struct shadow_kick k;
+	shadow_kick_init(&k, 1, NULL, NULL, NULL);
+	uint64_t ticket[SHADOW_KICK_MAX_VCPUS] = {0};
+	/* A result promising a flush before the kick covers nothing. */
+	shadow_kick_promise(&k, 0);
+	shadow_kick_request(&k, 1, ticket);
+	shadow_kick_confirm(&k, 0);
+	CHECK(!shadow_kick_idle(&k, 0));
+	/* One after it: the vCPU's next shadow hypercall confirms it. */
+	shadow_kick_promise(&k, 0);
+	CHECK(!shadow_kick_idle(&k, 0));
+	CHECK_EQ(shadow_kick_wait(&k, 1, ticket, 0), -ETIMEDOUT);
+	shadow_kick_confirm(&k, 0);
+	CHECK(shadow_kick_idle(&k, 0));
+	CHECK_EQ(shadow_kick_wait(&k, 1, ticket, 0), 0);
+	struct shadow_kick_stats st;
+	shadow_kick_get_stats(&k, &st);
+	CHECK_EQ(st.promises, 1);
+	shadow_kick_destroy(&k);
+}
+
+TEST(shadow_kick_vm_stopping_ends_the_wait)
+{
+	struct shadow_kick k;
+	atomic_bool stopping = true;
+	shadow_kick_init(&k, 1, NULL, NULL, &stopping);
+	uint64_t ticket[SHADOW_KICK_MAX_VCPUS] = {0};
+	shadow_kick_request(&k, 1, ticket);
+	CHECK_EQ(shadow_kick_wait(&k, 1, ticket, 100000), -ECANCELED);
+	struct shadow_kick_stats st;
+	shadow_kick_get_stats(&k, &st);
+	CHECK_EQ(st.cancelled, 1);
+	shadow_kick_destroy(&k);
+}
+
+/* The hypercall: KICK_ACK goes to the kick state; a shadow hypercall whose
+ * result carries UMBRA_SHADOW_FLUSH promises, the next one confirms. */
+TEST(shadow_kick_hypercalls)
+{
+	struct guest_mem gm;
+	struct stats st;
+	struct hc_state hc;
+	struct hc_outcome out;
+	guest_mem_layout(&gm, 16 << 20);
+	stats_init(&st);
+	hc_init(&hc, &gm, &st);
+	struct hc_call ack = {UMBRA_HC_SHADOW_KICK_ACK, {0, 0, 0, 0, 0}};
+	hc_dispatch(&hc, &ack, &out);
+	CHECK_EQ((int64_t)out.ret, -UMBRA_ENOSYS);
+
+	struct sim s;
+	struct shadow_config cfg = {.efer_nxe = true, .maxphyaddr = 46, .nr_vcpus = 1};
+	CHECK_EQ(sim_init(&s, 2048, 4096, &cfg), 0);
+	hc_set_shadow(&hc, s.mmu);
+	struct shadow_kick k;
+	shadow_kick_init(&k, 1, NULL, NULL, NULL);
+	hc.kick = &k;
+	uint64_t root = g_alloc_table(&s);
+	g_map(&s, root, 0x400000, 7 * 4096, PTE_RW | PTE_US, 1);
+	struct hc_call c = {UMBRA_HC_SHADOW_AS_CREATE, {root, 0, 0, 0, 0}};
+	hc_dispatch(&hc, &c, &out);
+	uint32_t asid = (uint32_t)out.ret;
+	c = (struct hc_call){UMBRA_HC_SHADOW_AS_ACTIVATE, {asid, 0, 0, 0, 0}};
+	hc_dispatch(&hc, &c, &out);
+	c = (struct hc_call){UMBRA_HC_SHADOW_FAULT, {0x400000, 0, asid, 0, 0}};
+	hc_dispatch(&hc, &c, &out);
+	CHECK_EQ(out.ret, UMBRA_SHADOW_HANDLED);
+
+	/* Another thread zaps the user page and asks vCPU 0 for a flush. */
+	uint64_t ticket[SHADOW_KICK_MAX_VCPUS] = {0};
+	CHECK(shadow_gfn_remote_ok(s.mmu, 7, false));
+	CHECK(shadow_zap_gfn_user(s.mmu, 7, 1) >= 1);
+	CHECK_EQ(shadow_pending_flushes(s.mmu, ~0u), 1);
+	shadow_kick_request(&k, 1, ticket);
+	/* The kick handler: KICK_ACK(0) gives the sequence, KICK_ACK(seq)
+	 * after the flush acknowledges it and drops the MMU's flag. */
+	hc_dispatch(&hc, &ack, &out);
+	CHECK_EQ(out.ret, 1);
+	ack.args[0] = 1;
+	hc_dispatch(&hc, &ack, &out);
+	CHECK_EQ(out.ret, 1);
+	CHECK(shadow_kick_idle(&k, 0));
+	CHECK_EQ(shadow_pending_flushes(s.mmu, ~0u), 0);
+	ack.args[0] = 9;
+	hc_dispatch(&hc, &ack, &out);
+	CHECK_EQ((int64_t)out.ret, -UMBRA_EINVAL);
+
+	/* Again, now acknowledged by the next shadow hypercalls: the fault
+	 * that refills the page carries the flush (the flag is still set),
+	 * the one after it confirms. */
+	c = (struct hc_call){UMBRA_HC_SHADOW_FAULT, {0x400000, 0, asid, 0, 0}};
+	hc_dispatch(&hc, &c, &out);
+	CHECK(!out.flush_tlb);
+	CHECK(shadow_zap_gfn_user(s.mmu, 7, 1) >= 1);
+	shadow_kick_request(&k, 1, ticket);
+	c = (struct hc_call){UMBRA_HC_SHADOW_FAULT, {0x400000, 0, asid, 0, 0}};
+	hc_dispatch(&hc, &c, &out);
+	CHECK(out.flush_tlb);
+	CHECK(!shadow_kick_idle(&k, 0));
+	c = (struct hc_call){UMBRA_HC_SHADOW_SYNC, {0, 0, 0, 0, 0}};
+	hc_dispatch(&hc, &c, &out);
+	CHECK(shadow_kick_idle(&k, 0));
+	shadow_kick_destroy(&k);
+	sim_destroy(&s);
+	hc_destroy(&hc);
+}
+
+/* Only user leaves go: a frame the kernel maps (supervisor) is never
+ * taken, and a user frame's supervisor alias survives a remote zap. */
+TEST(shadow_remote_zap_only_user_leaves)
+{
+	struct sim s;
+	uint32_t ec = 0;
+	struct shadow_config cfg = {.efer_nxe = true, .maxphyaddr = 46, .prefetch = 0,
+				    .nr_vcpus = 1};
+	CHECK_EQ(sim_init(&s, 2048, 4096, &cfg), 0);
+	uint64_t root = g_alloc_table(&s);
+	int64_t a = sim_hc(&s, UMBRA_HC_SHADOW_AS_CREATE, root, 0, 0, 0);
+	CHECK(a > 0 && sim_activate(&s, (uint32_t)a, root) == 0);
+	const uint64_t uva = 0x400000, kva = 0xffff888000000000ull;
+	/* Frame 7: a user page, also seen by the kernel (4K alias); frame 9:
+	 * the kernel's only (a stack, say). */
+	g_map(&s, root, uva, 7 * 4096, PTE_RW | PTE_US, 1);
+	g_map(&s, root, kva + 7 * 4096, 7 * 4096, PTE_RW, 1);
+	g_map(&s, root, kva + 9 * 4096, 9 * 4096, PTE_RW, 1);
+	CHECK_EQ(sim_access(&s, uva, 0, 3, &ec), SIM_OK);
+	CHECK_EQ(sim_access(&s, kva + 7 * 4096, 0, 0, &ec), SIM_OK);
+	CHECK_EQ(sim_access(&s, kva + 9 * 4096, 0, 0, &ec), SIM_OK);
+	CHECK(shadow_gfn_remote_ok(s.mmu, 7, false));
+	CHECK(shadow_gfn_remote_ok(s.mmu, 7, true));
+	CHECK(!shadow_gfn_remote_ok(s.mmu, 9, false));
+	CHECK(!shadow_gfn_remote_ok(s.mmu, 9, true));
+	CHECK(!shadow_gfn_remote_ok(s.mmu, 11, false)); /* not mapped at all */
+	CHECK_EQ(shadow_zap_gfn_user(s.mmu, 7, 3), 1);
+	struct walk_result r;
+	CHECK_EQ(sim_shadow_walk(&s, uva, 0, 3, false, &r), WALK_PF);
+	CHECK_EQ(sim_shadow_walk(&s, kva + 7 * 4096, 0, 0, false, &r), WALK_OK);
+	CHECK_EQ(sim_shadow_walk(&s, kva + 9 * 4096, 0, 0, false, &r), WALK_OK);
+	/* A 2M supervisor leaf over a user frame's region: not movable (the
+	 * zap would take the neighbours), but its user leaves may still go. */
+	g_map(&s, root, kva + (2ull << 20), 2ull << 20, PTE_RW, 2);
+	g_map(&s, root, uva + 4096, (512 + 5) * 4096, PTE_RW | PTE_US, 1);
+	CHECK_EQ(sim_access(&s, kva + (2ull << 20) + 4096, 0, 0, &ec), SIM_OK);
+	CHECK_EQ(sim_access(&s, uva + 4096, 0, 3, &ec), SIM_OK);
+	if (sim_shadow_walk(&s, kva + (2ull << 20), 0, 0, false, &r) == WALK_OK &&
+	    r.level == 2) {
+		CHECK(!shadow_gfn_remote_ok(s.mmu, 512 + 5, true));
+	}
+	CHECK(shadow_gfn_remote_ok(s.mmu, 512 + 5, false));
+	CHECK_EQ(sim_audit(&s), 0);
+	sim_destroy(&s);
+}
