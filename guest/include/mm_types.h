@@ -166,6 +166,7 @@ struct mm_struct {
 	int notifier_brackets;        /* open invalidate_range_start brackets */
 	uint64_t pgtables_bytes;      /* page-table pages (VmPTE) */
 	uint64_t data_vm, exec_vm, stack_vm; /* pages (VmData, VmExe, VmStk) */
+	unsigned long cpu_mask;       /* CPUs whose CR3 holds it (switch_mm) */
 };
 
 #endif

@@ -31,6 +31,8 @@ struct task_struct *__switch_to(struct task_struct *prev, struct task_struct *ne
 int copy_thread(struct task_struct *p, const struct pt_regs *regs);
 /* Frees p's arch state. */
 void exit_thread(struct task_struct *p);
+/* An idle task's first switch frame: it starts in cpu_idle(). */
+void copy_idle_thread(struct task_struct *p);
 
 /* A new FXSAVE area in the initial state (FCW 0x37f, MXCSR 0x1f80), or NULL. */
 void *fpu_alloc(void);

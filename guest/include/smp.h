@@ -19,9 +19,34 @@
 
 /* CPUs running the kernel; 1 until smp_init() started the others. */
 extern unsigned int nr_cpus_online;
+/* More than one CPU may run: the big kernel lock and idle tasks are used. */
+extern bool smp_active;
 
 /* Starts the CPUs the FDT lists (at most NR_CPUS), one after another. */
 void smp_init(void);
+
+/* The big kernel lock (kernel/smp.c): taken on every kernel entry from user
+ * mode or idle, given back on the way out. */
+void lock_kernel(void);
+void unlock_kernel(void);
+/* This CPU holds it (always true with one CPU). */
+bool kernel_locked(void);
+
+/* The idle loop's bookkeeping: which CPUs wait in HLT. */
+void smp_enter_idle(void);
+void smp_leave_idle(void);
+/* A task became runnable: wakes an idle CPU other than this one with a
+ * reschedule IPI; false if none is idle. */
+bool smp_kick_idle_cpu(void);
+struct task_struct;
+/* p may be running in user mode on another CPU: interrupt it there, so it
+ * enters the kernel and sees a new signal. */
+void kick_process(struct task_struct *p);
+/* Makes the CPUs in the mask (other than this one) flush their TLBs, and
+ * waits until they have. Called with the lock held. */
+void flush_tlb_others(unsigned long cpus);
+/* TLB_FLUSH_VECTOR's handler, without the lock. */
+void smp_tlb_flush_ipi(void);
 
 #endif
 #endif

@@ -150,6 +150,7 @@ struct task_struct *idle_task_create(unsigned int cpu)
 	p->flags = PF_IDLE;
 	snprintf(p->comm, sizeof(p->comm), "swapper/%u", cpu);
 	p->kstack_top = (uint64_t)__va(kstack) + KSTACK_PAGES * PAGE_SIZE;
+	copy_idle_thread(p);
 	return p;
 }
 

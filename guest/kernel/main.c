@@ -67,6 +67,7 @@ static __noreturn void run_init(void)
 	} else {
 		pr_warn("tsc-khz is 0: boot time not measured");
 	}
+	unlock_kernel(); /* taken in smp_init */
 	enter_user(task_pt_regs(p));
 }
 

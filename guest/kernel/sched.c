@@ -4,11 +4,18 @@
  * kernel runs with interrupts off, so a task leaves the CPU only here:
  * when it sleeps (state set before calling schedule) or, on its way back to
  * user mode, when the timer said its slice is over. With nothing runnable
- * the CPU idles with `sti; hlt` on the stack of the task that slept; the
+ * one CPU idles with `sti; hlt` on the stack of the task that slept; the
  * timer interrupt wakes sleepers and fires ITIMER_REAL.
  *
- * The timer is one-shot (apic.c), programmed for the nearest deadline:
- * a sleeper's, an itimer's, or the end of the slice when others wait.
+ * SMP (smp.h): every CPU takes tasks from the same run queue under the big
+ * kernel lock. A CPU with nothing to run switches to its idle task, which
+ * gives the lock back and waits in HLT (on the sleeper's stack it could be
+ * woken and run elsewhere meanwhile); a wake-up sends an idle CPU a
+ * reschedule IPI.
+ *
+ * The timer is one-shot (apic.c), per CPU, programmed for the nearest
+ * deadline: a sleeper's, an itimer's, or the end of this CPU's slice when
+ * others wait.
  */
 #include "apic.h"
 #include "errno.h"
@@ -18,12 +25,13 @@
 #include "processor.h"
 #include "sched.h"
 #include "slab.h"
+#include "smp.h"
 #include "syscall.h"
+#include "uaccess.h"
 
 #define TIMESLICE_NS 10000000UL
 
 static LIST_HEAD(runqueue);
-static uint64_t slice_end;
 
 int wake_up_process(struct task_struct *p)
 {
@@ -33,9 +41,12 @@ int wake_up_process(struct task_struct *p)
 	p->state = TASK_RUNNING;
 	if (list_empty(&p->run_list))
 		list_add_tail(&p->run_list, &runqueue);
-	/* The running task now has competition: its slice must end on time. */
+	/* An idle CPU takes it; else the running task now has competition:
+	 * its slice must end on time. */
+	if (smp_active && smp_kick_idle_cpu())
+		return 1;
 	if (p != current) {
-		if (ktime_get_ns() >= slice_end)
+		if (ktime_get_ns() >= this_cpu()->slice_end)
 			current->need_resched = true;
 		else
 			timer_reprogram();
@@ -57,6 +68,7 @@ void timer_reprogram(void)
 	}
 	/* A slice already over needs no interrupt: the tick that saw it set
 	 * need_resched, and the idle loop does not wait with work queued. */
+	uint64_t slice_end = this_cpu()->slice_end;
 	if (!list_empty(&runqueue) && slice_end > now)
 		CONSIDER(slice_end);
 #undef CONSIDER
@@ -96,7 +108,7 @@ void schedule_tail(struct task_struct *prev, struct pt_regs *regs)
 	exit_to_user_mode(regs);
 }
 
-/* Waits for an interrupt to make something runnable. */
+/* One CPU: waits for an interrupt to make something runnable. */
 static void idle(void)
 {
 	while (list_empty(&runqueue)) {
@@ -105,11 +117,36 @@ static void idle(void)
 	}
 }
 
+/* SMP: a CPU's idle task, entered with the lock held. Holds it except in
+ * HLT; an interrupt there takes it for its handler (do_trap). A wake-up IPI
+ * that comes between giving the lock back and HLT is not lost: STI delays
+ * it past the HLT. */
 void cpu_idle(void)
 {
-	/* Parked: the scheduler does not run on this CPU yet. */
-	for (;;)
+	for (;;) {
+		if (!list_empty(&runqueue)) {
+			schedule();
+			continue;
+		}
+		/* No user tables stay loaded here: the mm may be freed elsewhere. */
+		if (current_active_mm())
+			switch_mm(NULL);
+		timer_reprogram();
+		smp_enter_idle();
+		unlock_kernel();
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		lock_kernel();
+		smp_leave_idle();
+	}
+}
+
+/* An idle task's first run on the boot CPU (switch_to.S): the switch's
+ * end, then the loop. */
+void idle_task_start(struct task_struct *prev);
+void idle_task_start(struct task_struct *prev)
+{
+	finish_task_switch(prev);
+	cpu_idle();
 }
 
 void schedule(void)
@@ -119,19 +156,26 @@ void schedule(void)
 
 	prev->need_resched = false;
 	prev->utime_ns += now - prev->last_ran_ns;
-	if (prev->state == TASK_RUNNING) {
+	if (prev->flags & PF_IDLE) {
+		/* Never on the run queue. */
+	} else if (prev->state == TASK_RUNNING) {
 		prev->nivcsw++;
 		if (list_empty(&prev->run_list))
 			list_add_tail(&prev->run_list, &runqueue);
 	} else {
 		prev->nvcsw++;
 	}
-	idle();
-	next = list_first_entry(&runqueue, struct task_struct, run_list);
-	list_del(&next->run_list);
+	if (!smp_active)
+		idle();
+	if (list_empty(&runqueue)) {
+		next = this_cpu()->idle_task;
+	} else {
+		next = list_first_entry(&runqueue, struct task_struct, run_list);
+		list_del(&next->run_list);
+	}
 	now = ktime_get_ns();
 	next->last_ran_ns = now;
-	slice_end = now + TIMESLICE_NS;
+	this_cpu()->slice_end = now + TIMESLICE_NS;
 	timer_reprogram();
 	if (next == prev)
 		return;
@@ -181,7 +225,7 @@ void scheduler_tick(void)
 			woken |= wake_up_process(p);
 	}
 	/* A sleeper that woke runs soon: it has used little of its share. */
-	if (!list_empty(&runqueue) && (woken || now >= slice_end))
+	if (!list_empty(&runqueue) && (woken || now >= this_cpu()->slice_end))
 		current->need_resched = true;
 	timer_reprogram();
 }
@@ -189,5 +233,30 @@ void scheduler_tick(void)
 SYSCALL_DEFINE0(sched_yield)
 {
 	current->need_resched = true;
+	return 0;
+}
+
+/* Every task may run on every CPU that is up. */
+SYSCALL_DEFINE3(sched_getaffinity, int, pid, unsigned int, len, uint64_t, user_mask)
+{
+	unsigned long mask = nr_cpus_online >= 64 ? ~0UL : (1UL << nr_cpus_online) - 1;
+	/* Linux: the buffer must hold nr_cpu_ids bits, in whole longs. */
+	if ((uint64_t)len * 8 < nr_cpus_online || len % sizeof(unsigned long))
+		return -EINVAL;
+	if (pid < 0 || (pid && !find_task_by_pid(pid)))
+		return -ESRCH;
+	if (copy_to_user(user_mask, &mask, sizeof(mask)))
+		return -EFAULT;
+	return sizeof(mask);
+}
+
+SYSCALL_DEFINE3(getcpu, uint64_t, user_cpu, uint64_t, user_node, uint64_t, unused)
+{
+	(void)unused;
+	unsigned int cpu = this_cpu()->cpu, node = 0;
+	if (user_cpu && copy_to_user(user_cpu, &cpu, sizeof(cpu)))
+		return -EFAULT;
+	if (user_node && copy_to_user(user_node, &node, sizeof(node)))
+		return -EFAULT;
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "sched.h"
 #include "shadow_pv.h"
 #include "signal.h"
+#include "smp.h"
 #include "slab.h"
 #include "string.h"
 #include "syscall.h"
@@ -122,13 +123,16 @@ void flush_signal_handlers(struct task_struct *p)
 }
 
 /* Wakes p if sig should end its sleep: an unblocked signal ends an
- * interruptible sleep; SIGKILL ends any (and a stop). */
+ * interruptible sleep; SIGKILL ends any (and a stop). A task running in
+ * user mode on another CPU is interrupted, to take it now. */
 static void signal_wake_up(struct task_struct *p, int sig)
 {
 	if (sig == SIGKILL)
 		wake_up_process(p);
 	else if (p->state == TASK_INTERRUPTIBLE && !(p->blocked & sigmask(sig)))
 		wake_up_process(p);
+	else if (p->state == TASK_RUNNING)
+		kick_process(p);
 }
 
 /* Stop and continue take effect when sent (Linux's prepare_signal). */
@@ -409,6 +413,7 @@ void exit_to_user_mode(struct pt_regs *regs)
 	/* Shadow paging: no user access through a stale shadow entry. */
 	if (shadow_paging)
 		shadow_exit_to_user();
+	unlock_kernel();
 }
 
 /* --- system calls -------------------------------------------------------- */

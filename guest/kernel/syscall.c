@@ -3,6 +3,7 @@
 #include "errno.h"
 #include "printk.h"
 #include "sched.h"
+#include "smp.h"
 #include "syscall.h"
 
 /* The entry of every listed call that no subsystem defines. */
@@ -69,6 +70,7 @@ static void report_missing(uint64_t nr)
 void do_syscall_64(struct pt_regs *regs)
 {
 	uint64_t nr = regs->rax;
+	lock_kernel(); /* given back at the end of exit_to_user_mode */
 	syscall_fn_t fn = nr < ARRAY_SIZE(sys_call_table) ? sys_call_table[nr] : NULL;
 
 	if (!fn || fn == sys_ni_syscall) {

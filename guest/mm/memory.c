@@ -18,14 +18,15 @@
 #include "errno.h"
 #include "fs.h"
 #include "internal.h"
+#include "percpu.h"
 #include "shadow_pv.h"
 #include "slab.h"
+#include "smp.h"
 #include "string.h"
 #include "x86.h"
 
 #define USER_TABLE_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER)
 
-static struct mm_struct *active_mm;
 uint64_t nr_anon_thp;
 static struct page *zero_page;
 
@@ -51,23 +52,51 @@ struct mm_struct *mm_alloc(void)
 	return mm;
 }
 
+/* mm->cpu_mask says which CPUs' CR3 holds the mm, for TLB shootdowns
+ * (smp.c): an idle CPU loads the kernel's tables, so an mm is loaded only
+ * where a task using it runs. */
 void switch_mm(struct mm_struct *mm)
 {
-	active_mm = mm;
+	struct percpu *pc = this_cpu();
+	unsigned long bit = 1UL << pc->cpu;
+	if (pc->active_mm)
+		pc->active_mm->cpu_mask &= ~bit;
+	pc->active_mm = mm;
+	if (mm)
+		mm->cpu_mask |= bit;
 	write_cr3(mm ? mm->pgd : swapper_pg_dir);
+}
+
+struct mm_struct *current_active_mm(void)
+{
+	return this_cpu()->active_mm;
 }
 
 /* A dying mm must not stay loaded: its page-table pages are freed. */
 void drop_active_mm(struct mm_struct *mm)
 {
-	if (active_mm == mm)
+	if (this_cpu()->active_mm == mm)
 		switch_mm(NULL);
+	if (mm->cpu_mask)
+		flush_tlb_others(mm->cpu_mask);
 }
 
 void flush_tlb_page(struct mm_struct *mm, uint64_t va)
 {
-	if (mm == active_mm)
+	if (mm == this_cpu()->active_mm)
 		invlpg(va);
+	if (smp_active)
+		flush_tlb_others(mm->cpu_mask);
+}
+
+/* After page-table pages changed shape or went away (the paging-structure
+ * caches hold them): reload CR3 here, flush elsewhere. */
+static void flush_tlb_mm(struct mm_struct *mm)
+{
+	if (mm == this_cpu()->active_mm)
+		write_cr3(mm->pgd);
+	if (smp_active)
+		flush_tlb_others(mm->cpu_mask);
 }
 
 bool is_zero_page(const struct page *page)
@@ -134,8 +163,7 @@ static void split_huge_pmd(struct mm_struct *mm, uint64_t *pmd, uint64_t va)
 	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, mm, start, start + PMD_SIZE);
 	mmu_notifier_invalidate_range_start(&range);
 	pte_clear_notify(mm, start, pmd, pt | USER_TABLE_FLAGS);
-	if (mm == active_mm)
-		write_cr3(mm->pgd);
+	flush_tlb_mm(mm);
 	mmu_notifier_invalidate_range_end(&range);
 	count_vm_event(mm, THP_SPLIT_PMD);
 }
@@ -709,8 +737,7 @@ void free_pgtables(struct mm_struct *mm, uint64_t start, uint64_t end)
 		}
 	}
 	/* Freed tables may be cached in the paging-structure caches. */
-	if (mm == active_mm)
-		write_cr3(mm->pgd);
+	flush_tlb_mm(mm);
 }
 
 struct copy_ctx {

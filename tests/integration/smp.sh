@@ -11,3 +11,23 @@ if [ "$rc" -eq 42 ] && grep -q '^umbra-guest: smp: 4 of 4 CPUs up$' "$tmp/out" &
 else
 	bad "-c 4 start-up" "status $rc; $(grep 'smp' "$tmp/out" | tr '\n' ' ')"
 fi
+
+# The whole suite with -c 2: every CPU takes processes from the shared run
+# queue under the big kernel lock. The same summary as natively, and
+# t_smp's busy children ran on both CPUs (its check in the guest only).
+saved_nested=$UMBRA_NESTED_TIMEOUT saved_test=$UMBRA_TEST_TIMEOUT
+UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT UMBRA_TEST_TIMEOUT=$((UMBRA_SUITE_TIMEOUT + 60))
+run_umbra run -c 2 -i "$initrd" "$kernel"
+UMBRA_NESTED_TIMEOUT=$saved_nested UMBRA_TEST_TIMEOUT=$saved_test
+summary_smp=$(grep '^suite: ' "$tmp/out")
+if [ "$rc" -eq 0 ] && [ "$summary_smp" = "$native_summary" ] &&
+	grep -q '^umbra-guest: smp: 2 of 2 CPUs up$' "$tmp/out"; then
+	ok "guest test suite with -c 2, as natively: $summary_smp"
+else
+	bad "guest test suite with -c 2" "status $rc, '$summary_smp'; $(grep '^FAIL ' "$tmp/out" | tr '\n' ' ')"
+fi
+if grep -q '^ok [0-9]* - together they ran on all 2 CPUs$' "$tmp/out"; then
+	ok "-c 2: t_smp's busy children ran in user mode on both CPUs"
+else
+	bad "-c 2: user processes on both CPUs" "$(grep 'together they ran' "$tmp/out")"
+fi

@@ -61,6 +61,19 @@ int copy_thread(struct task_struct *p, const struct pt_regs *regs)
 	return 0;
 }
 
+void ret_from_idle_start(void);
+
+/* An idle task's first switch lands in ret_from_idle_start with RSP 16-byte
+ * aligned less 8, as after a call (one slot above the frame). Another CPU's
+ * idle task starts on the empty stack instead (smpboot.c). */
+void copy_idle_thread(struct task_struct *p)
+{
+	struct fork_frame *frame = (struct fork_frame *)(p->kstack_top - 8) - 1;
+	memset(frame, 0, sizeof(*frame));
+	frame->ret_addr = (uint64_t)ret_from_idle_start;
+	p->thread.rsp = (uint64_t)frame;
+}
+
 void exit_thread(struct task_struct *p)
 {
 	kfree(p->thread.fpu);

@@ -7,7 +7,9 @@
  * FDT lists an INIT and a STARTUP IPI through its x2APIC (KVM's in-kernel
  * LAPIC delivers them to a vCPU waiting in KVM_MP_STATE_UNINITIALIZED).
  * One CPU at a time: the next is started once the last said it is up, so
- * the hand-over variables below serve them all.
+ * the hand-over variables below serve them all. A started CPU runs its
+ * idle task (sched.c), which waits for the big kernel lock (smp.c) and
+ * then for work from the shared run queue.
  */
 #include <umbra/boot.h>
 
@@ -28,9 +30,11 @@ _Static_assert(AP_TRAMPOLINE_PA == UMBRA_AP_TRAMPOLINE, "smp.h");
 _Static_assert(AP_TRAMPOLINE_PD + PAGE_SIZE <= UMBRA_AP_TRAMPOLINE_END, "smp.h");
 
 #define EFER_LMA (1UL << 10)
-/* How long a CPU gets to say it is up after its STARTUP IPI; nested under
- * TCG a vCPU thread may wait long for a host CPU. Then one more STARTUP. */
-#define AP_WAIT_MS 2000
+/* How long a CPU gets to say it is up after its STARTUP IPI, then after a
+ * second one (as the MP spec has it); nested under TCG on a loaded host a
+ * vCPU thread may wait long for a host CPU. */
+#define AP_WAIT_MS 1000
+#define AP_WAIT_AGAIN_MS 30000
 
 extern const char trampoline_start[], trampoline_end[], tr_efer[];
 
@@ -93,10 +97,10 @@ static bool start_cpu(unsigned int cpu, uint32_t apic_id)
 	if (wait_cpu_up(AP_WAIT_MS))
 		return true;
 	apic_send_ipi(apic_id, APIC_DM_STARTUP | APIC_INT_ASSERT | vector);
-	if (wait_cpu_up(AP_WAIT_MS))
+	if (wait_cpu_up(AP_WAIT_AGAIN_MS))
 		return true;
 	pr_warn("smp: cpu %u (APIC ID %u) did not start", cpu, apic_id);
-	/* Its stack stays: the CPU may still come up late and use it. */
+	/* Its stack and number stay its own: it may still come up late. */
 	return false;
 }
 
@@ -112,10 +116,20 @@ void smp_init(void)
 		pr_warn("smp: no x2APIC timer: running on one CPU");
 		return;
 	}
+	struct task_struct *idle = idle_task_create(0);
+	if (!idle) {
+		pr_warn("smp: out of memory: running on one CPU");
+		return;
+	}
+	this_cpu()->idle_task = idle;
+	/* From here the kernel is entered under the big kernel lock; the boot
+	 * CPU holds it until init first enters user mode (run_init). */
+	smp_active = true;
+	lock_kernel();
 	setup_trampoline();
 	for (unsigned int cpu = 1; cpu < want; cpu++) {
 		if (!start_cpu(nr_cpus_online, boot_info.apic_ids[cpu]))
-			continue;
+			break; /* the hand-over variables may still be in use */
 		nr_cpus_online++;
 	}
 	pr_info("smp: %u of %u CPUs up", nr_cpus_online, boot_info.nr_cpus);
@@ -138,5 +152,6 @@ void start_secondary(void)
 	pc->current_task = idle;
 	set_kernel_stack(idle->kstack_top);
 	__atomic_store_n(&boot_cpu_up, true, __ATOMIC_RELEASE);
+	lock_kernel();
 	cpu_idle();
 }

@@ -36,4 +36,12 @@ ret_from_fork:
 	call	schedule_tail
 	jmp	ret_from_trap
 
+	/* An idle task's first switch frame returns here (idle_task_create):
+	 * RAX is prev, as after any switch. */
+	.globl ret_from_idle_start
+ret_from_idle_start:
+	movq	%rax, %rdi
+	call	idle_task_start
+	ud2
+
 	.section .note.GNU-stack, "", @progbits

@@ -15,6 +15,7 @@
 #include "sched.h"
 #include "shadow_pv.h"
 #include "signal.h"
+#include "smp.h"
 #include "traps.h"
 #include "x86.h"
 
@@ -94,6 +95,11 @@ static void do_interrupt(int64_t vector)
 		shadow_kick();
 		return;
 	}
+	if (vector == RESCHEDULE_VECTOR) {
+		/* The idle loop, or exit_to_user_mode, looks at the run queue. */
+		apic_eoi();
+		return;
+	}
 	static bool warned;
 	if (!warned)
 		pr_warn("unexpected interrupt, vector %ld (ignored)", vector);
@@ -108,6 +114,18 @@ void do_trap(struct pt_regs *regs)
 	 * VMM's host memory takes pages away: docs/host-memory.md), and a
 	 * nested #PF overwrites CR2. */
 	uint64_t cr2 = vector == X86_TRAP_PF ? read_cr2() : 0;
+
+	if (vector == TLB_FLUSH_VECTOR) {
+		/* Without the lock: the CPU that asked holds it and waits. */
+		apic_eoi();
+		smp_tlb_flush_ipi();
+		return;
+	}
+	/* From user mode, or an interrupt in the idle loop's HLT; an exception
+	 * in the kernel already has it. exit_to_user_mode gives it back. */
+	bool locked_here = !kernel_locked();
+	if (locked_here)
+		lock_kernel();
 
 	if (vector >= NR_EXCEPTIONS) {
 		do_interrupt(vector);
@@ -130,4 +148,6 @@ void do_trap(struct pt_regs *regs)
 	}
 	if (user_mode(regs))
 		exit_to_user_mode(regs);
+	else if (locked_here)
+		unlock_kernel();
 }
