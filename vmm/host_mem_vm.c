@@ -53,6 +53,7 @@ int host_mem_vm_init(struct host_mem_vm *h, const struct umbra_config *cfg,
 	h->lock = lock;
 	h->rng = 0x2545f4914f6cdd1dull;
 	atomic_init(&h->chaos_stop, false);
+	atomic_init(&h->balloon_target, -1);
 	atomic_init(&h->balloon_out, 0);
 	atomic_init(&h->balloon_in, 0);
 	if (hm)
@@ -268,10 +269,19 @@ void host_mem_vm_after_shadow(void *opaque)
 		host_mem_reclaim(hm);
 }
 
+void host_mem_vm_set_balloon_target(struct host_mem_vm *h, uint64_t pages)
+{
+	atomic_store(&h->balloon_target, (int_fast64_t)(pages > INT64_MAX ? INT64_MAX : pages));
+}
+
 int64_t host_mem_vm_balloon(void *opaque, const uint64_t *a)
 {
 	struct host_mem_vm *h = opaque;
 	uint64_t op = a[0], gpa = a[1], count = a[2];
+	if (op == UMBRA_BALLOON_TARGET) {
+		int64_t t = atomic_load(&h->balloon_target);
+		return t < 0 ? -UMBRA_ENOENT : t;
+	}
 	if ((op != UMBRA_BALLOON_INFLATE && op != UMBRA_BALLOON_DEFLATE) ||
 	    count > UMBRA_BALLOON_MAX || (gpa & 7) || (gpa & 0xfff) + count * 8 > 4096)
 		return -UMBRA_EINVAL;

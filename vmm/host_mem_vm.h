@@ -39,6 +39,8 @@ struct host_mem_vm {
 	atomic_bool chaos_stop;
 	uint64_t chaos_done, chaos_skipped, chaos_raced;
 	uint64_t remote_reclaimed; /* frames swapped out by reclaim_remote */
+	/* The control socket's balloon target in pages, -1: none set. */
+	atomic_int_fast64_t balloon_target;
 	/* tdp mode counters (shadow mode: hm->stats). */
 	atomic_uint_fast64_t balloon_out, balloon_in;
 };
@@ -54,6 +56,10 @@ void host_mem_vm_stop(struct host_mem_vm *h);
 /* The hc_state hooks (vmm/hypercall.h). */
 int64_t host_mem_vm_balloon(void *opaque, const uint64_t *args);
 void host_mem_vm_after_shadow(void *opaque);
+
+/* The control socket's balloon: the size the guest's balloon should have
+ * (it asks with UMBRA_BALLOON_TARGET once told by UMBRA_BALLOON_VECTOR). */
+void host_mem_vm_set_balloon_target(struct host_mem_vm *h, uint64_t pages);
 
 /* The control socket's reclaim, from its thread while the vCPUs run:
  * up to pages frames (0: all it can) chosen by the aging clock among

@@ -174,6 +174,14 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 			if (hc->shadow)
 				pthread_mutex_lock(&hc->shadow_lock);
 			out->ret = (uint64_t)hc->balloon(hc->host_mem, a);
+			/* An inflate zaps 2M entries of the direct map around
+			 * the frames, perhaps the caller's kernel stack: keep
+			 * the stack under RSP shadowed, as after a shadow
+			 * hypercall (the guest flushes, then touches the rest). */
+			if (hc->shadow && rsp) {
+				shadow_prefault(hc->shadow, vcpu, rsp - 8);
+				shadow_prefault(hc->shadow, vcpu, rsp - 1024);
+			}
 			if (hc->shadow)
 				pthread_mutex_unlock(&hc->shadow_lock);
 			return;

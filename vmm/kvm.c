@@ -171,3 +171,13 @@ uint32_t host_tsc_khz(void)
 	uint64_t t1 = now_ns(), c1 = __rdtsc();
 	return t1 > t0 ? (uint32_t)((c1 - c0) * 1000000ULL / (t1 - t0)) : 0;
 }
+
+int kvm_signal_msi(struct kvm *k, unsigned apic_id, unsigned vector)
+{
+	struct kvm_msi msi = {
+		.address_lo = 0xfee00000u | (apic_id << 12),
+		.data = vector,
+	};
+	int r = ioctl(k->vm_fd, KVM_SIGNAL_MSI, &msi);
+	return r > 0 ? 0 : r == 0 ? -EAGAIN : -errno;
+}

@@ -49,6 +49,11 @@ int kvm_set_memory(struct kvm *k, const struct guest_mem *gm);
 
 void kvm_close(struct kvm *k);
 
+/* Sends vector to the local APIC of apic_id as a fixed, edge-triggered MSI
+ * (KVM_SIGNAL_MSI, the in-kernel irqchip). 0, -EAGAIN when the APIC
+ * refused it (not enabled yet), or -errno. */
+int kvm_signal_msi(struct kvm *k, unsigned apic_id, unsigned vector);
+
 /* The host's TSC rate measured against CLOCK_MONOTONIC, in kHz; for when
  * KVM cannot say what it gives the guest. */
 uint32_t host_tsc_khz(void);

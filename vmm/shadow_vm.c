@@ -41,18 +41,11 @@ static int set_slot(struct kvm *kvm, unsigned slot, uint64_t maddr, uint64_t siz
 	return 0;
 }
 
-/* A kick: the vector as a fixed, edge-triggered MSI to the vCPU's APIC
- * (its APIC ID is its index). 0 or -errno; an interrupt the LAPIC refuses
- * (not enabled yet) counts as not sent. */
+/* A kick: an MSI to the vCPU's APIC (its APIC ID is its index); one the
+ * LAPIC refuses (not enabled yet) counts as not sent. */
 static int send_kick_msi(void *opaque, unsigned vcpu)
 {
-	struct kvm *kvm = opaque;
-	struct kvm_msi msi = {
-		.address_lo = 0xfee00000u | (vcpu << 12),
-		.data = UMBRA_SHADOW_KICK_VECTOR,
-	};
-	int r = ioctl(kvm->vm_fd, KVM_SIGNAL_MSI, &msi);
-	return r > 0 ? 0 : r == 0 ? -EAGAIN : -errno;
+	return kvm_signal_msi(opaque, vcpu, UMBRA_SHADOW_KICK_VECTOR);
 }
 
 static uint64_t total_exits(const struct stats *st);

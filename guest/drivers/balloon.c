@@ -4,8 +4,9 @@
  * docs/host-memory.md): frames taken from the page allocator and given back
  * to the host, which then holds no memory for them; deflating frees them to
  * the allocator again, and the host backs each on its next touch. The
- * target is set by "balloon=PAGES" on the command line and by writes to
- * /proc/umbra/balloon.
+ * target is set by "balloon=PAGES" on the command line, by writes to
+ * /proc/umbra/balloon, and by the host (the control socket's "balloon":
+ * interrupt UMBRA_BALLOON_VECTOR, then UMBRA_BALLOON_TARGET).
  */
 #include <umbra/hypercall.h>
 
@@ -49,10 +50,34 @@ static int tell_host(unsigned long op, unsigned long from, unsigned long n)
 		from += k;
 		n -= k;
 	}
-	/* Shadow mode: no TLB entry may outlive a frame the host took. */
+	/* Shadow mode: no TLB entry may outlive a frame the host took, and
+	 * the stack's shadow may have gone with it. */
 	if (shadow_paging && op == UMBRA_BALLOON_INFLATE)
-		native_write_cr3(read_cr3());
+		shadow_after_host_change();
 	return 0;
+}
+
+/* True at boot: a target the host set before this CPU's APIC took
+ * interrupts is fetched at the first return to user mode. */
+static volatile bool host_changed = true;
+
+void balloon_host_changed(void)
+{
+	host_changed = true;
+}
+
+void balloon_poll(void)
+{
+	if (!host_changed)
+		return;
+	host_changed = false;
+	long t = hc_balloon(UMBRA_BALLOON_TARGET, 0, 0);
+	if (t < 0)
+		return;
+	int r = balloon_set_target((unsigned long)t < BALLOON_MAX_PAGES ? (unsigned long)t
+									 : BALLOON_MAX_PAGES);
+	pr_info("balloon: host target %ld pages, %lu held%s", t, balloon_pages(),
+		r ? " (as far as free memory goes)" : "");
 }
 
 unsigned long balloon_pages(void)

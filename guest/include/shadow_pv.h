@@ -28,6 +28,10 @@ void shadow_touch_stack(uint64_t top);
 /* Last thing before returning to user mode: applies the queued
  * invalidations (docs/hypercalls.md, "The queue rule"). */
 void shadow_exit_to_user(void);
+/* After a hypercall that took host memory (a balloon inflate): flushes the
+ * TLB and touches the kernel stack, whose shadow may have gone with a 2M
+ * entry around the frames (the VMM refilled only the pages under RSP). */
+void shadow_after_host_change(void);
 /* The kick interrupt (UMBRA_SHADOW_KICK_VECTOR): the VMM zapped entries
  * from another thread; flushes this CPU's TLB and acknowledges. */
 void shadow_kick(void);

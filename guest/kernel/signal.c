@@ -7,6 +7,7 @@
  * continues or ends the process. Interrupted system calls restart or
  * fail with EINTR by their -ERESTART* code and the handler's SA_RESTART.
  */
+#include "balloon.h"
 #include "errno.h"
 #include "fs.h"
 #include "percpu.h"
@@ -396,6 +397,8 @@ static void do_signal(struct pt_regs *regs)
 void exit_to_user_mode(struct pt_regs *regs)
 {
 	struct task_struct *p = current;
+	/* A balloon target the host set (drivers/balloon.c). */
+	balloon_poll();
 	for (;;) {
 		if (p->need_resched) {
 			schedule();

@@ -166,6 +166,12 @@
 #define UMBRA_HC_BALLOON 12
 #define UMBRA_BALLOON_INFLATE 1
 #define UMBRA_BALLOON_DEFLATE 2
+/* TARGET: the size the host wants the balloon to have, in pages (>= 0), or
+ * -UMBRA_ENOENT while it has set none (a1, a2 ignored). The host raises
+ * interrupt UMBRA_BALLOON_VECTOR when it sets one (the control socket's
+ * "balloon"); the guest asks then, and moves its balloon there. */
+#define UMBRA_BALLOON_TARGET 3
+#define UMBRA_BALLOON_VECTOR 0xf1
 #define UMBRA_BALLOON_MAX 512
 
 /* Results of UMBRA_HC_SHADOW_FAULT (bits 7:0; bits 47:32 = error code). */

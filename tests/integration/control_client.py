@@ -4,9 +4,9 @@
 # Usage: control_client.py SOCKET PAGING OUT_DUMP [reclaim N]
 # Waits up to 120 s for the VM to answer, then sends good and bad requests.
 # Prints one line per problem; exit status 1 if any. With "reclaim N" it
-# sends N reclaim requests instead (shadow mode, one every 2 s, while the
-# guest runs) and prints one JSON line: the frames they swapped out, and
-# the kick counters of query-stats at the end.
+# sets a balloon of 2 MiB and sends N reclaim requests instead (shadow
+# mode, one every 2 s, while the guest runs) and prints one JSON line: the
+# frames they swapped out, and the kick counters of query-stats at the end.
 import json
 import os
 import socket
@@ -99,6 +99,10 @@ def request(cmd, args=None, rid=None, timeout=60):
 
 if len(sys.argv) > 5 and sys.argv[4] == "reclaim":
     pages, answers = 0, 0
+    # A balloon of 2 MiB first: the guest inflates to it meanwhile.
+    a = request("balloon", {"bytes": 2 << 20}, rid="bal")
+    if a.get("return", {}).get("target_pages") != 512:
+        problems.append(f"balloon: {a}")
     for i in range(int(sys.argv[5])):
         a = request("reclaim", {"pages": 0}, rid=f"r{i}", timeout=120)
         r = a.get("return")
@@ -150,9 +154,10 @@ for raw, cls in bad:
     except Exception as e:
         problems.append(f"{raw[:30]!r}: no error answer ({e})")
 
-# The guest's balloon takes its target from the guest only (docs/control.md).
+# The balloon's target: set, and the guest told (docs/control.md).
 a = request("balloon", {"bytes": 1 << 20})
-if a.get("error", {}).get("class") != "NotSupported":
+r = a.get("return")
+if not isinstance(r, dict) or r.get("target_pages") != 256 or not isinstance(r.get("told"), bool):
     problems.append(f"balloon: {a}")
 # Reclaim: shadow mode swaps out old user pages from the control thread,
 # after the vCPUs flushed (docs/control.md); tdp mode has none.

@@ -112,7 +112,7 @@ fi
 if [ "$crc" -ne 0 ]; then
 	bad "control socket" "$(head -n 5 "$tmp/check")"
 else
-	ok "control socket: stats, dump, trace, errors for bad requests, reclaim, balloon NotSupported"
+	ok "control socket: stats, dump, trace, errors for bad requests, balloon and reclaim"
 fi
 if [ "$urc" -ne 0 ] || ! grep -q '^suite: .* 0 failed; .* 0 failed$' "$tmp/ctl-out"; then
 	bad "the suite under a control client" "status $urc; $(grep '^suite:' "$tmp/ctl-out")"

@@ -123,6 +123,12 @@ static long shadow_call(unsigned long nr, unsigned long a0, unsigned long a1,
 	return r < 0 ? r : (long)((unsigned long)r & ~UMBRA_SHADOW_FLUSH);
 }
 
+void shadow_after_host_change(void)
+{
+	flush_tlb_local();
+	touch_own_stack();
+}
+
 /* Applies the queue now (UMBRA_HC_SHADOW_SYNC). */
 static void shadow_sync(void)
 {

@@ -9,6 +9,7 @@
 #include <umbra/hypercall.h>
 
 #include "apic.h"
+#include "balloon.h"
 #include "mm.h"
 #include "percpu.h"
 #include "printk.h"
@@ -88,6 +89,11 @@ static void do_interrupt(int64_t vector)
 	}
 	if (vector == SPURIOUS_APIC_VECTOR)
 		return; /* no EOI for a spurious interrupt */
+	if (vector == UMBRA_BALLOON_VECTOR) {
+		apic_eoi();
+		balloon_host_changed();
+		return;
+	}
 	if (vector == UMBRA_SHADOW_KICK_VECTOR && shadow_paging) {
 		/* EOI first: a kick sent while this one is handled is
 		 * delivered again after it, and flushed then. */
