@@ -24,6 +24,7 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -87,20 +88,29 @@ static int find_nested_dir(char *dir, size_t cap)
 	return 0;
 }
 
-/* The copy of this binary runs in L1, which has no C library: it must be
- * static, i.e. have no PT_INTERP program header. */
-static int check_self_static(void)
+/*
+ * The copy of this binary runs in L1, which has no C library. A static
+ * umbra needs nothing more; a dynamically linked one (the ASan/UBSan build,
+ * build/umbra-asan: sanitizers need the dynamic loader) takes along its
+ * program interpreter, whose path this returns in interp (empty for a
+ * static binary), and the shared objects it has mapped (self_objects).
+ */
+static int self_interp(char *interp, size_t cap)
 {
 	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	Elf64_Ehdr eh;
-	bool dynamic = false, readable = fd >= 0 &&
-		pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh);
+	bool readable = fd >= 0 && pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh);
+	interp[0] = '\0';
 	for (unsigned int i = 0; readable && i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 		readable = pread(fd, &ph, sizeof(ph),
 				 (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) ==
 			   (ssize_t)sizeof(ph);
-		dynamic |= readable && ph.p_type == PT_INTERP;
+		if (readable && ph.p_type == PT_INTERP) {
+			size_t n = ph.p_filesz < cap ? ph.p_filesz : cap - 1;
+			readable = pread(fd, interp, n, (off_t)ph.p_offset) == (ssize_t)n;
+			interp[readable ? n : 0] = '\0';
+		}
 	}
 	if (fd >= 0)
 		close(fd);
@@ -108,12 +118,50 @@ static int check_self_static(void)
 		nested_error("cannot read this binary's ELF header (/proc/self/exe)");
 		return -1;
 	}
-	if (dynamic) {
-		nested_error("this umbra is dynamically linked, but the L1 VM has "
-			     "no C library: link umbra with -static");
-		return -1;
-	}
 	return 0;
+}
+
+/* Adds the file at path (absolute) to the archive as name, with name's
+ * parent folders (adding a folder twice is harmless: the kernel's unpacker
+ * skips one that exists). */
+static int add_with_parents(struct cpio_newc *c, const char *name, const char *path)
+{
+	char dir[PATH_MAX];
+	const char *rel = name + strspn(name, "/");
+	for (const char *p = strchr(rel, '/'); p; p = strchr(p + 1, '/')) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(p - rel), rel);
+		int err = cpio_newc_add_dir(c, dir, 0755);
+		if (err)
+			return err;
+	}
+	return cpio_newc_add_file(c, rel, 0755, path);
+}
+
+struct self_objects {
+	struct cpio_newc *c;
+	int err;
+};
+
+static int add_loaded_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct self_objects *so = arg;
+	(void)size;
+	/* The loader's own names: the main program and the vDSO have none
+	 * that is a file. */
+	if (!so->err && info->dlpi_name[0] == '/' && access(info->dlpi_name, R_OK) == 0)
+		so->err = add_with_parents(so->c, info->dlpi_name, info->dlpi_name);
+	return so->err;
+}
+
+/* The interpreter at its PT_INTERP path, and the shared objects the loader
+ * opened, at the paths it found them by (their sonames in its search
+ * path), so that it finds them in L1 the same way. */
+static int add_self_objects(struct cpio_newc *c, const char *interp)
+{
+	struct self_objects so = {c, add_with_parents(c, interp, interp)};
+	if (!so.err)
+		dl_iterate_phdr(add_loaded_object, &so);
+	return so.err;
 }
 
 /* UMBRA_NESTED_TIMEOUT in seconds; 0 when unset (no limit). */
@@ -175,7 +223,7 @@ static long long copy_file(FILE *f, const char *path)
  * message.
  */
 static int build_initrd(const char *base, const struct umbra_config *cfg,
-			const char *mark)
+			const char *mark, const char *interp)
 {
 	/* The small files /umbra/argv and /umbra/env, written in memory. */
 	char *argv = NULL, *env = NULL;
@@ -221,6 +269,11 @@ static int build_initrd(const char *base, const struct umbra_config *cfg,
 		{"umbra/bios", cfg->bios, 0644},
 	};
 	int err = cpio_newc_add_dir(&c, "umbra", 0755);
+	if (!err && interp[0] && (err = add_self_objects(&c, interp)) != 0) {
+		nested_error("cannot add this umbra's shared objects to the L1 "
+			     "initramfs: %s", strerror(-err));
+		goto fail;
+	}
 	for (size_t i = 0; !err && i < sizeof(files) / sizeof(files[0]); i++) {
 		if (!files[i].src)
 			continue;
@@ -599,7 +652,7 @@ static int outcome(struct nested_console *console, struct log_tail *log,
 int nested_run(const struct umbra_config *cfg, const char *why)
 {
 	char dir[PATH_MAX + 8], vmlinuz[PATH_MAX + 32], base[PATH_MAX + 32];
-	char mark[NESTED_MARK_LEN + 1];
+	char mark[NESTED_MARK_LEN + 1], interp[PATH_MAX];
 	double timeout_s;
 	/* QEMU writes the dump file (serial port 2): say here, in one line,
 	 * when it cannot. */
@@ -624,7 +677,7 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 		unlink(cfg->control_path);
 	}
 	if (read_timeout(&timeout_s) || find_nested_dir(dir, sizeof(dir)) ||
-	    check_self_static() || make_mark(mark))
+	    self_interp(interp, sizeof(interp)) || make_mark(mark))
 		return UMBRA_EXIT_NESTED;
 	snprintf(vmlinuz, sizeof(vmlinuz), "%s/vmlinuz", dir);
 	snprintf(base, sizeof(base), "%s/l1-base.cpio.gz", dir);
@@ -651,7 +704,7 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 		}
 	}
 	cfg = &with_port;
-	int initrd_fd = build_initrd(base, cfg, mark);
+	int initrd_fd = build_initrd(base, cfg, mark, interp);
 	if (initrd_fd < 0) {
 		if (private_dir[0])
 			rmdir(private_dir);

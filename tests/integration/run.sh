@@ -3,10 +3,12 @@
 # where there is no /dev/kvm) and check, from the guest's own output, what ran;
 # and check that every kind of bad input gets a one-line error.
 # Usage: tests/integration/run.sh BUILD_DIR
+# UMBRA_BIN, if set, is the VMM binary to test (default BUILD_DIR/umbra;
+# make integration-test-asan sets build/umbra-asan).
 # Ends with "N passed, N failed"; exit status 1 if anything failed.
 set -u
 build=${1:?usage: run.sh BUILD_DIR}
-umbra=$build/umbra
+umbra=${UMBRA_BIN:-$build/umbra}
 kernel=$build/guest/umbra-guest.elf
 initrd=$build/initrd.cpio
 progs=$build/tests/guest
