@@ -180,7 +180,7 @@ fi
 # natively, with the audit after every shadow hypercall (--audit), and again
 # with a tiny shadow budget (evictions all the time). Under the full audit
 # t_fork_many (16 address spaces at once) can pass the runner's default
-# 60 s per program on a loaded machine, so that run gives each program
+# 300 s per program on a loaded machine, so that run gives each program
 # SHADOW_AUDIT_PROGRAM_TIMEOUT seconds (runner -t).
 : "${SHADOW_AUDIT_PROGRAM_TIMEOUT:=600}"
 for variant in audit budget; do
