@@ -86,6 +86,7 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 	if (nr < SHADOW_HC_KINDS)
 		mmu->stats.hypercalls[nr]++;
 	/* Every synchronous call sees the queued operations applied first. */
+	mmu_vcpu_settled(mmu, vcpu);
 	int64_t drained = drain_ring(mmu);
 
 	switch (nr) {

@@ -159,7 +159,7 @@ uint32_t shadow_current_asid(const struct shadow_mmu *mmu, unsigned vcpu)
 bool as_is_active(const struct shadow_mmu *mmu, const struct shadow_as *as)
 {
 	for (unsigned v = 0; v < mmu->nr_vcpus; v++)
-		if (mmu->vcpu[v].current == as)
+		if (mmu->vcpu[v].current == as || mmu->vcpu[v].leaving == as)
 			return true;
 	return false;
 }
@@ -228,6 +228,17 @@ static void free_as(struct shadow_mmu *mmu, struct shadow_as *as)
 	as->gen = gen;
 }
 
+void mmu_vcpu_settled(struct shadow_mmu *mmu, unsigned vcpu)
+{
+	if (vcpu >= mmu->nr_vcpus)
+		return;
+	struct shadow_as *left = mmu->vcpu[vcpu].leaving;
+	mmu->vcpu[vcpu].leaving = NULL;
+	/* A released address space goes once every vCPU left it. */
+	if (left && left->dying && !as_is_active(mmu, left))
+		free_as(mmu, left);
+}
+
 int64_t shadow_as_activate(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid)
 {
 	struct shadow_as *as = shadow_find_as(mmu, asid);
@@ -240,9 +251,11 @@ int64_t shadow_as_activate(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid)
 		v->current = as;
 		/* The CR3 load flushes this vCPU's TLB. */
 		v->tlb_flush = false;
-		/* A released address space goes once every vCPU left it. */
-		if (prev && prev->dying && !as_is_active(mmu, prev))
-			free_as(mmu, prev);
+		/* The CPU still runs on prev's root until the guest loads
+		 * the CR3 returned here: a released prev goes at the vCPU's
+		 * next call (freeing it now zeroed the root under the
+		 * instructions up to that load: a triple fault). */
+		v->leaving = prev;
 	}
 	as->last_used = ++mmu->clock;
 	if (!as->root) {

@@ -90,6 +90,11 @@ static inline void sp_clear_present(struct kvm_mmu_page *sp, unsigned idx)
  * so it is never evicted) and whether its TLB must be flushed. */
 struct shadow_vcpu {
 	struct shadow_as *current;
+	/* The address space it switched away from in its last AS_ACTIVATE:
+	 * the CPU runs on that root until the guest loads the new CR3 after
+	 * the call, so it counts as active (never freed or evicted) until
+	 * the vCPU's next shadow hypercall (mmu_vcpu_settled). */
+	struct shadow_as *leaving;
 	bool tlb_flush;
 };
 
@@ -196,6 +201,10 @@ void rmap_destroy(struct shadow_mmu *mmu);
 struct shadow_as *shadow_find_as(struct shadow_mmu *mmu, uint32_t asid);
 /* Whether some vCPU runs as (its root is in a CR3). */
 bool as_is_active(const struct shadow_mmu *mmu, const struct shadow_as *as);
+/* At the start of every shadow hypercall of vcpu: it has loaded the CR3
+ * its last AS_ACTIVATE returned, so the address space it left is no
+ * longer on its CPU (freed now if it was released). */
+void mmu_vcpu_settled(struct shadow_mmu *mmu, unsigned vcpu);
 /* A present entry of asid was zapped or downgraded: the vCPUs running it
  * must flush. */
 void mmu_flush_asid(struct shadow_mmu *mmu, uint32_t asid);

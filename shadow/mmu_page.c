@@ -190,6 +190,17 @@ void mmu_free_sp(struct shadow_mmu *mmu, struct kvm_mmu_page *sp)
 	free(sp);
 }
 
+/* Whether a vCPU is leaving an address space whose root is still there. */
+static bool leaving_root(const struct shadow_mmu *mmu)
+{
+	for (unsigned v = 0; v < mmu->nr_vcpus; v++) {
+		const struct shadow_as *l = mmu->vcpu[v].leaving;
+		if (l && l != mmu->vcpu[v].current && l->root)
+			return true;
+	}
+	return false;
+}
+
 /* Drops the least recently used root that no vCPU runs. */
 static bool evict_root(struct shadow_mmu *mmu)
 {
@@ -222,8 +233,15 @@ int make_mmu_pages_available(struct shadow_mmu *mmu, unsigned need)
 			mmu->stats.sp_evicted++;
 			continue;
 		}
-		if (!evict_root(mmu))
+		if (!evict_root(mmu)) {
+			/* Only roots a CPU is on are left. One a vCPU is leaving
+			 * (until it loads the CR3 its AS_ACTIVATE returned) keeps
+			 * the budget exceeded until it can be evicted, after the
+			 * vCPU's next call: better than failing the switch. */
+			if (mmu->pool->nfree >= need && leaving_root(mmu))
+				return 0;
 			return -1;
+		}
 	}
 	return 0;
 }

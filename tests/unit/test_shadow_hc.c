@@ -70,3 +70,37 @@ TEST(shadow_hc_dispatch_routes)
 	sim_destroy(&s);
 	hc_destroy(&hc);
 }
+
+/* Release of the active address space, then a switch: the CPU runs on
+ * the released root until it loads the CR3 AS_ACTIVATE returned, so the
+ * root stays (in use, its kernel entries intact) until the vCPU's next
+ * shadow hypercall, and goes then (found by hostile=calls: freeing it in
+ * the switch zeroed the root under the guest, a triple fault). */
+TEST(shadow_hc_released_root_outlives_the_switch)
+{
+	struct sim s;
+	struct shadow_config cfg = {.efer_nxe = true, .maxphyaddr = 46, .nr_vcpus = 1};
+	CHECK_EQ(sim_init(&s, 2048, 4096, &cfg), 0);
+	const uint64_t kva = 0xffffffff80000000ull;
+	uint64_t a = g_alloc_table(&s);
+	for (unsigned i = 0; i < 4; i++)
+		g_map(&s, a, kva + i * 4096ull, (100 + i) * 4096ull, PTE_RW, 1);
+	int64_t asid_a = sim_hc(&s, UMBRA_HC_SHADOW_AS_CREATE, a, 0, 0, 0);
+	CHECK_EQ(sim_activate(&s, (uint32_t)asid_a, a), 0);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_PIN, kva, kva + 4 * 4096, 0, 0), 0);
+	uint64_t c = g_alloc_table(&s);
+	g_write(&s, c + 511 * 8, g_read(&s, a + 511 * 8));
+	int64_t asid_c = sim_hc(&s, UMBRA_HC_SHADOW_AS_CREATE, c, 0, 0, 0);
+	CHECK_EQ(sim_activate(&s, (uint32_t)asid_c, c), 0);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_AS_RELEASE, (uint64_t)asid_c, 0, 0, 0), 0);
+	uint64_t old_root = s.cr3;
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_AS_ACTIVATE, (uint64_t)asid_a, 0, 0, 0) > 0, 1);
+	/* Until the next call the old CR3 still translates the kernel. */
+	CHECK(frame_pool_in_use(&s.pool, old_root));
+	struct walk_result r;
+	CHECK_EQ(sim_shadow_walk(&s, kva, 0, 0, false, &r), WALK_OK);
+	CHECK_EQ(sim_activate(&s, (uint32_t)asid_a, a), 0);
+	CHECK(!frame_pool_in_use(&s.pool, old_root));
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_AS_ACTIVATE, (uint64_t)asid_c, 0, 0, 0), -UMBRA_EINVAL);
+	sim_destroy(&s);
+}
