@@ -36,6 +36,7 @@ struct boot_params {
 	int init_argc; /* argv[1..] from after "--" */
 	const char *init_argv[64];
 	unsigned long balloon;  /* "balloon=PAGES": inflated at boot */
+	const char *hostile;    /* "hostile=CASE": kernel/hostile.c */
 };
 extern struct boot_params boot_params;
 void parse_cmdline(const char *cmdline);

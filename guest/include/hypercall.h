@@ -16,5 +16,9 @@ long hc_report(unsigned long kind, unsigned long value);
 long hc_dump(phys_addr_t root, const char *label, size_t len, unsigned long flags);
 /* UMBRA_HC_STATS: a VMM counter (>= 0) or a negative error. */
 long hc_stats(unsigned long index);
+/* Any call with any arguments, as a hostile kernel makes them
+ * (kernel/hostile.c): RAX as it comes back. */
+long hc_raw(unsigned long nr, unsigned long a0, unsigned long a1, unsigned long a2,
+	    unsigned long a3, unsigned long a4);
 
 #endif

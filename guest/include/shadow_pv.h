@@ -8,6 +8,7 @@
 #define GUEST_SHADOW_PV_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "ptrace.h"
 
@@ -35,6 +36,10 @@ void shadow_after_host_change(void);
 /* The kick interrupt (UMBRA_SHADOW_KICK_VECTOR): the VMM zapped entries
  * from another thread; flushes this CPU's TLB and acknowledges. */
 void shadow_kick(void);
+/* The asid the vCPU runs, and the batch queue's guest-physical address
+ * (for kernel/hostile.c). */
+uint32_t shadow_pv_asid(void);
+uint64_t shadow_pv_ring(void);
 /* A new mm: subscribes the VMM's shadow to its notifier chain. */
 void shadow_mm_init(struct mm_struct *mm);
 

@@ -2,7 +2,8 @@
 /*
  * The kernel command line: "quiet", "init=PATH" (default /init),
  * "thp_anon=SIZEK:always" (anonymous large folios, mm/memory.c),
- * "balloon=PAGES" (frames given back to the host at boot), and "--"
+ * "balloon=PAGES" (frames given back to the host at boot), "hostile=CASE"
+ * (bogus hypercalls for the VMM's tests, kernel/hostile.c), and "--"
  * after which every word is an argument for init. Other words are ignored.
  */
 #include "bootinfo.h"
@@ -71,6 +72,8 @@ void parse_cmdline(const char *cmdline)
 			parse_thp_anon(word + 9);
 		} else if (!strncmp(word, "balloon=", 8)) {
 			boot_params.balloon = strtoul(word + 8, NULL, 10);
+		} else if (!strncmp(word, "hostile=", 8)) {
+			boot_params.hostile = word + 8;
 		}
 	}
 }

@@ -58,3 +58,18 @@ long hc_stats(unsigned long index)
 {
 	return hypercall3(UMBRA_HC_STATS, index, 0, 0);
 }
+
+long hc_raw(unsigned long nr, unsigned long a0, unsigned long a1, unsigned long a2,
+	    unsigned long a3, unsigned long a4)
+{
+	register unsigned long r10 __asm__("r10") = a2;
+	register unsigned long r8 __asm__("r8") = a3;
+	register unsigned long r9 __asm__("r9") = a4;
+	long ret;
+	__asm__ volatile("outl %%eax, %%dx"
+			 : "=a"(ret)
+			 : "a"(nr), "d"(UMBRA_HC_PORT), "D"(a0), "S"(a1), "r"(r10), "r"(r8),
+			   "r"(r9)
+			 : "memory");
+	return ret;
+}

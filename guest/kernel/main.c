@@ -7,6 +7,7 @@
 #include <umbra/hypercall.h>
 
 #include "balloon.h"
+#include "hostile.h"
 #include "bootinfo.h"
 #include "elf.h"
 #include "fs.h"
@@ -96,5 +97,6 @@ void start_kernel(phys_addr_t fdt_pa)
 	}
 	if (vfs_init(__va(boot_info.initrd_start), boot_info.initrd_end - boot_info.initrd_start))
 		panic("out of memory unpacking the initrd");
+	hostile_run(boot_params.hostile);
 	run_init();
 }

@@ -271,6 +271,8 @@ done
 . "$(dirname "$0")/images.sh"
 # Issue 8's benchmark support: the VMM's counters in the guest, thp_anon.
 . "$(dirname "$0")/bench.sh"
+# Issue 10: hostile guests.
+. "$(dirname "$0")/hostile.sh"
 # Issue 9: SMP for umbra's own kernel.
 . "$(dirname "$0")/smp.sh"
 

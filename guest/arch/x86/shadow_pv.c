@@ -163,6 +163,16 @@ void shadow_exit_to_user(void)
 		shadow_sync();
 }
 
+uint32_t shadow_pv_asid(void)
+{
+	return cur_asid;
+}
+
+uint64_t shadow_pv_ring(void)
+{
+	return virt_to_phys(&ring);
+}
+
 static struct shadow_space *space_of(uint64_t pgd)
 {
 	for (unsigned i = 0; i < MAX_SPACES; i++)

@@ -1,0 +1,97 @@
+# Hostile guests (issue 10; docs/reliability.md), sourced by run.sh: the
+# guest kernel's hostile=CASE mode (guest/kernel/hostile.c) makes bogus
+# hypercalls; the VMM must refuse each with the error docs/hypercalls.md
+# gives (the guest prints what it got), or stop the guest with a message
+# naming why — never crash or hang. Both paging modes.
+
+# hostile_expect NAME WANT: the value the guest printed for NAME must be
+# WANT: a number, "any" (printed: the call came back), "ge0", "gt0", or
+# "reflect-rsvd" (UMBRA_SHADOW_REFLECT with P and RSVD in the error code:
+# a table outside guest memory or with reserved bits). Failures collect
+# in $hostile_bad.
+hostile_expect() {
+	v=$(sed -n "s/^umbra-guest: hostile: $1 = \(-\{0,1\}[0-9]*\)\$/\1/p" "$tmp/out")
+	case $2 in
+	any) ok=${v:+yes} ;;
+	ge0) [ -n "$v" ] && [ "$v" -ge 0 ] && ok=yes || ok= ;;
+	gt0) [ -n "$v" ] && [ "$v" -gt 0 ] && ok=yes || ok= ;;
+	reflect-rsvd) [ -n "$v" ] && [ $((v & 0xff)) -eq 1 ] && [ $(((v >> 32) & 9)) -eq 9 ] &&
+		ok=yes || ok= ;;
+	*) [ "$v" = "$2" ] && ok=yes || ok= ;;
+	esac
+	[ -n "$ok" ] || hostile_bad="$hostile_bad $1=${v:-missing}(want $2)"
+	hostile_n=$((hostile_n + 1))
+}
+
+for paging in tdp shadow; do
+	echo "-- hostile guest: bogus hypercalls, $paging paging"
+	name="hostile=calls ($paging): every call refused as documented, then a test program passes"
+	run_umbra run --paging "$paging" --dump-on-exit "$tmp/hostile.jsonl" -i "$initrd" \
+		-p "hostile=calls init=/bin/t_mmap_anon" "$kernel"
+	hostile_bad= hostile_n=0
+	# Both modes: numbers, reports, counters, the balloon, dumps.
+	for c in unknown-nr:-38 unknown-nr-huge:-38 report-kind:-22 report-value:-22 \
+		stats-index:-22 balloon-op:-22 balloon-array-beyond-ram:-22 \
+		balloon-array-across-page:-22 balloon-count-huge:-22 \
+		balloon-frame-beyond-ram:-22 dump-root-misaligned:-22 dump-label-huge:-22 \
+		dump-label-beyond-ram:-14 dump-flags:-22 dump-root-beyond-ram:any \
+		dump-root-mmio:any dump-root-text:ge0 dump-hostile-tables:ge0; do
+		hostile_expect "${c%%:*}" "${c#*:}"
+	done
+	if [ "$paging" = tdp ]; then
+		# The shadow hypercalls are unknown numbers in tdp mode.
+		hostile_expect as-create-tdp -38
+		hostile_expect pin-huge-tdp -38
+	else
+		for c in as-create-beyond-ram:-22 as-create-misaligned:-22 as-create-mmio:-22 \
+			as-activate-unknown:-22 as-activate-huge:-22 as-activate-stale:-22 \
+			as-release-unknown:-22 invalidate-unknown-asid:-22 invalidate-event:-22 \
+			invalidate-inverted:any fault-wrong-asid:-22 fault-ec-huge:-22 \
+			fault-write-fetch:-22 fault-noncanonical:any pin-huge:-22 pin-empty:-22 \
+			pin-inverted:-22 as-create-text:gt0 queue-misaligned:-22 \
+			queue-beyond-ram:-22 queue-register:0 queue-garbage-ops:5 \
+			queue-overrun:-22 queue-after-overrun:0 queue-restore:0 \
+			flood-invalidate-failed:0 release-active:0 release-active-kernel-runs:1 \
+			release-active-twice:any release-active-activate-after:-22 \
+			fault-table-loop:ge0 fault-table-beyond-ram:reflect-rsvd \
+			fault-table-all-ones:reflect-rsvd fault-table-mmio:reflect-rsvd; do
+			hostile_expect "${c%%:*}" "${c#*:}"
+		done
+	fi
+	if [ "$rc" -ne 0 ]; then
+		bad "$name" "exit status $rc"
+	elif ! grep -q '^umbra-guest: hostile: done$' "$tmp/out"; then
+		bad "$name" "the guest did not get through its calls"
+	elif guest_output | grep -q '^not ok'; then
+		bad "$name" "t_mmap_anon failed after the calls"
+	elif [ -n "$hostile_bad" ]; then
+		bad "$name" "unexpected results:$hostile_bad"
+	elif ! python3 -c 'import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+n = 0
+for line in open(sys.argv[2]):
+    jsonschema.validate(json.loads(line), schema)
+    n += 1
+assert n >= 3, f"{n} dumps"' docs/dump.schema.json "$tmp/hostile.jsonl" >"$tmp/check" 2>&1; then
+		bad "$name" "the dumps of hostile tables do not match the schema: $(tail -n 3 "$tmp/check")"
+	else
+		ok "$name ($hostile_n calls checked)"
+	fi
+
+	# Calls after which the guest cannot go on: the VMM stops it, saying why.
+	for c in "panic-addr:guest panic (unreadable message)" \
+		"panic-len:guest panic (unreadable message)" "cr3:triple fault"; do
+		case=${c%%:*} want=${c#*:}
+		name="hostile=$case ($paging): the VMM stops the guest: $want"
+		run_umbra run --paging "$paging" -i "$initrd" -p "hostile=$case init=/bin/hello" "$kernel"
+		if [ "$rc" -ne 124 ]; then
+			bad "$name" "exit status $rc, want 124"
+		elif ! grep -q "^umbra: .*$want" "$tmp/err"; then
+			bad "$name" "no 'umbra: ... $want' on stderr"
+		elif guest_output | grep -q .; then
+			bad "$name" "init ran"
+		else
+			ok "$name"
+		fi
+	done
+done
