@@ -12,8 +12,11 @@ static const char *const names[TRACE_NR] = {
 	[TRACE_FAULT] = "fault", [TRACE_FILL] = "fill", [TRACE_PREFETCH] = "prefetch",
 	[TRACE_ZAP] = "zap", [TRACE_INVALIDATE_START] = "invalidate_start",
 	[TRACE_INVALIDATE_END] = "invalidate_end", [TRACE_CHANGE_PTE] = "change_pte",
-	[TRACE_EVICT] = "evict", [TRACE_RECLAIM] = "reclaim", [TRACE_BALLOON] = "balloon",
-	[TRACE_UFFD_FAULT] = "uffd_fault",
+	[TRACE_EVICT] = "evict", [TRACE_SWAP_OUT] = "swap_out", [TRACE_SWAP_IN] = "swap_in",
+	[TRACE_BALLOON_INFLATE] = "balloon_inflate",
+	[TRACE_BALLOON_DEFLATE] = "balloon_deflate", [TRACE_MERGE] = "merge",
+	[TRACE_UNSHARE] = "unshare", [TRACE_MIGRATE] = "migrate",
+	[TRACE_UFFD_FAULT] = "uffd_fault", [TRACE_UFFD_REMOVE] = "uffd_remove",
 };
 
 const char *shadow_trace_name(unsigned type)
@@ -28,22 +31,42 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int shadow_trace_start(struct shadow_mmu *mmu, unsigned events)
+struct mmu_trace *mmu_trace_new(unsigned events, int *err)
 {
 	if (!events)
 		events = TRACE_DEFAULT_EVENTS;
-	if (events > TRACE_MAX_EVENTS)
-		return -EINVAL;
+	if (events > TRACE_MAX_EVENTS) {
+		*err = -EINVAL;
+		return NULL;
+	}
 	struct mmu_trace *t = calloc(1, sizeof(*t));
 	struct mmu_trace_rec *ring = calloc(events, sizeof(*ring));
 	if (!t || !ring) {
 		free(t);
 		free(ring);
-		return -ENOMEM;
+		*err = -ENOMEM;
+		return NULL;
 	}
 	t->ring = ring;
 	t->size = events;
 	t->start_ns = now_ns();
+	return t;
+}
+
+void mmu_trace_free(struct mmu_trace *t)
+{
+	if (!t)
+		return;
+	free(t->ring);
+	free(t);
+}
+
+int shadow_trace_start(struct shadow_mmu *mmu, unsigned events)
+{
+	int err = 0;
+	struct mmu_trace *t = mmu_trace_new(events, &err);
+	if (!t)
+		return err;
 	shadow_trace_stop(mmu);
 	mmu->trace = t;
 	return 0;
@@ -51,10 +74,7 @@ int shadow_trace_start(struct shadow_mmu *mmu, unsigned events)
 
 void shadow_trace_stop(struct shadow_mmu *mmu)
 {
-	if (!mmu->trace)
-		return;
-	free(mmu->trace->ring);
-	free(mmu->trace);
+	mmu_trace_free(mmu->trace);
 	mmu->trace = NULL;
 }
 
@@ -64,10 +84,9 @@ void shadow_trace_set_vcpu(struct shadow_mmu *mmu, unsigned vcpu)
 		mmu->trace->vcpu = vcpu;
 }
 
-void shadow_trace(struct shadow_mmu *mmu, unsigned type, uint32_t asid,
-		  uint64_t a, uint64_t b, uint32_t arg)
+void mmu_trace_record(struct mmu_trace *t, unsigned type, uint32_t asid,
+		      uint64_t a, uint64_t b, uint32_t arg)
 {
-	struct mmu_trace *t = mmu->trace;
 	if (!t)
 		return;
 	struct mmu_trace_rec *r = &t->ring[t->head++ % t->size];
@@ -77,9 +96,19 @@ void shadow_trace(struct shadow_mmu *mmu, unsigned type, uint32_t asid,
 	};
 }
 
+void shadow_trace(struct shadow_mmu *mmu, unsigned type, uint32_t asid,
+		  uint64_t a, uint64_t b, uint32_t arg)
+{
+	mmu_trace_record(mmu->trace, type, asid, a, b, arg);
+}
+
 void shadow_trace_json(const struct shadow_mmu *mmu, FILE *f)
 {
-	const struct mmu_trace *t = mmu->trace;
+	mmu_trace_json(mmu->trace, f);
+}
+
+void mmu_trace_json(const struct mmu_trace *t, FILE *f)
+{
 	if (!t) {
 		fprintf(f, "{\"enabled\":false,\"size\":0,\"recorded\":0,\"dropped\":0,\"events\":[]}");
 		return;

@@ -24,9 +24,18 @@ enum mmu_trace_type {
 	TRACE_INVALIDATE_END,   /* ... done: same a, b, arg */
 	TRACE_CHANGE_PTE,       /* host changed p2m entries: a = gfn, b = count */
 	TRACE_EVICT,            /* shadow page evicted under the budget: a = its gfn, b = level */
-	TRACE_RECLAIM,          /* host reclaim: a = gfn, b = count (host-memory layer) */
-	TRACE_BALLOON,          /* balloon: a = gfn, b = count (host-memory layer) */
-	TRACE_UFFD_FAULT,       /* userfaultfd fault: a = guest-physical, b = flags */
+	/* The host-memory layer (shadow/host_mem.c, vmm/uffd_mem.c): */
+	TRACE_SWAP_OUT,         /* reclaim: a = gfn, b = swap slot (~0: an all-zero frame dropped) */
+	TRACE_SWAP_IN,          /* swapped frame read back: a = gfn, b = swap slot */
+	TRACE_BALLOON_INFLATE,  /* guest gave frames back: a = first gfn, b = count */
+	TRACE_BALLOON_DEFLATE,  /* ... and took them back: a = first gfn, b = count */
+	TRACE_MERGE,            /* dedup merge: a = gfn, b = the gfn it now shares with */
+	TRACE_UNSHARE,          /* a write broke a sharing: a = gfn, b = its new machine address */
+	TRACE_MIGRATE,          /* frame moved: a = gfn, b = its new machine address */
+	TRACE_UFFD_FAULT,       /* userfaultfd missing fault: a = guest-physical, b = how served
+				 * (0 zero page, 1 swap-in, 2 already there) */
+	TRACE_UFFD_REMOVE,      /* userfaultfd REMOVE/UNMAP/REMAP event: a = guest-physical,
+				 * b = bytes; arg = 1 when it was announced (not the VMM's own) */
 	TRACE_NR
 };
 
@@ -47,6 +56,16 @@ struct mmu_trace {
 	uint64_t start_ns;
 	unsigned vcpu;         /* whose behalf events happen on now */
 };
+
+/* A ring of events (0: the default), on its own: tdp mode keeps one for
+ * its host-memory events. NULL with *err = -ENOMEM / -EINVAL. */
+struct mmu_trace *mmu_trace_new(unsigned events, int *err);
+void mmu_trace_free(struct mmu_trace *t);
+/* Records one event on behalf of t->vcpu (t may be NULL: nothing). */
+void mmu_trace_record(struct mmu_trace *t, unsigned type, uint32_t asid,
+		      uint64_t a, uint64_t b, uint32_t arg);
+/* As shadow_trace_json, for t (NULL: not enabled). */
+void mmu_trace_json(const struct mmu_trace *t, FILE *f);
 
 /* Starts (or restarts, emptied) a ring of events (0: the default). 0 or
  * -ENOMEM / -EINVAL. */

@@ -352,3 +352,41 @@ int p2m_lookup_2m(const struct p2m *p2m, uint64_t first_gfn, uint64_t *maddr,
 	*perms_any = any;
 	return 0;
 }
+
+/* A non-present entry's state: bits 52-54 (ignored by the EPT format when
+ * R=W=X=0), the swap slot in the address bits. */
+#define P2M_STATE_SHIFT 52
+#define P2M_STATE_MASK (7ull << P2M_STATE_SHIFT)
+
+int p2m_set_absent(struct p2m *p2m, uint64_t gfn, enum p2m_gfn_state st, uint64_t slot)
+{
+	if (gfn >= p2m->nr_gfns || (st != P2M_GFN_ABSENT && st != P2M_GFN_SWAPPED &&
+				    st != P2M_GFN_DISCARDED) || slot > (P2M_ADDR_MASK >> 12))
+		return -EINVAL;
+	uint64_t *e = leaf_slot(p2m, gfn, st != P2M_GFN_ABSENT);
+	if (!e)
+		return st == P2M_GFN_ABSENT ? 0 : -ENOMEM;
+	if (*e & EPTE_RWX)
+		return -EINVAL;
+	*e = (uint64_t)st << P2M_STATE_SHIFT | (st == P2M_GFN_SWAPPED ? slot << 12 : 0);
+	return 0;
+}
+
+enum p2m_gfn_state p2m_gfn_state(const struct p2m *p2m, uint64_t gfn, uint64_t *slot)
+{
+	const uint64_t *t = p2m_leaf_table(p2m, gfn);
+	uint64_t e = t ? t[gfn & 511] : 0;
+	if (e & EPTE_RWX)
+		return P2M_GFN_PRESENT;
+	enum p2m_gfn_state st = (enum p2m_gfn_state)((e & P2M_STATE_MASK) >> P2M_STATE_SHIFT);
+	if (slot)
+		*slot = (e & P2M_ADDR_MASK) >> 12;
+	return st < P2M_GFN_STATES ? st : P2M_GFN_ABSENT;
+}
+
+const char *p2m_gfn_state_name(enum p2m_gfn_state st)
+{
+	static const char *const names[P2M_GFN_STATES] = {
+		"absent", "present", "swapped", "discarded", "shared"};
+	return st < P2M_GFN_STATES ? names[st] : "?";
+}

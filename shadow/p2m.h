@@ -73,6 +73,26 @@ int p2m_break_cow(struct p2m *p2m, uint64_t gfn, uint64_t *maddr);
  * announced the change), no frame freed. */
 int p2m_install(struct p2m *p2m, uint64_t gfn, uint64_t maddr, unsigned perms);
 void p2m_remove(struct p2m *p2m, uint64_t gfn);
+/*
+ * tdp mode (vmm/uffd_mem.c): KVM keeps its own EPT of guest RAM; this table
+ * then records each gfn's host-memory state. A present entry maps the gfn
+ * to itself; a non-present one keeps why it is not present (and a swap
+ * slot) in bits the EPT format ignores when R=W=X=0.
+ */
+enum p2m_gfn_state {
+	P2M_GFN_ABSENT,    /* never backed: the next touch gets the zero page */
+	P2M_GFN_PRESENT,
+	P2M_GFN_SWAPPED,   /* in slot of the swap file */
+	P2M_GFN_DISCARDED, /* given back by the balloon */
+	P2M_GFN_SHARED,    /* present, one read-only frame for several gfns */
+	P2M_GFN_STATES
+};
+/* Sets a non-present gfn's state (ABSENT, SWAPPED with slot, DISCARDED);
+ * -EINVAL for a present gfn or another state, -ENOMEM. */
+int p2m_set_absent(struct p2m *p2m, uint64_t gfn, enum p2m_gfn_state st, uint64_t slot);
+/* The state of gfn (*slot: its swap slot when SWAPPED; may be NULL). */
+enum p2m_gfn_state p2m_gfn_state(const struct p2m *p2m, uint64_t gfn, uint64_t *slot);
+const char *p2m_gfn_state_name(enum p2m_gfn_state st);
 /* Reverse lookup; 0 or -ENOENT. */
 int p2m_m2p(const struct p2m *p2m, uint64_t maddr, uint64_t *gfn);
 

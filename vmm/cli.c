@@ -37,7 +37,7 @@ void cli_usage(FILE *f)
 	      "                        page tables; docs/shadow.md)\n"
 	      "      --audit           shadow: audit the shadow tables after every hypercall\n"
 	      "      --audit-interval N  shadow: audit after every Nth hypercall only\n"
-	      "      --stats           shadow: print the shadow MMU's counters at exit\n"
+	      "      --stats           print the shadow MMU's and host memory's counters at exit\n"
 	      "      --prefetch N      shadow: neighbours filled per fault (default 16)\n"
 	      "      --shadow-budget N shadow: shadow pages at most (default 2% of RAM)\n"
 	      "      --dump-on-exit FILE  write a dump of the page tables to FILE at the\n"
@@ -45,8 +45,8 @@ void cli_usage(FILE *f)
 	      "                        docs/dump-format.md; see tools/umbra-dump)\n"
 	      "      --control PATH    JSON-lines control socket (docs/control.md)\n"
 	      "      --trace N         shadow: record the last N MMU events (in dumps)\n"
-	      "      --mem-limit SIZE  shadow: host memory the guest holds at most (the\n"
-	      "                        rest is swapped out; docs/host-memory.md)\n"
+	      "      --mem-limit SIZE  host memory the guest holds at most (the rest is\n"
+	      "                        swapped out; docs/host-memory.md)\n"
 	      "      --dedup           shadow: merge identical guest frames\n"
 	      "      --chaos-invalidate RATE  shadow, for tests: RATE random host-memory\n"
 	      "                        invalidations, migrations, swap-outs per second\n"
@@ -350,8 +350,11 @@ enum cli_result cli_parse_run(int argc, char **argv, struct umbra_config *cfg,
 		return fail(err, errlen, "no kernel given (usage: umbra run [options] KERNEL)");
 	if (cfg->trace_events && cfg->paging != PAGING_SHADOW)
 		return fail(err, errlen, "--trace records the shadow MMU's events: add --paging shadow");
-	if ((cfg->mem_limit || cfg->dedup || cfg->chaos_rate) && cfg->paging != PAGING_SHADOW)
-		return fail(err, errlen, "--mem-limit, --dedup and --chaos-invalidate need "
-			    "--paging shadow (tdp mode has the balloon only)");
+	if ((cfg->dedup || cfg->chaos_rate) && cfg->paging != PAGING_SHADOW)
+		return fail(err, errlen, "--dedup and --chaos-invalidate need --paging shadow "
+			    "(tdp mode: docs/host-memory.md says why)");
+	/* tdp mode reclaims while its only vCPU is out of the guest. */
+	if (cfg->mem_limit && cfg->paging != PAGING_SHADOW && cfg->cpus > 1)
+		return fail(err, errlen, "--mem-limit in tdp mode needs -c 1 (or --paging shadow)");
 	return CLI_OK;
 }

@@ -54,8 +54,8 @@ int host_mem_vm_init(struct host_mem_vm *h, const struct umbra_config *cfg,
 	h->rng = 0x2545f4914f6cdd1dull;
 	atomic_init(&h->chaos_stop, false);
 	atomic_init(&h->balloon_target, -1);
-	atomic_init(&h->balloon_out, 0);
-	atomic_init(&h->balloon_in, 0);
+	if (!hm)
+		uffd_mem_init(&h->uffd, mem);
 	if (hm)
 		hm->limit = cfg->mem_limit / FRAME_SIZE;
 	return 0;
@@ -73,7 +73,17 @@ static void *chaos_thread(void *arg);
 
 int host_mem_vm_start(struct host_mem_vm *h)
 {
-	if (!h->hm || !h->cfg->chaos_rate)
+	if (!h->hm) {
+		uint64_t limit = h->cfg->mem_limit / FRAME_SIZE;
+		int fd = limit ? host_mem_vm_swap_file() : -1;
+		if (uffd_mem_start(&h->uffd, fd >= 0 ? limit : 0, fd) && limit) {
+			fprintf(stderr, "umbra: --mem-limit in tdp mode needs userfaultfd "
+				"(or --paging shadow)\n");
+			return UMBRA_EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (!h->cfg->chaos_rate)
 		return 0;
 	int r = pthread_create(&h->chaos, NULL, chaos_thread, h);
 	if (r) {
@@ -83,6 +93,18 @@ int host_mem_vm_start(struct host_mem_vm *h)
 	}
 	h->chaos_started = true;
 	return 0;
+}
+
+void host_mem_vm_destroy(struct host_mem_vm *h)
+{
+	if (!h->hm)
+		uffd_mem_destroy(&h->uffd);
+}
+
+void host_mem_vm_after_exit(struct host_mem_vm *h)
+{
+	if (!h->hm && h->uffd.limit && atomic_load(&h->uffd.resident) > h->uffd.limit)
+		uffd_mem_reclaim(&h->uffd);
 }
 
 void host_mem_vm_stop(struct host_mem_vm *h)
@@ -301,24 +323,17 @@ int64_t host_mem_vm_balloon(void *opaque, const uint64_t *a)
 			  : pfns[i] >= (1ull << 40) ||
 			    !guest_mem_hva(h->mem, pfns[i] << 12, FRAME_SIZE))
 			return -UMBRA_EINVAL;
-	if (op == UMBRA_BALLOON_DEFLATE) {
-		if (h->hm)
-			h->hm->stats.balloon_in += count;
-		else
-			atomic_fetch_add(&h->balloon_in, count);
+	if (!h->hm) {
+		uffd_mem_balloon(&h->uffd, op == UMBRA_BALLOON_INFLATE, pfns, count);
 		return (int64_t)count;
 	}
-	for (uint64_t i = 0; i < count; i++) {
-		if (h->hm)
-			host_mem_discard(h->hm, pfns[i]);
-		else
-			madvise(guest_mem_hva(h->mem, pfns[i] << 12, FRAME_SIZE), FRAME_SIZE,
-				MADV_DONTNEED);
+	if (op == UMBRA_BALLOON_DEFLATE) {
+		h->hm->stats.balloon_in += count;
+		return (int64_t)count;
 	}
-	if (h->hm)
-		h->hm->stats.balloon_out += count;
-	else
-		atomic_fetch_add(&h->balloon_out, count);
+	for (uint64_t i = 0; i < count; i++)
+		host_mem_discard(h->hm, pfns[i]);
+	h->hm->stats.balloon_out += count;
 	return (int64_t)count;
 }
 
@@ -330,11 +345,25 @@ void host_mem_vm_summary(struct host_mem_vm *h, char *line, size_t len)
 	if (pos >= len)
 		return;
 	if (!h->hm) {
-		uint64_t out = atomic_load(&h->balloon_out), in = atomic_load(&h->balloon_in);
-		if (out || in)
+		struct uffd_stats u;
+		struct hm_stats hs;
+		uffd_mem_stats(&h->uffd, &u, &hs);
+		uint64_t starts = 0;
+		for (int i = 0; i < HM_EV_KINDS; i++)
+			starts += hs.ev_start[i];
+		if (h->uffd.started)
 			snprintf(line + pos, len - pos,
-				 "; balloon: %llu frames returned to the host, %llu taken back",
-				 U(out), U(in));
+				 "; host memory: %llu frames resident (peak %llu%s), %llu swap-outs, "
+				 "%llu swap-ins, balloon %llu returned %llu taken back, "
+				 "%llu uffd faults (%llu zero pages), notifier %llu invalidations",
+				 U(atomic_load(&h->uffd.resident)), U(u.resident_max),
+				 h->uffd.limit ? ", limited" : "", U(u.swap_outs), U(u.swap_ins),
+				 U(u.balloon_out), U(u.balloon_in), U(u.missing), U(u.zeropages),
+				 U(starts));
+		else if (u.balloon_out || u.balloon_in)
+			snprintf(line + pos, len - pos,
+				 "; host memory: balloon %llu returned %llu taken back",
+				 U(u.balloon_out), U(u.balloon_in));
 		return;
 	}
 	const struct hm_stats *s = &h->hm->stats;
@@ -355,8 +384,26 @@ void host_mem_vm_summary(struct host_mem_vm *h, char *line, size_t len)
 void host_mem_vm_print_stats(struct host_mem_vm *h, FILE *f)
 {
 	if (!h->hm) {
-		fprintf(f, "host memory: balloon %llu frames returned, %llu taken back\n",
-			U(atomic_load(&h->balloon_out)), U(atomic_load(&h->balloon_in)));
+		struct uffd_stats u;
+		struct hm_stats hs;
+		uffd_mem_stats(&h->uffd, &u, &hs);
+		fprintf(f, "host memory: userfaultfd %s; resident %llu frames, peak %llu, "
+			"limit %llu\n",
+			h->uffd.started ? "on" : h->uffd.eager ? "refused (backed eagerly)" : "off",
+			U(atomic_load(&h->uffd.resident)), U(u.resident_max), U(h->uffd.limit));
+		fprintf(f, "host memory: uffd missing faults %llu (zero pages %llu, swap-ins %llu, "
+			"EAGAIN retries %llu); REMOVE events %llu own %llu announced, UNMAP %llu, "
+			"REMAP %llu\n",
+			U(u.missing), U(u.zeropages), U(u.swap_ins), U(u.retries), U(u.removes_own),
+			U(u.removes_foreign), U(u.unmaps), U(u.remaps));
+		fprintf(f, "host memory: swap-outs %llu (all-zero dropped %llu), clock scans %llu; "
+			"balloon returned %llu, taken back %llu\n",
+			U(u.swap_outs), U(u.swap_zero), U(u.reclaim_scans), U(u.balloon_out),
+			U(u.balloon_in));
+		fprintf(f, "host memory: notifier invalidate_range_start unmap %llu clear %llu "
+			"migrate %llu release %llu, end %llu\n",
+			U(hs.ev_start[HM_EV_UNMAP]), U(hs.ev_start[HM_EV_CLEAR]),
+			U(hs.ev_start[HM_EV_MIGRATE]), U(hs.ev_start[HM_EV_RELEASE]), U(hs.ev_end));
 		return;
 	}
 	const struct host_mem *hm = h->hm;

@@ -16,6 +16,7 @@
 #include "../shadow/host_mem.h"
 #include "config.h"
 #include "guest_mem.h"
+#include "uffd_mem.h"
 
 struct shadow_mmu;
 struct shadow_kick;
@@ -41,17 +42,23 @@ struct host_mem_vm {
 	uint64_t remote_reclaimed; /* frames swapped out by reclaim_remote */
 	/* The control socket's balloon target in pages, -1: none set. */
 	atomic_int_fast64_t balloon_target;
-	/* tdp mode counters (shadow mode: hm->stats). */
-	atomic_uint_fast64_t balloon_out, balloon_in;
+	/* tdp mode: guest RAM through userfaultfd (uffd_mem.h). */
+	struct uffd_mem uffd;
 };
 
 /* Returns 0, or an UMBRA_EXIT_* status after one error line. */
 int host_mem_vm_init(struct host_mem_vm *h, const struct umbra_config *cfg,
 		     struct host_mem *hm, const struct guest_mem *mem,
 		     pthread_mutex_t *lock);
-/* Starts the chaos thread, if asked for. 0 or an UMBRA_EXIT_* status. */
+/* Starts the chaos thread, if asked for, and in tdp mode the demand
+ * backing of guest RAM (boot image written). 0 or an UMBRA_EXIT_* status. */
 int host_mem_vm_start(struct host_mem_vm *h);
 void host_mem_vm_stop(struct host_mem_vm *h);
+/* After the last access to guest RAM, before it is unmapped. */
+void host_mem_vm_destroy(struct host_mem_vm *h);
+/* tdp mode, on the vCPU thread after each exit: --mem-limit reclaim while
+ * the guest does not run. */
+void host_mem_vm_after_exit(struct host_mem_vm *h);
 
 /* The hc_state hooks (vmm/hypercall.h). */
 int64_t host_mem_vm_balloon(void *opaque, const uint64_t *args);

@@ -130,8 +130,8 @@ int umbra_run_main(int argc, char **argv)
 		return UMBRA_EXIT_USAGE;
 	}
 	if (cfg.paging != PAGING_SHADOW &&
-	    (cfg.audit || cfg.stats || cfg.prefetch_given || cfg.shadow_budget)) {
-		fprintf(stderr, "umbra: --audit, --stats, --prefetch and --shadow-budget "
+	    (cfg.audit || cfg.prefetch_given || cfg.shadow_budget)) {
+		fprintf(stderr, "umbra: --audit, --prefetch and --shadow-budget "
 			"need --paging shadow\n");
 		return UMBRA_EXIT_USAGE;
 	}

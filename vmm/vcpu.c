@@ -407,6 +407,7 @@ static void *vcpu_thread(void *arg)
 		atomic_fetch_add_explicit(&v->progress, 1, memory_order_relaxed);
 		stats_count_exit(&vm->stats, run->exit_reason);
 		handle_exit(v);
+		host_mem_vm_after_exit(&vm->hmem);
 		/* After handling, so an in or MMIO read shows what it got. */
 		if (vm->cfg->debug_exits)
 			log_exit(v);

@@ -261,6 +261,7 @@ static void teardown(struct vm *vm)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
 	kvm_close(&vm->kvm);
+	host_mem_vm_destroy(&vm->hmem);
 	guest_mem_unmap(&vm->mem);
 	shadow_vm_destroy(&vm->shadow);
 	control_stop(vm);

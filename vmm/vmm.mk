@@ -4,7 +4,7 @@
 # Hosted, KVM-free parts: also linked into the unit tests.
 VMM_HOSTED_SRCS := vmm/cli.c vmm/guest_mem.c vmm/elf_load.c vmm/boot.c \
 	vmm/fdt_build.c vmm/ioport.c vmm/serial.c vmm/hypercall.c vmm/stats.c \
-	vmm/file_io.c vmm/initrd.c vmm/json.c vmm/control_proto.c \
+	vmm/file_io.c vmm/initrd.c vmm/uffd_mem.c vmm/json.c vmm/control_proto.c \
 	vmm/e820.c vmm/bzimage.c vmm/pc_image.c vmm/pc_ports.c vmm/rtc.c \
 	vmm/multiboot.c vmm/fw_cfg.c vmm/acpi.c
 # UMBRA_HC_STATS (tests/bench, docs/bench.md)

@@ -1,0 +1,577 @@
+/* SPDX-License-Identifier: MIT */
+/* tdp mode's host memory through userfaultfd (see uffd_mem.h). */
+#include "uffd_mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* How often the thread looks at its stop flag while idle, and again at a
+ * fault whose UFFDIO_* said EAGAIN. */
+#define POLL_MS 100
+#define RETRY_MS 1
+/* Frames reclaim picks under the lock before it drops them. */
+#define RECLAIM_BATCH 256
+/* A first touch maps the zero page over the run of never-backed frames
+ * around it, up to this many (aligned): each uffd round trip costs a few
+ * ms nested, and a zero page costs the host no memory until written. With
+ * a limit the run is shorter, since every frame counts as resident. */
+#define FILL_RUN 512
+#define FILL_RUN_LIMITED 16
+/* The table's (empty) pool lies above any guest-physical address, so the
+ * identity entries never name one of its frames. */
+#define NO_POOL_BASE (1ull << 50)
+
+/* --- guest RAM addresses --- */
+
+static bool gfn_of(const struct uffd_mem *u, uint64_t hva, uint64_t *gfn)
+{
+	for (unsigned i = 0; i < u->mem->nranges; i++) {
+		const struct guest_mem_range *r = &u->mem->ranges[i];
+		uint64_t base = (uint64_t)(uintptr_t)r->hva;
+		if (r->hva && hva >= base && hva - base < r->size) {
+			*gfn = (r->gpa + (hva - base)) >> 12;
+			return true;
+		}
+	}
+	return false;
+}
+
+static uint8_t *hva_of(const struct uffd_mem *u, uint64_t gfn)
+{
+	return guest_mem_hva(u->mem, gfn << 12, FRAME_SIZE);
+}
+
+static uint64_t nr_gfns(const struct guest_mem *mem)
+{
+	uint64_t end = 0;
+	for (unsigned i = 0; i < mem->nranges; i++)
+		if (mem->ranges[i].gpa + mem->ranges[i].size > end)
+			end = mem->ranges[i].gpa + mem->ranges[i].size;
+	return end >> 12;
+}
+
+/* --- the state table (under u->lock) --- */
+
+static void set_present(struct uffd_mem *u, uint64_t gfn)
+{
+	if (p2m_gfn_state(&u->p2m, gfn, NULL) == P2M_GFN_PRESENT)
+		return;
+	p2m_install(&u->p2m, gfn, gfn << 12, EPTE_RWX);
+	uint64_t n = atomic_fetch_add(&u->resident, 1) + 1;
+	if (n > u->stats.resident_max)
+		u->stats.resident_max = n;
+	u->young[gfn] = 1;
+}
+
+/* A present gfn loses its backing: announced on the chain (the table, its
+ * subscriber, drops the entry), then marked with why. */
+static void set_gone(struct uffd_mem *u, uint64_t gfn, enum hm_event ev,
+		     enum p2m_gfn_state st, uint64_t slot)
+{
+	if (p2m_gfn_state(&u->p2m, gfn, NULL) == P2M_GFN_PRESENT) {
+		host_mem_invalidate(&u->hm, gfn, 1, ev);
+		atomic_fetch_sub(&u->resident, 1);
+	}
+	p2m_set_absent(&u->p2m, gfn, st, slot);
+}
+
+static int alloc_slot(struct uffd_mem *u, uint64_t *slot)
+{
+	if (u->nr_free_slots) {
+		*slot = u->free_slots[--u->nr_free_slots];
+		return 0;
+	}
+	if (u->swap_slots >= UINT32_MAX)
+		return -ENOSPC;
+	*slot = u->swap_slots++;
+	return 0;
+}
+
+static void free_slot(struct uffd_mem *u, uint64_t slot)
+{
+	uint32_t *s = realloc(u->free_slots, (u->nr_free_slots + 1) * sizeof(*s));
+	if (!s)
+		return; /* the slot leaks; the file just grows */
+	u->free_slots = s;
+	s[u->nr_free_slots++] = (uint32_t)slot;
+}
+
+/* --- the thread --- */
+
+static void wake(struct uffd_mem *u, uint64_t page)
+{
+	struct uffdio_range r = {page, FRAME_SIZE};
+	ioctl(u->fd, UFFDIO_WAKE, &r);
+}
+
+static bool never_backed(const struct uffd_mem *u, uint64_t gfn)
+{
+	enum p2m_gfn_state st = p2m_gfn_state(&u->p2m, gfn, NULL);
+	return (st == P2M_GFN_ABSENT || st == P2M_GFN_DISCARDED) && hva_of(u, gfn);
+}
+
+static int zeropage(struct uffd_mem *u, uint64_t start, uint64_t len, int64_t *done)
+{
+	struct uffdio_zeropage z = {.range = {start, len}, .mode = 0};
+	int r = ioctl(u->fd, UFFDIO_ZEROPAGE, &z) == 0 ? 0 : -errno;
+	*done = r ? z.zeropage : (int64_t)len;
+	return r;
+}
+
+/* The zero page over gfn and the never-backed frames next to it in its
+ * aligned run, in one ioctl. The others are marked present here, gfn by
+ * the caller. 0 or -errno (-EAGAIN: the backing is changing). */
+static int zero_run(struct uffd_mem *u, uint64_t gfn, uint64_t page)
+{
+	uint64_t w = u->limit ? FILL_RUN_LIMITED : FILL_RUN;
+	uint64_t base = gfn & ~(w - 1), first = gfn, end = gfn + 1;
+	while (first > base && never_backed(u, first - 1) &&
+	       hva_of(u, first - 1) + FRAME_SIZE == hva_of(u, first))
+		first--;
+	while (end < base + w && end < u->p2m.nr_gfns && never_backed(u, end) &&
+	       hva_of(u, end - 1) + FRAME_SIZE == hva_of(u, end))
+		end++;
+	int64_t done;
+	int r = zeropage(u, page - (gfn - first) * FRAME_SIZE, (end - first) * FRAME_SIZE, &done);
+	/* Partly done (-EAGAIN with a count): a frame of the run was there
+	 * after all. */
+	uint64_t n = done > 0 ? (uint64_t)done / FRAME_SIZE : 0;
+	for (uint64_t g = first; g < first + n; g++)
+		if (g != gfn) {
+			set_present(u, g);
+			u->young[g] = 0; /* not touched: the first to go */
+		}
+	if (first + n > gfn)
+		return 0;
+	if (r == -EAGAIN && done == -EAGAIN)
+		return r;
+	if (end - first > 1) {
+		r = zeropage(u, page, FRAME_SIZE, &done);
+	}
+	return r == -EEXIST ? 0 : r;
+}
+
+/* Serves one missing fault; -EAGAIN when the backing is changing (a
+ * REMOVE on its way to us): retried after the next events. */
+static int serve_fault(struct uffd_mem *u, uint64_t addr)
+{
+	static _Thread_local uint8_t buf[FRAME_SIZE] __attribute__((aligned(4096)));
+	uint64_t page = addr & ~(FRAME_SIZE - 1), gfn, slot = 0;
+	if (!gfn_of(u, page, &gfn)) {
+		wake(u, page);
+		return 0;
+	}
+	pthread_mutex_lock(&u->lock);
+	enum p2m_gfn_state st = p2m_gfn_state(&u->p2m, gfn, &slot);
+	int how = 0, r = 0;
+	if (st == P2M_GFN_PRESENT) {
+		/* Served already (several threads faulted on it). */
+		wake(u, page);
+		how = 2;
+	} else if (st == P2M_GFN_SWAPPED) {
+		if (pread(u->swap_fd, buf, FRAME_SIZE, (off_t)(slot * FRAME_SIZE)) !=
+		    (ssize_t)FRAME_SIZE) {
+			/* Never expected; the guest would read zero, so stop. */
+			fprintf(stderr, "umbra: swap file: cannot read back gfn 0x%llx\n",
+				(unsigned long long)gfn);
+			abort();
+		}
+		struct uffdio_copy c = {.dst = page, .src = (uint64_t)(uintptr_t)buf,
+					.len = FRAME_SIZE, .mode = 0};
+		r = ioctl(u->fd, UFFDIO_COPY, &c) == 0 || errno == EEXIST ? 0 : -errno;
+		how = 1;
+	} else {
+		r = zero_run(u, gfn, page);
+	}
+	if (r == -EAGAIN) {
+		u->stats.retries++;
+	} else if (r) {
+		/* The address space is going away (ESRCH) or worse: let the
+		 * thread fault again rather than wait for ever. */
+		wake(u, page);
+	} else if (how != 2) {
+		if (how == 1) {
+			free_slot(u, slot);
+			u->stats.swap_ins++;
+			mmu_trace_record(u->trace, TRACE_SWAP_IN, 0, gfn, slot, 0);
+		} else {
+			u->stats.zeropages++;
+		}
+		set_present(u, gfn);
+		u->stats.missing++;
+		mmu_trace_record(u->trace, TRACE_UFFD_FAULT, 0, gfn << 12, (uint64_t)how, 0);
+	}
+	pthread_mutex_unlock(&u->lock);
+	return r == -EAGAIN ? -EAGAIN : 0;
+}
+
+/*
+ * REMOVE (MADV_DONTNEED), UNMAP (munmap) and REMAP (mremap) of guest RAM.
+ * A frame still present loses its backing behind the VMM's back: it is
+ * announced on the chain and becomes absent. A frame the VMM dropped itself
+ * (reclaim, balloon) was announced then and is no longer present here.
+ */
+static void backing_event(struct uffd_mem *u, uint64_t start, uint64_t end,
+			  enum hm_event ev)
+{
+	pthread_mutex_lock(&u->lock);
+	bool announced = false;
+	for (uint64_t a = start & ~(FRAME_SIZE - 1); a < end; a += FRAME_SIZE) {
+		uint64_t gfn;
+		if (gfn_of(u, a, &gfn) &&
+		    p2m_gfn_state(&u->p2m, gfn, NULL) == P2M_GFN_PRESENT) {
+			set_gone(u, gfn, ev, P2M_GFN_ABSENT, 0);
+			announced = true;
+		}
+	}
+	uint64_t gfn = 0;
+	gfn_of(u, start, &gfn);
+	if (ev == HM_EV_UNMAP && announced)
+		u->stats.removes_foreign++;
+	else if (ev == HM_EV_UNMAP)
+		u->stats.removes_own++;
+	mmu_trace_record(u->trace, TRACE_UFFD_REMOVE, 0, gfn << 12, end - start, announced);
+	pthread_mutex_unlock(&u->lock);
+}
+
+static void handle_msg(struct uffd_mem *u, const struct uffd_msg *m)
+{
+	switch (m->event) {
+	case UFFD_EVENT_PAGEFAULT:
+		if (serve_fault(u, m->arg.pagefault.address) == -EAGAIN) {
+			if (u->nr_pending == u->cap_pending) {
+				unsigned cap = u->cap_pending ? 2 * u->cap_pending : 16;
+				uint64_t *p = realloc(u->pending, cap * sizeof(*p));
+				if (!p) {
+					/* Faults again, and comes back to us. */
+					wake(u, m->arg.pagefault.address & ~(FRAME_SIZE - 1));
+					return;
+				}
+				u->pending = p;
+				u->cap_pending = cap;
+			}
+			u->pending[u->nr_pending++] = m->arg.pagefault.address;
+		}
+		break;
+	case UFFD_EVENT_REMOVE:
+		backing_event(u, m->arg.remove.start, m->arg.remove.end, HM_EV_UNMAP);
+		break;
+	case UFFD_EVENT_UNMAP:
+		u->stats.unmaps++;
+		backing_event(u, m->arg.remove.start, m->arg.remove.end, HM_EV_RELEASE);
+		break;
+	case UFFD_EVENT_REMAP:
+		/* Guest RAM moved away from the memslot's address. */
+		u->stats.remaps++;
+		backing_event(u, m->arg.remap.from, m->arg.remap.from + m->arg.remap.len,
+			      HM_EV_MIGRATE);
+		break;
+	}
+}
+
+static void *uffd_thread(void *arg)
+{
+	struct uffd_mem *u = arg;
+	while (!atomic_load(&u->stop)) {
+		struct pollfd p = {.fd = u->fd, .events = POLLIN};
+		int n = poll(&p, 1, u->nr_pending ? RETRY_MS : POLL_MS);
+		if (n > 0) {
+			struct uffd_msg msg[16];
+			ssize_t got = read(u->fd, msg, sizeof(msg));
+			for (ssize_t i = 0; got > 0 && i < got / (ssize_t)sizeof(msg[0]); i++)
+				handle_msg(u, &msg[i]);
+		}
+		/* The events that made them fail have been read now. */
+		unsigned np = u->nr_pending;
+		u->nr_pending = 0;
+		for (unsigned i = 0; i < np; i++)
+			if (serve_fault(u, u->pending[i]) == -EAGAIN)
+				u->pending[u->nr_pending++] = u->pending[i];
+	}
+	return NULL;
+}
+
+/* --- start and stop --- */
+
+void uffd_mem_init(struct uffd_mem *u, const struct guest_mem *mem)
+{
+	memset(u, 0, sizeof(*u));
+	u->mem = mem;
+	u->fd = -1;
+	u->swap_fd = -1;
+	atomic_init(&u->stop, false);
+	atomic_init(&u->resident, 0);
+	pthread_mutex_init(&u->lock, NULL);
+}
+
+/* userfaultfd refused: every page backed now, so nothing is left to fault. */
+static void back_eagerly(struct uffd_mem *u, const char *why)
+{
+	fprintf(stderr, "umbra: userfaultfd: %s: guest RAM is backed eagerly\n", why);
+	u->eager = true;
+	for (unsigned i = 0; i < u->mem->nranges; i++) {
+		uint8_t *p = u->mem->ranges[i].hva;
+		uint64_t size = u->mem->ranges[i].size;
+#ifdef MADV_POPULATE_WRITE
+		if (madvise(p, size, MADV_POPULATE_WRITE) == 0)
+			continue;
+#endif
+		/* A write of what is there: the boot image stays as it is. */
+		for (uint64_t off = 0; off < size; off += FRAME_SIZE) {
+			volatile uint8_t *b = p + off;
+			*b = *b;
+		}
+	}
+}
+
+/* The table starts as the host has it: present what the boot loader wrote. */
+static int table_init(struct uffd_mem *u)
+{
+	uint64_t n = nr_gfns(u->mem);
+	u->young = calloc(n, 1);
+	if (!u->young || frame_pool_init(&u->pool, NO_POOL_BASE, 1, NULL))
+		return -ENOMEM;
+	if (p2m_init(&u->p2m, &u->pool, n) || host_mem_init(&u->hm, &u->p2m, -1)) {
+		frame_pool_destroy(&u->pool);
+		return -ENOMEM;
+	}
+	u->have_table = true;
+	for (unsigned i = 0; i < u->mem->nranges; i++) {
+		const struct guest_mem_range *r = &u->mem->ranges[i];
+		uint64_t pages = r->size / FRAME_SIZE;
+		unsigned char *vec = malloc(pages);
+		if (!vec || mincore(r->hva, r->size, vec)) {
+			free(vec);
+			return -errno;
+		}
+		for (uint64_t p = 0; p < pages; p++)
+			if (vec[p] & 1)
+				set_present(u, (r->gpa >> 12) + p);
+		free(vec);
+	}
+	return 0;
+}
+
+int uffd_mem_start(struct uffd_mem *u, uint64_t limit, int swap_fd)
+{
+	u->limit = limit;
+	u->swap_fd = swap_fd;
+	int e = table_init(u);
+	if (e) {
+		back_eagerly(u, strerror(-e));
+		return -1;
+	}
+	int fd = u->debug_fail_errno ? (errno = u->debug_fail_errno, -1)
+				     : (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		char why[160];
+		e = errno;
+		/* Not root with vm.unprivileged_userfaultfd=0. (UFFD_USER_MODE_ONLY
+		 * would be allowed, but KVM's own accesses are kernel-mode.) */
+		snprintf(why, sizeof(why), "%s%s", strerror(e),
+			 e == EPERM ? " (vm.unprivileged_userfaultfd is 0 and this is not root)"
+				    : "");
+		back_eagerly(u, why);
+		return -1;
+	}
+	struct uffdio_api api = {
+		.api = UFFD_API,
+		.features = UFFD_FEATURE_EVENT_REMOVE | UFFD_FEATURE_EVENT_UNMAP |
+			    UFFD_FEATURE_EVENT_REMAP,
+	};
+	if (ioctl(fd, UFFDIO_API, &api) < 0) {
+		e = errno;
+		close(fd);
+		back_eagerly(u, strerror(e));
+		return -1;
+	}
+	for (unsigned i = 0; i < u->mem->nranges; i++) {
+		struct uffdio_register reg = {
+			.range = {(uint64_t)(uintptr_t)u->mem->ranges[i].hva,
+				  u->mem->ranges[i].size},
+			.mode = UFFDIO_REGISTER_MODE_MISSING,
+		};
+		if (ioctl(fd, UFFDIO_REGISTER, &reg) < 0 ||
+		    !(reg.ioctls & (1ull << _UFFDIO_ZEROPAGE))) {
+			e = errno ? errno : ENOTSUP;
+			close(fd); /* unregisters: nothing faults into it now */
+			back_eagerly(u, strerror(e));
+			return -1;
+		}
+	}
+	u->fd = fd;
+	int r = pthread_create(&u->thread, NULL, uffd_thread, u);
+	if (r) {
+		close(fd);
+		u->fd = -1;
+		back_eagerly(u, strerror(r));
+		return -1;
+	}
+	u->started = true;
+	return 0;
+}
+
+void uffd_mem_destroy(struct uffd_mem *u)
+{
+	if (u->started) {
+		atomic_store(&u->stop, true);
+		pthread_join(u->thread, NULL);
+		u->started = false;
+	}
+	if (u->fd >= 0)
+		close(u->fd);
+	u->fd = -1;
+	if (u->have_table) {
+		host_mem_destroy(&u->hm);
+		p2m_destroy(&u->p2m);
+		frame_pool_destroy(&u->pool);
+		u->have_table = false;
+	}
+	if (u->swap_fd >= 0)
+		close(u->swap_fd);
+	u->swap_fd = -1;
+	free(u->young);
+	free(u->free_slots);
+	free(u->pending);
+	u->young = NULL;
+	u->free_slots = NULL;
+	u->pending = NULL;
+}
+
+/* --- reclaim and the balloon --- */
+
+static bool frame_is_zero(const uint8_t *p)
+{
+	for (unsigned i = 0; i < FRAME_SIZE; i += 8)
+		if (*(const uint64_t *)(p + i))
+			return false;
+	return true;
+}
+
+/*
+ * The aging policy of shadow mode's host_mem_reclaim: a second-chance clock
+ * over the gfns. Here a frame is young only when a missing fault brought it
+ * in since the hand last passed (KVM's accessed bits are not the VMM's to
+ * see), so a frame in constant use may be swapped out and fault straight
+ * back: a cost, never a loss. The bytes are written and the frame announced
+ * and marked swapped under the lock; it is dropped after (MADV_DONTNEED
+ * waits for the thread to read its REMOVE event, and the thread takes the
+ * lock).
+ */
+uint64_t uffd_mem_reclaim(struct uffd_mem *u)
+{
+	uint64_t total = 0;
+	if (!u->started || !u->limit || u->swap_fd < 0)
+		return 0;
+	while (atomic_load(&u->resident) > u->limit) {
+		uint64_t victims[RECLAIM_BATCH], nv = 0, n = u->p2m.nr_gfns;
+		pthread_mutex_lock(&u->lock);
+		for (uint64_t scans = 0; atomic_load(&u->resident) > u->limit &&
+					 nv < RECLAIM_BATCH && scans < 2 * n; scans++) {
+			uint64_t gfn = u->clock_hand;
+			u->clock_hand = (gfn + 1) % n;
+			u->stats.reclaim_scans++;
+			if (p2m_gfn_state(&u->p2m, gfn, NULL) != P2M_GFN_PRESENT)
+				continue;
+			if (u->young[gfn]) {
+				u->young[gfn] = 0;
+				continue;
+			}
+			const uint8_t *p = hva_of(u, gfn);
+			uint64_t slot = ~0ull;
+			if (!p)
+				continue;
+			if (frame_is_zero(p)) {
+				set_gone(u, gfn, HM_EV_CLEAR, P2M_GFN_ABSENT, 0);
+				u->stats.swap_zero++;
+			} else {
+				if (alloc_slot(u, &slot))
+					break;
+				if (pwrite(u->swap_fd, p, FRAME_SIZE, (off_t)(slot * FRAME_SIZE)) !=
+				    (ssize_t)FRAME_SIZE) {
+					free_slot(u, slot);
+					break;
+				}
+				set_gone(u, gfn, HM_EV_CLEAR, P2M_GFN_SWAPPED, slot);
+				u->stats.swap_outs++;
+			}
+			mmu_trace_record(u->trace, TRACE_SWAP_OUT, 0, gfn, slot, 0);
+			victims[nv++] = gfn;
+		}
+		pthread_mutex_unlock(&u->lock);
+		/* One MADV_DONTNEED (and one REMOVE event, a round trip to the
+		 * thread) per run of neighbours: the hand picks them in order. */
+		for (uint64_t i = 0, j; i < nv; i = j) {
+			uint8_t *p = hva_of(u, victims[i]);
+			for (j = i + 1; j < nv && victims[j] == victims[j - 1] + 1 &&
+					hva_of(u, victims[j]) == p + (j - i) * FRAME_SIZE;
+			     j++)
+				;
+			madvise(p, (j - i) * FRAME_SIZE, MADV_DONTNEED);
+		}
+		total += nv;
+		if (!nv)
+			break;
+	}
+	return total;
+}
+
+void uffd_mem_balloon(struct uffd_mem *u, bool inflate, const uint64_t *gfns,
+		      uint64_t count)
+{
+	if (!count)
+		return;
+	pthread_mutex_lock(&u->lock);
+	if (!inflate) {
+		u->stats.balloon_in += count;
+		mmu_trace_record(u->trace, TRACE_BALLOON_DEFLATE, 0, gfns[0], count, 0);
+		pthread_mutex_unlock(&u->lock);
+		return;
+	}
+	if (u->have_table)
+		for (uint64_t i = 0; i < count; i++) {
+			uint64_t slot;
+			if (p2m_gfn_state(&u->p2m, gfns[i], &slot) == P2M_GFN_SWAPPED)
+				free_slot(u, slot);
+			set_gone(u, gfns[i], HM_EV_UNMAP, P2M_GFN_DISCARDED, 0);
+		}
+	u->stats.balloon_out += count;
+	mmu_trace_record(u->trace, TRACE_BALLOON_INFLATE, 0, gfns[0], count, 0);
+	pthread_mutex_unlock(&u->lock);
+	for (uint64_t i = 0; i < count; i++)
+		madvise(hva_of(u, gfns[i]), FRAME_SIZE, MADV_DONTNEED);
+}
+
+void uffd_mem_set_trace(struct uffd_mem *u, struct mmu_trace *t)
+{
+	pthread_mutex_lock(&u->lock);
+	u->trace = t;
+	pthread_mutex_unlock(&u->lock);
+}
+
+enum p2m_gfn_state uffd_mem_state(struct uffd_mem *u, uint64_t gfn)
+{
+	pthread_mutex_lock(&u->lock);
+	enum p2m_gfn_state st = u->have_table && gfn < u->p2m.nr_gfns
+					? p2m_gfn_state(&u->p2m, gfn, NULL)
+					: P2M_GFN_ABSENT;
+	pthread_mutex_unlock(&u->lock);
+	return st;
+}
+
+void uffd_mem_stats(struct uffd_mem *u, struct uffd_stats *s, struct hm_stats *hs)
+{
+	pthread_mutex_lock(&u->lock);
+	*s = u->stats;
+	if (hs)
+		*hs = u->hm.stats;
+	pthread_mutex_unlock(&u->lock);
+}
