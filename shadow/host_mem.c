@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Host memory, the primary MMU of guest frames (see host_mem.h). */
 #include "host_mem.h"
+#include "mmu_trace.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +25,12 @@
 /* Tries before a fault gives up to its caller (each retry means another
  * invalidation hit exactly this fault). */
 #define FAULT_TRIES 8
+
+static void hm_trace(const struct host_mem *hm, unsigned type, uint64_t a, uint64_t b)
+{
+	if (hm->trace)
+		hm->trace(hm->trace_opaque, type, a, b);
+}
 
 static unsigned perms_of(uint64_t pte)
 {
@@ -273,6 +280,7 @@ static int resolve(struct host_mem *hm, uint64_t gfn, bool write,
 				hm->pte[gfn] = new | HPTE_PRESENT | HPTE_WRITE |
 					       (pte & HPTE_KEEP);
 				hm->stats.unshares++;
+				hm_trace(hm, TRACE_UNSHARE, gfn, new);
 				change_pte(hm, gfn, new, EPTE_RWX);
 			} else {
 				hm->pte[gfn] |= HPTE_WRITE;
@@ -311,6 +319,7 @@ static int resolve(struct host_mem *hm, uint64_t gfn, bool write,
 		}
 		free_slot(hm, slot);
 		hm->stats.swap_ins++;
+		hm_trace(hm, TRACE_SWAP_IN, gfn, slot);
 	} else {
 		hm->stats.zero_fills++;
 	}
@@ -446,6 +455,7 @@ int host_mem_swap_out(struct host_mem *hm, uint64_t gfn)
 	if (frame_is_zero(p)) {
 		hm->pte[gfn] = pte & HPTE_KEEP & ~HPTE_YOUNG;
 		hm->stats.swap_zero++;
+		hm_trace(hm, TRACE_SWAP_OUT, gfn, ~0ull);
 	} else {
 		uint64_t slot;
 		if ((r = alloc_slot(hm, &slot)) == 0 &&
@@ -457,6 +467,7 @@ int host_mem_swap_out(struct host_mem *hm, uint64_t gfn)
 		if (r == 0) {
 			hm->pte[gfn] = slot << 12 | HPTE_SWAP | (pte & HPTE_PIN);
 			hm->stats.swap_outs++;
+			hm_trace(hm, TRACE_SWAP_OUT, gfn, slot);
 		}
 	}
 	if (r == 0)
@@ -515,6 +526,7 @@ int host_mem_migrate(struct host_mem *hm, uint64_t gfn)
 	if (hm->release_host)
 		hm->release_host(hm->release_opaque, frame_pool_ptr(hm->pool, old), FRAME_SIZE);
 	hm->stats.migrations++;
+	hm_trace(hm, TRACE_MIGRATE, gfn, new);
 	return 0;
 }
 
@@ -541,6 +553,7 @@ int host_mem_merge(struct host_mem *hm, uint64_t gfn, uint64_t canon)
 	change_pte(hm, gfn, cm, EPTE_R | EPTE_X);
 	put_frame(hm, m);
 	hm->stats.merges++;
+	hm_trace(hm, TRACE_MERGE, gfn, canon);
 	return 0;
 }
 

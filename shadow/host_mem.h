@@ -123,6 +123,11 @@ struct host_mem {
 	void (*release_host)(void *opaque, void *hva, size_t len);
 	void *release_opaque;
 
+	/* Records a host-memory event (mmu_trace.h's TRACE_SWAP_OUT ...
+	 * TRACE_MIGRATE), when set: the VMM points it at the trace ring. */
+	void (*trace)(void *opaque, unsigned type, uint64_t a, uint64_t b);
+	void *trace_opaque;
+
 	/* Test hook: called at each step of every fault. */
 	void (*step_hook)(struct host_mem *hm, uint64_t gfn, enum hm_fault_step step,
 			  void *opaque);

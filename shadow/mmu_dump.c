@@ -640,7 +640,13 @@ int tdp_dump(const struct tdp_dump_src *src, const struct dump_request *req, FIL
 	}
 	/* The VMM's view of guest RAM: what an EPT built from its memory slots
 	 * maps (all RWX), with how much of it the host has backed. */
-	fprintf(f, "],\"diff_total\":0,\"p2m\":[");
+	fprintf(f, "],\"diff_total\":0,");
+	if (src->trace_json) {
+		fprintf(f, "\"trace\":");
+		src->trace_json(src->trace_opaque, f);
+		fputc(',', f);
+	}
+	fprintf(f, "\"p2m\":[");
 	for (unsigned i = 0; i < src->nram; i++) {
 		const struct tdp_dump_ram *r = &src->ram[i];
 		fprintf(f, "%s{\"start\":\"0x%llx\",\"end\":\"0x%llx\",\"size\":\"4K\","

@@ -55,6 +55,9 @@ struct tdp_dump_src {
 	const uint64_t *roots; /* guest-physical table roots, one per vCPU */
 	const int *root_vcpu;  /* the vCPU of each root (-1: none) */
 	unsigned nroots;
+	/* When set, writes the trace ring as JSON (docs/trace.md). */
+	void (*trace_json)(void *trace_opaque, FILE *f);
+	void *trace_opaque;
 	/* Reads the 8-byte guest-physical gpa; non-zero outside guest RAM. */
 	int (*read64)(void *opaque, uint64_t gpa, uint64_t *val);
 	void *opaque;

@@ -44,7 +44,7 @@ void cli_usage(FILE *f)
 	      "                        end (and on SIGUSR2 or the guest's request;\n"
 	      "                        docs/dump-format.md; see tools/umbra-dump)\n"
 	      "      --control PATH    JSON-lines control socket (docs/control.md)\n"
-	      "      --trace N         shadow: record the last N MMU events (in dumps)\n"
+	      "      --trace N         record the last N MMU and host-memory events (in dumps)\n"
 	      "      --mem-limit SIZE  host memory the guest holds at most (the rest is\n"
 	      "                        swapped out; docs/host-memory.md)\n"
 	      "      --dedup           shadow: merge identical guest frames\n"
@@ -348,8 +348,6 @@ enum cli_result cli_parse_run(int argc, char **argv, struct umbra_config *cfg,
 	}
 	if (!cfg->kernel)
 		return fail(err, errlen, "no kernel given (usage: umbra run [options] KERNEL)");
-	if (cfg->trace_events && cfg->paging != PAGING_SHADOW)
-		return fail(err, errlen, "--trace records the shadow MMU's events: add --paging shadow");
 	if ((cfg->dedup || cfg->chaos_rate) && cfg->paging != PAGING_SHADOW)
 		return fail(err, errlen, "--dedup and --chaos-invalidate need --paging shadow "
 			    "(tdp mode: docs/host-memory.md says why)");

@@ -327,6 +327,10 @@ int64_t host_mem_vm_balloon(void *opaque, const uint64_t *a)
 		uffd_mem_balloon(&h->uffd, op == UMBRA_BALLOON_INFLATE, pfns, count);
 		return (int64_t)count;
 	}
+	if (count && h->hm->trace)
+		h->hm->trace(h->hm->trace_opaque,
+			     op == UMBRA_BALLOON_DEFLATE ? TRACE_BALLOON_DEFLATE : TRACE_BALLOON_INFLATE,
+			     pfns[0], count);
 	if (op == UMBRA_BALLOON_DEFLATE) {
 		h->hm->stats.balloon_in += count;
 		return (int64_t)count;
@@ -391,10 +395,11 @@ void host_mem_vm_print_stats(struct host_mem_vm *h, FILE *f)
 			"limit %llu\n",
 			h->uffd.started ? "on" : h->uffd.eager ? "refused (backed eagerly)" : "off",
 			U(atomic_load(&h->uffd.resident)), U(u.resident_max), U(h->uffd.limit));
-		fprintf(f, "host memory: uffd missing faults %llu (zero pages %llu, swap-ins %llu, "
-			"EAGAIN retries %llu); REMOVE events %llu own %llu announced, UNMAP %llu, "
-			"REMAP %llu\n",
-			U(u.missing), U(u.zeropages), U(u.swap_ins), U(u.retries), U(u.removes_own),
+		fprintf(f, "host memory: uffd missing faults %llu (zero pages %llu), swap-ins %llu "
+			"(readahead %llu), EAGAIN retries %llu; REMOVE events %llu own %llu announced, "
+			"UNMAP %llu, REMAP %llu\n",
+			U(u.missing), U(u.zeropages), U(u.swap_ins), U(u.readahead), U(u.retries),
+			U(u.removes_own),
 			U(u.removes_foreign), U(u.unmaps), U(u.remaps));
 		fprintf(f, "host memory: swap-outs %llu (all-zero dropped %llu), clock scans %llu; "
 			"balloon returned %llu, taken back %llu\n",

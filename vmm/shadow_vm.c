@@ -64,6 +64,12 @@ void shadow_vm_kick_init(struct shadow_vm *s, struct kvm *kvm, unsigned nr_vcpus
 	s->kick_ready = true;
 }
 
+/* Host-memory events go into the shadow MMU's ring (docs/trace.md). */
+static void hm_trace(void *opaque, unsigned type, uint64_t a, uint64_t b)
+{
+	shadow_trace(opaque, type, 0, a, b, 0);
+}
+
 int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
 		   struct kvm *kvm, const struct guest_mem *mem)
 {
@@ -136,6 +142,8 @@ int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
 			(unsigned long long)budget);
 		return UMBRA_EXIT_INTERNAL;
 	}
+	s->hm.trace = hm_trace;
+	s->hm.trace_opaque = s->mmu;
 	return 0;
 }
 

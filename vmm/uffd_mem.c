@@ -25,6 +25,9 @@
  * a limit the run is shorter, since every frame counts as resident. */
 #define FILL_RUN 512
 #define FILL_RUN_LIMITED 16
+/* A swapped frame comes back with the other swapped frames of its aligned
+ * run (readahead: a sequential reader faults once per run). */
+#define SWAP_RUN 16
 /* The table's (empty) pool lies above any guest-physical address, so the
  * identity entries never name one of its frames. */
 #define NO_POOL_BASE (1ull << 50)
@@ -159,6 +162,48 @@ static int zero_run(struct uffd_mem *u, uint64_t gfn, uint64_t page)
 	return r == -EEXIST ? 0 : r;
 }
 
+static bool swap_in(struct uffd_mem *u, uint64_t gfn, uint64_t slot, uint8_t *buf)
+{
+	if (pread(u->swap_fd, buf, FRAME_SIZE, (off_t)(slot * FRAME_SIZE)) != (ssize_t)FRAME_SIZE) {
+		/* Never expected; the guest would read zero, so stop. */
+		fprintf(stderr, "umbra: swap file: cannot read back gfn 0x%llx\n",
+			(unsigned long long)gfn);
+		abort();
+	}
+	struct uffdio_copy c = {.dst = (uint64_t)(uintptr_t)hva_of(u, gfn),
+				.src = (uint64_t)(uintptr_t)buf, .len = FRAME_SIZE, .mode = 0};
+	return ioctl(u->fd, UFFDIO_COPY, &c) == 0;
+}
+
+static void swapped_in(struct uffd_mem *u, uint64_t gfn, uint64_t slot)
+{
+	free_slot(u, slot);
+	u->stats.swap_ins++;
+	mmu_trace_record(u->trace, TRACE_SWAP_IN, 0, gfn, slot, 0);
+	set_present(u, gfn);
+}
+
+/* The other swapped frames of gfn's run. Not young: the first to go again
+ * when unused. A frame whose copy fails stays swapped (EEXIST: reclaim
+ * marked it but has not dropped it yet). */
+static void swap_readahead(struct uffd_mem *u, uint64_t gfn, uint8_t *buf)
+{
+	uint64_t base = gfn & ~(SWAP_RUN - 1), slot;
+	for (uint64_t g = base; g < base + SWAP_RUN && g < u->p2m.nr_gfns; g++) {
+		if (g == gfn || p2m_gfn_state(&u->p2m, g, &slot) != P2M_GFN_SWAPPED ||
+		    !hva_of(u, g))
+			continue;
+		if (!swap_in(u, g, slot, buf)) {
+			if (errno == EAGAIN)
+				return;
+			continue;
+		}
+		swapped_in(u, g, slot);
+		u->young[g] = 0;
+		u->stats.readahead++;
+	}
+}
+
 /* Serves one missing fault; -EAGAIN when the backing is changing (a
  * REMOVE on its way to us): retried after the next events. */
 static int serve_fault(struct uffd_mem *u, uint64_t addr)
@@ -177,16 +222,7 @@ static int serve_fault(struct uffd_mem *u, uint64_t addr)
 		wake(u, page);
 		how = 2;
 	} else if (st == P2M_GFN_SWAPPED) {
-		if (pread(u->swap_fd, buf, FRAME_SIZE, (off_t)(slot * FRAME_SIZE)) !=
-		    (ssize_t)FRAME_SIZE) {
-			/* Never expected; the guest would read zero, so stop. */
-			fprintf(stderr, "umbra: swap file: cannot read back gfn 0x%llx\n",
-				(unsigned long long)gfn);
-			abort();
-		}
-		struct uffdio_copy c = {.dst = page, .src = (uint64_t)(uintptr_t)buf,
-					.len = FRAME_SIZE, .mode = 0};
-		r = ioctl(u->fd, UFFDIO_COPY, &c) == 0 || errno == EEXIST ? 0 : -errno;
+		r = swap_in(u, gfn, slot, buf) || errno == EEXIST ? 0 : -errno;
 		how = 1;
 	} else {
 		r = zero_run(u, gfn, page);
@@ -199,13 +235,12 @@ static int serve_fault(struct uffd_mem *u, uint64_t addr)
 		wake(u, page);
 	} else if (how != 2) {
 		if (how == 1) {
-			free_slot(u, slot);
-			u->stats.swap_ins++;
-			mmu_trace_record(u->trace, TRACE_SWAP_IN, 0, gfn, slot, 0);
+			swapped_in(u, gfn, slot);
+			swap_readahead(u, gfn, buf);
 		} else {
 			u->stats.zeropages++;
+			set_present(u, gfn);
 		}
-		set_present(u, gfn);
 		u->stats.missing++;
 		mmu_trace_record(u->trace, TRACE_UFFD_FAULT, 0, gfn << 12, (uint64_t)how, 0);
 	}
@@ -438,6 +473,8 @@ void uffd_mem_destroy(struct uffd_mem *u)
 	if (u->swap_fd >= 0)
 		close(u->swap_fd);
 	u->swap_fd = -1;
+	mmu_trace_free(u->trace);
+	u->trace = NULL;
 	free(u->young);
 	free(u->free_slots);
 	free(u->pending);
@@ -456,6 +493,29 @@ static bool frame_is_zero(const uint8_t *p)
 	return true;
 }
 
+static int cmp_gfn(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* MADV_DONTNEED of frames already announced and marked, without the lock:
+ * one call (and one REMOVE event, a round trip to the thread) per run of
+ * neighbours. Sorts gfns. */
+static void drop(struct uffd_mem *u, uint64_t *gfns, uint64_t n)
+{
+	qsort(gfns, n, sizeof(*gfns), cmp_gfn);
+	for (uint64_t i = 0, j; i < n; i = j) {
+		uint8_t *p = hva_of(u, gfns[i]);
+		for (j = i + 1; j < n && gfns[j] <= gfns[j - 1] + 1 &&
+				hva_of(u, gfns[j]) == p + (gfns[j] - gfns[i]) * FRAME_SIZE;
+		     j++)
+			;
+		if (p)
+			madvise(p, (gfns[j - 1] - gfns[i] + 1) * FRAME_SIZE, MADV_DONTNEED);
+	}
+}
+
 /*
  * The aging policy of shadow mode's host_mem_reclaim: a second-chance clock
  * over the gfns. Here a frame is young only when a missing fault brought it
@@ -471,10 +531,12 @@ uint64_t uffd_mem_reclaim(struct uffd_mem *u)
 	uint64_t total = 0;
 	if (!u->started || !u->limit || u->swap_fd < 0)
 		return 0;
-	while (atomic_load(&u->resident) > u->limit) {
+	/* Down to a little below the limit: fewer, larger rounds. */
+	uint64_t target = u->limit - u->limit / 16;
+	while (atomic_load(&u->resident) > target) {
 		uint64_t victims[RECLAIM_BATCH], nv = 0, n = u->p2m.nr_gfns;
 		pthread_mutex_lock(&u->lock);
-		for (uint64_t scans = 0; atomic_load(&u->resident) > u->limit &&
+		for (uint64_t scans = 0; atomic_load(&u->resident) > target &&
 					 nv < RECLAIM_BATCH && scans < 2 * n; scans++) {
 			uint64_t gfn = u->clock_hand;
 			u->clock_hand = (gfn + 1) % n;
@@ -507,16 +569,7 @@ uint64_t uffd_mem_reclaim(struct uffd_mem *u)
 			victims[nv++] = gfn;
 		}
 		pthread_mutex_unlock(&u->lock);
-		/* One MADV_DONTNEED (and one REMOVE event, a round trip to the
-		 * thread) per run of neighbours: the hand picks them in order. */
-		for (uint64_t i = 0, j; i < nv; i = j) {
-			uint8_t *p = hva_of(u, victims[i]);
-			for (j = i + 1; j < nv && victims[j] == victims[j - 1] + 1 &&
-					hva_of(u, victims[j]) == p + (j - i) * FRAME_SIZE;
-			     j++)
-				;
-			madvise(p, (j - i) * FRAME_SIZE, MADV_DONTNEED);
-		}
+		drop(u, victims, nv);
 		total += nv;
 		if (!nv)
 			break;
@@ -546,14 +599,53 @@ void uffd_mem_balloon(struct uffd_mem *u, bool inflate, const uint64_t *gfns,
 	u->stats.balloon_out += count;
 	mmu_trace_record(u->trace, TRACE_BALLOON_INFLATE, 0, gfns[0], count, 0);
 	pthread_mutex_unlock(&u->lock);
-	for (uint64_t i = 0; i < count; i++)
-		madvise(hva_of(u, gfns[i]), FRAME_SIZE, MADV_DONTNEED);
+	uint64_t *sorted = malloc(count * sizeof(*sorted));
+	if (sorted) {
+		memcpy(sorted, gfns, count * sizeof(*sorted));
+		drop(u, sorted, count);
+		free(sorted);
+	} else {
+		for (uint64_t i = 0; i < count; i++)
+			madvise(hva_of(u, gfns[i]), FRAME_SIZE, MADV_DONTNEED);
+	}
 }
 
-void uffd_mem_set_trace(struct uffd_mem *u, struct mmu_trace *t)
+int uffd_mem_trace_start(struct uffd_mem *u, unsigned events)
+{
+	int err = 0;
+	struct mmu_trace *t = mmu_trace_new(events, &err);
+	if (!t)
+		return err;
+	pthread_mutex_lock(&u->lock);
+	struct mmu_trace *old = u->trace;
+	u->trace = t;
+	pthread_mutex_unlock(&u->lock);
+	mmu_trace_free(old);
+	return 0;
+}
+
+void uffd_mem_trace_stop(struct uffd_mem *u)
 {
 	pthread_mutex_lock(&u->lock);
-	u->trace = t;
+	struct mmu_trace *old = u->trace;
+	u->trace = NULL;
+	pthread_mutex_unlock(&u->lock);
+	mmu_trace_free(old);
+}
+
+bool uffd_mem_tracing(struct uffd_mem *u)
+{
+	pthread_mutex_lock(&u->lock);
+	bool on = u->trace != NULL;
+	pthread_mutex_unlock(&u->lock);
+	return on;
+}
+
+void uffd_mem_trace_json(void *opaque, FILE *f)
+{
+	struct uffd_mem *u = opaque;
+	pthread_mutex_lock(&u->lock);
+	mmu_trace_json(u->trace, f);
 	pthread_mutex_unlock(&u->lock);
 }
 

@@ -31,7 +31,8 @@
 struct uffd_stats {
 	uint64_t missing;          /* missing faults served */
 	uint64_t zeropages;        /* ... with the zero page */
-	uint64_t swap_ins;         /* ... with bytes from the swap file */
+	uint64_t swap_ins;         /* frames read back from the swap file */
+	uint64_t readahead;        /* ... of them with another frame's fault */
 	uint64_t retries;          /* UFFDIO_* answered EAGAIN (the backing was changing) */
 	uint64_t swap_outs, swap_zero, reclaim_scans;
 	uint64_t removes_own;      /* REMOVE events of the VMM's own drops */
@@ -90,9 +91,13 @@ uint64_t uffd_mem_reclaim(struct uffd_mem *u);
  * (deflate). */
 void uffd_mem_balloon(struct uffd_mem *u, bool inflate, const uint64_t *gfns,
 		      uint64_t count);
-/* Starts (events > 0) or stops (0) recording host-memory events into t
- * (owned by the caller). */
-void uffd_mem_set_trace(struct uffd_mem *u, struct mmu_trace *t);
+/* tdp mode's trace ring of host-memory events (docs/trace.md): started
+ * (or restarted, emptied) with events (0: the default; 0 or -errno),
+ * stopped, read as JSON (mmu_trace_json's; opaque: u). */
+int uffd_mem_trace_start(struct uffd_mem *u, unsigned events);
+void uffd_mem_trace_stop(struct uffd_mem *u);
+bool uffd_mem_tracing(struct uffd_mem *u);
+void uffd_mem_trace_json(void *u, FILE *f);
 
 enum p2m_gfn_state uffd_mem_state(struct uffd_mem *u, uint64_t gfn);
 /* A copy of the counters, and of the notifier chain's. */

@@ -190,8 +190,9 @@ common:
 	vm->hc.dump_opaque = vm;
 	vm->hc.kvm_stat = vm_kvm_stat;
 	vm->hc.kvm_stat_opaque = vm;
-	if (shadow && vm->cfg->trace_events &&
-	    shadow_trace_start(vm->shadow.mmu, vm->cfg->trace_events)) {
+	if (vm->cfg->trace_events &&
+	    (shadow ? shadow_trace_start(vm->shadow.mmu, vm->cfg->trace_events)
+		    : uffd_mem_trace_start(&vm->hmem.uffd, vm->cfg->trace_events))) {
 		fprintf(stderr, "umbra: --trace %u: out of memory\n", vm->cfg->trace_events);
 		return UMBRA_EXIT_INTERNAL;
 	}

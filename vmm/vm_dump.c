@@ -152,6 +152,8 @@ static int do_tdp(struct vm *vm, int vcpu, const struct vm_dump_args *a,
 		.ram = ram, .nram = vm->mem.nranges,
 		.roots = roots, .root_vcpu = who, .nroots = nroots,
 		.read64 = read_ram, .opaque = &vm->mem,
+		.trace_json = uffd_mem_tracing(&vm->hmem.uffd) ? uffd_mem_trace_json : NULL,
+		.trace_opaque = &vm->hmem.uffd,
 	};
 	return tdp_dump(&src, req, f);
 }

@@ -173,19 +173,15 @@ a = request("reclaim", {"pages": "many"}, rid="rbad")
 if a.get("error", {}).get("class") != "InvalidParameter":
     problems.append(f"reclaim with a bad argument: {a}")
 
-if paging == "shadow":
-    a = request("trace-start", {"events": 2048})
-    if a.get("return", {}).get("events") != 2048:
-        problems.append(f"trace-start: {a}")
-    time.sleep(2)
-    a = request("trace-read")
-    t = a.get("return", {})
-    if not t.get("enabled") or t.get("size") != 2048:
-        problems.append(f"trace-read: {str(a)[:200]}")
-else:
-    a = request("trace-start")
-    if a.get("error", {}).get("class") != "NotSupported":
-        problems.append(f"trace-start in tdp mode: {a}")
+# Both modes trace (tdp mode: host-memory events, docs/trace.md).
+a = request("trace-start", {"events": 2048})
+if a.get("return", {}).get("events") != 2048:
+    problems.append(f"trace-start: {a}")
+time.sleep(2)
+a = request("trace-read")
+t = a.get("return", {})
+if not t.get("enabled") or t.get("size") != 2048:
+    problems.append(f"trace-read: {str(a)[:200]}")
 
 a = request("dump", {"user_only": True, "label": "from the socket"}, timeout=120)
 d = a.get("return")
@@ -195,7 +191,7 @@ if not isinstance(d, dict) or d.get("umbra_dump") != 1 or d.get("reason") != "co
 else:
     with open(out_dump, "w") as o:
         o.write(json.dumps(d) + "\n")
-    if paging == "shadow" and "trace" not in d:
+    if "trace" not in d:
         problems.append("a dump while tracing has no trace")
 # The VM went on meanwhile.
 time.sleep(1)

@@ -141,3 +141,37 @@ assert all(e["ts"] >= 0 for e in t if e["ph"] != "M")' "$tmp/trace.json" 2>"$tmp
 else
 	ok "umbra-trace: $(grep -c . "$tmp/trace.txt") lines of text; Chrome trace-event JSON"
 fi
+
+echo "-- tools: host-memory events in the trace, both modes (docs/trace.md)"
+# trace_kinds FILE KIND...: the kinds missing from umbra-trace's text of the
+# dump file's last trace (empty: all there).
+trace_kinds() {
+	f=$1
+	shift
+	"$build/umbra-trace" "$f" >"$tmp/hm-trace.txt" 2>"$tmp/check" || echo "umbra-trace failed"
+	for k in "$@"; do
+		awk -v k="$k" '$4 == k { found = 1 } END { exit !found }' "$tmp/hm-trace.txt" || printf '%s ' "$k"
+	done
+}
+# Shadow mode: reclaim under a quarter of t_mempattern's memory, the balloon
+# both ways (t_mempattern deflates and inflates it again), dedup merges and
+# the writes that break them, migrations (the chaos thread's).
+rm -f "$tmp/hm-shadow.jsonl"
+run_umbra run --paging shadow --mem-limit 5M --dedup --chaos-invalidate 200 --trace 150000 \
+	--dump-on-exit "$tmp/hm-shadow.jsonl" -p "balloon=4096 init=/bin/t_mempattern" -i "$initrd" "$kernel"
+missing=$(trace_kinds "$tmp/hm-shadow.jsonl" swap_out swap_in balloon_inflate balloon_deflate merge unshare migrate)
+if [ "$rc" -eq 0 ] && [ -z "$missing" ]; then
+	ok "shadow-mode trace with --mem-limit, --dedup, chaos and the balloon: swap_out swap_in balloon_inflate balloon_deflate merge unshare migrate ($(grep -c . "$tmp/hm-trace.txt") events)"
+else
+	bad "shadow-mode trace of host-memory events" "status $rc; missing: $missing; $(head -c 300 "$tmp/check")"
+fi
+# tdp mode: userfaultfd faults and REMOVE events, reclaim, the balloon.
+rm -f "$tmp/hm-tdp.jsonl"
+run_umbra run --mem-limit 2M --trace 65536 --dump-on-exit "$tmp/hm-tdp.jsonl" \
+	-p "balloon=256 init=/bin/hello" -i "$initrd" "$kernel"
+missing=$(trace_kinds "$tmp/hm-tdp.jsonl" uffd_fault uffd_remove swap_out swap_in balloon_inflate)
+if [ "$rc" -eq 0 ] && [ -z "$missing" ]; then
+	ok "tdp-mode trace with --mem-limit and the balloon: uffd_fault uffd_remove swap_out swap_in balloon_inflate ($(grep -c . "$tmp/hm-trace.txt") events)"
+else
+	bad "tdp-mode trace of host-memory events" "status $rc; missing: $missing; $(head -c 300 "$tmp/check")"
+fi
