@@ -54,8 +54,6 @@ static inline void mmget(struct mm_struct *mm)
 void mmput(struct mm_struct *mm);
 /* Loads mm's page table on this CPU. */
 void switch_mm(struct mm_struct *mm);
-/* The mm this CPU's CR3 holds; NULL: the kernel's own tables. */
-struct mm_struct *current_active_mm(void);
 
 /* mmap_lock: who may change an mm's VMAs and page tables. One CPU and no
  * sleeping inside an mm operation mean it is never contended; it keeps

@@ -47,6 +47,8 @@ void kick_process(struct task_struct *p);
 void flush_tlb_others(unsigned long cpus);
 /* TLB_FLUSH_VECTOR's handler, without the lock. */
 void smp_tlb_flush_ipi(void);
+/* One line of IPI counts (SMP only), when init ends. */
+void smp_stats_show(void);
 
 #endif
 #endif

@@ -14,6 +14,7 @@
 #include "ptrace.h"
 #include "resource.h"
 #include "sched.h"
+#include "smp.h"
 #include "slab.h"
 #include "string.h"
 #include "syscall.h"
@@ -115,6 +116,7 @@ __noreturn void do_exit(int wait_status)
 			pr_info("%s (pid %d) exited with status %u", p->path, p->pid, status);
 		/* init's end is the VM's. */
 		vm_events_show();
+		smp_stats_show();
 		hc_exit(status);
 	}
 	p->flags |= PF_EXITING;

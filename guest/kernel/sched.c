@@ -128,9 +128,8 @@ void cpu_idle(void)
 			schedule();
 			continue;
 		}
-		/* No user tables stay loaded here: the mm may be freed elsewhere. */
-		if (current_active_mm())
-			switch_mm(NULL);
+		/* The last task's tables stay loaded (lazy TLB): its mm's
+		 * changes reach this CPU as TLB-flush IPIs (smp.c). */
 		timer_reprogram();
 		smp_enter_idle();
 		unlock_kernel();

@@ -10,11 +10,18 @@
  * shared run queue, task lists, mm, files. Only the TLB-flush IPI is taken
  * without the lock (its sender holds it and waits).
  *
+ * TLB shootdown: an idle CPU keeps the page tables of the task it ran last
+ * (lazy, as Linux), so an mm can be loaded on a CPU other than the one its
+ * task runs on; mm->cpu_mask says where, and a change of its tables sends
+ * those CPUs a TLB-flush IPI.
+ *
  * With one CPU (-c 1) nothing here is used: smp_active stays false and the
  * lock calls return at once.
  */
 #include "apic.h"
 #include "kernel.h"
+#include "mm.h"
+#include "printk.h"
 #include "percpu.h"
 #include "sched.h"
 #include "smp.h"
@@ -30,15 +37,25 @@ static inline void cpu_relax(void)
 	__asm__ volatile("pause" ::: "memory");
 }
 
+/* IPIs sent (under the lock), shown when init ends. */
+static uint64_t nr_tlb_ipis, nr_resched_ipis;
+
 /* Flushes this CPU's TLB if another CPU asked; from the IPI and from the
- * lock's spin, where interrupts are off and the asker waits. */
+ * lock's spin, where interrupts are off and the asker waits. A CPU that
+ * holds the mm only lazily (its idle task kept the last task's tables)
+ * leaves it instead, as Linux's leave_mm: it then gets no more requests
+ * for that mm, and the mm may be freed. */
 void smp_tlb_flush_ipi(void)
 {
-	unsigned long bit = 1UL << this_cpu()->cpu;
-	if (__atomic_load_n(&tlb_flush_wanted, __ATOMIC_ACQUIRE) & bit) {
+	struct percpu *pc = this_cpu();
+	unsigned long bit = 1UL << pc->cpu;
+	if (!(__atomic_load_n(&tlb_flush_wanted, __ATOMIC_ACQUIRE) & bit))
+		return;
+	if (pc->active_mm && pc->active_mm != pc->current_task->mm)
+		switch_mm(NULL);
+	else
 		native_write_cr3(read_cr3());
-		__atomic_and_fetch(&tlb_flush_wanted, ~bit, __ATOMIC_RELEASE);
-	}
+	__atomic_and_fetch(&tlb_flush_wanted, ~bit, __ATOMIC_RELEASE);
 }
 
 void lock_kernel(void)
@@ -86,6 +103,7 @@ bool smp_kick_idle_cpu(void)
 	/* Taken: the next wake-up goes to another idle CPU. */
 	idle_cpus &= ~(1UL << cpu);
 	apic_send_ipi(per_cpu_area(cpu)->apic_id, APIC_DM_FIXED | RESCHEDULE_VECTOR);
+	nr_resched_ipis++;
 	return true;
 }
 
@@ -96,8 +114,10 @@ void kick_process(struct task_struct *p)
 	unsigned int self = this_cpu()->cpu;
 	for (unsigned int cpu = 0; cpu < nr_cpus_online; cpu++) {
 		struct percpu *pc = per_cpu_area(cpu);
-		if (cpu != self && pc->current_task == p)
+		if (cpu != self && pc->current_task == p) {
 			apic_send_ipi(pc->apic_id, APIC_DM_FIXED | RESCHEDULE_VECTOR);
+			nr_resched_ipis++;
+		}
 	}
 }
 
@@ -107,9 +127,18 @@ void flush_tlb_others(unsigned long cpus)
 	if (!cpus)
 		return;
 	__atomic_or_fetch(&tlb_flush_wanted, cpus, __ATOMIC_RELEASE);
-	for (unsigned long m = cpus; m; m &= m - 1)
+	for (unsigned long m = cpus; m; m &= m - 1) {
 		apic_send_ipi(per_cpu_area(__builtin_ctzl(m))->apic_id,
 			      APIC_DM_FIXED | TLB_FLUSH_VECTOR);
+		nr_tlb_ipis++;
+	}
 	while (__atomic_load_n(&tlb_flush_wanted, __ATOMIC_ACQUIRE) & cpus)
 		cpu_relax();
+}
+
+void smp_stats_show(void)
+{
+	if (smp_active)
+		pr_info("smp: %u CPUs, %lu reschedule IPIs, %lu TLB-flush IPIs", nr_cpus_online,
+			nr_resched_ipis, nr_tlb_ipis);
 }

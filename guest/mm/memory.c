@@ -53,23 +53,19 @@ struct mm_struct *mm_alloc(void)
 }
 
 /* mm->cpu_mask says which CPUs' CR3 holds the mm, for TLB shootdowns
- * (smp.c): an idle CPU loads the kernel's tables, so an mm is loaded only
- * where a task using it runs. */
+ * (smp.c): where a task using it runs, and idle CPUs that ran one last
+ * (lazy). Atomic: a lazy CPU leaves the mm from its flush IPI, without the
+ * lock. */
 void switch_mm(struct mm_struct *mm)
 {
 	struct percpu *pc = this_cpu();
 	unsigned long bit = 1UL << pc->cpu;
 	if (pc->active_mm)
-		pc->active_mm->cpu_mask &= ~bit;
+		__atomic_and_fetch(&pc->active_mm->cpu_mask, ~bit, __ATOMIC_RELAXED);
 	pc->active_mm = mm;
 	if (mm)
-		mm->cpu_mask |= bit;
+		__atomic_or_fetch(&mm->cpu_mask, bit, __ATOMIC_RELAXED);
 	write_cr3(mm ? mm->pgd : swapper_pg_dir);
-}
-
-struct mm_struct *current_active_mm(void)
-{
-	return this_cpu()->active_mm;
 }
 
 /* A dying mm must not stay loaded: its page-table pages are freed. */
