@@ -299,30 +299,40 @@ static int firmware_setup(struct vm *vm, const struct pc_image *pi)
 			low ? strerror(errno) : "no RAM below 1 MiB");
 		return UMBRA_EXIT_INTERNAL;
 	}
-	return pi->kind == IMAGE_UMBRA ? firmware_pvh(vm, pi) : firmware_linux(vm, pi);
+	/* What either option ROM needs: itself, first in the boot order, no
+	 * boot menu, and the command line. */
+	bool pvh = pi->kind == IMAGE_UMBRA;
+	const char *name = pvh ? "genroms/pvh.bin" : "genroms/linuxboot_dma.bin";
+	const uint8_t *rom_data = pvh ? pvh_rom : linuxboot_dma_rom;
+	size_t rom_len = (size_t)(pvh ? pvh_rom_end - pvh_rom
+				      : linuxboot_dma_rom_end - linuxboot_dma_rom);
+	static const uint8_t no_menu[2] = {0, 0};
+	char bootorder[64];
+	snprintf(bootorder, sizeof(bootorder), "/rom@%s\n", name);
+	size_t cmdlen = strlen(pi->cmdline) + 1;
+	if (fw_cfg_add_file(&vm->fw_cfg, name, rom_data, rom_len) < 0 ||
+	    fw_cfg_add_file(&vm->fw_cfg, "bootorder", bootorder, strlen(bootorder)) < 0 ||
+	    fw_cfg_add_file(&vm->fw_cfg, "etc/show-boot-menu", no_menu, sizeof(no_menu)) < 0 ||
+	    fw_cfg_set_u32(&vm->fw_cfg, FW_CFG_CMDLINE_SIZE, (uint32_t)cmdlen) ||
+	    fw_cfg_set(&vm->fw_cfg, FW_CFG_CMDLINE_DATA, pi->cmdline, cmdlen)) {
+		fprintf(stderr, "umbra: fw_cfg: out of memory\n");
+		return UMBRA_EXIT_INTERNAL;
+	}
+	return pvh ? firmware_pvh(vm, pi) : firmware_linux(vm, pi);
 }
 
 /*
  * umbra's kernel for pvh.bin: the VMM has already put the kernel, initrd and
- * FDT in RAM (as QEMU preloads a PVH kernel); the ROM needs the entry and the
- * command line, and the kernel's PVH entry reads the FDT's address from
- * etc/umbra/fdt (docs/boot.md).
+ * FDT in RAM (as QEMU preloads a PVH kernel); the ROM needs the entry (and
+ * the command line, given in firmware_setup), and the kernel's PVH entry
+ * reads the FDT's address from etc/umbra/fdt (docs/boot.md).
  */
 static int firmware_pvh(struct vm *vm, const struct pc_image *pi)
 {
 	struct fw_cfg *fc = &vm->fw_cfg;
-	static const char bootorder[] = "/rom@genroms/pvh.bin\n";
-	static const uint8_t no_menu[2] = {0, 0};
-	size_t cmdlen = strlen(pi->cmdline) + 1;
 	uint64_t fdt = pi->fdt_gpa; /* little-endian, as x86 reads it */
 	if (fw_cfg_set_u32(fc, FW_CFG_KERNEL_ENTRY, pi->pvh_entry) ||
-	    fw_cfg_set_u32(fc, FW_CFG_CMDLINE_SIZE, (uint32_t)cmdlen) ||
-	    fw_cfg_set(fc, FW_CFG_CMDLINE_DATA, pi->cmdline, cmdlen) ||
-	    fw_cfg_add_file(fc, "etc/umbra/fdt", &fdt, sizeof(fdt)) < 0 ||
-	    fw_cfg_add_file(fc, "genroms/pvh.bin", pvh_rom,
-			    (size_t)(pvh_rom_end - pvh_rom)) < 0 ||
-	    fw_cfg_add_file(fc, "bootorder", bootorder, sizeof(bootorder) - 1) < 0 ||
-	    fw_cfg_add_file(fc, "etc/show-boot-menu", no_menu, sizeof(no_menu)) < 0) {
+	    fw_cfg_add_file(fc, "etc/umbra/fdt", &fdt, sizeof(fdt)) < 0) {
 		fprintf(stderr, "umbra: fw_cfg: out of memory\n");
 		return UMBRA_EXIT_INTERNAL;
 	}
@@ -346,9 +356,6 @@ static int firmware_linux(struct vm *vm, const struct pc_image *pi)
 	}
 	memcpy(setup, bz->file, bz->setup_len);
 	linux_fw_patch_setup(setup, ll);
-	static const char bootorder[] = "/rom@genroms/linuxboot_dma.bin\n";
-	static const uint8_t no_menu[2] = {0, 0};
-	size_t cmdlen = strlen(pi->cmdline) + 1;
 	int bad = fw_cfg_set_u32(fc, FW_CFG_SETUP_ADDR, (uint32_t)ll->zero_page) ||
 		  fw_cfg_set_u32(fc, FW_CFG_SETUP_SIZE, bz->setup_len) ||
 		  fw_cfg_set(fc, FW_CFG_SETUP_DATA, setup, bz->setup_len) ||
@@ -357,15 +364,9 @@ static int firmware_linux(struct vm *vm, const struct pc_image *pi)
 		  fw_cfg_set(fc, FW_CFG_KERNEL_DATA, bz->file + bz->kernel_off,
 			     bz->kernel_len) ||
 		  fw_cfg_set_u32(fc, FW_CFG_CMDLINE_ADDR, (uint32_t)ll->cmdline) ||
-		  fw_cfg_set_u32(fc, FW_CFG_CMDLINE_SIZE, (uint32_t)cmdlen) ||
-		  fw_cfg_set(fc, FW_CFG_CMDLINE_DATA, pi->cmdline, cmdlen) ||
 		  fw_cfg_set_u32(fc, FW_CFG_INITRD_ADDR, (uint32_t)ll->initrd) ||
 		  fw_cfg_set_u32(fc, FW_CFG_INITRD_SIZE, (uint32_t)ll->initrd_size) ||
-		  fw_cfg_set(fc, FW_CFG_INITRD_DATA, initrd, ll->initrd_size) ||
-		  fw_cfg_add_file(fc, "genroms/linuxboot_dma.bin", linuxboot_dma_rom,
-				  (size_t)(linuxboot_dma_rom_end - linuxboot_dma_rom)) < 0 ||
-		  fw_cfg_add_file(fc, "bootorder", bootorder, sizeof(bootorder) - 1) < 0 ||
-		  fw_cfg_add_file(fc, "etc/show-boot-menu", no_menu, sizeof(no_menu)) < 0;
+		  fw_cfg_set(fc, FW_CFG_INITRD_DATA, initrd, ll->initrd_size);
 	free(setup);
 	free(initrd);
 	if (bad) {
