@@ -48,6 +48,9 @@ int bzimage_parse(const void *buf, size_t len, struct bzimage *bz, char *err,
 		return fail(err, errlen, "no boot flag 0xaa55 and \"HdrS\" header");
 	bz->file = p;
 	bz->file_len = len;
+	/* The magic may end the file: the version after it must be there. */
+	if (len < BZ_VERSION + 2)
+		return fail(err, errlen, "setup header truncated or malformed");
 	bz->version = (uint16_t)rd(p, BZ_VERSION, 2);
 	if (bz->version < BZ_MIN_VERSION) {
 		snprintf(err, errlen, "bzImage: boot protocol %u.%02u is older than "
