@@ -11,7 +11,7 @@
 /*
  * A host PTE per gfn (as Linux's PTE of the memslot's host address):
  * present: machine address | HPTE_PRESENT [| HPTE_WRITE]; swapped: slot <<
- * 12 | HPTE_SWAP; absent: neither. HPTE_YOUNG and HPTE_PIN survive every
+ * 12 | HPTE_SWAP; absent: neither (HPTE_GONE: discarded). HPTE_YOUNG and HPTE_PIN survive every
  * state change of the frame.
  */
 #define HPTE_PRESENT (1ull << 0)
@@ -19,6 +19,7 @@
 #define HPTE_SWAP    (1ull << 2)
 #define HPTE_YOUNG   (1ull << 3) /* resolved since the clock last passed */
 #define HPTE_PIN     (1ull << 4)
+#define HPTE_GONE    (1ull << 5) /* absent: given back by the balloon (dumps) */
 #define HPTE_KEEP    (HPTE_YOUNG | HPTE_PIN)
 #define HPTE_ADDR    0x000ffffffffff000ull
 
@@ -419,6 +420,11 @@ enum hm_state host_mem_state(const struct host_mem *hm, uint64_t gfn)
 	return (pte & HPTE_PRESENT) ? HM_PRESENT : (pte & HPTE_SWAP) ? HM_SWAPPED : HM_ABSENT;
 }
 
+bool host_mem_discarded(const struct host_mem *hm, uint64_t gfn)
+{
+	return gfn < hm->nr_gfns && (hm->pte[gfn] & HPTE_GONE);
+}
+
 bool host_mem_shared(const struct host_mem *hm, uint64_t gfn)
 {
 	return host_mem_state(hm, gfn) == HM_PRESENT &&
@@ -485,14 +491,14 @@ int host_mem_discard(struct host_mem *hm, uint64_t gfn)
 		return -EPERM;
 	if (pte & HPTE_SWAP) {
 		free_slot(hm, (pte & HPTE_ADDR) >> 12);
-		hm->pte[gfn] = 0;
+		hm->pte[gfn] = HPTE_GONE;
 		return 0;
 	}
 	if (!(pte & HPTE_PRESENT))
 		return -ENOENT;
 	struct hm_range rg = {gfn, 1, HM_EV_UNMAP};
 	invalidate_start(hm, &rg);
-	hm->pte[gfn] = 0;
+	hm->pte[gfn] = HPTE_GONE;
 	put_frame(hm, pte & HPTE_ADDR);
 	invalidate_end(hm, &rg);
 	return 0;

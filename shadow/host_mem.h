@@ -194,5 +194,7 @@ enum hm_state { HM_ABSENT, HM_PRESENT, HM_SWAPPED };
 enum hm_state host_mem_state(const struct host_mem *hm, uint64_t gfn);
 /* Whether gfn's frame is shared with another gfn (dedup). */
 bool host_mem_shared(const struct host_mem *hm, uint64_t gfn);
+/* Whether gfn is absent because the balloon gave its frame back. */
+bool host_mem_discarded(const struct host_mem *hm, uint64_t gfn);
 
 #endif

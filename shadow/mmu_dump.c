@@ -27,7 +27,7 @@
 #define F_G (1u << 5)
 
 static const char *const state_names[] = {
-	"mapped", "shadowed", "swapped", "shared", "cow", "pinned",
+	"mapped", "shadowed", "swapped", "shared", "cow", "pinned", "discarded",
 };
 
 void dump_state_string(unsigned state, char *buf, size_t len)
@@ -82,6 +82,9 @@ static void json_string(FILE *f, const char *s)
 
 /* --- coalesced range lists --- */
 
+/* A range without an address: p2m runs that are swapped or discarded. */
+#define NO_ADDR UINT64_MAX
+
 struct range {
 	uint64_t start, end, phys;
 	unsigned level, flags, state;
@@ -122,10 +125,12 @@ static void rlist_flush(struct rlist *l)
 	flags_string(r->flags, fl);
 	dump_state_string(r->state, st, sizeof(st));
 	fprintf(l->f, "%s{\"start\":\"0x%llx\",\"end\":\"0x%llx\",\"size\":\"%s\","
-		"\"flags\":\"%s\",\"state\":\"%s\",\"%s\":\"0x%llx\",\"pages\":%llu",
-		l->any ? "," : "", (unsigned long long)r->start,
-		(unsigned long long)r->end, size_name(r->level), fl, st, l->phys_name,
-		(unsigned long long)r->phys, (unsigned long long)r->pages);
+		"\"flags\":\"%s\",\"state\":\"%s\",", l->any ? "," : "",
+		(unsigned long long)r->start, (unsigned long long)r->end,
+		size_name(r->level), fl, st);
+	if (r->phys != NO_ADDR)
+		fprintf(l->f, "\"%s\":\"0x%llx\",", l->phys_name, (unsigned long long)r->phys);
+	fprintf(l->f, "\"pages\":%llu", (unsigned long long)r->pages);
 	if (r->prefetched)
 		fprintf(l->f, ",\"prefetched\":%llu,\"prefetch_used\":%llu",
 			(unsigned long long)r->prefetched, (unsigned long long)r->used);
@@ -406,6 +411,24 @@ static void reset_as_counters(struct dump *d)
 	d->shared = d->bad_entries = d->shadow_pages = d->shadow_leaves = 0;
 }
 
+/* The dump state of a gfn the host does not back now (0: absent, not
+ * listed). */
+static unsigned host_gone_state(enum p2m_gfn_state st)
+{
+	return st == P2M_GFN_SWAPPED ? DUMP_SWAPPED : st == P2M_GFN_DISCARDED ? DUMP_DISCARDED : 0;
+}
+
+/* The same for shadow mode's p2m, whose host-memory layer (when there is
+ * one) keeps the state. */
+static unsigned p2m_gone_state(const struct p2m *p2m, uint64_t gfn)
+{
+	if (!p2m->hm)
+		return host_gone_state(p2m_gfn_state(p2m, gfn, NULL));
+	return host_mem_state(p2m->hm, gfn) == HM_SWAPPED ? DUMP_SWAPPED
+	       : host_mem_discarded(p2m->hm, gfn)       ? DUMP_DISCARDED
+							 : 0;
+}
+
 static void dump_p2m(FILE *f, struct dump *d, const struct p2m *p2m)
 {
 	struct rlist l;
@@ -414,8 +437,14 @@ static void dump_p2m(FILE *f, struct dump *d, const struct p2m *p2m)
 	for (uint64_t gfn = 0; gfn < p2m->nr_gfns; gfn++) {
 		uint64_t m;
 		unsigned perms;
-		if (p2m_lookup(p2m, gfn, &m, &perms))
+		if (p2m_lookup(p2m, gfn, &m, &perms)) {
+			/* Host state of a gfn without a frame: the swap file's
+			 * or the balloon's (absent ones are not listed). */
+			unsigned gone = p2m_gone_state(p2m, gfn);
+			if (gone)
+				rlist_add(&l, gfn << 12, 4096, NO_ADDR, 1, 0, gone, false, false);
 			continue;
+		}
 		unsigned flags = ((perms & EPTE_W) ? F_W : 0) | ((perms & EPTE_X) ? F_X : 0);
 		/* A read-only frame is shared by the host: written, it is copied. */
 		unsigned state = DUMP_MAPPED | ((perms & EPTE_W) ? 0 : DUMP_COW);
@@ -573,6 +602,29 @@ int shadow_dump(struct shadow_mmu *mmu, const struct dump_request *req, FILE *f)
 
 /* --- tdp-mode dump --- */
 
+/* Guest RAM by host state (RAM backed on demand): present runs with the
+ * VMM's address, swapped and discarded runs; never-backed gfns are left
+ * out, as the shadow p2m leaves them. */
+static void tdp_dump_p2m(FILE *f, struct dump *d, const struct tdp_dump_src *src)
+{
+	struct rlist l;
+	rlist_begin(&l, f, "p2m", d->max_ranges, &d->truncated, "host");
+	for (unsigned i = 0; i < src->nram; i++) {
+		const struct tdp_dump_ram *r = &src->ram[i];
+		for (uint64_t off = 0; off < r->size; off += 4096) {
+			uint64_t gpa = r->gpa + off;
+			enum p2m_gfn_state st = src->gfn_state(src->state_opaque, gpa >> 12);
+			if (st == P2M_GFN_PRESENT)
+				rlist_add(&l, gpa, 4096, r->hva + off, 1, F_W | F_X, DUMP_MAPPED,
+					  false, false);
+			else if (host_gone_state(st))
+				rlist_add(&l, gpa, 4096, NO_ADDR, 1, 0, host_gone_state(st),
+					  false, false);
+		}
+	}
+	rlist_end(&l);
+}
+
 int tdp_dump(const struct tdp_dump_src *src, const struct dump_request *req, FILE *f)
 {
 	uint64_t top = 0, resident = 0, ram = 0;
@@ -646,17 +698,22 @@ int tdp_dump(const struct tdp_dump_src *src, const struct dump_request *req, FIL
 		src->trace_json(src->trace_opaque, f);
 		fputc(',', f);
 	}
-	fprintf(f, "\"p2m\":[");
-	for (unsigned i = 0; i < src->nram; i++) {
-		const struct tdp_dump_ram *r = &src->ram[i];
-		fprintf(f, "%s{\"start\":\"0x%llx\",\"end\":\"0x%llx\",\"size\":\"4K\","
-			"\"flags\":\"rwx----\",\"state\":\"mapped\",\"host\":\"0x%llx\","
-			"\"pages\":%llu,\"resident\":%llu}", i ? "," : "",
-			(unsigned long long)r->gpa, (unsigned long long)(r->gpa + r->size),
-			(unsigned long long)r->hva, (unsigned long long)(r->size >> 12),
-			(unsigned long long)r->resident);
+	if (src->gfn_state) {
+		tdp_dump_p2m(f, &d, src);
+	} else {
+		fprintf(f, "\"p2m\":[");
+		for (unsigned i = 0; i < src->nram; i++) {
+			const struct tdp_dump_ram *r = &src->ram[i];
+			fprintf(f, "%s{\"start\":\"0x%llx\",\"end\":\"0x%llx\",\"size\":\"4K\","
+				"\"flags\":\"rwx----\",\"state\":\"mapped\",\"host\":\"0x%llx\","
+				"\"pages\":%llu,\"resident\":%llu}", i ? "," : "",
+				(unsigned long long)r->gpa, (unsigned long long)(r->gpa + r->size),
+				(unsigned long long)r->hva, (unsigned long long)(r->size >> 12),
+				(unsigned long long)r->resident);
+		}
+		fputc(']', f);
 	}
-	fprintf(f, "],\"truncated\":%s}\n", d.truncated ? "true" : "false");
+	fprintf(f, ",\"truncated\":%s}\n", d.truncated ? "true" : "false");
 	free(d.refs);
 	return ferror(f) ? -EIO : 0;
 }

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "p2m.h"
+
 struct shadow_mmu;
 
 #define UMBRA_DUMP_VERSION 1
@@ -23,10 +25,12 @@ struct shadow_mmu;
 /* Page states (the "state" words of a range). */
 #define DUMP_MAPPED   (1u << 0) /* the guest maps it */
 #define DUMP_SHADOWED (1u << 1) /* a shadow entry maps it */
-#define DUMP_SWAPPED  (1u << 2) /* non-present guest entry that is not zero */
+#define DUMP_SWAPPED  (1u << 2) /* guest: a non-present entry that is not zero;
+                                   p2m: the frame is in the swap file */
 #define DUMP_SHARED   (1u << 3) /* its frame is mapped at another user address */
 #define DUMP_COW      (1u << 4) /* shared and read-only in a user mapping */
 #define DUMP_PINNED   (1u << 5) /* in a pinned range (kept shadowed) */
+#define DUMP_DISCARDED (1u << 6) /* p2m: given back by the balloon */
 
 struct dump_request {
 	const char *reason;   /* "exit", "hypercall", "signal", "control" */
@@ -61,6 +65,11 @@ struct tdp_dump_src {
 	/* Reads the 8-byte guest-physical gpa; non-zero outside guest RAM. */
 	int (*read64)(void *opaque, uint64_t gpa, uint64_t *val);
 	void *opaque;
+	/* When set (RAM backed on demand), each gfn's host state, and the
+	 * p2m section lists present, swapped and discarded runs; otherwise
+	 * one range per RAM region. */
+	enum p2m_gfn_state (*gfn_state)(void *state_opaque, uint64_t gfn);
+	void *state_opaque;
 };
 int tdp_dump(const struct tdp_dump_src *src, const struct dump_request *req, FILE *f);
 

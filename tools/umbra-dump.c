@@ -146,10 +146,13 @@ static bool as_selected(const struct json *as, const char *want)
 static void text_ranges(FILE *o, const struct json *list, const char *addr_key)
 {
 	for (const struct json *r = list ? list->child : NULL; r; r = r->next) {
-		fprintf(o, "    0x%016llx-0x%016llx %5s %8llu pages  %s  %-28s %s 0x%llx",
+		fprintf(o, "    0x%016llx-0x%016llx %5s %8llu pages  %s  %-28s",
 			(unsigned long long)hex(r, "start"), (unsigned long long)hex(r, "end"),
 			str(r, "size"), (unsigned long long)num(r, "pages"), str(r, "flags"),
-			str(r, "state"), addr_key, (unsigned long long)hex(r, addr_key));
+			str(r, "state"));
+		/* Swapped and discarded p2m runs have no frame. */
+		if (json_get(r, addr_key))
+			fprintf(o, " %s 0x%llx", addr_key, (unsigned long long)hex(r, addr_key));
 		if (json_get(r, "prefetched"))
 			fprintf(o, "  prefetched %llu (used %llu)",
 				(unsigned long long)num(r, "prefetched"),
@@ -246,7 +249,8 @@ static const struct color colors[] = {
 	{"pinned", "#7b3294", "pinned: always shadowed (fault delivery)"},
 	{"cow", "#d7191c", "copy-on-write: shared and read-only"},
 	{"shared", "#fdae61", "shared: the frame is mapped elsewhere too"},
-	{"swapped", "#878787", "swapped: not present, entry kept"},
+	{"swapped", "#878787", "swapped: guest swap entry, or in the host's swap file"},
+	{"discarded", "#c2a5cf", "discarded: given back by the balloon"},
 	{"shadowed", "#1a9641", "shadowed: guest mapping with a shadow entry"},
 	{"mapped", "#74add1", "mapped: guest mapping (no shadow entry)"},
 };

@@ -222,18 +222,29 @@ static int op_balloon(void *opaque, uint64_t bytes, FILE *out, char *err, size_t
 	return 0;
 }
 
-/* Host reclaim from this thread while the vCPUs run (host_mem_vm.c):
- * the vCPUs that may cache what it unmaps are kicked and acknowledge
- * before anything is swapped out. */
+/*
+ * Host reclaim from this thread. Shadow mode (host_mem_vm.c): while the
+ * vCPUs run; the vCPUs that may cache what it unmaps are kicked and
+ * acknowledge before anything is swapped out. tdp mode: the vCPUs are
+ * paused between exits (a guest write between a frame's copy to the swap
+ * file and its drop would be lost) and KVM's own MMU notifier unmaps what
+ * is dropped before madvise returns, so it is always flushed.
+ */
 static int op_reclaim(void *opaque, uint64_t pages, FILE *out, char *err, size_t errlen)
 {
 	struct vm *vm = opaque;
-	bool flushed;
-	if (!vm->shadow.mmu) {
-		snprintf(err, errlen, "host reclaim is built for --paging shadow only");
+	bool flushed = true;
+	int64_t n;
+	if (vm->shadow.mmu) {
+		n = host_mem_vm_reclaim_remote(&vm->hmem, pages, &flushed);
+	} else if (!uffd_mem_can_reclaim(&vm->hmem.uffd)) {
+		snprintf(err, errlen, "reclaim: guest RAM is backed eagerly "
+			 "(no userfaultfd) or there is no swap file");
 		return -ENOTSUP;
+	} else if ((n = vm_pause(vm)) == 0) {
+		n = (int64_t)uffd_mem_reclaim_pages(&vm->hmem.uffd, pages);
+		vm_resume(vm);
 	}
-	int64_t n = host_mem_vm_reclaim_remote(&vm->hmem, pages, &flushed);
 	if (n < 0) {
 		snprintf(err, errlen, "reclaim: %s", strerror((int)-n));
 		return (int)n == -ENOTSUP ? -ENOTSUP : -EIO;

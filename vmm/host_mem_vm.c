@@ -74,8 +74,10 @@ static void *chaos_thread(void *arg);
 int host_mem_vm_start(struct host_mem_vm *h)
 {
 	if (!h->hm) {
+		/* A swap file even without a limit: the control socket's
+		 * reclaim uses it (empty until then). */
 		uint64_t limit = h->cfg->mem_limit / FRAME_SIZE;
-		int fd = limit ? host_mem_vm_swap_file() : -1;
+		int fd = host_mem_vm_swap_file();
 		if (uffd_mem_start(&h->uffd, fd >= 0 ? limit : 0, fd) && limit) {
 			fprintf(stderr, "umbra: --mem-limit in tdp mode needs userfaultfd "
 				"(or --paging shadow)\n");

@@ -526,13 +526,11 @@ static void drop(struct uffd_mem *u, uint64_t *gfns, uint64_t n)
  * waits for the thread to read its REMOVE event, and the thread takes the
  * lock).
  */
-uint64_t uffd_mem_reclaim(struct uffd_mem *u)
+static uint64_t reclaim_down_to(struct uffd_mem *u, uint64_t target)
 {
 	uint64_t total = 0;
-	if (!u->started || !u->limit || u->swap_fd < 0)
+	if (!u->started || u->swap_fd < 0)
 		return 0;
-	/* Down to a little below the limit: fewer, larger rounds. */
-	uint64_t target = u->limit - u->limit / 16;
 	while (atomic_load(&u->resident) > target) {
 		uint64_t victims[RECLAIM_BATCH], nv = 0, n = u->p2m.nr_gfns;
 		pthread_mutex_lock(&u->lock);
@@ -575,6 +573,23 @@ uint64_t uffd_mem_reclaim(struct uffd_mem *u)
 			break;
 	}
 	return total;
+}
+
+uint64_t uffd_mem_reclaim(struct uffd_mem *u)
+{
+	/* Down to a little below the limit: fewer, larger rounds. */
+	return u->limit ? reclaim_down_to(u, u->limit - u->limit / 16) : 0;
+}
+
+uint64_t uffd_mem_reclaim_pages(struct uffd_mem *u, uint64_t pages)
+{
+	uint64_t resident = atomic_load(&u->resident);
+	return reclaim_down_to(u, pages && pages < resident ? resident - pages : 0);
+}
+
+bool uffd_mem_can_reclaim(const struct uffd_mem *u)
+{
+	return u->started && u->swap_fd >= 0;
 }
 
 void uffd_mem_balloon(struct uffd_mem *u, bool inflate, const uint64_t *gfns,

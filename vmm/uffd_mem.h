@@ -87,6 +87,11 @@ void uffd_mem_destroy(struct uffd_mem *u);
  * resident. Only while no vCPU runs the guest (a write between the copy and
  * the drop would be lost). Returns the frames swapped out. */
 uint64_t uffd_mem_reclaim(struct uffd_mem *u);
+/* The same for up to pages frames (0: every one it can), whatever the
+ * limit: the control socket's reclaim, with the vCPUs paused (vm_pause). */
+uint64_t uffd_mem_reclaim_pages(struct uffd_mem *u, uint64_t pages);
+/* Whether frames can be swapped out: userfaultfd in use and a swap file. */
+bool uffd_mem_can_reclaim(const struct uffd_mem *u);
 /* The balloon: the frames are dropped (inflate) or counted as taken back
  * (deflate). */
 void uffd_mem_balloon(struct uffd_mem *u, bool inflate, const uint64_t *gfns,

@@ -391,6 +391,7 @@ static void *vcpu_thread(void *arg)
 		/* A dump asked for from another thread (vm_dump.c). */
 		if (v->id == 0 && atomic_load(&vm->dump.pending))
 			vm_dump_service(v);
+		vm_pause_point(vm);
 		run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN) {

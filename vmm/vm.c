@@ -36,6 +36,67 @@ void vm_stop(struct vm *vm, int status, bool exited)
 		for (unsigned int i = 0; i < vm->nvcpus; i++)
 			vcpu_kick(&vm->vcpus[i]);
 		pthread_cond_signal(&vm->cond);
+		pthread_cond_broadcast(&vm->pause_cond); /* parked vCPUs end */
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static unsigned int started_vcpus(const struct vm *vm)
+{
+	unsigned int n = 0;
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		n += vm->vcpus[i].started;
+	return n;
+}
+
+int vm_pause(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_serial);
+	pthread_mutex_lock(&vm->lock);
+	atomic_store(&vm->pause_req, true);
+	/* A kick that lands before KVM_RUN is kept in immediate_exit, so
+	 * one round is enough; the timed wait only bounds a stop's race. */
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	while (!vm->stopped && vm->parked < started_vcpus(vm)) {
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_nsec += 10 * 1000 * 1000;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&vm->pause_cond, &vm->lock, &t);
+	}
+	bool stopped = vm->stopped;
+	pthread_mutex_unlock(&vm->lock);
+	if (stopped) {
+		vm_resume(vm);
+		return -ESHUTDOWN;
+	}
+	return 0;
+}
+
+void vm_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	atomic_store(&vm->pause_req, false);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->lock);
+	pthread_mutex_unlock(&vm->pause_serial);
+}
+
+void vm_pause_point(struct vm *vm)
+{
+	if (!atomic_load(&vm->pause_req))
+		return;
+	pthread_mutex_lock(&vm->lock);
+	if (atomic_load(&vm->pause_req) && !vm->stopped) {
+		vm->parked++;
+		pthread_cond_broadcast(&vm->pause_cond); /* the pauser counts */
+		while (atomic_load(&vm->pause_req) && !vm->stopped)
+			pthread_cond_wait(&vm->pause_cond, &vm->lock);
+		vm->parked--;
 	}
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -294,7 +355,10 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&vm->cond, &ca);
+	pthread_cond_init(&vm->pause_cond, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&vm->pause_serial, NULL);
+	atomic_init(&vm->pause_req, false);
 	serial_init(&vm->com1, UMBRA_COM1_PORT, STDOUT_FILENO);
 	rtc_init(&vm->rtc);
 	fw_cfg_init(&vm->fw_cfg, &vm->mem);

@@ -64,6 +64,12 @@ struct vm {
 	atomic_bool stopping; /* polled by the vCPU loops */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;  /* signalled by the first vm_stop() */
+	/* vm_pause(): one pauser at a time (pause_serial); under lock, the
+	 * request and the vCPUs parked on pause_cond. */
+	pthread_mutex_t pause_serial;
+	pthread_cond_t pause_cond;
+	atomic_bool pause_req; /* polled by the vCPU loops */
+	unsigned int parked;
 	bool stopped;         /* under lock, with: */
 	bool exited;          /* by UMBRA_HC_EXIT (else by an error) */
 	int status;
@@ -87,5 +93,19 @@ int vm_load_initrd(struct vm *vm, const char *path, const struct boot_layout *bl
 /* Stops the VM with status (exited: the guest asked to). Only the first
  * call counts; callable from any thread. */
 void vm_stop(struct vm *vm, int status, bool exited);
+
+/*
+ * Stops every vCPU outside KVM_RUN, between two exits, for work on guest
+ * memory that no guest access may race (tdp mode's reclaim from the control
+ * socket): like QEMU's pause_all_vcpus. Not from a vCPU thread, and only
+ * where a vCPU's exit never waits for another vCPU (not shadow mode, whose
+ * hypercalls wait for kick acknowledgments). 0 with every started vCPU
+ * parked, then vm_resume() is due; or -ESHUTDOWN when the VM stopped
+ * meanwhile (nothing to resume).
+ */
+int vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
+/* A vCPU loop's side: parks while a pause is asked for. */
+void vm_pause_point(struct vm *vm);
 
 #endif

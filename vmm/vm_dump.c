@@ -104,6 +104,11 @@ static uint64_t vcpu_cr3(struct vcpu *v, bool *la57, bool *nxe)
 	return s.cr3 & 0x000ffffffffff000ull;
 }
 
+static enum p2m_gfn_state gfn_state(void *uffd, uint64_t gfn)
+{
+	return uffd_mem_state(uffd, gfn);
+}
+
 static int do_tdp(struct vm *vm, int vcpu, const struct vm_dump_args *a,
 		  const struct dump_request *req, FILE *f)
 {
@@ -154,6 +159,9 @@ static int do_tdp(struct vm *vm, int vcpu, const struct vm_dump_args *a,
 		.read64 = read_ram, .opaque = &vm->mem,
 		.trace_json = uffd_mem_tracing(&vm->hmem.uffd) ? uffd_mem_trace_json : NULL,
 		.trace_opaque = &vm->hmem.uffd,
+		/* Backed on demand: the state table knows each gfn. */
+		.gfn_state = vm->hmem.uffd.started ? gfn_state : NULL,
+		.state_opaque = &vm->hmem.uffd,
 	};
 	return tdp_dump(&src, req, f);
 }

@@ -142,6 +142,26 @@ else
 	ok "umbra-trace: $(grep -c . "$tmp/trace.txt") lines of text; Chrome trace-event JSON"
 fi
 
+echo "-- tools: the control socket while the suite runs (tdp)"
+# The same requests, and reclaim with the vCPUs paused: the suite's
+# checksums show nothing was lost.
+rm -f "$tmp/ctl.sock"
+UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT timeout "$((UMBRA_SUITE_TIMEOUT + 60))" \
+	"$umbra" run --paging tdp --stats --control "$tmp/ctl.sock" \
+	-i "$initrd" "$kernel" >"$tmp/ctl-out" 2>"$tmp/ctl-err" &
+upid=$!
+python3 "$tools_dir/control_client.py" "$tmp/ctl.sock" tdp "$tmp/ctl-answer.jsonl" >"$tmp/check" 2>&1
+crc=$?
+wait "$upid"
+urc=$?
+reclaimed=$(sed -n 's/^{"reclaimed": \([0-9]*\)}$/\1/p' "$tmp/check" | awk '{ n += $1 } END { print n + 0 }')
+summary_ctl=$(grep '^suite: ' "$tmp/ctl-out")
+if [ "$crc" -eq 0 ] && [ "$urc" -eq 0 ] && [ "$summary_ctl" = "$native_summary" ]; then
+	ok "tdp: control socket requests and reclaim while the suite runs ($reclaimed frames swapped out by three reclaims of everything), suite as natively"
+else
+	bad "tdp: control socket while the suite runs" "status $urc, client $crc: $(grep -v '^{"reclaimed"' "$tmp/check" | head -n 5 | tr '\n' ' '); '$summary_ctl'"
+fi
+
 echo "-- tools: host-memory events in the trace, both modes (docs/trace.md)"
 # trace_kinds FILE KIND...: the kinds missing from umbra-trace's text of the
 # dump file's last trace (empty: all there).
@@ -153,6 +173,17 @@ trace_kinds() {
 		awk -v k="$k" '$4 == k { found = 1 } END { exit !found }' "$tmp/hm-trace.txt" || printf '%s ' "$k"
 	done
 }
+# p2m_states FILE STATE...: the states missing from the p2m section of the
+# file's last dump (host state of each gfn: swap file, balloon), or a
+# schema error.
+p2m_states() {
+	python3 -c '
+import json, sys, jsonschema
+d = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+jsonschema.validate(d, json.load(open("docs/dump.schema.json")))
+have = {w for r in d["p2m"] for w in r["state"].split(",")}
+print(" ".join(s for s in sys.argv[2:] if s not in have))' "$@" 2>&1 | tail -n 1
+}
 # Shadow mode: reclaim under a quarter of t_mempattern's memory, the balloon
 # both ways (t_mempattern deflates and inflates it again), dedup merges and
 # the writes that break them, migrations (the chaos thread's).
@@ -160,8 +191,9 @@ rm -f "$tmp/hm-shadow.jsonl"
 run_umbra run --paging shadow --mem-limit 5M --dedup --chaos-invalidate 200 --trace 150000 \
 	--dump-on-exit "$tmp/hm-shadow.jsonl" -p "balloon=4096 init=/bin/t_mempattern" -i "$initrd" "$kernel"
 missing=$(trace_kinds "$tmp/hm-shadow.jsonl" swap_out swap_in balloon_inflate balloon_deflate merge unshare migrate)
+missing="$missing$(p2m_states "$tmp/hm-shadow.jsonl" mapped swapped discarded)"
 if [ "$rc" -eq 0 ] && [ -z "$missing" ]; then
-	ok "shadow-mode trace with --mem-limit, --dedup, chaos and the balloon: swap_out swap_in balloon_inflate balloon_deflate merge unshare migrate ($(grep -c . "$tmp/hm-trace.txt") events)"
+	ok "shadow-mode trace with --mem-limit, --dedup, chaos and the balloon: swap_out swap_in balloon_inflate balloon_deflate merge unshare migrate ($(grep -c . "$tmp/hm-trace.txt") events); the exit dump's p2m has mapped, swapped and discarded runs"
 else
 	bad "shadow-mode trace of host-memory events" "status $rc; missing: $missing; $(head -c 300 "$tmp/check")"
 fi
@@ -170,8 +202,9 @@ rm -f "$tmp/hm-tdp.jsonl"
 run_umbra run --mem-limit 2M --trace 65536 --dump-on-exit "$tmp/hm-tdp.jsonl" \
 	-p "balloon=256 init=/bin/hello" -i "$initrd" "$kernel"
 missing=$(trace_kinds "$tmp/hm-tdp.jsonl" uffd_fault uffd_remove swap_out swap_in balloon_inflate)
+missing="$missing$(p2m_states "$tmp/hm-tdp.jsonl" mapped swapped discarded)"
 if [ "$rc" -eq 0 ] && [ -z "$missing" ]; then
-	ok "tdp-mode trace with --mem-limit and the balloon: uffd_fault uffd_remove swap_out swap_in balloon_inflate ($(grep -c . "$tmp/hm-trace.txt") events)"
+	ok "tdp-mode trace with --mem-limit and the balloon: uffd_fault uffd_remove swap_out swap_in balloon_inflate ($(grep -c . "$tmp/hm-trace.txt") events); the exit dump's p2m has mapped, swapped and discarded runs"
 else
 	bad "tdp-mode trace of host-memory events" "status $rc; missing: $missing; $(head -c 300 "$tmp/check")"
 fi

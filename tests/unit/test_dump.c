@@ -18,14 +18,16 @@
 #define UVA 0x400000ull
 #define URW (PTE_RW | PTE_US)
 
-static struct json *dump_json(struct shadow_mmu *mmu, const struct dump_request *req)
+/* The dump of mmu (shadow mode) or else of tdp, parsed. */
+static struct json *dump_json_of(struct shadow_mmu *mmu, const struct tdp_dump_src *tdp,
+				 const struct dump_request *req)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
-	int r = shadow_dump(mmu, req, f);
+	int r = mmu ? shadow_dump(mmu, req, f) : tdp_dump(tdp, req, f);
 	fclose(f);
 	char err[128];
 	struct json *j = r ? NULL : json_parse(buf, len, err, sizeof(err));
@@ -36,6 +38,11 @@ static struct json *dump_json(struct shadow_mmu *mmu, const struct dump_request 
 		fprintf(stderr, "  dump is not one line\n");
 	free(buf);
 	return j;
+}
+
+static struct json *dump_json(struct shadow_mmu *mmu, const struct dump_request *req)
+{
+	return dump_json_of(mmu, NULL, req);
 }
 
 static const struct json *find_as(const struct json *d, uint64_t root)
@@ -183,13 +190,7 @@ TEST(dump_tdp_guest_tables)
 	struct tdp_dump_src src = {.nxe = true, .ram = &r, .nram = 1, .roots = roots,
 				   .root_vcpu = vc, .nroots = 1, .read64 = read_buf, .opaque = ram};
 	struct dump_request req = {.reason = "exit"};
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	CHECK_EQ(tdp_dump(&src, &req, f), 0);
-	fclose(f);
-	char err[128];
-	struct json *d = json_parse(buf, len, err, sizeof(err));
+	struct json *d = dump_json_of(NULL, &src, &req);
 	CHECK(d != NULL);
 	const struct json *as = find_as(d, 4096);
 	const struct json *g = json_get(as, "guest");
@@ -201,7 +202,6 @@ TEST(dump_tdp_guest_tables)
 	CHECK(json_get(as, "shadow")->type == JSON_NULL);
 	CHECK(!strcmp(json_get_str(d, "paging"), "tdp"));
 	json_free(d);
-	free(buf);
 	free(ram);
 }
 
@@ -328,4 +328,88 @@ TEST(trace_ring_records_and_wraps)
 	CHECK(d && !json_get(d, "trace"));
 	json_free(d);
 	sim_destroy(&s);
+}
+
+/* The p2m section lists what the host holds of each gfn: present frames,
+ * and runs in the swap file or given back by the balloon (without a frame
+ * address); never-backed gfns are left out. Shadow mode's p2m here. */
+TEST(dump_p2m_host_states_shadow)
+{
+	struct sim s;
+	struct shadow_config c = {.efer_nxe = true, .maxphyaddr = 46};
+	CHECK_EQ(sim_init(&s, 256, 512, &c), 0);
+	uint64_t m;
+	CHECK_EQ(p2m_populate(&s.p2m, 5, &m), 0);
+	CHECK_EQ(p2m_set_absent(&s.p2m, 30, P2M_GFN_SWAPPED, 7), 0);
+	CHECK_EQ(p2m_set_absent(&s.p2m, 31, P2M_GFN_SWAPPED, 9), 0);
+	CHECK_EQ(p2m_set_absent(&s.p2m, 33, P2M_GFN_DISCARDED, 0), 0);
+	struct dump_request req = {.reason = "test"};
+	struct json *d = dump_json(s.mmu, &req);
+	CHECK(d != NULL);
+	const struct json *p = json_get(d, "p2m");
+	CHECK(p && p->count == 3);
+	CHECK(range_is(json_at(p, 0), 5 * 4096, 6 * 4096, "rwx----", "mapped"));
+	CHECK(json_get(json_at(p, 0), "machine") != NULL);
+	CHECK(range_is(json_at(p, 1), 30 * 4096, 32 * 4096, "r------", "swapped"));
+	CHECK(json_get(json_at(p, 1), "machine") == NULL);
+	CHECK(range_is(json_at(p, 2), 33 * 4096, 34 * 4096, "r------", "discarded"));
+	json_free(d);
+	s.quiet = true;
+	sim_destroy(&s);
+
+	/* With the host-memory layer, which keeps the state itself. */
+	CHECK_EQ(sim_init_opt(&s, 256, 512, &c, true), 0);
+	for (uint64_t gfn = 40; gfn < 44; gfn++) {
+		CHECK_EQ(host_mem_fault(&s.hm, gfn, true, &m), 0);
+		memset(frame_pool_ptr(&s.pool, m), 0x5a, 4096); /* not all-zero */
+	}
+	CHECK_EQ(host_mem_swap_out(&s.hm, 40), 0);
+	CHECK_EQ(host_mem_swap_out(&s.hm, 41), 0);
+	CHECK_EQ(host_mem_discard(&s.hm, 42), 0);
+	d = dump_json(s.mmu, &req);
+	p = d ? json_get(d, "p2m") : NULL;
+	CHECK(p && p->count == 3);
+	CHECK(range_is(json_at(p, 0), 40 * 4096, 42 * 4096, "r------", "swapped"));
+	CHECK(range_is(json_at(p, 1), 42 * 4096, 43 * 4096, "r------", "discarded"));
+	CHECK(range_is(json_at(p, 2), 43 * 4096, 44 * 4096, "rwx----", "mapped"));
+	json_free(d);
+	/* Touched again, a discarded frame is an ordinary zero frame. */
+	CHECK_EQ(host_mem_fault(&s.hm, 42, false, &m), 0);
+	CHECK(!host_mem_discarded(&s.hm, 42));
+	s.quiet = true;
+	sim_destroy(&s);
+}
+
+/* tdp mode's p2m from the state table of RAM backed on demand. */
+static enum p2m_gfn_state fake_gfn_state(void *opaque, uint64_t gfn)
+{
+	(void)opaque;
+	return gfn < 10 ? P2M_GFN_PRESENT : gfn < 12 ? P2M_GFN_SWAPPED
+		 : gfn == 12 ? P2M_GFN_DISCARDED : gfn == 40 ? P2M_GFN_PRESENT : P2M_GFN_ABSENT;
+}
+
+TEST(dump_p2m_host_states_tdp)
+{
+	uint8_t *ram = calloc(64, 4096);
+	struct tdp_dump_ram r = {.gpa = 0, .size = 64 * 4096, .hva = 0x7f0000000000};
+	uint64_t roots[] = {4096};
+	int vc[] = {0};
+	struct tdp_dump_src src = {.ram = &r, .nram = 1, .roots = roots, .root_vcpu = vc,
+				   .nroots = 1, .read64 = read_buf, .opaque = ram,
+				   .gfn_state = fake_gfn_state};
+	struct dump_request req = {.reason = "exit"};
+	struct json *d = dump_json_of(NULL, &src, &req);
+	CHECK(d != NULL);
+	const struct json *p = json_get(d, "p2m");
+	CHECK(p && p->count == 4);
+	CHECK(range_is(json_at(p, 0), 0, 10 * 4096, "rwx----", "mapped"));
+	uint64_t host;
+	CHECK(json_get_u64(json_at(p, 0), "host", &host) && host == 0x7f0000000000);
+	CHECK(range_is(json_at(p, 1), 10 * 4096, 12 * 4096, "r------", "swapped"));
+	CHECK(json_get(json_at(p, 1), "host") == NULL);
+	CHECK(range_is(json_at(p, 2), 12 * 4096, 13 * 4096, "r------", "discarded"));
+	CHECK(range_is(json_at(p, 3), 40 * 4096, 41 * 4096, "rwx----", "mapped"));
+	CHECK(json_get_u64(json_at(p, 3), "host", &host) && host == 0x7f0000000000 + 40 * 4096);
+	json_free(d);
+	free(ram);
 }
