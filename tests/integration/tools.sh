@@ -187,9 +187,14 @@ print(" ".join(s for s in sys.argv[2:] if s not in have))' "$@" 2>&1 | tail -n 1
 # Shadow mode: reclaim under a quarter of t_mempattern's memory, the balloon
 # both ways (t_mempattern deflates and inflates it again), dedup merges and
 # the writes that break them, migrations (the chaos thread's).
+# A large ring (the early balloon events must survive): its exit dump of
+# about 12 MB drains through L1's serial line, so more time than a boot.
 rm -f "$tmp/hm-shadow.jsonl"
+saved_nested=$UMBRA_NESTED_TIMEOUT saved_test=$UMBRA_TEST_TIMEOUT
+UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT UMBRA_TEST_TIMEOUT=$((UMBRA_SUITE_TIMEOUT + 60))
 run_umbra run --paging shadow --mem-limit 5M --dedup --chaos-invalidate 200 --trace 150000 \
 	--dump-on-exit "$tmp/hm-shadow.jsonl" -p "balloon=4096 init=/bin/t_mempattern" -i "$initrd" "$kernel"
+UMBRA_NESTED_TIMEOUT=$saved_nested UMBRA_TEST_TIMEOUT=$saved_test
 missing=$(trace_kinds "$tmp/hm-shadow.jsonl" swap_out swap_in balloon_inflate balloon_deflate merge unshare migrate)
 missing="$missing$(p2m_states "$tmp/hm-shadow.jsonl" mapped swapped discarded)"
 if [ "$rc" -eq 0 ] && [ -z "$missing" ]; then
