@@ -101,6 +101,12 @@ int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
 		fprintf(stderr, "umbra: shadow frame pool: %s\n", strerror(errno));
 		return UMBRA_EXIT_INTERNAL;
 	}
+	/* 4K host pages: the pool hands out frames scattered on purpose, so
+	 * with transparent huge pages each new frame would make the host
+	 * allocate and zero a 2 MiB page (and KVM map it); measured nested,
+	 * that was most of the cost of a fault that needs a new frame
+	 * (docs/bench.md). */
+	madvise(s->pool_mem, s->pool_bytes, MADV_NOHUGEPAGE);
 	if (split ? set_slot(kvm, 0, 0, HOLE_START, s->pool_mem) ||
 			    set_slot(kvm, 1, HOLE_END, s->pool_bytes - HOLE_END,
 				     (uint8_t *)s->pool_mem + HOLE_END)
