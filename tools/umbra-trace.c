@@ -30,8 +30,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: umbra-trace [options] [FILE]\n"
 		"Shows umbra's MMU events: from the last dump in FILE that carries a trace\n"
-		"(umbra run --paging shadow --trace N --dump-on-exit FILE), or from a running\n"
-		"VM (umbra run --control PATH).\n"
+		"(umbra run --trace N --dump-on-exit FILE; host-memory events only in tdp\n"
+		"mode), or from a running VM (umbra run --control PATH).\n"
 		"\n"
 		"  -c, --control PATH  read the VM's trace (command trace-read)\n"
 		"      --start [N]     with --control: start tracing (ring of N events)\n"
