@@ -107,6 +107,18 @@ static int place_initrd(struct linux_layout *ll, uint64_t initrd_size,
 	return 0;
 }
 
+/* Whether a command line of len bytes fits the kernel's limit and room
+ * bytes of guest memory (with its NUL); else false with err set. */
+static bool cmdline_fits(const struct bzimage *bz, uint64_t len, uint64_t room, char *err,
+			 size_t errlen)
+{
+	if (len <= bz->cmdline_size && len + 1 <= room)
+		return true;
+	snprintf(err, errlen, "command line too long for this kernel (%llu bytes; it takes %u)",
+		 (unsigned long long)len, bz->cmdline_size);
+	return false;
+}
+
 int linux_plan(const struct bzimage *bz, const struct guest_mem *gm,
 	       uint64_t cmdline_len, uint64_t initrd_size, struct linux_layout *ll,
 	       char *err, size_t errlen)
@@ -114,12 +126,8 @@ int linux_plan(const struct bzimage *bz, const struct guest_mem *gm,
 	memset(ll, 0, sizeof(*ll));
 	ll->zero_page = LINUX_ZERO_PAGE;
 	ll->cmdline = LINUX_CMDLINE;
-	if (cmdline_len + 1 > LINUX_CMDLINE_MAX || cmdline_len > bz->cmdline_size) {
-		snprintf(err, errlen, "command line too long for this kernel (%llu "
-			 "bytes; it takes %u)", (unsigned long long)cmdline_len,
-			 bz->cmdline_size);
+	if (!cmdline_fits(bz, cmdline_len, LINUX_CMDLINE_MAX, err, errlen))
 		return -1;
-	}
 	uint64_t load = MIB;
 	if (bz->relocatable) {
 		uint64_t a = bz->kernel_alignment;
@@ -150,12 +158,8 @@ int linux_fw_plan(const struct bzimage *bz, const struct guest_mem *gm,
 	ll->zero_page = LINUX_FW_SETUP;
 	ll->cmdline = LINUX_FW_CMDLINE;
 	ll->kernel = LINUX_FW_KERNEL;
-	if (cmdline_len > bz->cmdline_size || cmdline_len + 1 > LINUX_FW_KERNEL - LINUX_FW_CMDLINE) {
-		snprintf(err, errlen, "command line too long for this kernel (%llu "
-			 "bytes; it takes %u)", (unsigned long long)cmdline_len,
-			 bz->cmdline_size);
+	if (!cmdline_fits(bz, cmdline_len, LINUX_FW_KERNEL - LINUX_FW_CMDLINE, err, errlen))
 		return -1;
-	}
 	uint64_t low = guest_mem_low_size(gm);
 	uint64_t top = low > LINUX_FW_TOP_MARGIN ? low - LINUX_FW_TOP_MARGIN : 0;
 	if ((uint64_t)bz->initrd_addr_max + 1 < top)

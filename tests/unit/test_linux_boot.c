@@ -148,6 +148,16 @@ TEST(linux_plan_places_kernel_initrd_and_checks_room)
 	/* A command line longer than the kernel takes. */
 	CHECK_EQ(linux_plan(&bz, &gm, 3000, 0, &ll, err, sizeof(err)), -1);
 	CHECK(strstr(err, "command line") != NULL);
+	/* Through firmware the same limit, and the room below the kernel. */
+	CHECK_EQ(linux_fw_plan(&bz, &gm, 10, 0, &ll, err, sizeof(err)), 0);
+	CHECK_EQ(linux_fw_plan(&bz, &gm, 3000, 0, &ll, err, sizeof(err)), -1);
+	CHECK(strstr(err, "command line") != NULL);
+	bz.cmdline_size = 1u << 30;
+	CHECK_EQ(linux_fw_plan(&bz, &gm, LINUX_FW_KERNEL - LINUX_FW_CMDLINE, 0, &ll, err,
+			       sizeof(err)), -1);
+	CHECK_EQ(linux_fw_plan(&bz, &gm, LINUX_FW_KERNEL - LINUX_FW_CMDLINE - 1, 0, &ll, err,
+			       sizeof(err)), 0);
+	bz.cmdline_size = 2047;
 	/* The kernel itself does not fit. */
 	guest_mem_layout(&gm, 16 * MIB);
 	CHECK_EQ(linux_plan(&bz, &gm, 0, 0, &ll, err, sizeof(err)), -1);
