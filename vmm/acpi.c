@@ -101,10 +101,21 @@ static void build_fadt(uint8_t *f, uint32_t dsdt_pa)
 	f[9] = (uint8_t)-acpi_checksum(f, FADT_LEN);
 }
 
+/* Where each table lies from the start of the tables (the RSDP's). */
+static uint32_t madt_len_of(unsigned int cpus)
+{
+	return SDT_HEADER + 8 + 8 * cpus + 12;
+}
+
+static uint32_t fadt_off_of(unsigned int cpus)
+{
+	return (MADT_OFF + madt_len_of(cpus) + 15) & ~15u;
+}
+
 size_t acpi_build(uint8_t *buf, size_t cap, uint64_t gpa, unsigned int cpus)
 {
-	uint32_t madt_len = SDT_HEADER + 8 + 8 * cpus + 12;
-	uint32_t fadt_off = (MADT_OFF + madt_len + 15) & ~15u;
+	uint32_t madt_len = madt_len_of(cpus);
+	uint32_t fadt_off = fadt_off_of(cpus);
 	uint32_t dsdt_off = fadt_off + FADT_LEN;
 	uint32_t dsdt_len = SDT_HEADER + sizeof(dsdt_aml);
 	size_t total = dsdt_off + dsdt_len;
@@ -149,4 +160,80 @@ size_t acpi_build(uint8_t *buf, size_t cap, uint64_t gpa, unsigned int cpus)
 	put32(buf + 16, (uint32_t)(gpa + RSDT_OFF));
 	buf[8] = (uint8_t)-acpi_checksum(buf, RSDP_LEN);
 	return total;
+}
+
+/* --- the same tables for firmware: QEMU's linker/loader --- */
+
+/* One 128-byte command of the script: what QEMU's BiosLinkerLoaderEntry
+ * holds (hw/acpi/bios-linker-loader.c) and SeaBIOS's romfile_loader runs. */
+#define LOADER_ALLOCATE 1
+#define LOADER_ADD_POINTER 2
+#define LOADER_ADD_CHECKSUM 3
+#define LOADER_ZONE_HIGH 1
+#define LOADER_ZONE_FSEG 2 /* where Linux scans for the RSDP */
+
+static uint8_t *loader_entry(struct acpi_fw_files *f, uint32_t command, const char *file)
+{
+	uint8_t *e = f->loader + f->loader_len;
+	f->loader_len += ACPI_LOADER_ENTRY;
+	memset(e, 0, ACPI_LOADER_ENTRY);
+	put32(e, command);
+	strncpy((char *)e + 4, file, ACPI_LOADER_FILE - 1);
+	return e;
+}
+
+static void loader_allocate(struct acpi_fw_files *f, const char *file, uint32_t align,
+			    uint8_t zone)
+{
+	uint8_t *e = loader_entry(f, LOADER_ALLOCATE, file);
+	put32(e + 4 + ACPI_LOADER_FILE, align);
+	e[8 + ACPI_LOADER_FILE] = zone;
+}
+
+/* The size-byte field at offset of dest gets src's address added. */
+static void loader_pointer(struct acpi_fw_files *f, const char *dest, const char *src,
+			   uint32_t offset, uint8_t size)
+{
+	uint8_t *e = loader_entry(f, LOADER_ADD_POINTER, dest);
+	strncpy((char *)e + 4 + ACPI_LOADER_FILE, src, ACPI_LOADER_FILE - 1);
+	put32(e + 4 + 2 * ACPI_LOADER_FILE, offset);
+	e[8 + 2 * ACPI_LOADER_FILE] = size;
+}
+
+/* The checksum byte at sum, over [start, start + len), made right again
+ * after pointers in that range moved. */
+static void loader_checksum(struct acpi_fw_files *f, const char *file, uint32_t sum,
+			    uint32_t start, uint32_t len)
+{
+	uint8_t *e = loader_entry(f, LOADER_ADD_CHECKSUM, file);
+	put32(e + 4 + ACPI_LOADER_FILE, sum);
+	put32(e + 8 + ACPI_LOADER_FILE, start);
+	put32(e + 12 + ACPI_LOADER_FILE, len);
+}
+
+int acpi_fw_build(struct acpi_fw_files *f, unsigned int cpus)
+{
+	memset(f, 0, sizeof(*f));
+	/* Built at address 0, every pointer is an offset into the tables,
+	 * which the loader turns into an address; the RSDP goes apart. */
+	size_t n = acpi_build(f->tables, sizeof(f->tables), 0, cpus);
+	if (!n)
+		return -1;
+	memcpy(f->rsdp, f->tables, RSDP_LEN);
+	memset(f->tables, 0, RSDT_OFF); /* no second "RSD PTR " */
+	f->tables_len = n;
+	f->rsdp_len = RSDP_LEN;
+	uint32_t fadt = fadt_off_of(cpus);
+	loader_allocate(f, ACPI_FW_RSDP_FILE, 16, LOADER_ZONE_FSEG);
+	loader_allocate(f, ACPI_FW_TABLES_FILE, 64, LOADER_ZONE_HIGH);
+	loader_pointer(f, ACPI_FW_RSDP_FILE, ACPI_FW_TABLES_FILE, 16, 4);
+	loader_pointer(f, ACPI_FW_TABLES_FILE, ACPI_FW_TABLES_FILE, RSDT_OFF + SDT_HEADER, 4);
+	loader_pointer(f, ACPI_FW_TABLES_FILE, ACPI_FW_TABLES_FILE, RSDT_OFF + SDT_HEADER + 4, 4);
+	loader_pointer(f, ACPI_FW_TABLES_FILE, ACPI_FW_TABLES_FILE, fadt + FADT_DSDT, 4);
+	loader_pointer(f, ACPI_FW_TABLES_FILE, ACPI_FW_TABLES_FILE, fadt + FADT_X_DSDT, 8);
+	/* An RSDP's checksum byte is at 8, a table's at 9. */
+	loader_checksum(f, ACPI_FW_RSDP_FILE, 8, 0, RSDP_LEN);
+	loader_checksum(f, ACPI_FW_TABLES_FILE, RSDT_OFF + 9, RSDT_OFF, SDT_HEADER + 8);
+	loader_checksum(f, ACPI_FW_TABLES_FILE, fadt + 9, fadt, FADT_LEN);
+	return 0;
 }

@@ -44,6 +44,27 @@
  * is too small. */
 size_t acpi_build(uint8_t *buf, size_t cap, uint64_t gpa, unsigned int cpus);
 
+/*
+ * The same tables for firmware (--bios): fw_cfg files as QEMU gives them to
+ * SeaBIOS. SeaBIOS runs the loader script: it allocates the RSDP in the
+ * F-segment and the tables in high memory, adds each one's address to the
+ * pointers that name it (built as offsets into the tables file) and fixes
+ * the checksums those changed. The RSDP it then finds is Linux's.
+ */
+#define ACPI_FW_TABLES_FILE "etc/acpi/tables"
+#define ACPI_FW_RSDP_FILE "etc/acpi/rsdp"
+#define ACPI_FW_LOADER_FILE "etc/table-loader"
+#define ACPI_LOADER_ENTRY 128 /* bytes per script command */
+#define ACPI_LOADER_FILE 56   /* a file name field, NUL-padded */
+struct acpi_fw_files {
+	uint8_t tables[ACPI_TABLES_MAX];
+	uint8_t rsdp[20];
+	uint8_t loader[16 * ACPI_LOADER_ENTRY];
+	size_t tables_len, rsdp_len, loader_len;
+};
+/* 0, or -1 for a vCPU count the tables cannot hold. */
+int acpi_fw_build(struct acpi_fw_files *f, unsigned int cpus);
+
 /* The sum of len bytes, mod 256: 0 for a table with a valid checksum. */
 uint8_t acpi_checksum(const uint8_t *p, size_t len);
 

@@ -339,6 +339,19 @@ static int firmware_pvh(struct vm *vm, const struct pc_image *pi)
 	return 0;
 }
 
+/* The ACPI tables (acpi.h) as fw_cfg files for SeaBIOS's loader: Linux
+ * finds the CPUs in the MADT and powers off through the FADT. */
+static int firmware_acpi(struct fw_cfg *fc, unsigned int cpus)
+{
+	struct acpi_fw_files *f = malloc(sizeof(*f));
+	int bad = !f || acpi_fw_build(f, cpus) ||
+		  fw_cfg_add_file(fc, ACPI_FW_TABLES_FILE, f->tables, f->tables_len) < 0 ||
+		  fw_cfg_add_file(fc, ACPI_FW_RSDP_FILE, f->rsdp, f->rsdp_len) < 0 ||
+		  fw_cfg_add_file(fc, ACPI_FW_LOADER_FILE, f->loader, f->loader_len) < 0;
+	free(f);
+	return bad;
+}
+
 /* A bzImage for linuxboot_dma.bin, as QEMU offers it. */
 static int firmware_linux(struct vm *vm, const struct pc_image *pi)
 {
@@ -366,7 +379,8 @@ static int firmware_linux(struct vm *vm, const struct pc_image *pi)
 		  fw_cfg_set_u32(fc, FW_CFG_CMDLINE_ADDR, (uint32_t)ll->cmdline) ||
 		  fw_cfg_set_u32(fc, FW_CFG_INITRD_ADDR, (uint32_t)ll->initrd) ||
 		  fw_cfg_set_u32(fc, FW_CFG_INITRD_SIZE, (uint32_t)ll->initrd_size) ||
-		  fw_cfg_set(fc, FW_CFG_INITRD_DATA, initrd, ll->initrd_size);
+		  fw_cfg_set(fc, FW_CFG_INITRD_DATA, initrd, ll->initrd_size) ||
+		  firmware_acpi(fc, vm->cfg->cpus);
 	free(setup);
 	free(initrd);
 	if (bad) {

@@ -16,16 +16,17 @@ static uint32_t get32(const uint8_t *p)
 	return v;
 }
 
-TEST(acpi_rsdp_rsdt_madt)
+/* Everything Linux reads, from the RSDP at rsdp_pa on, in n bytes of
+ * memory buf holding guest-physical gpa on. */
+static void check_tables(int *failed_, const uint8_t *buf, uint64_t gpa, size_t n,
+			 uint64_t rsdp_pa, unsigned int cpus)
 {
-	uint8_t buf[ACPI_TABLES_MAX];
-	const uint64_t gpa = ACPI_TABLES_GPA;
-	for (unsigned int cpus = 1; cpus <= 8; cpus += 7) {
-		size_t n = acpi_build(buf, sizeof(buf), gpa, cpus);
-		CHECK(n > 0);
-		CHECK_EQ(memcmp(buf, "RSD PTR ", 8), 0);
-		CHECK_EQ(acpi_checksum(buf, 20), 0);
-		uint32_t rsdt_pa = get32(buf + 16);
+	{
+		CHECK(rsdp_pa >= gpa && rsdp_pa + 20 <= gpa + n);
+		const uint8_t *rsdp = buf + (rsdp_pa - gpa);
+		CHECK_EQ(memcmp(rsdp, "RSD PTR ", 8), 0);
+		CHECK_EQ(acpi_checksum(rsdp, 20), 0);
+		uint32_t rsdt_pa = get32(rsdp + 16);
 		CHECK(rsdt_pa >= gpa && rsdt_pa < gpa + n);
 		const uint8_t *rsdt = buf + (rsdt_pa - gpa);
 		CHECK_EQ(memcmp(rsdt, "RSDT", 4), 0);
@@ -94,6 +95,108 @@ TEST(acpi_rsdp_rsdt_madt)
 		CHECK_EQ(lapics, cpus);
 		CHECK_EQ(ioapics, 1);
 	}
+}
+
+TEST(acpi_rsdp_rsdt_madt)
+{
+	uint8_t buf[ACPI_TABLES_MAX];
+	const uint64_t gpa = ACPI_TABLES_GPA;
+	for (unsigned int cpus = 1; cpus <= 8; cpus += 7) {
+		size_t n = acpi_build(buf, sizeof(buf), gpa, cpus);
+		CHECK(n > 0);
+		check_tables(failed_, buf, gpa, n, gpa, cpus);
+	}
 	CHECK_EQ(acpi_build(buf, 64, gpa, 2), 0); /* too small */
 	CHECK_EQ(acpi_build(buf, sizeof(buf), gpa, 0), 0);
+}
+
+/* SeaBIOS's side of etc/table-loader (romfile_loader.c), over a flat
+ * memory: each file allocated at the next address aligned as asked (the
+ * F-segment below the high zone here), pointers added, checksums fixed.
+ * Returns the number of commands run, or -1 at one it cannot. */
+#define MEM_BASE 0xe0000ull
+static int run_loader(const struct acpi_fw_files *f, uint8_t *mem, size_t len,
+		      uint64_t *rsdp_pa)
+{
+	struct { const char *name; const uint8_t *data; size_t len; uint64_t at; } files[] = {
+		{ACPI_FW_TABLES_FILE, f->tables, f->tables_len, 0},
+		{ACPI_FW_RSDP_FILE, f->rsdp, f->rsdp_len, 0},
+	};
+	uint64_t next_fseg = MEM_BASE + 0x10000, next_high = MEM_BASE + 0x20000;
+	int ran = 0;
+	for (size_t off = 0; off + ACPI_LOADER_ENTRY <= f->loader_len; off += ACPI_LOADER_ENTRY) {
+		const uint8_t *e = f->loader + off;
+		const char *name = (const char *)e + 4;
+		int fi = -1, si = -1;
+		for (int i = 0; i < 2; i++) {
+			if (!strncmp(name, files[i].name, ACPI_LOADER_FILE))
+				fi = i;
+			if (!strncmp((const char *)e + 4 + ACPI_LOADER_FILE, files[i].name,
+				     ACPI_LOADER_FILE))
+				si = i;
+		}
+		if (fi < 0)
+			return -1;
+		uint32_t cmd = get32(e);
+		if (cmd == 1) { /* ALLOCATE */
+			uint32_t align = get32(e + 4 + ACPI_LOADER_FILE);
+			uint8_t zone = e[8 + ACPI_LOADER_FILE];
+			uint64_t *next = zone == 2 ? &next_fseg : zone == 1 ? &next_high : NULL;
+			if (!next || !align || (align & (align - 1)) || files[fi].at)
+				return -1;
+			*next = (*next + align - 1) & ~(uint64_t)(align - 1);
+			if (*next + files[fi].len > MEM_BASE + len)
+				return -1;
+			files[fi].at = *next;
+			memcpy(mem + (*next - MEM_BASE), files[fi].data, files[fi].len);
+			*next += files[fi].len;
+		} else if (cmd == 2) { /* ADD_POINTER */
+			uint32_t o = get32(e + 4 + 2 * ACPI_LOADER_FILE);
+			uint8_t size = e[8 + 2 * ACPI_LOADER_FILE];
+			if (si < 0 || !files[fi].at || !files[si].at || (size != 4 && size != 8) ||
+			    o + size > files[fi].len)
+				return -1;
+			uint8_t *p = mem + (files[fi].at - MEM_BASE) + o;
+			uint64_t v = 0;
+			memcpy(&v, p, size);
+			v += files[si].at;
+			memcpy(p, &v, size);
+		} else if (cmd == 3) { /* ADD_CHECKSUM */
+			uint32_t sum = get32(e + 4 + ACPI_LOADER_FILE);
+			uint32_t start = get32(e + 8 + ACPI_LOADER_FILE);
+			uint32_t n = get32(e + 12 + ACPI_LOADER_FILE);
+			if (!files[fi].at || sum >= files[fi].len || start + n > files[fi].len)
+				return -1;
+			uint8_t *p = mem + (files[fi].at - MEM_BASE);
+			p[sum] = (uint8_t)(p[sum] - acpi_checksum(p + start, n));
+		} else {
+			return -1;
+		}
+		ran++;
+	}
+	*rsdp_pa = files[1].at;
+	return ran;
+}
+
+TEST(acpi_tables_through_the_firmware_loader)
+{
+	static struct acpi_fw_files f;
+	static uint8_t mem[0x30000];
+	for (unsigned int cpus = 1; cpus <= 8; cpus += 3) {
+		memset(mem, 0, sizeof(mem));
+		CHECK_EQ(acpi_fw_build(&f, cpus), 0);
+		CHECK_EQ(f.loader_len % ACPI_LOADER_ENTRY, 0);
+		CHECK(f.loader_len <= sizeof(f.loader));
+		/* No RSDP signature left in the tables file itself. */
+		CHECK(memmem(f.tables, f.tables_len, "RSD PTR ", 8) == NULL);
+		uint64_t rsdp_pa = 0;
+		int ran = run_loader(&f, mem, sizeof(mem), &rsdp_pa);
+		CHECK(ran > 0);
+		/* Linux scans 0xe0000-0xfffff on 16-byte boundaries. */
+		CHECK(rsdp_pa >= 0xe0000 && rsdp_pa < 0x100000 && rsdp_pa % 16 == 0);
+		check_tables(failed_, mem, MEM_BASE, sizeof(mem), rsdp_pa, cpus);
+		/* The tables moved: their pointers are addresses, not offsets. */
+		CHECK(get32(mem + (rsdp_pa - MEM_BASE) + 16) >= MEM_BASE + 0x20000);
+	}
+	CHECK_EQ(acpi_fw_build(&f, 0), -1);
 }
