@@ -175,9 +175,8 @@ int multiboot_parse(const void *buf, size_t len, const struct guest_mem *gm,
 	return fail(err, errlen, "the entry point is outside what the image loads");
 }
 
-int multiboot_plan(const struct multiboot_image *mb, const struct guest_mem *gm,
-		   size_t cmdline_len, uint64_t initrd_size, struct mb_layout *ml,
-		   char *err, size_t errlen)
+/* The information's places (below 1 MiB), with room for the command line. */
+static int plan_info(struct mb_layout *ml, size_t cmdline_len, char *err, size_t errlen)
 {
 	memset(ml, 0, sizeof(*ml));
 	ml->info = MB_INFO;
@@ -186,6 +185,15 @@ int multiboot_plan(const struct multiboot_image *mb, const struct guest_mem *gm,
 	ml->strings = MB_STRINGS;
 	if (cmdline_len + 256 > MB_STRINGS_MAX)
 		return fail(err, errlen, "command line too long");
+	return 0;
+}
+
+int multiboot_plan(const struct multiboot_image *mb, const struct guest_mem *gm,
+		   size_t cmdline_len, uint64_t initrd_size, struct mb_layout *ml,
+		   char *err, size_t errlen)
+{
+	if (plan_info(ml, cmdline_len, err, errlen))
+		return -1;
 	if (initrd_size) {
 		uint64_t low = guest_mem_low_size(gm);
 		uint64_t start = (low - (initrd_size < low ? initrd_size : low)) & ~(PAGE - 1);
@@ -196,6 +204,38 @@ int multiboot_plan(const struct multiboot_image *mb, const struct guest_mem *gm,
 				 (unsigned long long)(low / MIB));
 			return -1;
 		}
+		ml->module = start;
+		ml->module_size = initrd_size;
+	}
+	return 0;
+}
+
+uint64_t multiboot_load_start(const struct multiboot_image *mb)
+{
+	uint64_t lo = UINT64_MAX;
+	for (unsigned int i = 0; i < mb->nloads; i++)
+		if (mb->loads[i].paddr < lo)
+			lo = mb->loads[i].paddr;
+	return lo;
+}
+
+int multiboot_fw_plan(const struct multiboot_image *mb, uint64_t top, size_t cmdline_len,
+		      uint64_t initrd_size, struct mb_layout *ml, char *err, size_t errlen)
+{
+	if (plan_info(ml, cmdline_len, err, errlen))
+		return -1;
+	/* Below 1 MiB are the firmware and the information. */
+	if (multiboot_load_start(mb) < MIB)
+		return fail(err, errlen, "--bios: the image loads below 1 MiB, where "
+			    "the firmware lives");
+	uint64_t start = (mb->load_end + PAGE - 1) & ~(PAGE - 1);
+	if (start + initrd_size > top || start + initrd_size < start) {
+		snprintf(err, errlen, "--bios: the image and its module (%llu bytes) do not "
+			 "fit below %llu MiB, under the firmware's reserve (raise -m/--mem)",
+			 (unsigned long long)initrd_size, (unsigned long long)(top / MIB));
+		return -1;
+	}
+	if (initrd_size) {
 		ml->module = start;
 		ml->module_size = initrd_size;
 	}

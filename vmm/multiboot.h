@@ -95,6 +95,20 @@ int multiboot_plan(const struct multiboot_image *mb, const struct guest_mem *gm,
 		   size_t cmdline_len, uint64_t initrd_size, struct mb_layout *ml,
 		   char *err, size_t errlen);
 
+/*
+ * The same for firmware boot (--bios), as QEMU lays it out for its
+ * multiboot_dma.bin option ROM, which copies two blobs from fw_cfg after
+ * the firmware's start-up: the image with the module right after it
+ * (page-aligned), from the image's lowest address up to below top; and the
+ * information from MB_INFO to MB_FW_INFO_END (the ROM fills in the memory
+ * map itself, from the firmware's e820). Returns 0, or -1 with why in err.
+ */
+#define MB_FW_INFO_END (MB_STRINGS + MB_STRINGS_MAX)
+int multiboot_fw_plan(const struct multiboot_image *mb, uint64_t top, size_t cmdline_len,
+		      uint64_t initrd_size, struct mb_layout *ml, char *err, size_t errlen);
+/* The lowest address the image loads. */
+uint64_t multiboot_load_start(const struct multiboot_image *mb);
+
 /* Copies the image into mapped guest memory. Returns 0 or -1. */
 int multiboot_load(const struct multiboot_image *mb, const struct guest_mem *gm);
 

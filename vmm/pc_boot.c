@@ -29,28 +29,21 @@
 #define BIOS_SLOT 8
 #define GIB4 (1ULL << 32)
 
-/* QEMU's option ROM that loads a Linux kernel through fw_cfg DMA
- * (qemu-system-x86's /usr/share/qemu/linuxboot_dma.bin), in this binary:
+/* QEMU's option ROMs (qemu-system-x86's /usr/share/qemu), in this binary:
  * nested runs have no /usr/share/qemu. */
-__asm__(".section .rodata\n"
-	".balign 16\n"
-	"linuxboot_dma_rom:\n"
-	".incbin \"/usr/share/qemu/linuxboot_dma.bin\"\n"
-	"linuxboot_dma_rom_end:\n"
-	".previous\n");
-extern const uint8_t linuxboot_dma_rom[] __asm__("linuxboot_dma_rom");
-extern const uint8_t linuxboot_dma_rom_end[] __asm__("linuxboot_dma_rom_end");
-
-/* QEMU's PVH option ROM (pvh.bin), for umbra's own kernel: it enters the
- * kernel's PVH note entry in 32-bit protected mode. */
-__asm__(".section .rodata\n"
-	".balign 16\n"
-	"pvh_rom:\n"
-	".incbin \"/usr/share/qemu/pvh.bin\"\n"
-	"pvh_rom_end:\n"
-	".previous\n");
-extern const uint8_t pvh_rom[] __asm__("pvh_rom");
-extern const uint8_t pvh_rom_end[] __asm__("pvh_rom_end");
+#define OPTION_ROM(sym, file)                                             \
+	__asm__(".section .rodata\n"                                     \
+		".balign 16\n" #sym ":\n"                                 \
+		".incbin \"/usr/share/qemu/" file "\"\n" #sym "_end:\n"    \
+		".previous\n");                                          \
+	extern const uint8_t sym[] __asm__(#sym);                         \
+	extern const uint8_t sym##_end[] __asm__(#sym "_end")
+/* Loads a Linux kernel through fw_cfg DMA. */
+OPTION_ROM(linuxboot_dma_rom, "linuxboot_dma.bin");
+/* Enters umbra's kernel at its PVH note entry in 32-bit protected mode. */
+OPTION_ROM(pvh_rom, "pvh.bin");
+/* Copies a multiboot image and its information, then enters it. */
+OPTION_ROM(multiboot_dma_rom, "multiboot_dma.bin");
 
 static void com1_irq(void *ctx, int level)
 {
@@ -190,10 +183,9 @@ static struct kvm_segment flat32(uint16_t sel, uint8_t type)
 				    .s = 1, .l = 0, .g = 1};
 }
 
-/* Multiboot: 32-bit protected mode, paging off, EAX = the boot magic,
- * EBX = the information; flat CS 0x08 and data 0x10 as in a GDT at
- * UMBRA_BOOT_GDT (the image loads its own before reloading segments). */
-static int multiboot_setup(struct vm *vm, const struct pc_image *pi)
+/* The image, its information and its module in guest RAM, as the plan
+ * placed them. 0 or an exit status. */
+static int multiboot_stage(struct vm *vm, const struct pc_image *pi)
 {
 	const struct mb_layout *ml = &pi->ml;
 	struct e820_entry map[E820_MAX];
@@ -212,6 +204,18 @@ static int multiboot_setup(struct vm *vm, const struct pc_image *pi)
 		if (vm_load_initrd(vm, pi->initrd_path, &bl))
 			return UMBRA_EXIT_BAD_IMAGE;
 	}
+	return 0;
+}
+
+/* Multiboot: 32-bit protected mode, paging off, EAX = the boot magic,
+ * EBX = the information; flat CS 0x08 and data 0x10 as in a GDT at
+ * UMBRA_BOOT_GDT (the image loads its own before reloading segments). */
+static int multiboot_setup(struct vm *vm, const struct pc_image *pi)
+{
+	const struct mb_layout *ml = &pi->ml;
+	int status = multiboot_stage(vm, pi);
+	if (status)
+		return status;
 	write_acpi(vm);
 	uint64_t *gdt = guest_mem_hva(&vm->mem, UMBRA_BOOT_GDT, 4 * 8);
 	if (!gdt)
@@ -261,6 +265,7 @@ static uint8_t *read_file(const char *what, const char *path, uint64_t size)
 
 static int firmware_pvh(struct vm *vm, const struct pc_image *pi);
 static int firmware_linux(struct vm *vm, const struct pc_image *pi);
+static int firmware_multiboot(struct vm *vm, const struct pc_image *pi);
 
 /*
  * Firmware boot: the firmware's image ends at 4 GiB (read-only where KVM can
@@ -301,11 +306,18 @@ static int firmware_setup(struct vm *vm, const struct pc_image *pi)
 	}
 	/* What either option ROM needs: itself, first in the boot order, no
 	 * boot menu, and the command line. */
-	bool pvh = pi->kind == IMAGE_UMBRA;
-	const char *name = pvh ? "genroms/pvh.bin" : "genroms/linuxboot_dma.bin";
-	const uint8_t *rom_data = pvh ? pvh_rom : linuxboot_dma_rom;
-	size_t rom_len = (size_t)(pvh ? pvh_rom_end - pvh_rom
-				      : linuxboot_dma_rom_end - linuxboot_dma_rom);
+	const char *name = "genroms/linuxboot_dma.bin";
+	const uint8_t *rom_data = linuxboot_dma_rom, *rom_end = linuxboot_dma_rom_end;
+	if (pi->kind == IMAGE_UMBRA) {
+		name = "genroms/pvh.bin";
+		rom_data = pvh_rom;
+		rom_end = pvh_rom_end;
+	} else if (pi->kind == IMAGE_MULTIBOOT) {
+		name = "genroms/multiboot_dma.bin";
+		rom_data = multiboot_dma_rom;
+		rom_end = multiboot_dma_rom_end;
+	}
+	size_t rom_len = (size_t)(rom_end - rom_data);
 	static const uint8_t no_menu[2] = {0, 0};
 	char bootorder[64];
 	snprintf(bootorder, sizeof(bootorder), "/rom@%s\n", name);
@@ -318,7 +330,9 @@ static int firmware_setup(struct vm *vm, const struct pc_image *pi)
 		fprintf(stderr, "umbra: fw_cfg: out of memory\n");
 		return UMBRA_EXIT_INTERNAL;
 	}
-	return pvh ? firmware_pvh(vm, pi) : firmware_linux(vm, pi);
+	return pi->kind == IMAGE_UMBRA       ? firmware_pvh(vm, pi)
+	       : pi->kind == IMAGE_MULTIBOOT ? firmware_multiboot(vm, pi)
+					     : firmware_linux(vm, pi);
 }
 
 /*
@@ -350,6 +364,41 @@ static int firmware_acpi(struct fw_cfg *fc, unsigned int cpus)
 		  fw_cfg_add_file(fc, ACPI_FW_LOADER_FILE, f->loader, f->loader_len) < 0;
 	free(f);
 	return bad;
+}
+
+/*
+ * A multiboot image for multiboot_dma.bin, as QEMU offers it: staged in RAM
+ * as for a direct boot, then given as two blobs the ROM copies back after
+ * the firmware's start-up (which uses low memory): the image with its
+ * module as the "kernel", the information as the "initrd" (multiboot.h).
+ */
+static int firmware_multiboot(struct vm *vm, const struct pc_image *pi)
+{
+	const struct mb_layout *ml = &pi->ml;
+	struct fw_cfg *fc = &vm->fw_cfg;
+	int status = multiboot_stage(vm, pi);
+	if (status)
+		return status;
+	uint64_t lo = multiboot_load_start(&pi->mb);
+	uint64_t end = ml->module_size ? ml->module + ml->module_size : pi->mb.load_end;
+	const uint8_t *image = guest_mem_hva(&vm->mem, lo, end - lo);
+	const uint8_t *info = guest_mem_hva(&vm->mem, MB_INFO, MB_FW_INFO_END - MB_INFO);
+	if (!image || !info) {
+		fprintf(stderr, "umbra: kernel: not in guest RAM\n");
+		return UMBRA_EXIT_INTERNAL;
+	}
+	if (fw_cfg_set_u32(fc, FW_CFG_KERNEL_ENTRY, pi->mb.entry) ||
+	    fw_cfg_set_u32(fc, FW_CFG_KERNEL_ADDR, (uint32_t)lo) ||
+	    fw_cfg_set_u32(fc, FW_CFG_KERNEL_SIZE, (uint32_t)(end - lo)) ||
+	    fw_cfg_set(fc, FW_CFG_KERNEL_DATA, image, end - lo) ||
+	    fw_cfg_set_u32(fc, FW_CFG_INITRD_ADDR, (uint32_t)MB_INFO) ||
+	    fw_cfg_set_u32(fc, FW_CFG_INITRD_SIZE, (uint32_t)(MB_FW_INFO_END - MB_INFO)) ||
+	    fw_cfg_set(fc, FW_CFG_INITRD_DATA, info, MB_FW_INFO_END - MB_INFO) ||
+	    firmware_acpi(fc, vm->cfg->cpus)) {
+		fprintf(stderr, "umbra: fw_cfg: out of memory\n");
+		return UMBRA_EXIT_INTERNAL;
+	}
+	return 0;
 }
 
 /* A bzImage for linuxboot_dma.bin, as QEMU offers it. */

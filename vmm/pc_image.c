@@ -57,11 +57,6 @@ int pc_image_check(const struct umbra_config *cfg, const void *buf, size_t len,
 	if (cfg->bios) {
 		if (pc_firmware_check(cfg, pi))
 			return -1;
-		if (pi->kind != IMAGE_LINUX) {
-			fprintf(stderr, "umbra: kernel %s: --bios boots a Linux bzImage "
-				"or umbra's kernel, not a multiboot image\n", cfg->kernel);
-			return -1;
-		}
 	}
 	switch (pi->kind) {
 	case IMAGE_LINUX:
@@ -80,6 +75,15 @@ int pc_image_check(const struct umbra_config *cfg, const void *buf, size_t len,
 	case IMAGE_MULTIBOOT:
 		if (multiboot_parse(buf, len, gm, &pi->mb, err, sizeof(err)))
 			break;
+		if (pi->bios_path) {
+			uint64_t low = guest_mem_low_size(gm);
+			if (multiboot_fw_plan(&pi->mb, low > PC_FIRMWARE_TOP_RESERVE
+							   ? low - PC_FIRMWARE_TOP_RESERVE : 0,
+					      strlen(cfg->params), initrd_size, &pi->ml, err,
+					      sizeof(err)))
+				break;
+			return 0;
+		}
 		if (multiboot_plan(&pi->mb, gm, strlen(cfg->params), initrd_size, &pi->ml,
 				   err, sizeof(err)))
 			break;

@@ -109,6 +109,23 @@ TEST(multiboot_info_memory_map_cmdline_module)
 	CHECK(ml.module + ml.module_size <= 64 * MIB);
 	CHECK_EQ(multiboot_plan(&mb, &gm, 5, 70 * MIB, &ml, err, sizeof(err)), -1);
 	CHECK(strstr(err, "initrd") != NULL);
+	/* Through firmware: the module right after the image, all below top;
+	 * the information's places as for a direct boot. */
+	CHECK_EQ(multiboot_load_start(&mb), 0x100000);
+	CHECK_EQ(multiboot_fw_plan(&mb, 62 * MIB, 5, 10000, &ml, err, sizeof(err)), 0);
+	CHECK_EQ(ml.module, (mb.load_end + 4095) & ~4095ull);
+	CHECK_EQ(ml.module_size, 10000);
+	CHECK_EQ(ml.info, MB_INFO);
+	CHECK(MB_FW_INFO_END <= 0x100000 && MB_FW_INFO_END > ml.strings);
+	CHECK_EQ(multiboot_fw_plan(&mb, ml.module + 9999, 5, 10000, &ml, err, sizeof(err)), -1);
+	CHECK(strstr(err, "do not fit") != NULL);
+	CHECK_EQ(multiboot_fw_plan(&mb, 62 * MIB, 5, 0, &ml, err, sizeof(err)), 0);
+	CHECK_EQ(ml.module_size, 0);
+	CHECK_EQ(multiboot_fw_plan(&mb, 62 * MIB, MB_STRINGS_MAX, 0, &ml, err, sizeof(err)), -1);
+	struct multiboot_image low = mb;
+	low.loads[0].paddr = 0x80000;
+	CHECK_EQ(multiboot_fw_plan(&low, 62 * MIB, 5, 0, &ml, err, sizeof(err)), -1);
+	CHECK(strstr(err, "below 1 MiB") != NULL);
 	CHECK_EQ(multiboot_plan(&mb, &gm, 5, 10000, &ml, err, sizeof(err)), 0);
 	CHECK_EQ(multiboot_load(&mb, &gm), 0);
 	CHECK_EQ(memcmp(guest_mem_hva(&gm, 0x100000, 16), p, 16), 0);
