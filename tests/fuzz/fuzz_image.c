@@ -88,6 +88,20 @@ static void check_multiboot(const struct pc_image *pi, const char *cmdline)
 		    "the multiboot information does not fit");
 }
 
+/* Through firmware: what firmware_multiboot hands to fw_cfg lies in RAM,
+ * below the top it was given. */
+static void check_multiboot_fw(struct pc_image *pi, uint8_t cl, uint64_t initrd_size)
+{
+	char err[256];
+	uint64_t top = guest_mem_low_size(&gm) - (2ull << 20);
+	if (multiboot_fw_plan(&pi->mb, top, cl, initrd_size, &pi->ml, err, sizeof(err)))
+		return;
+	uint64_t lo = multiboot_load_start(&pi->mb);
+	uint64_t end = pi->ml.module_size ? pi->ml.module + pi->ml.module_size : pi->mb.load_end;
+	FUZZ_ASSERT(lo >= (1ull << 20) && end <= top && end > lo, "firmware blob outside its room");
+	FUZZ_ASSERT(guest_mem_hva(&gm, lo, end - lo) != NULL, "firmware blob not in RAM");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = {data, size};
@@ -117,10 +131,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!bzimage_parse(f, len, &pi.bz, err, sizeof(err)) &&
 			    !linux_plan(&pi.bz, &gm, cl, initrd_size, &pi.ll, err, sizeof(err)))
 				check_linux(&pi, f, len, cmdline);
-		} else if (!multiboot_parse(f, len, &gm, &pi.mb, err, sizeof(err)) &&
-			   !multiboot_plan(&pi.mb, &gm, cl, initrd_size, &pi.ml, err,
-					   sizeof(err))) {
-			check_multiboot(&pi, cmdline);
+		} else if (!multiboot_parse(f, len, &gm, &pi.mb, err, sizeof(err))) {
+			if (!multiboot_plan(&pi.mb, &gm, cl, initrd_size, &pi.ml, err,
+					    sizeof(err)))
+				check_multiboot(&pi, cmdline);
+			check_multiboot_fw(&pi, cl, initrd_size);
 		}
 	}
 	free(f);
