@@ -78,6 +78,18 @@ static void audit_print(void *opaque, uint32_t asid, uint64_t gva,
 			(unsigned long long)spte, why);
 }
 
+/* Whether the guest's tables agree with what it announced when this call
+ * comes. With one vCPU, always. With several, a call from a CPU that runs
+ * without the guest's big kernel lock (a TLB-flush IPI's switch, a kernel
+ * fault in such a handler) may come while the lock's holder is in the
+ * middle of a change whose invalidation it has not queued yet: only a
+ * SYNC and a user-mode fault are made under the lock, between changes. */
+static bool audit_point(const struct shadow_mmu *mmu, uint64_t nr, const uint64_t a[5])
+{
+	return mmu->nr_vcpus == 1 || nr == UMBRA_HC_SHADOW_SYNC ||
+	       (nr == UMBRA_HC_SHADOW_FAULT && (a[1] & PFERR_U));
+}
+
 int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 			 const uint64_t a[5], bool *flush)
 {
@@ -85,6 +97,10 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 
 	if (nr < SHADOW_HC_KINDS)
 		mmu->stats.hypercalls[nr]++;
+	if (vcpu < mmu->nr_vcpus) {
+		mmu->vcpu[vcpu].hypercalls++;
+		mmu->vcpu[vcpu].faults += nr == UMBRA_HC_SHADOW_FAULT;
+	}
 	/* Every synchronous call sees the queued operations applied first. */
 	mmu_vcpu_settled(mmu, vcpu);
 	int64_t drained = drain_ring(mmu);
@@ -126,7 +142,8 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 		ret = -UMBRA_ENOSYS;
 		break;
 	}
-	if (mmu->cfg.audit && (mmu->audit_countdown == 0 || --mmu->audit_countdown == 0)) {
+	if (mmu->cfg.audit && audit_point(mmu, nr, a) &&
+	    (mmu->audit_countdown == 0 || --mmu->audit_countdown == 0)) {
 		mmu->audit_countdown = mmu->cfg.audit_interval;
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);

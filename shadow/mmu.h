@@ -136,6 +136,15 @@ bool shadow_take_tlb_flush(struct shadow_mmu *mmu, unsigned vcpu);
 /* vCPUs other than self with a flush pending: the VMM kicks them (an
  * interrupt whose handler reloads CR3), each then takes its flag. */
 uint64_t shadow_pending_flushes(const struct shadow_mmu *mmu, unsigned self);
+/* UMBRA_HC_SHADOW_STACK_HINT for vcpu: the u64 at gpa holds the top of
+ * the kernel stack it runs on, size bytes deep. 0 or -UMBRA_EINVAL. */
+int64_t shadow_set_stack_hint(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gpa,
+			      uint64_t size);
+/* After a call zapped in address spaces other vCPUs run (mask, e.g.
+ * shadow_pending_flushes): shadows their kernel stacks again, where they
+ * gave a hint, so an interrupt they take before they flush and refault
+ * never pushes onto a missing page (a double fault). */
+void shadow_refill_stacks(struct shadow_mmu *mmu, uint64_t mask);
 
 /* Audit: every present shadow entry of every address space checked
  * against the guest tables and the p2m. Returns the number of bad entries;

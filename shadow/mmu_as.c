@@ -441,6 +441,36 @@ uint64_t shadow_pending_flushes(const struct shadow_mmu *mmu, unsigned self)
 	return mask;
 }
 
+int64_t shadow_set_stack_hint(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gpa,
+			      uint64_t size)
+{
+	if (vcpu >= mmu->nr_vcpus)
+		return -UMBRA_EINVAL;
+	if (gpa && ((gpa & 7) || (gpa >> 12) >= mmu->p2m->nr_gfns || size < 4096 ||
+		    size > UMBRA_SHADOW_STACK_HINT_MAX))
+		return -UMBRA_EINVAL;
+	mmu->vcpu[vcpu].stack_hint_gpa = gpa;
+	mmu->vcpu[vcpu].stack_size = gpa ? size : 0;
+	return 0;
+}
+
+void shadow_refill_stacks(struct shadow_mmu *mmu, uint64_t mask)
+{
+	for (unsigned v = 0; v < mmu->nr_vcpus; v++) {
+		struct shadow_vcpu *vc = &mmu->vcpu[v];
+		uint64_t top;
+		if (!(mask & (1ull << v)) || !vc->stack_hint_gpa || !vc->current ||
+		    shadow_read_guest(mmu, vc->stack_hint_gpa, &top, sizeof(top)))
+			continue;
+		/* The guest's value: a guest walk decides what it maps. */
+		if (top < vc->stack_size || (top & 0xfff))
+			continue;
+		vc->stack_refills++;
+		for (uint64_t a = top - vc->stack_size; a < top; a += 4096)
+			shadow_prefault(mmu, v, a);
+	}
+}
+
 unsigned shadow_nr_pages(const struct shadow_mmu *mmu)
 {
 	return mmu->nr_sps;
@@ -502,6 +532,13 @@ void shadow_print_stats(struct shadow_mmu *mmu, FILE *f)
 		if (s.hypercalls[k])
 			fprintf(f, " %u:%llu", k, (unsigned long long)s.hypercalls[k]);
 	fprintf(f, "\n");
+	if (mmu->nr_vcpus > 1)
+		for (unsigned v = 0; v < mmu->nr_vcpus; v++)
+			fprintf(f, "shadow: vcpu%u: %llu hypercalls, %llu faults, %llu stack "
+				"refills by other vCPUs\n", v,
+				(unsigned long long)mmu->vcpu[v].hypercalls,
+				(unsigned long long)mmu->vcpu[v].faults,
+				(unsigned long long)mmu->vcpu[v].stack_refills);
 }
 
 int shadow_read_guest(const struct shadow_mmu *mmu, uint64_t gpa, void *buf, size_t len)

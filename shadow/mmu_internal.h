@@ -96,6 +96,12 @@ struct shadow_vcpu {
 	 * the vCPU's next shadow hypercall (mmu_vcpu_settled). */
 	struct shadow_as *leaving;
 	bool tlb_flush;
+	/* UMBRA_HC_SHADOW_STACK_HINT: where the guest keeps the top of the
+	 * kernel stack this vCPU runs on (0: unknown), and its size. */
+	uint64_t stack_hint_gpa, stack_size;
+	/* Counted per vCPU for --stats: shadow hypercalls, of them faults,
+	 * and stack refills made for it by other vCPUs' calls. */
+	uint64_t hypercalls, faults, stack_refills;
 };
 
 struct shadow_as {

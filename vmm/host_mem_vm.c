@@ -142,6 +142,12 @@ static bool remote_ok_move(void *opaque, uint64_t gfn)
 static uint64_t remote_flush_request(struct host_mem_vm *h, uint64_t *ticket)
 {
 	uint64_t mask = shadow_pending_flushes(h->mmu, ~0u);
+	/* Their kernel stacks first (docs/shadow.md, "SMP"); a refill may
+	 * evict, so the mask is taken again. */
+	if (mask) {
+		shadow_refill_stacks(h->mmu, mask);
+		mask = shadow_pending_flushes(h->mmu, ~0u);
+	}
 	return mask && h->kick ? shadow_kick_request(h->kick, mask, ticket) : 0;
 }
 

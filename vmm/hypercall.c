@@ -26,6 +26,8 @@ void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *sta
 	hc->dump_opaque = NULL;
 	hc->kvm_stat = NULL;
 	hc->kvm_stat_opaque = NULL;
+	hc->start_cpu = NULL;
+	hc->start_cpu_opaque = NULL;
 }
 
 void hc_destroy(struct hc_state *hc)
@@ -99,6 +101,43 @@ static void read_message(struct hc_state *hc, uint64_t gpa, uint64_t len,
 	out->message[n] = '\0';
 }
 
+/* How long a vCPU's hypercall waits for the vCPUs it kicked; then it goes
+ * on (it frees nothing that depends on them: its zaps are done). */
+#define HC_KICK_WAIT_MS 10000
+
+/* Under the shadow lock, after a call's zaps: the other vCPUs that may
+ * cache a zapped entry get their kernel stacks shadowed again and are
+ * asked to flush (DESIGN.md: a zap done during a vCPU's hypercall is
+ * flushed everywhere before that hypercall returns). Returns their mask;
+ * ticket gets what each must acknowledge. */
+static uint64_t remote_flush_request(struct hc_state *hc, unsigned int vcpu, uint64_t nr,
+				     struct hc_outcome *out, uint64_t *ticket)
+{
+	uint64_t others = shadow_pending_flushes(hc->shadow, vcpu);
+	if (others)
+		shadow_refill_stacks(hc->shadow, others);
+	/* A refill may evict: the caller's own flag again (a balloon call,
+	 * nr 0, is always followed by the guest's flush). */
+	if (nr && shadow_take_tlb_flush(hc->shadow, vcpu) && !out->flush_tlb) {
+		out->flush_tlb = true;
+		out->ret = (uint64_t)shadow_result_flush(nr, (int64_t)out->ret);
+	}
+	out->kick_mask = shadow_pending_flushes(hc->shadow, vcpu);
+	if (!out->kick_mask || !hc->kick)
+		return 0;
+	return shadow_kick_request(hc->kick, out->kick_mask, ticket);
+}
+
+/* Without the shadow lock: kicks them and waits for their flushes. */
+static void remote_flush_wait(struct hc_state *hc, unsigned int vcpu, uint64_t mask,
+			      const uint64_t *ticket)
+{
+	if (!mask)
+		return;
+	shadow_kick_count_wait(hc->kick, vcpu);
+	shadow_kick_wait(hc->kick, mask, ticket, HC_KICK_WAIT_MS);
+}
+
 void hc_dispatch(struct hc_state *hc, const struct hc_call *call,
 		 struct hc_outcome *out)
 {
@@ -126,6 +165,11 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 	stats_count_hypercall(hc->stats, call->nr);
 	const uint64_t *a = call->args;
 	if (hc->shadow && shadow_is_hypercall(call->nr)) {
+		uint64_t ticket[SHADOW_KICK_MAX_VCPUS], mask = 0;
+		/* Not in the guest until this returns: a kick asked of it
+		 * meanwhile is answered by this call's result. */
+		if (hc->kick)
+			shadow_kick_enter(hc->kick, vcpu);
 		/* shadow/hc_shadow.c checks every argument. */
 		pthread_mutex_lock(&hc->shadow_lock);
 		/* This exit comes after the flush the last result asked for. */
@@ -150,13 +194,24 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 			out->flush_tlb = true;
 			out->ret = (uint64_t)shadow_result_flush(call->nr, (int64_t)out->ret);
 		}
-		out->kick_mask = shadow_pending_flushes(hc->shadow, vcpu);
+		mask = remote_flush_request(hc, vcpu, call->nr, out, ticket);
 		/* The guest flushes after this result before its next exit:
 		 * that covers every kick asked of it so far. */
 		if (hc->kick && (out->flush_tlb || (int64_t)out->ret < 0 ||
 				 call->nr == UMBRA_HC_SHADOW_AS_ACTIVATE))
 			shadow_kick_promise(hc->kick, vcpu);
 		pthread_mutex_unlock(&hc->shadow_lock);
+		remote_flush_wait(hc, vcpu, mask, ticket);
+		if (hc->kick && shadow_kick_leave(hc->kick, vcpu)) {
+			/* Another vCPU zapped what this one may cache while
+			 * it was here: its result carries the flush. */
+			out->flush_tlb = true;
+			out->ret = (uint64_t)shadow_result_flush(call->nr, (int64_t)out->ret);
+			pthread_mutex_lock(&hc->shadow_lock);
+			if (shadow_kick_idle(hc->kick, vcpu))
+				shadow_take_tlb_flush(hc->shadow, vcpu);
+			pthread_mutex_unlock(&hc->shadow_lock);
+		}
 		return;
 	}
 	switch (call->nr) {
@@ -182,8 +237,14 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 				shadow_prefault(hc->shadow, vcpu, rsp - 8);
 				shadow_prefault(hc->shadow, vcpu, rsp - 1024);
 			}
-			if (hc->shadow)
+			uint64_t ticket[SHADOW_KICK_MAX_VCPUS], mask = 0;
+			if (hc->shadow) {
+				/* The guest flushes its own TLB after an
+				 * inflate; the other vCPUs are kicked. */
+				mask = remote_flush_request(hc, vcpu, 0, out, ticket);
 				pthread_mutex_unlock(&hc->shadow_lock);
+				remote_flush_wait(hc, vcpu, mask, ticket);
+			}
 			return;
 		}
 		stats_inc(&hc->stats->hypercalls_unknown);
@@ -202,6 +263,26 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 				shadow_take_tlb_flush(hc->shadow, vcpu);
 			pthread_mutex_unlock(&hc->shadow_lock);
 			out->ret = (uint64_t)(r < 0 ? -UMBRA_EINVAL : r);
+			return;
+		}
+		stats_inc(&hc->stats->hypercalls_unknown);
+		out->log_unknown = first_unknown(hc, call->nr);
+		out->ret = (uint64_t)-UMBRA_ENOSYS;
+		return;
+	case UMBRA_HC_SHADOW_STACK_HINT:
+		if (hc->shadow) {
+			pthread_mutex_lock(&hc->shadow_lock);
+			out->ret = (uint64_t)shadow_set_stack_hint(hc->shadow, vcpu, a[0], a[1]);
+			pthread_mutex_unlock(&hc->shadow_lock);
+			return;
+		}
+		stats_inc(&hc->stats->hypercalls_unknown);
+		out->log_unknown = first_unknown(hc, call->nr);
+		out->ret = (uint64_t)-UMBRA_ENOSYS;
+		return;
+	case UMBRA_HC_SMP_START_CPU:
+		if (hc->start_cpu) {
+			out->ret = (uint64_t)hc->start_cpu(hc->start_cpu_opaque, vcpu, a);
 			return;
 		}
 		stats_inc(&hc->stats->hypercalls_unknown);

@@ -49,6 +49,10 @@ struct hc_state {
 	/* Kicks (shadow_kick.h): UMBRA_HC_SHADOW_KICK_ACK, and the flush
 	 * every shadow hypercall's result promises; NULL: none. */
 	struct shadow_kick *kick;
+	/* UMBRA_HC_SMP_START_CPU (shadow mode, vmm/shadow_vm.c); NULL:
+	 * -UMBRA_ENOSYS. */
+	int64_t (*start_cpu)(void *opaque, unsigned int caller, const uint64_t *args);
+	void *start_cpu_opaque;
 	atomic_int_fast64_t boot_ns; /* UMBRA_REPORT_BOOT_NS; -1 until reported */
 	pthread_mutex_t unknown_lock;
 	unsigned int nunknown;

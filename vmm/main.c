@@ -124,11 +124,6 @@ int umbra_run_main(int argc, char **argv)
 	case CLI_OK:
 		break;
 	}
-	if (cfg.paging == PAGING_SHADOW && cfg.cpus > 1) {
-		/* Kicks (a zap's TLB flush on another vCPU) are not built. */
-		fprintf(stderr, "umbra: --paging shadow: one vCPU only (-c 1)\n");
-		return UMBRA_EXIT_USAGE;
-	}
 	if (cfg.paging != PAGING_SHADOW &&
 	    (cfg.audit || cfg.prefetch_given || cfg.shadow_budget)) {
 		fprintf(stderr, "umbra: --audit, --prefetch and --shadow-budget "

@@ -56,7 +56,7 @@ static uint64_t unacked(const struct shadow_kick *k, uint64_t mask, const uint64
 {
 	uint64_t left = 0;
 	for (unsigned v = 0; v < k->nr_vcpus; v++)
-		if ((mask & (1ull << v)) && k->v[v].ack < ticket[v])
+		if ((mask & (1ull << v)) && k->v[v].ack < ticket[v] && !k->v[v].in_hc)
 			left |= 1ull << v;
 	return left;
 }
@@ -68,8 +68,10 @@ static void send_all(struct shadow_kick *k, uint64_t mask)
 			continue;
 		int r = k->send ? k->send(k->send_opaque, v) : -ENOSYS;
 		pthread_mutex_lock(&k->lock);
-		if (r == 0)
+		if (r == 0) {
 			k->stats.kicks++;
+			k->v[v].kicked++;
+		}
 		else
 			k->stats.kick_failed++;
 		pthread_mutex_unlock(&k->lock);
@@ -166,6 +168,41 @@ void shadow_kick_promise(struct shadow_kick *k, unsigned vcpu)
 	pthread_mutex_unlock(&k->lock);
 }
 
+void shadow_kick_enter(struct shadow_kick *k, unsigned vcpu)
+{
+	if (vcpu >= k->nr_vcpus)
+		return;
+	pthread_mutex_lock(&k->lock);
+	k->v[vcpu].in_hc = true;
+	/* A waiter for this vCPU may go on now. */
+	pthread_cond_broadcast(&k->cond);
+	pthread_mutex_unlock(&k->lock);
+}
+
+bool shadow_kick_leave(struct shadow_kick *k, unsigned vcpu)
+{
+	if (vcpu >= k->nr_vcpus)
+		return false;
+	pthread_mutex_lock(&k->lock);
+	k->v[vcpu].in_hc = false;
+	bool owed = k->v[vcpu].ack < k->v[vcpu].req;
+	if (owed) {
+		k->v[vcpu].ack = k->v[vcpu].req;
+		k->stats.in_call++;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return owed;
+}
+
+void shadow_kick_count_wait(struct shadow_kick *k, unsigned vcpu)
+{
+	if (vcpu >= k->nr_vcpus)
+		return;
+	pthread_mutex_lock(&k->lock);
+	k->v[vcpu].waited++;
+	pthread_mutex_unlock(&k->lock);
+}
+
 void shadow_kick_get_stats(struct shadow_kick *k, struct shadow_kick_stats *out)
 {
 	pthread_mutex_lock(&k->lock);
@@ -185,4 +222,14 @@ void shadow_kick_print_stats(struct shadow_kick *k, FILE *f)
 		(unsigned long long)s.promises, (unsigned long long)s.timeouts,
 		(unsigned long long)s.cancelled, (unsigned long long)(s.wait_ns / 1000),
 		(unsigned long long)s.wait_exits);
+	if (k->nr_vcpus < 2)
+		return;
+	fprintf(f, "shadow kicks: %llu acknowledged by the vCPU's own shadow hypercall\n",
+		(unsigned long long)s.in_call);
+	pthread_mutex_lock(&k->lock);
+	for (unsigned v = 0; v < k->nr_vcpus; v++)
+		fprintf(f, "shadow kicks: vcpu%u: %llu interrupts received, %llu waits by its "
+			"own hypercalls\n", v, (unsigned long long)k->v[v].kicked,
+			(unsigned long long)k->v[v].waited);
+	pthread_mutex_unlock(&k->lock);
 }

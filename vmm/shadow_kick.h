@@ -35,6 +35,7 @@ struct shadow_kick_stats {
 	uint64_t kick_failed;  /* ... that could not be sent */
 	uint64_t acks;         /* KICK_ACK calls that acknowledged a kick */
 	uint64_t promises;     /* kicks confirmed by a later shadow hypercall */
+	uint64_t in_call;      /* kicks covered by the vCPU's own call (leave) */
 	uint64_t timeouts;     /* waits given up (their frames are kept) */
 	uint64_t cancelled;    /* waits ended by the VM stopping */
 	uint64_t wait_ns;      /* time spent waiting */
@@ -47,6 +48,11 @@ struct shadow_kick {
 	unsigned nr_vcpus;
 	struct {
 		uint64_t req, ack, promised;
+		/* In a shadow hypercall (shadow_kick_enter/leave): its result
+		 * will make the vCPU flush, so it counts as acknowledged. */
+		bool in_hc;
+		uint64_t kicked;   /* interrupts sent to this vCPU */
+		uint64_t waited;   /* waits this vCPU's own hypercalls made */
 	} v[SHADOW_KICK_MAX_VCPUS];
 	/* Sends the interrupt to vcpu: 0 or -errno. */
 	int (*send)(void *opaque, unsigned vcpu);
@@ -87,6 +93,21 @@ void shadow_kick_confirm(struct shadow_kick *k, unsigned vcpu);
 /* The result of this shadow hypercall makes vcpu flush before its next
  * exit: every kick asked so far is covered (call under the zap's lock). */
 void shadow_kick_promise(struct shadow_kick *k, unsigned vcpu);
+
+/*
+ * A vCPU in a shadow hypercall (4-11) is not running guest code, and the
+ * guest flushes right after the result when it carries UMBRA_SHADOW_FLUSH:
+ * so while it is in the VMM it needs no interrupt, and a vCPU waiting for
+ * its acknowledgment goes on at once (two vCPUs that zap what the other
+ * caches never wait for each other). enter at the start of the call,
+ * before the shadow lock; leave after any wait of its own: true when a
+ * kick was asked of vcpu meanwhile, and then the result must carry
+ * UMBRA_SHADOW_FLUSH (the kick counts as acknowledged by it).
+ */
+void shadow_kick_enter(struct shadow_kick *k, unsigned vcpu);
+bool shadow_kick_leave(struct shadow_kick *k, unsigned vcpu);
+/* Counts a wait made by vcpu's own hypercall (--stats). */
+void shadow_kick_count_wait(struct shadow_kick *k, unsigned vcpu);
 
 void shadow_kick_get_stats(struct shadow_kick *k, struct shadow_kick_stats *out);
 /* --stats: one line. */

@@ -16,6 +16,8 @@
 #include "../shadow/mmu.h"
 #include "host_mem_vm.h"
 #include "kvm.h"
+#include "vcpu.h"
+#include "vm.h"
 
 /* Frames beyond guest RAM and the shadow budget: copy-on-write breaks,
  * the p2m's own tables are host memory, so a little is enough. */
@@ -237,6 +239,38 @@ int shadow_vm_boot(struct shadow_vm *s, const struct guest_mem *mem,
 	if (prefault(s, UMBRA_BOOT_GDT, UMBRA_BOOT_STACK_TOP - UMBRA_BOOT_GDT) ||
 	    prefault(s, fdt_gpa, fdt_len))
 		return UMBRA_EXIT_INTERNAL;
+	return 0;
+}
+
+/* At most this many stack pages are shadowed for a starting vCPU. */
+#define START_STACK_PAGES 16
+
+int64_t shadow_vm_start_cpu(void *opaque, unsigned int caller, const uint64_t *a)
+{
+	struct vm *vm = opaque;
+	struct shadow_vm *s = &vm->shadow;
+	uint64_t id = a[0], rip = a[1], rsp = a[2], asid = a[3], stack = a[4];
+	if (id >= vm->nvcpus || id == caller || asid > UINT32_MAX || (rsp & 7) ||
+	    stack > rsp || rsp - stack > START_STACK_PAGES * 4096ull)
+		return -UMBRA_EINVAL;
+	struct vcpu *v = &vm->vcpus[id];
+	struct kvm_sregs sregs;
+	if (v->start_asked || vcpu_get_sregs(&vm->vcpus[caller], &sregs))
+		return -UMBRA_EINVAL;
+	/* Its CR3 is the shadow root of asid, with the pinned image, and
+	 * the stack it starts on, in place: until it has loaded its own IDT
+	 * a fault would be a triple fault. */
+	pthread_mutex_lock(&vm->hc.shadow_lock);
+	int64_t cr3 = shadow_as_activate(s->mmu, (unsigned)id, (uint32_t)asid);
+	if (cr3 >= 0)
+		for (uint64_t p = stack & ~0xfffULL; p < rsp; p += 4096)
+			shadow_prefault(s->mmu, (unsigned)id, p);
+	pthread_mutex_unlock(&vm->hc.shadow_lock);
+	if (cr3 < 0)
+		return -UMBRA_EINVAL;
+	v->start_asked = true;
+	sregs.cr3 = (uint64_t)cr3;
+	vcpu_request_start(v, &sregs, rip, rsp);
 	return 0;
 }
 

@@ -67,6 +67,13 @@ void shadow_vm_summary(struct shadow_vm *s, const struct stats *st, char *line,
 /* --stats: every counter, and exits per guest page fault. */
 void shadow_vm_print_stats(struct shadow_vm *s, const struct stats *st, FILE *f);
 
+/* UMBRA_HC_SMP_START_CPU from vCPU caller (hc_state's start_cpu; opaque
+ * is the struct vm): activates the asid for the parked vCPU, shadows its
+ * stack, and has it start in 64-bit mode with the caller's control and
+ * segment registers on that root (docs/shadow.md, "SMP"). 0 or
+ * -UMBRA_EINVAL. */
+int64_t shadow_vm_start_cpu(void *opaque, unsigned int caller, const uint64_t *a);
+
 void shadow_vm_destroy(struct shadow_vm *s);
 
 #endif

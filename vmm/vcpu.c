@@ -198,7 +198,8 @@ static void hypercall(struct vcpu *v)
 	struct hc_outcome out;
 	/* In shadow mode out.flush_tlb is in the result the guest sees
 	 * (UMBRA_SHADOW_FLUSH): the guest reloads CR3 then, and AS_ACTIVATE
-	 * loads a new one. One vCPU only, so no kicks (main.c). */
+	 * loads a new one. Other vCPUs that may cache what the call zapped
+	 * were kicked and flushed before it returned (hypercall.c). */
 	hc_dispatch_vcpu_rsp(&vm->hc, v->id, &call, regs->rsp, &out);
 	if (out.log_unknown)
 		vcpu_error(v, "unknown hypercall %llu returns -ENOSYS (reported once per number)",
@@ -382,6 +383,47 @@ static void check_halted(struct vcpu *v)
 	}
 }
 
+int vcpu_get_sregs(struct vcpu *v, struct kvm_sregs *sregs)
+{
+	if (ioctl(v->fd, KVM_GET_SREGS, sregs) < 0) {
+		vcpu_error(v, "KVM_GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void vcpu_request_start(struct vcpu *v, const struct kvm_sregs *sregs, uint64_t rip,
+			uint64_t rsp)
+{
+	v->start_sregs = *sregs;
+	v->start_rip = rip;
+	v->start_rsp = rsp;
+	atomic_store(&v->start_pending, true);
+	vcpu_kick(v);
+}
+
+/* In v's thread, outside KVM_RUN: the state UMBRA_HC_SMP_START_CPU asked
+ * for, then runnable. Its own APIC base (not the BSP flag of the caller's)
+ * stays. */
+static int apply_start(struct vcpu *v)
+{
+	struct kvm_sregs s;
+	if (vcpu_get_sregs(v, &s))
+		return -1;
+	uint64_t apic_base = s.apic_base;
+	s = v->start_sregs;
+	s.apic_base = apic_base;
+	memset(s.interrupt_bitmap, 0, sizeof(s.interrupt_bitmap));
+	struct kvm_regs regs = {.rip = v->start_rip, .rsp = v->start_rsp, .rflags = 2};
+	struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
+	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0 || ioctl(v->fd, KVM_SET_REGS, &regs) < 0 ||
+	    ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0) {
+		vcpu_error(v, "cannot start it: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -392,6 +434,10 @@ static void *vcpu_thread(void *arg)
 		if (v->id == 0 && atomic_load(&vm->dump.pending))
 			vm_dump_service(v);
 		vm_pause_point(vm);
+		if (atomic_exchange(&v->start_pending, false) && apply_start(v)) {
+			vm_stop(vm, UMBRA_EXIT_INTERNAL, false);
+			break;
+		}
 		run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN) {

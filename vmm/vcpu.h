@@ -3,7 +3,8 @@
  * vCPUs: each runs KVM_RUN in its own thread and handles the exits. vCPU 0
  * (the BSP) starts at the kernel entry; the others are created parked in
  * KVM_MP_STATE_UNINITIALIZED, waiting in KVM_RUN for an INIT/SIPI from the
- * guest, which is single-CPU for now.
+ * guest (tdp mode), or in shadow mode for UMBRA_HC_SMP_START_CPU, which
+ * makes their own thread load a 64-bit entry state (vcpu_request_start).
  */
 #ifndef UMBRA_VMM_VCPU_H
 #define UMBRA_VMM_VCPU_H
@@ -29,6 +30,13 @@ struct vcpu {
 	atomic_uint_fast64_t progress; /* exits so far: the idle watchdog's view */
 	atomic_bool check_halt;        /* the watchdog asks: halted for good? */
 	struct kvm_vcpu_stats kstats;  /* KVM's own counters (UMBRA_HC_STATS) */
+	/* Shadow mode: UMBRA_HC_SMP_START_CPU asked this parked vCPU to start
+	 * in 64-bit mode with these registers; its own thread loads them
+	 * (vcpu_request_start). */
+	atomic_bool start_pending;
+	bool start_asked;
+	struct kvm_sregs start_sregs;
+	uint64_t start_rip, start_rsp;
 };
 
 /* Creates vCPU id of vm with its CPUID. Returns 0, or -1 after printing
@@ -51,6 +59,15 @@ int vcpu_start(struct vcpu *v);
 
 /* Makes v leave KVM_RUN soon (or not enter it). Any thread. */
 void vcpu_kick(struct vcpu *v);
+
+/* Shadow mode's start of a parked vCPU (UMBRA_HC_SMP_START_CPU): its
+ * thread leaves KVM_RUN, loads sregs (all but its APIC base) and RIP/RSP,
+ * and runs. Called from another vCPU's thread, once per vCPU. */
+void vcpu_request_start(struct vcpu *v, const struct kvm_sregs *sregs, uint64_t rip,
+			uint64_t rsp);
+
+/* The calling vCPU's own special registers (its thread only). 0 or -1. */
+int vcpu_get_sregs(struct vcpu *v, struct kvm_sregs *sregs);
 
 void vcpu_destroy(struct vcpu *v);
 

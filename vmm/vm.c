@@ -176,6 +176,8 @@ static int setup(struct vm *vm, const struct vm_image *img)
 		shadow_vm_kick_init(&vm->shadow, &vm->kvm, vm->cfg->cpus, &vm->stopping,
 				    &vm->stats);
 		vm->hc.kick = &vm->shadow.kick;
+		vm->hc.start_cpu = shadow_vm_start_cpu;
+		vm->hc.start_cpu_opaque = vm;
 		vm->hmem.mmu = vm->shadow.mmu;
 		vm->hmem.kick = &vm->shadow.kick;
 	}

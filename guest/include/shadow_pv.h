@@ -42,5 +42,15 @@ uint32_t shadow_pv_asid(void);
 uint64_t shadow_pv_ring(void);
 /* A new mm: subscribes the VMM's shadow to its notifier chain. */
 void shadow_mm_init(struct mm_struct *mm);
+/* SMP (docs/shadow.md "SMP"): starts the CPU with apic_id on the kernel's
+ * shadow root and its idle stack (UMBRA_HC_SMP_START_CPU); false when the
+ * VMM refused. */
+bool shadow_start_cpu(uint32_t apic_id, uint64_t stack_top);
+/* On a started CPU, once its per-CPU area is loaded: its shadow state and
+ * its stack hint (UMBRA_HC_SHADOW_STACK_HINT). */
+void shadow_secondary_init(void);
+/* From loops that spin with interrupts off: answers a pending kick (its
+ * sender may wait for it while holding what the loop waits for). */
+void shadow_kick_poll(void);
 
 #endif

@@ -88,8 +88,7 @@ void start_kernel(phys_addr_t fdt_pa)
 	paging_init();
 	pmm_init();
 	time_init();
-	if (!shadow_paging)
-		smp_init();
+	smp_init();
 	if (boot_params.balloon) {
 		int r = balloon_set_target(boot_params.balloon);
 		pr_info("balloon: %lu pages given back to the host%s", balloon_pages(),

@@ -24,6 +24,7 @@
 #include "printk.h"
 #include "percpu.h"
 #include "sched.h"
+#include "shadow_pv.h"
 #include "smp.h"
 #include "x86.h"
 
@@ -63,8 +64,12 @@ void lock_kernel(void)
 	if (!smp_active)
 		return;
 	while (__atomic_exchange_n(&kernel_flag, 1, __ATOMIC_ACQUIRE)) {
-		while (__atomic_load_n(&kernel_flag, __ATOMIC_RELAXED)) {
+		for (unsigned int n = 0; __atomic_load_n(&kernel_flag, __ATOMIC_RELAXED); n++) {
 			smp_tlb_flush_ipi();
+			/* The holder may be in a hypercall waiting for this
+			 * CPU's TLB flush (shadow mode's kick). */
+			if (n % 64 == 63)
+				shadow_kick_poll();
 			cpu_relax();
 		}
 	}
@@ -132,8 +137,12 @@ void flush_tlb_others(unsigned long cpus)
 			      APIC_DM_FIXED | TLB_FLUSH_VECTOR);
 		nr_tlb_ipis++;
 	}
-	while (__atomic_load_n(&tlb_flush_wanted, __ATOMIC_ACQUIRE) & cpus)
+	for (unsigned int n = 0; __atomic_load_n(&tlb_flush_wanted, __ATOMIC_ACQUIRE) & cpus; n++) {
+		/* A CPU answering may make a hypercall that kicks this one. */
+		if (n % 64 == 63)
+			shadow_kick_poll();
 		cpu_relax();
+	}
 }
 
 void smp_stats_show(void)

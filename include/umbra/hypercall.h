@@ -118,6 +118,29 @@
 #define UMBRA_SHADOW_KICK_VECTOR 0xf0
 
 /*
+ * SMP in shadow mode (issue 9; docs/hypercalls.md "25 SMP_START_CPU"). A
+ * real-mode trampoline cannot run there (guest-physical memory exists only
+ * behind the p2m), so the boot CPU starts another one by hypercall: vCPU
+ * a0 (its index = APIC ID, not yet started) enters 64-bit mode at RIP a1
+ * with RSP a2, with the caller's control registers, segments, GDT and IDT,
+ * and CR3 = the shadow root of asid a3; the stack pages [a4, a2) (at most
+ * 16) are shadowed first. Returns 0, -UMBRA_EINVAL (bad vCPU, already
+ * started, bad asid or stack), -UMBRA_ENOSYS in tdp mode.
+ */
+#define UMBRA_HC_SMP_START_CPU 25
+/*
+ * Where the calling vCPU keeps the top of the kernel stack it runs on: a0 =
+ * guest-physical address of a u64 (in memory the guest never frees), a1 =
+ * the stack's size in bytes (at most 64 KiB). When another vCPU's hypercall
+ * zaps in the address space this vCPU runs, the VMM shadows that stack
+ * again before the call returns, so an interrupt pushed onto it never
+ * faults. a0 = 0 forgets it. Returns 0, -UMBRA_EINVAL, -UMBRA_ENOSYS in
+ * tdp mode.
+ */
+#define UMBRA_HC_SHADOW_STACK_HINT 26
+#define UMBRA_SHADOW_STACK_HINT_MAX (64u << 10)
+
+/*
  * Read one of the VMM's run counters, for benchmarks (docs/hypercalls.md
  * "14 STATS"): a0 = UMBRA_STAT_*. Returns the counter (>= 0, counted since
  * the VM started), -UMBRA_ENOENT for one this run does not have (the

@@ -207,9 +207,10 @@ TEST(shadow_kick_hypercalls)
 	hc_dispatch(&hc, &ack, &out);
 	CHECK_EQ((int64_t)out.ret, -UMBRA_EINVAL);
 
-	/* Again, now acknowledged by the next shadow hypercalls: the fault
+	/* Again, now acknowledged by the next shadow hypercall: the fault
 	 * that refills the page carries the flush (the flag is still set),
-	 * the one after it confirms. */
+	 * and a vCPU in a shadow hypercall is not in the guest: the flush
+	 * its result asks for covers the kick. */
 	c = (struct hc_call){UMBRA_HC_SHADOW_FAULT, {0x400000, 0, asid, 0, 0}};
 	hc_dispatch(&hc, &c, &out);
 	CHECK(!out.flush_tlb);
@@ -218,10 +219,15 @@ TEST(shadow_kick_hypercalls)
 	c = (struct hc_call){UMBRA_HC_SHADOW_FAULT, {0x400000, 0, asid, 0, 0}};
 	hc_dispatch(&hc, &c, &out);
 	CHECK(out.flush_tlb);
-	CHECK(!shadow_kick_idle(&k, 0));
-	c = (struct hc_call){UMBRA_HC_SHADOW_SYNC, {0, 0, 0, 0, 0}};
-	hc_dispatch(&hc, &c, &out);
 	CHECK(shadow_kick_idle(&k, 0));
+	/* A kick asked while the call runs (another thread's zap): the
+	 * result carries the flush though the call itself zapped nothing. */
+	shadow_kick_enter(&k, 0);
+	shadow_kick_request(&k, 1, ticket);
+	CHECK_EQ(shadow_kick_wait(&k, 1, ticket, 0), 0);
+	CHECK(shadow_kick_leave(&k, 0));
+	CHECK(shadow_kick_idle(&k, 0));
+	CHECK(!shadow_kick_leave(&k, 0));
 	shadow_kick_destroy(&k);
 	sim_destroy(&s);
 	hc_destroy(&hc);
@@ -271,4 +277,164 @@ TEST(shadow_remote_zap_only_user_leaves)
 	CHECK(shadow_gfn_remote_ok(s.mmu, 512 + 5, false));
 	CHECK_EQ(sim_audit(&s), 0);
 	sim_destroy(&s);
+}
+
+/* A vCPU in a shadow hypercall counts as acknowledged at once (its result
+ * makes it flush); outside one it must answer the interrupt. */
+TEST(shadow_kick_in_call_is_an_ack)
+{
+	struct shadow_kick k;
+	struct fake_guest g = {.k = &k, .vcpu = 1};
+	shadow_kick_init(&k, 2, fake_send, &g, NULL);
+	uint64_t ticket[SHADOW_KICK_MAX_VCPUS] = {0};
+	shadow_kick_enter(&k, 1);
+	shadow_kick_request(&k, 1u << 1, ticket);
+	CHECK_EQ(shadow_kick_wait(&k, 1u << 1, ticket, 1000), 0);
+	CHECK_EQ(atomic_load(&g.pending), 0); /* no interrupt needed */
+	CHECK(shadow_kick_leave(&k, 1));
+	CHECK(shadow_kick_idle(&k, 1));
+	/* Back in the guest, interrupts off and nobody answering. */
+	shadow_kick_request(&k, 1u << 1, ticket);
+	CHECK_EQ(shadow_kick_wait(&k, 1u << 1, ticket, 40), -ETIMEDOUT);
+	CHECK(atomic_load(&g.pending) >= 1);
+	struct shadow_kick_stats st;
+	shadow_kick_get_stats(&k, &st);
+	CHECK_EQ(st.in_call, 1);
+	CHECK_EQ(st.timeouts, 1);
+	shadow_kick_destroy(&k);
+}
+
+/* Two vCPUs whose hypercalls zap what the other caches kick each other at
+ * the same time: neither answers interrupts while it waits, yet both go
+ * on, and both results carry the flush. */
+struct cross {
+	struct shadow_kick *k;
+	unsigned self;
+	pthread_barrier_t *bar;
+	int wait_result;
+	bool owed;
+};
+
+static void *cross_call(void *arg)
+{
+	struct cross *c = arg;
+	uint64_t ticket[SHADOW_KICK_MAX_VCPUS] = {0};
+	uint64_t other = 1ull << (1 - c->self);
+	shadow_kick_enter(c->k, c->self);
+	pthread_barrier_wait(c->bar);
+	shadow_kick_request(c->k, other, ticket);
+	pthread_barrier_wait(c->bar);
+	c->wait_result = shadow_kick_wait(c->k, other, ticket, 5000);
+	pthread_barrier_wait(c->bar);
+	c->owed = shadow_kick_leave(c->k, c->self);
+	return NULL;
+}
+
+TEST(shadow_kick_two_vcpus_kick_each_other)
+{
+	struct shadow_kick k;
+	shadow_kick_init(&k, 2, NULL, NULL, NULL);
+	pthread_barrier_t bar;
+	pthread_barrier_init(&bar, NULL, 2);
+	struct cross c[2] = {{&k, 0, &bar, -1, false}, {&k, 1, &bar, -1, false}};
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		CHECK_EQ(pthread_create(&t[i], NULL, cross_call, &c[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ(c[i].wait_result, 0);
+		CHECK(c[i].owed);
+		CHECK(shadow_kick_idle(&k, (unsigned)i));
+	}
+	struct shadow_kick_stats st;
+	shadow_kick_get_stats(&k, &st);
+	CHECK_EQ(st.timeouts, 0);
+	CHECK_EQ(st.kicks + st.kick_failed, 0); /* never had to send one */
+	pthread_barrier_destroy(&bar);
+	shadow_kick_destroy(&k);
+}
+
+/* The dispatcher: vCPU 0's own unmap zaps what vCPU 1 caches; the call
+ * kicks vCPU 1, shadows its kernel stack again (its hint) and returns only
+ * once vCPU 1 flushed. */
+TEST(shadow_kick_own_hypercall_waits_for_the_other_vcpu)
+{
+	struct guest_mem gm;
+	struct stats st;
+	struct hc_state hc;
+	struct hc_outcome out;
+	guest_mem_layout(&gm, 16 << 20);
+	stats_init(&st);
+	hc_init(&hc, &gm, &st);
+	struct sim s;
+	struct shadow_config cfg = {.efer_nxe = true, .maxphyaddr = 46, .nr_vcpus = 2,
+				    .prefetch = 0};
+	CHECK_EQ(sim_init(&s, 2048, 4096, &cfg), 0);
+	hc_set_shadow(&hc, s.mmu);
+	struct shadow_kick k;
+	struct fake_guest g = {.k = &k, .vcpu = 1};
+	atomic_bool stopping = false;
+	shadow_kick_init(&k, 2, fake_send, &g, &stopping);
+	hc.kick = &k;
+	uint64_t root = g_alloc_table(&s);
+	/* User pages at 0x400000, a "kernel stack" of two pages at
+	 * 0x600000 (supervisor), and the word holding its top. */
+	g_map(&s, root, 0x400000, 16 * 4096, PTE_RW | PTE_US, 1);
+	g_map(&s, root, 0x600000, 32 * 4096, PTE_RW, 1);
+	g_map(&s, root, 0x601000, 33 * 4096, PTE_RW, 1);
+	uint64_t hint = g_alloc_table(&s);
+	g_write(&s, hint, 0x602000);
+	struct hc_call c = {UMBRA_HC_SHADOW_AS_CREATE, {root, 0, 0, 0, 0}};
+	hc_dispatch(&hc, &c, &out);
+	uint64_t asid = out.ret;
+	c = (struct hc_call){UMBRA_HC_SHADOW_AS_ACTIVATE, {asid, 0, 0, 0, 0}};
+	hc_dispatch_vcpu(&hc, 0, &c, &out);
+	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	s.cr3 = out.ret;
+	c = (struct hc_call){UMBRA_HC_SHADOW_STACK_HINT, {hint, 8192, 0, 0, 0}};
+	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	CHECK_EQ(out.ret, 0);
+	/* Bad hints are refused. */
+	c = (struct hc_call){UMBRA_HC_SHADOW_STACK_HINT, {hint + 3, 8192, 0, 0, 0}};
+	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	CHECK_EQ((int64_t)out.ret, -UMBRA_EINVAL);
+	c = (struct hc_call){UMBRA_HC_SHADOW_STACK_HINT, {hint, 1 << 20, 0, 0, 0}};
+	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	CHECK_EQ((int64_t)out.ret, -UMBRA_EINVAL);
+	c = (struct hc_call){UMBRA_HC_SHADOW_FAULT, {0x400000, PFERR_U, asid, 0, 0}};
+	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	CHECK_EQ(out.ret, UMBRA_SHADOW_HANDLED);
+	c = (struct hc_call){UMBRA_HC_SHADOW_FAULT, {0x601000, PFERR_W, asid, 0, 0}};
+	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	CHECK_EQ(out.ret, UMBRA_SHADOW_HANDLED);
+	struct walk_result wr;
+	CHECK_EQ(sim_shadow_walk(&s, 0x601000, 0, 0, false, &wr), WALK_OK);
+	CHECK(sim_shadow_walk(&s, 0x600000, 0, 0, false, &wr) != WALK_OK);
+
+	/* vCPU 1 answers kicks; vCPU 0 zaps all of it (both ranges). */
+	CHECK_EQ(pthread_create(&g.thread, NULL, fake_guest_run, &g), 0);
+	c = (struct hc_call){UMBRA_HC_SHADOW_INVALIDATE,
+			     {asid, 0x400000, 0x700000, UMBRA_SHADOW_EV_CLEAR_YOUNG, 0}};
+	hc_dispatch_vcpu(&hc, 0, &c, &out);
+	CHECK(out.flush_tlb);
+	CHECK_EQ(out.kick_mask, 2);
+	/* Returned only after vCPU 1 acknowledged. */
+	CHECK(shadow_kick_idle(&k, 1));
+	CHECK(sim_shadow_walk(&s, 0x400000, 0, 0, false, &wr) != WALK_OK);
+	/* Its whole stack is shadowed again, the user page is not. */
+	CHECK_EQ(sim_shadow_walk(&s, 0x600000, 0, 0, false, &wr), WALK_OK);
+	CHECK_EQ(sim_shadow_walk(&s, 0x601000, 0, 0, false, &wr), WALK_OK);
+	atomic_store(&g.stop, true);
+	pthread_join(g.thread, NULL);
+	CHECK(atomic_load(&g.handled) >= 1);
+	struct shadow_kick_stats ks;
+	shadow_kick_get_stats(&k, &ks);
+	CHECK_EQ(ks.timeouts, 0);
+	CHECK(ks.kicks >= 1);
+	CHECK_EQ(k.v[0].waited, 1);
+	CHECK(k.v[1].kicked >= 1);
+	shadow_kick_destroy(&k);
+	sim_destroy(&s);
+	hc_destroy(&hc);
 }

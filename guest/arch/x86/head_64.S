@@ -44,6 +44,16 @@ secondary_startup_64:
 	call	start_secondary
 	ud2
 
+/*
+ * Shadow mode (docs/shadow.md "SMP"): the VMM starts the CPU here in long
+ * mode, on the kernel's shadow root and its idle stack (SMP_START_CPU).
+ */
+	.globl secondary_startup_shadow
+secondary_startup_shadow:
+	xorl	%ebp, %ebp
+	call	start_secondary
+	ud2
+
 	.section .bss
 	.balign 16
 boot_stack:

@@ -33,8 +33,10 @@
 #include "pgtable.h"
 #include "pmm.h"
 #include "printk.h"
+#include "percpu.h"
 #include "sched.h"
 #include "shadow_pv.h"
+#include "smp.h"
 #include "string.h"
 #include "traps.h"
 #include "x86.h"
@@ -51,23 +53,45 @@ struct shadow_space {
 	uint32_t asid;        /* 0: none created yet */
 };
 static struct shadow_space spaces[MAX_SPACES];
-static uint64_t cur_pgd;
-static uint32_t cur_asid;
-/* The batch queue (UMBRA_HC_SHADOW_QUEUE), in the pinned image. */
+/* Per CPU: the table root its CR3 holds the shadow of, that address
+ * space, and whether it is touching its stack (shadow_touch_stack). The
+ * rest is shared, and changed only under the big kernel lock. */
+struct shadow_cpu {
+	uint64_t pgd;
+	uint32_t asid;
+	struct shadow_space *space; /* of pgd, for the #PF path */
+	bool touching;
+};
+static struct shadow_cpu shadow_cpus[NR_CPUS];
+/* The batch queue (UMBRA_HC_SHADOW_QUEUE), in the pinned image: one for
+ * all CPUs, filled under the big kernel lock; any CPU's shadow hypercall
+ * applies it. */
 static struct umbra_shadow_ring ring __attribute__((aligned(PAGE_SIZE)));
-static struct shadow_space *cur_space; /* of cur_pgd, for the #PF path */
+
+static struct shadow_cpu *scpu(void)
+{
+	return &shadow_cpus[this_cpu()->cpu];
+}
+
+static long shadow_hc5(unsigned long nr, unsigned long a0, unsigned long a1,
+		       unsigned long a2, unsigned long a3, unsigned long a4)
+{
+	register unsigned long r10 __asm__("r10") = a2;
+	register unsigned long r8 __asm__("r8") = a3;
+	register unsigned long r9 __asm__("r9") = a4;
+	long ret;
+	__asm__ volatile("outl %%eax, %%dx"
+			 : "=a"(ret)
+			 : "a"(nr), "d"(UMBRA_HC_PORT), "D"(a0), "S"(a1), "r"(r10), "r"(r8),
+			   "r"(r9)
+			 : "memory");
+	return ret;
+}
 
 static long shadow_hc(unsigned long nr, unsigned long a0, unsigned long a1,
 		      unsigned long a2, unsigned long a3)
 {
-	register unsigned long r10 __asm__("r10") = a2;
-	register unsigned long r8 __asm__("r8") = a3;
-	long ret;
-	__asm__ volatile("outl %%eax, %%dx"
-			 : "=a"(ret)
-			 : "a"(nr), "d"(UMBRA_HC_PORT), "D"(a0), "S"(a1), "r"(r10), "r"(r8)
-			 : "memory");
-	return ret;
+	return shadow_hc5(nr, a0, a1, a2, a3, 0);
 }
 
 /* The TLB flush a zap in the VMM needs (shadow entries are never global). */
@@ -165,7 +189,7 @@ void shadow_exit_to_user(void)
 
 uint32_t shadow_pv_asid(void)
 {
-	return cur_asid;
+	return scpu()->asid;
 }
 
 uint64_t shadow_pv_ring(void)
@@ -194,7 +218,8 @@ static struct shadow_space *space_new(uint64_t pgd, struct mm_struct *mm)
 
 void shadow_write_cr3(uint64_t pgd)
 {
-	if (pgd == cur_pgd) {
+	struct shadow_cpu *c = scpu();
+	if (pgd == c->pgd) {
 		flush_tlb_local();
 		return;
 	}
@@ -210,9 +235,9 @@ void shadow_write_cr3(uint64_t pgd)
 	long cr3 = shadow_hc(UMBRA_HC_SHADOW_AS_ACTIVATE, s->asid, 0, 0, 0);
 	if (cr3 < 0)
 		panic("shadow paging: AS_ACTIVATE %#x: %ld", s->asid, cr3);
-	cur_pgd = pgd;
-	cur_asid = s->asid;
-	cur_space = s;
+	c->pgd = pgd;
+	c->asid = s->asid;
+	c->space = s;
 	/* Loading CR3 is the flush any zap of this call needs. */
 	native_write_cr3((uint64_t)cr3 & ~UMBRA_SHADOW_FLUSH);
 	touch_own_stack();
@@ -232,7 +257,7 @@ static bool guest_refuses(uint64_t addr, unsigned long *ec)
 {
 	if (addr >= TASK_SIZE)
 		return false;
-	struct shadow_space *s = cur_space;
+	struct shadow_space *s = scpu()->space;
 	if (!s || !s->mm)
 		return false;
 	uint64_t *pte = lookup_pte(s->mm, addr);
@@ -259,7 +284,7 @@ bool shadow_first_chance(struct pt_regs *regs)
 	}
 	unsigned long flags = (regs->rflags & (1UL << 18)) ? UMBRA_SHADOW_FAULT_AC : 0;
 	long r = shadow_call(UMBRA_HC_SHADOW_FAULT, addr, regs->error_code & 0xffff,
-			     cur_asid, flags);
+			     scpu()->asid, flags);
 	if (r == UMBRA_SHADOW_HANDLED)
 		return true;
 	if (r > 0 && (r & 0xff) == UMBRA_SHADOW_REFLECT)
@@ -271,12 +296,11 @@ void shadow_touch_stack(uint64_t top)
 {
 	/* A touch that faults makes a hypercall, which touches again: once
 	 * is enough (with a tiny shadow budget each fill may evict the page
-	 * touched before, and the recursion would overflow the stack). One
-	 * vCPU in shadow mode, so one flag. */
-	static bool busy;
-	if (busy)
+	 * touched before, and the recursion would overflow the stack). */
+	struct shadow_cpu *c = scpu();
+	if (c->touching)
 		return;
-	busy = true;
+	c->touching = true;
 	/* Every page of the stack: host memory may have taken any of them
 	 * (reclaim, a migration, a 2M entry zapped for a neighbour), the
 	 * kernel may run deeper than it ever was before it next asks the
@@ -287,7 +311,7 @@ void shadow_touch_stack(uint64_t top)
 		volatile uint64_t *p = (volatile uint64_t *)a;
 		*p = *p;
 	}
-	busy = false;
+	c->touching = false;
 }
 
 static const uint32_t shadow_event[] = {
@@ -306,6 +330,14 @@ static void shadow_invalidate_range_end(struct mmu_notifier *mn,
 		return; /* never loaded: nothing shadowed */
 	BUG_ON((unsigned)range->event >= ARRAY_SIZE(shadow_event) || !shadow_event[range->event]);
 	shadow_queue(s->asid, range->start, range->end, shadow_event[range->event]);
+	/* The queue rule assumes no other CPU runs this mm in user mode
+	 * until the queue is applied. Another CPU still in mm->cpu_mask
+	 * after the shootdown (lazy ones left it) runs its task right now,
+	 * e.g. a file of its mapping was truncated from here: apply now, and
+	 * the VMM has that CPU flush before SYNC returns. */
+	if (smp_active && (__atomic_load_n(&range->mm->cpu_mask, __ATOMIC_RELAXED) &
+			   ~(1UL << this_cpu()->cpu)))
+		shadow_sync();
 }
 
 static void shadow_release(struct mmu_notifier *mn, struct mm_struct *mm)
@@ -317,11 +349,14 @@ static void shadow_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	if (s->asid)
 		shadow_queue(s->asid, 0, 0, UMBRA_SHADOW_EV_RELEASE);
 	/* A released asid is never named again; the root may be reused by
-	 * a new mm, which gets a new address space. cur_pgd stays until the
+	 * a new mm, which gets a new address space. The CPU's root stays until the
 	 * next switch (the kernel half still runs on it). */
-	if (cur_pgd == s->pgd) {
-		cur_pgd = ~0UL; /* the next write_cr3 of any root activates */
-		cur_space = NULL;
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+		struct shadow_cpu *c = &shadow_cpus[cpu];
+		if (c->pgd == s->pgd) {
+			c->pgd = ~0UL; /* the next write_cr3 of any root activates */
+			c->space = NULL;
+		}
 	}
 	s->pgd = 0;
 	s->asid = 0;
@@ -347,6 +382,8 @@ void shadow_mm_init(struct mm_struct *mm)
 	mmu_notifier_register(&s->mn, mm);
 }
 
+static void shadow_stack_hint(void);
+
 void shadow_pv_init(void)
 {
 	if (strcmp(boot_info.paging_mode, "shadow") != 0)
@@ -364,8 +401,55 @@ void shadow_pv_init(void)
 	shadow_paging = true;
 	/* The VMM started us in an address space of its own making; from
 	 * here every space is one the guest created. */
-	cur_pgd = ~0UL;
+	scpu()->pgd = ~0UL;
 	write_cr3(UMBRA_BOOT_PGTABLE);
+	shadow_stack_hint();
 	pr_info("shadow paging: kernel image pinned (%lu pages), asid %#x",
-		(end - start) / PAGE_SIZE, cur_asid);
+		(end - start) / PAGE_SIZE, scpu()->asid);
+}
+
+/* Tells the VMM where this CPU's kernel stack top is kept (TSS.RSP0's
+ * copy in the per-CPU area, in the pinned image), so a zap by another
+ * CPU's hypercall never leaves this CPU's stack unshadowed. */
+static void shadow_stack_hint(void)
+{
+	long r = shadow_hc(UMBRA_HC_SHADOW_STACK_HINT, virt_to_phys(&this_cpu()->kernel_rsp),
+			   KSTACK_PAGES * PAGE_SIZE, 0, 0);
+	if (r < 0)
+		panic("shadow paging: STACK_HINT: %ld", r);
+}
+
+extern const char secondary_startup_shadow[];
+
+bool shadow_start_cpu(uint32_t apic_id, uint64_t stack_top)
+{
+	struct shadow_space *k = space_of(swapper_pg_dir);
+	if (!k || !k->asid)
+		return false;
+	long r = shadow_hc5(UMBRA_HC_SMP_START_CPU, apic_id,
+			    (uint64_t)secondary_startup_shadow, stack_top, k->asid,
+			    stack_top - KSTACK_PAGES * PAGE_SIZE);
+	if (r < 0)
+		pr_warn("smp: SMP_START_CPU %u: %ld", apic_id, r);
+	return r == 0;
+}
+
+void shadow_secondary_init(void)
+{
+	struct shadow_cpu *c = scpu();
+	struct shadow_space *k = space_of(swapper_pg_dir);
+	c->pgd = swapper_pg_dir;
+	c->space = k;
+	c->asid = k ? k->asid : 0;
+	shadow_stack_hint();
+}
+
+/* x2APIC IRR bits 255:224 (MSR 0x827): whether a kick is pending. */
+#define MSR_X2APIC_IRR7 0x827
+
+void shadow_kick_poll(void)
+{
+	if (shadow_paging &&
+	    (rdmsr(MSR_X2APIC_IRR7) & (1ULL << (UMBRA_SHADOW_KICK_VECTOR - 224))))
+		shadow_kick();
 }

@@ -21,6 +21,7 @@
 #include "pmm.h"
 #include "printk.h"
 #include "sched.h"
+#include "shadow_pv.h"
 #include "smp.h"
 #include "string.h"
 #include "traps.h"
@@ -91,6 +92,14 @@ static bool start_cpu(unsigned int cpu, uint32_t apic_id)
 	smp_boot_stack = idle->kstack_top;
 	__atomic_store_n(&boot_cpu_up, false, __ATOMIC_RELEASE);
 
+	if (shadow_paging) {
+		/* No real mode on the p2m: the VMM starts it in long mode on
+		 * the kernel's shadow root (docs/shadow.md, "SMP"). */
+		if (shadow_start_cpu(apic_id, idle->kstack_top) && wait_cpu_up(AP_WAIT_AGAIN_MS))
+			return true;
+		pr_warn("smp: cpu %u (APIC ID %u) did not start", cpu, apic_id);
+		return false;
+	}
 	uint32_t vector = AP_TRAMPOLINE_PA >> PAGE_SHIFT;
 	apic_send_ipi(apic_id, APIC_DM_INIT | APIC_INT_ASSERT);
 	apic_send_ipi(apic_id, APIC_DM_STARTUP | APIC_INT_ASSERT | vector);
@@ -126,7 +135,8 @@ void smp_init(void)
 	 * CPU holds it until init first enters user mode (run_init). */
 	smp_active = true;
 	lock_kernel();
-	setup_trampoline();
+	if (!shadow_paging)
+		setup_trampoline();
 	for (unsigned int cpu = 1; cpu < want; cpu++) {
 		if (!start_cpu(nr_cpus_online, boot_info.apic_ids[cpu]))
 			break; /* the hand-over variables may still be in use */
@@ -143,6 +153,8 @@ void start_secondary(void)
 	struct task_struct *idle = boot_idle;
 	cpu_init();
 	gdt_init(cpu);
+	if (shadow_paging)
+		shadow_secondary_init();
 	idt_load();
 	syscall_init();
 	apic_init_secondary();

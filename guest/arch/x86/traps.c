@@ -94,13 +94,6 @@ static void do_interrupt(int64_t vector)
 		balloon_host_changed();
 		return;
 	}
-	if (vector == UMBRA_SHADOW_KICK_VECTOR && shadow_paging) {
-		/* EOI first: a kick sent while this one is handled is
-		 * delivered again after it, and flushed then. */
-		apic_eoi();
-		shadow_kick();
-		return;
-	}
 	if (vector == RESCHEDULE_VECTOR) {
 		/* The idle loop, or exit_to_user_mode, looks at the run queue. */
 		apic_eoi();
@@ -127,6 +120,21 @@ void do_trap(struct pt_regs *regs)
 		smp_tlb_flush_ipi();
 		return;
 	}
+	if (vector == UMBRA_SHADOW_KICK_VECTOR && shadow_paging) {
+		/* Without the lock too: the VMM waits for it, perhaps in a
+		 * hypercall of the CPU that holds the lock. EOI first: a kick
+		 * sent while this one is handled is delivered again after it,
+		 * and flushed then. */
+		apic_eoi();
+		shadow_kick();
+		return;
+	}
+	/* Shadow mode: a kernel-mode fault the VMM fills needs no lock, and
+	 * one taken in a handler that runs without it (a TLB-flush IPI or a
+	 * kick, whose sender holds the lock and waits) must not take it. */
+	if (vector == X86_TRAP_PF && shadow_paging && !user_mode(regs) &&
+	    shadow_first_chance(regs))
+		return;
 	/* From user mode, or an interrupt in the idle loop's HLT; an exception
 	 * in the kernel already has it. exit_to_user_mode gives it back. */
 	bool locked_here = !kernel_locked();
@@ -137,7 +145,8 @@ void do_trap(struct pt_regs *regs)
 		do_interrupt(vector);
 	} else if (vector == X86_TRAP_NMI) {
 		pr_warn("NMI received (ignored)");
-	} else if (vector == X86_TRAP_PF && shadow_paging && shadow_first_chance(regs)) {
+	} else if (vector == X86_TRAP_PF && shadow_paging && user_mode(regs) &&
+		   shadow_first_chance(regs)) {
 		/* The VMM filled its shadow entry: retry the access. */
 	} else if (!user_mode(regs)) {
 		die(regs);
