@@ -50,7 +50,7 @@ void cli_usage(FILE *f)
 	      "      --mem-limit SIZE  host memory the guest holds at most (the rest is\n"
 	      "                        swapped out; docs/host-memory.md)\n"
 	      "      --dedup           shadow: merge identical guest frames\n"
-	      "      --chaos-invalidate RATE  shadow, for tests: RATE random host-memory\n"
+	      "      --chaos-invalidate RATE  for tests: RATE random host-memory\n"
 	      "                        invalidations, migrations, swap-outs per second\n"
 	      "      --debug-exits     log every VM exit to stderr\n"
 	      "      --no-nested       fail instead of running nested in QEMU\n"
@@ -350,11 +350,8 @@ enum cli_result cli_parse_run(int argc, char **argv, struct umbra_config *cfg,
 	}
 	if (!cfg->kernel)
 		return fail(err, errlen, "no kernel given (usage: umbra run [options] KERNEL)");
-	if ((cfg->dedup || cfg->chaos_rate) && cfg->paging != PAGING_SHADOW)
-		return fail(err, errlen, "--dedup and --chaos-invalidate need --paging shadow "
+	if (cfg->dedup && cfg->paging != PAGING_SHADOW)
+		return fail(err, errlen, "--dedup needs --paging shadow "
 			    "(tdp mode: docs/host-memory.md says why)");
-	/* tdp mode reclaims while its only vCPU is out of the guest. */
-	if (cfg->mem_limit && cfg->paging != PAGING_SHADOW && cfg->cpus > 1)
-		return fail(err, errlen, "--mem-limit in tdp mode needs -c 1 (or --paging shadow)");
 	return CLI_OK;
 }

@@ -78,12 +78,15 @@ int host_mem_vm_start(struct host_mem_vm *h)
 		 * reclaim uses it (empty until then). */
 		uint64_t limit = h->cfg->mem_limit / FRAME_SIZE;
 		int fd = host_mem_vm_swap_file();
-		if (uffd_mem_start(&h->uffd, fd >= 0 ? limit : 0, fd) && limit) {
-			fprintf(stderr, "umbra: --mem-limit in tdp mode needs userfaultfd "
-				"(or --paging shadow)\n");
+		if (uffd_mem_start(&h->uffd, fd >= 0 ? limit : 0, fd) &&
+		    (limit || h->cfg->chaos_rate)) {
+			fprintf(stderr, "umbra: %s in tdp mode needs userfaultfd "
+				"(or --paging shadow)\n",
+				limit ? "--mem-limit" : "--chaos-invalidate");
 			return UMBRA_EXIT_USAGE;
 		}
-		return 0;
+		if (h->cfg->chaos_rate && fd < 0)
+			return UMBRA_EXIT_USAGE; /* said by host_mem_vm_swap_file */
 	}
 	if (!h->cfg->chaos_rate)
 		return 0;
@@ -105,8 +108,17 @@ void host_mem_vm_destroy(struct host_mem_vm *h)
 
 void host_mem_vm_after_exit(struct host_mem_vm *h)
 {
-	if (!h->hm && h->uffd.limit && atomic_load(&h->uffd.resident) > h->uffd.limit)
-		uffd_mem_reclaim(&h->uffd);
+	if (h->hm || !h->uffd.limit || atomic_load(&h->uffd.resident) <= h->uffd.limit)
+		return;
+	/* This vCPU is between exits; the others are stopped first (one
+	 * vCPU: no one to stop, and the chaos thread waits for this one to
+	 * reach its pause point). */
+	bool others = h->cfg->cpus > 1;
+	if (others)
+		vcpu_pause(&h->pause, true);
+	uffd_mem_reclaim(&h->uffd);
+	if (others)
+		vcpu_continue(&h->pause);
 }
 
 void host_mem_vm_stop(struct host_mem_vm *h)
@@ -237,6 +249,19 @@ static void chaos_op(struct host_mem_vm *h)
 	pthread_mutex_unlock(h->lock);
 }
 
+/* tdp mode: a random run of up to UFFD_INVALIDATE_MAX frames, from the
+ * first present one at or after a random gfn, swapped out while every vCPU
+ * is out of KVM_RUN; the guest's next touches fault the bytes back. */
+static void chaos_op_tdp(struct host_mem_vm *h)
+{
+	uint64_t n = h->uffd.p2m.nr_gfns;
+	uint64_t g = rnd(h) % n, want = 1 + rnd(h) % UFFD_INVALIDATE_MAX;
+	vcpu_pause(&h->pause, false);
+	uffd_mem_invalidate(&h->uffd, g, want);
+	vcpu_continue(&h->pause);
+	h->chaos_done++;
+}
+
 static void *chaos_thread(void *arg)
 {
 	struct host_mem_vm *h = arg;
@@ -244,8 +269,12 @@ static void *chaos_thread(void *arg)
 	struct timespec t = {ns / 1000000000L, ns % 1000000000L};
 	while (!atomic_load(&h->chaos_stop)) {
 		nanosleep(&t, NULL);
-		if (!atomic_load(&h->chaos_stop))
+		if (atomic_load(&h->chaos_stop))
+			break;
+		if (h->hm)
 			chaos_op(h);
+		else
+			chaos_op_tdp(h);
 	}
 	return NULL;
 }
@@ -363,7 +392,7 @@ void host_mem_vm_summary(struct host_mem_vm *h, char *line, size_t len)
 		uint64_t starts = 0;
 		for (int i = 0; i < HM_EV_KINDS; i++)
 			starts += hs.ev_start[i];
-		if (h->uffd.started)
+		if (h->uffd.started) {
 			snprintf(line + pos, len - pos,
 				 "; host memory: %llu frames resident (peak %llu%s), %llu swap-outs, "
 				 "%llu swap-ins, balloon %llu returned %llu taken back, "
@@ -372,6 +401,11 @@ void host_mem_vm_summary(struct host_mem_vm *h, char *line, size_t len)
 				 h->uffd.limit ? ", limited" : "", U(u.swap_outs), U(u.swap_ins),
 				 U(u.balloon_out), U(u.balloon_in), U(u.missing), U(u.zeropages),
 				 U(starts));
+			pos = strlen(line);
+			if (h->cfg->chaos_rate && pos < len)
+				snprintf(line + pos, len - pos, ", %llu chaos invalidations",
+					 U(u.invalidations));
+		}
 		else if (u.balloon_out || u.balloon_in)
 			snprintf(line + pos, len - pos,
 				 "; host memory: balloon %llu returned %llu taken back",
@@ -413,6 +447,10 @@ void host_mem_vm_print_stats(struct host_mem_vm *h, FILE *f)
 			"balloon returned %llu, taken back %llu\n",
 			U(u.swap_outs), U(u.swap_zero), U(u.reclaim_scans), U(u.balloon_out),
 			U(u.balloon_in));
+		fprintf(f, "host memory: chaos invalidations %llu (%llu frames swapped out); "
+			"vCPU pauses %llu (%llu ms waiting for the vCPUs)\n",
+			U(u.invalidations), U(u.invalidated), U(h->pause.pauses),
+			U(h->pause.wait_ns / 1000000));
 		fprintf(f, "host memory: notifier invalidate_range_start unmap %llu clear %llu "
 			"migrate %llu release %llu, end %llu\n",
 			U(hs.ev_start[HM_EV_UNMAP]), U(hs.ev_start[HM_EV_CLEAR]),

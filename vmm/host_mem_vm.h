@@ -17,6 +17,7 @@
 #include "config.h"
 #include "guest_mem.h"
 #include "uffd_mem.h"
+#include "vcpu_pause.h"
 
 struct shadow_mmu;
 struct shadow_kick;
@@ -44,6 +45,10 @@ struct host_mem_vm {
 	atomic_int_fast64_t balloon_target;
 	/* tdp mode: guest RAM through userfaultfd (uffd_mem.h). */
 	struct uffd_mem uffd;
+	/* tdp mode: every vCPU out of KVM_RUN while reclaim (with several
+	 * vCPUs) or the chaos thread copies and drops frames. vm.c sets its
+	 * kick; the vCPU threads park at its pause point. */
+	struct vcpu_pause pause;
 };
 
 /* Returns 0, or an UMBRA_EXIT_* status after one error line. */
@@ -56,8 +61,8 @@ int host_mem_vm_start(struct host_mem_vm *h);
 void host_mem_vm_stop(struct host_mem_vm *h);
 /* After the last access to guest RAM, before it is unmapped. */
 void host_mem_vm_destroy(struct host_mem_vm *h);
-/* tdp mode, on the vCPU thread after each exit: --mem-limit reclaim while
- * the guest does not run. */
+/* tdp mode, on a vCPU thread after each exit: --mem-limit reclaim while
+ * no vCPU runs the guest (the others paused first when there are several). */
 void host_mem_vm_after_exit(struct host_mem_vm *h);
 
 /* The hc_state hooks (vmm/hypercall.h). */

@@ -516,6 +516,36 @@ static void drop(struct uffd_mem *u, uint64_t *gfns, uint64_t n)
 	}
 }
 
+/* A present frame's bytes go to the swap file (an all-zero frame is just
+ * dropped), and it is announced (HM_EV_CLEAR) and marked; the caller drops
+ * it after, without the lock. Under the lock, with no vCPU running the
+ * guest (a write between the copy and the drop would be lost). chaos: made
+ * by --chaos-invalidate (the trace event's arg). false: no slot or the
+ * write failed, nothing changed. */
+static bool evict(struct uffd_mem *u, uint64_t gfn, bool chaos)
+{
+	const uint8_t *p = hva_of(u, gfn);
+	uint64_t slot = ~0ull;
+	if (!p)
+		return false;
+	if (frame_is_zero(p)) {
+		set_gone(u, gfn, HM_EV_CLEAR, P2M_GFN_ABSENT, 0);
+		u->stats.swap_zero++;
+	} else {
+		if (alloc_slot(u, &slot))
+			return false;
+		if (pwrite(u->swap_fd, p, FRAME_SIZE, (off_t)(slot * FRAME_SIZE)) !=
+		    (ssize_t)FRAME_SIZE) {
+			free_slot(u, slot);
+			return false;
+		}
+		set_gone(u, gfn, HM_EV_CLEAR, P2M_GFN_SWAPPED, slot);
+		u->stats.swap_outs++;
+	}
+	mmu_trace_record(u->trace, TRACE_SWAP_OUT, 0, gfn, slot, chaos);
+	return true;
+}
+
 /*
  * The aging policy of shadow mode's host_mem_reclaim: a second-chance clock
  * over the gfns. Here a frame is young only when a missing fault brought it
@@ -545,25 +575,10 @@ static uint64_t reclaim_down_to(struct uffd_mem *u, uint64_t target)
 				u->young[gfn] = 0;
 				continue;
 			}
-			const uint8_t *p = hva_of(u, gfn);
-			uint64_t slot = ~0ull;
-			if (!p)
+			if (!hva_of(u, gfn))
 				continue;
-			if (frame_is_zero(p)) {
-				set_gone(u, gfn, HM_EV_CLEAR, P2M_GFN_ABSENT, 0);
-				u->stats.swap_zero++;
-			} else {
-				if (alloc_slot(u, &slot))
-					break;
-				if (pwrite(u->swap_fd, p, FRAME_SIZE, (off_t)(slot * FRAME_SIZE)) !=
-				    (ssize_t)FRAME_SIZE) {
-					free_slot(u, slot);
-					break;
-				}
-				set_gone(u, gfn, HM_EV_CLEAR, P2M_GFN_SWAPPED, slot);
-				u->stats.swap_outs++;
-			}
-			mmu_trace_record(u->trace, TRACE_SWAP_OUT, 0, gfn, slot, 0);
+			if (!evict(u, gfn, false))
+				break;
 			victims[nv++] = gfn;
 		}
 		pthread_mutex_unlock(&u->lock);
@@ -590,6 +605,33 @@ uint64_t uffd_mem_reclaim_pages(struct uffd_mem *u, uint64_t pages)
 bool uffd_mem_can_reclaim(const struct uffd_mem *u)
 {
 	return u->started && u->swap_fd >= 0;
+}
+
+uint64_t uffd_mem_invalidate(struct uffd_mem *u, uint64_t gfn, uint64_t count)
+{
+	uint64_t victims[UFFD_INVALIDATE_MAX], nv = 0, n = u->have_table ? u->p2m.nr_gfns : 0;
+	if (!u->started || u->swap_fd < 0 || !n)
+		return 0;
+	if (count > UFFD_INVALIDATE_MAX)
+		count = UFFD_INVALIDATE_MAX;
+	pthread_mutex_lock(&u->lock);
+	/* The first present frame at or after gfn (wrapping). */
+	uint64_t g = gfn % n, seen = 0;
+	while (seen < n && p2m_gfn_state(&u->p2m, g, NULL) != P2M_GFN_PRESENT) {
+		g = (g + 1) % n;
+		seen++;
+	}
+	for (uint64_t end = seen < n ? g + count : g; g < end && g < n; g++)
+		if (p2m_gfn_state(&u->p2m, g, NULL) == P2M_GFN_PRESENT) {
+			if (!evict(u, g, true))
+				break;
+			victims[nv++] = g;
+		}
+	u->stats.invalidations++;
+	u->stats.invalidated += nv;
+	pthread_mutex_unlock(&u->lock);
+	drop(u, victims, nv);
+	return nv;
 }
 
 void uffd_mem_balloon(struct uffd_mem *u, bool inflate, const uint64_t *gfns,

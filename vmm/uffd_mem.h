@@ -40,6 +40,8 @@ struct uffd_stats {
 	uint64_t unmaps, remaps;
 	uint64_t balloon_out, balloon_in;
 	uint64_t resident_max;
+	uint64_t invalidations;    /* uffd_mem_invalidate calls (--chaos-invalidate) */
+	uint64_t invalidated;      /* ... frames they swapped out */
 };
 
 struct uffd_mem {
@@ -92,6 +94,13 @@ uint64_t uffd_mem_reclaim(struct uffd_mem *u);
 uint64_t uffd_mem_reclaim_pages(struct uffd_mem *u, uint64_t pages);
 /* Whether frames can be swapped out: userfaultfd in use and a swap file. */
 bool uffd_mem_can_reclaim(const struct uffd_mem *u);
+/* --chaos-invalidate: the present frames among up to count (at most
+ * UFFD_INVALIDATE_MAX) from the first present one at or after gfn are
+ * swapped out as reclaim does, whatever their age; the guest's next touch
+ * brings the bytes back. Only while no vCPU runs the guest. Returns the
+ * frames swapped out. */
+#define UFFD_INVALIDATE_MAX 64
+uint64_t uffd_mem_invalidate(struct uffd_mem *u, uint64_t gfn, uint64_t count);
 /* The balloon: the frames are dropped (inflate) or counted as taken back
  * (deflate). */
 void uffd_mem_balloon(struct uffd_mem *u, bool inflate, const uint64_t *gfns,

@@ -429,10 +429,12 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 	struct kvm_run *run = v->run;
+	vcpu_pause_enter(&vm->hmem.pause);
 	while (!atomic_load(&vm->stopping)) {
 		/* A dump asked for from another thread (vm_dump.c). */
 		if (v->id == 0 && atomic_load(&vm->dump.pending))
 			vm_dump_service(v);
+		/* tdp host-memory changes stop every vCPU here (vcpu_pause.h). */
 		vm_pause_point(vm);
 		if (atomic_exchange(&v->start_pending, false) && apply_start(v)) {
 			vm_stop(vm, UMBRA_EXIT_INTERNAL, false);
@@ -459,6 +461,7 @@ static void *vcpu_thread(void *arg)
 		if (vm->cfg->debug_exits)
 			log_exit(v);
 	}
+	vcpu_pause_leave(&vm->hmem.pause);
 	return NULL;
 }
 

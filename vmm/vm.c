@@ -36,42 +36,21 @@ void vm_stop(struct vm *vm, int status, bool exited)
 		for (unsigned int i = 0; i < vm->nvcpus; i++)
 			vcpu_kick(&vm->vcpus[i]);
 		pthread_cond_signal(&vm->cond);
-		pthread_cond_broadcast(&vm->pause_cond); /* parked vCPUs end */
 	}
 	pthread_mutex_unlock(&vm->lock);
 }
 
-static unsigned int started_vcpus(const struct vm *vm)
-{
-	unsigned int n = 0;
-	for (unsigned int i = 0; i < vm->nvcpus; i++)
-		n += vm->vcpus[i].started;
-	return n;
-}
-
+/* The pause lives with tdp host memory (vcpu_pause.h), whose reclaim and
+ * chaos thread pause too: one mechanism, so two pausers never wait on each
+ * other. */
 int vm_pause(struct vm *vm)
 {
-	pthread_mutex_lock(&vm->pause_serial);
+	vcpu_pause(&vm->hmem.pause, false);
 	pthread_mutex_lock(&vm->lock);
-	atomic_store(&vm->pause_req, true);
-	/* A kick that lands before KVM_RUN is kept in immediate_exit, so
-	 * one round is enough; the timed wait only bounds a stop's race. */
-	for (unsigned int i = 0; i < vm->nvcpus; i++)
-		vcpu_kick(&vm->vcpus[i]);
-	while (!vm->stopped && vm->parked < started_vcpus(vm)) {
-		struct timespec t;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		t.tv_nsec += 10 * 1000 * 1000;
-		if (t.tv_nsec >= 1000000000L) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&vm->pause_cond, &vm->lock, &t);
-	}
 	bool stopped = vm->stopped;
 	pthread_mutex_unlock(&vm->lock);
 	if (stopped) {
-		vm_resume(vm);
+		vcpu_continue(&vm->hmem.pause);
 		return -ESHUTDOWN;
 	}
 	return 0;
@@ -79,25 +58,22 @@ int vm_pause(struct vm *vm)
 
 void vm_resume(struct vm *vm)
 {
-	pthread_mutex_lock(&vm->lock);
-	atomic_store(&vm->pause_req, false);
-	pthread_cond_broadcast(&vm->pause_cond);
-	pthread_mutex_unlock(&vm->lock);
-	pthread_mutex_unlock(&vm->pause_serial);
+	vcpu_continue(&vm->hmem.pause);
 }
 
 void vm_pause_point(struct vm *vm)
 {
-	if (!atomic_load(&vm->pause_req))
-		return;
+	vcpu_pause_point(&vm->hmem.pause);
+}
+
+/* The pause's kick (vcpu_pause.h): every started vCPU but the caller's. */
+static void vm_kick_others(void *opaque)
+{
+	struct vm *vm = opaque;
 	pthread_mutex_lock(&vm->lock);
-	if (atomic_load(&vm->pause_req) && !vm->stopped) {
-		vm->parked++;
-		pthread_cond_broadcast(&vm->pause_cond); /* the pauser counts */
-		while (atomic_load(&vm->pause_req) && !vm->stopped)
-			pthread_cond_wait(&vm->pause_cond, &vm->lock);
-		vm->parked--;
-	}
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].started && !pthread_equal(vm->vcpus[i].thread, pthread_self()))
+			vcpu_kick(&vm->vcpus[i]);
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -171,6 +147,7 @@ static int setup(struct vm *vm, const struct vm_image *img)
 	vm->hc.balloon = host_mem_vm_balloon;
 	vm->hc.after_shadow = host_mem_vm_after_shadow;
 	vm->hc.host_mem = &vm->hmem;
+	vcpu_pause_init(&vm->hmem.pause, vm_kick_others, vm);
 	if (shadow) {
 		/* Zaps from other threads kick the vCPUs (docs/shadow.md). */
 		shadow_vm_kick_init(&vm->shadow, &vm->kvm, vm->cfg->cpus, &vm->stopping,
@@ -357,10 +334,7 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&vm->cond, &ca);
-	pthread_cond_init(&vm->pause_cond, &ca);
 	pthread_condattr_destroy(&ca);
-	pthread_mutex_init(&vm->pause_serial, NULL);
-	atomic_init(&vm->pause_req, false);
 	serial_init(&vm->com1, UMBRA_COM1_PORT, STDOUT_FILENO);
 	rtc_init(&vm->rtc);
 	fw_cfg_init(&vm->fw_cfg, &vm->mem);

@@ -64,12 +64,6 @@ struct vm {
 	atomic_bool stopping; /* polled by the vCPU loops */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;  /* signalled by the first vm_stop() */
-	/* vm_pause(): one pauser at a time (pause_serial); under lock, the
-	 * request and the vCPUs parked on pause_cond. */
-	pthread_mutex_t pause_serial;
-	pthread_cond_t pause_cond;
-	atomic_bool pause_req; /* polled by the vCPU loops */
-	unsigned int parked;
 	bool stopped;         /* under lock, with: */
 	bool exited;          /* by UMBRA_HC_EXIT (else by an error) */
 	int status;
@@ -97,7 +91,9 @@ void vm_stop(struct vm *vm, int status, bool exited);
 /*
  * Stops every vCPU outside KVM_RUN, between two exits, for work on guest
  * memory that no guest access may race (tdp mode's reclaim from the control
- * socket): like QEMU's pause_all_vcpus. Not from a vCPU thread, and only
+ * socket): like QEMU's pause_all_vcpus, through hmem.pause (vcpu_pause.h,
+ * which tdp reclaim at exits and the chaos thread use too). Not from a
+ * vCPU thread (they call vcpu_pause(..., true)), and only
  * where a vCPU's exit never waits for another vCPU (not shadow mode, whose
  * hypercalls wait for kick acknowledgments). 0 with every started vCPU
  * parked, then vm_resume() is due; or -ESHUTDOWN when the VM stopped

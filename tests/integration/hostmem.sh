@@ -22,19 +22,36 @@ else
 fi
 
 # tdp mode: guest RAM backed on demand through userfaultfd; the same
-# quarter of the working set, reclaimed at the vCPU's exits and faulted back
+# quarter of the working set, reclaimed at the vCPUs' exits (with two
+# vCPUs: the other one is stopped out of KVM_RUN first) and faulted back
 # by the uffd thread; and the balloon (MADV_DONTNEED on guest RAM) in the
 # same run.
-run_umbra run --mem-limit 5M -p "balloon=4096" -i "$initrd" "$kernel"
+run_umbra run -c 2 --mem-limit 5M --stats -p "balloon=4096" -i "$initrd" "$kernel"
 summary_hm=$(grep '^suite: ' "$tmp/out")
 outs=$(hm_counter swap-outs) ins=$(hm_counter swap-ins) resident=$(hm_counter 'frames resident')
 uffd=$(hm_counter 'uffd faults') returned=$(sed -n 's/.*; host memory:.* balloon \([0-9]*\) returned.*/\1/p' "$tmp/err")
+pauses=$(sed -n 's/^host memory:.* vCPU pauses \([0-9]*\).*/\1/p' "$tmp/err")
 if [ "$rc" -eq 0 ] && [ "$summary_hm" = "$native_summary" ] && [ "${outs:-0}" -gt 1000 ] &&
 	[ "${ins:-0}" -gt 100 ] && [ "${uffd:-0}" -gt 100 ] && [ "${resident:-99999}" -le 1280 ] &&
-	[ "${returned:-0}" -ge 8192 ]; then
-	ok "guest test suite in tdp mode with --mem-limit 5M and balloon=4096, as natively ($outs swap-outs, $ins swap-ins, $uffd uffd faults, $resident frames resident at the end, $returned frames returned by the balloon)"
+	[ "${returned:-0}" -ge 8192 ] && [ "${pauses:-0}" -gt 0 ] && grep -q '2 of 2 CPUs up' "$tmp/out"; then
+	ok "guest test suite in tdp mode with -c 2 --mem-limit 5M and balloon=4096, as natively ($outs swap-outs, $ins swap-ins, $uffd uffd faults, $resident frames resident at the end, $returned frames returned by the balloon, $pauses pauses of the vCPUs)"
 else
-	bad "guest test suite in tdp mode with --mem-limit 5M and balloon=4096" "status $rc, '$summary_hm', swap-outs '$outs', swap-ins '$ins', uffd faults '$uffd', resident '$resident', returned '$returned'; $(grep -e '^FAIL ' -e panic -e 'umbra:' "$tmp/out" "$tmp/err" | head -5 | tr '\n' ' ')"
+	bad "guest test suite in tdp mode with -c 2 --mem-limit 5M and balloon=4096" "status $rc, '$summary_hm', swap-outs '$outs', swap-ins '$ins', uffd faults '$uffd', resident '$resident', returned '$returned', pauses '$pauses'; $(grep -e '^FAIL ' -e panic -e 'umbra:' "$tmp/out" "$tmp/err" | head -5 | tr '\n' ' ')"
+fi
+
+# tdp mode's chaos thread: runs of present frames swapped out at random
+# while the vCPU is stopped out of KVM_RUN; the guest's next touches fault
+# the bytes back (t_mempattern's checksums among the suite's checks).
+run_umbra run --chaos-invalidate 20 --stats -i "$initrd" "$kernel"
+summary_hm=$(grep '^suite: ' "$tmp/out")
+chaos=$(hm_counter 'chaos invalidations')
+frames=$(sed -n 's/^host memory: chaos invalidations [0-9]* (\([0-9]*\) frames.*/\1/p' "$tmp/err")
+ins=$(hm_counter swap-ins)
+if [ "$rc" -eq 0 ] && [ "$summary_hm" = "$native_summary" ] && [ "${chaos:-0}" -gt 0 ] &&
+	[ "${frames:-0}" -gt 0 ] && [ "${ins:-0}" -gt 0 ]; then
+	ok "guest test suite in tdp mode with --chaos-invalidate 20, as natively ($chaos invalidations of $frames frames, $ins swap-ins)"
+else
+	bad "guest test suite in tdp mode with --chaos-invalidate 20" "status $rc, '$summary_hm', invalidations '$chaos', frames '$frames', swap-ins '$ins'; $(grep -e '^FAIL ' -e panic -e 'umbra:' "$tmp/out" "$tmp/err" | head -5 | tr '\n' ' ')"
 fi
 
 # Zaps from other threads (docs/shadow.md "Zaps from other threads"): the

@@ -255,7 +255,6 @@ same_as_native() {
 }
 
 expect_error "--dedup in tdp mode" 120 "paging shadow" run --dedup "$kernel"
-expect_error "--mem-limit in tdp mode with 2 vCPUs" 120 "needs -c 1" run -c 2 --mem-limit 64M "$kernel"
 expect_error "--mem-limit not a size" 120 "mem-limit" run --paging shadow --mem-limit lots "$kernel"
 
 echo "-- guest programs against the native oracle"

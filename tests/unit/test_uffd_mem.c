@@ -153,3 +153,56 @@ TEST(uffd_mem_refused_backs_eagerly)
 	uffd_mem_destroy(&u);
 	guest_mem_unmap(&gm);
 }
+
+/* --chaos-invalidate's operation: from the first present frame at or after
+ * the gfn given, the present frames of the run go to the swap file (all-zero
+ * ones are just dropped), each announced once (HM_EV_CLEAR); every byte
+ * comes back on the next touch. */
+TEST(uffd_mem_invalidate_keeps_the_bytes)
+{
+	struct guest_mem gm;
+	guest_mem_layout(&gm, PAGES * 4096);
+	CHECK_EQ(guest_mem_map(&gm), 0);
+	uint8_t *ram = gm.ranges[0].hva;
+	struct uffd_mem u;
+	uffd_mem_init(&u, &gm);
+	if (uffd_mem_start(&u, 0, swap_file())) {
+		CHECK(geteuid() != 0);
+		uffd_mem_destroy(&u);
+		guest_mem_unmap(&gm);
+		return;
+	}
+	/* Frames 20..27 written (27 left all-zero), the rest never touched. */
+	for (int i = 20; i < 27; i++)
+		memset(ram + i * 4096, i, 4096);
+	((volatile uint8_t *)ram)[27 * 4096] = 0;
+	uint64_t present = atomic_load(&u.resident);
+	CHECK(present >= 8);
+	/* From gfn 0 the first present frame is the first of the zero run
+	 * that the faults filled (0 ... 20, aligned): ask for exactly the
+	 * written ones instead. */
+	uint64_t n = uffd_mem_invalidate(&u, 20, 8);
+	CHECK_EQ(n, 8);
+	struct uffd_stats s;
+	struct hm_stats hs;
+	uffd_mem_stats(&u, &s, &hs);
+	CHECK_EQ(s.invalidations, 1);
+	CHECK_EQ(s.invalidated, 8);
+	CHECK_EQ(hs.ev_start[HM_EV_CLEAR], 8);
+	CHECK_EQ(s.swap_zero, 1);
+	CHECK_EQ(uffd_mem_state(&u, 20), P2M_GFN_SWAPPED);
+	CHECK_EQ(uffd_mem_state(&u, 27), P2M_GFN_ABSENT);
+	CHECK_EQ(atomic_load(&u.resident), present - 8);
+	int bad = 0;
+	for (int i = 20; i < 27; i++)
+		for (int b = 0; b < 4096; b += 511)
+			bad += ((volatile uint8_t *)ram)[i * 4096 + b] != i;
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(((volatile uint8_t *)ram)[27 * 4096 + 100], 0);
+	/* A gfn with nothing present after it wraps to the first present one. */
+	uffd_mem_stats(&u, &s, NULL);
+	CHECK_EQ(s.swap_ins, 7);
+	CHECK(uffd_mem_invalidate(&u, PAGES - 1, 1) == 1);
+	uffd_mem_destroy(&u);
+	guest_mem_unmap(&gm);
+}
