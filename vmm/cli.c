@@ -49,7 +49,7 @@ void cli_usage(FILE *f)
 	      "      --trace N         record the last N MMU and host-memory events (in dumps)\n"
 	      "      --mem-limit SIZE  host memory the guest holds at most (the rest is\n"
 	      "                        swapped out; docs/host-memory.md)\n"
-	      "      --dedup           shadow: merge identical guest frames\n"
+	      "      --dedup           merge identical guest frames (tdp: the host's KSM)\n"
 	      "      --chaos-invalidate RATE  for tests: RATE random host-memory\n"
 	      "                        invalidations, migrations, swap-outs per second\n"
 	      "      --debug-exits     log every VM exit to stderr\n"
@@ -350,8 +350,5 @@ enum cli_result cli_parse_run(int argc, char **argv, struct umbra_config *cfg,
 	}
 	if (!cfg->kernel)
 		return fail(err, errlen, "no kernel given (usage: umbra run [options] KERNEL)");
-	if (cfg->dedup && cfg->paging != PAGING_SHADOW)
-		return fail(err, errlen, "--dedup needs --paging shadow "
-			    "(tdp mode: docs/host-memory.md says why)");
 	return CLI_OK;
 }

@@ -14,6 +14,7 @@
 
 #include "../shadow/hc_shadow.h"
 #include "../shadow/mmu.h"
+#include "ksm.h"
 #include "shadow_kick.h"
 
 /* --dedup: every DEDUP_EVERY shadow hypercalls, DEDUP_SCAN frames are
@@ -77,6 +78,15 @@ int host_mem_vm_start(struct host_mem_vm *h)
 		/* A swap file even without a limit: the control socket's
 		 * reclaim uses it (empty until then). */
 		uint64_t limit = h->cfg->mem_limit / FRAME_SIZE;
+		if (h->cfg->dedup) {
+			char why[256];
+			if (ksm_check(KSM_SYSFS, why, sizeof(why))) {
+				fprintf(stderr, "umbra: --dedup in tdp mode merges through the host "
+					"kernel's KSM, but %s (or use --paging shadow)\n", why);
+				return UMBRA_EXIT_USAGE;
+			}
+			h->uffd.ksm_dir = KSM_SYSFS;
+		}
 		int fd = host_mem_vm_swap_file();
 		if (uffd_mem_start(&h->uffd, fd >= 0 ? limit : 0, fd) &&
 		    (limit || h->cfg->chaos_rate)) {
@@ -87,6 +97,12 @@ int host_mem_vm_start(struct host_mem_vm *h)
 		}
 		if (h->cfg->chaos_rate && fd < 0)
 			return UMBRA_EXIT_USAGE; /* said by host_mem_vm_swap_file */
+		int e = h->cfg->dedup ? ksm_merge_guest(h->mem) : 0;
+		if (e) {
+			fprintf(stderr, "umbra: --dedup: madvise(MADV_MERGEABLE) on guest RAM: %s\n",
+				strerror(-e));
+			return UMBRA_EXIT_USAGE;
+		}
 	}
 	if (!h->cfg->chaos_rate)
 		return 0;
@@ -388,6 +404,7 @@ void host_mem_vm_summary(struct host_mem_vm *h, char *line, size_t len)
 	if (!h->hm) {
 		struct uffd_stats u;
 		struct hm_stats hs;
+		uffd_mem_ksm_sample(&h->uffd);
 		uffd_mem_stats(&h->uffd, &u, &hs);
 		uint64_t starts = 0;
 		for (int i = 0; i < HM_EV_KINDS; i++)
@@ -406,6 +423,12 @@ void host_mem_vm_summary(struct host_mem_vm *h, char *line, size_t len)
 				snprintf(line + pos, len - pos, ", %llu chaos invalidations",
 					 U(u.invalidations));
 		}
+		pos = strlen(line);
+		if (h->uffd.ksm_dir && pos < len)
+			snprintf(line + pos, len - pos,
+				 "%s%llu dedup merges (KSM: %llu guest pages merged at the peak)",
+				 h->uffd.started ? ", " : "; host memory: ", U(u.ksm_merged),
+				 U(u.ksm_merging_max));
 		else if (u.balloon_out || u.balloon_in)
 			snprintf(line + pos, len - pos,
 				 "; host memory: balloon %llu returned %llu taken back",
@@ -447,6 +470,11 @@ void host_mem_vm_print_stats(struct host_mem_vm *h, FILE *f)
 			"balloon returned %llu, taken back %llu\n",
 			U(u.swap_outs), U(u.swap_zero), U(u.reclaim_scans), U(u.balloon_out),
 			U(u.balloon_in));
+		if (h->uffd.ksm_dir)
+			fprintf(f, "host memory: KSM (--dedup): %lld guest pages merged now, %llu "
+				"at the peak; sampled increases %llu, decreases %llu\n",
+				(long long)u.ksm_merging, U(u.ksm_merging_max), U(u.ksm_merged),
+				U(u.ksm_unmerged));
 		fprintf(f, "host memory: chaos invalidations %llu (%llu frames swapped out); "
 			"vCPU pauses %llu (%llu ms waiting for the vCPUs)\n",
 			U(u.invalidations), U(u.invalidated), U(h->pause.pauses),

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tdp mode's host memory through userfaultfd (see uffd_mem.h). */
 #include "uffd_mem.h"
+#include "ksm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 /* How often the thread looks at its stop flag while idle, and again at a
@@ -28,6 +30,8 @@
 /* A swapped frame comes back with the other swapped frames of its aligned
  * run (readahead: a sequential reader faults once per run). */
 #define SWAP_RUN 16
+/* --dedup: how often the thread reads KSM's count of merged pages. */
+#define KSM_SAMPLE_MS 100
 /* The table's (empty) pool lies above any guest-physical address, so the
  * identity entries never name one of its frames. */
 #define NO_POOL_BASE (1ull << 50)
@@ -330,8 +334,41 @@ static void *uffd_thread(void *arg)
 		for (unsigned i = 0; i < np; i++)
 			if (serve_fault(u, u->pending[i]) == -EAGAIN)
 				u->pending[u->nr_pending++] = u->pending[i];
+		if (u->ksm_dir) {
+			struct timespec t;
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			uint64_t now = (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+			if (now - u->ksm_last_ns >= KSM_SAMPLE_MS * 1000000ull) {
+				u->ksm_last_ns = now;
+				uffd_mem_ksm_sample(u);
+			}
+		}
 	}
 	return NULL;
+}
+
+void uffd_mem_ksm_sample(struct uffd_mem *u)
+{
+	if (!u->ksm_dir)
+		return;
+	int64_t n = ksm_merging_pages(u->ksm_dir);
+	pthread_mutex_lock(&u->lock);
+	int64_t was = u->stats.ksm_merging;
+	if (n >= 0) {
+		u->stats.ksm_merging = n;
+		if ((uint64_t)n > u->stats.ksm_merging_max)
+			u->stats.ksm_merging_max = (uint64_t)n;
+		/* KSM says how many, not which: a = ~0 (no gfn), b = how many. */
+		if (n > was) {
+			u->stats.ksm_merged += (uint64_t)(n - (was > 0 ? was : 0));
+			mmu_trace_record(u->trace, TRACE_MERGE, 0, ~0ull,
+					 (uint64_t)(n - (was > 0 ? was : 0)), 0);
+		} else if (n < was) {
+			u->stats.ksm_unmerged += (uint64_t)(was - n);
+			mmu_trace_record(u->trace, TRACE_UNSHARE, 0, ~0ull, (uint64_t)(was - n), 0);
+		}
+	}
+	pthread_mutex_unlock(&u->lock);
 }
 
 /* --- start and stop --- */
@@ -344,6 +381,7 @@ void uffd_mem_init(struct uffd_mem *u, const struct guest_mem *mem)
 	u->swap_fd = -1;
 	atomic_init(&u->stop, false);
 	atomic_init(&u->resident, 0);
+	u->stats.ksm_merging = -1;
 	pthread_mutex_init(&u->lock, NULL);
 }
 

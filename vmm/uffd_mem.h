@@ -42,6 +42,11 @@ struct uffd_stats {
 	uint64_t resident_max;
 	uint64_t invalidations;    /* uffd_mem_invalidate calls (--chaos-invalidate) */
 	uint64_t invalidated;      /* ... frames they swapped out */
+	/* --dedup (the host's KSM, vmm/ksm.h), sampled every KSM_SAMPLE_MS */
+	int64_t ksm_merging;       /* guest pages mapped to KSM pages now; -1 unknown */
+	uint64_t ksm_merging_max;
+	uint64_t ksm_merged;       /* sum of the samples' increases */
+	uint64_t ksm_unmerged;     /* ... and decreases (writes broke sharings, drops) */
 };
 
 struct uffd_mem {
@@ -70,6 +75,9 @@ struct uffd_mem {
 	/* Faults whose UFFDIO_* said EAGAIN, retried after the next events. */
 	uint64_t *pending;
 	unsigned nr_pending, cap_pending;
+	/* --dedup: KSM's counts are sampled by the thread (ksm_dir: KSM_SYSFS). */
+	const char *ksm_dir;
+	uint64_t ksm_last_ns;
 	/* Tests: act as if userfaultfd(2) failed with this errno. */
 	int debug_fail_errno;
 };
@@ -112,6 +120,11 @@ int uffd_mem_trace_start(struct uffd_mem *u, unsigned events);
 void uffd_mem_trace_stop(struct uffd_mem *u);
 bool uffd_mem_tracing(struct uffd_mem *u);
 void uffd_mem_trace_json(void *u, FILE *f);
+
+/* --dedup: reads KSM's count of merged guest pages into the counters
+ * (and a merge/unshare trace event for a change). The thread does every
+ * KSM_SAMPLE_MS; the summary once more. */
+void uffd_mem_ksm_sample(struct uffd_mem *u);
 
 enum p2m_gfn_state uffd_mem_state(struct uffd_mem *u, uint64_t gfn);
 /* A copy of the counters, and of the notifier chain's. */

@@ -13,6 +13,8 @@ VMM_HOSTED_SRCS += vmm/hc_stats.c
 VMM_HOSTED_SRCS += vmm/shadow_kick.c
 # Stopping every vCPU for tdp host-memory changes (docs/host-memory.md)
 VMM_HOSTED_SRCS += vmm/vcpu_pause.c
+# tdp mode's --dedup through the host kernel's KSM
+VMM_HOSTED_SRCS += vmm/ksm.c
 # The KVM side, and the nested runner (nested.c and its helpers).
 VMM_KVM_SRCS := vmm/main.c vmm/kvm.c vmm/kvm_stats.c vmm/vcpu.c vmm/vm.c vmm/shadow_vm.c vmm/vm_dump.c \
 	vmm/control.c vmm/pc_boot.c vmm/host_mem_vm.c

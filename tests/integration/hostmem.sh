@@ -39,19 +39,21 @@ else
 	bad "guest test suite in tdp mode with -c 2 --mem-limit 5M and balloon=4096" "status $rc, '$summary_hm', swap-outs '$outs', swap-ins '$ins', uffd faults '$uffd', resident '$resident', returned '$returned', pauses '$pauses'; $(grep -e '^FAIL ' -e panic -e 'umbra:' "$tmp/out" "$tmp/err" | head -5 | tr '\n' ' ')"
 fi
 
-# tdp mode's chaos thread: runs of present frames swapped out at random
-# while the vCPU is stopped out of KVM_RUN; the guest's next touches fault
-# the bytes back (t_mempattern's checksums among the suite's checks).
-run_umbra run --chaos-invalidate 20 --stats -i "$initrd" "$kernel"
+# tdp mode's chaos thread and --dedup, in one run: runs of present frames
+# swapped out at random while the vCPU is stopped out of KVM_RUN (the
+# guest's next touches fault the bytes back: t_mempattern's checksums are
+# among the suite's checks), and identical pages merged by the host
+# kernel's KSM (L1 turns it on for --dedup). tools.sh checks the trace.
+run_umbra run --dedup --chaos-invalidate 10 --stats -i "$initrd" "$kernel"
 summary_hm=$(grep '^suite: ' "$tmp/out")
-chaos=$(hm_counter 'chaos invalidations')
+chaos=$(hm_counter 'chaos invalidations') merges=$(hm_counter 'dedup merges')
 frames=$(sed -n 's/^host memory: chaos invalidations [0-9]* (\([0-9]*\) frames.*/\1/p' "$tmp/err")
 ins=$(hm_counter swap-ins)
 if [ "$rc" -eq 0 ] && [ "$summary_hm" = "$native_summary" ] && [ "${chaos:-0}" -gt 0 ] &&
-	[ "${frames:-0}" -gt 0 ] && [ "${ins:-0}" -gt 0 ]; then
-	ok "guest test suite in tdp mode with --chaos-invalidate 20, as natively ($chaos invalidations of $frames frames, $ins swap-ins)"
+	[ "${frames:-0}" -gt 0 ] && [ "${ins:-0}" -gt 0 ] && [ "${merges:-0}" -gt 0 ]; then
+	ok "guest test suite in tdp mode with --dedup --chaos-invalidate 10, as natively ($chaos invalidations of $frames frames, $ins swap-ins, $merges KSM merges)"
 else
-	bad "guest test suite in tdp mode with --chaos-invalidate 20" "status $rc, '$summary_hm', invalidations '$chaos', frames '$frames', swap-ins '$ins'; $(grep -e '^FAIL ' -e panic -e 'umbra:' "$tmp/out" "$tmp/err" | head -5 | tr '\n' ' ')"
+	bad "guest test suite in tdp mode with --dedup --chaos-invalidate 10" "status $rc, '$summary_hm', invalidations '$chaos', frames '$frames', swap-ins '$ins', merges '$merges'; $(grep -e '^FAIL ' -e panic -e 'umbra:' "$tmp/out" "$tmp/err" | head -5 | tr '\n' ' ')"
 fi
 
 # Zaps from other threads (docs/shadow.md "Zaps from other threads"): the

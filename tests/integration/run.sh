@@ -254,7 +254,6 @@ same_as_native() {
 	fi
 }
 
-expect_error "--dedup in tdp mode" 120 "paging shadow" run --dedup "$kernel"
 expect_error "--mem-limit not a size" 120 "mem-limit" run --paging shadow --mem-limit lots "$kernel"
 
 echo "-- guest programs against the native oracle"

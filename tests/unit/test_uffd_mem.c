@@ -176,6 +176,9 @@ TEST(uffd_mem_invalidate_keeps_the_bytes)
 	for (int i = 20; i < 27; i++)
 		memset(ram + i * 4096, i, 4096);
 	((volatile uint8_t *)ram)[27 * 4096] = 0;
+	/* The thread wakes a faulting touch before it counts the frame, but
+	 * under the lock: asking the table waits for it. */
+	CHECK_EQ(uffd_mem_state(&u, 27), P2M_GFN_PRESENT);
 	uint64_t present = atomic_load(&u.resident);
 	CHECK(present >= 8);
 	/* From gfn 0 the first present frame is the first of the zero run
