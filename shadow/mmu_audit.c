@@ -283,7 +283,10 @@ unsigned shadow_audit(struct shadow_mmu *mmu, shadow_audit_report report,
 	a.stamp = mmu->audit_stamp;
 	for (unsigned i = 0; i < mmu->nr_as; i++) {
 		a.as = mmu->as[i];
-		if (!a.as->asid || !a.as->root)
+		/* A released space whose root a vCPU still runs (or just
+		 * left: freed at that vCPU's next call) has no guest tables
+		 * any more: the guest may free them once it released it. */
+		if (!a.as->asid || !a.as->root || a.as->dying)
 			continue;
 		guest_walk_ctx(mmu, a.as, &a.ctx, 0, false, false);
 		unsigned m = a.ctx.maxphyaddr;

@@ -63,6 +63,22 @@ else
 	bad "guest test suite with --paging shadow -c 2" "status $rc, '$summary_shsmp', faults '$faults0' '$faults1'; $(grep '^FAIL ' "$tmp/out" | tr '\n' ' ')"
 fi
 
+# The same with the audit (docs/shadow.md, "The audit with several
+# vCPUs"): no finding, and audits did run. The runner's per-program limit
+# as for the one-vCPU audit run (run.sh).
+saved_nested=$UMBRA_NESTED_TIMEOUT saved_test=$UMBRA_TEST_TIMEOUT
+UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT UMBRA_TEST_TIMEOUT=$((UMBRA_SUITE_TIMEOUT + 60))
+run_umbra run --paging shadow -c 2 --audit --stats -p "init=/bin/runner -- -t 600" -i "$initrd" "$kernel"
+UMBRA_NESTED_TIMEOUT=$saved_nested UMBRA_TEST_TIMEOUT=$saved_test
+summary_shsmp=$(grep '^suite: ' "$tmp/out")
+audits=$(sed -n 's/^shadow: audit findings 0; audits \([0-9]*\),.*/\1/p' "$tmp/err")
+if [ "$rc" -eq 0 ] && [ "$summary_shsmp" = "$native_summary" ] &&
+	! grep -q 'shadow audit' "$tmp/err" && [ "${audits:-0}" -gt 0 ]; then
+	ok "guest test suite with --paging shadow -c 2 --audit, as natively: $audits audits, no finding"
+else
+	bad "guest test suite with --paging shadow -c 2 --audit" "status $rc, '$summary_shsmp'; $(grep -e '^FAIL ' -e 'shadow audit' -e 'audit findings' "$tmp/out" "$tmp/err" | head -5 | tr '\n' ' ')"
+fi
+
 # Cross-vCPU kicks from a vCPU's own hypercall: under --mem-limit the
 # reclaim at the end of vCPU 0's shadow hypercalls swaps out frames the
 # other vCPU maps (the direct map of its address space): it is kicked and

@@ -114,7 +114,7 @@ static inline unsigned shadow_audit_reference(struct shadow_mmu *mmu)
 	struct ref_audit a = {.mmu = mmu};
 	for (unsigned i = 0; i < mmu->nr_as; i++) {
 		a.as = mmu->as[i];
-		if (a.as->asid && a.as->root)
+		if (a.as->asid && a.as->root && !a.as->dying)
 			ref_audit_sp(&a, a.as->root, 0);
 	}
 	return a.bad;
