@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Host memory, the primary MMU of guest frames (see host_mem.h). */
 #include "host_mem.h"
+#include "fault_inject.h"
 #include "mmu_trace.h"
 
 #include <errno.h>
@@ -26,6 +27,8 @@
 /* Tries before a fault gives up to its caller (each retry means another
  * invalidation hit exactly this fault). */
 #define FAULT_TRIES 8
+/* Swap-file write errors after which one reclaim round gives up. */
+#define RECLAIM_WRITE_ERRORS 8
 
 static void hm_trace(const struct host_mem *hm, unsigned type, uint64_t a, uint64_t b)
 {
@@ -235,11 +238,20 @@ static void free_slot(struct host_mem *hm, uint64_t slot)
 	s[hm->nr_free_slots++] = (uint32_t)slot;
 }
 
-static int swap_read(const struct host_mem *hm, uint64_t slot, uint64_t off,
-		     void *buf, size_t len)
+/* A frame's bytes that cannot be read back are lost: the guest is stopped
+ * (host_failure), never given other bytes; the frame stays swapped. */
+static int swap_read(const struct host_mem *hm, uint64_t gfn, uint64_t slot,
+		     uint64_t off, void *buf, size_t len)
 {
-	ssize_t n = pread(hm->swap_fd, buf, len, (off_t)(slot * FRAME_SIZE + off));
-	return n == (ssize_t)len ? 0 : -EIO;
+	errno = EIO;
+	ssize_t n = fault_inject_hit(FI_SWAP_READ)
+			    ? -1 : pread(hm->swap_fd, buf, len, (off_t)(slot * FRAME_SIZE + off));
+	if (n == (ssize_t)len)
+		return 0;
+	host_failure(FI_SWAP_READ, true, "swap file: cannot read back gfn 0x%llx (%s): "
+		     "its data is lost; guest stopped", (unsigned long long)gfn,
+		     n < 0 ? strerror(errno) : "short read");
+	return -EIO;
 }
 
 /* --- faults --- */
@@ -314,7 +326,7 @@ static int resolve(struct host_mem *hm, uint64_t gfn, bool write,
 		return r;
 	if (pte & HPTE_SWAP) {
 		uint64_t slot = (pte & HPTE_ADDR) >> 12;
-		if (swap_read(hm, slot, 0, frame_pool_ptr(hm->pool, m), FRAME_SIZE)) {
+		if (swap_read(hm, gfn, slot, 0, frame_pool_ptr(hm->pool, m), FRAME_SIZE)) {
 			put_frame(hm, m);
 			return -EIO;
 		}
@@ -390,7 +402,7 @@ int host_mem_read(const struct host_mem *hm, uint64_t gpa, void *buf, size_t len
 		if (pte & HPTE_PRESENT)
 			memcpy(out, frame_pool_ptr(hm->pool, (pte & HPTE_ADDR) + off), n);
 		else if (pte & HPTE_SWAP) {
-			if (swap_read(hm, (pte & HPTE_ADDR) >> 12, off, out, n))
+			if (swap_read(hm, gfn, (pte & HPTE_ADDR) >> 12, off, out, n))
 				return -1;
 		} else
 			memset(out, 0, n);
@@ -465,8 +477,15 @@ int host_mem_swap_out(struct host_mem *hm, uint64_t gfn)
 	} else {
 		uint64_t slot;
 		if ((r = alloc_slot(hm, &slot)) == 0 &&
-		    pwrite(hm->swap_fd, p, FRAME_SIZE, (off_t)(slot * FRAME_SIZE)) !=
-			    (ssize_t)FRAME_SIZE) {
+		    (fault_inject_hit(FI_SWAP_WRITE) ? (errno = EIO, true)
+		     : pwrite(hm->swap_fd, p, FRAME_SIZE, (off_t)(slot * FRAME_SIZE)) !=
+				(ssize_t)FRAME_SIZE)) {
+			/* The frame stays resident: its entries were dropped
+			 * and come back on the next access. */
+			host_failure(FI_SWAP_WRITE, false, "swap file: writing gfn 0x%llx "
+				     "failed (%s): the frame stays resident",
+				     (unsigned long long)gfn, strerror(errno));
+			hm->stats.swap_write_errors++;
 			free_slot(hm, slot);
 			r = -EIO;
 		}
@@ -603,13 +622,22 @@ static bool clock_next(struct host_mem *hm, uint64_t *victim)
 
 uint64_t host_mem_reclaim(struct host_mem *hm)
 {
-	uint64_t n = 0, gfn;
+	uint64_t n = 0, gfn, errors = 0;
 	if (!hm->limit || hm->swap_fd < 0)
 		return 0;
-	for (uint64_t scans = 0; hm->resident > hm->limit && scans < 2 * hm->nr_gfns;
-	     scans++)
-		if (clock_next(hm, &gfn) && host_mem_swap_out(hm, gfn) == 0)
+	/* A victim whose write fails stays; the clock moves on to another,
+	 * but a file that keeps failing ends the round (the next one tries
+	 * again). */
+	for (uint64_t scans = 0; hm->resident > hm->limit && scans < 2 * hm->nr_gfns &&
+				 errors < RECLAIM_WRITE_ERRORS; scans++) {
+		if (!clock_next(hm, &gfn))
+			continue;
+		int r = host_mem_swap_out(hm, gfn);
+		if (r == 0)
 			n++;
+		else if (r == -EIO)
+			errors++;
+	}
 	return n;
 }
 

@@ -82,6 +82,7 @@ struct hm_stats {
 	uint64_t zero_fills;       /* frames given a zeroed machine frame */
 	uint64_t swap_outs, swap_ins;
 	uint64_t swap_zero;        /* victims that were all zero: dropped, not written */
+	uint64_t swap_write_errors; /* victims kept resident: the write failed */
 	uint64_t reclaim_scans;    /* frames looked at by the aging clock */
 	uint64_t balloon_out;      /* frames the guest gave back */
 	uint64_t balloon_in;       /* ... and said it took back */

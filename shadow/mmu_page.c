@@ -11,7 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault_inject.h"
 #include "mmu_internal.h"
+
+/* Allocations tried for one shadow page before the guest is stopped. */
+#define SP_ALLOC_TRIES 8
 
 static unsigned sp_hash(uint32_t asid, uint64_t gfn, union kvm_mmu_page_role role)
 {
@@ -31,13 +35,53 @@ struct kvm_mmu_page *mmu_find_sp(struct shadow_mmu *mmu, uint32_t asid,
 	return NULL;
 }
 
+/*
+ * Frees the oldest page that is neither a root nor pinned, at most at
+ * level `level`: the caller is building a path down to a page of that
+ * level, and every page it holds (the ancestors) is above it, so none of
+ * them goes.
+ */
+static bool evict_below(struct shadow_mmu *mmu, unsigned level)
+{
+	struct kvm_mmu_page *sp = mmu->active.next;
+	while (sp != &mmu->active && (sp->root || sp->pinned || sp->role.level > level))
+		sp = sp->next;
+	if (sp == &mmu->active)
+		return false;
+	shadow_trace(mmu, TRACE_EVICT, sp->asid, sp->gfn, sp->role.level, 0);
+	mmu_free_sp(mmu, sp);
+	mmu->stats.sp_evicted++;
+	return true;
+}
+
+/* A frame for a shadow page. make_mmu_pages_available made room before the
+ * fill, so a failure here is the host's (or an injected one): evict a page
+ * when one may go, and try again; after SP_ALLOC_TRIES the guest is stopped
+ * (a fault it cannot complete would come back for ever). */
+static int alloc_sp_frame(struct shadow_mmu *mmu, unsigned level, uint64_t *maddr)
+{
+	for (unsigned tries = 1;; tries++) {
+		if (!fault_inject_hit(FI_SP_ALLOC) && frame_pool_alloc(mmu->pool, maddr) == 0)
+			return 0;
+		if (tries == SP_ALLOC_TRIES) {
+			host_failure(FI_SP_ALLOC, true, "shadow MMU: no frame for a "
+				     "shadow page in %u tries: guest stopped", tries);
+			return -1;
+		}
+		bool evicted = evict_below(mmu, level);
+		host_failure(FI_SP_ALLOC, false, "shadow MMU: a shadow page's frame "
+			     "could not be allocated: retried%s",
+			     evicted ? " after evicting a page" : "");
+	}
+}
+
 struct kvm_mmu_page *mmu_alloc_sp(struct shadow_mmu *mmu, uint32_t asid,
 				  uint64_t gfn, union kvm_mmu_page_role role)
 {
 	struct kvm_mmu_page *sp = calloc(1, sizeof(*sp));
 	if (!sp)
 		return NULL;
-	if (frame_pool_alloc(mmu->pool, &sp->maddr)) {
+	if (alloc_sp_frame(mmu, role.level, &sp->maddr)) {
 		free(sp);
 		return NULL;
 	}

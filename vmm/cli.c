@@ -14,6 +14,8 @@
 
 #include <umbra/boot.h>
 
+#include "../shadow/fault_inject.h"
+
 void cli_usage(FILE *f)
 {
 	fputs("usage: umbra run [options] KERNEL\n"
@@ -52,6 +54,11 @@ void cli_usage(FILE *f)
 	      "      --dedup           merge identical guest frames (tdp: the host's KSM)\n"
 	      "      --chaos-invalidate RATE  for tests: RATE random host-memory\n"
 	      "                        invalidations, migrations, swap-outs per second\n"
+	      "      --fault-inject SPEC  for tests only: make host operations fail,\n"
+	      "                        SPEC = KIND[:N|:N+|%P],... (KIND: mmap, madvise,\n"
+	      "                        uffd, sp-alloc, swap-write, swap-read; :N the Nth\n"
+	      "                        call, :N+ from the Nth on, %P P percent of calls;\n"
+	      "                        docs/reliability.md)\n"
 	      "      --debug-exits     log every VM exit to stderr\n"
 	      "      --no-nested       fail instead of running nested in QEMU\n"
 	      "  -h, --help            this text\n"
@@ -102,7 +109,7 @@ static enum cli_result fail(char *err, size_t errlen, const char *fmt, ...)
 enum opt { OPT_MEM, OPT_CPUS, OPT_INITRD, OPT_PARAMS, OPT_PAGING,
 	   OPT_DEBUG_EXITS, OPT_NO_NESTED, OPT_AUDIT, OPT_STATS, OPT_PREFETCH,
 	   OPT_SHADOW_BUDGET, OPT_AUDIT_INTERVAL, OPT_DUMP, OPT_CONTROL, OPT_TRACE,
-	   OPT_KERNEL, OPT_BIOS, OPT_MEM_LIMIT, OPT_DEDUP, OPT_CHAOS, OPT_HELP };
+	   OPT_KERNEL, OPT_BIOS, OPT_MEM_LIMIT, OPT_DEDUP, OPT_CHAOS, OPT_FAULT_INJECT, OPT_HELP };
 
 static const struct option_def {
 	char short_name; /* 0: long only */
@@ -130,6 +137,7 @@ static const struct option_def {
 	{0, "mem-limit", true, OPT_MEM_LIMIT},
 	{0, "dedup", false, OPT_DEDUP},
 	{0, "chaos-invalidate", true, OPT_CHAOS},
+	{0, "fault-inject", true, OPT_FAULT_INJECT},
 	{'h', "help", false, OPT_HELP},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -300,6 +308,11 @@ static enum cli_result apply(const struct option_def *o, const char *val,
 		cfg->chaos_rate = (unsigned int)n;
 		return CLI_OK;
 	}
+	case OPT_FAULT_INJECT:
+		if (fault_inject_check(val, err, errlen))
+			return CLI_ERROR;
+		cfg->fault_inject = val;
+		return CLI_OK;
 	case OPT_HELP:
 		return CLI_HELP;
 	}

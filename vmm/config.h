@@ -33,6 +33,7 @@ struct umbra_config {
 	const char *dump_path;   /* --dump-on-exit FILE: dumps are appended here */
 	const char *control_path; /* --control PATH: the control socket */
 	unsigned int trace_events; /* --trace N: MMU event ring size (0: off) */
+	const char *fault_inject; /* --fault-inject SPEC (tests; shadow/fault_inject.h) */
 };
 
 #endif

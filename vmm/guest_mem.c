@@ -8,6 +8,8 @@
 
 #include <umbra/boot.h>
 
+#include "../shadow/fault_inject.h"
+
 void guest_mem_layout(struct guest_mem *gm, uint64_t bytes)
 {
 	memset(gm, 0, sizeof(*gm));
@@ -24,8 +26,10 @@ int guest_mem_map(struct guest_mem *gm)
 	for (unsigned int i = 0; i < gm->nranges; i++) {
 		/* NORESERVE: RAM is backed on first touch, so a large -m costs
 		 * only what the guest uses. */
-		void *p = mmap(NULL, gm->ranges[i].size, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		void *p = fault_inject_hit(FI_MMAP)
+				  ? (errno = ENOMEM, MAP_FAILED)
+				  : mmap(NULL, gm->ranges[i].size, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (p == MAP_FAILED) {
 			int err = errno;
 			guest_mem_unmap(gm);

@@ -12,6 +12,7 @@
 
 #include <umbra/hypercall.h>
 
+#include "../shadow/fault_inject.h"
 #include "../shadow/hc_shadow.h"
 #include "../shadow/mmu.h"
 #include "ksm.h"
@@ -40,7 +41,12 @@ int host_mem_vm_swap_file(void)
 void host_mem_vm_release(void *opaque, void *hva, size_t len)
 {
 	(void)opaque;
-	madvise(hva, len, MADV_DONTNEED);
+	/* The frame is free in the pool either way (zeroed when handed out
+	 * again); only the host keeps its memory a while longer. */
+	if (fault_inject_hit(FI_MADVISE) ? (errno = EIO, true)
+					  : madvise(hva, len, MADV_DONTNEED) != 0)
+		host_failure(FI_MADVISE, false, "madvise(MADV_DONTNEED) of a free frame "
+			     "failed (%s): the host keeps its memory", strerror(errno));
 }
 
 int host_mem_vm_init(struct host_mem_vm *h, const struct umbra_config *cfg,
@@ -491,10 +497,10 @@ void host_mem_vm_print_stats(struct host_mem_vm *h, FILE *f)
 		"(zero fills %llu, retries %llu)\n",
 		U(hm->resident), U(s->resident_max), U(hm->limit), U(s->faults),
 		U(s->zero_fills), U(s->retries));
-	fprintf(f, "host memory: swap-outs %llu (all-zero dropped %llu), swap-ins %llu, "
-		"clock scans %llu, frames returned to the host %llu\n",
-		U(s->swap_outs), U(s->swap_zero), U(s->swap_ins), U(s->reclaim_scans),
-		U(s->host_released));
+	fprintf(f, "host memory: swap-outs %llu (all-zero dropped %llu, kept after a write "
+		"error %llu), swap-ins %llu, clock scans %llu, frames returned to the host %llu\n",
+		U(s->swap_outs), U(s->swap_zero), U(s->swap_write_errors), U(s->swap_ins),
+		U(s->reclaim_scans), U(s->host_released));
 	fprintf(f, "host memory: balloon returned %llu, taken back %llu; dedup merges %llu, "
 		"unshared by writes %llu; migrations %llu; chaos operations %llu (%llu picks "
 		"skipped: not a user page, or not movable; %llu refaulted before the copy); "

@@ -100,6 +100,10 @@ int nested_write_argv(FILE *f, const struct umbra_config *cfg)
 		args[n++] = "--chaos-invalidate";
 		args[n++] = chaos;
 	}
+	if (cfg->fault_inject) {
+		args[n++] = "--fault-inject";
+		args[n++] = cfg->fault_inject;
+	}
 	args[n++] = "--no-nested";
 	args[n++] = NESTED_L1_KERNEL;
 	for (int i = 0; i < n; i++)

@@ -2,6 +2,7 @@
 /* tdp mode's host memory through userfaultfd (see uffd_mem.h). */
 #include "uffd_mem.h"
 #include "ksm.h"
+#include "../shadow/fault_inject.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +36,8 @@
 /* The table's (empty) pool lies above any guest-physical address, so the
  * identity entries never name one of its frames. */
 #define NO_POOL_BASE (1ull << 50)
+/* Swap-file write errors after which one reclaim round gives up. */
+#define RECLAIM_WRITE_ERRORS 8
 
 /* --- guest RAM addresses --- */
 
@@ -125,10 +128,28 @@ static bool never_backed(const struct uffd_mem *u, uint64_t gfn)
 	return (st == P2M_GFN_ABSENT || st == P2M_GFN_DISCARDED) && hva_of(u, gfn);
 }
 
+/* A UFFDIO_* ioctl, or its injected failure (EIO). */
+static int uffd_ioctl(struct uffd_mem *u, unsigned long req, void *arg)
+{
+	if (fault_inject_hit(FI_UFFD)) {
+		errno = EIO;
+		return -1;
+	}
+	return ioctl(u->fd, req, arg);
+}
+
+/* A UFFDIO_* that failed for another reason than a changing backing: the
+ * frame is left as it was and the access faults again. */
+static void uffd_failed(const char *what, uint64_t gfn, int err)
+{
+	host_failure(FI_UFFD, false, "userfaultfd: %s of gfn 0x%llx failed (%s): "
+		     "the fault is retried", what, (unsigned long long)gfn, strerror(err));
+}
+
 static int zeropage(struct uffd_mem *u, uint64_t start, uint64_t len, int64_t *done)
 {
 	struct uffdio_zeropage z = {.range = {start, len}, .mode = 0};
-	int r = ioctl(u->fd, UFFDIO_ZEROPAGE, &z) == 0 ? 0 : -errno;
+	int r = uffd_ioctl(u, UFFDIO_ZEROPAGE, &z) == 0 ? 0 : -errno;
 	*done = r ? z.zeropage : (int64_t)len;
 	return r;
 }
@@ -166,17 +187,26 @@ static int zero_run(struct uffd_mem *u, uint64_t gfn, uint64_t page)
 	return r == -EEXIST ? 0 : r;
 }
 
-static bool swap_in(struct uffd_mem *u, uint64_t gfn, uint64_t slot, uint8_t *buf)
+/* Reads gfn's bytes from its slot; false (errno set) when they cannot be. */
+static bool swap_read(struct uffd_mem *u, uint64_t slot, uint8_t *buf)
 {
-	if (pread(u->swap_fd, buf, FRAME_SIZE, (off_t)(slot * FRAME_SIZE)) != (ssize_t)FRAME_SIZE) {
-		/* Never expected; the guest would read zero, so stop. */
-		fprintf(stderr, "umbra: swap file: cannot read back gfn 0x%llx\n",
-			(unsigned long long)gfn);
-		abort();
+	if (fault_inject_hit(FI_SWAP_READ)) {
+		errno = EIO;
+		return false;
 	}
+	ssize_t n = pread(u->swap_fd, buf, FRAME_SIZE, (off_t)(slot * FRAME_SIZE));
+	if (n >= 0 && n != (ssize_t)FRAME_SIZE)
+		errno = EIO;
+	return n == (ssize_t)FRAME_SIZE;
+}
+
+/* Copies buf into gfn's page; false with errno (EEXIST: reclaim marked it
+ * but has not dropped it yet; EAGAIN: the backing is changing). */
+static bool copy_in(struct uffd_mem *u, uint64_t gfn, uint8_t *buf)
+{
 	struct uffdio_copy c = {.dst = (uint64_t)(uintptr_t)hva_of(u, gfn),
 				.src = (uint64_t)(uintptr_t)buf, .len = FRAME_SIZE, .mode = 0};
-	return ioctl(u->fd, UFFDIO_COPY, &c) == 0;
+	return uffd_ioctl(u, UFFDIO_COPY, &c) == 0;
 }
 
 static void swapped_in(struct uffd_mem *u, uint64_t gfn, uint64_t slot)
@@ -197,9 +227,19 @@ static void swap_readahead(struct uffd_mem *u, uint64_t gfn, uint8_t *buf)
 		if (g == gfn || p2m_gfn_state(&u->p2m, g, &slot) != P2M_GFN_SWAPPED ||
 		    !hva_of(u, g))
 			continue;
-		if (!swap_in(u, g, slot, buf)) {
+		/* A frame that cannot be read now stays swapped: its own
+		 * fault reads it again (and stops the guest if that fails). */
+		if (!swap_read(u, slot, buf)) {
+			host_failure(FI_SWAP_READ, false, "swap file: readahead of gfn "
+				     "0x%llx failed (%s): it stays swapped",
+				     (unsigned long long)g, strerror(errno));
+			continue;
+		}
+		if (!copy_in(u, g, buf)) {
 			if (errno == EAGAIN)
 				return;
+			if (errno != EEXIST)
+				uffd_failed("UFFDIO_COPY (readahead)", g, errno);
 			continue;
 		}
 		swapped_in(u, g, slot);
@@ -226,8 +266,23 @@ static int serve_fault(struct uffd_mem *u, uint64_t addr)
 		wake(u, page);
 		how = 2;
 	} else if (st == P2M_GFN_SWAPPED) {
-		r = swap_in(u, gfn, slot, buf) || errno == EEXIST ? 0 : -errno;
 		how = 1;
+		if (!swap_read(u, slot, buf)) {
+			/* Its bytes are lost: the guest is stopped, never given
+			 * other bytes. The zero page then lets the faulting
+			 * thread out of the kernel: a vCPU leaves KVM_RUN for
+			 * the stop (its kick is pending) before it runs the
+			 * guest again. */
+			host_failure(FI_SWAP_READ, true, "swap file: cannot read back gfn "
+				     "0x%llx (%s): its data is lost; guest stopped",
+				     (unsigned long long)gfn, strerror(errno));
+			int64_t done;
+			zeropage(u, page, FRAME_SIZE, &done);
+			wake(u, page);
+			pthread_mutex_unlock(&u->lock);
+			return 0;
+		}
+		r = copy_in(u, gfn, buf) || errno == EEXIST ? 0 : -errno;
 	} else {
 		r = zero_run(u, gfn, page);
 	}
@@ -236,6 +291,8 @@ static int serve_fault(struct uffd_mem *u, uint64_t addr)
 	} else if (r) {
 		/* The address space is going away (ESRCH) or worse: let the
 		 * thread fault again rather than wait for ever. */
+		if (r != -ESRCH)
+			uffd_failed(how == 1 ? "UFFDIO_COPY" : "UFFDIO_ZEROPAGE", gfn, -r);
 		wake(u, page);
 	} else if (how != 2) {
 		if (how == 1) {
@@ -472,7 +529,8 @@ int uffd_mem_start(struct uffd_mem *u, uint64_t limit, int swap_fd)
 				  u->mem->ranges[i].size},
 			.mode = UFFDIO_REGISTER_MODE_MISSING,
 		};
-		if (ioctl(fd, UFFDIO_REGISTER, &reg) < 0 ||
+		if ((fault_inject_hit(FI_UFFD) ? (errno = EIO, -1)
+					       : ioctl(fd, UFFDIO_REGISTER, &reg)) < 0 ||
 		    !(reg.ioctls & (1ull << _UFFDIO_ZEROPAGE))) {
 			e = errno ? errno : ENOTSUP;
 			close(fd); /* unregisters: nothing faults into it now */
@@ -537,11 +595,45 @@ static int cmp_gfn(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A run whose MADV_DONTNEED failed still holds its bytes: it is present
+ * again (a swapped copy is forgotten, its slot freed), nothing lost. */
+static void drop_failed(struct uffd_mem *u, const uint64_t *gfns, uint64_t n, int err)
+{
+	host_failure(FI_MADVISE, false, "madvise(MADV_DONTNEED) of gfn 0x%llx (%llu "
+		     "frames) failed (%s): they stay resident", (unsigned long long)gfns[0],
+		     (unsigned long long)n, strerror(err));
+	pthread_mutex_lock(&u->lock);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t slot;
+		enum p2m_gfn_state st = p2m_gfn_state(&u->p2m, gfns[i], &slot);
+		/* As table_init: what the host still maps (a never-touched
+		 * frame the balloon took has nothing to keep). */
+		unsigned char vec = 0;
+		uint8_t *p = hva_of(u, gfns[i]);
+		if (st == P2M_GFN_PRESENT || !p || mincore(p, FRAME_SIZE, &vec) || !(vec & 1))
+			continue;
+		if (st == P2M_GFN_SWAPPED)
+			free_slot(u, slot);
+		set_present(u, gfns[i]);
+	}
+	pthread_mutex_unlock(&u->lock);
+}
+
+static int dontneed(uint8_t *p, uint64_t len)
+{
+	if (fault_inject_hit(FI_MADVISE)) {
+		errno = EIO;
+		return -1;
+	}
+	return madvise(p, len, MADV_DONTNEED);
+}
+
 /* MADV_DONTNEED of frames already announced and marked, without the lock:
  * one call (and one REMOVE event, a round trip to the thread) per run of
- * neighbours. Sorts gfns. */
-static void drop(struct uffd_mem *u, uint64_t *gfns, uint64_t n)
+ * neighbours. Sorts gfns. False when a run could not be dropped. */
+static bool drop(struct uffd_mem *u, uint64_t *gfns, uint64_t n)
 {
+	bool ok = true;
 	qsort(gfns, n, sizeof(*gfns), cmp_gfn);
 	for (uint64_t i = 0, j; i < n; i = j) {
 		uint8_t *p = hva_of(u, gfns[i]);
@@ -549,39 +641,47 @@ static void drop(struct uffd_mem *u, uint64_t *gfns, uint64_t n)
 				hva_of(u, gfns[j]) == p + (gfns[j] - gfns[i]) * FRAME_SIZE;
 		     j++)
 			;
-		if (p)
-			madvise(p, (gfns[j - 1] - gfns[i] + 1) * FRAME_SIZE, MADV_DONTNEED);
+		if (p && dontneed(p, (gfns[j - 1] - gfns[i] + 1) * FRAME_SIZE)) {
+			drop_failed(u, gfns + i, j - i, errno);
+			ok = false;
+		}
 	}
+	return ok;
 }
 
 /* A present frame's bytes go to the swap file (an all-zero frame is just
  * dropped), and it is announced (HM_EV_CLEAR) and marked; the caller drops
  * it after, without the lock. Under the lock, with no vCPU running the
  * guest (a write between the copy and the drop would be lost). chaos: made
- * by --chaos-invalidate (the trace event's arg). false: no slot or the
- * write failed, nothing changed. */
-static bool evict(struct uffd_mem *u, uint64_t gfn, bool chaos)
+ * by --chaos-invalidate (the trace event's arg). 0, or -ENOSPC (no slot)
+ * or -EIO (the write failed: reported, the frame stays resident), nothing
+ * changed. */
+static int evict(struct uffd_mem *u, uint64_t gfn, bool chaos)
 {
 	const uint8_t *p = hva_of(u, gfn);
 	uint64_t slot = ~0ull;
 	if (!p)
-		return false;
+		return -ENOSPC;
 	if (frame_is_zero(p)) {
 		set_gone(u, gfn, HM_EV_CLEAR, P2M_GFN_ABSENT, 0);
 		u->stats.swap_zero++;
 	} else {
 		if (alloc_slot(u, &slot))
-			return false;
-		if (pwrite(u->swap_fd, p, FRAME_SIZE, (off_t)(slot * FRAME_SIZE)) !=
-		    (ssize_t)FRAME_SIZE) {
+			return -ENOSPC;
+		if (fault_inject_hit(FI_SWAP_WRITE) ? (errno = EIO, true)
+		    : pwrite(u->swap_fd, p, FRAME_SIZE, (off_t)(slot * FRAME_SIZE)) !=
+				(ssize_t)FRAME_SIZE) {
+			host_failure(FI_SWAP_WRITE, false, "swap file: writing gfn 0x%llx "
+				     "failed (%s): the frame stays resident",
+				     (unsigned long long)gfn, strerror(errno));
 			free_slot(u, slot);
-			return false;
+			return -EIO;
 		}
 		set_gone(u, gfn, HM_EV_CLEAR, P2M_GFN_SWAPPED, slot);
 		u->stats.swap_outs++;
 	}
 	mmu_trace_record(u->trace, TRACE_SWAP_OUT, 0, gfn, slot, chaos);
-	return true;
+	return 0;
 }
 
 /*
@@ -599,7 +699,8 @@ static uint64_t reclaim_down_to(struct uffd_mem *u, uint64_t target)
 	uint64_t total = 0;
 	if (!u->started || u->swap_fd < 0)
 		return 0;
-	while (atomic_load(&u->resident) > target) {
+	uint64_t write_errors = 0;
+	while (atomic_load(&u->resident) > target && write_errors < RECLAIM_WRITE_ERRORS) {
 		uint64_t victims[RECLAIM_BATCH], nv = 0, n = u->p2m.nr_gfns;
 		pthread_mutex_lock(&u->lock);
 		for (uint64_t scans = 0; atomic_load(&u->resident) > target &&
@@ -615,14 +716,24 @@ static uint64_t reclaim_down_to(struct uffd_mem *u, uint64_t target)
 			}
 			if (!hva_of(u, gfn))
 				continue;
-			if (!evict(u, gfn, false))
+			int e = evict(u, gfn, false);
+			if (e == -EIO) {
+				/* The frame stays resident; the clock takes
+				 * another, unless the file keeps failing. */
+				if (++write_errors == RECLAIM_WRITE_ERRORS)
+					break;
+				continue;
+			}
+			if (e)
 				break;
 			victims[nv++] = gfn;
 		}
 		pthread_mutex_unlock(&u->lock);
-		drop(u, victims, nv);
+		/* Frames the host would not drop are resident again: this
+		 * round ends rather than take them again. */
+		bool dropped = drop(u, victims, nv);
 		total += nv;
-		if (!nv)
+		if (!nv || !dropped)
 			break;
 	}
 	return total;
@@ -661,7 +772,7 @@ uint64_t uffd_mem_invalidate(struct uffd_mem *u, uint64_t gfn, uint64_t count)
 	}
 	for (uint64_t end = seen < n ? g + count : g; g < end && g < n; g++)
 		if (p2m_gfn_state(&u->p2m, g, NULL) == P2M_GFN_PRESENT) {
-			if (!evict(u, g, true))
+			if (evict(u, g, true))
 				break;
 			victims[nv++] = g;
 		}
@@ -701,7 +812,8 @@ void uffd_mem_balloon(struct uffd_mem *u, bool inflate, const uint64_t *gfns,
 		free(sorted);
 	} else {
 		for (uint64_t i = 0; i < count; i++)
-			madvise(hva_of(u, gfns[i]), FRAME_SIZE, MADV_DONTNEED);
+			if (dontneed(hva_of(u, gfns[i]), FRAME_SIZE))
+				drop_failed(u, gfns + i, 1, errno);
 	}
 }
 

@@ -14,6 +14,7 @@
 #include <umbra/boot.h>
 #include <umbra/hypercall.h>
 
+#include "../shadow/fault_inject.h"
 #include "../shadow/mmu_trace.h"
 #include "control.h"
 #include "fdt_build.h"
@@ -24,6 +25,12 @@
 /* The idle watchdog's period: a BSP without exits for one period is asked
  * whether it halted for good. */
 #define WATCHDOG_NS (250 * 1000 * 1000L)
+
+/* A host failure the guest cannot survive (shadow/fault_inject.h). */
+static void stop_for_host_failure(void *opaque)
+{
+	vm_stop(opaque, UMBRA_EXIT_INTERNAL, false);
+}
 
 void vm_stop(struct vm *vm, int status, bool exited)
 {
@@ -339,6 +346,11 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 	rtc_init(&vm->rtc);
 	fw_cfg_init(&vm->fw_cfg, &vm->mem);
 	hc_init(&vm->hc, &vm->mem, &vm->stats);
+	host_failure_set_stop(stop_for_host_failure, vm);
+	if (cfg->fault_inject) {
+		char err[160]; /* checked by the command line already */
+		fault_inject_parse(cfg->fault_inject, err, sizeof(err));
+	}
 
 	/* Stop signals stay blocked in every thread (the vCPU threads inherit
 	 * the mask); wait_for_stop() collects them. */
@@ -389,13 +401,16 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 			 * serial port drains on this close. */
 			vm_dump_fini(vm);
 		}
-		if (cfg->stats)
+		if (cfg->stats) {
 			host_mem_vm_print_stats(&vm->hmem, stderr);
+			fault_inject_print_stats(stderr);
+		}
 		status = vm->status;
 		if (vm_result_hook)
 			vm_result_hook(status);
 	}
 	teardown(vm);
+	host_failure_set_stop(NULL, NULL);
 	free(vm);
 	/* A stop signal that came after the stop is delivered now. */
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);

@@ -272,6 +272,8 @@ done
 . "$(dirname "$0")/bench.sh"
 # Issue 10: hostile guests.
 . "$(dirname "$0")/hostile.sh"
+# Issue 10: fault injection (--fault-inject).
+. "$(dirname "$0")/faultinj.sh"
 # Issue 9: SMP for umbra's own kernel.
 . "$(dirname "$0")/smp.sh"
 
