@@ -114,3 +114,21 @@ $(BUILD)/tests/elf_mutate: tests/integration/elf_mutate.c | $(DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $<
 ALL_TARGETS += $(BUILD)/tests/elf_mutate
+
+# --- The hosted MMU under ThreadSanitizer (issue 10) --------------------------
+# tests/stress/mmu_stress.c: vCPU threads with TLBs, chaos, reclaim and
+# dedup threads over the shadow MMU and host memory, with the VMM's locking
+# and kicks; checksummed patterns checked. A few seconds, in make test.
+STRESS_TSAN := $(BUILD)/tests/mmu-stress-tsan
+STRESS_SRCS := tests/stress/mmu_stress.c vmm/shadow_kick.c vmm/uffd_mem.c vmm/ksm.c vmm/guest_mem.c \
+	$(SHADOW_SRCS)
+$(STRESS_TSAN): $(STRESS_SRCS) $(wildcard tests/unit/*.h shadow/*.h) vmm/shadow_kick.h | $(DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -O1 -fsanitize=thread -Itests/unit -Ivmm -o $@ $(STRESS_SRCS) -lpthread
+ALL_TARGETS += $(STRESS_TSAN)
+
+.PHONY: stress-test
+stress-test: $(STRESS_TSAN)
+	@echo "== hosted MMU stress, 3 vCPU threads, under ThreadSanitizer"
+	TSAN_OPTIONS=halt_on_error=1 $(STRESS_TSAN) 3
+EXTRA_TESTS += stress-test

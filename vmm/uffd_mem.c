@@ -282,7 +282,17 @@ static int serve_fault(struct uffd_mem *u, uint64_t addr)
 			pthread_mutex_unlock(&u->lock);
 			return 0;
 		}
-		r = copy_in(u, gfn, buf) || errno == EEXIST ? 0 : -errno;
+		r = copy_in(u, gfn, buf) ? 0 : -errno;
+		if (r == -EEXIST) {
+			/* A stale fault: the page is there, marked swapped by a
+			 * reclaim that has not dropped it yet. Its bytes are in
+			 * the slot; once dropped, the next touch reads them.
+			 * (Marking it present here freed the slot, and the drop's
+			 * REMOVE then made it absent: a zero page for it.) */
+			wake(u, page);
+			how = 2;
+			r = 0;
+		}
 	} else {
 		r = zero_run(u, gfn, page);
 	}
