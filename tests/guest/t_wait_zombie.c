@@ -18,7 +18,11 @@ int main(void)
 	pid_t pid = fork();
 	if (pid == 0)
 		_exit(21);
-	sleep_ms(20);
+	/* Until it has exited, without reaping it (a fixed sleep was once too
+	 * short on a loaded machine: the SIGKILL below then killed it alive). */
+	siginfo_t si;
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0)
+		bail_out("waitid WNOWAIT: errno %d", errno);
 	is_long(kill(pid, 0), 0, "a zombie still exists for kill(pid, 0)");
 	is_long(kill(pid, SIGKILL), 0, "killing a zombie succeeds");
 	int got = 0;
