@@ -3,6 +3,7 @@
  * present and move with the shadow hypercalls (tdp: test_devices.c). */
 #include "test.h"
 
+#include "hc_test.h"
 #include "hypercall.h"
 #include "shadow_sim.h"
 
@@ -20,9 +21,7 @@ TEST(hc_stats_shadow_counters)
 	struct stats st;
 	struct hc_state hc;
 	struct hc_outcome out;
-	guest_mem_layout(&gm, 16 << 20);
-	stats_init(&st);
-	hc_init(&hc, &gm, &st);
+	hc_test_init(&hc, &gm, &st);
 	struct sim s;
 	struct shadow_config cfg = {
 		.efer_nxe = true, .cr4_smep = true, .cr4_smap = true,

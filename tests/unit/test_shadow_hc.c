@@ -7,6 +7,7 @@
  */
 #include "test.h"
 
+#include "hc_test.h"
 #include "hypercall.h"
 #include "shadow_sim.h"
 
@@ -16,9 +17,7 @@ TEST(shadow_hc_dispatch_routes)
 	struct stats st;
 	struct hc_state hc;
 	struct hc_outcome out;
-	guest_mem_layout(&gm, 16 << 20);
-	stats_init(&st);
-	hc_init(&hc, &gm, &st);
+	hc_test_init(&hc, &gm, &st);
 
 	/* tdp: unknown. */
 	struct hc_call c = {UMBRA_HC_SHADOW_AS_CREATE, {4096, 0, 0, 0, 0}};

@@ -12,6 +12,7 @@
 
 #include "test.h"
 
+#include "hc_test.h"
 #include "hypercall.h"
 #include "shadow_kick.h"
 #include "shadow_sim.h"
@@ -163,9 +164,7 @@ TEST(shadow_kick_hypercalls)
 	struct stats st;
 	struct hc_state hc;
 	struct hc_outcome out;
-	guest_mem_layout(&gm, 16 << 20);
-	stats_init(&st);
-	hc_init(&hc, &gm, &st);
+	hc_test_init(&hc, &gm, &st);
 	struct hc_call ack = {UMBRA_HC_SHADOW_KICK_ACK, {0, 0, 0, 0, 0}};
 	hc_dispatch(&hc, &ack, &out);
 	CHECK_EQ((int64_t)out.ret, -UMBRA_ENOSYS);
@@ -364,9 +363,7 @@ TEST(shadow_kick_own_hypercall_waits_for_the_other_vcpu)
 	struct stats st;
 	struct hc_state hc;
 	struct hc_outcome out;
-	guest_mem_layout(&gm, 16 << 20);
-	stats_init(&st);
-	hc_init(&hc, &gm, &st);
+	hc_test_init(&hc, &gm, &st);
 	struct sim s;
 	struct shadow_config cfg = {.efer_nxe = true, .maxphyaddr = 46, .nr_vcpus = 2,
 				    .prefetch = 0};
