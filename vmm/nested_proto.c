@@ -31,7 +31,7 @@ int nested_write_argv(FILE *f, const struct umbra_config *cfg)
 	char mem[32], cpus[16], prefetch[16], budget[16], interval[16], trace[16], limit[32], chaos[16];
 	format_size(mem, sizeof(mem), cfg->mem_bytes);
 	snprintf(cpus, sizeof(cpus), "%u", cfg->cpus);
-	const char *args[40];
+	const char *args[48];
 	int n = 0;
 	args[n++] = "run";
 	args[n++] = "-m";
@@ -56,6 +56,8 @@ int nested_write_argv(FILE *f, const struct umbra_config *cfg)
 		args[n++] = "--debug-exits";
 	if (cfg->audit)
 		args[n++] = "--audit";
+	if (cfg->shadow_smp)
+		args[n++] = "--experimental-shadow-smp";
 	if (cfg->audit_interval) {
 		snprintf(interval, sizeof(interval), "%u", cfg->audit_interval);
 		args[n++] = "--audit-interval";
