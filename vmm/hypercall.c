@@ -59,6 +59,15 @@ static bool first_unknown(struct hc_state *hc, uint64_t nr)
 	return first;
 }
 
+/* A call this VM does not offer (or no number at all): -ENOSYS, counted,
+ * logged the first time. */
+static void refuse_unknown(struct hc_state *hc, uint64_t nr, struct hc_outcome *out)
+{
+	stats_inc(&hc->stats->hypercalls_unknown);
+	out->log_unknown = first_unknown(hc, nr);
+	out->ret = (uint64_t)-UMBRA_ENOSYS;
+}
+
 int64_t hc_boot_ns(struct hc_state *hc)
 {
 	return atomic_load(&hc->boot_ns);
@@ -247,9 +256,7 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 			}
 			return;
 		}
-		stats_inc(&hc->stats->hypercalls_unknown);
-		out->log_unknown = first_unknown(hc, call->nr);
-		out->ret = (uint64_t)-UMBRA_ENOSYS;
+		refuse_unknown(hc, call->nr, out);
 		return;
 	case UMBRA_HC_SHADOW_KICK_ACK:
 		if (hc->kick && hc->shadow) {
@@ -265,9 +272,7 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 			out->ret = (uint64_t)(r < 0 ? -UMBRA_EINVAL : r);
 			return;
 		}
-		stats_inc(&hc->stats->hypercalls_unknown);
-		out->log_unknown = first_unknown(hc, call->nr);
-		out->ret = (uint64_t)-UMBRA_ENOSYS;
+		refuse_unknown(hc, call->nr, out);
 		return;
 	case UMBRA_HC_SHADOW_STACK_HINT:
 		if (hc->shadow) {
@@ -276,18 +281,14 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 			pthread_mutex_unlock(&hc->shadow_lock);
 			return;
 		}
-		stats_inc(&hc->stats->hypercalls_unknown);
-		out->log_unknown = first_unknown(hc, call->nr);
-		out->ret = (uint64_t)-UMBRA_ENOSYS;
+		refuse_unknown(hc, call->nr, out);
 		return;
 	case UMBRA_HC_SMP_START_CPU:
 		if (hc->start_cpu) {
 			out->ret = (uint64_t)hc->start_cpu(hc->start_cpu_opaque, vcpu, a);
 			return;
 		}
-		stats_inc(&hc->stats->hypercalls_unknown);
-		out->log_unknown = first_unknown(hc, call->nr);
-		out->ret = (uint64_t)-UMBRA_ENOSYS;
+		refuse_unknown(hc, call->nr, out);
 		return;
 	case UMBRA_HC_REPORT:
 		if (a[0] == UMBRA_REPORT_BOOT_NS && a[1] <= INT64_MAX) {
@@ -304,9 +305,7 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 		out->ret = (uint64_t)hc_stats_read(hc, vcpu, a[0]);
 		return;
 	default:
-		stats_inc(&hc->stats->hypercalls_unknown);
-		out->log_unknown = first_unknown(hc, call->nr);
-		out->ret = (uint64_t)-UMBRA_ENOSYS;
+		refuse_unknown(hc, call->nr, out);
 		return;
 	}
 }
