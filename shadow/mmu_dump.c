@@ -603,8 +603,8 @@ int shadow_dump(struct shadow_mmu *mmu, const struct dump_request *req, FILE *f)
 /* --- tdp-mode dump --- */
 
 /* Guest RAM by host state (RAM backed on demand): present runs with the
- * VMM's address, swapped and discarded runs; never-backed gfns are left
- * out, as the shadow p2m leaves them. */
+ * VMM's address (merged ones copy-on-write), swapped and discarded runs;
+ * never-backed gfns are left out, as the shadow p2m leaves them. */
 static void tdp_dump_p2m(FILE *f, struct dump *d, const struct tdp_dump_src *src)
 {
 	struct rlist l;
@@ -617,6 +617,11 @@ static void tdp_dump_p2m(FILE *f, struct dump *d, const struct tdp_dump_src *src
 			if (st == P2M_GFN_PRESENT)
 				rlist_add(&l, gpa, 4096, r->hva + off, 1, F_W | F_X, DUMP_MAPPED,
 					  false, false);
+			else if (st == P2M_GFN_SHARED)
+				/* Merged by the host (KSM): read-only, a write
+				 * copies it, as shadow mode's shared frames. */
+				rlist_add(&l, gpa, 4096, r->hva + off, 1, F_X,
+					  DUMP_MAPPED | DUMP_COW, false, false);
 			else if (host_gone_state(st))
 				rlist_add(&l, gpa, 4096, NO_ADDR, 1, 0, host_gone_state(st),
 					  false, false);

@@ -478,9 +478,10 @@ void host_mem_vm_print_stats(struct host_mem_vm *h, FILE *f)
 			U(u.balloon_in));
 		if (h->uffd.ksm_dir)
 			fprintf(f, "host memory: KSM (--dedup): %lld guest pages merged now, %llu "
-				"at the peak; sampled increases %llu, decreases %llu\n",
+				"at the peak; sampled increases %llu, decreases %llu; merged "
+				"frames dropped by the VMM %llu\n",
 				(long long)u.ksm_merging, U(u.ksm_merging_max), U(u.ksm_merged),
-				U(u.ksm_unmerged));
+				U(u.ksm_unmerged), U(u.ksm_dropped));
 		fprintf(f, "host memory: chaos invalidations %llu (%llu frames swapped out); "
 			"vCPU pauses %llu (%llu ms waiting for the vCPUs)\n",
 			U(u.invalidations), U(u.invalidated), U(h->pause.pauses),

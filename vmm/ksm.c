@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kernel-page-flags.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,4 +86,45 @@ int64_t ksm_merging_pages(const char *dir)
 		return n;
 	int64_t sharing = read_number(dir, "pages_sharing"), shared = read_number(dir, "pages_shared");
 	return sharing < 0 || shared < 0 ? -1 : sharing + shared;
+}
+
+int ksm_probe_open(struct ksm_probe *p)
+{
+	p->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	p->kpageflags_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (p->pagemap_fd >= 0 && p->kpageflags_fd >= 0)
+		return 0;
+	int e = -errno;
+	ksm_probe_close(p);
+	return e;
+}
+
+void ksm_probe_close(struct ksm_probe *p)
+{
+	if (p->pagemap_fd >= 0)
+		close(p->pagemap_fd);
+	if (p->kpageflags_fd >= 0)
+		close(p->kpageflags_fd);
+	p->pagemap_fd = p->kpageflags_fd = -1;
+}
+
+/* pagemap entry (Documentation/admin-guide/mm/pagemap.rst): bit 63
+ * present, bits 0-54 the frame number (0 when not root). */
+#define PM_PRESENT (1ull << 63)
+#define PM_PFN_MASK ((1ull << 55) - 1)
+
+int ksm_page_merged(const struct ksm_probe *p, const void *hva)
+{
+	uint64_t pme, flags;
+	if (p->pagemap_fd < 0 ||
+	    pread(p->pagemap_fd, &pme, sizeof(pme), (off_t)((uintptr_t)hva / 4096 * 8)) !=
+		    (ssize_t)sizeof(pme))
+		return -1;
+	if (!(pme & PM_PRESENT))
+		return 0;
+	uint64_t pfn = pme & PM_PFN_MASK;
+	if (!pfn || pread(p->kpageflags_fd, &flags, sizeof(flags), (off_t)(pfn * 8)) !=
+			    (ssize_t)sizeof(flags))
+		return -1;
+	return (int)((flags >> KPF_KSM) & 1);
 }

@@ -29,4 +29,17 @@ int ksm_merge_guest(const struct guest_mem *mem);
  * whole host's), or -1. */
 int64_t ksm_merging_pages(const char *dir);
 
+/* Which of this process's pages are KSM pages: /proc/self/pagemap gives a
+ * page's frame number (to root only), /proc/kpageflags that frame's KPF_KSM
+ * bit. KSM's counts say how many, this says which. */
+struct ksm_probe {
+	int pagemap_fd, kpageflags_fd; /* -1: not open */
+};
+/* 0, or -errno with both left closed (not root, no /proc/kpageflags). */
+int ksm_probe_open(struct ksm_probe *p);
+void ksm_probe_close(struct ksm_probe *p);
+/* 1: the page at hva is mapped to a KSM page; 0: it is not (or is not
+ * mapped); -1: unknown (probe not open, frame numbers hidden). */
+int ksm_page_merged(const struct ksm_probe *p, const void *hva);
+
 #endif

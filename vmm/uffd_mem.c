@@ -449,6 +449,7 @@ void uffd_mem_init(struct uffd_mem *u, const struct guest_mem *mem)
 	atomic_init(&u->stop, false);
 	atomic_init(&u->resident, 0);
 	u->stats.ksm_merging = -1;
+	u->ksm.pagemap_fd = u->ksm.kpageflags_fd = -1;
 	pthread_mutex_init(&u->lock, NULL);
 }
 
@@ -504,7 +505,11 @@ int uffd_mem_start(struct uffd_mem *u, uint64_t limit, int swap_fd)
 {
 	u->limit = limit;
 	u->swap_fd = swap_fd;
-	int e = table_init(u);
+	int e;
+	if (u->ksm_dir && (e = ksm_probe_open(&u->ksm)))
+		fprintf(stderr, "umbra: --dedup: cannot tell which frames KSM merged "
+			"(/proc/self/pagemap, /proc/kpageflags: %s): counts only\n", strerror(-e));
+	e = table_init(u);
 	if (e) {
 		back_eagerly(u, strerror(-e));
 		return -1;
@@ -579,6 +584,7 @@ void uffd_mem_destroy(struct uffd_mem *u)
 	if (u->swap_fd >= 0)
 		close(u->swap_fd);
 	u->swap_fd = -1;
+	ksm_probe_close(&u->ksm);
 	mmu_trace_free(u->trace);
 	u->trace = NULL;
 	free(u->young);
@@ -638,6 +644,18 @@ static int dontneed(uint8_t *p, uint64_t len)
 	return madvise(p, len, MADV_DONTNEED);
 }
 
+/* --dedup: a frame KSM merged that the VMM is about to drop (swap-out,
+ * balloon) ends its sharing; the unshare event names the gfn (b = 0: no
+ * new frame), unlike the sampled decreases. Under the lock. */
+static void merged_drop(struct uffd_mem *u, uint64_t gfn, uint64_t arg)
+{
+	const uint8_t *p = hva_of(u, gfn);
+	if (!p || ksm_page_merged(&u->ksm, p) != 1)
+		return;
+	u->stats.ksm_dropped++;
+	mmu_trace_record(u->trace, TRACE_UNSHARE, 0, gfn, 0, arg);
+}
+
 /* MADV_DONTNEED of frames already announced and marked, without the lock:
  * one call (and one REMOVE event, a round trip to the thread) per run of
  * neighbours. Sorts gfns. False when a run could not be dropped. */
@@ -672,6 +690,7 @@ static int evict(struct uffd_mem *u, uint64_t gfn, bool chaos)
 	uint64_t slot = ~0ull;
 	if (!p)
 		return -ENOSPC;
+	merged_drop(u, gfn, chaos);
 	if (frame_is_zero(p)) {
 		set_gone(u, gfn, HM_EV_CLEAR, P2M_GFN_ABSENT, 0);
 		u->stats.swap_zero++;
@@ -808,8 +827,11 @@ void uffd_mem_balloon(struct uffd_mem *u, bool inflate, const uint64_t *gfns,
 	if (u->have_table)
 		for (uint64_t i = 0; i < count; i++) {
 			uint64_t slot;
-			if (p2m_gfn_state(&u->p2m, gfns[i], &slot) == P2M_GFN_SWAPPED)
+			enum p2m_gfn_state st = p2m_gfn_state(&u->p2m, gfns[i], &slot);
+			if (st == P2M_GFN_SWAPPED)
 				free_slot(u, slot);
+			else if (st == P2M_GFN_PRESENT)
+				merged_drop(u, gfns[i], 0);
 			set_gone(u, gfns[i], HM_EV_UNMAP, P2M_GFN_DISCARDED, 0);
 		}
 	u->stats.balloon_out += count;
@@ -872,6 +894,8 @@ enum p2m_gfn_state uffd_mem_state(struct uffd_mem *u, uint64_t gfn)
 	enum p2m_gfn_state st = u->have_table && gfn < u->p2m.nr_gfns
 					? p2m_gfn_state(&u->p2m, gfn, NULL)
 					: P2M_GFN_ABSENT;
+	if (st == P2M_GFN_PRESENT && ksm_page_merged(&u->ksm, hva_of(u, gfn)) == 1)
+		st = P2M_GFN_SHARED;
 	pthread_mutex_unlock(&u->lock);
 	return st;
 }

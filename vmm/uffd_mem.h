@@ -27,6 +27,7 @@
 #include "../shadow/host_mem.h"
 #include "../shadow/mmu_trace.h"
 #include "guest_mem.h"
+#include "ksm.h"
 
 struct uffd_stats {
 	uint64_t missing;          /* missing faults served */
@@ -47,6 +48,7 @@ struct uffd_stats {
 	uint64_t ksm_merging_max;
 	uint64_t ksm_merged;       /* sum of the samples' increases */
 	uint64_t ksm_unmerged;     /* ... and decreases (writes broke sharings, drops) */
+	uint64_t ksm_dropped;      /* merged frames the VMM dropped (swap-out, balloon) */
 };
 
 struct uffd_mem {
@@ -78,6 +80,7 @@ struct uffd_mem {
 	/* --dedup: KSM's counts are sampled by the thread (ksm_dir: KSM_SYSFS). */
 	const char *ksm_dir;
 	uint64_t ksm_last_ns;
+	struct ksm_probe ksm;      /* which frames are merged (dump, drops) */
 	/* Tests: act as if userfaultfd(2) failed with this errno. */
 	int debug_fail_errno;
 };
@@ -126,6 +129,8 @@ void uffd_mem_trace_json(void *u, FILE *f);
  * KSM_SAMPLE_MS; the summary once more. */
 void uffd_mem_ksm_sample(struct uffd_mem *u);
 
+/* A gfn's state; with --dedup, a present frame KSM merged is
+ * P2M_GFN_SHARED. */
 enum p2m_gfn_state uffd_mem_state(struct uffd_mem *u, uint64_t gfn);
 /* A copy of the counters, and of the notifier chain's. */
 void uffd_mem_stats(struct uffd_mem *u, struct uffd_stats *s, struct hm_stats *hs);

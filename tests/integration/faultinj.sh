@@ -27,6 +27,7 @@ fi_survived() {
 }
 
 saved_nested=$UMBRA_NESTED_TIMEOUT saved_test=$UMBRA_TEST_TIMEOUT
+fi_bad= fi_seen=
 UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT UMBRA_TEST_TIMEOUT=$((UMBRA_SUITE_TIMEOUT + 60))
 
 echo "-- fault injection: survivable host failures"

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,4 +86,28 @@ TEST(ksm_merge_guest_marks_guest_ram)
 	/* Whatever the kernel, the count is a number or unknown. */
 	CHECK(ksm_merging_pages(KSM_SYSFS) >= -1);
 	guest_mem_unmap(&gm);
+}
+
+/* Which pages are merged: a page no one touched is not mapped (0); a page
+ * written here is a private page, never a KSM one (0 as root, who sees
+ * frame numbers; -1 otherwise); a closed probe knows nothing. */
+TEST(ksm_page_merged_tells_private_pages)
+{
+	struct ksm_probe p;
+	uint8_t *m = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(m != MAP_FAILED);
+	int r = ksm_probe_open(&p);
+	if (getuid() == 0)
+		CHECK_EQ(r, 0);
+	if (r == 0) {
+		CHECK_EQ(ksm_page_merged(&p, m + 4096), 0);
+		m[0] = 1;
+		CHECK_EQ(ksm_page_merged(&p, m), getuid() == 0 ? 0 : -1);
+		ksm_probe_close(&p);
+	} else {
+		CHECK(p.pagemap_fd < 0 && p.kpageflags_fd < 0);
+	}
+	CHECK_EQ(ksm_page_merged(&p, m), -1);
+	munmap(m, 2 * 4096);
 }

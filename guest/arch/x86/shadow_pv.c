@@ -61,6 +61,9 @@ struct shadow_cpu {
 	uint32_t asid;
 	struct shadow_space *space; /* of pgd, for the #PF path */
 	bool touching;
+	/* Visits to the VMM (hypercalls, host changes): any may have zapped
+	 * or evicted (shadow_touch_stack). */
+	unsigned long vmm_visits;
 };
 static struct shadow_cpu shadow_cpus[NR_CPUS];
 /* The batch queue (UMBRA_HC_SHADOW_QUEUE), in the pinned image: one for
@@ -80,6 +83,7 @@ static long shadow_hc5(unsigned long nr, unsigned long a0, unsigned long a1,
 	register unsigned long r8 __asm__("r8") = a3;
 	register unsigned long r9 __asm__("r9") = a4;
 	long ret;
+	scpu()->vmm_visits++;
 	__asm__ volatile("outl %%eax, %%dx"
 			 : "=a"(ret)
 			 : "a"(nr), "d"(UMBRA_HC_PORT), "D"(a0), "S"(a1), "r"(r10), "r"(r8),
@@ -149,6 +153,7 @@ static long shadow_call(unsigned long nr, unsigned long a0, unsigned long a1,
 
 void shadow_after_host_change(void)
 {
+	scpu()->vmm_visits++;
 	flush_tlb_local();
 	touch_own_stack();
 }
@@ -292,6 +297,10 @@ bool shadow_first_chance(struct pt_regs *regs)
 	return false;
 }
 
+/* Passes over a stack before shadow_touch_stack gives up (KSTACK_PAGES
+ * faults per pass at most). */
+#define TOUCH_STACK_PASSES 64
+
 void shadow_touch_stack(uint64_t top)
 {
 	/* A touch that faults makes a hypercall, which touches again: once
@@ -306,10 +315,25 @@ void shadow_touch_stack(uint64_t top)
 	 * kernel may run deeper than it ever was before it next asks the
 	 * VMM, and the CPU cannot push a fault frame onto a missing page (a
 	 * double fault). A write that keeps the bytes (interrupts are off in
-	 * the kernel), so each page is shadowed writable. */
-	for (uint64_t a = top - KSTACK_PAGES * PAGE_SIZE; a < top; a += PAGE_SIZE) {
-		volatile uint64_t *p = (volatile uint64_t *)a;
-		*p = *p;
+	 * the kernel), so each page is shadowed writable.
+	 *
+	 * A page's fault makes a fill, which may evict the shadow page of a
+	 * page touched before (a full budget, a failed allocation; the
+	 * double fault __switch_to_asm met on the next task's stack): pass
+	 * again until one pass goes without a visit to the VMM.
+	 */
+	for (unsigned pass = 0;; pass++) {
+		unsigned long visits = c->vmm_visits;
+		for (uint64_t a = top - KSTACK_PAGES * PAGE_SIZE; a < top; a += PAGE_SIZE) {
+			volatile uint64_t *p = (volatile uint64_t *)a;
+			*p = *p;
+		}
+		if (c->vmm_visits == visits)
+			break;
+		if (pass == TOUCH_STACK_PASSES)
+			panic("shadow paging: the kernel stack below %#llx lost a page in "
+			      "each of %u passes: the shadow budget cannot hold it",
+			      (unsigned long long)top, TOUCH_STACK_PASSES);
 	}
 	c->touching = false;
 }
