@@ -21,11 +21,12 @@ void shadow_pv_init(void);
  * (return and retry); false to handle it as usual, with regs->error_code
  * the one the guest's own tables give. */
 bool shadow_first_chance(struct pt_regs *regs);
-/* Before switching to the kernel stack ending at top, and after every
- * shadow hypercall for the current one: makes sure the shadow has all of
- * it (a #PF pushed onto a missing stack is a double fault), by touching it
- * from a shadowed stack. */
-void shadow_touch_stack(uint64_t top);
+/* Last thing before __switch_to_asm saves RSP at prev_rsp and pops from
+ * the kernel stack ending at next_top: makes sure the shadow has all of
+ * both stacks and the slot at once (a #PF pushed onto a missing stack is a
+ * double fault). After every shadow hypercall the current stack is
+ * touched the same way. */
+void shadow_prepare_switch(uint64_t *prev_rsp, uint64_t next_top);
 /* Last thing before returning to user mode: applies the queued
  * invalidations (docs/hypercalls.md, "The queue rule"). */
 void shadow_exit_to_user(void);

@@ -30,9 +30,10 @@ struct task_struct *__switch_to(struct task_struct *prev, struct task_struct *ne
 	/* In the kernel, the user GS base is the swapped-out one. */
 	wrmsr(MSR_KERNEL_GS_BASE, next->thread.gs_base);
 	current = next;
+	uint64_t next_rsp = next->thread.rsp;
 	if (shadow_paging)
-		shadow_touch_stack(next->kstack_top);
-	return __switch_to_asm(&prev->thread.rsp, next->thread.rsp, prev);
+		shadow_prepare_switch(&prev->thread.rsp, next->kstack_top);
+	return __switch_to_asm(&prev->thread.rsp, next_rsp, prev);
 }
 
 /* What __switch_to_asm pops for a task that never ran: callee-saved

@@ -54,7 +54,7 @@ struct shadow_space {
 };
 static struct shadow_space spaces[MAX_SPACES];
 /* Per CPU: the table root its CR3 holds the shadow of, that address
- * space, and whether it is touching its stack (shadow_touch_stack). The
+ * space, and whether it is touching its stacks (touch_settled). The
  * rest is shared, and changed only under the big kernel lock. */
 struct shadow_cpu {
 	uint64_t pgd;
@@ -62,7 +62,7 @@ struct shadow_cpu {
 	struct shadow_space *space; /* of pgd, for the #PF path */
 	bool touching;
 	/* Visits to the VMM (hypercalls, host changes): any may have zapped
-	 * or evicted (shadow_touch_stack). */
+	 * or evicted (touch_settled). */
 	unsigned long vmm_visits;
 };
 static struct shadow_cpu shadow_cpus[NR_CPUS];
@@ -120,20 +120,96 @@ void shadow_kick(void)
 		shadow_hc(UMBRA_HC_SHADOW_KICK_ACK, (unsigned long)seq, 0, 0, 0);
 }
 
-/* After the VMM ran: it may have taken pages of this stack besides the two
- * it shadows again under rsp (docs/host-memory.md). A kernel stack is a
- * buddy block of KSTACK_PAGES in the direct map, so aligned to its size
- * (stacks in the image, boot and IST, are pinned). Only once the TLB holds
- * nothing stale, and in the address space the CPU runs. */
-static void touch_own_stack(void)
+/* Passes before touch_settled gives up (each meets a fault at most per
+ * page it touches). */
+#define TOUCH_PASSES 64
+
+/* Writes each page of the kernel stack below top, keeping its bytes
+ * (interrupts are off in the kernel), so each is shadowed writable; 0: no
+ * stack. */
+static void touch_stack_pages(uint64_t top)
+{
+	if (!top)
+		return;
+	for (uint64_t a = top - KSTACK_PAGES * PAGE_SIZE; a < top; a += PAGE_SIZE) {
+		volatile uint64_t *p = (volatile uint64_t *)a;
+		*p = *p;
+	}
+}
+
+/* The top of the kernel stack this code runs on, or 0 for a stack in the
+ * image (boot, IST: pinned, always shadowed). A kernel stack is a buddy
+ * block of KSTACK_PAGES in the direct map, so aligned to its size. */
+static uint64_t own_stack_top(void)
 {
 	uint64_t rsp = (uint64_t)__builtin_frame_address(0);
 	if (rsp < page_offset_base || rsp >= page_offset_base + (max_pfn << PAGE_SHIFT))
+		return 0;
+	return (rsp | (KSTACK_PAGES * PAGE_SIZE - 1)) + 1;
+}
+
+/*
+ * Touches the stacks below top1 and top2 and the u64 at slot (each may be
+ * 0/NULL) until one pass goes without a visit to the VMM: a fault on one
+ * page makes a fill, which may evict the shadow page of one touched before
+ * (a full budget, a failed allocation). Then all of them are shadowed at
+ * once, and stay so until this CPU next visits the VMM.
+ *
+ * Why every page: host memory may have taken any of them (reclaim, a
+ * migration, a 2M entry zapped for a neighbour), the kernel may run deeper
+ * than it ever was before it next asks the VMM, and the CPU cannot push a
+ * fault frame onto a missing page (a double fault).
+ */
+static void touch_settled(uint64_t top1, uint64_t top2, uint64_t *slot)
+{
+	/* A touch that faults makes a hypercall, which touches its own stack
+	 * again: not from in here (with a tiny shadow budget each fill may
+	 * evict the page touched before, and the recursion would overflow
+	 * the stack). */
+	struct shadow_cpu *c = scpu();
+	if (c->touching)
+		return;
+	c->touching = true;
+	for (unsigned pass = 0;; pass++) {
+		unsigned long visits = c->vmm_visits;
+		touch_stack_pages(top1);
+		touch_stack_pages(top2);
+		if (slot)
+			*(volatile uint64_t *)slot = *(volatile uint64_t *)slot;
+		if (c->vmm_visits == visits)
+			break;
+		if (pass == TOUCH_PASSES)
+			panic("shadow paging: kernel stacks below %#llx and %#llx lost a page "
+			      "in each of %u passes: the shadow budget cannot hold them",
+			      (unsigned long long)top1, (unsigned long long)top2, TOUCH_PASSES);
+	}
+	c->touching = false;
+}
+
+/*
+ * Before __switch_to_asm: what it touches until it runs on next's stack
+ * is shadowed at once — the stack it runs on (its pushes), prev's saved
+ * RSP slot, and next's whole stack (its pops). A fault on any of them in
+ * between could evict the shadow page of next's stack: the pops then
+ * fault, and the fault frame cannot be pushed (a double fault).
+ */
+void shadow_prepare_switch(uint64_t *prev_rsp, uint64_t next_top)
+{
+	touch_settled(own_stack_top(), next_top, prev_rsp);
+}
+
+/* After the VMM ran: it may have taken pages of this stack besides the two
+ * it shadows again under rsp (docs/host-memory.md). Only once the TLB
+ * holds nothing stale, and in the address space the CPU runs. */
+static void touch_own_stack(void)
+{
+	uint64_t top = own_stack_top();
+	if (!top)
 		return;
 	/* A fault the touch takes must not change the CR2 the #PF handler
 	 * that made the hypercall reads next. */
 	uint64_t cr2 = read_cr2();
-	shadow_touch_stack((rsp | (KSTACK_PAGES * PAGE_SIZE - 1)) + 1);
+	touch_settled(top, 0, NULL);
 	write_cr2(cr2);
 }
 
@@ -295,47 +371,6 @@ bool shadow_first_chance(struct pt_regs *regs)
 	if (r > 0 && (r & 0xff) == UMBRA_SHADOW_REFLECT)
 		regs->error_code = ((unsigned long)r >> UMBRA_SHADOW_RESULT_EC_SHIFT) & 0xffff;
 	return false;
-}
-
-/* Passes over a stack before shadow_touch_stack gives up (KSTACK_PAGES
- * faults per pass at most). */
-#define TOUCH_STACK_PASSES 64
-
-void shadow_touch_stack(uint64_t top)
-{
-	/* A touch that faults makes a hypercall, which touches again: once
-	 * is enough (with a tiny shadow budget each fill may evict the page
-	 * touched before, and the recursion would overflow the stack). */
-	struct shadow_cpu *c = scpu();
-	if (c->touching)
-		return;
-	c->touching = true;
-	/* Every page of the stack: host memory may have taken any of them
-	 * (reclaim, a migration, a 2M entry zapped for a neighbour), the
-	 * kernel may run deeper than it ever was before it next asks the
-	 * VMM, and the CPU cannot push a fault frame onto a missing page (a
-	 * double fault). A write that keeps the bytes (interrupts are off in
-	 * the kernel), so each page is shadowed writable.
-	 *
-	 * A page's fault makes a fill, which may evict the shadow page of a
-	 * page touched before (a full budget, a failed allocation; the
-	 * double fault __switch_to_asm met on the next task's stack): pass
-	 * again until one pass goes without a visit to the VMM.
-	 */
-	for (unsigned pass = 0;; pass++) {
-		unsigned long visits = c->vmm_visits;
-		for (uint64_t a = top - KSTACK_PAGES * PAGE_SIZE; a < top; a += PAGE_SIZE) {
-			volatile uint64_t *p = (volatile uint64_t *)a;
-			*p = *p;
-		}
-		if (c->vmm_visits == visits)
-			break;
-		if (pass == TOUCH_STACK_PASSES)
-			panic("shadow paging: the kernel stack below %#llx lost a page in "
-			      "each of %u passes: the shadow budget cannot hold it",
-			      (unsigned long long)top, TOUCH_STACK_PASSES);
-	}
-	c->touching = false;
 }
 
 static const uint32_t shadow_event[] = {
