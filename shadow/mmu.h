@@ -145,6 +145,12 @@ int64_t shadow_set_stack_hint(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gp
  * gave a hint, so an interrupt they take before they flush and refault
  * never pushes onto a missing page (a double fault). */
 void shadow_refill_stacks(struct shadow_mmu *mmu, uint64_t mask);
+/* For a vCPU the guest stopped with a triple fault (whose registers KVM
+ * may have reset): the address space it runs and the one it is leaving,
+ * and how many pages of the pinned ranges and of its hinted kernel stack
+ * their shadow tables miss, as one line in buf. */
+void shadow_describe_vcpu(const struct shadow_mmu *mmu, unsigned vcpu, char *buf,
+			  size_t len);
 
 /* Audit: every present shadow entry of every address space checked
  * against the guest tables and the p2m. Returns the number of bad entries;

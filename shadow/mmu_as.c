@@ -471,6 +471,66 @@ void shadow_refill_stacks(struct shadow_mmu *mmu, uint64_t mask)
 	}
 }
 
+/* Whether the shadow tables of as map gva at all. */
+static bool shadow_maps(const struct shadow_mmu *mmu, const struct shadow_as *as, uint64_t gva)
+{
+	const struct kvm_mmu_page *sp = as->root;
+	for (unsigned level = mmu->levels; sp && level >= 1; level--) {
+		uint64_t spte = sp->spt[spte_index(gva, level)];
+		if (!is_shadow_present_pte(spte))
+			return false;
+		if (is_last_spte(spte, level))
+			return true;
+		sp = spte_to_child(mmu, spte);
+	}
+	return false;
+}
+
+static int describe_as(const struct shadow_mmu *mmu, const struct shadow_as *as,
+		       uint64_t stack_top, uint64_t stack_size, char *buf, size_t len)
+{
+	if (!as)
+		return snprintf(buf, len, "none");
+	if (!as->root)
+		return snprintf(buf, len, "asid 0x%x%s without a root", as->asid,
+				as->dying ? " (released)" : "");
+	unsigned pins = 0, pins_missing = 0, stack_missing = 0;
+	for (unsigned i = 0; i < mmu->nr_pins; i++)
+		for (uint64_t va = mmu->pins[i].start;
+		     va <= mmu->pins[i].last && va >= mmu->pins[i].start; va += 4096) {
+			pins++;
+			pins_missing += !shadow_maps(mmu, as, va);
+		}
+	for (uint64_t a = stack_top - stack_size; stack_size && a < stack_top; a += 4096)
+		stack_missing += !shadow_maps(mmu, as, a);
+	return snprintf(buf, len, "asid 0x%x%s root 0x%llx: %u of %u pinned pages and %u of "
+			"%llu stack pages missing", as->asid, as->dying ? " (released)" : "",
+			(unsigned long long)as->root->maddr, pins_missing, pins, stack_missing,
+			(unsigned long long)(stack_size / 4096));
+}
+
+void shadow_describe_vcpu(const struct shadow_mmu *mmu, unsigned vcpu, char *buf, size_t len)
+{
+	if (vcpu >= mmu->nr_vcpus) {
+		snprintf(buf, len, "no such vCPU");
+		return;
+	}
+	const struct shadow_vcpu *vc = &mmu->vcpu[vcpu];
+	uint64_t top = 0, size = 0;
+	if (vc->stack_hint_gpa &&
+	    !shadow_read_guest(mmu, vc->stack_hint_gpa, &top, sizeof(top)) &&
+	    top >= vc->stack_size && !(top & 0xfff))
+		size = vc->stack_size;
+	int n = snprintf(buf, len, "runs ");
+	if (n >= 0 && (size_t)n < len)
+		n += describe_as(mmu, vc->current, top, size, buf + n, len - (size_t)n);
+	if (vc->leaving && vc->leaving != vc->current && n >= 0 && (size_t)n < len) {
+		n += snprintf(buf + n, len - (size_t)n, "; leaving ");
+		if (n >= 0 && (size_t)n < len)
+			describe_as(mmu, vc->leaving, top, size, buf + n, len - (size_t)n);
+	}
+}
+
 unsigned shadow_nr_pages(const struct shadow_mmu *mmu)
 {
 	return mmu->nr_sps;

@@ -16,6 +16,7 @@
 
 #include <umbra/hypercall.h>
 
+#include "../shadow/mmu.h"
 #include "boot.h"
 #include "vm.h"
 
@@ -341,6 +342,15 @@ static void handle_exit(struct vcpu *v)
 	case KVM_EXIT_SHUTDOWN:
 		vcpu_error(v, "guest triple fault");
 		dump_state(v);
+		if (v->vm->hc.shadow) {
+			/* A fault the CPU could not deliver: what the shadow
+			 * tables it ran on miss (the registers may be gone). */
+			char what[512];
+			pthread_mutex_lock(&v->vm->hc.shadow_lock);
+			shadow_describe_vcpu(v->vm->hc.shadow, v->id, what, sizeof(what));
+			pthread_mutex_unlock(&v->vm->hc.shadow_lock);
+			vcpu_error(v, "shadow: %s", what);
+		}
 		vm_stop(v->vm, UMBRA_EXIT_GUEST_FAULT, false);
 		return;
 	case KVM_EXIT_FAIL_ENTRY:

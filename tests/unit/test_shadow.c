@@ -827,6 +827,12 @@ TEST(shadow_pinned_ranges)
 	sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, kva + 3 * 4096, kva + 4 * 4096,
 	       UMBRA_SHADOW_EV_UNMAP);
 	CHECK_EQ(sim_shadow_walk(&s, kva + 3 * 4096, 0, 0, false, &r), WALK_PF);
+	/* What a triple fault's message says of the vCPU: the page the guest
+	 * unmapped is the one pinned page its tables miss. */
+	char what[256];
+	shadow_describe_vcpu(s.mmu, 0, what, sizeof(what));
+	CHECK(strstr(what, "runs asid ") == what);
+	CHECK(strstr(what, ": 1 of 4 pinned pages and 0 of 0 stack pages missing") != NULL);
 	/* A new address space sharing the kernel tables has them at activate. */
 	uint64_t root2 = g_alloc_table(&s);
 	g_write(&s, root2 + 511 * 8, g_read(&s, root + 511 * 8));
