@@ -148,7 +148,9 @@ void shadow_refill_stacks(struct shadow_mmu *mmu, uint64_t mask);
 /* For a vCPU the guest stopped with a triple fault (whose registers KVM
  * may have reset): the address space it runs and the one it is leaving,
  * and how many pages of the pinned ranges and of its hinted kernel stack
- * their shadow tables miss, as one line in buf. */
+ * their shadow tables miss (no entry at all; a read-only one is not
+ * counted), as one line in buf. In a task switch the hint is already the
+ * next task's stack. */
 void shadow_describe_vcpu(const struct shadow_mmu *mmu, unsigned vcpu, char *buf,
 			  size_t len);
 

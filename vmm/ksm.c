@@ -88,14 +88,26 @@ int64_t ksm_merging_pages(const char *dir)
 	return sharing < 0 || shared < 0 ? -1 : sharing + shared;
 }
 
+/* pagemap entry (Documentation/admin-guide/mm/pagemap.rst): bit 63
+ * present, bits 0-54 the frame number (0 without CAP_SYS_ADMIN). */
+#define PM_PRESENT (1ull << 63)
+#define PM_PFN_MASK ((1ull << 55) - 1)
+
 int ksm_probe_open(struct ksm_probe *p)
 {
 	p->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	p->kpageflags_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
-	if (p->pagemap_fd >= 0 && p->kpageflags_fd >= 0)
-		return 0;
-	int e = -errno;
-	ksm_probe_close(p);
+	int e = p->pagemap_fd >= 0 && p->kpageflags_fd >= 0 ? 0 : -errno;
+	/* A page surely mapped (this stack's): its frame number shows
+	 * whether they are hidden. */
+	volatile uint64_t here = 1;
+	uint64_t pme;
+	if (!e && (pread(p->pagemap_fd, &pme, sizeof(pme),
+			 (off_t)((uintptr_t)&here / 4096 * 8)) != (ssize_t)sizeof(pme) ||
+		   !(pme & PM_PFN_MASK)))
+		e = -EPERM;
+	if (e)
+		ksm_probe_close(p);
 	return e;
 }
 
@@ -107,11 +119,6 @@ void ksm_probe_close(struct ksm_probe *p)
 		close(p->kpageflags_fd);
 	p->pagemap_fd = p->kpageflags_fd = -1;
 }
-
-/* pagemap entry (Documentation/admin-guide/mm/pagemap.rst): bit 63
- * present, bits 0-54 the frame number (0 when not root). */
-#define PM_PRESENT (1ull << 63)
-#define PM_PFN_MASK ((1ull << 55) - 1)
 
 int ksm_page_merged(const struct ksm_probe *p, const void *hva)
 {

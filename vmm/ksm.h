@@ -35,7 +35,8 @@ int64_t ksm_merging_pages(const char *dir);
 struct ksm_probe {
 	int pagemap_fd, kpageflags_fd; /* -1: not open */
 };
-/* 0, or -errno with both left closed (not root, no /proc/kpageflags). */
+/* 0, or -errno with both left closed (no /proc/kpageflags; -EPERM: frame
+ * numbers hidden, without CAP_SYS_ADMIN). */
 int ksm_probe_open(struct ksm_probe *p);
 void ksm_probe_close(struct ksm_probe *p);
 /* 1: the page at hva is mapped to a KSM page; 0: it is not (or is not

@@ -644,14 +644,12 @@ static int dontneed(uint8_t *p, uint64_t len)
 	return madvise(p, len, MADV_DONTNEED);
 }
 
-/* --dedup: a frame KSM merged that the VMM is about to drop (swap-out,
- * balloon) ends its sharing; the unshare event names the gfn (b = 0: no
- * new frame), unlike the sampled decreases. Under the lock. */
+/* --dedup: a frame KSM merged that the VMM drops (swap-out, balloon) ends
+ * its sharing; the unshare event names the gfn (b = 0: no new frame),
+ * unlike the sampled decreases. Under the lock, once the frame is marked
+ * gone (a drop the host then refuses leaves it counted). */
 static void merged_drop(struct uffd_mem *u, uint64_t gfn, uint64_t arg)
 {
-	const uint8_t *p = hva_of(u, gfn);
-	if (!p || ksm_page_merged(&u->ksm, p) != 1)
-		return;
 	u->stats.ksm_dropped++;
 	mmu_trace_record(u->trace, TRACE_UNSHARE, 0, gfn, 0, arg);
 }
@@ -690,7 +688,8 @@ static int evict(struct uffd_mem *u, uint64_t gfn, bool chaos)
 	uint64_t slot = ~0ull;
 	if (!p)
 		return -ENOSPC;
-	merged_drop(u, gfn, chaos);
+	/* Asked while it is still mapped; said only once it goes. */
+	bool merged = ksm_page_merged(&u->ksm, p) == 1;
 	if (frame_is_zero(p)) {
 		set_gone(u, gfn, HM_EV_CLEAR, P2M_GFN_ABSENT, 0);
 		u->stats.swap_zero++;
@@ -709,6 +708,8 @@ static int evict(struct uffd_mem *u, uint64_t gfn, bool chaos)
 		set_gone(u, gfn, HM_EV_CLEAR, P2M_GFN_SWAPPED, slot);
 		u->stats.swap_outs++;
 	}
+	if (merged)
+		merged_drop(u, gfn, chaos);
 	mmu_trace_record(u->trace, TRACE_SWAP_OUT, 0, gfn, slot, chaos);
 	return 0;
 }
@@ -830,9 +831,11 @@ void uffd_mem_balloon(struct uffd_mem *u, bool inflate, const uint64_t *gfns,
 			enum p2m_gfn_state st = p2m_gfn_state(&u->p2m, gfns[i], &slot);
 			if (st == P2M_GFN_SWAPPED)
 				free_slot(u, slot);
-			else if (st == P2M_GFN_PRESENT)
-				merged_drop(u, gfns[i], 0);
+			bool merged = st == P2M_GFN_PRESENT &&
+				      ksm_page_merged(&u->ksm, hva_of(u, gfns[i])) == 1;
 			set_gone(u, gfns[i], HM_EV_UNMAP, P2M_GFN_DISCARDED, 0);
+			if (merged)
+				merged_drop(u, gfns[i], 0);
 		}
 	u->stats.balloon_out += count;
 	mmu_trace_record(u->trace, TRACE_BALLOON_INFLATE, 0, gfns[0], count, 0);

@@ -62,8 +62,9 @@ struct shadow_cpu {
 	struct shadow_space *space; /* of pgd, for the #PF path */
 	bool touching;
 	/* Visits to the VMM (hypercalls, host changes): any may have zapped
-	 * or evicted (touch_settled). */
-	unsigned long vmm_visits;
+	 * or evicted (touch_settled). Volatile: the #PF path in the middle
+	 * of a touch bumps it behind the compiler's back. */
+	volatile unsigned long vmm_visits;
 };
 static struct shadow_cpu shadow_cpus[NR_CPUS];
 /* The batch queue (UMBRA_HC_SHADOW_QUEUE), in the pinned image: one for
@@ -176,6 +177,9 @@ static void touch_settled(uint64_t top1, uint64_t top2, uint64_t *slot)
 		touch_stack_pages(top2);
 		if (slot)
 			*(volatile uint64_t *)slot = *(volatile uint64_t *)slot;
+		/* The touches' faults happen here, as far as the compiler
+		 * knows: without this it read the count once (one pass). */
+		__asm__ volatile("" ::: "memory");
 		if (c->vmm_visits == visits)
 			break;
 		if (pass == TOUCH_PASSES)
