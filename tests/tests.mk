@@ -86,9 +86,10 @@ linux-vm-test: $(GUEST_PROGS) | $(DEPS)
 
 # --- Integration tests ------------------------------------------------------
 # Boot the guest under the VMM (nested in QEMU where there is no /dev/kvm).
+# Every other run with the ASan/UBSan VMM (run.sh, UMBRA_ASAN_BIN).
 integration-test: build-all
-	@echo "== integration tests"
-	tests/integration/run.sh $(BUILD)
+	@echo "== integration tests (every other run with build/umbra-asan)"
+	UMBRA_ASAN_BIN=$(BUILD)/umbra-asan tests/integration/run.sh $(BUILD)
 
 # The same suite with the ASan/UBSan build of the VMM, build/umbra-asan
 # (issue 10; not yet in make test: it doubles the nested runs). Sanitizers need the dynamic loader, so it is linked
