@@ -286,6 +286,9 @@ int64_t shadow_as_activate(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid)
 	/* What the CPU needs to deliver a fault is there before it runs. */
 	if (mmu_fill_pins(mmu, as))
 		return -UMBRA_ENOMEM;
+	if (prev != as)
+		shadow_trace(mmu, TRACE_ROOT_SWITCH, as->asid, as->asid, as->root->maddr,
+			     prev ? prev->asid : 0);
 	return (int64_t)as->root->maddr;
 }
 
@@ -294,6 +297,7 @@ int shadow_as_release(struct shadow_mmu *mmu, uint32_t asid)
 	struct shadow_as *as = shadow_find_as(mmu, asid);
 	if (!as || as->dying)
 		return -UMBRA_EINVAL;
+	shadow_trace(mmu, TRACE_AS_RELEASE, asid, asid, as_is_active(mmu, as), 0);
 	if (as_is_active(mmu, as)) {
 		/* Its root is still in a vCPU's CR3 and the kernel runs on
 		 * it until it switches: drop the user half now (Linux's

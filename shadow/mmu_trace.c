@@ -17,6 +17,7 @@ static const char *const names[TRACE_NR] = {
 	[TRACE_BALLOON_DEFLATE] = "balloon_deflate", [TRACE_MERGE] = "merge",
 	[TRACE_UNSHARE] = "unshare", [TRACE_MIGRATE] = "migrate",
 	[TRACE_UFFD_FAULT] = "uffd_fault", [TRACE_UFFD_REMOVE] = "uffd_remove",
+	[TRACE_ROOT_SWITCH] = "root_switch", [TRACE_AS_RELEASE] = "as_release",
 };
 
 const char *shadow_trace_name(unsigned type)

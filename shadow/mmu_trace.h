@@ -36,6 +36,10 @@ enum mmu_trace_type {
 				 * (0 zero page, 1 swap-in, 2 already there) */
 	TRACE_UFFD_REMOVE,      /* userfaultfd REMOVE/UNMAP/REMAP event: a = guest-physical,
 				 * b = bytes; arg = 1 when it was announced (not the VMM's own) */
+	TRACE_ROOT_SWITCH,      /* AS_ACTIVATE: a = asid, b = its root's machine address;
+				 * arg = the asid the vCPU leaves (0: none) */
+	TRACE_AS_RELEASE,       /* address space released: a = asid, b = 1 while a vCPU
+				 * still runs or leaves it (freed later), 0 freed now */
 	TRACE_NR
 };
 

@@ -318,6 +318,36 @@ TEST(trace_ring_records_and_wraps)
 	CHECK(json_get(t, "events")->count == 16);
 	CHECK(json_get_u64(t, "dropped", &v) && v > 0);
 	json_free(t);
+	/* Address-space switches and releases: the switch names the asid
+	 * left, a release of one no vCPU runs frees it at once. */
+	CHECK_EQ(shadow_trace_start(s.mmu, 16), 0);
+	uint64_t root2 = g_alloc_table(&s);
+	int64_t a2 = sim_hc(&s, UMBRA_HC_SHADOW_AS_CREATE, root2, 0, 0, 0);
+	CHECK(a2 > 0 && sim_activate(&s, (uint32_t)a2, root2) == 0);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_AS_RELEASE, (uint64_t)a, 0, 0, 0), 0);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	shadow_trace_json(s.mmu, f);
+	fclose(f);
+	t = json_parse(buf, len, err, sizeof(err));
+	free(buf);
+	ev = json_get(t, "events");
+	unsigned switches = 0, releases = 0;
+	for (unsigned i = 0; ev && i < ev->count; i++) {
+		const struct json *e = json_at(ev, i);
+		uint64_t ea, eb, earg;
+		CHECK(json_get_u64(e, "a", &ea) && json_get_u64(e, "b", &eb) &&
+		      json_get_u64(e, "arg", &earg));
+		if (!strcmp(json_get_str(e, "type"), "root_switch")) {
+			switches++;
+			CHECK(ea == (uint64_t)a2 && earg == (uint64_t)a && eb != 0);
+		} else if (!strcmp(json_get_str(e, "type"), "as_release")) {
+			releases++;
+			CHECK(ea == (uint64_t)a && eb == 0);
+		}
+	}
+	CHECK(switches == 1 && releases == 1);
+	json_free(t);
 	/* A dump while tracing carries the ring. */
 	struct dump_request req = {.reason = "test"};
 	struct json *d = dump_json(s.mmu, &req);
