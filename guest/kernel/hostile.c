@@ -22,6 +22,10 @@
  *   cr3        loads a CR3 that is not a page table (tdp: the kernel's
  *              text; shadow: the shadow of it): the CPU cannot deliver
  *              the next fault, a triple fault the VMM reports
+ *   smp        every CPU at once (-c N) makes the refused calls that
+ *              change nothing, SMP_ROUNDS times each; each result must be
+ *              the one the boot CPU saw first ("hostile: smp ..."); then
+ *              boot goes on and runs init
  */
 #include <umbra/hypercall.h>
 
@@ -33,6 +37,7 @@
 #include "pmm.h"
 #include "printk.h"
 #include "shadow_pv.h"
+#include "smp.h"
 #include "string.h"
 #include "x86.h"
 
@@ -252,6 +257,90 @@ static void run_calls(void)
 	shadow_hostile_tables();
 }
 
+/*
+ * hostile=smp: calls the VMM refuses without changing anything, made by
+ * every CPU at once: the dispatcher's checks, its counters and logs, and
+ * (shadow paging) the shadow lock see them from several vCPU threads.
+ */
+struct smp_call {
+	const char *name;
+	unsigned long nr, a0, a1, a2, a3;
+	bool shadow_only;
+};
+static const struct smp_call smp_calls[] = {
+	{"smp-unknown-nr", 4095, 0, 0, 0, 0, false},
+	{"smp-unknown-nr-huge", ~0UL, 0, 0, 0, 0, false},
+	{"smp-report-kind", UMBRA_HC_REPORT, 99, 1, 0, 0, false},
+	{"smp-stats-index", UMBRA_HC_STATS, 1UL << 40, 0, 0, 0, false},
+	{"smp-balloon-op", UMBRA_HC_BALLOON, 7, 0, 1, 0, false},
+	{"smp-balloon-array-beyond-ram", UMBRA_HC_BALLOON, UMBRA_BALLOON_INFLATE, BEYOND_RAM, 1, 0,
+	 false},
+	{"smp-dump-flags", UMBRA_HC_DUMP, 0, 0, 0, 0x80, false},
+	{"smp-dump-label-beyond-ram", UMBRA_HC_DUMP, 0, BEYOND_RAM, 8, 0, false},
+	{"smp-as-activate-unknown", UMBRA_HC_SHADOW_AS_ACTIVATE, 0x7fff0001, 0, 0, 0, true},
+	{"smp-as-release-unknown", UMBRA_HC_SHADOW_AS_RELEASE, 0x7fff0001, 0, 0, 0, true},
+	{"smp-invalidate-unknown-asid", UMBRA_HC_SHADOW_INVALIDATE, 0x7fff0001, 0, 0,
+	 UMBRA_SHADOW_EV_UNMAP, true},
+	{"smp-fault-wrong-asid", UMBRA_HC_SHADOW_FAULT, 0x400000, 4, 0x7fff0001, 0, true},
+	{"smp-pin-huge", UMBRA_HC_SHADOW_PIN, 0, ~0UL, 0, 0, true},
+};
+#define SMP_CALLS (sizeof(smp_calls) / sizeof(smp_calls[0]))
+#define SMP_ROUNDS 200
+static long smp_want[SMP_CALLS];
+static unsigned int smp_go, smp_done;
+static unsigned long smp_made, smp_mismatches;
+
+/* SMP_ROUNDS of every call this paging mode refuses. */
+static void smp_rounds(void)
+{
+	unsigned long made = 0, bad = 0;
+	for (unsigned int r = 0; r < SMP_ROUNDS; r++)
+		for (unsigned int i = 0; i < SMP_CALLS; i++) {
+			const struct smp_call *c = &smp_calls[i];
+			if (c->shadow_only && !shadow_paging)
+				continue;
+			bad += call(NULL, c->nr, c->a0, c->a1, c->a2, c->a3, 0) != smp_want[i];
+			made++;
+		}
+	__atomic_add_fetch(&smp_made, made, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&smp_mismatches, bad, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&smp_done, 1, __ATOMIC_RELEASE);
+}
+
+void hostile_secondary(void)
+{
+	if (!boot_params.hostile || strcmp(boot_params.hostile, "smp"))
+		return;
+	/* Interrupts are off: a kick the boot CPU's hypercalls send meanwhile
+	 * is answered here, as in the kernel lock's spin. */
+	for (unsigned int n = 0; !__atomic_load_n(&smp_go, __ATOMIC_ACQUIRE); n++) {
+		if (n % 64 == 63)
+			shadow_kick_poll();
+		__builtin_ia32_pause();
+	}
+	smp_rounds();
+}
+
+static void run_smp(void)
+{
+	/* The answers, once, printed; then every CPU at once. */
+	for (unsigned int i = 0; i < SMP_CALLS; i++) {
+		const struct smp_call *c = &smp_calls[i];
+		if (!c->shadow_only || shadow_paging)
+			smp_want[i] = call(c->name, c->nr, c->a0, c->a1, c->a2, c->a3, 0);
+	}
+	__atomic_store_n(&smp_go, 1, __ATOMIC_RELEASE);
+	smp_rounds();
+	for (unsigned int n = 0; __atomic_load_n(&smp_done, __ATOMIC_ACQUIRE) < nr_cpus_online; n++) {
+		if (n % 64 == 63)
+			shadow_kick_poll();
+		__builtin_ia32_pause();
+	}
+	pr_info("hostile: smp cpus = %u, calls = %lu, mismatches = %lu", nr_cpus_online,
+		__atomic_load_n(&smp_made, __ATOMIC_RELAXED),
+		__atomic_load_n(&smp_mismatches, __ATOMIC_RELAXED));
+}
+
 static __noreturn void run_cr3(void)
 {
 	phys_addr_t text = virt_to_phys(_text);
@@ -285,7 +374,10 @@ void hostile_run(const char *which)
 		panic("hostile: the VMM returned from a panic of length 2^40");
 	} else if (!strcmp(which, "cr3")) {
 		run_cr3();
+	} else if (!strcmp(which, "smp")) {
+		run_smp();
+		pr_info("hostile: done");
 	} else {
-		pr_warn("hostile=%s: unknown case (calls, panic-addr, panic-len, cr3)", which);
+		pr_warn("hostile=%s: unknown case (calls, panic-addr, panic-len, cr3, smp)", which);
 	}
 }

@@ -95,3 +95,44 @@ assert n >= 3, f"{n} dumps"' docs/dump.schema.json "$tmp/hostile.jsonl" >"$tmp/c
 		fi
 	done
 done
+
+# hostile=smp: every vCPU at once makes the calls the VMM refuses without
+# changing anything, 200 rounds each; every result must be the documented
+# error the boot CPU saw first, and boot goes on (docs/reliability.md).
+# Shadow mode with several vCPUs is experimental (docs/shadow.md, "SMP"):
+# no mm work runs while the calls are made.
+for paging in tdp shadow; do
+	echo "-- hostile guest: bogus hypercalls from two vCPUs at once, $paging paging"
+	name="hostile=smp ($paging, -c 2): every call refused as documented on both vCPUs, then a test program passes"
+	smp_flag=
+	[ "$paging" = shadow ] && smp_flag=--experimental-shadow-smp
+	run_umbra run --paging "$paging" -c 2 $smp_flag --dump-on-exit "$tmp/hostile-smp.jsonl" \
+		-i "$initrd" -p "hostile=smp init=/bin/t_mmap_anon" "$kernel"
+	hostile_bad= hostile_n=0
+	ncalls=0
+	for c in smp-unknown-nr:-38 smp-unknown-nr-huge:-38 smp-report-kind:-22 \
+		smp-stats-index:-22 smp-balloon-op:-22 smp-balloon-array-beyond-ram:-22 \
+		smp-dump-flags:-22 smp-dump-label-beyond-ram:-14; do
+		hostile_expect "${c%%:*}" "${c#*:}"
+		ncalls=$((ncalls + 1))
+	done
+	if [ "$paging" = shadow ]; then
+		for c in smp-as-activate-unknown:-22 smp-as-release-unknown:-22 \
+			smp-invalidate-unknown-asid:-22 smp-fault-wrong-asid:-22 smp-pin-huge:-22; do
+			hostile_expect "${c%%:*}" "${c#*:}"
+			ncalls=$((ncalls + 1))
+		done
+	fi
+	smp_line=$(sed -n 's/^umbra-guest: hostile: smp cpus = \([0-9]*\), calls = \([0-9]*\), mismatches = \([0-9]*\)$/\1 \2 \3/p' "$tmp/out")
+	if [ "$rc" -ne 0 ]; then
+		bad "$name" "exit status $rc; $(grep -e '^umbra: ' -e panic "$tmp/err" "$tmp/out" | head -3 | tr '\n' ' ')"
+	elif [ -n "$hostile_bad" ]; then
+		bad "$name" "unexpected results:$hostile_bad"
+	elif [ "$smp_line" != "2 $((2 * 200 * ncalls)) 0" ]; then
+		bad "$name" "want 2 CPUs, $((2 * 200 * ncalls)) calls, 0 mismatches; got '$smp_line'"
+	elif guest_output | grep -q '^not ok' || ! grep -q '^umbra-guest: hostile: done$' "$tmp/out"; then
+		bad "$name" "the guest did not get through its calls and t_mmap_anon"
+	else
+		ok "$name ($((2 * 200 * ncalls)) calls, each as the first answer)"
+	fi
+done

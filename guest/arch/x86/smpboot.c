@@ -15,6 +15,7 @@
 
 #include "apic.h"
 #include "bootinfo.h"
+#include "hostile.h"
 #include "page.h"
 #include "percpu.h"
 #include "pgtable.h"
@@ -164,6 +165,7 @@ void start_secondary(void)
 	pc->current_task = idle;
 	set_kernel_stack(idle->kstack_top);
 	__atomic_store_n(&boot_cpu_up, true, __ATOMIC_RELEASE);
+	hostile_secondary();
 	lock_kernel();
 	cpu_idle();
 }
