@@ -18,6 +18,7 @@
 
 #include "../shadow/mmu.h"
 #include "boot.h"
+#include "cpuid.h"
 #include "vm.h"
 
 /* The kick signal; its handler does nothing, it only interrupts KVM_RUN. */
@@ -57,9 +58,7 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id)
 		return -1;
 	}
 
-	/* KVM's supported CPUID, with this vCPU's APIC ID where CPUID tells it
-	 * (leaf 1 EBX[31:24]; x2APIC ID in EDX of leaves 0xB and 0x1F) and the
-	 * hypervisor bit (leaf 1 ECX[31]). */
+	/* KVM's supported CPUID for this vCPU (cpuid.h). */
 	const struct kvm_cpuid2 *sup = vm->kvm.cpuid;
 	size_t size = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
 	struct kvm_cpuid2 *c = malloc(size);
@@ -68,22 +67,20 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id)
 		return -1;
 	}
 	memcpy(c, sup, size);
-	for (uint32_t i = 0; i < c->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &c->entries[i];
-		if (e->function == 1) {
-			e->ebx = (e->ebx & 0x00ffffffu) | (id << 24);
-			/* "Running under a hypervisor": Linux then looks for
-			 * KVM's leaves (kvm-clock) at 0x40000000. */
-			e->ecx |= 1u << 31;
-		}
-		else if (e->function == 0xb || e->function == 0x1f)
-			e->edx = id;
-	}
+	bool shadow = vm->cfg->paging == PAGING_SHADOW;
+	cpuid_for_vcpu(c, id, shadow);
 	int r = ioctl(v->fd, KVM_SET_CPUID2, c);
 	int e = errno;
 	free(c);
 	if (r < 0) {
 		vcpu_error(v, "KVM_SET_CPUID2: %s", strerror(e));
+		return -1;
+	}
+	/* Shadow mode: a guest that writes the PV MSRs anyway (kvm-clock's
+	 * address is a machine address here) gets a #GP, as the CPUID says. */
+	struct kvm_enable_cap pv = {.cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .args = {1}};
+	if (shadow && ioctl(v->fd, KVM_ENABLE_CAP, &pv) < 0) {
+		vcpu_error(v, "KVM_ENABLE_CAP(ENFORCE_PV_FEATURE_CPUID): %s", strerror(errno));
 		return -1;
 	}
 	if (id != 0) {

@@ -15,6 +15,8 @@ VMM_HOSTED_SRCS += vmm/shadow_kick.c
 VMM_HOSTED_SRCS += vmm/vcpu_pause.c
 # tdp mode's --dedup through the host kernel's KSM
 VMM_HOSTED_SRCS += vmm/ksm.c
+# The CPUID each vCPU sees
+VMM_HOSTED_SRCS += vmm/cpuid.c
 # The KVM side, and the nested runner (nested.c and its helpers).
 VMM_KVM_SRCS := vmm/main.c vmm/kvm.c vmm/kvm_stats.c vmm/vcpu.c vmm/vm.c vmm/shadow_vm.c vmm/vm_dump.c \
 	vmm/control.c vmm/pc_boot.c vmm/host_mem_vm.c
