@@ -43,7 +43,7 @@ fi
 
 # Shadow paging with several vCPUs is experimental: t_mm_stress (two
 # processes doing mm work at once) ends in a guest triple fault in about 1
-# run in 5 with -c 2, t_mempattern under --mem-limit in about 1 in 8 (issue
+# run in 6 with -c 2, t_mempattern under --mem-limit in about 1 in 8 (issue
 # 9, docs/shadow.md "SMP"). Without the flag it is refused; its whole-suite
 # runs (which include t_mm_stress) and the --mem-limit kick run run only
 # with UMBRA_TEST_SHADOW_SMP=1, until that is fixed.
