@@ -274,6 +274,19 @@ TEST(dump_options_reach_the_nested_vmm)
 	CHECK_EQ(cfg.trace_events, 10);
 }
 
+/* The trace ring as shadow_trace_json writes it, parsed. */
+static struct json *trace_json(struct shadow_mmu *mmu)
+{
+	char *buf = NULL, err[128];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	shadow_trace_json(mmu, f);
+	fclose(f);
+	struct json *t = json_parse(buf, len, err, sizeof(err));
+	free(buf);
+	return t;
+}
+
 TEST(trace_ring_records_and_wraps)
 {
 	struct sim s;
@@ -288,14 +301,7 @@ TEST(trace_ring_records_and_wraps)
 	uint32_t ec;
 	CHECK_EQ(sim_access(&s, UVA, 0, 3, &ec), SIM_OK);
 	sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, (uint64_t)a, UVA, UVA + 4096, UMBRA_SHADOW_EV_UNMAP);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	shadow_trace_json(s.mmu, f);
-	fclose(f);
-	char err[128];
-	struct json *t = json_parse(buf, len, err, sizeof(err));
-	free(buf);
+	struct json *t = trace_json(s.mmu);
 	const struct json *ev = json_get(t, "events");
 	/* fault, fill, invalidate_start, zap (leaf) ..., invalidate_end */
 	CHECK(ev && ev->count >= 4);
@@ -309,12 +315,7 @@ TEST(trace_ring_records_and_wraps)
 	/* More events than the ring holds: the oldest go, counted. */
 	for (unsigned i = 1; i < 8; i++)
 		CHECK_EQ(sim_access(&s, UVA + i * 4096, 0, 3, &ec), SIM_OK);
-	buf = NULL;
-	f = open_memstream(&buf, &len);
-	shadow_trace_json(s.mmu, f);
-	fclose(f);
-	t = json_parse(buf, len, err, sizeof(err));
-	free(buf);
+	t = trace_json(s.mmu);
 	CHECK(json_get(t, "events")->count == 16);
 	CHECK(json_get_u64(t, "dropped", &v) && v > 0);
 	json_free(t);
@@ -325,12 +326,7 @@ TEST(trace_ring_records_and_wraps)
 	int64_t a2 = sim_hc(&s, UMBRA_HC_SHADOW_AS_CREATE, root2, 0, 0, 0);
 	CHECK(a2 > 0 && sim_activate(&s, (uint32_t)a2, root2) == 0);
 	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_AS_RELEASE, (uint64_t)a, 0, 0, 0), 0);
-	buf = NULL;
-	f = open_memstream(&buf, &len);
-	shadow_trace_json(s.mmu, f);
-	fclose(f);
-	t = json_parse(buf, len, err, sizeof(err));
-	free(buf);
+	t = trace_json(s.mmu);
 	ev = json_get(t, "events");
 	unsigned switches = 0, releases = 0;
 	for (unsigned i = 0; ev && i < ev->count; i++) {
