@@ -458,36 +458,30 @@ int64_t shadow_set_stack_hint(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gp
 	return 0;
 }
 
+/* The top of the kernel stack vc runs on, where it gave a hint that reads
+ * as a page-aligned top at least a stack deep; else 0. The guest's value:
+ * a guest walk decides what it maps. */
+static uint64_t hinted_stack_top(const struct shadow_mmu *mmu, const struct shadow_vcpu *vc)
+{
+	uint64_t top;
+	if (!vc->stack_hint_gpa ||
+	    shadow_read_guest(mmu, vc->stack_hint_gpa, &top, sizeof(top)) ||
+	    top < vc->stack_size || (top & 0xfff))
+		return 0;
+	return top;
+}
+
 void shadow_refill_stacks(struct shadow_mmu *mmu, uint64_t mask)
 {
 	for (unsigned v = 0; v < mmu->nr_vcpus; v++) {
 		struct shadow_vcpu *vc = &mmu->vcpu[v];
-		uint64_t top;
-		if (!(mask & (1ull << v)) || !vc->stack_hint_gpa || !vc->current ||
-		    shadow_read_guest(mmu, vc->stack_hint_gpa, &top, sizeof(top)))
-			continue;
-		/* The guest's value: a guest walk decides what it maps. */
-		if (top < vc->stack_size || (top & 0xfff))
+		uint64_t top = (mask & (1ull << v)) && vc->current ? hinted_stack_top(mmu, vc) : 0;
+		if (!top)
 			continue;
 		vc->stack_refills++;
 		for (uint64_t a = top - vc->stack_size; a < top; a += 4096)
 			shadow_prefault(mmu, v, a);
 	}
-}
-
-/* Whether the shadow tables of as map gva at all. */
-static bool shadow_maps(const struct shadow_mmu *mmu, const struct shadow_as *as, uint64_t gva)
-{
-	const struct kvm_mmu_page *sp = as->root;
-	for (unsigned level = mmu->levels; sp && level >= 1; level--) {
-		uint64_t spte = sp->spt[spte_index(gva, level)];
-		if (!is_shadow_present_pte(spte))
-			return false;
-		if (is_last_spte(spte, level))
-			return true;
-		sp = spte_to_child(mmu, spte);
-	}
-	return false;
 }
 
 static int describe_as(const struct shadow_mmu *mmu, const struct shadow_as *as,
@@ -503,10 +497,10 @@ static int describe_as(const struct shadow_mmu *mmu, const struct shadow_as *as,
 		for (uint64_t va = mmu->pins[i].start;
 		     va <= mmu->pins[i].last && va >= mmu->pins[i].start; va += 4096) {
 			pins++;
-			pins_missing += !shadow_maps(mmu, as, va);
+			pins_missing += !mmu_leaf_spte(mmu, as, va);
 		}
 	for (uint64_t a = stack_top - stack_size; stack_size && a < stack_top; a += 4096)
-		stack_missing += !shadow_maps(mmu, as, a);
+		stack_missing += !mmu_leaf_spte(mmu, as, a);
 	return snprintf(buf, len, "asid 0x%x%s root 0x%llx: %u of %u pinned pages and %u of "
 			"%llu stack pages missing", as->asid, as->dying ? " (released)" : "",
 			(unsigned long long)as->root->maddr, pins_missing, pins, stack_missing,
@@ -520,11 +514,7 @@ void shadow_describe_vcpu(const struct shadow_mmu *mmu, unsigned vcpu, char *buf
 		return;
 	}
 	const struct shadow_vcpu *vc = &mmu->vcpu[vcpu];
-	uint64_t top = 0, size = 0;
-	if (vc->stack_hint_gpa &&
-	    !shadow_read_guest(mmu, vc->stack_hint_gpa, &top, sizeof(top)) &&
-	    top >= vc->stack_size && !(top & 0xfff))
-		size = vc->stack_size;
+	uint64_t top = hinted_stack_top(mmu, vc), size = top ? vc->stack_size : 0;
 	int n = snprintf(buf, len, "runs ");
 	if (n >= 0 && (size_t)n < len)
 		n += describe_as(mmu, vc->current, top, size, buf + n, len - (size_t)n);

@@ -314,20 +314,18 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 	return UMBRA_SHADOW_HANDLED;
 }
 
-/* Whether the shadow tables of as already map gva writable. */
-static bool shadow_maps_writable(struct shadow_mmu *mmu, const struct shadow_as *as,
-				 uint64_t gva)
+uint64_t mmu_leaf_spte(const struct shadow_mmu *mmu, const struct shadow_as *as, uint64_t gva)
 {
-	struct kvm_mmu_page *sp = as->root;
+	const struct kvm_mmu_page *sp = as->root;
 	for (unsigned level = mmu->levels; sp && level >= 1; level--) {
 		uint64_t spte = sp->spt[spte_index(gva, level)];
 		if (!is_shadow_present_pte(spte))
-			return false;
+			return 0;
 		if (is_last_spte(spte, level))
-			return spte & PTE_RW;
+			return spte;
 		sp = spte_to_child(mmu, spte);
 	}
-	return false;
+	return 0;
 }
 
 int shadow_prefault(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gva)
@@ -337,7 +335,7 @@ int shadow_prefault(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gva)
 	/* The VMM prefaults the kernel stack after every hypercall: almost
 	 * always there already, and a 2M fill checks 512 frames. */
 	if (mmu->vcpu[vcpu].current->root &&
-	    shadow_maps_writable(mmu, mmu->vcpu[vcpu].current, gva))
+	    (mmu_leaf_spte(mmu, mmu->vcpu[vcpu].current, gva) & PTE_RW))
 		return 0;
 	uint32_t asid = mmu->vcpu[vcpu].current->asid;
 	/* Not the guest's faults: leave the fault counters as they were. */

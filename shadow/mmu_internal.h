@@ -220,6 +220,9 @@ void mmu_flush_asid(struct shadow_mmu *mmu, uint32_t asid);
  * page could be had). */
 int mmu_fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
 	      const struct walk_result *r, bool pin);
+/* mmu_fault.c: the present leaf entry the shadow tables of as map gva
+ * with, or 0. */
+uint64_t mmu_leaf_spte(const struct shadow_mmu *mmu, const struct shadow_as *as, uint64_t gva);
 
 /* mmu_pin.c: fills the pinned ranges of as if they are stale; 0 or
  * -UMBRA_ENOMEM. */

@@ -93,6 +93,13 @@ int64_t ksm_merging_pages(const char *dir)
 #define PM_PRESENT (1ull << 63)
 #define PM_PFN_MASK ((1ull << 55) - 1)
 
+/* This process's pagemap entry of the page at hva. 0 or -1. */
+static int pagemap_entry(int fd, const volatile void *hva, uint64_t *pme)
+{
+	ssize_t n = pread(fd, pme, sizeof(*pme), (off_t)((uintptr_t)hva / 4096 * 8));
+	return n == (ssize_t)sizeof(*pme) ? 0 : -1;
+}
+
 int ksm_probe_open(struct ksm_probe *p)
 {
 	p->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
@@ -102,9 +109,7 @@ int ksm_probe_open(struct ksm_probe *p)
 	 * whether they are hidden. */
 	volatile uint64_t here = 1;
 	uint64_t pme;
-	if (!e && (pread(p->pagemap_fd, &pme, sizeof(pme),
-			 (off_t)((uintptr_t)&here / 4096 * 8)) != (ssize_t)sizeof(pme) ||
-		   !(pme & PM_PFN_MASK)))
+	if (!e && (pagemap_entry(p->pagemap_fd, &here, &pme) || !(pme & PM_PFN_MASK)))
 		e = -EPERM;
 	if (e)
 		ksm_probe_close(p);
@@ -123,9 +128,7 @@ void ksm_probe_close(struct ksm_probe *p)
 int ksm_page_merged(const struct ksm_probe *p, const void *hva)
 {
 	uint64_t pme, flags;
-	if (p->pagemap_fd < 0 ||
-	    pread(p->pagemap_fd, &pme, sizeof(pme), (off_t)((uintptr_t)hva / 4096 * 8)) !=
-		    (ssize_t)sizeof(pme))
+	if (p->pagemap_fd < 0 || pagemap_entry(p->pagemap_fd, hva, &pme))
 		return -1;
 	if (!(pme & PM_PRESENT))
 		return 0;
