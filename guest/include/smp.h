@@ -31,6 +31,10 @@ void lock_kernel(void);
 void unlock_kernel(void);
 /* This CPU holds it (always true with one CPU). */
 bool kernel_locked(void);
+/* Turn n of a spin with interrupts off: a pause, and every 64 turns the
+ * answer to a pending shadow-mode kick (the CPU waited for may be in a
+ * hypercall waiting for this one). */
+void smp_spin_turn(unsigned int n);
 
 /* The idle loop's bookkeeping: which CPUs wait in HLT. */
 void smp_enter_idle(void);

@@ -290,6 +290,13 @@ static long smp_want[SMP_CALLS];
 static unsigned int smp_go, smp_done;
 static unsigned long smp_made, smp_mismatches;
 
+/* Whether this paging mode knows the call (the shadow ones are unknown
+ * numbers in tdp mode, covered by "calls"). */
+static bool smp_call_here(const struct smp_call *c)
+{
+	return !c->shadow_only || shadow_paging;
+}
+
 /* SMP_ROUNDS of every call this paging mode refuses. */
 static void smp_rounds(void)
 {
@@ -297,7 +304,7 @@ static void smp_rounds(void)
 	for (unsigned int r = 0; r < SMP_ROUNDS; r++)
 		for (unsigned int i = 0; i < SMP_CALLS; i++) {
 			const struct smp_call *c = &smp_calls[i];
-			if (c->shadow_only && !shadow_paging)
+			if (!smp_call_here(c))
 				continue;
 			bad += call(NULL, c->nr, c->a0, c->a1, c->a2, c->a3, 0) != smp_want[i];
 			made++;
@@ -313,11 +320,8 @@ void hostile_secondary(void)
 		return;
 	/* Interrupts are off: a kick the boot CPU's hypercalls send meanwhile
 	 * is answered here, as in the kernel lock's spin. */
-	for (unsigned int n = 0; !__atomic_load_n(&smp_go, __ATOMIC_ACQUIRE); n++) {
-		if (n % 64 == 63)
-			shadow_kick_poll();
-		__builtin_ia32_pause();
-	}
+	for (unsigned int n = 0; !__atomic_load_n(&smp_go, __ATOMIC_ACQUIRE); n++)
+		smp_spin_turn(n);
 	smp_rounds();
 }
 
@@ -326,16 +330,13 @@ static void run_smp(void)
 	/* The answers, once, printed; then every CPU at once. */
 	for (unsigned int i = 0; i < SMP_CALLS; i++) {
 		const struct smp_call *c = &smp_calls[i];
-		if (!c->shadow_only || shadow_paging)
+		if (smp_call_here(c))
 			smp_want[i] = call(c->name, c->nr, c->a0, c->a1, c->a2, c->a3, 0);
 	}
 	__atomic_store_n(&smp_go, 1, __ATOMIC_RELEASE);
 	smp_rounds();
-	for (unsigned int n = 0; __atomic_load_n(&smp_done, __ATOMIC_ACQUIRE) < nr_cpus_online; n++) {
-		if (n % 64 == 63)
-			shadow_kick_poll();
-		__builtin_ia32_pause();
-	}
+	for (unsigned int n = 0; __atomic_load_n(&smp_done, __ATOMIC_ACQUIRE) < nr_cpus_online; n++)
+		smp_spin_turn(n);
 	pr_info("hostile: smp cpus = %u, calls = %lu, mismatches = %lu", nr_cpus_online,
 		__atomic_load_n(&smp_made, __ATOMIC_RELAXED),
 		__atomic_load_n(&smp_mismatches, __ATOMIC_RELAXED));

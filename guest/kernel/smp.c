@@ -59,6 +59,13 @@ void smp_tlb_flush_ipi(void)
 	__atomic_and_fetch(&tlb_flush_wanted, ~bit, __ATOMIC_RELEASE);
 }
 
+void smp_spin_turn(unsigned int n)
+{
+	if (n % 64 == 63)
+		shadow_kick_poll();
+	cpu_relax();
+}
+
 void lock_kernel(void)
 {
 	if (!smp_active)
@@ -68,9 +75,7 @@ void lock_kernel(void)
 			smp_tlb_flush_ipi();
 			/* The holder may be in a hypercall waiting for this
 			 * CPU's TLB flush (shadow mode's kick). */
-			if (n % 64 == 63)
-				shadow_kick_poll();
-			cpu_relax();
+			smp_spin_turn(n);
 		}
 	}
 	this_cpu()->bkl_depth = 1;
@@ -139,9 +144,7 @@ void flush_tlb_others(unsigned long cpus)
 	}
 	for (unsigned int n = 0; __atomic_load_n(&tlb_flush_wanted, __ATOMIC_ACQUIRE) & cpus; n++) {
 		/* A CPU answering may make a hypercall that kicks this one. */
-		if (n % 64 == 63)
-			shadow_kick_poll();
-		cpu_relax();
+		smp_spin_turn(n);
 	}
 }
 
