@@ -140,6 +140,16 @@ uint64_t shadow_pending_flushes(const struct shadow_mmu *mmu, unsigned self);
  * the kernel stack it runs on, size bytes deep. 0 or -UMBRA_EINVAL. */
 int64_t shadow_set_stack_hint(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gpa,
 			      uint64_t size);
+/* UMBRA_HC_SHADOW_KICK_FLAG for vcpu: the u64 at gpa (8-aligned, in guest
+ * RAM; 0 forgets) is where shadow_raise_kick_flags stores 1. 0 or
+ * -UMBRA_EINVAL. */
+int64_t shadow_set_kick_flag(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gpa);
+/* Right before the vCPUs in mask are kicked (under the lock that
+ * serialised the zap): stores 1 in each one's kick flag, so a guest CPU
+ * that spins with interrupts off sees the kick without a VM exit. A flag
+ * whose frame is not present and writable is left alone (the interrupt
+ * still comes). Returns how many flags were set. */
+unsigned shadow_raise_kick_flags(struct shadow_mmu *mmu, uint64_t mask);
 /* After a call zapped in address spaces other vCPUs run (mask, e.g.
  * shadow_pending_flushes): shadows their kernel stacks again, where they
  * gave a hint, so an interrupt they take before they flush and refault

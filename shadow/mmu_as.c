@@ -458,6 +458,31 @@ int64_t shadow_set_stack_hint(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gp
 	return 0;
 }
 
+int64_t shadow_set_kick_flag(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gpa)
+{
+	if (vcpu >= mmu->nr_vcpus || (gpa & 7) || (gpa >> 12) >= mmu->p2m->nr_gfns)
+		return -UMBRA_EINVAL;
+	mmu->vcpu[vcpu].kick_flag_gpa = gpa;
+	return 0;
+}
+
+unsigned shadow_raise_kick_flags(struct shadow_mmu *mmu, uint64_t mask)
+{
+	unsigned set = 0;
+	for (unsigned v = 0; v < mmu->nr_vcpus && v < 64; v++) {
+		uint64_t gpa = mmu->vcpu[v].kick_flag_gpa, maddr;
+		unsigned perms = 0;
+		if (!(mask >> v & 1) || !gpa ||
+		    p2m_lookup(mmu->p2m, gpa >> 12, &maddr, &perms) || !(perms & EPTE_W))
+			continue;
+		/* The guest reads it concurrently: one aligned store. */
+		__atomic_store_n((uint64_t *)frame_pool_ptr(mmu->pool, maddr | (gpa & 0xfff)), 1,
+				 __ATOMIC_RELEASE);
+		set++;
+	}
+	return set;
+}
+
 /* The top of the kernel stack vc runs on, where it gave a hint that reads
  * as a page-aligned top at least a stack deep; else 0. The guest's value:
  * a guest walk decides what it maps. */

@@ -99,6 +99,8 @@ struct shadow_vcpu {
 	/* UMBRA_HC_SHADOW_STACK_HINT: where the guest keeps the top of the
 	 * kernel stack this vCPU runs on (0: unknown), and its size. */
 	uint64_t stack_hint_gpa, stack_size;
+	/* UMBRA_HC_SHADOW_KICK_FLAG: the u64 set before each kick (0: none). */
+	uint64_t kick_flag_gpa;
 	/* Counted per vCPU for --stats: shadow hypercalls, of them faults,
 	 * and stack refills made for it by other vCPUs' calls. */
 	uint64_t hypercalls, faults, stack_refills;

@@ -182,7 +182,10 @@ static uint64_t remote_flush_request(struct host_mem_vm *h, uint64_t *ticket)
 		shadow_refill_stacks(h->mmu, mask);
 		mask = shadow_pending_flushes(h->mmu, ~0u);
 	}
-	return mask && h->kick ? shadow_kick_request(h->kick, mask, ticket) : 0;
+	if (!mask || !h->kick)
+		return 0;
+	shadow_raise_kick_flags(h->mmu, mask);
+	return shadow_kick_request(h->kick, mask, ticket);
 }
 
 /* Kicks them and waits (without the shadow lock). 0 when every one has

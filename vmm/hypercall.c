@@ -134,6 +134,7 @@ static uint64_t remote_flush_request(struct hc_state *hc, unsigned int vcpu, uin
 	out->kick_mask = shadow_pending_flushes(hc->shadow, vcpu);
 	if (!out->kick_mask || !hc->kick)
 		return 0;
+	shadow_raise_kick_flags(hc->shadow, out->kick_mask);
 	return shadow_kick_request(hc->kick, out->kick_mask, ticket);
 }
 
@@ -278,6 +279,15 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 		if (hc->shadow) {
 			pthread_mutex_lock(&hc->shadow_lock);
 			out->ret = (uint64_t)shadow_set_stack_hint(hc->shadow, vcpu, a[0], a[1]);
+			pthread_mutex_unlock(&hc->shadow_lock);
+			return;
+		}
+		refuse_unknown(hc, call->nr, out);
+		return;
+	case UMBRA_HC_SHADOW_KICK_FLAG:
+		if (hc->shadow) {
+			pthread_mutex_lock(&hc->shadow_lock);
+			out->ret = (uint64_t)shadow_set_kick_flag(hc->shadow, vcpu, a[0]);
 			pthread_mutex_unlock(&hc->shadow_lock);
 			return;
 		}

@@ -47,11 +47,12 @@ void shadow_mm_init(struct mm_struct *mm);
  * shadow root and its idle stack (UMBRA_HC_SMP_START_CPU); false when the
  * VMM refused. */
 bool shadow_start_cpu(uint32_t apic_id, uint64_t stack_top);
-/* On a started CPU, once its per-CPU area is loaded: its shadow state and
- * its stack hint (UMBRA_HC_SHADOW_STACK_HINT). */
+/* On a started CPU, once its per-CPU area is loaded: its shadow state, its
+ * stack hint and kick flag (UMBRA_HC_SHADOW_STACK_HINT, _KICK_FLAG). */
 void shadow_secondary_init(void);
 /* From loops that spin with interrupts off: answers a pending kick (its
- * sender may wait for it while holding what the loop waits for). */
+ * sender may wait for it while holding what the loop waits for), seen in
+ * the kick flag the VMM sets, without a VM exit. */
 void shadow_kick_poll(void);
 
 #endif

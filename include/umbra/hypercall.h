@@ -139,6 +139,14 @@
  */
 #define UMBRA_HC_SHADOW_STACK_HINT 26
 #define UMBRA_SHADOW_STACK_HINT_MAX (64u << 10)
+/*
+ * Where the calling vCPU's kick flag is: a0 = guest-physical address of a
+ * u64 (8-aligned, in memory the guest never frees). Before each kick of
+ * this vCPU the VMM stores 1 there, so a CPU spinning with interrupts off
+ * sees the kick with a plain load; its handler stores 0 before KICK_ACK(0).
+ * a0 = 0 forgets it. Returns 0, -UMBRA_EINVAL, -UMBRA_ENOSYS in tdp mode.
+ */
+#define UMBRA_HC_SHADOW_KICK_FLAG 27
 
 /*
  * Read one of the VMM's run counters, for benchmarks (docs/hypercalls.md

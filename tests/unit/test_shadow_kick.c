@@ -435,3 +435,116 @@ TEST(shadow_kick_own_hypercall_waits_for_the_other_vcpu)
 	sim_destroy(&s);
 	hc_destroy(&hc);
 }
+
+/* A vCPU spinning with interrupts off (the guest's big-kernel-lock spin)
+ * sees its kicks only through the kick flag (UMBRA_HC_SHADOW_KICK_FLAG),
+ * which it reads with plain loads, as the guest does. */
+struct flag_guest {
+	struct shadow_kick *k;
+	uint64_t *flag; /* the guest word, through the frame pool */
+	atomic_bool stop;
+	atomic_int handled;
+	pthread_t thread;
+};
+
+static int no_interrupt(void *opaque, unsigned vcpu)
+{
+	(void)opaque;
+	(void)vcpu;
+	return 0; /* sent, but it stays pending: interrupts are off */
+}
+
+static void *flag_guest_run(void *arg)
+{
+	struct flag_guest *g = arg;
+	while (!atomic_load(&g->stop)) {
+		if (!__atomic_load_n(g->flag, __ATOMIC_ACQUIRE)) {
+			usleep(200);
+			continue;
+		}
+		/* shadow_kick in the guest: clear, read the sequence, flush,
+		 * acknowledge. */
+		__atomic_store_n(g->flag, 0, __ATOMIC_RELAXED);
+		int64_t seq = shadow_kick_ack(g->k, 1, 0);
+		if (seq > 0)
+			shadow_kick_ack(g->k, 1, (uint64_t)seq);
+		atomic_fetch_add(&g->handled, 1);
+	}
+	return NULL;
+}
+
+TEST(shadow_kick_flag_reaches_a_vcpu_with_interrupts_off)
+{
+	struct guest_mem gm;
+	struct stats st;
+	struct hc_state hc;
+	struct hc_outcome out;
+	hc_test_init(&hc, &gm, &st);
+	struct sim s;
+	struct shadow_config cfg = {.efer_nxe = true, .maxphyaddr = 46, .nr_vcpus = 2,
+				    .prefetch = 0};
+	CHECK_EQ(sim_init(&s, 2048, 4096, &cfg), 0);
+	hc_set_shadow(&hc, s.mmu);
+	struct shadow_kick k;
+	atomic_bool stopping = false;
+	shadow_kick_init(&k, 2, no_interrupt, NULL, &stopping);
+	hc.kick = &k;
+	uint64_t root = g_alloc_table(&s);
+	g_map(&s, root, 0x400000, 16 * 4096, PTE_RW | PTE_US, 1);
+	uint64_t flag = g_alloc_table(&s) + 8;
+	struct hc_call c = {UMBRA_HC_SHADOW_AS_CREATE, {root, 0, 0, 0, 0}};
+	hc_dispatch(&hc, &c, &out);
+	uint64_t asid = out.ret;
+	c = (struct hc_call){UMBRA_HC_SHADOW_AS_ACTIVATE, {asid, 0, 0, 0, 0}};
+	hc_dispatch_vcpu(&hc, 0, &c, &out);
+	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	s.cr3 = out.ret;
+	/* A flag must be 8-aligned and in guest RAM. */
+	c = (struct hc_call){UMBRA_HC_SHADOW_KICK_FLAG, {flag + 4, 0, 0, 0, 0}};
+	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	CHECK_EQ((int64_t)out.ret, -UMBRA_EINVAL);
+	c = (struct hc_call){UMBRA_HC_SHADOW_KICK_FLAG, {4096ull << 12, 0, 0, 0, 0}};
+	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	CHECK_EQ((int64_t)out.ret, -UMBRA_EINVAL);
+	c = (struct hc_call){UMBRA_HC_SHADOW_KICK_FLAG, {flag, 0, 0, 0, 0}};
+	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	CHECK_EQ(out.ret, 0);
+	/* Raised only for vCPUs in the mask that have one. */
+	CHECK_EQ(shadow_raise_kick_flags(s.mmu, 1), 0u);
+	CHECK_EQ(g_read(&s, flag), 0);
+	CHECK_EQ(shadow_raise_kick_flags(s.mmu, 2), 1u);
+	CHECK_EQ(g_read(&s, flag), 1);
+	g_write(&s, flag, 0);
+
+	c = (struct hc_call){UMBRA_HC_SHADOW_FAULT, {0x400000, PFERR_U, asid, 0, 0}};
+	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	CHECK_EQ(out.ret, UMBRA_SHADOW_HANDLED);
+	uint64_t maddr;
+	CHECK_EQ(p2m_lookup(&s.p2m, flag >> 12, &maddr, NULL), 0);
+	struct flag_guest g = {.k = &k,
+			       .flag = (uint64_t *)frame_pool_ptr(&s.pool, maddr | (flag & 0xfff))};
+	CHECK_EQ(pthread_create(&g.thread, NULL, flag_guest_run, &g), 0);
+	/* vCPU 0 zaps what vCPU 1 caches; its call returns once vCPU 1 saw
+	 * the flag and acknowledged (no interrupt is ever taken). */
+	c = (struct hc_call){UMBRA_HC_SHADOW_INVALIDATE,
+			     {asid, 0x400000, 0x401000, UMBRA_SHADOW_EV_UNMAP, 0}};
+	hc_dispatch_vcpu(&hc, 0, &c, &out);
+	CHECK_EQ(out.kick_mask, 2);
+	CHECK(shadow_kick_idle(&k, 1));
+	atomic_store(&g.stop, true);
+	pthread_join(g.thread, NULL);
+	CHECK_EQ(atomic_load(&g.handled), 1);
+	CHECK_EQ(g_read(&s, flag), 0);
+	struct shadow_kick_stats ks;
+	shadow_kick_get_stats(&k, &ks);
+	CHECK_EQ(ks.timeouts, 0);
+	CHECK_EQ(ks.acks, 1);
+	/* Forgotten: no flag is set any more. */
+	c = (struct hc_call){UMBRA_HC_SHADOW_KICK_FLAG, {0, 0, 0, 0, 0}};
+	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	CHECK_EQ(out.ret, 0);
+	CHECK_EQ(shadow_raise_kick_flags(s.mmu, 2), 0u);
+	shadow_kick_destroy(&k);
+	sim_destroy(&s);
+	hc_destroy(&hc);
+}

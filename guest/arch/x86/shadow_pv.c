@@ -65,6 +65,9 @@ struct shadow_cpu {
 	 * or evicted (touch_settled). Volatile: the #PF path in the middle
 	 * of a touch bumps it behind the compiler's back. */
 	volatile unsigned long vmm_visits;
+	/* UMBRA_HC_SHADOW_KICK_FLAG: the VMM stores 1 before it kicks this
+	 * CPU, shadow_kick stores 0. */
+	uint64_t kick_flag;
 };
 static struct shadow_cpu shadow_cpus[NR_CPUS];
 /* The batch queue (UMBRA_HC_SHADOW_QUEUE), in the pinned image: one for
@@ -115,6 +118,9 @@ static void flush_tlb_local(void)
  */
 void shadow_kick(void)
 {
+	/* Cleared first: a kick after the clear sets it again, one before
+	 * is covered by the sequence read next. */
+	__atomic_store_n(&scpu()->kick_flag, 0, __ATOMIC_RELAXED);
 	long seq = shadow_hc(UMBRA_HC_SHADOW_KICK_ACK, 0, 0, 0, 0);
 	flush_tlb_local();
 	if (seq > 0)
@@ -445,7 +451,7 @@ void shadow_mm_init(struct mm_struct *mm)
 	mmu_notifier_register(&s->mn, mm);
 }
 
-static void shadow_stack_hint(void);
+static void shadow_register_cpu(void);
 
 void shadow_pv_init(void)
 {
@@ -466,20 +472,24 @@ void shadow_pv_init(void)
 	 * here every space is one the guest created. */
 	scpu()->pgd = ~0UL;
 	write_cr3(UMBRA_BOOT_PGTABLE);
-	shadow_stack_hint();
+	shadow_register_cpu();
 	pr_info("shadow paging: kernel image pinned (%lu pages), asid %#x",
 		(end - start) / PAGE_SIZE, scpu()->asid);
 }
 
 /* Tells the VMM where this CPU's kernel stack top is kept (TSS.RSP0's
  * copy in the per-CPU area, in the pinned image), so a zap by another
- * CPU's hypercall never leaves this CPU's stack unshadowed. */
-static void shadow_stack_hint(void)
+ * CPU's hypercall never leaves this CPU's stack unshadowed; and where its
+ * kick flag is (pinned too), for the loops that spin with interrupts off. */
+static void shadow_register_cpu(void)
 {
 	long r = shadow_hc(UMBRA_HC_SHADOW_STACK_HINT, virt_to_phys(&this_cpu()->kernel_rsp),
 			   KSTACK_PAGES * PAGE_SIZE, 0, 0);
 	if (r < 0)
 		panic("shadow paging: STACK_HINT: %ld", r);
+	r = shadow_hc(UMBRA_HC_SHADOW_KICK_FLAG, virt_to_phys(&scpu()->kick_flag), 0, 0, 0);
+	if (r < 0)
+		panic("shadow paging: KICK_FLAG: %ld", r);
 }
 
 extern const char secondary_startup_shadow[];
@@ -504,15 +514,15 @@ void shadow_secondary_init(void)
 	c->pgd = swapper_pg_dir;
 	c->space = k;
 	c->asid = k ? k->asid : 0;
-	shadow_stack_hint();
+	shadow_register_cpu();
 }
 
-/* x2APIC IRR bits 255:224 (MSR 0x827): whether a kick is pending. */
-#define MSR_X2APIC_IRR7 0x827
-
+/* A plain load, no VM exit. Reading the x2APIC IRR here instead (an MSR
+ * exit every 64 turns) ended, in the nested setup, in a triple fault of
+ * the spinning vCPU in about half of the two-vCPU t_mm_stress runs
+ * (docs/shadow.md, "SMP"). */
 void shadow_kick_poll(void)
 {
-	if (shadow_paging &&
-	    (rdmsr(MSR_X2APIC_IRR7) & (1ULL << (UMBRA_SHADOW_KICK_VECTOR - 224))))
+	if (shadow_paging && __atomic_load_n(&scpu()->kick_flag, __ATOMIC_ACQUIRE))
 		shadow_kick();
 }
