@@ -28,9 +28,6 @@ void cli_usage(FILE *f)
 	      "  -m, --mem SIZE        guest RAM (default 256M; 16M..64G, in 2M steps;\n"
 	      "                        suffix K, M, G or T; a plain number is MiB)\n"
 	      "  -c, --cpus N          vCPUs, 1..64 (default 1)\n"
-	      "      --experimental-shadow-smp\n"
-	      "                        allow --paging shadow with -c > 1 (a known guest\n"
-	      "                        triple fault is not fixed; docs/shadow.md, SMP)\n"
 	      "  -k, --kernel FILE     the kernel (instead of the KERNEL argument): umbra's\n"
 	      "                        ELF, a Linux bzImage or a multiboot image (by content;\n"
 	      "                        docs/boot.md)\n"
@@ -113,7 +110,7 @@ enum opt { OPT_MEM, OPT_CPUS, OPT_INITRD, OPT_PARAMS, OPT_PAGING,
 	   OPT_DEBUG_EXITS, OPT_NO_NESTED, OPT_AUDIT, OPT_STATS, OPT_PREFETCH,
 	   OPT_SHADOW_BUDGET, OPT_AUDIT_INTERVAL, OPT_DUMP, OPT_CONTROL, OPT_TRACE,
 	   OPT_KERNEL, OPT_BIOS, OPT_MEM_LIMIT, OPT_DEDUP, OPT_CHAOS, OPT_FAULT_INJECT,
-	   OPT_SHADOW_SMP, OPT_HELP };
+	   OPT_HELP };
 
 static const struct option_def {
 	char short_name; /* 0: long only */
@@ -131,7 +128,6 @@ static const struct option_def {
 	{0, "debug-exits", false, OPT_DEBUG_EXITS},
 	{0, "no-nested", false, OPT_NO_NESTED},
 	{0, "audit", false, OPT_AUDIT},
-	{0, "experimental-shadow-smp", false, OPT_SHADOW_SMP},
 	{0, "stats", false, OPT_STATS},
 	{0, "audit-interval", true, OPT_AUDIT_INTERVAL},
 	{0, "prefetch", true, OPT_PREFETCH},
@@ -256,8 +252,6 @@ static enum cli_result apply(const struct option_def *o, const char *val,
 	case OPT_NO_NESTED:
 		cfg->no_nested = true;
 		return CLI_OK;
-	case OPT_SHADOW_SMP:
-		cfg->shadow_smp = true;
 		return CLI_OK;
 	case OPT_AUDIT:
 		cfg->audit = true;
@@ -371,9 +365,5 @@ enum cli_result cli_parse_run(int argc, char **argv, struct umbra_config *cfg,
 	}
 	if (!cfg->kernel)
 		return fail(err, errlen, "no kernel given (usage: umbra run [options] KERNEL)");
-	if (cfg->paging == PAGING_SHADOW && cfg->cpus > 1 && !cfg->shadow_smp)
-		return fail(err, errlen, "--paging shadow with -c > 1 is experimental: a guest "
-			    "triple fault under concurrent mm work is not fixed yet (docs/shadow.md, "
-			    "SMP); --experimental-shadow-smp runs it anyway");
 	return CLI_OK;
 }

@@ -18,7 +18,6 @@ struct umbra_config {
 	enum paging_mode paging; /* --paging */
 	/* Shadow mode only (docs/shadow.md): */
 	bool audit;              /* --audit: audit the shadow after every hypercall */
-	bool shadow_smp;         /* --experimental-shadow-smp */
 	unsigned int audit_interval; /* --audit-interval N: every Nth one */
 	bool stats;              /* --stats: shadow counters at exit */
 	bool prefetch_given;     /* --prefetch N given (else the default, 16) */

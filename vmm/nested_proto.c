@@ -56,8 +56,6 @@ int nested_write_argv(FILE *f, const struct umbra_config *cfg)
 		args[n++] = "--debug-exits";
 	if (cfg->audit)
 		args[n++] = "--audit";
-	if (cfg->shadow_smp)
-		args[n++] = "--experimental-shadow-smp";
 	if (cfg->audit_interval) {
 		snprintf(interval, sizeof(interval), "%u", cfg->audit_interval);
 		args[n++] = "--audit-interval";

@@ -99,14 +99,10 @@ done
 # hostile=smp: every vCPU at once makes the calls the VMM refuses without
 # changing anything, 200 rounds each; every result must be the documented
 # error the boot CPU saw first, and boot goes on (docs/reliability.md).
-# Shadow mode with several vCPUs is experimental (docs/shadow.md, "SMP"):
-# no mm work runs while the calls are made.
 for paging in tdp shadow; do
 	echo "-- hostile guest: bogus hypercalls from two vCPUs at once, $paging paging"
 	name="hostile=smp ($paging, -c 2): every call refused as documented on both vCPUs, then a test program passes"
-	smp_flag=
-	[ "$paging" = shadow ] && smp_flag=--experimental-shadow-smp
-	run_umbra run --paging "$paging" -c 2 $smp_flag --dump-on-exit "$tmp/hostile-smp.jsonl" \
+	run_umbra run --paging "$paging" -c 2 --dump-on-exit "$tmp/hostile-smp.jsonl" \
 		-i "$initrd" -p "hostile=smp init=/bin/t_mmap_anon" "$kernel"
 	hostile_bad= hostile_n=0
 	ncalls=0

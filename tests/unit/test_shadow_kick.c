@@ -354,86 +354,108 @@ TEST(shadow_kick_two_vcpus_kick_each_other)
 	shadow_kick_destroy(&k);
 }
 
+/* Two vCPUs running one address space whose user pages at 0x400000 the
+ * guest maps; kicks go through send. */
+struct kick_env {
+	struct guest_mem gm;
+	struct stats st;
+	struct hc_state hc;
+	struct sim s;
+	struct shadow_kick k;
+	atomic_bool stopping;
+	uint64_t root, asid;
+};
+
+static int kick_env_init(struct kick_env *e, int (*send)(void *, unsigned), void *opaque)
+{
+	struct shadow_config cfg = {.efer_nxe = true, .maxphyaddr = 46, .nr_vcpus = 2,
+				    .prefetch = 0};
+	hc_test_init(&e->hc, &e->gm, &e->st);
+	if (sim_init(&e->s, 2048, 4096, &cfg))
+		return -1;
+	hc_set_shadow(&e->hc, e->s.mmu);
+	atomic_init(&e->stopping, false);
+	shadow_kick_init(&e->k, 2, send, opaque, &e->stopping);
+	e->hc.kick = &e->k;
+	e->root = g_alloc_table(&e->s);
+	g_map(&e->s, e->root, 0x400000, 16 * 4096, PTE_RW | PTE_US, 1);
+	struct hc_outcome out;
+	struct hc_call c = {UMBRA_HC_SHADOW_AS_CREATE, {e->root, 0, 0, 0, 0}};
+	hc_dispatch(&e->hc, &c, &out);
+	e->asid = out.ret;
+	c = (struct hc_call){UMBRA_HC_SHADOW_AS_ACTIVATE, {e->asid, 0, 0, 0, 0}};
+	hc_dispatch_vcpu(&e->hc, 0, &c, &out);
+	hc_dispatch_vcpu(&e->hc, 1, &c, &out);
+	e->s.cr3 = out.ret;
+	return 0;
+}
+
+static void kick_env_destroy(struct kick_env *e)
+{
+	shadow_kick_destroy(&e->k);
+	sim_destroy(&e->s);
+	hc_destroy(&e->hc);
+}
+
 /* The dispatcher: vCPU 0's own unmap zaps what vCPU 1 caches; the call
  * kicks vCPU 1, shadows its kernel stack again (its hint) and returns only
  * once vCPU 1 flushed. */
 TEST(shadow_kick_own_hypercall_waits_for_the_other_vcpu)
 {
-	struct guest_mem gm;
-	struct stats st;
-	struct hc_state hc;
+	struct kick_env e;
+	struct fake_guest g = {.k = &e.k, .vcpu = 1};
+	CHECK_EQ(kick_env_init(&e, fake_send, &g), 0);
+	uint64_t asid = e.asid;
 	struct hc_outcome out;
-	hc_test_init(&hc, &gm, &st);
-	struct sim s;
-	struct shadow_config cfg = {.efer_nxe = true, .maxphyaddr = 46, .nr_vcpus = 2,
-				    .prefetch = 0};
-	CHECK_EQ(sim_init(&s, 2048, 4096, &cfg), 0);
-	hc_set_shadow(&hc, s.mmu);
-	struct shadow_kick k;
-	struct fake_guest g = {.k = &k, .vcpu = 1};
-	atomic_bool stopping = false;
-	shadow_kick_init(&k, 2, fake_send, &g, &stopping);
-	hc.kick = &k;
-	uint64_t root = g_alloc_table(&s);
-	/* User pages at 0x400000, a "kernel stack" of two pages at
-	 * 0x600000 (supervisor), and the word holding its top. */
-	g_map(&s, root, 0x400000, 16 * 4096, PTE_RW | PTE_US, 1);
-	g_map(&s, root, 0x600000, 32 * 4096, PTE_RW, 1);
-	g_map(&s, root, 0x601000, 33 * 4096, PTE_RW, 1);
-	uint64_t hint = g_alloc_table(&s);
-	g_write(&s, hint, 0x602000);
-	struct hc_call c = {UMBRA_HC_SHADOW_AS_CREATE, {root, 0, 0, 0, 0}};
-	hc_dispatch(&hc, &c, &out);
-	uint64_t asid = out.ret;
-	c = (struct hc_call){UMBRA_HC_SHADOW_AS_ACTIVATE, {asid, 0, 0, 0, 0}};
-	hc_dispatch_vcpu(&hc, 0, &c, &out);
-	hc_dispatch_vcpu(&hc, 1, &c, &out);
-	s.cr3 = out.ret;
-	c = (struct hc_call){UMBRA_HC_SHADOW_STACK_HINT, {hint, 8192, 0, 0, 0}};
-	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	/* A "kernel stack" of two pages at 0x600000 (supervisor), and the
+	 * word holding its top. */
+	g_map(&e.s, e.root, 0x600000, 32 * 4096, PTE_RW, 1);
+	g_map(&e.s, e.root, 0x601000, 33 * 4096, PTE_RW, 1);
+	uint64_t hint = g_alloc_table(&e.s);
+	g_write(&e.s, hint, 0x602000);
+	struct hc_call c = {UMBRA_HC_SHADOW_STACK_HINT, {hint, 8192, 0, 0, 0}};
+	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
 	CHECK_EQ(out.ret, 0);
 	/* Bad hints are refused. */
 	c = (struct hc_call){UMBRA_HC_SHADOW_STACK_HINT, {hint + 3, 8192, 0, 0, 0}};
-	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
 	CHECK_EQ((int64_t)out.ret, -UMBRA_EINVAL);
 	c = (struct hc_call){UMBRA_HC_SHADOW_STACK_HINT, {hint, 1 << 20, 0, 0, 0}};
-	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
 	CHECK_EQ((int64_t)out.ret, -UMBRA_EINVAL);
 	c = (struct hc_call){UMBRA_HC_SHADOW_FAULT, {0x400000, PFERR_U, asid, 0, 0}};
-	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
 	CHECK_EQ(out.ret, UMBRA_SHADOW_HANDLED);
 	c = (struct hc_call){UMBRA_HC_SHADOW_FAULT, {0x601000, PFERR_W, asid, 0, 0}};
-	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
 	CHECK_EQ(out.ret, UMBRA_SHADOW_HANDLED);
 	struct walk_result wr;
-	CHECK_EQ(sim_shadow_walk(&s, 0x601000, 0, 0, false, &wr), WALK_OK);
-	CHECK(sim_shadow_walk(&s, 0x600000, 0, 0, false, &wr) != WALK_OK);
+	CHECK_EQ(sim_shadow_walk(&e.s, 0x601000, 0, 0, false, &wr), WALK_OK);
+	CHECK(sim_shadow_walk(&e.s, 0x600000, 0, 0, false, &wr) != WALK_OK);
 
 	/* vCPU 1 answers kicks; vCPU 0 zaps all of it (both ranges). */
 	CHECK_EQ(pthread_create(&g.thread, NULL, fake_guest_run, &g), 0);
 	c = (struct hc_call){UMBRA_HC_SHADOW_INVALIDATE,
 			     {asid, 0x400000, 0x700000, UMBRA_SHADOW_EV_CLEAR_YOUNG, 0}};
-	hc_dispatch_vcpu(&hc, 0, &c, &out);
+	hc_dispatch_vcpu(&e.hc, 0, &c, &out);
 	CHECK(out.flush_tlb);
 	CHECK_EQ(out.kick_mask, 2);
 	/* Returned only after vCPU 1 acknowledged. */
-	CHECK(shadow_kick_idle(&k, 1));
-	CHECK(sim_shadow_walk(&s, 0x400000, 0, 0, false, &wr) != WALK_OK);
+	CHECK(shadow_kick_idle(&e.k, 1));
+	CHECK(sim_shadow_walk(&e.s, 0x400000, 0, 0, false, &wr) != WALK_OK);
 	/* Its whole stack is shadowed again, the user page is not. */
-	CHECK_EQ(sim_shadow_walk(&s, 0x600000, 0, 0, false, &wr), WALK_OK);
-	CHECK_EQ(sim_shadow_walk(&s, 0x601000, 0, 0, false, &wr), WALK_OK);
+	CHECK_EQ(sim_shadow_walk(&e.s, 0x600000, 0, 0, false, &wr), WALK_OK);
+	CHECK_EQ(sim_shadow_walk(&e.s, 0x601000, 0, 0, false, &wr), WALK_OK);
 	atomic_store(&g.stop, true);
 	pthread_join(g.thread, NULL);
 	CHECK(atomic_load(&g.handled) >= 1);
 	struct shadow_kick_stats ks;
-	shadow_kick_get_stats(&k, &ks);
+	shadow_kick_get_stats(&e.k, &ks);
 	CHECK_EQ(ks.timeouts, 0);
 	CHECK(ks.kicks >= 1);
-	CHECK_EQ(k.v[0].waited, 1);
-	CHECK(k.v[1].kicked >= 1);
-	shadow_kick_destroy(&k);
-	sim_destroy(&s);
-	hc_destroy(&hc);
+	CHECK_EQ(e.k.v[0].waited, 1);
+	CHECK(e.k.v[1].kicked >= 1);
+	kick_env_destroy(&e);
 }
 
 /* A vCPU spinning with interrupts off (the guest's big-kernel-lock spin)
@@ -475,76 +497,55 @@ static void *flag_guest_run(void *arg)
 
 TEST(shadow_kick_flag_reaches_a_vcpu_with_interrupts_off)
 {
-	struct guest_mem gm;
-	struct stats st;
-	struct hc_state hc;
+	struct kick_env e;
+	CHECK_EQ(kick_env_init(&e, no_interrupt, NULL), 0);
+	uint64_t asid = e.asid;
 	struct hc_outcome out;
-	hc_test_init(&hc, &gm, &st);
-	struct sim s;
-	struct shadow_config cfg = {.efer_nxe = true, .maxphyaddr = 46, .nr_vcpus = 2,
-				    .prefetch = 0};
-	CHECK_EQ(sim_init(&s, 2048, 4096, &cfg), 0);
-	hc_set_shadow(&hc, s.mmu);
-	struct shadow_kick k;
-	atomic_bool stopping = false;
-	shadow_kick_init(&k, 2, no_interrupt, NULL, &stopping);
-	hc.kick = &k;
-	uint64_t root = g_alloc_table(&s);
-	g_map(&s, root, 0x400000, 16 * 4096, PTE_RW | PTE_US, 1);
-	uint64_t flag = g_alloc_table(&s) + 8;
-	struct hc_call c = {UMBRA_HC_SHADOW_AS_CREATE, {root, 0, 0, 0, 0}};
-	hc_dispatch(&hc, &c, &out);
-	uint64_t asid = out.ret;
-	c = (struct hc_call){UMBRA_HC_SHADOW_AS_ACTIVATE, {asid, 0, 0, 0, 0}};
-	hc_dispatch_vcpu(&hc, 0, &c, &out);
-	hc_dispatch_vcpu(&hc, 1, &c, &out);
-	s.cr3 = out.ret;
+	uint64_t flag = g_alloc_table(&e.s) + 8;
 	/* A flag must be 8-aligned and in guest RAM. */
-	c = (struct hc_call){UMBRA_HC_SHADOW_KICK_FLAG, {flag + 4, 0, 0, 0, 0}};
-	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	struct hc_call c = {UMBRA_HC_SHADOW_KICK_FLAG, {flag + 4, 0, 0, 0, 0}};
+	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
 	CHECK_EQ((int64_t)out.ret, -UMBRA_EINVAL);
 	c = (struct hc_call){UMBRA_HC_SHADOW_KICK_FLAG, {4096ull << 12, 0, 0, 0, 0}};
-	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
 	CHECK_EQ((int64_t)out.ret, -UMBRA_EINVAL);
 	c = (struct hc_call){UMBRA_HC_SHADOW_KICK_FLAG, {flag, 0, 0, 0, 0}};
-	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
 	CHECK_EQ(out.ret, 0);
 	/* Raised only for vCPUs in the mask that have one. */
-	CHECK_EQ(shadow_raise_kick_flags(s.mmu, 1), 0u);
-	CHECK_EQ(g_read(&s, flag), 0);
-	CHECK_EQ(shadow_raise_kick_flags(s.mmu, 2), 1u);
-	CHECK_EQ(g_read(&s, flag), 1);
-	g_write(&s, flag, 0);
+	CHECK_EQ(shadow_raise_kick_flags(e.s.mmu, 1), 0u);
+	CHECK_EQ(g_read(&e.s, flag), 0);
+	CHECK_EQ(shadow_raise_kick_flags(e.s.mmu, 2), 1u);
+	CHECK_EQ(g_read(&e.s, flag), 1);
+	g_write(&e.s, flag, 0);
 
 	c = (struct hc_call){UMBRA_HC_SHADOW_FAULT, {0x400000, PFERR_U, asid, 0, 0}};
-	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
 	CHECK_EQ(out.ret, UMBRA_SHADOW_HANDLED);
 	uint64_t maddr;
-	CHECK_EQ(p2m_lookup(&s.p2m, flag >> 12, &maddr, NULL), 0);
-	struct flag_guest g = {.k = &k,
-			       .flag = (uint64_t *)frame_pool_ptr(&s.pool, maddr | (flag & 0xfff))};
+	CHECK_EQ(p2m_lookup(&e.s.p2m, flag >> 12, &maddr, NULL), 0);
+	struct flag_guest g = {.k = &e.k,
+			       .flag = (uint64_t *)frame_pool_ptr(&e.s.pool, maddr | (flag & 0xfff))};
 	CHECK_EQ(pthread_create(&g.thread, NULL, flag_guest_run, &g), 0);
 	/* vCPU 0 zaps what vCPU 1 caches; its call returns once vCPU 1 saw
 	 * the flag and acknowledged (no interrupt is ever taken). */
 	c = (struct hc_call){UMBRA_HC_SHADOW_INVALIDATE,
 			     {asid, 0x400000, 0x401000, UMBRA_SHADOW_EV_UNMAP, 0}};
-	hc_dispatch_vcpu(&hc, 0, &c, &out);
+	hc_dispatch_vcpu(&e.hc, 0, &c, &out);
 	CHECK_EQ(out.kick_mask, 2);
-	CHECK(shadow_kick_idle(&k, 1));
+	CHECK(shadow_kick_idle(&e.k, 1));
 	atomic_store(&g.stop, true);
 	pthread_join(g.thread, NULL);
 	CHECK_EQ(atomic_load(&g.handled), 1);
-	CHECK_EQ(g_read(&s, flag), 0);
+	CHECK_EQ(g_read(&e.s, flag), 0);
 	struct shadow_kick_stats ks;
-	shadow_kick_get_stats(&k, &ks);
+	shadow_kick_get_stats(&e.k, &ks);
 	CHECK_EQ(ks.timeouts, 0);
 	CHECK_EQ(ks.acks, 1);
 	/* Forgotten: no flag is set any more. */
 	c = (struct hc_call){UMBRA_HC_SHADOW_KICK_FLAG, {0, 0, 0, 0, 0}};
-	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
 	CHECK_EQ(out.ret, 0);
-	CHECK_EQ(shadow_raise_kick_flags(s.mmu, 2), 0u);
-	shadow_kick_destroy(&k);
-	sim_destroy(&s);
-	hc_destroy(&hc);
+	CHECK_EQ(shadow_raise_kick_flags(e.s.mmu, 2), 0u);
+	kick_env_destroy(&e);
 }
