@@ -144,9 +144,10 @@ int64_t shadow_set_stack_hint(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gp
  * RAM; 0 forgets) is where shadow_raise_kick_flags stores 1. 0 or
  * -UMBRA_EINVAL. */
 int64_t shadow_set_kick_flag(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gpa);
-/* Right before the vCPUs in mask are kicked (under the lock that
- * serialised the zap): stores 1 in each one's kick flag, so a guest CPU
- * that spins with interrupts off sees the kick without a VM exit. A flag
+/* Right after the kick of the vCPUs in mask was requested (so a guest that
+ * sees the flag reads a sequence covering it), before the interrupt:
+ * stores 1 in each one's kick flag, so a guest CPU that spins with
+ * interrupts off sees the kick without a VM exit. A flag
  * whose frame is not present and writable is left alone (the interrupt
  * still comes). Returns how many flags were set. */
 unsigned shadow_raise_kick_flags(struct shadow_mmu *mmu, uint64_t mask);

@@ -252,7 +252,6 @@ static enum cli_result apply(const struct option_def *o, const char *val,
 	case OPT_NO_NESTED:
 		cfg->no_nested = true;
 		return CLI_OK;
-		return CLI_OK;
 	case OPT_AUDIT:
 		cfg->audit = true;
 		return CLI_OK;

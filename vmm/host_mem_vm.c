@@ -184,8 +184,10 @@ static uint64_t remote_flush_request(struct host_mem_vm *h, uint64_t *ticket)
 	}
 	if (!mask || !h->kick)
 		return 0;
+	/* The request first (as vmm/hypercall.c). */
+	mask = shadow_kick_request(h->kick, mask, ticket);
 	shadow_raise_kick_flags(h->mmu, mask);
-	return shadow_kick_request(h->kick, mask, ticket);
+	return mask;
 }
 
 /* Kicks them and waits (without the shadow lock). 0 when every one has

@@ -134,8 +134,11 @@ static uint64_t remote_flush_request(struct hc_state *hc, unsigned int vcpu, uin
 	out->kick_mask = shadow_pending_flushes(hc->shadow, vcpu);
 	if (!out->kick_mask || !hc->kick)
 		return 0;
-	shadow_raise_kick_flags(hc->shadow, out->kick_mask);
-	return shadow_kick_request(hc->kick, out->kick_mask, ticket);
+	/* The request first: a guest that sees the flag then reads a sequence
+	 * that covers this kick, with or without the lock. */
+	uint64_t mask = shadow_kick_request(hc->kick, out->kick_mask, ticket);
+	shadow_raise_kick_flags(hc->shadow, mask);
+	return mask;
 }
 
 /* Without the shadow lock: kicks them and waits for their flushes. */

@@ -42,9 +42,10 @@ else
 fi
 
 # t_mm_stress (two processes doing mm work at once on two vCPUs) ended in
-# a guest triple fault in about 1 run in 4 while the big kernel lock's spin
+# a guest triple fault in about 1 run in 5 while the big kernel lock's spin
 # read the x2APIC IRR for kicks (docs/shadow.md, "SMP"); it now reads the
-# kick flag. Three runs: a return of that rate fails this.
+# kick flag. Three runs: a return of that rate fails this about half the
+# time (1 - 0.8^3 = 49%), and the whole-suite runs below run it twice more.
 mmstress_bad=
 for i in 1 2 3; do
 	run_umbra run --paging shadow -c 2 --stats -i "$initrd" -p "init=/bin/t_mm_stress" "$kernel"

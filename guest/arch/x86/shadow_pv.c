@@ -519,7 +519,7 @@ void shadow_secondary_init(void)
 
 /* A plain load, no VM exit. Reading the x2APIC IRR here instead (an MSR
  * exit every 64 turns) ended, in the nested setup, in a triple fault of
- * the spinning vCPU in about half of the two-vCPU t_mm_stress runs
+ * the spinning vCPU in about 1 in 5 of the two-vCPU t_mm_stress runs
  * (docs/shadow.md, "SMP"). */
 void shadow_kick_poll(void)
 {
