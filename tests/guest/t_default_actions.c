@@ -12,10 +12,18 @@
 
 #include "suite.h"
 
-/* Raises the signal, then exits 0 if it survived. */
+/* Raises the signal, then exits 0 if it survived. Its default action
+ * whatever this was started with: an ignored signal stays ignored across
+ * exec (nohup ignores SIGHUP), a blocked one stays blocked. */
 static int raise_it(void *sig)
 {
-	raise((int)(intptr_t)sig);
+	int signo = (int)(intptr_t)sig;
+	sigset_t set;
+	signal(signo, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, signo);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(signo);
 	return 0;
 }
 
