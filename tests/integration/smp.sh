@@ -86,7 +86,7 @@ fi
 # as for the one-vCPU audit run (run.sh).
 saved_nested=$UMBRA_NESTED_TIMEOUT saved_test=$UMBRA_TEST_TIMEOUT
 UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT UMBRA_TEST_TIMEOUT=$((UMBRA_SUITE_TIMEOUT + 60))
-run_umbra run --paging shadow -c 2 --audit --stats -p "init=/bin/runner -- -t 600" -i "$initrd" "$kernel"
+run_umbra_plain run --paging shadow -c 2 --audit --stats -p "init=/bin/runner -- -t 600" -i "$initrd" "$kernel"
 UMBRA_NESTED_TIMEOUT=$saved_nested UMBRA_TEST_TIMEOUT=$saved_test
 summary_shsmp=$(grep '^suite: ' "$tmp/out")
 audits=$(sed -n 's/^shadow: audit findings 0; audits \([0-9]*\),.*/\1/p' "$tmp/err")
