@@ -68,6 +68,9 @@ struct shadow_cpu {
 	/* UMBRA_HC_SHADOW_KICK_FLAG: the VMM stores 1 before it kicks this
 	 * CPU, shadow_kick stores 0. */
 	uint64_t kick_flag;
+	/* This CPU queued operations since its last SYNC: another CPU's
+	 * hypercall may have applied them (shadow_exit_to_user). */
+	bool queued;
 };
 static struct shadow_cpu shadow_cpus[NR_CPUS];
 /* The batch queue (UMBRA_HC_SHADOW_QUEUE), in the pinned image: one for
@@ -250,6 +253,7 @@ static void shadow_sync(void)
 	long r = shadow_call(UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0);
 	if (r < 0)
 		panic("shadow paging: SYNC: %ld", r);
+	scpu()->queued = false;
 }
 
 static bool queue_empty(void)
@@ -270,11 +274,20 @@ static void shadow_queue(uint32_t asid, uint64_t start, uint64_t end, uint32_t e
 	op->event = event;
 	/* The VMM reads the op only once it sees the new head. */
 	__atomic_store_n(&ring.head, ring.head + 1, __ATOMIC_RELEASE);
+	scpu()->queued = true;
 }
 
+/*
+ * Not only when the queue holds something: another CPU's hypercall (a
+ * kernel-mode fault, which takes no lock) may have applied this CPU's
+ * operations. That zapped entries this CPU's TLB may still hold, and
+ * only its kick, which can arrive after this CPU is back in user mode,
+ * would flush them: the frames may already be reused. SYNC's result
+ * carries that flush.
+ */
 void shadow_exit_to_user(void)
 {
-	if (!queue_empty())
+	if (!queue_empty() || scpu()->queued)
 		shadow_sync();
 }
 
