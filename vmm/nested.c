@@ -188,6 +188,26 @@ static int read_timeout(double *seconds)
 	return 0;
 }
 
+/* UMBRA_NESTED_TCG_THREAD: QEMU's -accel tcg,thread=... ("single" runs
+ * every L1 CPU on one host thread, round robin: other interleavings of
+ * the vCPUs, for chasing SMP races); unset: QEMU's default. */
+static int read_tcg_accel(const char **accel)
+{
+	const char *env = getenv("UMBRA_NESTED_TCG_THREAD");
+	*accel = "tcg";
+	if (!env || !env[0])
+		return 0;
+	if (!strcmp(env, "single"))
+		*accel = "tcg,thread=single";
+	else if (!strcmp(env, "multi"))
+		*accel = "tcg,thread=multi";
+	else {
+		nested_error("UMBRA_NESTED_TCG_THREAD=\"%s\": single or multi", env);
+		return -1;
+	}
+	return 0;
+}
+
 static int make_mark(char mark[NESTED_MARK_LEN + 1])
 {
 	unsigned char bytes[NESTED_MARK_LEN / 2];
@@ -340,7 +360,8 @@ struct l1_vm {
  * QEMU gets. Returns 0, or -1 after an error message.
  */
 static int start_qemu(struct l1_vm *vm, const char *vmlinuz, int initrd_fd,
-		      const struct umbra_config *cfg, const sigset_t *child_mask)
+		      const char *accel, const struct umbra_config *cfg,
+		      const sigset_t *child_mask)
 {
 	struct stat st;
 	if (fstat(initrd_fd, &st) != 0) {
@@ -353,7 +374,7 @@ static int start_qemu(struct l1_vm *vm, const char *vmlinuz, int initrd_fd,
 						       (uint64_t)st.st_size));
 	snprintf(cpus, sizeof(cpus), "%u", nested_l1_cpus(cfg->cpus));
 	char *args[] = {
-		QEMU, "-accel", "tcg", "-cpu", "max", "-m", mem, "-smp", cpus,
+		QEMU, "-accel", (char *)accel, "-cpu", "max", "-m", mem, "-smp", cpus,
 		"-nodefaults", "-no-user-config", "-display", "none",
 		"-monitor", "none", "-no-reboot",
 		"-kernel", (char *)vmlinuz, "-initrd", "/proc/self/fd/3",
@@ -682,7 +703,9 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 		}
 		unlink(cfg->control_path);
 	}
-	if (read_timeout(&timeout_s) || find_nested_dir(dir, sizeof(dir)) ||
+	const char *accel;
+	if (read_timeout(&timeout_s) || read_tcg_accel(&accel) ||
+	    find_nested_dir(dir, sizeof(dir)) ||
 	    self_interp(interp, sizeof(interp)) || make_mark(mark))
 		return UMBRA_EXIT_NESTED;
 	snprintf(vmlinuz, sizeof(vmlinuz), "%s/vmlinuz", dir);
@@ -741,7 +764,7 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 			"(TCG, SVM+NPT) — see docs/architecture.md\n", why);
 	struct l1_vm vm;
 	int status = UMBRA_EXIT_NESTED;
-	if (start_qemu(&vm, vmlinuz, initrd_fd, cfg, &old_mask) == 0) {
+	if (start_qemu(&vm, vmlinuz, initrd_fd, accel, cfg, &old_mask) == 0) {
 		struct nested_console console;
 		struct log_tail log = {.len = 0};
 		nested_console_init(&console, mark);
