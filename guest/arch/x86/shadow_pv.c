@@ -11,7 +11,8 @@
  *
  * When a queued operation must be applied (docs/hypercalls.md, "The queue
  * rule"): before the vCPU returns to user mode (exit_to_user_mode calls
- * shadow_exit_to_user, which syncs when the queue is not empty) — only
+ * shadow_exit_to_user, which syncs when the queue is not empty or this
+ * CPU queued since its last SYNC) — only
  * user mode can reach a stale shadow entry of a user address, since the
  * kernel reaches user memory through its own tables and the direct map
  * (mm/uaccess.c), and the queue only carries user ranges. Everything else
@@ -279,11 +280,12 @@ static void shadow_queue(uint32_t asid, uint64_t start, uint64_t end, uint32_t e
 
 /*
  * Not only when the queue holds something: another CPU's hypercall (a
- * kernel-mode fault, which takes no lock) may have applied this CPU's
- * operations. That zapped entries this CPU's TLB may still hold, and
- * only its kick, which can arrive after this CPU is back in user mode,
- * would flush them: the frames may already be reused. SYNC's result
- * carries that flush.
+ * kernel-mode fault, which takes no lock) or a VMM thread may have
+ * applied this CPU's operations. Where this CPU's own invalidation
+ * covered less than the shadow cached (one invlpg for a 2M guest page
+ * shadowed with 4K entries), only the kick, which can arrive after this
+ * CPU is back in user mode, would flush the rest; SYNC's result carries
+ * that flush now.
  */
 void shadow_exit_to_user(void)
 {
