@@ -12,7 +12,7 @@
  * When a queued operation must be applied (docs/hypercalls.md, "The queue
  * rule"): before the vCPU returns to user mode (exit_to_user_mode calls
  * shadow_exit_to_user, which syncs when the queue is not empty or this
- * CPU queued since its last SYNC) — only
+ * CPU queued since its last shadow hypercall or switch) — only
  * user mode can reach a stale shadow entry of a user address, since the
  * kernel reaches user memory through its own tables and the direct map
  * (mm/uaccess.c), and the queue only carries user ranges. Everything else
@@ -69,8 +69,9 @@ struct shadow_cpu {
 	/* UMBRA_HC_SHADOW_KICK_FLAG: the VMM stores 1 before it kicks this
 	 * CPU, shadow_kick stores 0. */
 	uint64_t kick_flag;
-	/* This CPU queued operations since its last SYNC: another CPU's
-	 * hypercall may have applied them (shadow_exit_to_user). */
+	/* This CPU queued operations since its last shadow hypercall or
+	 * address-space switch: another CPU's hypercall may have applied
+	 * them (shadow_exit_to_user). */
 	bool queued;
 };
 static struct shadow_cpu shadow_cpus[NR_CPUS];
@@ -237,6 +238,9 @@ static long shadow_call(unsigned long nr, unsigned long a0, unsigned long a1,
 	long r = shadow_hc(nr, a0, a1, a2, a3);
 	if (r < 0 || (r & UMBRA_SHADOW_FLUSH))
 		flush_tlb_local();
+	/* The call applied the whole queue first, and its result carried
+	 * the flush that needed (shadow_exit_to_user). */
+	scpu()->queued = false;
 	touch_own_stack();
 	return r < 0 ? r : (long)((unsigned long)r & ~UMBRA_SHADOW_FLUSH);
 }
@@ -254,7 +258,6 @@ static void shadow_sync(void)
 	long r = shadow_call(UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0);
 	if (r < 0)
 		panic("shadow paging: SYNC: %ld", r);
-	scpu()->queued = false;
 }
 
 static bool queue_empty(void)
@@ -344,8 +347,10 @@ void shadow_write_cr3(uint64_t pgd)
 	c->pgd = pgd;
 	c->asid = s->asid;
 	c->space = s;
-	/* Loading CR3 is the flush any zap of this call needs. */
+	/* Loading CR3 is the flush any zap of this call needs; the call
+	 * applied the whole queue first. */
 	native_write_cr3((uint64_t)cr3 & ~UMBRA_SHADOW_FLUSH);
+	c->queued = false;
 	touch_own_stack();
 }
 
