@@ -38,7 +38,7 @@ bad() {
 }
 
 # run_umbra ARGS...: runs umbra with stdout/stderr in $tmp/out, $tmp/err; sets rc.
-runs=0 asan_runs=0
+runs=0 asan_runs=0 no_asan=
 run_umbra() {
 	runs=$((runs + 1))
 	bin=$umbra
@@ -208,15 +208,12 @@ fi
 for variant in audit budget; do
 	if [ "$variant" = audit ]; then
 		opts="--audit" cmdline="init=/bin/runner -- -t $SHADOW_AUDIT_PROGRAM_TIMEOUT"
+		runner=run_umbra_plain
 	else
-		opts="--shadow-budget 32" cmdline=""
+		opts="--shadow-budget 32" cmdline="" runner=run_umbra
 	fi
 	# shellcheck disable=SC2086 # $opts is one or two words on purpose
-	if [ "$variant" = audit ]; then
-		run_umbra_plain run --paging shadow $opts -p "$cmdline" -i "$initrd" "$kernel"
-	else
-		run_umbra run --paging shadow $opts ${cmdline:+-p "$cmdline"} -i "$initrd" "$kernel"
-	fi
+	$runner run --paging shadow $opts ${cmdline:+-p "$cmdline"} -i "$initrd" "$kernel"
 	summary_shadow=$(grep '^suite: ' "$tmp/out")
 	line=$(grep '^umbra: guest exited' "$tmp/err" | sed 's/.*; shadow: /shadow: /')
 	if [ "$rc" -eq 0 ] && [ "$summary_shadow" = "$native_summary" ] &&
