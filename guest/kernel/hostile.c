@@ -26,14 +26,22 @@
  *              change nothing, SMP_ROUNDS times each; each result must be
  *              the one the boot CPU saw first ("hostile: smp ..."); then
  *              boot goes on and runs init
+ *   user-gs    not a hypercall: an interrupt taken in kernel mode while
+ *              the user's GS base is loaded, as a second delivery of an
+ *              interrupt from user mode at the entry's first instruction
+ *              looks (seen under nested SVM, entry_64.S); the entry must
+ *              reach the per-CPU area and give the user's GS back
+ *              ("hostile: user-gs = ok"); then boot goes on and runs init
  */
 #include <umbra/hypercall.h>
 
 #include "bootinfo.h"
 #include "hostile.h"
+#include "apic.h"
 #include "hypercall.h"
 #include "page.h"
 #include "pgtable.h"
+#include "percpu.h"
 #include "pmm.h"
 #include "printk.h"
 #include "shadow_pv.h"
@@ -358,6 +366,30 @@ static __noreturn void run_cr3(void)
 	panic("hostile: still running on a CR3 that is no table");
 }
 
+/* hostile=user-gs: the spurious vector, whose handler does nothing, from
+ * kernel mode on the user's GS base (0 in the kernel: MSR_KERNEL_GS_BASE
+ * holds the user's). Before the entry decided by the GS base itself, its
+ * handler read gs:0 and faulted there again and again. */
+static void run_user_gs(void)
+{
+	uint64_t kernel_gs = rdmsr(MSR_GS_BASE);
+	uint64_t user_gs = rdmsr(MSR_KERNEL_GS_BASE);
+	uint64_t seen;
+	__asm__ volatile("swapgs\n\t"
+			 "int %1\n\t"
+			 "movl %2, %%ecx\n\t"
+			 "rdmsr\n\t"
+			 "shlq $32, %%rdx\n\t"
+			 "orq %%rdx, %%rax\n\t"
+			 "swapgs"
+			 : "=a"(seen)
+			 : "i"(SPURIOUS_APIC_VECTOR), "i"(MSR_GS_BASE)
+			 : "rcx", "rdx", "memory");
+	bool ok = seen == user_gs && rdmsr(MSR_GS_BASE) == kernel_gs &&
+		  this_cpu() == (struct percpu *)kernel_gs;
+	pr_info("hostile: user-gs = %s", ok ? "ok" : "wrong GS after the interrupt");
+}
+
 void hostile_run(const char *which)
 {
 	if (!which)
@@ -378,7 +410,11 @@ void hostile_run(const char *which)
 	} else if (!strcmp(which, "smp")) {
 		run_smp();
 		pr_info("hostile: done");
+	} else if (!strcmp(which, "user-gs")) {
+		run_user_gs();
+		pr_info("hostile: done");
 	} else {
-		pr_warn("hostile=%s: unknown case (calls, panic-addr, panic-len, cr3, smp)", which);
+		pr_warn("hostile=%s: unknown case (calls, panic-addr, panic-len, cr3, smp, user-gs)",
+			which);
 	}
 }

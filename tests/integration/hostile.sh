@@ -78,6 +78,23 @@ assert n >= 3, f"{n} dumps"' docs/dump.schema.json "$tmp/hostile.jsonl" >"$tmp/c
 		ok "$name ($hostile_n calls checked)"
 	fi
 
+	# Not a hypercall: an interrupt in kernel mode on the user's GS base, as
+	# a second delivery at the entry's first instruction looks (entry_64.S).
+	# Two vCPUs: only then does the handler reach the per-CPU area (the
+	# kernel lock's owner), where the old entry faulted on gs:0 in a loop
+	# (a triple fault in tdp mode).
+	name="hostile=user-gs ($paging, -c 2): an interrupt on the user's GS reaches the per-CPU area and gives that GS back"
+	run_umbra run --paging "$paging" -c 2 -i "$initrd" -p "hostile=user-gs init=/bin/hello" "$kernel"
+	if [ "$rc" -ne 0 ]; then
+		bad "$name" "exit status $rc: $(grep -m1 'umbra' "$tmp/err")"
+	elif ! grep -q '^umbra-guest: hostile: user-gs = ok$' "$tmp/out"; then
+		bad "$name" "$(grep -m1 'hostile: user-gs' "$tmp/out" || echo 'no result line')"
+	elif ! grep -q '^umbra-guest: hostile: done$' "$tmp/out"; then
+		bad "$name" "the guest did not go on after the interrupt"
+	else
+		ok "$name"
+	fi
+
 	# Calls after which the guest cannot go on: the VMM stops it, saying why.
 	for c in "panic-addr:guest panic (unreadable message)" \
 		"panic-len:guest panic (unreadable message)" "cr3:triple fault"; do

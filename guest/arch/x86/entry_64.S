@@ -4,10 +4,22 @@
  * (idt.c points gate N at trap_stubs + 16 * N) that pushes a dummy error
  * code where the CPU pushes none, then the vector, and joins trap_common,
  * which saves the registers as a struct pt_regs and calls do_trap().
- * Entries from user mode swap GS to reach the per-CPU area.
+ *
+ * GS: the per-CPU area is reached through the kernel GS base, which the
+ * entry swaps in when the interrupted code ran on the user's. That is
+ * decided by the GS base itself (a kernel address is negative), not by the
+ * interrupted CS as the exit does: under nested virtualization (L1's KVM
+ * on QEMU's TCG emulation of SVM) an interrupt from user mode was seen
+ * delivered a second time at the first instruction of trap_common, before
+ * the first delivery's swapgs — a kernel-mode frame on the user's GS, whose
+ * handler then faulted on gs:0 in a loop that ran the stack down through
+ * memory (docs/shadow.md, "SMP"). An entry that swapped on a kernel-mode
+ * frame swaps back before it returns, so the interrupted entry finds the GS
+ * it left.
  */
 #include "calling.h"
 #include "ptrace.h"
+#include "x86.h"
 
 /* Vectors below 32 for which the CPU pushes an error code:
  * 8, 10, 11, 12, 13, 14, 17, 21, 29, 30. */
@@ -30,13 +42,23 @@ trap_stubs:
 
 trap_common:
 	cld
-	/* CS of the interrupted context sits above the vector and error code. */
-	testb	$3, 24(%rsp)
-	jz	1f
+	SAVE_REGS
+	/* rbx (callee-saved, restored from the frame on the way out): 1 when
+	 * this entry swapped GS. */
+	xorl	%ebx, %ebx
+	movl	$MSR_GS_BASE, %ecx
+	rdmsr
+	testl	%edx, %edx
+	js	1f
 	swapgs
-1:	SAVE_REGS
-	movq	%rsp, %rdi
+	movl	$1, %ebx
+1:	movq	%rsp, %rdi
 	call	do_trap
+	testb	$3, PT_CS(%rsp)
+	jnz	ret_from_trap		/* to user mode: it swaps back */
+	testl	%ebx, %ebx
+	jz	ret_from_trap
+	swapgs				/* a kernel frame entered on the user's GS */
 	jmp	ret_from_trap
 
 /* Restores the frame at RSP and returns to it; the common exit. */
