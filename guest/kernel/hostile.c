@@ -367,14 +367,18 @@ static __noreturn void run_cr3(void)
 }
 
 /* hostile=user-gs: the spurious vector, whose handler does nothing, from
- * kernel mode on the user's GS base (0 in the kernel: MSR_KERNEL_GS_BASE
- * holds the user's). Before the entry decided by the GS base itself, its
- * handler read gs:0 and faulted there again and again. */
+ * kernel mode on a user GS base. With several CPUs its handler reads the
+ * per-CPU area (the kernel lock's owner); before the entry decided by the
+ * GS base itself, that read went to the user's GS and faulted again and
+ * again (a triple fault in tdp mode). */
 static void run_user_gs(void)
 {
 	uint64_t kernel_gs = rdmsr(MSR_GS_BASE);
-	uint64_t user_gs = rdmsr(MSR_KERNEL_GS_BASE);
+	uint64_t saved_user_gs = rdmsr(MSR_KERNEL_GS_BASE);
+	/* A user GS base no entry could make up (not 0): a user address. */
+	uint64_t user_gs = 0x7f0000001000UL;
 	uint64_t seen;
+	wrmsr(MSR_KERNEL_GS_BASE, user_gs);
 	__asm__ volatile("swapgs\n\t"
 			 "int %1\n\t"
 			 "movl %2, %%ecx\n\t"
@@ -386,7 +390,8 @@ static void run_user_gs(void)
 			 : "i"(SPURIOUS_APIC_VECTOR), "i"(MSR_GS_BASE)
 			 : "rcx", "rdx", "memory");
 	bool ok = seen == user_gs && rdmsr(MSR_GS_BASE) == kernel_gs &&
-		  this_cpu() == (struct percpu *)kernel_gs;
+		  rdmsr(MSR_KERNEL_GS_BASE) == user_gs && this_cpu() == (struct percpu *)kernel_gs;
+	wrmsr(MSR_KERNEL_GS_BASE, saved_user_gs);
 	pr_info("hostile: user-gs = %s", ok ? "ok" : "wrong GS after the interrupt");
 }
 

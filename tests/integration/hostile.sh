@@ -87,6 +87,8 @@ assert n >= 3, f"{n} dumps"' docs/dump.schema.json "$tmp/hostile.jsonl" >"$tmp/c
 	run_umbra run --paging "$paging" -c 2 -i "$initrd" -p "hostile=user-gs init=/bin/hello" "$kernel"
 	if [ "$rc" -ne 0 ]; then
 		bad "$name" "exit status $rc: $(grep -m1 'umbra' "$tmp/err")"
+	elif ! grep -q '^umbra-guest: smp: 2 of 2 CPUs up$' "$tmp/out"; then
+		bad "$name" "the second CPU did not come up (with one, the handler never reads the per-CPU area)"
 	elif ! grep -q '^umbra-guest: hostile: user-gs = ok$' "$tmp/out"; then
 		bad "$name" "$(grep -m1 'hostile: user-gs' "$tmp/out" || echo 'no result line')"
 	elif ! grep -q '^umbra-guest: hostile: done$' "$tmp/out"; then

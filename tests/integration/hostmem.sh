@@ -84,7 +84,7 @@ fi
 # chaos thread: both kick the vCPU and wait for it.
 rm -f "$tmp/hm.sock"
 UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT timeout "$((UMBRA_SUITE_TIMEOUT + 60))" \
-	"$umbra" run --paging shadow --mem-limit 256M --chaos-invalidate 100 --stats \
+	"$umbra_bg" run --paging shadow --mem-limit 256M --chaos-invalidate 100 --stats \
 	--control "$tmp/hm.sock" -i "$initrd" "$kernel" >"$tmp/out" 2>"$tmp/err" &
 upid=$!
 python3 "$(dirname "$0")/control_client.py" "$tmp/hm.sock" shadow /dev/null reclaim 4 >"$tmp/check" 2>&1

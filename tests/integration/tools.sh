@@ -84,7 +84,7 @@ echo "-- tools: the control socket and the trace while the suite runs (shadow)"
 rm -f "$tmp/ctl.sock" "$tmp/ctl-dump.jsonl"
 # The whole suite: the suite's time limits, as run.sh gives them.
 UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT timeout "$((UMBRA_SUITE_TIMEOUT + 60))" \
-	"$umbra" run --paging shadow --control "$tmp/ctl.sock" \
+	"$umbra_bg" run --paging shadow --control "$tmp/ctl.sock" \
 	--dump-on-exit "$tmp/ctl-dump.jsonl" -i "$initrd" "$kernel" >"$tmp/ctl-out" 2>"$tmp/ctl-err" &
 upid=$!
 python3 "$tools_dir/control_client.py" "$tmp/ctl.sock" shadow "$tmp/ctl-answer.jsonl" >"$tmp/check" 2>&1
@@ -147,7 +147,7 @@ echo "-- tools: the control socket while the suite runs (tdp)"
 # checksums show nothing was lost.
 rm -f "$tmp/ctl.sock"
 UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT timeout "$((UMBRA_SUITE_TIMEOUT + 60))" \
-	"$umbra" run --paging tdp --stats --control "$tmp/ctl.sock" \
+	"$umbra_bg" run --paging tdp --stats --control "$tmp/ctl.sock" \
 	-i "$initrd" "$kernel" >"$tmp/ctl-out" 2>"$tmp/ctl-err" &
 upid=$!
 python3 "$tools_dir/control_client.py" "$tmp/ctl.sock" tdp "$tmp/ctl-answer.jsonl" >"$tmp/check" 2>&1

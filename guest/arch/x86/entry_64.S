@@ -15,7 +15,9 @@
  * handler then faulted on gs:0 in a loop that ran the stack down through
  * memory (docs/shadow.md, "SMP"). An entry that swapped on a kernel-mode
  * frame swaps back before it returns, so the interrupted entry finds the GS
- * it left.
+ * it left. The sign test needs a user GS base that is never negative:
+ * arch_prctl refuses bases at or above TASK_SIZE, and CR4.FSGSBASE stays
+ * off (no WRGSBASE from user mode).
  */
 #include "calling.h"
 #include "ptrace.h"
