@@ -245,6 +245,21 @@ static void shadow_hostile_tables(void)
 	write_cr3(swapper_pg_dir);
 }
 
+/* The per-vCPU registrations (stack hint, kick flag) and starting a CPU:
+ * each refused, and the CPU's own registrations left as they were. */
+static void shadow_cpu_registrations(void)
+{
+	phys_addr_t pa = virt_to_phys(zpage());
+	call("stack-hint-misaligned", UMBRA_HC_SHADOW_STACK_HINT, pa + 4, 16384, 0, 0, 0);
+	call("stack-hint-beyond-ram", UMBRA_HC_SHADOW_STACK_HINT, BEYOND_RAM, 16384, 0, 0, 0);
+	call("stack-hint-size-small", UMBRA_HC_SHADOW_STACK_HINT, pa, 8, 0, 0, 0);
+	call("stack-hint-size-huge", UMBRA_HC_SHADOW_STACK_HINT, pa, 1UL << 40, 0, 0, 0);
+	call("kick-flag-misaligned", UMBRA_HC_SHADOW_KICK_FLAG, pa + 4, 0, 0, 0, 0);
+	call("kick-flag-beyond-ram", UMBRA_HC_SHADOW_KICK_FLAG, BEYOND_RAM, 0, 0, 0, 0);
+	call("start-cpu-unknown", UMBRA_HC_SMP_START_CPU, 4095, 0, 0, 0, 0);
+	call("start-cpu-self", UMBRA_HC_SMP_START_CPU, this_cpu()->apic_id, 0, 0, 0, 0);
+}
+
 static void run_calls(void)
 {
 	bad_numbers_and_args();
@@ -252,6 +267,8 @@ static void run_calls(void)
 	if (!shadow_paging) {
 		call("as-create-tdp", UMBRA_HC_SHADOW_AS_CREATE, swapper_pg_dir, 0, 0, 0, 0);
 		call("pin-huge-tdp", UMBRA_HC_SHADOW_PIN, 0, ~0UL, 0, 0, 0);
+		call("kick-flag-tdp", UMBRA_HC_SHADOW_KICK_FLAG, 0, 0, 0, 0, 0);
+		call("start-cpu-tdp", UMBRA_HC_SMP_START_CPU, 1, 0, 0, 0, 0);
 		/* The tdp dump walks the guest's tables: loops and all. */
 		uint64_t *pgd = hostile_tables();
 		call("dump-hostile-tables", UMBRA_HC_DUMP, virt_to_phys(pgd), 0, 0,
@@ -259,6 +276,7 @@ static void run_calls(void)
 		return;
 	}
 	shadow_address_spaces();
+	shadow_cpu_registrations();
 	shadow_queue();
 	shadow_flood();
 	shadow_release_active();

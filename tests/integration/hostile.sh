@@ -42,6 +42,8 @@ for paging in tdp shadow; do
 		# The shadow hypercalls are unknown numbers in tdp mode.
 		hostile_expect as-create-tdp -38
 		hostile_expect pin-huge-tdp -38
+		hostile_expect kick-flag-tdp -38
+		hostile_expect start-cpu-tdp -38
 	else
 		for c in as-create-beyond-ram:-22 as-create-misaligned:-22 as-create-mmio:-22 \
 			as-activate-unknown:-22 as-activate-huge:-22 as-activate-stale:-22 \
@@ -54,7 +56,11 @@ for paging in tdp shadow; do
 			flood-invalidate-failed:0 release-active:0 release-active-kernel-runs:1 \
 			release-active-twice:any release-active-activate-after:-22 \
 			fault-table-loop:ge0 fault-table-beyond-ram:reflect-rsvd \
-			fault-table-all-ones:reflect-rsvd fault-table-mmio:reflect-rsvd; do
+			fault-table-all-ones:reflect-rsvd fault-table-mmio:reflect-rsvd \
+			stack-hint-misaligned:-22 stack-hint-beyond-ram:-22 \
+			stack-hint-size-small:-22 stack-hint-size-huge:-22 \
+			kick-flag-misaligned:-22 kick-flag-beyond-ram:-22 \
+			start-cpu-unknown:-22 start-cpu-self:-22; do
 			hostile_expect "${c%%:*}" "${c#*:}"
 		done
 	fi
