@@ -35,9 +35,9 @@
  */
 #include <umbra/hypercall.h>
 
+#include "apic.h"
 #include "bootinfo.h"
 #include "hostile.h"
-#include "apic.h"
 #include "hypercall.h"
 #include "page.h"
 #include "pgtable.h"
@@ -395,18 +395,12 @@ static void run_user_gs(void)
 	uint64_t saved_user_gs = rdmsr(MSR_KERNEL_GS_BASE);
 	/* A user GS base no entry could make up (not 0): a user address. */
 	uint64_t user_gs = 0x7f0000001000UL;
-	uint64_t seen;
 	wrmsr(MSR_KERNEL_GS_BASE, user_gs);
-	__asm__ volatile("swapgs\n\t"
-			 "int %1\n\t"
-			 "movl %2, %%ecx\n\t"
-			 "rdmsr\n\t"
-			 "shlq $32, %%rdx\n\t"
-			 "orq %%rdx, %%rax\n\t"
-			 "swapgs"
-			 : "=a"(seen)
-			 : "i"(SPURIOUS_APIC_VECTOR), "i"(MSR_GS_BASE)
-			 : "rcx", "rdx", "memory");
+	/* Interrupts are off and nothing here reads the per-CPU area, so the
+	 * kernel runs on the user's GS only for these lines. */
+	__asm__ volatile("swapgs\n\tint %0" ::"i"(SPURIOUS_APIC_VECTOR) : "memory");
+	uint64_t seen = rdmsr(MSR_GS_BASE);
+	__asm__ volatile("swapgs" ::: "memory");
 	bool ok = seen == user_gs && rdmsr(MSR_GS_BASE) == kernel_gs &&
 		  rdmsr(MSR_KERNEL_GS_BASE) == user_gs && this_cpu() == (struct percpu *)kernel_gs;
 	wrmsr(MSR_KERNEL_GS_BASE, saved_user_gs);

@@ -311,6 +311,6 @@ if [ ! -e /dev/kvm ] || grep -q 'running the VM nested' "$tmp/err"; then
 	unset UMBRA_NESTED_TCG_THREAD
 fi
 
-[ -n "${UMBRA_ASAN_BIN:-}" ] && echo "$asan_runs of $runs runs with $UMBRA_ASAN_BIN (and the 3 started in the background)"
+[ -n "${UMBRA_ASAN_BIN:-}" ] && echo "$asan_runs of $runs runs with $UMBRA_ASAN_BIN (besides those started in the background, which use it too)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
