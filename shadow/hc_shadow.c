@@ -51,6 +51,14 @@ int64_t shadow_drain_queue(struct shadow_mmu *mmu)
 	return drain_ring(mmu);
 }
 
+bool shadow_queue_pending(struct shadow_mmu *mmu)
+{
+	if (!mmu->ring_gpa)
+		return false;
+	const struct umbra_shadow_ring *ring = p2m_writable_ptr(mmu->p2m, mmu->ring_gpa);
+	return !ring || __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE) != mmu->ring_tail;
+}
+
 static int64_t set_queue(struct shadow_mmu *mmu, uint64_t gpa)
 {
 	if (gpa == 0) {
@@ -142,6 +150,14 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 		ret = -UMBRA_ENOSYS;
 		break;
 	}
+	shadow_audit_after(mmu, nr, a);
+	/* A zap during this call is flushed before the vCPU runs again. */
+	*flush = shadow_take_tlb_flush(mmu, vcpu);
+	return *flush ? shadow_result_flush(nr, ret) : ret;
+}
+
+void shadow_audit_after(struct shadow_mmu *mmu, uint64_t nr, const uint64_t a[5])
+{
 	if (mmu->cfg.audit && audit_point(mmu, nr, a) &&
 	    (mmu->audit_countdown == 0 || --mmu->audit_countdown == 0)) {
 		mmu->audit_countdown = mmu->cfg.audit_interval;
@@ -153,9 +169,6 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 		mmu->stats.audit_ns += (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ull +
 				       (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
 	}
-	/* A zap during this call is flushed before the vCPU runs again. */
-	*flush = shadow_take_tlb_flush(mmu, vcpu);
-	return *flush ? shadow_result_flush(nr, ret) : ret;
 }
 
 int64_t shadow_result_flush(uint64_t nr, int64_t ret)

@@ -62,6 +62,11 @@ struct shadow_stats {
 	uint64_t audit_ns;           /* their time (CLOCK_MONOTONIC) */
 	uint64_t audit_leaves;       /* present leaves they checked */
 	uint64_t pin_fills;          /* pinned pages (re)filled */
+	/* Fault slots (fault_slot.c): faults answered without an exit, those
+	 * declined (the guest then made the hypercall), requests the guest's
+	 * hypercall ended before the poll thread got to them, and zaps made
+	 * while answering one (must stay 0: the answer only adds entries). */
+	uint64_t slot_faults, slot_declined, slot_cancelled, slot_zaps;
 	uint64_t hypercalls[SHADOW_HC_KINDS];
 };
 
@@ -151,6 +156,20 @@ int64_t shadow_set_kick_flag(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gpa
  * whose frame is not present and writable is left alone (the interrupt
  * still comes). Returns how many flags were set. */
 unsigned shadow_raise_kick_flags(struct shadow_mmu *mmu, uint64_t mask);
+/*
+ * Fault slots (fault_slot.c; UMBRA_HC_SHADOW_FAULT_SLOT). set: registers
+ * vcpu's slot at gpa (64-aligned, in guest RAM; 0 forgets); 0 or
+ * -UMBRA_EINVAL / -UMBRA_ENOMEM. answer: answers every request posted since
+ * the last answer, adding shadow entries only (else UMBRA_SHADOW_DECLINED);
+ * returns how many. cancel: ends vcpu's request not answered yet with
+ * UMBRA_SHADOW_DECLINED (its own UMBRA_HC_SHADOW_FAULT, under the same lock,
+ * comes first). idle: sets every slot's idle flag to idle, then returns
+ * whether a request is waiting (with idle set: do not sleep).
+ */
+int64_t shadow_set_fault_slot(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gpa);
+unsigned shadow_answer_fault_slots(struct shadow_mmu *mmu);
+void shadow_cancel_fault_slot(struct shadow_mmu *mmu, unsigned vcpu);
+bool shadow_fault_slots_idle(struct shadow_mmu *mmu, bool idle);
 /* After a call zapped in address spaces other vCPUs run (mask, e.g.
  * shadow_pending_flushes): shadows their kernel stacks again, where they
  * gave a hint, so an interrupt they take before they flush and refault

@@ -13,12 +13,23 @@
 
 static int read_gpte(void *opaque, uint64_t gpa, uint64_t *val)
 {
-	return p2m_read64(opaque, gpa, val);
+	const struct shadow_mmu *mmu = opaque;
+	return p2m_read64(mmu->p2m, gpa, val);
 }
 
 static int write_gpte(void *opaque, uint64_t gpa, uint64_t old, uint64_t new)
 {
-	return p2m_cmpxchg64(opaque, gpa, old, new);
+	struct shadow_mmu *mmu = opaque;
+	uint64_t maddr;
+	unsigned perms = 0;
+	/* A fault-slot answer must not break a shared table frame's host
+	 * copy-on-write (a p2m change): "changed" ends the walk, declined. */
+	if (mmu->fill_only &&
+	    (p2m_lookup(mmu->p2m, gpa >> 12, &maddr, &perms) || !(perms & EPTE_W))) {
+		mmu->fill_declined = true;
+		return 1;
+	}
+	return p2m_cmpxchg64(mmu->p2m, gpa, old, new);
 }
 
 void guest_walk_ctx(const struct shadow_mmu *mmu, const struct shadow_as *as,
@@ -39,7 +50,8 @@ void guest_walk_ctx(const struct shadow_mmu *mmu, const struct shadow_as *as,
 		.cpl = cpl,
 		.read_pte = read_gpte,
 		.write_pte = ad_update ? write_gpte : NULL,
-		.opaque = mmu->p2m,
+		/* Only write_gpte writes through it (a fault's walk). */
+		.opaque = (void *)mmu,
 	};
 }
 
@@ -69,6 +81,10 @@ static struct kvm_mmu_page *get_child(struct shadow_mmu *mmu,
 			struct kvm_mmu_page *c = spte_to_child(mmu, spte);
 			if (c && c->gfn == gfn && c->role.word == role.word)
 				return c;
+		}
+		if (mmu->fill_only) {
+			mmu->fill_declined = true; /* adds entries only */
+			return NULL;
 		}
 		mmu_zap_spte(mmu, parent, idx);
 	}
@@ -209,6 +225,8 @@ int mmu_fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
 						  perms & EPTE_W,
 						  mmu->cfg.efer_nxe, pkey, false);
 			mmu_set_leaf(mmu, sp, idx, spte, gfn);
+			if (mmu->fill_declined)
+				return -1;
 			mmu->stats.fills++;
 			shadow_trace(mmu, TRACE_FILL, as->asid, gva, spte, 1);
 			prefetch(mmu, as, sp, idx);
@@ -219,6 +237,8 @@ int mmu_fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
 			uint64_t spte = make_spte(maddr, 2, access, dirty, w,
 						  mmu->cfg.efer_nxe, pkey, false);
 			mmu_set_leaf(mmu, sp, idx, spte, first);
+			if (mmu->fill_declined)
+				return -1;
 			mmu->stats.fills++;
 			mmu->stats.fills_2m++;
 			shadow_trace(mmu, TRACE_FILL, as->asid, gva, spte, 2);
@@ -261,7 +281,10 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 	struct walk_ctx ctx;
 	struct walk_result r;
 	guest_walk_ctx(mmu, as, &ctx, cpl, flags & UMBRA_SHADOW_FAULT_AC, true);
-	switch (walk_guest(&ctx, gva, access, &r)) {
+	enum walk_status ws = walk_guest(&ctx, gva, access, &r);
+	if (mmu->fill_declined)
+		return UMBRA_SHADOW_DECLINED;
+	switch (ws) {
 	case WALK_OK:
 		break;
 	case WALK_PF:
@@ -285,6 +308,13 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 		return reflect(mmu, (error_code & (PFERR_W | PFERR_U | PFERR_ID)) |
 				    PFERR_P | PFERR_RSVD);
 	}
+	/* A fault-slot answer adds entries only: a first touch (perhaps a
+	 * reclaim under --mem-limit) or a copy-on-write break would change the
+	 * p2m and zap what mapped the old frame. */
+	if (mmu->fill_only &&
+	    (p2m_lookup(mmu->p2m, gfn, &maddr, &perms) ||
+	     ((access & WALK_WRITE) && !(perms & EPTE_W))))
+		return UMBRA_SHADOW_DECLINED;
 	int pr = p2m_populate(mmu->p2m, gfn, &maddr);
 	if (pr == 0) {
 		p2m_lookup(mmu->p2m, gfn, &maddr, &perms);
@@ -300,6 +330,10 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 	/* Our own p2m changes above (first touch, copy-on-write) zapped only
 	 * what mapped the old frame: not a reason to retry. */
 	seq = mmu->mmu_invalidate_seq;
+	/* Nor an eviction: it may take a running vCPU's kernel stack. */
+	if (mmu->fill_only && (mmu->nr_sps + mmu->levels - 1 > mmu->budget ||
+			       mmu->pool->nfree < mmu->levels - 1))
+		return UMBRA_SHADOW_DECLINED;
 	if (make_mmu_pages_available(mmu, mmu->levels - 1))
 		return -UMBRA_ENOMEM;
 	/* An invalidation since the walk may have removed what it read: let
@@ -309,7 +343,7 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 	if (seq != mmu->mmu_invalidate_seq)
 		return UMBRA_SHADOW_HANDLED;
 	if (mmu_fetch(mmu, as, gva, &r, false))
-		return -UMBRA_ENOMEM;
+		return mmu->fill_declined ? UMBRA_SHADOW_DECLINED : -UMBRA_ENOMEM;
 	mmu->stats.faults_handled++;
 	return UMBRA_SHADOW_HANDLED;
 }

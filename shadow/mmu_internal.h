@@ -101,6 +101,11 @@ struct shadow_vcpu {
 	uint64_t stack_hint_gpa, stack_size;
 	/* UMBRA_HC_SHADOW_KICK_FLAG: the u64 set before each kick (0: none). */
 	uint64_t kick_flag_gpa;
+	/* UMBRA_HC_SHADOW_FAULT_SLOT: the vCPU's fault slot (0: none), and
+	 * the last request answered or ended (the VMM's own copy: the
+	 * guest could overwrite done). */
+	uint64_t fault_slot_gpa;
+	uint32_t slot_answered;
 	/* Counted per vCPU for --stats: shadow hypercalls, of them faults,
 	 * and stack refills made for it by other vCPUs' calls. */
 	uint64_t hypercalls, faults, stack_refills;
@@ -173,6 +178,10 @@ struct shadow_mmu {
 	bool pins_zapped;        /* an entry on a pinned path went */
 
 	struct mmu_trace *trace; /* MMU event ring (mmu_trace.h); NULL: off */
+
+	/* While a fault slot is answered (fault_slot.c): a fill that would
+	 * zap, evict or change the p2m stops and sets fill_declined. */
+	bool fill_only, fill_declined;
 };
 
 /* mmu_page.c: the shadow page cache. */

@@ -166,6 +166,10 @@ void mmu_set_leaf(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
 			sp->spt[idx] = spte;
 			return;
 		}
+		if (mmu->fill_only) {
+			mmu->fill_declined = true; /* adds entries only */
+			return;
+		}
 		mmu_zap_spte(mmu, sp, idx);
 	}
 	sp->spt[idx] = spte;

@@ -44,6 +44,9 @@ void cli_usage(FILE *f)
 	      "      --stats           print the shadow MMU's and host memory's counters at exit\n"
 	      "      --prefetch N      shadow: neighbours filled per fault (default 16)\n"
 	      "      --shadow-budget N shadow: shadow pages at most (default 2% of RAM)\n"
+	      "      --shadow-poll US  shadow: a VMM thread answers page faults without\n"
+	      "                        a VM exit, spinning on a host CPU; it sleeps after\n"
+	      "                        US microseconds without a fault (docs/shadow.md)\n"
 	      "      --dump-on-exit FILE  write a dump of the page tables to FILE at the\n"
 	      "                        end (and on SIGUSR2 or the guest's request;\n"
 	      "                        docs/dump-format.md; see tools/umbra-dump)\n"
@@ -110,7 +113,7 @@ enum opt { OPT_MEM, OPT_CPUS, OPT_INITRD, OPT_PARAMS, OPT_PAGING,
 	   OPT_DEBUG_EXITS, OPT_NO_NESTED, OPT_AUDIT, OPT_STATS, OPT_PREFETCH,
 	   OPT_SHADOW_BUDGET, OPT_AUDIT_INTERVAL, OPT_DUMP, OPT_CONTROL, OPT_TRACE,
 	   OPT_KERNEL, OPT_BIOS, OPT_MEM_LIMIT, OPT_DEDUP, OPT_CHAOS, OPT_FAULT_INJECT,
-	   OPT_HELP };
+	   OPT_SHADOW_POLL, OPT_HELP };
 
 static const struct option_def {
 	char short_name; /* 0: long only */
@@ -132,6 +135,7 @@ static const struct option_def {
 	{0, "audit-interval", true, OPT_AUDIT_INTERVAL},
 	{0, "prefetch", true, OPT_PREFETCH},
 	{0, "shadow-budget", true, OPT_SHADOW_BUDGET},
+	{0, "shadow-poll", true, OPT_SHADOW_POLL},
 	{0, "dump-on-exit", true, OPT_DUMP},
 	{0, "control", true, OPT_CONTROL},
 	{0, "trace", true, OPT_TRACE},
@@ -307,6 +311,16 @@ static enum cli_result apply(const struct option_def *o, const char *val,
 			return fail(err, errlen, "%s %s: not a rate (1..100000 per second)",
 				    label, val);
 		cfg->chaos_rate = (unsigned int)n;
+		return CLI_OK;
+	}
+	case OPT_SHADOW_POLL: {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(val, &end, 10);
+		if (errno || end == val || *end || val[0] == '-' || n < 1 || n > 1000000)
+			return fail(err, errlen, "%s %s: not a time in microseconds (1..1000000)",
+				    label, val);
+		cfg->shadow_poll_us = (unsigned int)n;
 		return CLI_OK;
 	}
 	case OPT_FAULT_INJECT:

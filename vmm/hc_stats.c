@@ -46,6 +46,7 @@ static int64_t shadow_counter(struct hc_state *hc, uint64_t index)
 	case UMBRA_STAT_SHADOW_PAGES_CREATED: v = s.sp_created; break;
 	case UMBRA_STAT_SHADOW_INVALIDATIONS: v = s.invalidations; break;
 	case UMBRA_STAT_SHADOW_ROOT_SWITCHES: v = s.root_switches; break;
+	case UMBRA_STAT_SHADOW_SLOT_FAULTS: v = s.slot_faults; break;
 	default: return -UMBRA_EINVAL;
 	}
 	return (int64_t)(v & INT64_MAX);
@@ -78,7 +79,7 @@ int64_t hc_stats_read(struct hc_state *hc, unsigned int vcpu, uint64_t index)
 	    index < UMBRA_STAT_HC_BASE + UMBRA_STAT_HC_NUMBERS)
 		return value(&st->hypercalls_nr[index - UMBRA_STAT_HC_BASE]);
 	if (index >= UMBRA_STAT_SHADOW_FAULTS_HANDLED &&
-	    index <= UMBRA_STAT_SHADOW_ROOT_SWITCHES)
+	    index <= UMBRA_STAT_SHADOW_SLOT_FAULTS)
 		return shadow_counter(hc, index);
 	return -UMBRA_EINVAL;
 }

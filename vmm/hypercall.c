@@ -8,6 +8,7 @@
 #include "../shadow/mmu.h"
 #include "../shadow/mmu_trace.h"
 #include "shadow_kick.h"
+#include "shadow_poll.h"
 
 void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *stats)
 {
@@ -20,6 +21,7 @@ void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *sta
 	hc->after_shadow = NULL;
 	hc->host_mem = NULL;
 	hc->kick = NULL;
+	hc->poll = NULL;
 	pthread_mutex_init(&hc->shadow_lock, NULL);
 	hc->nunknown = 0;
 	hc->dump = NULL;
@@ -179,6 +181,9 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 	const uint64_t *a = call->args;
 	if (hc->shadow && shadow_is_hypercall(call->nr)) {
 		uint64_t ticket[SHADOW_KICK_MAX_VCPUS], mask = 0;
+		/* The guest makes hypercalls while the slots are idle. */
+		if (hc->poll)
+			shadow_poll_wake(hc->poll);
 		/* Not in the guest until this returns: a kick asked of it
 		 * meanwhile is answered by this call's result. */
 		if (hc->kick)
@@ -188,6 +193,10 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 		/* This exit comes after the flush the last result asked for. */
 		if (hc->kick)
 			shadow_kick_confirm(hc->kick, vcpu);
+		/* A fault the guest posted in its slot and then made this call
+		 * for ends here: answered once. */
+		if (call->nr == UMBRA_HC_SHADOW_FAULT)
+			shadow_cancel_fault_slot(hc->shadow, vcpu);
 		shadow_trace_set_vcpu(hc->shadow, vcpu);
 		out->ret = (uint64_t)shadow_hypercall(hc->shadow, vcpu, call->nr,
 						      a, &out->flush_tlb);
@@ -282,6 +291,20 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 		if (hc->shadow) {
 			pthread_mutex_lock(&hc->shadow_lock);
 			out->ret = (uint64_t)shadow_set_stack_hint(hc->shadow, vcpu, a[0], a[1]);
+			pthread_mutex_unlock(&hc->shadow_lock);
+			return;
+		}
+		refuse_unknown(hc, call->nr, out);
+		return;
+	case UMBRA_HC_SHADOW_FAULT_SLOT:
+		if (hc->shadow) {
+			/* Without a poll thread no one reads the slot. */
+			if (!hc->poll) {
+				out->ret = (uint64_t)-UMBRA_ENOSYS;
+				return;
+			}
+			pthread_mutex_lock(&hc->shadow_lock);
+			out->ret = (uint64_t)shadow_set_fault_slot(hc->shadow, vcpu, a[0]);
 			pthread_mutex_unlock(&hc->shadow_lock);
 			return;
 		}

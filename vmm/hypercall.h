@@ -49,6 +49,10 @@ struct hc_state {
 	/* Kicks (shadow_kick.h): UMBRA_HC_SHADOW_KICK_ACK, and the flush
 	 * every shadow hypercall's result promises; NULL: none. */
 	struct shadow_kick *kick;
+	/* The fault-slot poll thread (shadow_poll.h; --shadow-poll): woken by
+	 * every shadow hypercall; NULL: none, UMBRA_HC_SHADOW_FAULT_SLOT
+	 * returns -UMBRA_ENOSYS. */
+	struct shadow_poll *poll;
 	/* UMBRA_HC_SMP_START_CPU (shadow mode, vmm/shadow_vm.c); NULL:
 	 * -UMBRA_ENOSYS. */
 	int64_t (*start_cpu)(void *opaque, unsigned int caller, const uint64_t *args);

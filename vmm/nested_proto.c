@@ -28,7 +28,8 @@ static int put_arg(FILE *f, const char *arg)
 
 int nested_write_argv(FILE *f, const struct umbra_config *cfg)
 {
-	char mem[32], cpus[16], prefetch[16], budget[16], interval[16], trace[16], limit[32], chaos[16];
+	char mem[32], cpus[16], prefetch[16], budget[16], interval[16], trace[16], limit[32], chaos[16],
+	     poll[16];
 	format_size(mem, sizeof(mem), cfg->mem_bytes);
 	snprintf(cpus, sizeof(cpus), "%u", cfg->cpus);
 	const char *args[48];
@@ -72,6 +73,11 @@ int nested_write_argv(FILE *f, const struct umbra_config *cfg)
 		snprintf(budget, sizeof(budget), "%u", cfg->shadow_budget);
 		args[n++] = "--shadow-budget";
 		args[n++] = budget;
+	}
+	if (cfg->shadow_poll_us) {
+		snprintf(poll, sizeof(poll), "%u", cfg->shadow_poll_us);
+		args[n++] = "--shadow-poll";
+		args[n++] = poll;
 	}
 	/* The dump file and the control socket are QEMU's serial ports 2 and
 	 * 3 on the host side (nested.c). */

@@ -331,6 +331,24 @@ void shadow_vm_summary(struct shadow_vm *s, const struct stats *st, char *line, 
 			 (unsigned long long)ss.audit_findings);
 }
 
+int shadow_vm_poll_start(struct shadow_vm *s, struct hc_state *hc, unsigned idle_us)
+{
+	int r = shadow_poll_start(&s->poll, hc, idle_us);
+	if (r) {
+		fprintf(stderr, "umbra: --shadow-poll: cannot start its thread: %s\n",
+			strerror(-r));
+		return UMBRA_EXIT_INTERNAL;
+	}
+	hc->poll = &s->poll;
+	return 0;
+}
+
+void shadow_vm_poll_stop(struct shadow_vm *s, struct hc_state *hc)
+{
+	hc->poll = NULL;
+	shadow_poll_stop(&s->poll);
+}
+
 void shadow_vm_print_stats(struct shadow_vm *s, const struct stats *st, FILE *f)
 {
 	struct shadow_stats ss;
@@ -338,6 +356,8 @@ void shadow_vm_print_stats(struct shadow_vm *s, const struct stats *st, FILE *f)
 	shadow_print_stats(s->mmu, f);
 	if (s->kick_ready)
 		shadow_kick_print_stats(&s->kick, f);
+	if (s->poll.idle_us)
+		shadow_poll_print_stats(&s->poll, f);
 	uint64_t e = exits_per_fault_x100(&ss, st);
 	fprintf(f, "shadow: %llu exits for %llu guest page faults: %llu.%02llu exits per fault\n",
 		(unsigned long long)total_exits(st),

@@ -18,6 +18,7 @@
 #include "elf_load.h"
 #include "guest_mem.h"
 #include "shadow_kick.h"
+#include "shadow_poll.h"
 #include "stats.h"
 
 struct shadow_mmu;
@@ -37,6 +38,8 @@ struct shadow_vm {
 	 * KVM_SIGNAL_MSI (the in-kernel LAPIC), acknowledged by hypercall. */
 	struct shadow_kick kick;
 	bool kick_ready;
+	/* --shadow-poll: the fault-slot poll thread (idle_us 0: none). */
+	struct shadow_poll poll;
 };
 
 /* The pool (guest RAM plus the shadow budget plus slack), registered as
@@ -75,5 +78,11 @@ void shadow_vm_print_stats(struct shadow_vm *s, const struct stats *st, FILE *f)
 int64_t shadow_vm_start_cpu(void *opaque, unsigned int caller, const uint64_t *a);
 
 void shadow_vm_destroy(struct shadow_vm *s);
+
+/* --shadow-poll US: starts the fault-slot poll thread and tells hc about
+ * it (before the vCPUs run). 0, or UMBRA_EXIT_INTERNAL after one error
+ * line. stop: ends it once the vCPUs have stopped. */
+int shadow_vm_poll_start(struct shadow_vm *s, struct hc_state *hc, unsigned idle_us);
+void shadow_vm_poll_stop(struct shadow_vm *s, struct hc_state *hc);
 
 #endif

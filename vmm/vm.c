@@ -365,6 +365,8 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 	int status = setup(vm, img);
 	if (status == 0)
 		status = host_mem_vm_start(&vm->hmem);
+	if (status == 0 && vm->shadow.mmu && cfg->shadow_poll_us)
+		status = shadow_vm_poll_start(&vm->shadow, &vm->hc, cfg->shadow_poll_us);
 	if (status == 0) {
 		unsigned int started = 0;
 		for (; started < vm->nvcpus; started++) {
@@ -381,6 +383,7 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 		for (unsigned int i = 0; i < started; i++)
 			pthread_join(vm->vcpus[i].thread, NULL);
 		control_stop(vm);
+		shadow_vm_poll_stop(&vm->shadow, &vm->hc);
 		host_mem_vm_stop(&vm->hmem);
 		serial_flush(&vm->com1);
 		char line[1024];

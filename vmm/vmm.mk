@@ -11,6 +11,8 @@ VMM_HOSTED_SRCS := vmm/cli.c vmm/guest_mem.c vmm/elf_load.c vmm/boot.c \
 VMM_HOSTED_SRCS += vmm/hc_stats.c
 # Kicks: remote TLB flushes in shadow mode (docs/shadow.md)
 VMM_HOSTED_SRCS += vmm/shadow_kick.c
+# Exitless first-chance faults: the fault-slot poll thread (docs/shadow.md)
+VMM_HOSTED_SRCS += vmm/shadow_poll.c
 # Stopping every vCPU for tdp host-memory changes (docs/host-memory.md)
 VMM_HOSTED_SRCS += vmm/vcpu_pause.c
 # tdp mode's --dedup through the host kernel's KSM

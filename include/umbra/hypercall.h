@@ -147,6 +147,18 @@
  * a0 = 0 forgets it. Returns 0, -UMBRA_EINVAL, -UMBRA_ENOSYS in tdp mode.
  */
 #define UMBRA_HC_SHADOW_KICK_FLAG 27
+/*
+ * Exitless first-chance faults (--shadow-poll; docs/hypercalls.md "28
+ * SHADOW_FAULT_SLOT"). a0 = guest-physical address of the calling vCPU's
+ * struct umbra_shadow_fault_slot (64-aligned, in memory the guest never
+ * frees; 0 forgets it). A VMM thread polls the slots and answers a fault
+ * posted there as UMBRA_HC_SHADOW_FAULT would, without a VM exit, when it
+ * can do so by adding entries only; otherwise it answers
+ * UMBRA_SHADOW_DECLINED and the guest makes the hypercall. Returns 0,
+ * -UMBRA_EINVAL, -UMBRA_ENOSYS (tdp mode, or no poll thread: --shadow-poll
+ * is off).
+ */
+#define UMBRA_HC_SHADOW_FAULT_SLOT 28
 
 /*
  * Read one of the VMM's run counters, for benchmarks (docs/hypercalls.md
@@ -180,6 +192,7 @@
 #define UMBRA_STAT_SHADOW_PAGES_CREATED    25
 #define UMBRA_STAT_SHADOW_INVALIDATIONS    26
 #define UMBRA_STAT_SHADOW_ROOT_SWITCHES    27
+#define UMBRA_STAT_SHADOW_SLOT_FAULTS      28 /* faults answered from a fault slot */
 /* + n: hypercalls of number n (n < UMBRA_STAT_HC_NUMBERS), in both modes. */
 #define UMBRA_STAT_HC_BASE    64
 #define UMBRA_STAT_HC_NUMBERS 32
@@ -209,6 +222,32 @@
 #define UMBRA_SHADOW_HANDLED 0
 #define UMBRA_SHADOW_REFLECT 1
 #define UMBRA_SHADOW_RESULT_EC_SHIFT 32
+/* Only in a fault slot's result: the poll thread did not handle it (it
+ * would have had to zap, evict, or apply the batch queue): make
+ * UMBRA_HC_SHADOW_FAULT. */
+#define UMBRA_SHADOW_DECLINED 2
+
+/*
+ * One vCPU's fault slot (UMBRA_HC_SHADOW_FAULT_SLOT). The guest writes addr,
+ * error_code, asid and flags (as UMBRA_HC_SHADOW_FAULT a0..a3), then
+ * increments seq; the VMM's poll thread writes result, then done = seq.
+ * While the thread sleeps (no fault for a while) the VMM sets idle: the
+ * guest then makes the hypercall instead, which wakes it. A hypercall
+ * UMBRA_HC_SHADOW_FAULT from the vCPU also ends a posted request that is not
+ * done yet (done = seq, result UMBRA_SHADOW_DECLINED), so each request is
+ * answered once: the guest may give up waiting and make the call.
+ */
+struct umbra_shadow_fault_slot {
+	unsigned int seq;         /* written by the guest */
+	unsigned int done;        /* written by the VMM */
+	unsigned int error_code;
+	unsigned int flags;       /* UMBRA_SHADOW_FAULT_* */
+	unsigned long long addr;
+	long long result;         /* as UMBRA_HC_SHADOW_FAULT's, or _DECLINED */
+	unsigned int asid;
+	unsigned int idle;        /* written by the VMM */
+	unsigned long long pad[3];
+};
 
 /* UMBRA_HC_SHADOW_FAULT flags: the faulting context's EFLAGS.AC (SMAP), and
  * an implicit supervisor access (GDT/IDT/TSS read by the CPU). */

@@ -11,7 +11,7 @@ FUZZ_TARGETS := hypercall walker image cpio control
 FUZZ_TIME   ?= 20
 
 # The code each target links (the code under test and what it needs).
-FUZZ_SRCS_hypercall := vmm/hypercall.c vmm/shadow_kick.c vmm/hc_stats.c vmm/stats.c vmm/guest_mem.c $(SHADOW_SRCS)
+FUZZ_SRCS_hypercall := vmm/hypercall.c vmm/shadow_kick.c vmm/shadow_poll.c vmm/hc_stats.c vmm/stats.c vmm/guest_mem.c $(SHADOW_SRCS)
 FUZZ_SRCS_walker    := shadow/walker.c shadow/ept_walk.c tests/walker/ref_model.c tests/walker/ref_ept.c
 FUZZ_SRCS_image     := vmm/pc_image.c vmm/bzimage.c vmm/multiboot.c vmm/elf_load.c vmm/boot.c \
 	vmm/e820.c vmm/guest_mem.c shadow/fault_inject.c

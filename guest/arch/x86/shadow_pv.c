@@ -73,12 +73,20 @@ struct shadow_cpu {
 	 * address-space switch: another CPU's hypercall may have applied
 	 * them (shadow_exit_to_user). */
 	bool queued;
+	/* Its fault slot is registered (the VMM runs a poll thread), and a
+	 * request is in it now (a fault taken meanwhile makes the call). */
+	bool slot_on, slot_busy;
 };
 static struct shadow_cpu shadow_cpus[NR_CPUS];
 /* The batch queue (UMBRA_HC_SHADOW_QUEUE), in the pinned image: one for
  * all CPUs, filled under the big kernel lock; any CPU's shadow hypercall
  * applies it. */
 static struct umbra_shadow_ring ring __attribute__((aligned(PAGE_SIZE)));
+/* The fault slots (UMBRA_HC_SHADOW_FAULT_SLOT), in the pinned image: the
+ * #PF path posts a first-chance fault there and spins until the VMM's
+ * poll thread answers, instead of a VM exit. */
+static struct umbra_shadow_fault_slot fault_slots[NR_CPUS]
+	__attribute__((aligned(sizeof(struct umbra_shadow_fault_slot))));
 
 static struct shadow_cpu *scpu(void)
 {
@@ -384,6 +392,52 @@ static bool guest_refuses(uint64_t addr, unsigned long *ec)
 	return false;
 }
 
+/* How long a posted fault waits for the poll thread before the guest
+ * makes the hypercall (which ends the request): about an exit's cost in
+ * the nested setup, so a thread that lost its CPU costs at most twice. */
+#define SLOT_WAIT_CYCLES 1000000
+
+/*
+ * The first chance through the fault slot: false when the slot is off,
+ * busy (a fault inside this wait), idle (the poll thread sleeps), or the
+ * thread declined or did not answer in time; then the caller makes the
+ * hypercall, which also ends the request. Interrupts are off: a kick is
+ * answered from the loop, as in every loop that spins so.
+ */
+static bool slot_fault(uint64_t addr, unsigned long ec, unsigned long flags, long *result)
+{
+	struct shadow_cpu *c = scpu();
+	struct umbra_shadow_fault_slot *s = &fault_slots[this_cpu()->cpu];
+	if (!c->slot_on || c->slot_busy || __atomic_load_n(&s->idle, __ATOMIC_RELAXED))
+		return false;
+	c->slot_busy = true;
+	s->addr = addr;
+	s->error_code = (unsigned int)ec;
+	s->flags = (unsigned int)flags;
+	s->asid = c->asid;
+	unsigned int seq = s->seq + 1;
+	/* The request, then idle (the poll thread: idle, then requests). */
+	__atomic_store_n(&s->seq, seq, __ATOMIC_SEQ_CST);
+	bool answered = false;
+	if (!__atomic_load_n(&s->idle, __ATOMIC_SEQ_CST)) {
+		uint64_t start = rdtsc();
+		for (unsigned int n = 0;
+		     !(answered = __atomic_load_n(&s->done, __ATOMIC_ACQUIRE) == seq) &&
+		     rdtsc() - start < SLOT_WAIT_CYCLES; n++)
+			smp_spin_turn(n);
+	}
+	long r = answered ? s->result : UMBRA_SHADOW_DECLINED;
+	if (r == UMBRA_SHADOW_DECLINED) {
+		/* Still busy: a fault in the call goes straight to the VMM. */
+		*result = shadow_call(UMBRA_HC_SHADOW_FAULT, addr, ec, c->asid, flags);
+		c->slot_busy = false;
+		return true;
+	}
+	c->slot_busy = false;
+	*result = r;
+	return true;
+}
+
 bool shadow_first_chance(struct pt_regs *regs)
 {
 	uint64_t addr = read_cr2();
@@ -394,8 +448,10 @@ bool shadow_first_chance(struct pt_regs *regs)
 		return false;
 	}
 	unsigned long flags = (regs->rflags & (1UL << 18)) ? UMBRA_SHADOW_FAULT_AC : 0;
-	long r = shadow_call(UMBRA_HC_SHADOW_FAULT, addr, regs->error_code & 0xffff,
-			     scpu()->asid, flags);
+	long r;
+	if (!slot_fault(addr, regs->error_code & 0xffff, flags, &r))
+		r = shadow_call(UMBRA_HC_SHADOW_FAULT, addr, regs->error_code & 0xffff,
+				scpu()->asid, flags);
 	if (r == UMBRA_SHADOW_HANDLED)
 		return true;
 	if (r > 0 && (r & 0xff) == UMBRA_SHADOW_REFLECT)
@@ -493,8 +549,9 @@ void shadow_pv_init(void)
 	scpu()->pgd = ~0UL;
 	write_cr3(UMBRA_BOOT_PGTABLE);
 	shadow_register_cpu();
-	pr_info("shadow paging: kernel image pinned (%lu pages), asid %#x",
-		(end - start) / PAGE_SIZE, scpu()->asid);
+	pr_info("shadow paging: kernel image pinned (%lu pages), asid %#x%s",
+		(end - start) / PAGE_SIZE, scpu()->asid,
+		scpu()->slot_on ? ", faults through the fault slots" : "");
 }
 
 /* Tells the VMM where this CPU's kernel stack top is kept (TSS.RSP0's
@@ -510,6 +567,12 @@ static void shadow_register_cpu(void)
 	r = shadow_hc(UMBRA_HC_SHADOW_KICK_FLAG, virt_to_phys(&scpu()->kick_flag), 0, 0, 0);
 	if (r < 0)
 		panic("shadow paging: KICK_FLAG: %ld", r);
+	/* -ENOSYS: the VMM runs no poll thread (no --shadow-poll). */
+	r = shadow_hc(UMBRA_HC_SHADOW_FAULT_SLOT,
+		      virt_to_phys(&fault_slots[this_cpu()->cpu]), 0, 0, 0);
+	if (r < 0 && r != -UMBRA_ENOSYS)
+		panic("shadow paging: FAULT_SLOT: %ld", r);
+	scpu()->slot_on = r == 0;
 }
 
 extern const char secondary_startup_shadow[];

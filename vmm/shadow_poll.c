@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/* The fault-slot poll thread (see shadow_poll.h). */
+#include "shadow_poll.h"
+
+#include <errno.h>
+#include <time.h>
+
+#include "../shadow/mmu.h"
+#include "hypercall.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static unsigned answer_all(struct shadow_poll *p)
+{
+	pthread_mutex_lock(&p->hc->shadow_lock);
+	unsigned n = shadow_answer_fault_slots(p->hc->shadow);
+	pthread_mutex_unlock(&p->hc->shadow_lock);
+	return n;
+}
+
+/* Marks the slots idle (the guest then makes hypercalls, which wake this
+ * thread) and sleeps, unless a request came meanwhile. */
+static void sleep_until_woken(struct shadow_poll *p)
+{
+	atomic_store(&p->asleep, true);
+	pthread_mutex_lock(&p->hc->shadow_lock);
+	bool pending = shadow_fault_slots_idle(p->hc->shadow, true);
+	pthread_mutex_unlock(&p->hc->shadow_lock);
+	if (!pending) {
+		p->sleeps++;
+		pthread_mutex_lock(&p->lock);
+		while (atomic_load(&p->asleep) && !atomic_load(&p->stop))
+			pthread_cond_wait(&p->cond, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+	}
+	atomic_store(&p->asleep, false);
+	pthread_mutex_lock(&p->hc->shadow_lock);
+	shadow_fault_slots_idle(p->hc->shadow, false);
+	pthread_mutex_unlock(&p->hc->shadow_lock);
+}
+
+static void *poll_thread(void *arg)
+{
+	struct shadow_poll *p = arg;
+	uint64_t idle_ns = (uint64_t)p->idle_us * 1000, last = now_ns();
+	unsigned empty = 0;
+	while (!atomic_load(&p->stop)) {
+		unsigned n = answer_all(p);
+		if (n) {
+			p->answered += n;
+			empty = 0;
+			last = now_ns();
+			continue;
+		}
+		__builtin_ia32_pause();
+		/* The clock only now and then: a scan is cheaper. */
+		if (++empty % 64 == 0 && now_ns() - last > idle_ns) {
+			sleep_until_woken(p);
+			last = now_ns();
+		}
+	}
+	return NULL;
+}
+
+int shadow_poll_start(struct shadow_poll *p, struct hc_state *hc, unsigned idle_us)
+{
+	p->hc = hc;
+	p->idle_us = idle_us;
+	p->answered = p->sleeps = 0;
+	atomic_init(&p->wakeups, 0);
+	atomic_init(&p->asleep, false);
+	atomic_init(&p->stop, false);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	int r = pthread_create(&p->thread, NULL, poll_thread, p);
+	if (r) {
+		pthread_cond_destroy(&p->cond);
+		pthread_mutex_destroy(&p->lock);
+		return -r;
+	}
+	p->started = true;
+	return 0;
+}
+
+void shadow_poll_wake(struct shadow_poll *p)
+{
+	if (!atomic_load_explicit(&p->asleep, memory_order_relaxed) ||
+	    !atomic_exchange(&p->asleep, false))
+		return;
+	atomic_fetch_add(&p->wakeups, 1);
+	pthread_mutex_lock(&p->lock);
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void shadow_poll_stop(struct shadow_poll *p)
+{
+	if (!p->started)
+		return;
+	atomic_store(&p->stop, true);
+	pthread_mutex_lock(&p->lock);
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	p->started = false;
+}
+
+void shadow_poll_print_stats(const struct shadow_poll *p, FILE *f)
+{
+	fprintf(f, "shadow: poll thread: %llu fault slots answered, slept %llu times, "
+		"woken %llu times (idle after %u us)\n",
+		(unsigned long long)p->answered, (unsigned long long)p->sleeps,
+		(unsigned long long)atomic_load(&p->wakeups), p->idle_us);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fault-slot poll thread (--shadow-poll; docs/shadow.md "Exitless
+ * faults"): a VMM thread that answers the first-chance faults the vCPUs
+ * post in their fault slots (UMBRA_HC_SHADOW_FAULT_SLOT), so a fault the
+ * shadow can take without a zap costs no VM exit. It spins while faults
+ * come, and after idle_us without one it marks the slots idle and sleeps
+ * until a vCPU's next shadow hypercall wakes it (as io_uring's SQPOLL
+ * thread with IORING_SQ_NEED_WAKEUP). It costs a host CPU while it spins.
+ */
+#ifndef UMBRA_VMM_SHADOW_POLL_H
+#define UMBRA_VMM_SHADOW_POLL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct hc_state;
+
+struct shadow_poll {
+	struct hc_state *hc;   /* its shadow MMU and lock */
+	unsigned idle_us;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	atomic_bool asleep, stop;
+	uint64_t answered, sleeps; /* for --stats */
+	atomic_uint_fast64_t wakeups;
+};
+
+/* Starts the thread over hc's shadow MMU. 0 or -errno. */
+int shadow_poll_start(struct shadow_poll *p, struct hc_state *hc, unsigned idle_us);
+/* Ends it (the vCPUs have stopped). */
+void shadow_poll_stop(struct shadow_poll *p);
+/* From a vCPU's shadow hypercall: wakes the thread if it sleeps. */
+void shadow_poll_wake(struct shadow_poll *p);
+void shadow_poll_print_stats(const struct shadow_poll *p, FILE *f);
+
+#endif
