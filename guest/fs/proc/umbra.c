@@ -32,6 +32,7 @@ static const char *const stat_names[UMBRA_STAT_MAX] = {
 	[UMBRA_STAT_SHADOW_PAGES_CREATED] = "shadow_pages_created",
 	[UMBRA_STAT_SHADOW_INVALIDATIONS] = "shadow_invalidations",
 	[UMBRA_STAT_SHADOW_ROOT_SWITCHES] = "shadow_root_switches",
+	[UMBRA_STAT_SHADOW_SLOT_FAULTS] = "shadow_slot_faults",
 };
 
 void proc_umbra_stats(struct seq_file *m, struct task_struct *unused)
