@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fault slots (shadow/fault_slot.c, UMBRA_HC_SHADOW_FAULT_SLOT) and the poll
+ * thread (vmm/shadow_poll.c): a posted fault is answered by adding entries
+ * only; one that would need a zap, an eviction, a p2m change or the queue
+ * applied is declined; the guest's own FAULT hypercall ends a request not
+ * answered yet; the thread sleeps when idle and a hypercall wakes it.
+ */
+#include <time.h>
+
+#include "test.h"
+
+#include "hc_test.h"
+#include "hypercall.h"
+#include "shadow_poll.h"
+#include "shadow_sim.h"
+
+static const struct shadow_config slot_cfg = {
+	.efer_nxe = true, .maxphyaddr = 46, .prefetch = 0, .nr_vcpus = 1,
+};
+
+static struct umbra_shadow_fault_slot *slot_at(struct sim *s, uint64_t gpa)
+{
+	return p2m_writable_ptr(&s->p2m, gpa);
+}
+
+static uint32_t post(struct umbra_shadow_fault_slot *sl, uint64_t addr, uint32_t ec,
+		     uint32_t asid)
+{
+	sl->addr = addr;
+	sl->error_code = ec;
+	sl->asid = asid;
+	sl->flags = 0;
+	return __atomic_add_fetch(&sl->seq, 1, __ATOMIC_SEQ_CST);
+}
+
+static bool shadowed(struct sim *s, uint64_t va, unsigned access)
+{
+	struct walk_result r;
+	return sim_shadow_walk(s, va, access, 3, false, &r) == WALK_OK;
+}
+
+static int populate(struct sim *s, uint64_t gpa)
+{
+	uint64_t maddr;
+	return p2m_populate(&s->p2m, gpa >> 12, &maddr);
+}
+
+/* A dispatcher over sim s's MMU with a poll thread that was never started
+ * (registration works, nothing answers but the test). */
+static void slot_hc_init(struct hc_state *hc, struct guest_mem *gm, struct stats *st,
+			 struct sim *s, struct shadow_poll *idle_poll)
+{
+	hc_test_init(hc, gm, st);
+	hc_set_shadow(hc, s->mmu);
+	*idle_poll = (struct shadow_poll){0};
+	hc->poll = idle_poll;
+}
+
+static int64_t call(struct hc_state *hc, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	struct hc_outcome out;
+	struct hc_call c = {nr, {a0, a1, a2, 0, 0}};
+	hc_dispatch(hc, &c, &out);
+	return (int64_t)out.ret;
+}
+
+TEST(fault_slot_registration)
+{
+	struct sim s;
+	CHECK_EQ(sim_init(&s, 2048, 4096, &slot_cfg), 0);
+	struct guest_mem gm;
+	struct stats st;
+	struct hc_state hc;
+	struct shadow_poll poll;
+	slot_hc_init(&hc, &gm, &st, &s, &poll);
+	uint64_t page = g_alloc_table(&s);
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 8, 0, 0), -UMBRA_EINVAL);
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, 2048ull << 12, 0, 0), -UMBRA_EINVAL);
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 64, 0, 0), 0);
+	/* Without a poll thread nobody would answer. */
+	hc.poll = NULL;
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, page, 0, 0), -UMBRA_ENOSYS);
+	/* tdp mode: an unknown number. */
+	hc_set_shadow(&hc, NULL);
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, page, 0, 0), -UMBRA_ENOSYS);
+	hc_destroy(&hc);
+	sim_destroy(&s);
+}
+
+TEST(fault_slot_answers_by_adding_only)
+{
+	struct sim s;
+	struct shadow_config cfg = slot_cfg;
+	cfg.budget_pages = 4; /* the root and one path: a second path evicts */
+	CHECK_EQ(sim_init(&s, 2048, 4096, &cfg), 0);
+	struct guest_mem gm;
+	struct stats st;
+	struct hc_state hc;
+	struct shadow_poll poll;
+	slot_hc_init(&hc, &gm, &st, &s, &poll);
+
+	uint64_t root = g_alloc_table(&s);
+	g_map(&s, root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
+	g_map(&s, root, 0x401000, 0xa000, PTE_RW | PTE_US, 1);
+	g_map(&s, root, 0x40000000, 0xb000, PTE_RW | PTE_US, 1);
+	int64_t asid = sim_hc(&s, UMBRA_HC_SHADOW_AS_CREATE, root, 0, 0, 0);
+	CHECK_EQ(sim_activate(&s, (uint32_t)asid, root), 0);
+	uint64_t slot_gpa = g_alloc_table(&s);
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, slot_gpa, 0, 0), 0);
+	struct umbra_shadow_fault_slot *sl = slot_at(&s, slot_gpa);
+
+	/* Nothing posted: nothing answered. */
+	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 0);
+
+	/* A first touch changes the p2m: declined. */
+	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
+	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	CHECK_EQ(sl->done, seq);
+	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
+	CHECK(!shadowed(&s, 0x400000, WALK_WRITE));
+
+	/* With the frame there: answered, and the entry is in the shadow. */
+	CHECK_EQ(populate(&s, 0x9000), 0);
+	CHECK_EQ(populate(&s, 0xa000), 0);
+	CHECK_EQ(populate(&s, 0xb000), 0);
+	seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
+	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	CHECK_EQ(sl->done, seq);
+	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
+	CHECK(shadowed(&s, 0x400000, WALK_WRITE));
+	/* A walk the guest refuses is reflected, as the hypercall would. */
+	seq = post(sl, 0x402000, PFERR_U, (uint32_t)asid);
+	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	CHECK_EQ(sl->result & 0xff, UMBRA_SHADOW_REFLECT);
+
+	/* The guest repointed 0x400000 without an invalidation yet: the
+	 * answer would zap the old entry, so it is declined and the old
+	 * entry left for the hypercall. */
+	g_map(&s, root, 0x400000, 0xa000, PTE_RW | PTE_US, 1);
+	post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
+	shadow_answer_fault_slots(s.mmu);
+	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
+
+	/* A second path needs 3 pages more: past the budget, declined. */
+	post(sl, 0x40000000, PFERR_U | PFERR_W, (uint32_t)asid);
+	shadow_answer_fault_slots(s.mmu);
+	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
+	CHECK(!shadowed(&s, 0x40000000, 0));
+
+	/* A queued operation not applied yet: declined. */
+	uint64_t ring_gpa = g_alloc_table(&s);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_QUEUE, ring_gpa, 0, 0, 0), 0);
+	struct umbra_shadow_ring *ring = p2m_writable_ptr(&s.p2m, ring_gpa);
+	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
+		.start = 0x401000, .end = 0x402000, .asid = (uint32_t)asid,
+		.event = UMBRA_SHADOW_EV_UNMAP};
+	__atomic_add_fetch(&ring->head, 1, __ATOMIC_RELEASE);
+	post(sl, 0x401000, PFERR_U | PFERR_W, (uint32_t)asid);
+	shadow_answer_fault_slots(s.mmu);
+	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
+
+	struct shadow_stats ss;
+	shadow_get_stats(s.mmu, &ss);
+	CHECK_EQ(ss.slot_faults, 2);
+	CHECK_EQ(ss.slot_declined, 4);
+	CHECK_EQ(ss.slot_zaps, 0);
+	/* The hypercall does what the slot declined (and applies the queue). */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_FAULT, 0x40000000, PFERR_U | PFERR_W,
+			(uint64_t)asid, 0), UMBRA_SHADOW_HANDLED);
+	CHECK(shadowed(&s, 0x40000000, WALK_WRITE));
+	/* The repointing's invalidation, late: then the shadow agrees. */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, (uint64_t)asid, 0x400000, 0x401000,
+			UMBRA_SHADOW_EV_CLEAR), 0);
+	CHECK_EQ(sim_audit(&s), 0);
+	hc_destroy(&hc);
+	sim_destroy(&s);
+}
+
+/* The guest gave up waiting and made the hypercall: the request ends
+ * there (done, declined) and is never answered after. */
+TEST(fault_slot_hypercall_ends_the_request)
+{
+	struct sim s;
+	CHECK_EQ(sim_init(&s, 2048, 4096, &slot_cfg), 0);
+	struct guest_mem gm;
+	struct stats st;
+	struct hc_state hc;
+	struct shadow_poll poll;
+	slot_hc_init(&hc, &gm, &st, &s, &poll);
+	uint64_t root = g_alloc_table(&s);
+	g_map(&s, root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
+	int64_t asid = call(&hc, UMBRA_HC_SHADOW_AS_CREATE, root, 0, 0);
+	CHECK(asid > 0);
+	CHECK(call(&hc, UMBRA_HC_SHADOW_AS_ACTIVATE, (uint64_t)asid, 0, 0) > 0);
+	uint64_t slot_gpa = g_alloc_table(&s);
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, slot_gpa, 0, 0), 0);
+	struct umbra_shadow_fault_slot *sl = slot_at(&s, slot_gpa);
+	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, (uint64_t)asid),
+		 UMBRA_SHADOW_HANDLED);
+	CHECK_EQ(sl->done, seq);
+	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
+	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 0);
+	struct shadow_stats ss;
+	shadow_get_stats(s.mmu, &ss);
+	CHECK_EQ(ss.slot_cancelled, 1);
+	CHECK_EQ(ss.slot_faults + ss.slot_declined, 0);
+	hc_destroy(&hc);
+	sim_destroy(&s);
+}
+
+/* Waits up to 5 s for *p to equal v. */
+static bool wait_u32(const unsigned int *p, unsigned int v)
+{
+	for (int i = 0; i < 50000; i++) {
+		if (__atomic_load_n(p, __ATOMIC_ACQUIRE) == v)
+			return true;
+		nanosleep(&(struct timespec){0, 100000}, NULL);
+	}
+	return false;
+}
+
+/* The thread itself: answers, goes idle (marks the slots), and a shadow
+ * hypercall wakes it. */
+TEST(fault_slot_poll_thread)
+{
+	struct sim s;
+	CHECK_EQ(sim_init(&s, 2048, 4096, &slot_cfg), 0);
+	struct guest_mem gm;
+	struct stats st;
+	struct hc_state hc;
+	hc_test_init(&hc, &gm, &st);
+	hc_set_shadow(&hc, s.mmu);
+	uint64_t root = g_alloc_table(&s);
+	g_map(&s, root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
+	CHECK_EQ(populate(&s, 0x9000), 0);
+	int64_t asid = call(&hc, UMBRA_HC_SHADOW_AS_CREATE, root, 0, 0);
+	CHECK(call(&hc, UMBRA_HC_SHADOW_AS_ACTIVATE, (uint64_t)asid, 0, 0) > 0);
+	uint64_t slot_gpa = g_alloc_table(&s);
+	struct shadow_poll poll = {0};
+	CHECK_EQ(shadow_poll_start(&poll, &hc, 200), 0);
+	hc.poll = &poll;
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, slot_gpa, 0, 0), 0);
+	struct umbra_shadow_fault_slot *sl = slot_at(&s, slot_gpa);
+	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
+	CHECK(wait_u32(&sl->done, seq));
+	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
+	/* 200 us without a fault: it sleeps, and says so in the slot. */
+	CHECK(wait_u32(&sl->idle, 1));
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_SYNC, 0, 0, 0), 0);
+	CHECK(atomic_load(&poll.wakeups) >= 1);
+	hc.poll = NULL;
+	shadow_poll_stop(&poll);
+	CHECK_EQ(poll.answered, 1);
+	CHECK(poll.sleeps >= 1);
+	hc_destroy(&hc);
+	sim_destroy(&s);
+}
