@@ -67,6 +67,7 @@ struct shadow_stats {
 	 * hypercall ended before the poll thread got to them, and zaps made
 	 * while answering one (must stay 0: the answer only adds entries). */
 	uint64_t slot_faults, slot_declined, slot_cancelled, slot_zaps;
+	uint64_t slot_syncs;         /* queues applied from a slot */
 	uint64_t hypercalls[SHADOW_HC_KINDS];
 };
 

@@ -607,10 +607,12 @@ void shadow_print_stats(struct shadow_mmu *mmu, FILE *f)
 			(unsigned long long)(s.audits ? s.audit_ns / 1000 / s.audits : 0),
 			(unsigned long long)(s.audits ? s.audit_leaves / s.audits : 0));
 	if (s.slot_faults || s.slot_declined || s.slot_cancelled)
-		fprintf(f, "shadow: fault slots: %llu answered without an exit, %llu declined, "
-			"%llu ended by the guest's hypercall, %llu zaps while answering\n",
-			(unsigned long long)s.slot_faults, (unsigned long long)s.slot_declined,
-			(unsigned long long)s.slot_cancelled, (unsigned long long)s.slot_zaps);
+		fprintf(f, "shadow: fault slots: %llu faults and %llu syncs answered without an "
+			"exit, %llu declined, %llu ended by the guest's hypercall, %llu zaps "
+			"while answering a fault\n",
+			(unsigned long long)s.slot_faults, (unsigned long long)s.slot_syncs,
+			(unsigned long long)s.slot_declined, (unsigned long long)s.slot_cancelled,
+			(unsigned long long)s.slot_zaps);
 	fprintf(f, "shadow: hypercalls");
 	for (unsigned k = 0; k < SHADOW_HC_KINDS; k++)
 		if (s.hypercalls[k])

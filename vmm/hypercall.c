@@ -193,10 +193,10 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 		/* This exit comes after the flush the last result asked for. */
 		if (hc->kick)
 			shadow_kick_confirm(hc->kick, vcpu);
-		/* A fault the guest posted in its slot and then made this call
-		 * for ends here: answered once. */
-		if (call->nr == UMBRA_HC_SHADOW_FAULT)
-			shadow_cancel_fault_slot(hc->shadow, vcpu);
+		/* A request the guest posted in its slot and no longer waits
+		 * for ends here: answered at most once, never later (a late
+		 * sync would take a flush flag the guest never sees). */
+		shadow_cancel_fault_slot(hc->shadow, vcpu);
 		shadow_trace_set_vcpu(hc->shadow, vcpu);
 		out->ret = (uint64_t)shadow_hypercall(hc->shadow, vcpu, call->nr,
 						      a, &out->flush_tlb);

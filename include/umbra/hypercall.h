@@ -148,15 +148,15 @@
  */
 #define UMBRA_HC_SHADOW_KICK_FLAG 27
 /*
- * Exitless first-chance faults (--shadow-poll; docs/hypercalls.md "28
+ * Exitless shadow calls (--shadow-poll; docs/hypercalls.md "28
  * SHADOW_FAULT_SLOT"). a0 = guest-physical address of the calling vCPU's
  * struct umbra_shadow_fault_slot (64-aligned, in memory the guest never
  * frees; 0 forgets it). A VMM thread polls the slots and answers a fault
- * posted there as UMBRA_HC_SHADOW_FAULT would, without a VM exit, when it
- * can do so by adding entries only; otherwise it answers
- * UMBRA_SHADOW_DECLINED and the guest makes the hypercall. Returns 0,
- * -UMBRA_EINVAL, -UMBRA_ENOSYS (tdp mode, or no poll thread: --shadow-poll
- * is off).
+ * or a sync posted there as UMBRA_HC_SHADOW_FAULT or _SYNC would, without
+ * a VM exit, when it can: a fault only by adding entries, a sync only when
+ * no other vCPU must flush. Otherwise it answers UMBRA_SHADOW_DECLINED and
+ * the guest makes the hypercall. Returns 0, -UMBRA_EINVAL, -UMBRA_ENOSYS
+ * (tdp mode, or no poll thread: --shadow-poll is off).
  */
 #define UMBRA_HC_SHADOW_FAULT_SLOT 28
 
@@ -228,31 +228,41 @@
 #define UMBRA_SHADOW_DECLINED 2
 
 /*
- * One vCPU's fault slot (UMBRA_HC_SHADOW_FAULT_SLOT). The guest writes addr,
- * error_code, asid and flags (as UMBRA_HC_SHADOW_FAULT a0..a3), then
- * increments seq; the VMM's poll thread writes result, then done = seq.
- * While the thread sleeps (no fault for a while) the VMM sets idle: the
- * guest then makes the hypercall instead, which wakes it. A hypercall
- * UMBRA_HC_SHADOW_FAULT from the vCPU also ends a posted request that is not
- * done yet (done = seq, result UMBRA_SHADOW_DECLINED), so each request is
- * answered once: the guest may give up waiting and make the call.
+ * One vCPU's slot (UMBRA_HC_SHADOW_FAULT_SLOT), written like a seqlock: the
+ * guest makes seq odd, writes op and its arguments, then makes seq even
+ * again (seq + 2: a new request); the VMM's poll thread reads a request
+ * only between two equal even values of seq, writes result, then done =
+ * seq. While the thread sleeps (nothing posted for a while) the VMM sets
+ * idle: the guest then makes the hypercall instead, which wakes it. Any
+ * shadow hypercall of the vCPU also ends a posted request that is not done
+ * yet (done = seq, result UMBRA_SHADOW_DECLINED), so each request is
+ * answered at most once, and never after the guest moved on: the guest
+ * may give up waiting and make the call.
  */
 struct umbra_shadow_fault_slot {
 	unsigned int seq;         /* written by the guest */
 	unsigned int done;        /* written by the VMM */
-	unsigned int error_code;
-	unsigned int flags;       /* UMBRA_SHADOW_FAULT_* */
+	unsigned int op;          /* UMBRA_SHADOW_SLOT_* */
+	unsigned int error_code;  /* FAULT: as UMBRA_HC_SHADOW_FAULT a0..a3 */
 	unsigned long long addr;
-	long long result;         /* as UMBRA_HC_SHADOW_FAULT's, or _DECLINED */
 	unsigned int asid;
+	unsigned int flags;       /* UMBRA_SHADOW_FAULT_* */
+	long long result;         /* as the hypercall's, or _DECLINED */
 	unsigned int idle;        /* written by the VMM */
-	unsigned long long pad[3];
+	unsigned int pad0;
+	unsigned long long pad[2];
 };
+#define UMBRA_SHADOW_SLOT_FAULT 0 /* UMBRA_HC_SHADOW_FAULT */
+#define UMBRA_SHADOW_SLOT_SYNC  1 /* UMBRA_HC_SHADOW_SYNC */
 
 /* UMBRA_HC_SHADOW_FAULT flags: the faulting context's EFLAGS.AC (SMAP), and
  * an implicit supervisor access (GDT/IDT/TSS read by the CPU). */
 #define UMBRA_SHADOW_FAULT_AC       (1u << 0)
 #define UMBRA_SHADOW_FAULT_IMPLICIT (1u << 1)
+/* Only in a fault slot: posted after the guest mapped the page, before it
+ * returns to the access, and not waited for (a prefill): the guest's
+ * tables may be changing then (not an --audit point). */
+#define UMBRA_SHADOW_FAULT_PREFILL  (1u << 2)
 
 /* asid meaning "every address space" (kernel mappings are shared). */
 #define UMBRA_SHADOW_ASID_ALL 0xffffffffu

@@ -24,14 +24,25 @@ static struct umbra_shadow_fault_slot *slot_at(struct sim *s, uint64_t gpa)
 	return p2m_writable_ptr(&s->p2m, gpa);
 }
 
-static uint32_t post(struct umbra_shadow_fault_slot *sl, uint64_t addr, uint32_t ec,
-		     uint32_t asid)
+/* Posts a request as the guest does (seq odd while it writes). */
+static uint32_t post_op(struct umbra_shadow_fault_slot *sl, uint32_t op, uint64_t addr,
+			uint32_t ec, uint32_t asid)
 {
+	uint32_t seq = __atomic_load_n(&sl->seq, __ATOMIC_RELAXED);
+	__atomic_store_n(&sl->seq, seq + 1, __ATOMIC_SEQ_CST);
+	sl->op = op;
 	sl->addr = addr;
 	sl->error_code = ec;
 	sl->asid = asid;
 	sl->flags = 0;
-	return __atomic_add_fetch(&sl->seq, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&sl->seq, seq + 2, __ATOMIC_SEQ_CST);
+	return seq + 2;
+}
+
+static uint32_t post(struct umbra_shadow_fault_slot *sl, uint64_t addr, uint32_t ec,
+		     uint32_t asid)
+{
+	return post_op(sl, UMBRA_SHADOW_SLOT_FAULT, addr, ec, asid);
 }
 
 static bool shadowed(struct sim *s, uint64_t va, unsigned access)
@@ -254,6 +265,84 @@ TEST(fault_slot_poll_thread)
 	shadow_poll_stop(&poll);
 	CHECK_EQ(poll.answered, 1);
 	CHECK(poll.sleeps >= 1);
+	hc_destroy(&hc);
+	sim_destroy(&s);
+}
+
+/* A request half written (seq odd) is not read; a sync applies the queue
+ * and asks the caller to flush, unless another vCPU must flush too. */
+TEST(fault_slot_sync_and_half_written)
+{
+	struct sim s;
+	struct shadow_config cfg = slot_cfg;
+	cfg.nr_vcpus = 2;
+	CHECK_EQ(sim_init(&s, 2048, 4096, &cfg), 0);
+	struct guest_mem gm;
+	struct stats st;
+	struct hc_state hc;
+	struct shadow_poll poll;
+	slot_hc_init(&hc, &gm, &st, &s, &poll);
+	uint64_t root = g_alloc_table(&s);
+	g_map(&s, root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
+	CHECK_EQ(populate(&s, 0x9000), 0);
+	int64_t asid = call(&hc, UMBRA_HC_SHADOW_AS_CREATE, root, 0, 0);
+	s.cr3 = (uint64_t)call(&hc, UMBRA_HC_SHADOW_AS_ACTIVATE, (uint64_t)asid, 0, 0);
+	uint64_t slot_gpa = g_alloc_table(&s), ring_gpa = g_alloc_table(&s);
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, slot_gpa, 0, 0), 0);
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_QUEUE, ring_gpa, 0, 0), 0);
+	struct umbra_shadow_fault_slot *sl = slot_at(&s, slot_gpa);
+	struct umbra_shadow_ring *ring = p2m_writable_ptr(&s.p2m, ring_gpa);
+
+	/* Half written: not read, whatever it holds. */
+	__atomic_store_n(&sl->seq, sl->seq + 1, __ATOMIC_SEQ_CST);
+	sl->op = UMBRA_SHADOW_SLOT_FAULT;
+	sl->addr = 0x400000;
+	sl->error_code = PFERR_U | PFERR_W;
+	sl->asid = (uint32_t)asid;
+	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 0);
+	__atomic_store_n(&sl->seq, sl->seq + 1, __ATOMIC_SEQ_CST);
+	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
+	CHECK(shadowed(&s, 0x400000, WALK_WRITE));
+
+	/* The guest unmaps and queues; a sync from the slot zaps, and the
+	 * caller flushes (its own address space). */
+	g_write(&s, g_entry(&s, root, 0x400000, 1, false), 0);
+	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
+		.start = 0x400000, .end = 0x401000, .asid = (uint32_t)asid,
+		.event = UMBRA_SHADOW_EV_UNMAP};
+	__atomic_add_fetch(&ring->head, 1, __ATOMIC_RELEASE);
+	uint32_t seq = post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
+	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	CHECK_EQ(sl->done, seq);
+	CHECK_EQ((uint64_t)sl->result, 1 | UMBRA_SHADOW_FLUSH);
+	CHECK(!shadowed(&s, 0x400000, 0));
+
+	/* vCPU 1 runs the same address space: its flush needs a kick, which
+	 * only the hypercall makes. */
+	struct hc_outcome out;
+	struct hc_call c = {UMBRA_HC_SHADOW_AS_ACTIVATE, {(uint64_t)asid, 0, 0, 0, 0}};
+	hc_dispatch_vcpu(&hc, 1, &c, &out);
+	g_map(&s, root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, (uint64_t)asid),
+		 UMBRA_SHADOW_HANDLED);
+	g_write(&s, g_entry(&s, root, 0x400000, 1, false), 0);
+	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
+		.start = 0x400000, .end = 0x401000, .asid = (uint32_t)asid,
+		.event = UMBRA_SHADOW_EV_UNMAP};
+	__atomic_add_fetch(&ring->head, 1, __ATOMIC_RELEASE);
+	post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
+	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
+	CHECK_EQ(shadow_pending_flushes(s.mmu, 0), 2);
+
+	/* An unknown op: -EINVAL, nothing else. */
+	post_op(sl, 7, 0, 0, 0);
+	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	CHECK_EQ(sl->result, -UMBRA_EINVAL);
+	struct shadow_stats ss;
+	shadow_get_stats(s.mmu, &ss);
+	CHECK_EQ(ss.slot_syncs, 1);
 	hc_destroy(&hc);
 	sim_destroy(&s);
 }

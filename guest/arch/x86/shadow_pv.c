@@ -260,12 +260,28 @@ void shadow_after_host_change(void)
 	touch_own_stack();
 }
 
-/* Applies the queue now (UMBRA_HC_SHADOW_SYNC). */
+static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned long flags,
+		      long *result, bool *late);
+
+/* Applies the queue now (UMBRA_HC_SHADOW_SYNC), through the slot when the
+ * poll thread can. */
 static void shadow_sync(void)
 {
-	long r = shadow_call(UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0);
+	long r;
+	bool late;
+	if (slot_call(UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0, &r, &late)) {
+		if (r & UMBRA_SHADOW_FLUSH)
+			flush_tlb_local();
+		scpu()->queued = false;
+		return;
+	}
+	r = shadow_call(UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0);
 	if (r < 0)
 		panic("shadow paging: SYNC: %ld", r);
+	/* An answer that came just before the call took the flush flag
+	 * with it: flush anyway. */
+	if (late)
+		flush_tlb_local();
 }
 
 static bool queue_empty(void)
@@ -392,32 +408,50 @@ static bool guest_refuses(uint64_t addr, unsigned long *ec)
 	return false;
 }
 
-/* How long a posted fault waits for the poll thread before the guest
+/* How long a posted request waits for the poll thread before the guest
  * makes the hypercall (which ends the request): about an exit's cost in
  * the nested setup, so a thread that lost its CPU costs at most twice. */
 #define SLOT_WAIT_CYCLES 1000000
 
-/*
- * The first chance through the fault slot: false when the slot is off,
- * busy (a fault inside this wait), idle (the poll thread sleeps), or the
- * thread declined or did not answer in time; then the caller makes the
- * hypercall, which also ends the request. Interrupts are off: a kick is
- * answered from the loop, as in every loop that spins so.
- */
-static bool slot_fault(uint64_t addr, unsigned long ec, unsigned long flags, long *result)
+/* Posts op in this CPU's slot as a seqlock writer (seq odd while the
+ * fields change, so the poll thread never reads half a request); returns
+ * the request's seq. */
+static unsigned int slot_post(struct umbra_shadow_fault_slot *s, unsigned int op,
+			      uint64_t addr, unsigned long ec, unsigned long flags,
+			      uint32_t asid)
 {
-	struct shadow_cpu *c = scpu();
-	struct umbra_shadow_fault_slot *s = &fault_slots[this_cpu()->cpu];
-	if (!c->slot_on || c->slot_busy || __atomic_load_n(&s->idle, __ATOMIC_RELAXED))
-		return false;
-	c->slot_busy = true;
+	unsigned int seq = s->seq;
+	__atomic_store_n(&s->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	s->op = op;
 	s->addr = addr;
 	s->error_code = (unsigned int)ec;
 	s->flags = (unsigned int)flags;
-	s->asid = c->asid;
-	unsigned int seq = s->seq + 1;
+	s->asid = asid;
 	/* The request, then idle (the poll thread: idle, then requests). */
-	__atomic_store_n(&s->seq, seq, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_SEQ_CST);
+	return seq + 2;
+}
+
+/*
+ * A shadow call through the slot: true with *result when the poll thread
+ * answered; false when the caller must make the hypercall: the slot is
+ * off, busy (a fault inside this wait), idle (the thread sleeps), or the
+ * thread declined or did not answer in time (*late then; the hypercall
+ * ends the request, but an answer may have come just before it).
+ * Interrupts are off: a kick is answered from the loop, as in every loop
+ * that spins so.
+ */
+static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned long flags,
+		      long *result, bool *late)
+{
+	struct shadow_cpu *c = scpu();
+	struct umbra_shadow_fault_slot *s = &fault_slots[this_cpu()->cpu];
+	*late = false;
+	if (!c->slot_on || c->slot_busy || __atomic_load_n(&s->idle, __ATOMIC_RELAXED))
+		return false;
+	c->slot_busy = true;
+	unsigned int seq = slot_post(s, op, addr, ec, flags, c->asid);
 	bool answered = false;
 	if (!__atomic_load_n(&s->idle, __ATOMIC_SEQ_CST)) {
 		uint64_t start = rdtsc();
@@ -425,17 +459,27 @@ static bool slot_fault(uint64_t addr, unsigned long ec, unsigned long flags, lon
 		     !(answered = __atomic_load_n(&s->done, __ATOMIC_ACQUIRE) == seq) &&
 		     rdtsc() - start < SLOT_WAIT_CYCLES; n++)
 			smp_spin_turn(n);
+		*late = !answered;
 	}
 	long r = answered ? s->result : UMBRA_SHADOW_DECLINED;
-	if (r == UMBRA_SHADOW_DECLINED) {
-		/* Still busy: a fault in the call goes straight to the VMM. */
-		*result = shadow_call(UMBRA_HC_SHADOW_FAULT, addr, ec, c->asid, flags);
-		c->slot_busy = false;
-		return true;
-	}
 	c->slot_busy = false;
+	if (r == UMBRA_SHADOW_DECLINED)
+		return false;
 	*result = r;
 	return true;
+}
+
+void shadow_prefill(uint64_t addr, unsigned long error_code)
+{
+	struct shadow_cpu *c = scpu();
+	struct umbra_shadow_fault_slot *s = &fault_slots[this_cpu()->cpu];
+	unsigned long ec = error_code & (X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR);
+	unsigned long refused = ec;
+	/* A queued change would make the thread decline it anyway. */
+	if (!c->slot_on || c->slot_busy || !queue_empty() ||
+	    __atomic_load_n(&s->idle, __ATOMIC_RELAXED) || guest_refuses(addr, &refused))
+		return;
+	slot_post(s, UMBRA_SHADOW_SLOT_FAULT, addr, ec, UMBRA_SHADOW_FAULT_PREFILL, c->asid);
 }
 
 bool shadow_first_chance(struct pt_regs *regs)
@@ -449,7 +493,10 @@ bool shadow_first_chance(struct pt_regs *regs)
 	}
 	unsigned long flags = (regs->rflags & (1UL << 18)) ? UMBRA_SHADOW_FAULT_AC : 0;
 	long r;
-	if (!slot_fault(addr, regs->error_code & 0xffff, flags, &r))
+	bool late;
+	/* A fault's answer never asks for a flush: a late one is harmless. */
+	if (!slot_call(UMBRA_SHADOW_SLOT_FAULT, addr, regs->error_code & 0xffff, flags, &r,
+		       &late))
 		r = shadow_call(UMBRA_HC_SHADOW_FAULT, addr, regs->error_code & 0xffff,
 				scpu()->asid, flags);
 	if (r == UMBRA_SHADOW_HANDLED)

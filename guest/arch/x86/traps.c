@@ -155,6 +155,8 @@ void do_trap(struct pt_regs *regs)
 			die(regs); /* the kernel built a bad page-table entry */
 		current->min_flt++;
 		do_user_addr_fault(regs, regs->error_code, cr2);
+		if (shadow_paging)
+			shadow_prefill(cr2, regs->error_code);
 	} else if (trap_info[vector].signo) {
 		const struct trap_info *t = &trap_info[vector];
 		force_sig_fault(t->signo, t->si_code, t->si_code == SI_KERNEL ? 0 : regs->rip);
