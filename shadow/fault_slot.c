@@ -72,16 +72,13 @@ static int64_t slot_fault(struct shadow_mmu *mmu, unsigned vcpu,
 	mmu->fill_only = true;
 	mmu->fill_declined = false;
 	int64_t r = shadow_page_fault(mmu, vcpu, (uint32_t)a[2], a[0], (uint32_t)a[1],
-				      (unsigned)a[3] & ~UMBRA_SHADOW_FAULT_PREFILL);
+				      (unsigned)a[3]);
 	mmu->fill_only = false;
 	mmu->fill_declined = false;
 	mmu->stats.slot_zaps += mmu->stats.zaps + mmu->stats.wrprotects - zaps;
 	if (r != UMBRA_SHADOW_DECLINED) {
 		mmu->vcpu[vcpu].faults++;
-		/* A prefill is not waited for: the guest may be changing
-		 * its tables meanwhile. */
-		if (!(a[3] & UMBRA_SHADOW_FAULT_PREFILL))
-			shadow_audit_after(mmu, UMBRA_HC_SHADOW_FAULT, a);
+		shadow_audit_after(mmu, UMBRA_HC_SHADOW_FAULT, a);
 	}
 	return r;
 }

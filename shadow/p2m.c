@@ -78,8 +78,27 @@ int p2m_lookup(const struct p2m *p2m, uint64_t gfn, uint64_t *maddr,
 {
 	if (gfn >= p2m->nr_gfns)
 		return -EINVAL;
-	/* The table is read back through the EPT walker, so the p2m is
-	 * exactly what an EPT built from it would translate. */
+	/* The hot path of every fill and guest walk: a direct descent. Every
+	 * entry the p2m writes is a 4K leaf with R and write-back memory
+	 * type, or not present (RWX clear), so this reads what the EPT
+	 * walker would (p2m_lookup_ept; tests/unit compare the two). */
+	const uint64_t *table = p2m_leaf_table(p2m, gfn);
+	uint64_t e = table ? table[gfn & 511] : 0;
+	if (!(e & EPTE_RWX))
+		return -ENOENT;
+	*maddr = e & P2M_ADDR_MASK;
+	if (perms)
+		*perms = (unsigned)(e & EPTE_RWX);
+	return 0;
+}
+
+int p2m_lookup_ept(const struct p2m *p2m, uint64_t gfn, uint64_t *maddr,
+		   unsigned *perms)
+{
+	if (gfn >= p2m->nr_gfns)
+		return -EINVAL;
+	/* The table read back through the EPT walker: exactly what an EPT
+	 * built from it would translate. */
 	struct ept_ctx ctx = {
 		.eptp = p2m->eptp, .read_pte = read_node,
 		.opaque = (void *)p2m,

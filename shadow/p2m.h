@@ -48,6 +48,10 @@ void p2m_destroy(struct p2m *p2m);
  * -EINVAL beyond guest memory. */
 int p2m_lookup(const struct p2m *p2m, uint64_t gfn, uint64_t *maddr,
 	       unsigned *perms);
+/* The same through the EPT walker (ept_walk.c): what hardware walking this
+ * table would translate. Slower; the tests hold p2m_lookup to it. */
+int p2m_lookup_ept(const struct p2m *p2m, uint64_t gfn, uint64_t *maddr,
+		   unsigned *perms);
 /* The EPT leaf table holding the entries of gfn's 2M region (entry
  * gfn % 512 is gfn's: P2M_ENTRY_ADDR and EPTE_R|W|X), or NULL when none
  * is there yet (every entry of the region not present) or gfn is beyond

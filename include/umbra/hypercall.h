@@ -259,10 +259,6 @@ struct umbra_shadow_fault_slot {
  * an implicit supervisor access (GDT/IDT/TSS read by the CPU). */
 #define UMBRA_SHADOW_FAULT_AC       (1u << 0)
 #define UMBRA_SHADOW_FAULT_IMPLICIT (1u << 1)
-/* Only in a fault slot: posted after the guest mapped the page, before it
- * returns to the access, and not waited for (a prefill): the guest's
- * tables may be changing then (not an --audit point). */
-#define UMBRA_SHADOW_FAULT_PREFILL  (1u << 2)
 
 /* asid meaning "every address space" (kernel mappings are shared). */
 #define UMBRA_SHADOW_ASID_ALL 0xffffffffu

@@ -462,6 +462,48 @@ TEST(p2m_lookup_2m_matches_lookups)
 	frame_pool_destroy(&fp);
 }
 
+/* p2m_lookup's direct descent reads what the EPT walker reads, through
+ * random sets, clears, read-only frames, absent states and swap slots. */
+TEST(p2m_lookup_matches_the_ept_walker)
+{
+	struct frame_pool fp;
+	struct p2m p2m;
+	CHECK_EQ(frame_pool_init(&fp, 1ull << 30, 8192, NULL), 0);
+	CHECK_EQ(p2m_init(&p2m, &fp, 4096), 0);
+	uint64_t rnd = 12345;
+	unsigned differ = 0, present = 0;
+	for (int i = 0; i < 20000; i++) {
+		rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
+		uint64_t g = (rnd >> 20) % 4200, m; /* some beyond guest memory */
+		switch ((rnd >> 40) % 5) {
+		case 0:
+			p2m_populate(&p2m, g, &m);
+			break;
+		case 1:
+			if (p2m_lookup(&p2m, g, &m, NULL) == 0)
+				p2m_set(&p2m, g, m, EPTE_R | ((rnd >> 50) & 1 ? EPTE_X : 0));
+			break;
+		case 2:
+			p2m_clear(&p2m, g, true);
+			break;
+		case 3:
+			p2m_set_absent(&p2m, g, P2M_GFN_SWAPPED, (rnd >> 45) & 0xffff);
+			break;
+		default:
+			break;
+		}
+		uint64_t q = (rnd >> 8) % 4200, m1 = 0, m2 = 0;
+		unsigned p1 = 0, p2 = 0;
+		int r1 = p2m_lookup(&p2m, q, &m1, &p1), r2 = p2m_lookup_ept(&p2m, q, &m2, &p2);
+		present += r1 == 0;
+		differ += r1 != r2 || (r1 == 0 && (m1 != m2 || p1 != p2));
+	}
+	CHECK_EQ(differ, 0);
+	CHECK(present > 1000);
+	p2m_destroy(&p2m);
+	frame_pool_destroy(&fp);
+}
+
 TEST(shadow_batch_queue)
 {
 	struct sim s;

@@ -471,15 +471,14 @@ static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned
 
 void shadow_prefill(uint64_t addr, unsigned long error_code)
 {
-	struct shadow_cpu *c = scpu();
-	struct umbra_shadow_fault_slot *s = &fault_slots[this_cpu()->cpu];
 	unsigned long ec = error_code & (X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR);
 	unsigned long refused = ec;
-	/* A queued change would make the thread decline it anyway. */
-	if (!c->slot_on || c->slot_busy || !queue_empty() ||
-	    __atomic_load_n(&s->idle, __ATOMIC_RELAXED) || guest_refuses(addr, &refused))
-		return;
-	slot_post(s, UMBRA_SHADOW_SLOT_FAULT, addr, ec, UMBRA_SHADOW_FAULT_PREFILL, c->asid);
+	long r;
+	bool late;
+	/* A queued change would make the thread decline it anyway; a
+	 * declined or late fill leaves it to the refault. */
+	if (scpu()->slot_on && queue_empty() && !guest_refuses(addr, &refused))
+		slot_call(UMBRA_SHADOW_SLOT_FAULT, addr, ec, 0, &r, &late);
 }
 
 bool shadow_first_chance(struct pt_regs *regs)
