@@ -128,6 +128,12 @@ static void prefetch(struct shadow_mmu *mmu, const struct shadow_as *as,
 		guest_walk_ctx(mmu, as, &c, 0, false, false);
 		rsvd = walk_rsvd_mask(&c, 1, false);
 	}
+	/* The guest table, found once (else read entry by entry: its
+	 * frame is swapped out). */
+	const uint64_t *gpt = NULL;
+	uint64_t tmaddr;
+	if (!sp->role.direct && p2m_lookup(mmu->p2m, sp->gfn, &tmaddr, NULL) == 0)
+		gpt = frame_pool_ptr(mmu->pool, tmaddr);
 	for (unsigned j = first; j < first + n && j < 512; j++) {
 		uint64_t old = sp->spt[j];
 		if (j == idx || (is_shadow_present_pte(old) && (old & PTE_RW)))
@@ -143,7 +149,10 @@ static void prefetch(struct shadow_mmu *mmu, const struct shadow_as *as,
 			pkey = sp->role.pkey;
 		} else {
 			uint64_t gpte;
-			if (p2m_read64(mmu->p2m, (sp->gfn << 12) + j * 8ull, &gpte))
+			/* One load: the guest may be writing it. */
+			if (gpt)
+				gpte = __atomic_load_n(&gpt[j], __ATOMIC_RELAXED);
+			else if (p2m_read64(mmu->p2m, (sp->gfn << 12) + j * 8ull, &gpte))
 				return;
 			/* Only what the CPU already used (A) and that is a
 			 * valid 4K leaf: prefetch never sets A itself. */

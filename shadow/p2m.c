@@ -44,7 +44,8 @@ int p2m_init(struct p2m *p2m, struct frame_pool *pool, uint64_t nr_gfns)
 	p2m->pool = pool;
 	p2m->nr_gfns = nr_gfns;
 	p2m->m2p = calloc(pool->nframes, sizeof(uint64_t));
-	if (!p2m->m2p)
+	p2m->leaves = calloc((nr_gfns + 511) / 512, sizeof(*p2m->leaves));
+	if (!p2m->m2p || !p2m->leaves)
 		return -ENOMEM;
 	uint64_t root;
 	int r = node_alloc(p2m, &root);
@@ -61,6 +62,7 @@ void p2m_destroy(struct p2m *p2m)
 		free(p2m->nodes[i]);
 	free(p2m->nodes);
 	free(p2m->m2p);
+	free(p2m->leaves);
 	memset(p2m, 0, sizeof(*p2m));
 }
 
@@ -126,6 +128,7 @@ static uint64_t *leaf_slot(struct p2m *p2m, uint64_t gfn, bool create)
 		}
 		table = node_ptr(p2m, *e & P2M_ADDR_MASK);
 	}
+	p2m->leaves[gfn >> 9] = table;
 	return &table[gfn & 511];
 }
 
@@ -334,14 +337,7 @@ int p2m_cmpxchg64(struct p2m *p2m, uint64_t gpa, uint64_t old, uint64_t new)
 
 const uint64_t *p2m_leaf_table(const struct p2m *p2m, uint64_t gfn)
 {
-	if (gfn >= p2m->nr_gfns)
-		return NULL;
-	const uint64_t *table = node_ptr(p2m, p2m->eptp & P2M_ADDR_MASK);
-	for (int lvl = P2M_LEVELS; lvl > 1 && table; lvl--) {
-		uint64_t e = table[(gfn >> (9 * (lvl - 1))) & 511];
-		table = (e & EPTE_RWX) ? node_ptr(p2m, e & P2M_ADDR_MASK) : NULL;
-	}
-	return table;
+	return gfn < p2m->nr_gfns ? p2m->leaves[gfn >> 9] : NULL;
 }
 
 int p2m_lookup_2m(const struct p2m *p2m, uint64_t first_gfn, uint64_t *maddr,

@@ -26,6 +26,9 @@ struct p2m {
 	uint32_t nr_nodes, cap_nodes;
 	uint64_t eptp;
 	uint64_t *m2p;             /* per pool frame: gfn + 1, 0 = none */
+	/* Per 2M region of guest memory: its leaf table (the tables are
+	 * never freed), NULL until one is made; the lookups' shortcut. */
+	uint64_t **leaves;
 	/* First touch of an untouched, whole 2M guest region takes a 2M
 	 * aligned machine run, so the shadow can use 2M entries. */
 	bool large_first_touch;
