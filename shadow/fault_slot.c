@@ -6,11 +6,13 @@
  * shadow lock while the vCPUs run, so a fault's answer may only add
  * entries: a zap or an eviction under a running vCPU could take the kernel
  * stack it is about to push onto (a double fault), and would need its TLB
- * flushed. What would need more (the batch queue not applied yet, a full
- * budget, a first touch or copy-on-write break in the p2m, a repointed
- * entry) is declined, and the guest makes the hypercall instead, which
- * does all of it. A sync applies the queue (user entries only), and is
- * declined when other vCPUs must be kicked.
+ * flushed. What would need more (a full budget, a first touch or
+ * copy-on-write break in the p2m, a repointed entry) is declined, and the
+ * guest makes the hypercall instead, which does all of it. Both a fault
+ * and a sync apply the batch queue first (it zaps user entries only), and
+ * are declined when other vCPUs must then be kicked. A request is claimed (done = seq - 1) before it is answered, so
+ * a guest that gives up waiting ends it with one compare-and-exchange, or
+ * learns that the answer is coming.
  */
 #include <stdatomic.h>
 
@@ -49,24 +51,49 @@ int64_t shadow_set_fault_slot(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gp
 	return 0;
 }
 
-static void answer(struct umbra_shadow_fault_slot *s, struct shadow_vcpu *vc,
-		   uint32_t seq, int64_t result)
+/* Takes request seq from the guest: done moves from the last answer to
+ * seq - 1 (odd: being answered). False when the guest ended the request
+ * first (done = seq: it gave up waiting) or broke the slot. */
+static bool claim(struct umbra_shadow_fault_slot *s, struct shadow_vcpu *vc, uint32_t seq)
+{
+	uint32_t expect = vc->slot_answered;
+	bool ok = __atomic_compare_exchange_n(&s->done, &expect, seq - 1, false,
+					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	vc->slot_answered = seq;
+	return ok;
+}
+
+static void answer(struct umbra_shadow_fault_slot *s, uint32_t seq, int64_t result)
 {
 	s->result = result;
 	__atomic_store_n(&s->done, seq, __ATOMIC_RELEASE);
-	vc->slot_answered = seq;
 }
 
-/* A fault, as UMBRA_HC_SHADOW_FAULT, adding entries only. */
+/* Applies the guest's queue, as every shadow hypercall does first (the
+ * queue rule: a frame an operation freed may be a page table elsewhere
+ * already). Its operations zap user entries only, what another VMM thread
+ * may zap under running vCPUs (docs/shadow.md); the caller flushes after
+ * the answer. False when another vCPU must flush too: the hypercall kicks
+ * it and waits (the zaps are done, the flags stay for it). */
+static bool slot_drain(struct shadow_mmu *mmu, unsigned vcpu)
+{
+	return shadow_drain_queue(mmu) >= 0 && !shadow_pending_flushes(mmu, vcpu);
+}
+
+/* The answer with the caller's flush, when the queue's zaps or anything
+ * else since its last call left it one to do. */
+static int64_t with_flush(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr, int64_t r)
+{
+	return shadow_take_tlb_flush(mmu, vcpu) ? shadow_result_flush(nr, r) : r;
+}
+
+/* A fault, as UMBRA_HC_SHADOW_FAULT: the queue applied, then entries
+ * added only. An error is left to the hypercall, which also flushes. */
 static int64_t slot_fault(struct shadow_mmu *mmu, unsigned vcpu,
 			  const struct umbra_shadow_fault_slot *req)
 {
 	uint64_t a[5] = {req->addr, req->error_code, req->asid, req->flags, 0};
-	if (a[1] > 0xffff)
-		return -UMBRA_EINVAL;
-	/* Entries are filled only after the queue is applied (the queue
-	 * rule): a frame it frees may be a page table elsewhere already. */
-	if (shadow_queue_pending(mmu))
+	if (a[1] > 0xffff || !slot_drain(mmu, vcpu))
 		return UMBRA_SHADOW_DECLINED;
 	uint64_t zaps = mmu->stats.zaps + mmu->stats.wrprotects;
 	mmu->fill_only = true;
@@ -76,28 +103,23 @@ static int64_t slot_fault(struct shadow_mmu *mmu, unsigned vcpu,
 	mmu->fill_only = false;
 	mmu->fill_declined = false;
 	mmu->stats.slot_zaps += mmu->stats.zaps + mmu->stats.wrprotects - zaps;
-	if (r != UMBRA_SHADOW_DECLINED) {
-		mmu->vcpu[vcpu].faults++;
-		shadow_audit_after(mmu, UMBRA_HC_SHADOW_FAULT, a);
-	}
-	return r;
+	if (r < 0 || r == UMBRA_SHADOW_DECLINED)
+		return UMBRA_SHADOW_DECLINED;
+	mmu->vcpu[vcpu].faults++;
+	shadow_audit_after(mmu, UMBRA_HC_SHADOW_FAULT, a);
+	return with_flush(mmu, vcpu, UMBRA_HC_SHADOW_FAULT, r);
 }
 
-/* A sync, as UMBRA_HC_SHADOW_SYNC: the queue's operations zap user
- * entries only (what another VMM thread may zap under running vCPUs,
- * docs/shadow.md), and the caller flushes after the answer. When another
- * vCPU must flush too, the hypercall kicks it and waits: declined (the
- * zaps are done, the flags stay for it). */
+/* A sync, as UMBRA_HC_SHADOW_SYNC (its count is 0: the guest only
+ * checks for errors). */
 static int64_t slot_sync(struct shadow_mmu *mmu, unsigned vcpu)
 {
-	int64_t r = shadow_drain_queue(mmu);
-	if (r < 0 || shadow_pending_flushes(mmu, vcpu))
+	if (!slot_drain(mmu, vcpu))
 		return UMBRA_SHADOW_DECLINED;
 	mmu->stats.slot_syncs++;
 	uint64_t a[5] = {0};
 	shadow_audit_after(mmu, UMBRA_HC_SHADOW_SYNC, a);
-	return shadow_take_tlb_flush(mmu, vcpu) ?
-		shadow_result_flush(UMBRA_HC_SHADOW_SYNC, r) : r;
+	return with_flush(mmu, vcpu, UMBRA_HC_SHADOW_SYNC, 0);
 }
 
 /* The request in s, read as a seqlock reader: false while the guest is
@@ -132,6 +154,10 @@ unsigned shadow_answer_fault_slots(struct shadow_mmu *mmu)
 		if (!s || __atomic_load_n(&s->seq, __ATOMIC_RELAXED) == vc->slot_answered ||
 		    !read_request(s, &seq, &req) || seq == vc->slot_answered)
 			continue;
+		if (!claim(s, vc, seq)) {
+			mmu->stats.slot_cancelled++;
+			continue;
+		}
 		int64_t r;
 		switch (req.op) {
 		case UMBRA_SHADOW_SLOT_FAULT:
@@ -148,7 +174,7 @@ unsigned shadow_answer_fault_slots(struct shadow_mmu *mmu)
 			mmu->stats.slot_declined++;
 		else if (req.op == UMBRA_SHADOW_SLOT_FAULT)
 			mmu->stats.slot_faults++;
-		answer(s, vc, seq, r);
+		answer(s, seq, r);
 		n++;
 	}
 	return n;
@@ -166,7 +192,9 @@ void shadow_cancel_fault_slot(struct shadow_mmu *mmu, unsigned vcpu)
 	if (seq == mmu->vcpu[vcpu].slot_answered || (seq & 1))
 		return;
 	mmu->stats.slot_cancelled++;
-	answer(s, &mmu->vcpu[vcpu], seq, UMBRA_SHADOW_DECLINED);
+	s->result = UMBRA_SHADOW_DECLINED;
+	if (claim(s, &mmu->vcpu[vcpu], seq))
+		answer(s, seq, UMBRA_SHADOW_DECLINED);
 }
 
 bool shadow_fault_slots_idle(struct shadow_mmu *mmu, bool idle)

@@ -51,14 +51,6 @@ int64_t shadow_drain_queue(struct shadow_mmu *mmu)
 	return drain_ring(mmu);
 }
 
-bool shadow_queue_pending(struct shadow_mmu *mmu)
-{
-	if (!mmu->ring_gpa)
-		return false;
-	const struct umbra_shadow_ring *ring = p2m_writable_ptr(mmu->p2m, mmu->ring_gpa);
-	return !ring || __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE) != mmu->ring_tail;
-}
-
 static int64_t set_queue(struct shadow_mmu *mmu, uint64_t gpa)
 {
 	if (gpa == 0) {

@@ -30,9 +30,6 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
  * thread about to zap while the vCPUs run). Returns how many, or
  * -UMBRA_EINVAL / -UMBRA_EFAULT for a broken ring. */
 int64_t shadow_drain_queue(struct shadow_mmu *mmu);
-/* Whether the guest's queue holds operations not applied yet (or is
- * unreadable). */
-bool shadow_queue_pending(struct shadow_mmu *mmu);
 /* --audit: the audit after a call of number nr with arguments a, at the
  * points where the guest's tables agree with what it announced. */
 void shadow_audit_after(struct shadow_mmu *mmu, uint64_t nr, const uint64_t a[5]);

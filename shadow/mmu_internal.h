@@ -156,6 +156,7 @@ struct shadow_mmu {
 	uint64_t clock;
 
 	struct rmap_head *rmap[RMAP_HASH_SIZE];
+	struct rmap_head *rmap_free;  /* freed heads, kept for reuse */
 
 	struct shadow_stats stats;
 	/* Bumped by every invalidation: a fault that started before one

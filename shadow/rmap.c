@@ -22,10 +22,15 @@ static struct rmap_head *rmap_get(struct shadow_mmu *mmu, uint64_t key, bool cre
 			return h;
 	if (!create)
 		return NULL;
-	struct rmap_head *h = calloc(1, sizeof(*h));
-	if (!h)
+	/* A head freed before, with its refs array, else a new one: a fill
+	 * is on the fault path, malloc is not cheap there. */
+	struct rmap_head *h = mmu->rmap_free;
+	if (h)
+		mmu->rmap_free = h->next;
+	else if (!(h = calloc(1, sizeof(*h))))
 		abort();
 	h->key = key;
+	h->n = 0;
 	h->next = *pp;
 	*pp = h;
 	return h;
@@ -57,8 +62,8 @@ static void rmap_free_head(struct shadow_mmu *mmu, struct rmap_head *h)
 	while (*pp != h)
 		pp = &(*pp)->next;
 	*pp = h->next;
-	free(h->refs);
-	free(h);
+	h->next = mmu->rmap_free;
+	mmu->rmap_free = h;
 }
 
 void rmap_remove(struct shadow_mmu *mmu, uint64_t gfn, unsigned level,
@@ -149,6 +154,12 @@ void rmap_destroy(struct shadow_mmu *mmu)
 	for (unsigned i = 0; i < RMAP_HASH_SIZE; i++)
 		while (mmu->rmap[i])
 			rmap_free_head(mmu, mmu->rmap[i]);
+	while (mmu->rmap_free) {
+		struct rmap_head *h = mmu->rmap_free;
+		mmu->rmap_free = h->next;
+		free(h->refs);
+		free(h);
+	}
 }
 
 /* Whether a reverse-map entry is a supervisor leaf (U/S clear: the leaf

@@ -306,6 +306,9 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 			pthread_mutex_lock(&hc->shadow_lock);
 			out->ret = (uint64_t)shadow_set_fault_slot(hc->shadow, vcpu, a[0]);
 			pthread_mutex_unlock(&hc->shadow_lock);
+			/* The new slot reads "not idle": a sleeping thread must
+			 * wake to answer it. */
+			shadow_poll_wake(hc->poll);
 			return;
 		}
 		refuse_unknown(hc, call->nr, out);

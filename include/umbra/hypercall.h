@@ -228,16 +228,19 @@
 #define UMBRA_SHADOW_DECLINED 2
 
 /*
- * One vCPU's slot (UMBRA_HC_SHADOW_FAULT_SLOT), written like a seqlock: the
- * guest makes seq odd, writes op and its arguments, then makes seq even
- * again (seq + 2: a new request); the VMM's poll thread reads a request
- * only between two equal even values of seq, writes result, then done =
- * seq. While the thread sleeps (nothing posted for a while) the VMM sets
- * idle: the guest then makes the hypercall instead, which wakes it. Any
- * shadow hypercall of the vCPU also ends a posted request that is not done
- * yet (done = seq, result UMBRA_SHADOW_DECLINED), so each request is
- * answered at most once, and never after the guest moved on: the guest
- * may give up waiting and make the call.
+ * One vCPU's slot (UMBRA_HC_SHADOW_FAULT_SLOT). Posting, like a seqlock
+ * writer: the guest makes seq odd, writes op and its arguments, then makes
+ * seq even again (seq + 2: a new request; done is seq - 2 then). The VMM's
+ * poll thread reads a request only between two equal even values of seq,
+ * claims it by moving done from seq - 2 to seq - 1 (compare-and-exchange),
+ * writes result, then done = seq. A guest that gives up waiting moves done
+ * from seq - 2 to seq itself: if that fails the answer is being made, and
+ * it waits for done = seq. So a request is answered at most once, and
+ * never after the guest moved on (an answer may carry
+ * UMBRA_SHADOW_FLUSH). While the thread sleeps (nothing posted for a
+ * while) the VMM sets idle: the guest then makes the hypercall instead,
+ * which wakes it. Any shadow hypercall of the vCPU also ends a request not
+ * claimed yet.
  */
 struct umbra_shadow_fault_slot {
 	unsigned int seq;         /* written by the guest */

@@ -159,30 +159,32 @@ TEST(fault_slot_answers_by_adding_only)
 	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
 	CHECK(!shadowed(&s, 0x40000000, 0));
 
-	/* A queued operation not applied yet: declined. */
+	/* The repointing's invalidation, queued: a fault through the slot
+	 * applies the queue first (as every hypercall does), and the answer
+	 * asks the caller to flush. */
 	uint64_t ring_gpa = g_alloc_table(&s);
 	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_QUEUE, ring_gpa, 0, 0, 0), 0);
 	struct umbra_shadow_ring *ring = p2m_writable_ptr(&s.p2m, ring_gpa);
 	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
-		.start = 0x401000, .end = 0x402000, .asid = (uint32_t)asid,
-		.event = UMBRA_SHADOW_EV_UNMAP};
+		.start = 0x400000, .end = 0x401000, .asid = (uint32_t)asid,
+		.event = UMBRA_SHADOW_EV_CLEAR};
 	__atomic_add_fetch(&ring->head, 1, __ATOMIC_RELEASE);
-	post(sl, 0x401000, PFERR_U | PFERR_W, (uint32_t)asid);
+	post(sl, 0x402000, PFERR_U, (uint32_t)asid);
 	shadow_answer_fault_slots(s.mmu);
-	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
+	CHECK_EQ((uint64_t)sl->result & (0xff | UMBRA_SHADOW_FLUSH),
+		 UMBRA_SHADOW_REFLECT | UMBRA_SHADOW_FLUSH);
+	CHECK_EQ(ring->tail, ring->head);
+	CHECK(!shadowed(&s, 0x400000, 0));
 
 	struct shadow_stats ss;
 	shadow_get_stats(s.mmu, &ss);
-	CHECK_EQ(ss.slot_faults, 2);
-	CHECK_EQ(ss.slot_declined, 4);
+	CHECK_EQ(ss.slot_faults, 3);
+	CHECK_EQ(ss.slot_declined, 3);
 	CHECK_EQ(ss.slot_zaps, 0);
-	/* The hypercall does what the slot declined (and applies the queue). */
+	/* The hypercall does what the slot declined (it may evict). */
 	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_FAULT, 0x40000000, PFERR_U | PFERR_W,
 			(uint64_t)asid, 0), UMBRA_SHADOW_HANDLED);
 	CHECK(shadowed(&s, 0x40000000, WALK_WRITE));
-	/* The repointing's invalidation, late: then the shadow agrees. */
-	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, (uint64_t)asid, 0x400000, 0x401000,
-			UMBRA_SHADOW_EV_CLEAR), 0);
 	CHECK_EQ(sim_audit(&s), 0);
 	hc_destroy(&hc);
 	sim_destroy(&s);
@@ -213,10 +215,27 @@ TEST(fault_slot_hypercall_ends_the_request)
 	CHECK_EQ(sl->done, seq);
 	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
 	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 0);
+	/* The guest gives up itself: done from seq - 2 to seq. The thread
+	 * then finds nothing to claim. */
+	seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
+	unsigned int expect = seq - 2;
+	CHECK(__atomic_compare_exchange_n(&sl->done, &expect, seq, false, __ATOMIC_SEQ_CST,
+					  __ATOMIC_SEQ_CST));
+	sl->result = 12345;
+	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 0);
+	CHECK_EQ(sl->result, 12345);
+	/* Claimed by the thread first: the guest's give-up fails. */
+	seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
+	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	expect = seq - 2;
+	CHECK(!__atomic_compare_exchange_n(&sl->done, &expect, seq, false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_SEQ_CST));
+	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
 	struct shadow_stats ss;
 	shadow_get_stats(s.mmu, &ss);
-	CHECK_EQ(ss.slot_cancelled, 1);
-	CHECK_EQ(ss.slot_faults + ss.slot_declined, 0);
+	CHECK_EQ(ss.slot_cancelled, 2);
+	CHECK_EQ(ss.slot_faults, 1);
+	CHECK_EQ(ss.slot_declined, 0);
 	hc_destroy(&hc);
 	sim_destroy(&s);
 }
@@ -315,7 +334,7 @@ TEST(fault_slot_sync_and_half_written)
 	uint32_t seq = post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
 	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
 	CHECK_EQ(sl->done, seq);
-	CHECK_EQ((uint64_t)sl->result, 1 | UMBRA_SHADOW_FLUSH);
+	CHECK_EQ((uint64_t)sl->result, UMBRA_SHADOW_FLUSH);
 	CHECK(!shadowed(&s, 0x400000, 0));
 
 	/* vCPU 1 runs the same address space: its flush needs a kick, which

@@ -261,27 +261,18 @@ void shadow_after_host_change(void)
 }
 
 static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned long flags,
-		      long *result, bool *late);
+		      long *result);
 
 /* Applies the queue now (UMBRA_HC_SHADOW_SYNC), through the slot when the
  * poll thread can. */
 static void shadow_sync(void)
 {
 	long r;
-	bool late;
-	if (slot_call(UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0, &r, &late)) {
-		if (r & UMBRA_SHADOW_FLUSH)
-			flush_tlb_local();
-		scpu()->queued = false;
+	if (slot_call(UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0, &r))
 		return;
-	}
 	r = shadow_call(UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0);
 	if (r < 0)
 		panic("shadow paging: SYNC: %ld", r);
-	/* An answer that came just before the call took the flush flag
-	 * with it: flush anyway. */
-	if (late)
-		flush_tlb_local();
 }
 
 static bool queue_empty(void)
@@ -408,9 +399,9 @@ static bool guest_refuses(uint64_t addr, unsigned long *ec)
 	return false;
 }
 
-/* How long a posted request waits for the poll thread before the guest
- * makes the hypercall (which ends the request): about an exit's cost in
- * the nested setup, so a thread that lost its CPU costs at most twice. */
+/* How long a posted request waits for the poll thread to take it before
+ * the guest ends it and makes the hypercall: about an exit's cost in the
+ * nested setup, so a thread that lost its CPU costs at most twice. */
 #define SLOT_WAIT_CYCLES 1000000
 
 /* Posts op in this CPU's slot as a seqlock writer (seq odd while the
@@ -434,38 +425,47 @@ static unsigned int slot_post(struct umbra_shadow_fault_slot *s, unsigned int op
 }
 
 /*
- * A shadow call through the slot: true with *result when the poll thread
+ * A shadow call through the slot: true with *result (without
+ * UMBRA_SHADOW_FLUSH: the flush is done here) when the poll thread
  * answered; false when the caller must make the hypercall: the slot is
  * off, busy (a fault inside this wait), idle (the thread sleeps), or the
- * thread declined or did not answer in time (*late then; the hypercall
- * ends the request, but an answer may have come just before it).
- * Interrupts are off: a kick is answered from the loop, as in every loop
- * that spins so.
+ * thread declined or did not take the request in time. Giving up is a
+ * compare-and-exchange on done; when it fails, the thread has claimed the
+ * request and its answer comes. Interrupts are off: a kick is answered
+ * from the loop, as in every loop that spins so.
  */
 static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned long flags,
-		      long *result, bool *late)
+		      long *result)
 {
 	struct shadow_cpu *c = scpu();
 	struct umbra_shadow_fault_slot *s = &fault_slots[this_cpu()->cpu];
-	*late = false;
 	if (!c->slot_on || c->slot_busy || __atomic_load_n(&s->idle, __ATOMIC_RELAXED))
 		return false;
 	c->slot_busy = true;
 	unsigned int seq = slot_post(s, op, addr, ec, flags, c->asid);
-	bool answered = false;
-	if (!__atomic_load_n(&s->idle, __ATOMIC_SEQ_CST)) {
-		uint64_t start = rdtsc();
-		for (unsigned int n = 0;
-		     !(answered = __atomic_load_n(&s->done, __ATOMIC_ACQUIRE) == seq) &&
-		     rdtsc() - start < SLOT_WAIT_CYCLES; n++)
-			smp_spin_turn(n);
-		*late = !answered;
+	bool give_up = __atomic_load_n(&s->idle, __ATOMIC_SEQ_CST), claimed = false;
+	uint64_t start = rdtsc();
+	for (unsigned int n = 0; __atomic_load_n(&s->done, __ATOMIC_ACQUIRE) != seq; n++) {
+		if (!claimed && (give_up || rdtsc() - start >= SLOT_WAIT_CYCLES)) {
+			unsigned int expect = seq - 2;
+			if (__atomic_compare_exchange_n(&s->done, &expect, seq, false,
+							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+				c->slot_busy = false;
+				return false;
+			}
+			claimed = true;
+		}
+		smp_spin_turn(n);
 	}
-	long r = answered ? s->result : UMBRA_SHADOW_DECLINED;
+	long r = s->result;
 	c->slot_busy = false;
-	if (r == UMBRA_SHADOW_DECLINED)
+	if (r < 0 || r == UMBRA_SHADOW_DECLINED)
 		return false;
-	*result = r;
+	if (r & UMBRA_SHADOW_FLUSH)
+		flush_tlb_local();
+	/* Every answer applied the queue first. */
+	c->queued = false;
+	*result = (long)((unsigned long)r & ~UMBRA_SHADOW_FLUSH);
 	return true;
 }
 
@@ -474,11 +474,9 @@ void shadow_prefill(uint64_t addr, unsigned long error_code)
 	unsigned long ec = error_code & (X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR);
 	unsigned long refused = ec;
 	long r;
-	bool late;
-	/* A queued change would make the thread decline it anyway; a
-	 * declined or late fill leaves it to the refault. */
-	if (scpu()->slot_on && queue_empty() && !guest_refuses(addr, &refused))
-		slot_call(UMBRA_SHADOW_SLOT_FAULT, addr, ec, 0, &r, &late);
+	/* A declined fill is left to the refault. */
+	if (scpu()->slot_on && !guest_refuses(addr, &refused))
+		slot_call(UMBRA_SHADOW_SLOT_FAULT, addr, ec, 0, &r);
 }
 
 bool shadow_first_chance(struct pt_regs *regs)
@@ -492,10 +490,7 @@ bool shadow_first_chance(struct pt_regs *regs)
 	}
 	unsigned long flags = (regs->rflags & (1UL << 18)) ? UMBRA_SHADOW_FAULT_AC : 0;
 	long r;
-	bool late;
-	/* A fault's answer never asks for a flush: a late one is harmless. */
-	if (!slot_call(UMBRA_SHADOW_SLOT_FAULT, addr, regs->error_code & 0xffff, flags, &r,
-		       &late))
+	if (!slot_call(UMBRA_SHADOW_SLOT_FAULT, addr, regs->error_code & 0xffff, flags, &r))
 		r = shadow_call(UMBRA_HC_SHADOW_FAULT, addr, regs->error_code & 0xffff,
 				scpu()->asid, flags);
 	if (r == UMBRA_SHADOW_HANDLED)
