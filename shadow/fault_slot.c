@@ -69,31 +69,88 @@ static void answer(struct umbra_shadow_fault_slot *s, uint32_t seq, int64_t resu
 	__atomic_store_n(&s->done, seq, __ATOMIC_RELEASE);
 }
 
+/*
+ * What the caller must flush after an answer. The queue's operations on
+ * the address space it runs (or on every one) are recorded as ranges: when
+ * its flush flag was clear before and only they set it, INVLPG of those
+ * pages is enough (UMBRA_SHADOW_FLUSH_RANGES), where a whole flush would
+ * make the CPU refill every translation (costly nested). Anything else
+ * that sets the flag, or too many pages, means a whole flush.
+ */
+struct slot_flush {
+	struct shadow_mmu *mmu;
+	unsigned vcpu;
+	bool whole;       /* a whole flush is needed if any */
+	bool flag;        /* the vCPU's flush flag after the last operation */
+	unsigned n;
+	uint64_t pages;
+	struct { uint64_t start, pages; } r[UMBRA_SHADOW_SLOT_FLUSH_RANGES];
+};
+
+static void record_op(void *opaque, uint32_t asid, uint64_t start, uint64_t end,
+		      unsigned event)
+{
+	struct slot_flush *f = opaque;
+	const struct shadow_vcpu *vc = &f->mmu->vcpu[f->vcpu];
+	bool mine = vc->current && (asid == vc->current->asid || asid == UMBRA_SHADOW_ASID_ALL);
+	bool set_here = vc->tlb_flush && !f->flag;
+	f->flag = vc->tlb_flush;
+	if (!mine) {
+		f->whole |= set_here; /* e.g. the address space it is leaving */
+		return;
+	}
+	uint64_t first = start >> 12, last = (end - 1) >> 12;
+	if (event == UMBRA_SHADOW_EV_RELEASE || end <= start ||
+	    f->n == UMBRA_SHADOW_SLOT_FLUSH_RANGES ||
+	    last - first + 1 > UMBRA_SHADOW_SLOT_FLUSH_PAGES - f->pages) {
+		f->whole = true;
+		return;
+	}
+	f->r[f->n].start = first << 12;
+	f->r[f->n].pages = last - first + 1;
+	f->pages += last - first + 1;
+	f->n++;
+}
+
 /* Applies the guest's queue, as every shadow hypercall does first (the
  * queue rule: a frame an operation freed may be a page table elsewhere
  * already). Its operations zap user entries only, what another VMM thread
  * may zap under running vCPUs (docs/shadow.md); the caller flushes after
  * the answer. False when another vCPU must flush too: the hypercall kicks
  * it and waits (the zaps are done, the flags stay for it). */
-static bool slot_drain(struct shadow_mmu *mmu, unsigned vcpu)
+static bool slot_drain(struct shadow_mmu *mmu, unsigned vcpu, struct slot_flush *f)
 {
-	return shadow_drain_queue(mmu) >= 0 && !shadow_pending_flushes(mmu, vcpu);
+	*f = (struct slot_flush){.mmu = mmu, .vcpu = vcpu, .flag = mmu->vcpu[vcpu].tlb_flush};
+	f->whole = f->flag;
+	return shadow_drain_queue_each(mmu, record_op, f) >= 0 &&
+	       !shadow_pending_flushes(mmu, vcpu);
 }
 
-/* The answer with the caller's flush, when the queue's zaps or anything
- * else since its last call left it one to do. */
-static int64_t with_flush(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr, int64_t r)
+/* The answer with the caller's flush: the recorded pages when they are
+ * all it needs, else a whole flush. */
+static int64_t with_flush(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr, int64_t r,
+			  struct slot_flush *f, struct umbra_shadow_fault_slot *s)
 {
-	return shadow_take_tlb_flush(mmu, vcpu) ? shadow_result_flush(nr, r) : r;
+	if (!shadow_take_tlb_flush(mmu, vcpu))
+		return r;
+	if (f->whole || f->n == 0)
+		return shadow_result_flush(nr, r);
+	for (unsigned i = 0; i < UMBRA_SHADOW_SLOT_FLUSH_RANGES; i++) {
+		s->flush[i].start = i < f->n ? f->r[i].start : 0;
+		s->flush[i].pages = i < f->n ? f->r[i].pages : 0;
+	}
+	return (int64_t)((uint64_t)r | UMBRA_SHADOW_FLUSH_RANGES);
 }
 
 /* A fault, as UMBRA_HC_SHADOW_FAULT: the queue applied, then entries
  * added only. An error is left to the hypercall, which also flushes. */
 static int64_t slot_fault(struct shadow_mmu *mmu, unsigned vcpu,
-			  const struct umbra_shadow_fault_slot *req)
+			  const struct umbra_shadow_fault_slot *req,
+			  struct umbra_shadow_fault_slot *s)
 {
 	uint64_t a[5] = {req->addr, req->error_code, req->asid, req->flags, 0};
-	if (a[1] > 0xffff || !slot_drain(mmu, vcpu))
+	struct slot_flush f;
+	if (a[1] > 0xffff || !slot_drain(mmu, vcpu, &f))
 		return UMBRA_SHADOW_DECLINED;
 	uint64_t zaps = mmu->stats.zaps + mmu->stats.wrprotects;
 	mmu->fill_only = true;
@@ -102,24 +159,28 @@ static int64_t slot_fault(struct shadow_mmu *mmu, unsigned vcpu,
 				      (unsigned)a[3]);
 	mmu->fill_only = false;
 	mmu->fill_declined = false;
-	mmu->stats.slot_zaps += mmu->stats.zaps + mmu->stats.wrprotects - zaps;
+	uint64_t zapped = mmu->stats.zaps + mmu->stats.wrprotects - zaps;
+	mmu->stats.slot_zaps += zapped;
+	f.whole |= zapped != 0;
 	if (r < 0 || r == UMBRA_SHADOW_DECLINED)
 		return UMBRA_SHADOW_DECLINED;
 	mmu->vcpu[vcpu].faults++;
 	shadow_audit_after(mmu, UMBRA_HC_SHADOW_FAULT, a);
-	return with_flush(mmu, vcpu, UMBRA_HC_SHADOW_FAULT, r);
+	return with_flush(mmu, vcpu, UMBRA_HC_SHADOW_FAULT, r, &f, s);
 }
 
 /* A sync, as UMBRA_HC_SHADOW_SYNC (its count is 0: the guest only
  * checks for errors). */
-static int64_t slot_sync(struct shadow_mmu *mmu, unsigned vcpu)
+static int64_t slot_sync(struct shadow_mmu *mmu, unsigned vcpu,
+			 struct umbra_shadow_fault_slot *s)
 {
-	if (!slot_drain(mmu, vcpu))
+	struct slot_flush f;
+	if (!slot_drain(mmu, vcpu, &f))
 		return UMBRA_SHADOW_DECLINED;
 	mmu->stats.slot_syncs++;
 	uint64_t a[5] = {0};
 	shadow_audit_after(mmu, UMBRA_HC_SHADOW_SYNC, a);
-	return with_flush(mmu, vcpu, UMBRA_HC_SHADOW_SYNC, 0);
+	return with_flush(mmu, vcpu, UMBRA_HC_SHADOW_SYNC, 0, &f, s);
 }
 
 /* The request in s, read as a seqlock reader: false while the guest is
@@ -161,10 +222,10 @@ unsigned shadow_answer_fault_slots(struct shadow_mmu *mmu)
 		int64_t r;
 		switch (req.op) {
 		case UMBRA_SHADOW_SLOT_FAULT:
-			r = slot_fault(mmu, v, &req);
+			r = slot_fault(mmu, v, &req, s);
 			break;
 		case UMBRA_SHADOW_SLOT_SYNC:
-			r = slot_sync(mmu, v);
+			r = slot_sync(mmu, v, s);
 			break;
 		default:
 			r = -UMBRA_EINVAL;

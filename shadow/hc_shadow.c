@@ -18,7 +18,7 @@ bool shadow_is_hypercall(uint64_t nr)
  * the guest's head is more than a ring ahead (then the queue is reset to
  * the head: those operations are lost to the guest that broke the ring,
  * which can only hurt itself, never the VMM). */
-static int64_t drain_ring(struct shadow_mmu *mmu)
+static int64_t drain_ring(struct shadow_mmu *mmu, shadow_op_applied_fn applied, void *opaque)
 {
 	if (!mmu->ring_gpa)
 		return 0;
@@ -41,6 +41,8 @@ static int64_t drain_ring(struct shadow_mmu *mmu)
 		uint32_t asid = op->asid, event = op->event;
 		shadow_invalidate_range(mmu, asid, start, end, event);
 		mmu->stats.ring_ops++;
+		if (applied)
+			applied(opaque, asid, start, end, event);
 	}
 	__atomic_store_n(&ring->tail, mmu->ring_tail, __ATOMIC_RELEASE);
 	return done;
@@ -48,7 +50,13 @@ static int64_t drain_ring(struct shadow_mmu *mmu)
 
 int64_t shadow_drain_queue(struct shadow_mmu *mmu)
 {
-	return drain_ring(mmu);
+	return drain_ring(mmu, NULL, NULL);
+}
+
+int64_t shadow_drain_queue_each(struct shadow_mmu *mmu, shadow_op_applied_fn applied,
+				void *opaque)
+{
+	return drain_ring(mmu, applied, opaque);
 }
 
 static int64_t set_queue(struct shadow_mmu *mmu, uint64_t gpa)
@@ -103,7 +111,7 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 	}
 	/* Every synchronous call sees the queued operations applied first. */
 	mmu_vcpu_settled(mmu, vcpu);
-	int64_t drained = drain_ring(mmu);
+	int64_t drained = drain_ring(mmu, NULL, NULL);
 
 	switch (nr) {
 	case UMBRA_HC_SHADOW_FAULT:

@@ -30,6 +30,11 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
  * thread about to zap while the vCPUs run). Returns how many, or
  * -UMBRA_EINVAL / -UMBRA_EFAULT for a broken ring. */
 int64_t shadow_drain_queue(struct shadow_mmu *mmu);
+/* The same, calling applied after each operation it applies. */
+typedef void (*shadow_op_applied_fn)(void *opaque, uint32_t asid, uint64_t start,
+				     uint64_t end, unsigned event);
+int64_t shadow_drain_queue_each(struct shadow_mmu *mmu, shadow_op_applied_fn applied,
+				void *opaque);
 /* --audit: the audit after a call of number nr with arguments a, at the
  * points where the guest's tables agree with what it announced. */
 void shadow_audit_after(struct shadow_mmu *mmu, uint64_t nr, const uint64_t a[5]);

@@ -150,7 +150,7 @@
 /*
  * Exitless shadow calls (--shadow-poll; docs/hypercalls.md "28
  * SHADOW_FAULT_SLOT"). a0 = guest-physical address of the calling vCPU's
- * struct umbra_shadow_fault_slot (64-aligned, in memory the guest never
+ * struct umbra_shadow_fault_slot (128-aligned, in memory the guest never
  * frees; 0 forgets it). A VMM thread polls the slots and answers a fault
  * or a sync posted there as UMBRA_HC_SHADOW_FAULT or _SYNC would, without
  * a VM exit, when it can: a fault only by adding entries, a sync only when
@@ -226,6 +226,13 @@
  * would have had to zap, evict, or apply the batch queue): make
  * UMBRA_HC_SHADOW_FAULT. */
 #define UMBRA_SHADOW_DECLINED 2
+/* Only in a fault slot's result, instead of UMBRA_SHADOW_FLUSH: what the
+ * guest may cache stale is only in the slot's flush ranges (the queue's
+ * operations this answer applied): INVLPG those pages instead of a whole
+ * flush. At most UMBRA_SHADOW_SLOT_FLUSH_PAGES pages in all. */
+#define UMBRA_SHADOW_FLUSH_RANGES (1ULL << 61)
+#define UMBRA_SHADOW_SLOT_FLUSH_RANGES 4
+#define UMBRA_SHADOW_SLOT_FLUSH_PAGES 64
 
 /*
  * One vCPU's slot (UMBRA_HC_SHADOW_FAULT_SLOT). Posting, like a seqlock
@@ -253,8 +260,16 @@ struct umbra_shadow_fault_slot {
 	long long result;         /* as the hypercall's, or _DECLINED */
 	unsigned int idle;        /* written by the VMM */
 	unsigned int pad0;
+	/* With UMBRA_SHADOW_FLUSH_RANGES in result: the pages to INVLPG
+	 * (ranges with pages == 0 are unused). */
+	struct {
+		unsigned long long start;
+		unsigned long long pages;
+	} flush[UMBRA_SHADOW_SLOT_FLUSH_RANGES];
 	unsigned long long pad[2];
 };
+_Static_assert(sizeof(struct umbra_shadow_fault_slot) == 128,
+	       "a fault slot is 128 bytes, its alignment");
 #define UMBRA_SHADOW_SLOT_FAULT 0 /* UMBRA_HC_SHADOW_FAULT */
 #define UMBRA_SHADOW_SLOT_SYNC  1 /* UMBRA_HC_SHADOW_SYNC */
 

@@ -88,7 +88,8 @@ TEST(fault_slot_registration)
 	uint64_t page = g_alloc_table(&s);
 	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 8, 0, 0), -UMBRA_EINVAL);
 	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, 2048ull << 12, 0, 0), -UMBRA_EINVAL);
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 64, 0, 0), 0);
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 64, 0, 0), -UMBRA_EINVAL);
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 128, 0, 0), 0);
 	/* Without a poll thread nobody would answer. */
 	hc.poll = NULL;
 	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, page, 0, 0), -UMBRA_ENOSYS);
@@ -171,8 +172,11 @@ TEST(fault_slot_answers_by_adding_only)
 	__atomic_add_fetch(&ring->head, 1, __ATOMIC_RELEASE);
 	post(sl, 0x402000, PFERR_U, (uint32_t)asid);
 	shadow_answer_fault_slots(s.mmu);
-	CHECK_EQ((uint64_t)sl->result & (0xff | UMBRA_SHADOW_FLUSH),
-		 UMBRA_SHADOW_REFLECT | UMBRA_SHADOW_FLUSH);
+	CHECK_EQ((uint64_t)sl->result & (0xff | UMBRA_SHADOW_FLUSH | UMBRA_SHADOW_FLUSH_RANGES),
+		 UMBRA_SHADOW_REFLECT | UMBRA_SHADOW_FLUSH_RANGES);
+	CHECK_EQ(sl->flush[0].start, 0x400000);
+	CHECK_EQ(sl->flush[0].pages, 1);
+	CHECK_EQ(sl->flush[1].pages, 0);
 	CHECK_EQ(ring->tail, ring->head);
 	CHECK(!shadowed(&s, 0x400000, 0));
 
@@ -325,7 +329,7 @@ TEST(fault_slot_sync_and_half_written)
 	CHECK(shadowed(&s, 0x400000, WALK_WRITE));
 
 	/* The guest unmaps and queues; a sync from the slot zaps, and the
-	 * caller flushes (its own address space). */
+	 * caller flushes that page (its own address space). */
 	g_write(&s, g_entry(&s, root, 0x400000, 1, false), 0);
 	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
 		.start = 0x400000, .end = 0x401000, .asid = (uint32_t)asid,
@@ -334,8 +338,23 @@ TEST(fault_slot_sync_and_half_written)
 	uint32_t seq = post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
 	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
 	CHECK_EQ(sl->done, seq);
-	CHECK_EQ((uint64_t)sl->result, UMBRA_SHADOW_FLUSH);
+	CHECK_EQ((uint64_t)sl->result, UMBRA_SHADOW_FLUSH_RANGES);
+	CHECK_EQ(sl->flush[0].start, 0x400000);
+	CHECK_EQ(sl->flush[0].pages, 1);
 	CHECK(!shadowed(&s, 0x400000, 0));
+
+	/* More pages than INVLPG is worth: a whole flush. */
+	g_map(&s, root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
+	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, (uint64_t)asid),
+		 UMBRA_SHADOW_HANDLED);
+	g_write(&s, g_entry(&s, root, 0x400000, 1, false), 0);
+	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
+		.start = 0x400000, .end = 0x800000, .asid = (uint32_t)asid,
+		.event = UMBRA_SHADOW_EV_UNMAP};
+	__atomic_add_fetch(&ring->head, 1, __ATOMIC_RELEASE);
+	post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
+	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	CHECK_EQ((uint64_t)sl->result, UMBRA_SHADOW_FLUSH);
 
 	/* vCPU 1 runs the same address space: its flush needs a kick, which
 	 * only the hypercall makes. */
@@ -361,7 +380,7 @@ TEST(fault_slot_sync_and_half_written)
 	CHECK_EQ(sl->result, -UMBRA_EINVAL);
 	struct shadow_stats ss;
 	shadow_get_stats(s.mmu, &ss);
-	CHECK_EQ(ss.slot_syncs, 1);
+	CHECK_EQ(ss.slot_syncs, 2);
 	hc_destroy(&hc);
 	sim_destroy(&s);
 }

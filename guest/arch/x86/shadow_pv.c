@@ -463,9 +463,13 @@ static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned
 		return false;
 	if (r & UMBRA_SHADOW_FLUSH)
 		flush_tlb_local();
+	else if (r & UMBRA_SHADOW_FLUSH_RANGES)
+		for (unsigned int i = 0; i < UMBRA_SHADOW_SLOT_FLUSH_RANGES; i++)
+			for (uint64_t p = 0; p < s->flush[i].pages; p++)
+				invlpg(s->flush[i].start + p * PAGE_SIZE);
 	/* Every answer applied the queue first. */
 	c->queued = false;
-	*result = (long)((unsigned long)r & ~UMBRA_SHADOW_FLUSH);
+	*result = (long)((unsigned long)r & ~(UMBRA_SHADOW_FLUSH | UMBRA_SHADOW_FLUSH_RANGES));
 	return true;
 }
 
