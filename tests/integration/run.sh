@@ -208,13 +208,18 @@ fi
 # SHADOW_AUDIT_PROGRAM_TIMEOUT seconds (runner -t), and always runs the
 # plain VMM (run_umbra_plain).
 : "${SHADOW_AUDIT_PROGRAM_TIMEOUT:=600}"
-for variant in audit budget; do
-	if [ "$variant" = audit ]; then
+# Then with the fault-slot poll thread (docs/shadow.md "Exitless faults"),
+# audited every 20th call, and with two vCPUs: most faults and syncs are
+# answered without an exit, and an answer never zaps.
+for variant in audit budget poll poll-smp; do
+	case $variant in
+	audit)
 		opts="--audit" cmdline="init=/bin/runner -- -t $SHADOW_AUDIT_PROGRAM_TIMEOUT"
-		runner=run_umbra_plain
-	else
-		opts="--shadow-budget 32" cmdline="" runner=run_umbra
-	fi
+		runner=run_umbra_plain ;;
+	budget) opts="--shadow-budget 32" cmdline="" runner=run_umbra ;;
+	poll) opts="--shadow-poll 1000 --stats --audit-interval 20" cmdline="" runner=run_umbra ;;
+	poll-smp) opts="--shadow-poll 1000 --stats -c 2" cmdline="" runner=run_umbra ;;
+	esac
 	# shellcheck disable=SC2086 # $opts is one or two words on purpose
 	$runner run --paging shadow $opts ${cmdline:+-p "$cmdline"} -i "$initrd" "$kernel"
 	summary_shadow=$(grep '^suite: ' "$tmp/out")
@@ -222,6 +227,17 @@ for variant in audit budget; do
 	if [ "$rc" -eq 0 ] && [ "$summary_shadow" = "$native_summary" ] &&
 		! grep -q 'shadow audit' "$tmp/err" && [ -n "$line" ]; then
 		ok "guest test suite with --paging shadow $opts, as natively ($line)"
+		case $variant in poll*)
+			slots=$(sed -n 's/^shadow: fault slots: \([0-9]*\) faults and \([0-9]*\) syncs.* \([0-9]*\) zaps while answering a fault$/\1 \2 \3/p' "$tmp/err")
+			read -r nfaults nsyncs nzaps <<-EOF
+			$slots
+			EOF
+			if [ "${nfaults:-0}" -ge 5000 ] && [ "${nsyncs:-0}" -ge 100 ] && [ "${nzaps:-1}" -eq 0 ]; then
+				ok "$variant: $nfaults faults and $nsyncs syncs answered without an exit, no zap while answering"
+			else
+				bad "$variant: fault slots" "want >= 5000 faults, >= 100 syncs, 0 zaps: '$(grep '^shadow: fault slots' "$tmp/err")'"
+			fi ;;
+		esac
 	else
 		bad "guest test suite with --paging shadow $opts" "status $rc, '$summary_shadow'; $(grep -e '^FAIL ' -e 'shadow audit' "$tmp/out" "$tmp/err" | head -5 | tr '\n' ' ')"
 	fi
