@@ -45,6 +45,15 @@ static uint32_t post(struct umbra_shadow_fault_slot *sl, uint64_t addr, uint32_t
 	return post_op(sl, UMBRA_SHADOW_SLOT_FAULT, addr, ec, asid);
 }
 
+/* Queues one operation as the guest does. */
+static void queue_op(struct umbra_shadow_ring *ring, uint64_t start, uint64_t end,
+		     uint32_t asid, unsigned event)
+{
+	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
+		.start = start, .end = end, .asid = asid, .event = event};
+	__atomic_add_fetch(&ring->head, 1, __ATOMIC_RELEASE);
+}
+
 static bool shadowed(struct sim *s, uint64_t va, unsigned access)
 {
 	struct walk_result r;
@@ -166,10 +175,7 @@ TEST(fault_slot_answers_by_adding_only)
 	uint64_t ring_gpa = g_alloc_table(&s);
 	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_QUEUE, ring_gpa, 0, 0, 0), 0);
 	struct umbra_shadow_ring *ring = p2m_writable_ptr(&s.p2m, ring_gpa);
-	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
-		.start = 0x400000, .end = 0x401000, .asid = (uint32_t)asid,
-		.event = UMBRA_SHADOW_EV_CLEAR};
-	__atomic_add_fetch(&ring->head, 1, __ATOMIC_RELEASE);
+	queue_op(ring, 0x400000, 0x401000, (uint32_t)asid, UMBRA_SHADOW_EV_CLEAR);
 	post(sl, 0x402000, PFERR_U, (uint32_t)asid);
 	shadow_answer_fault_slots(s.mmu);
 	CHECK_EQ((uint64_t)sl->result & (0xff | UMBRA_SHADOW_FLUSH | UMBRA_SHADOW_FLUSH_RANGES),
@@ -331,10 +337,7 @@ TEST(fault_slot_sync_and_half_written)
 	/* The guest unmaps and queues; a sync from the slot zaps, and the
 	 * caller flushes that page (its own address space). */
 	g_write(&s, g_entry(&s, root, 0x400000, 1, false), 0);
-	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
-		.start = 0x400000, .end = 0x401000, .asid = (uint32_t)asid,
-		.event = UMBRA_SHADOW_EV_UNMAP};
-	__atomic_add_fetch(&ring->head, 1, __ATOMIC_RELEASE);
+	queue_op(ring, 0x400000, 0x401000, (uint32_t)asid, UMBRA_SHADOW_EV_UNMAP);
 	uint32_t seq = post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
 	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
 	CHECK_EQ(sl->done, seq);
@@ -348,10 +351,7 @@ TEST(fault_slot_sync_and_half_written)
 	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, (uint64_t)asid),
 		 UMBRA_SHADOW_HANDLED);
 	g_write(&s, g_entry(&s, root, 0x400000, 1, false), 0);
-	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
-		.start = 0x400000, .end = 0x800000, .asid = (uint32_t)asid,
-		.event = UMBRA_SHADOW_EV_UNMAP};
-	__atomic_add_fetch(&ring->head, 1, __ATOMIC_RELEASE);
+	queue_op(ring, 0x400000, 0x800000, (uint32_t)asid, UMBRA_SHADOW_EV_UNMAP);
 	post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
 	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
 	CHECK_EQ((uint64_t)sl->result, UMBRA_SHADOW_FLUSH);
@@ -365,10 +365,7 @@ TEST(fault_slot_sync_and_half_written)
 	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, (uint64_t)asid),
 		 UMBRA_SHADOW_HANDLED);
 	g_write(&s, g_entry(&s, root, 0x400000, 1, false), 0);
-	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
-		.start = 0x400000, .end = 0x401000, .asid = (uint32_t)asid,
-		.event = UMBRA_SHADOW_EV_UNMAP};
-	__atomic_add_fetch(&ring->head, 1, __ATOMIC_RELEASE);
+	queue_op(ring, 0x400000, 0x401000, (uint32_t)asid, UMBRA_SHADOW_EV_UNMAP);
 	post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
 	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
 	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
