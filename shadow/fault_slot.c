@@ -51,12 +51,13 @@ int64_t shadow_set_fault_slot(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gp
 	return 0;
 }
 
-/* Takes request seq from the guest: done moves from the last answer to
- * seq - 1 (odd: being answered). False when the guest ended the request
- * first (done = seq: it gave up waiting) or broke the slot. */
+/* Takes request seq from the guest: done moves from seq - 2 (where every
+ * earlier request left it: answered, ended by a hypercall, or given up by
+ * the guest) to seq - 1 (odd: being answered). False when the guest ended
+ * this request first (done = seq: it gave up waiting) or broke the slot. */
 static bool claim(struct umbra_shadow_fault_slot *s, struct shadow_vcpu *vc, uint32_t seq)
 {
-	uint32_t expect = vc->slot_answered;
+	uint32_t expect = seq - 2;
 	bool ok = __atomic_compare_exchange_n(&s->done, &expect, seq - 1, false,
 					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 	vc->slot_answered = seq;
@@ -122,8 +123,12 @@ static bool slot_drain(struct shadow_mmu *mmu, unsigned vcpu, struct slot_flush 
 {
 	*f = (struct slot_flush){.mmu = mmu, .vcpu = vcpu, .flag = mmu->vcpu[vcpu].tlb_flush};
 	f->whole = f->flag;
-	return shadow_drain_queue_each(mmu, record_op, f) >= 0 &&
-	       !shadow_pending_flushes(mmu, vcpu);
+	/* An operation on a pinned range refills the pins, which may evict
+	 * (only a guest that queues kernel ranges): not the op's pages. */
+	uint64_t evicted = mmu->stats.sp_evicted;
+	bool ok = shadow_drain_queue_each(mmu, record_op, f) >= 0;
+	f->whole |= mmu->stats.sp_evicted != evicted;
+	return ok && !shadow_pending_flushes(mmu, vcpu);
 }
 
 /* The answer with the caller's flush: the recorded pages when they are
@@ -253,7 +258,6 @@ void shadow_cancel_fault_slot(struct shadow_mmu *mmu, unsigned vcpu)
 	if (seq == mmu->vcpu[vcpu].slot_answered || (seq & 1))
 		return;
 	mmu->stats.slot_cancelled++;
-	s->result = UMBRA_SHADOW_DECLINED;
 	if (claim(s, &mmu->vcpu[vcpu], seq))
 		answer(s, seq, UMBRA_SHADOW_DECLINED);
 }
@@ -268,7 +272,9 @@ bool shadow_fault_slots_idle(struct shadow_mmu *mmu, bool idle)
 		/* Idle first, then the request (the guest: its request, then
 		 * idle): one of the two sees the other. */
 		__atomic_store_n(&s->idle, idle, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&s->seq, __ATOMIC_SEQ_CST) != mmu->vcpu[v].slot_answered)
+		uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_SEQ_CST);
+		/* Odd: half written, by a guest that stopped there. */
+		if (seq != mmu->vcpu[v].slot_answered && !(seq & 1))
 			pending = true;
 	}
 	return pending;

@@ -234,6 +234,16 @@ TEST(fault_slot_hypercall_ends_the_request)
 	sl->result = 12345;
 	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 0);
 	CHECK_EQ(sl->result, 12345);
+	/* Given up before the thread looked, then a new request at once: the
+	 * thread answers the new one. */
+	seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
+	expect = seq - 2;
+	CHECK(__atomic_compare_exchange_n(&sl->done, &expect, seq, false, __ATOMIC_SEQ_CST,
+					  __ATOMIC_SEQ_CST));
+	seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
+	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	CHECK_EQ(sl->done, seq);
+	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
 	/* Claimed by the thread first: the guest's give-up fails. */
 	seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
 	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
@@ -244,7 +254,7 @@ TEST(fault_slot_hypercall_ends_the_request)
 	struct shadow_stats ss;
 	shadow_get_stats(s.mmu, &ss);
 	CHECK_EQ(ss.slot_cancelled, 2);
-	CHECK_EQ(ss.slot_faults, 1);
+	CHECK_EQ(ss.slot_faults, 2);
 	CHECK_EQ(ss.slot_declined, 0);
 	hc_destroy(&hc);
 	sim_destroy(&s);

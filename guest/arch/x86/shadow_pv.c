@@ -76,6 +76,7 @@ struct shadow_cpu {
 	/* Its fault slot is registered (the VMM runs a poll thread), and a
 	 * request is in it now (a fault taken meanwhile makes the call). */
 	bool slot_on, slot_busy;
+	unsigned int slot_skip; /* calls left that skip the slot (a timeout) */
 };
 static struct shadow_cpu shadow_cpus[NR_CPUS];
 /* The batch queue (UMBRA_HC_SHADOW_QUEUE), in the pinned image: one for
@@ -403,6 +404,8 @@ static bool guest_refuses(uint64_t addr, unsigned long *ec)
  * the guest ends it and makes the hypercall: about an exit's cost in the
  * nested setup, so a thread that lost its CPU costs at most twice. */
 #define SLOT_WAIT_CYCLES 1000000
+/* Calls that go straight to the VMM after a wait ran out. */
+#define SLOT_SKIP_AFTER_TIMEOUT 64
 
 /* Posts op in this CPU's slot as a seqlock writer (seq odd while the
  * fields change, so the poll thread never reads half a request); returns
@@ -441,6 +444,10 @@ static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned
 	struct umbra_shadow_fault_slot *s = &fault_slots[this_cpu()->cpu];
 	if (!c->slot_on || c->slot_busy || __atomic_load_n(&s->idle, __ATOMIC_RELAXED))
 		return false;
+	if (c->slot_skip) {
+		c->slot_skip--;
+		return false;
+	}
 	c->slot_busy = true;
 	unsigned int seq = slot_post(s, op, addr, ec, flags, c->asid);
 	bool give_up = __atomic_load_n(&s->idle, __ATOMIC_SEQ_CST), claimed = false;
@@ -450,6 +457,10 @@ static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned
 			unsigned int expect = seq - 2;
 			if (__atomic_compare_exchange_n(&s->done, &expect, seq, false,
 							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+				/* Not taken in time: the thread lost its CPU;
+				 * the next calls go straight to the VMM. */
+				if (!give_up)
+					c->slot_skip = SLOT_SKIP_AFTER_TIMEOUT;
 				c->slot_busy = false;
 				return false;
 			}
@@ -458,15 +469,18 @@ static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned
 		smp_spin_turn(n);
 	}
 	long r = s->result;
-	c->slot_busy = false;
-	if (r < 0 || r == UMBRA_SHADOW_DECLINED)
+	if (r < 0 || r == UMBRA_SHADOW_DECLINED) {
+		c->slot_busy = false;
 		return false;
+	}
 	if (r & UMBRA_SHADOW_FLUSH)
 		flush_tlb_local();
 	else if (r & UMBRA_SHADOW_FLUSH_RANGES)
 		for (unsigned int i = 0; i < UMBRA_SHADOW_SLOT_FLUSH_RANGES; i++)
 			for (uint64_t p = 0; p < s->flush[i].pages; p++)
 				invlpg(s->flush[i].start + p * PAGE_SIZE);
+	/* Only now: a fault in the loop must not post over flush[]. */
+	c->slot_busy = false;
 	/* Every answer applied the queue first. */
 	c->queued = false;
 	*result = (long)((unsigned long)r & ~(UMBRA_SHADOW_FLUSH | UMBRA_SHADOW_FLUSH_RANGES));
