@@ -232,10 +232,17 @@ for variant in audit budget poll poll-smp; do
 			read -r nfaults nsyncs nzaps <<-EOF
 			$slots
 			EOF
-			if [ "${nfaults:-0}" -ge 5000 ] && [ "${nsyncs:-0}" -ge 100 ] && [ "${nzaps:-1}" -eq 0 ]; then
+			# With two vCPUs the thread shares the CPUs: it times out
+			# more, and after a timeout the guest skips the slot for a
+			# while (a quiet run: 19,695 faults, 236 syncs; one in CI:
+			# 10,907 and 51).
+			if [ "$variant" = poll ]; then want_faults=5000 want_syncs=100
+			else want_faults=2000 want_syncs=10; fi
+			if [ "${nfaults:-0}" -ge "$want_faults" ] && [ "${nsyncs:-0}" -ge "$want_syncs" ] &&
+				[ "${nzaps:-1}" -eq 0 ]; then
 				ok "$variant: $nfaults faults and $nsyncs syncs answered without an exit, no zap while answering"
 			else
-				bad "$variant: fault slots" "want >= 5000 faults, >= 100 syncs, 0 zaps: '$(grep '^shadow: fault slots' "$tmp/err")'"
+				bad "$variant: fault slots" "want >= $want_faults faults, >= $want_syncs syncs, 0 zaps: '$(grep '^shadow: fault slots' "$tmp/err")'"
 			fi ;;
 		esac
 	else
