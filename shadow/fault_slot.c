@@ -24,11 +24,8 @@
  * request there then waits for the guest's own hypercall). */
 static struct umbra_shadow_fault_slot *slot_ptr(struct shadow_mmu *mmu, unsigned vcpu)
 {
-	uint64_t gpa = mmu->vcpu[vcpu].fault_slot_gpa, maddr;
-	unsigned perms = 0;
-	if (!gpa || p2m_lookup(mmu->p2m, gpa >> 12, &maddr, &perms) || !(perms & EPTE_W))
-		return NULL;
-	return frame_pool_ptr(mmu->pool, maddr | (gpa & 0xfff));
+	uint64_t gpa = mmu->vcpu[vcpu].fault_slot_gpa;
+	return gpa ? p2m_present_writable_ptr(mmu->p2m, gpa) : NULL;
 }
 
 int64_t shadow_set_fault_slot(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gpa)

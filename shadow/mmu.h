@@ -159,12 +159,12 @@ int64_t shadow_set_kick_flag(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gpa
 unsigned shadow_raise_kick_flags(struct shadow_mmu *mmu, uint64_t mask);
 /*
  * Fault slots (fault_slot.c; UMBRA_HC_SHADOW_FAULT_SLOT). set: registers
- * vcpu's slot at gpa (64-aligned, in guest RAM; 0 forgets); 0 or
+ * vcpu's slot at gpa (128-aligned, in guest RAM; 0 forgets); 0 or
  * -UMBRA_EINVAL / -UMBRA_ENOMEM. answer: answers every request posted since
- * the last answer, adding shadow entries only (else UMBRA_SHADOW_DECLINED);
- * returns how many. cancel: ends vcpu's request not answered yet with
- * UMBRA_SHADOW_DECLINED (its own UMBRA_HC_SHADOW_FAULT, under the same lock,
- * comes first). idle: sets every slot's idle flag to idle, then returns
+ * the last answer: the queue applied, then shadow entries added only (else
+ * UMBRA_SHADOW_DECLINED); returns how many. cancel: ends vcpu's request not
+ * claimed yet with UMBRA_SHADOW_DECLINED (any shadow hypercall of vcpu, under
+ * the same lock, comes first). idle: sets every slot's idle flag to idle, then returns
  * whether a request is waiting (with idle set: do not sleep).
  */
 int64_t shadow_set_fault_slot(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gpa);

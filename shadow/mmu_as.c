@@ -470,14 +470,13 @@ unsigned shadow_raise_kick_flags(struct shadow_mmu *mmu, uint64_t mask)
 {
 	unsigned set = 0;
 	for (unsigned v = 0; v < mmu->nr_vcpus && v < 64; v++) {
-		uint64_t gpa = mmu->vcpu[v].kick_flag_gpa, maddr;
-		unsigned perms = 0;
-		if (!(mask >> v & 1) || !gpa ||
-		    p2m_lookup(mmu->p2m, gpa >> 12, &maddr, &perms) || !(perms & EPTE_W))
+		uint64_t gpa = mmu->vcpu[v].kick_flag_gpa;
+		uint64_t *flag = (mask >> v & 1) && gpa ? p2m_present_writable_ptr(mmu->p2m, gpa)
+							: NULL;
+		if (!flag)
 			continue;
 		/* The guest reads it concurrently: one aligned store. */
-		__atomic_store_n((uint64_t *)frame_pool_ptr(mmu->pool, maddr | (gpa & 0xfff)), 1,
-				 __ATOMIC_RELEASE);
+		__atomic_store_n(flag, 1, __ATOMIC_RELEASE);
 		set++;
 	}
 	return set;

@@ -20,12 +20,9 @@ static int read_gpte(void *opaque, uint64_t gpa, uint64_t *val)
 static int write_gpte(void *opaque, uint64_t gpa, uint64_t old, uint64_t new)
 {
 	struct shadow_mmu *mmu = opaque;
-	uint64_t maddr;
-	unsigned perms = 0;
 	/* A fault-slot answer must not break a shared table frame's host
 	 * copy-on-write (a p2m change): "changed" ends the walk, declined. */
-	if (mmu->fill_only &&
-	    (p2m_lookup(mmu->p2m, gpa >> 12, &maddr, &perms) || !(perms & EPTE_W))) {
+	if (mmu->fill_only && !p2m_present_writable_ptr(mmu->p2m, gpa)) {
 		mmu->fill_declined = true;
 		return 1;
 	}

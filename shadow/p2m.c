@@ -325,6 +325,15 @@ int p2m_write64(struct p2m *p2m, uint64_t gpa, uint64_t val)
 	return 0;
 }
 
+void *p2m_present_writable_ptr(const struct p2m *p2m, uint64_t gpa)
+{
+	uint64_t maddr;
+	unsigned perms = 0;
+	if (p2m_lookup(p2m, gpa >> 12, &maddr, &perms) || !(perms & EPTE_W))
+		return NULL;
+	return frame_pool_ptr(p2m->pool, maddr | (gpa & 0xfff));
+}
+
 int p2m_cmpxchg64(struct p2m *p2m, uint64_t gpa, uint64_t old, uint64_t new)
 {
 	uint64_t *p = gpa_ptr_writable(p2m, gpa);

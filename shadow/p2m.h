@@ -113,6 +113,10 @@ int p2m_write64(struct p2m *p2m, uint64_t gpa, uint64_t val);
 /* Host pointer to guest-physical gpa for writing (frame assigned, host
  * copy-on-write broken), or NULL outside guest memory / out of frames. */
 void *p2m_writable_ptr(struct p2m *p2m, uint64_t gpa);
+/* Host pointer to gpa when its frame is present and writable now, else
+ * NULL: no first touch, no copy-on-write break (nothing changes). For a
+ * VMM thread writing a word the guest registered while the vCPUs run. */
+void *p2m_present_writable_ptr(const struct p2m *p2m, uint64_t gpa);
 int p2m_cmpxchg64(struct p2m *p2m, uint64_t gpa, uint64_t old, uint64_t new);
 
 #endif

@@ -22,9 +22,9 @@ void shadow_pv_init(void);
  * the one the guest's own tables give. */
 bool shadow_first_chance(struct pt_regs *regs);
 /* After the guest's mm handled a user fault at addr: has the VMM's poll
- * thread (--shadow-poll) fill the shadow entry now, so the access does
- * not fault again; nothing when the slot is off, busy or idle, the queue
- * holds operations, or the fault did not map the page. */
+ * thread (--shadow-poll) fill the shadow entry now (applying the queue
+ * first), so the access does not fault again; nothing when the slot is
+ * off, busy or idle, or the fault did not map the page. */
 void shadow_prefill(uint64_t addr, unsigned long error_code);
 /* Last thing before __switch_to_asm saves RSP at prev_rsp and pops from
  * the kernel stack ending at next_top: makes sure the shadow has all of

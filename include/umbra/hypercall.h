@@ -223,8 +223,8 @@
 #define UMBRA_SHADOW_REFLECT 1
 #define UMBRA_SHADOW_RESULT_EC_SHIFT 32
 /* Only in a fault slot's result: the poll thread did not handle it (it
- * would have had to zap, evict, or apply the batch queue): make
- * UMBRA_HC_SHADOW_FAULT. */
+ * would have had to evict, change the p2m, replace an entry, or kick
+ * another vCPU): make the hypercall. */
 #define UMBRA_SHADOW_DECLINED 2
 /* Only in a fault slot's result, instead of UMBRA_SHADOW_FLUSH: what the
  * guest may cache stale is only in the slot's flush ranges (the queue's
