@@ -74,6 +74,10 @@ int64_t hc_stats_read(struct hc_state *hc, unsigned int vcpu, uint64_t index)
 		return value(&st->exits[KVM_EXIT_MMIO]);
 	case UMBRA_STAT_HYPERCALLS:
 		return value(&st->hypercalls);
+	case UMBRA_STAT_DEDUP_MERGES: {
+		int64_t v = hc->dedup_merges ? hc->dedup_merges(hc->host_mem) : -1;
+		return v < 0 ? -UMBRA_ENOENT : v;
+	}
 	}
 	if (index >= UMBRA_STAT_HC_BASE &&
 	    index < UMBRA_STAT_HC_BASE + UMBRA_STAT_HC_NUMBERS)

@@ -355,6 +355,26 @@ void host_mem_vm_after_shadow(void *opaque)
 		host_mem_reclaim(hm);
 }
 
+int64_t host_mem_vm_dedup_merges(void *opaque)
+{
+	struct host_mem_vm *h = opaque;
+	if (!h->cfg->dedup)
+		return -1;
+	if (h->hm) {
+		pthread_mutex_lock(h->lock);
+		uint64_t n = h->hm->stats.merges;
+		pthread_mutex_unlock(h->lock);
+		return (int64_t)(n & INT64_MAX);
+	}
+	if (!h->uffd.ksm_dir)
+		return -1;
+	/* Sampled now: a guest waiting for merges sees them at once. */
+	uffd_mem_ksm_sample(&h->uffd);
+	struct uffd_stats u;
+	uffd_mem_stats(&h->uffd, &u, NULL);
+	return (int64_t)(u.ksm_merged & INT64_MAX);
+}
+
 void host_mem_vm_set_balloon_target(struct host_mem_vm *h, uint64_t pages)
 {
 	atomic_store(&h->balloon_target, (int_fast64_t)(pages > INT64_MAX ? INT64_MAX : pages));

@@ -45,6 +45,8 @@ struct hc_state {
 	 * shadowed again. */
 	int64_t (*balloon)(void *opaque, const uint64_t *args);
 	void (*after_shadow)(void *opaque);
+	/* UMBRA_STAT_DEDUP_MERGES, or < 0 without --dedup. */
+	int64_t (*dedup_merges)(void *opaque);
 	void *host_mem;
 	/* Kicks (shadow_kick.h): UMBRA_HC_SHADOW_KICK_ACK, and the flush
 	 * every shadow hypercall's result promises; NULL: none. */

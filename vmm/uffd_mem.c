@@ -420,16 +420,16 @@ void uffd_mem_ksm_sample(struct uffd_mem *u)
 		return;
 	int64_t n = ksm_merging_pages(u->ksm_dir);
 	pthread_mutex_lock(&u->lock);
-	int64_t was = u->stats.ksm_merging;
+	/* -1 before the first sample: counted from 0 (no event of 0 pages). */
+	int64_t was = u->stats.ksm_merging > 0 ? u->stats.ksm_merging : 0;
 	if (n >= 0) {
 		u->stats.ksm_merging = n;
 		if ((uint64_t)n > u->stats.ksm_merging_max)
 			u->stats.ksm_merging_max = (uint64_t)n;
 		/* KSM says how many, not which: a = ~0 (no gfn), b = how many. */
 		if (n > was) {
-			u->stats.ksm_merged += (uint64_t)(n - (was > 0 ? was : 0));
-			mmu_trace_record(u->trace, TRACE_MERGE, 0, ~0ull,
-					 (uint64_t)(n - (was > 0 ? was : 0)), 0);
+			u->stats.ksm_merged += (uint64_t)(n - was);
+			mmu_trace_record(u->trace, TRACE_MERGE, 0, ~0ull, (uint64_t)(n - was), 0);
 		} else if (n < was) {
 			u->stats.ksm_unmerged += (uint64_t)(was - n);
 			mmu_trace_record(u->trace, TRACE_UNSHARE, 0, ~0ull, (uint64_t)(was - n), 0);

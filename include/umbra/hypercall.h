@@ -180,6 +180,9 @@
 #define UMBRA_STAT_KVM_EXITS      5
 #define UMBRA_STAT_KVM_PF_TAKEN   6
 #define UMBRA_STAT_KVM_PF_GUEST   7
+/* Guest frames --dedup merged so far (in tdp mode the sum of the host
+ * KSM's increases, sampled at each read); -UMBRA_ENOENT without --dedup. */
+#define UMBRA_STAT_DEDUP_MERGES   8
 #define UMBRA_STAT_SHADOW_FAULTS_HANDLED   16
 #define UMBRA_STAT_SHADOW_FAULTS_REFLECTED 17
 #define UMBRA_STAT_SHADOW_FILLS            18 /* leaf entries filled by faults */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #define NPAGES 3072 /* 12 MiB: more than the integration runs' --mem-limit */
 #define WORDS (PAGE / 8)
 #define DUPS 256
+#define MERGE_WAIT_MS 30000
 
 static uint64_t word(uint64_t page, uint64_t w, uint64_t seed)
 {
@@ -52,6 +54,47 @@ static long bad_pages(char *base, long first, long n, uint64_t seed)
 	for (long i = first; i < first + n; i++)
 		bad += !check((uint64_t *)(base + i * PAGE), (uint64_t)i, seed);
 	return bad;
+}
+
+static long elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/*
+ * In the guest with --dedup: lets the host merge the equal pages before
+ * some are rewritten (the integration runs want merges, and merged frames
+ * the VMM then drops, in their traces), until half of them are merged or
+ * MERGE_WAIT_MS passed. Meanwhile it faults and unmaps a page over and
+ * over: shadow mode's dedup scans run at the end of shadow hypercalls.
+ * Natively, or without --dedup, only a yield.
+ */
+static void wait_for_merges(long before)
+{
+	if (before < 0) {
+		sched_yield();
+		return;
+	}
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long merged = 0;
+	for (unsigned i = 1;; i++) {
+		char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p != MAP_FAILED) {
+			*(volatile char *)p = 1;
+			munmap(p, PAGE);
+		}
+		if (i % 64)
+			continue;
+		merged = umbra_stat("dedup_merges") - before;
+		if (merged >= DUPS / 2 || elapsed_ms(&t0) >= MERGE_WAIT_MS)
+			break;
+		sleep_ms(10);
+	}
+	diag("dedup: %ld frames merged in %ld ms%s", merged, elapsed_ms(&t0),
+	     merged >= DUPS / 2 ? "" : " (fewer than half the equal pages)");
 }
 
 static char *mem;
@@ -120,9 +163,10 @@ int main(void)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (dup == MAP_FAILED)
 		bail_out("mmap of the equal pages failed");
+	long merges = umbra_stat("dedup_merges");
 	for (long i = 0; i < DUPS; i++)
 		fill((uint64_t *)(dup + i * PAGE), (uint64_t)(i % 4), 7);
-	sched_yield();
+	wait_for_merges(merges);
 	for (long i = 0; i < DUPS; i += 3)
 		fill((uint64_t *)(dup + i * PAGE), (uint64_t)i, 8);
 	bad = 0;

@@ -230,6 +230,11 @@ static int64_t fake_kvm_stat(void *opaque, unsigned int vcpu, unsigned int which
 	return vcpu < 4 ? (int64_t)(1000 + vcpu * 100 + which) : -1;
 }
 
+static int64_t fake_dedup_merges(void *opaque)
+{
+	return *(int64_t *)opaque;
+}
+
 /* UMBRA_HC_STATS reads the run's counters; shadow ones are absent in tdp. */
 TEST(hypercall_stats)
 {
@@ -264,8 +269,21 @@ TEST(hypercall_stats)
 	CHECK_EQ((int64_t)e.out.ret, -UMBRA_ENOENT);
 	call(&e, UMBRA_HC_STATS, UMBRA_STAT_MAX, 0);
 	CHECK_EQ((int64_t)e.out.ret, -UMBRA_EINVAL);
-	call(&e, UMBRA_HC_STATS, 8, 0);
+	call(&e, UMBRA_HC_STATS, 9, 0);
 	CHECK_EQ((int64_t)e.out.ret, -UMBRA_EINVAL);
+	/* Dedup merges: absent without --dedup (no hook, or it says so). */
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_DEDUP_MERGES, 0);
+	CHECK_EQ((int64_t)e.out.ret, -UMBRA_ENOENT);
+	int64_t merges = -1;
+	e.hc.dedup_merges = fake_dedup_merges;
+	e.hc.host_mem = &merges;
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_DEDUP_MERGES, 0);
+	CHECK_EQ((int64_t)e.out.ret, -UMBRA_ENOENT);
+	merges = 252;
+	call(&e, UMBRA_HC_STATS, UMBRA_STAT_DEDUP_MERGES, 0);
+	CHECK_EQ(e.out.ret, 252);
+	e.hc.dedup_merges = NULL;
+	e.hc.host_mem = NULL;
 	/* KVM's own counters: absent without KVM, else the caller's. */
 	call(&e, UMBRA_HC_STATS, UMBRA_STAT_KVM_EXITS, 0);
 	CHECK_EQ((int64_t)e.out.ret, -UMBRA_ENOENT);

@@ -20,6 +20,7 @@ static const char *const stat_names[UMBRA_STAT_MAX] = {
 	[UMBRA_STAT_KVM_EXITS] = "kvm_exits",
 	[UMBRA_STAT_KVM_PF_TAKEN] = "kvm_pf_taken",
 	[UMBRA_STAT_KVM_PF_GUEST] = "kvm_pf_guest",
+	[UMBRA_STAT_DEDUP_MERGES] = "dedup_merges",
 	[UMBRA_STAT_SHADOW_FAULTS_HANDLED] = "shadow_faults_handled",
 	[UMBRA_STAT_SHADOW_FAULTS_REFLECTED] = "shadow_faults_reflected",
 	[UMBRA_STAT_SHADOW_FILLS] = "shadow_fills",

@@ -193,6 +193,11 @@ long vmstat_value(const char *name)
 	return file_field("/proc/vmstat", name);
 }
 
+long umbra_stat(const char *name)
+{
+	return file_field("/proc/umbra/stats", name);
+}
+
 long resident_pages(const void *addr, size_t len)
 {
 	static unsigned char vec[8192];

@@ -144,6 +144,9 @@ long status_kb(const char *field);
 long meminfo_kb(const char *field);
 /* A counter of /proc/vmstat ("pgfault"), or -1. */
 long vmstat_value(const char *name);
+/* A counter of the VMM's /proc/umbra/stats ("dedup_merges"), or -1
+ * (natively, or a counter this run does not have). */
+long umbra_stat(const char *name);
 /* Pages of [addr, addr+len) resident according to mincore, or -1. */
 long resident_pages(const void *addr, size_t len);
 /*
