@@ -71,6 +71,20 @@ void cli_usage(FILE *f)
 	      f);
 }
 
+/* A decimal number lo..hi and nothing else (no sign, no blanks). */
+static bool parse_bounded(const char *s, unsigned long lo, unsigned long hi, unsigned int *out)
+{
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	char *end;
+	unsigned long n = strtoul(s, &end, 10);
+	if (errno || *end || n < lo || n > hi)
+		return false;
+	*out = (unsigned int)n;
+	return true;
+}
+
 int cli_parse_size(const char *s, uint64_t *bytes)
 {
 	if (!s || *s < '0' || *s > '9')
@@ -274,22 +288,20 @@ static enum cli_result apply(const struct option_def *o, const char *val,
 	case OPT_PREFETCH:
 	case OPT_AUDIT_INTERVAL:
 	case OPT_SHADOW_BUDGET: {
-		char *end;
-		errno = 0;
-		unsigned long n = strtoul(val, &end, 10);
-		if (errno || end == val || *end || val[0] == '-' || n > 1000000)
+		unsigned int n;
+		if (!parse_bounded(val, 0, 1000000, &n))
 			return fail(err, errlen, "%s %s: not a number (0..1000000)", label, val);
 		if (o->id == OPT_AUDIT_INTERVAL) {
 			cfg->audit = true;
-			cfg->audit_interval = (unsigned int)n;
+			cfg->audit_interval = n;
 		} else if (o->id == OPT_TRACE) {
-			cfg->trace_events = (unsigned int)n;
+			cfg->trace_events = n;
 		} else if (o->id == OPT_PREFETCH) {
-			cfg->prefetch = (unsigned int)n;
+			cfg->prefetch = n;
 			cfg->prefetch_given = true;
+		} else {
+			cfg->shadow_budget = n;
 		}
-		else
-			cfg->shadow_budget = (unsigned int)n;
 		return CLI_OK;
 	}
 	case OPT_MEM_LIMIT: {
@@ -303,26 +315,16 @@ static enum cli_result apply(const struct option_def *o, const char *val,
 	case OPT_DEDUP:
 		cfg->dedup = true;
 		return CLI_OK;
-	case OPT_CHAOS: {
-		char *end;
-		errno = 0;
-		unsigned long n = strtoul(val, &end, 10);
-		if (errno || end == val || *end || val[0] == '-' || n < 1 || n > 100000)
+	case OPT_CHAOS:
+		if (!parse_bounded(val, 1, 100000, &cfg->chaos_rate))
 			return fail(err, errlen, "%s %s: not a rate (1..100000 per second)",
 				    label, val);
-		cfg->chaos_rate = (unsigned int)n;
 		return CLI_OK;
-	}
-	case OPT_SHADOW_POLL: {
-		char *end;
-		errno = 0;
-		unsigned long n = strtoul(val, &end, 10);
-		if (errno || end == val || *end || val[0] == '-' || n < 1 || n > 1000000)
+	case OPT_SHADOW_POLL:
+		if (!parse_bounded(val, 1, 1000000, &cfg->shadow_poll_us))
 			return fail(err, errlen, "%s %s: not a time in microseconds (1..1000000)",
 				    label, val);
-		cfg->shadow_poll_us = (unsigned int)n;
 		return CLI_OK;
-	}
 	case OPT_FAULT_INJECT:
 		if (fault_inject_check(val, err, errlen))
 			return CLI_ERROR;

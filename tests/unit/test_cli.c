@@ -218,4 +218,22 @@ TEST(cli_shadow_options)
 	CHECK_EQ(PARSE(&cfg, err, "--prefetch", "-1", "k.elf"), CLI_ERROR);
 	CHECK_EQ(PARSE(&cfg, err, "--shadow-budget", "x", "k.elf"), CLI_ERROR);
 	CHECK_EQ(PARSE(&cfg, err, "--audit=1", "k.elf"), CLI_ERROR);
+	CHECK_EQ(PARSE(&cfg, err, "--shadow-budget", "1000001", "k.elf"), CLI_ERROR);
+	CHECK_EQ(PARSE(&cfg, err, "--trace", "+5", "k.elf"), CLI_ERROR);
+	CHECK_EQ(PARSE(&cfg, err, "--audit-interval", "20", "k.elf"), CLI_OK);
+	CHECK(cfg.audit);
+	CHECK_EQ(cfg.audit_interval, 20);
+	/* Bounded numbers: in range, nothing around them. */
+	CHECK_EQ(PARSE(&cfg, err, "--paging", "shadow", "--shadow-poll", "1000", "k.elf"), CLI_OK);
+	CHECK_EQ(cfg.shadow_poll_us, 1000);
+	CHECK_EQ(PARSE(&cfg, err, "--paging", "shadow", "--shadow-poll", "0", "k.elf"), CLI_ERROR);
+	CHECK(strstr(err, "1..1000000") != NULL);
+	CHECK_EQ(PARSE(&cfg, err, "--paging", "shadow", "--shadow-poll", "1000001", "k.elf"),
+		 CLI_ERROR);
+	CHECK_EQ(PARSE(&cfg, err, "--paging", "shadow", "--shadow-poll", " 5", "k.elf"), CLI_ERROR);
+	CHECK_EQ(PARSE(&cfg, err, "--chaos-invalidate", "100000", "k.elf"), CLI_OK);
+	CHECK_EQ(cfg.chaos_rate, 100000);
+	CHECK_EQ(PARSE(&cfg, err, "--chaos-invalidate", "0", "k.elf"), CLI_ERROR);
+	CHECK_EQ(PARSE(&cfg, err, "--chaos-invalidate", "-3", "k.elf"), CLI_ERROR);
+	CHECK_EQ(PARSE(&cfg, err, "--chaos-invalidate", "10x", "k.elf"), CLI_ERROR);
 }

@@ -66,17 +66,6 @@ static int populate(struct sim *s, uint64_t gpa)
 	return p2m_populate(&s->p2m, gpa >> 12, &maddr);
 }
 
-/* A dispatcher over sim s's MMU with a poll thread that was never started
- * (registration works, nothing answers but the test). */
-static void slot_hc_init(struct hc_state *hc, struct guest_mem *gm, struct stats *st,
-			 struct sim *s, struct shadow_poll *idle_poll)
-{
-	hc_test_init(hc, gm, st);
-	hc_set_shadow(hc, s->mmu);
-	*idle_poll = (struct shadow_poll){0};
-	hc->poll = idle_poll;
-}
-
 static int64_t call(struct hc_state *hc, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
 {
 	struct hc_outcome out;
@@ -85,179 +74,197 @@ static int64_t call(struct hc_state *hc, uint64_t nr, uint64_t a0, uint64_t a1, 
 	return (int64_t)out.ret;
 }
 
-TEST(fault_slot_registration)
-{
+/*
+ * What every test here starts from: a sim, a dispatcher over its MMU with a
+ * poll thread that was never started (registration works, nothing answers
+ * but the test), an address space whose 0x400000 maps gfn 9 (not yet
+ * backed) and is active on vCPU 0, and a page for the slot.
+ */
+struct slot_env {
 	struct sim s;
-	CHECK_EQ(sim_init(&s, 2048, 4096, &slot_cfg), 0);
 	struct guest_mem gm;
 	struct stats st;
 	struct hc_state hc;
-	struct shadow_poll poll;
-	slot_hc_init(&hc, &gm, &st, &s, &poll);
-	uint64_t page = g_alloc_table(&s);
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 8, 0, 0), -UMBRA_EINVAL);
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, 2048ull << 12, 0, 0), -UMBRA_EINVAL);
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 64, 0, 0), -UMBRA_EINVAL);
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 128, 0, 0), 0);
+	struct shadow_poll idle_poll;
+	uint64_t root, slot_gpa;
+	uint32_t asid;
+};
+
+static int slot_env_init(struct slot_env *e, const struct shadow_config *cfg)
+{
+	if (sim_init(&e->s, 2048, 4096, cfg))
+		return -1;
+	hc_test_init(&e->hc, &e->gm, &e->st);
+	hc_set_shadow(&e->hc, e->s.mmu);
+	e->idle_poll = (struct shadow_poll){0};
+	e->hc.poll = &e->idle_poll;
+	e->root = g_alloc_table(&e->s);
+	g_map(&e->s, e->root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
+	int64_t asid = call(&e->hc, UMBRA_HC_SHADOW_AS_CREATE, e->root, 0, 0);
+	if (asid <= 0 || sim_activate(&e->s, (uint32_t)asid, e->root))
+		return -1;
+	e->asid = (uint32_t)asid;
+	e->slot_gpa = g_alloc_table(&e->s);
+	return 0;
+}
+
+/* Registers the slot for vCPU 0; NULL if refused. */
+static struct umbra_shadow_fault_slot *slot_register(struct slot_env *e)
+{
+	if (call(&e->hc, UMBRA_HC_SHADOW_FAULT_SLOT, e->slot_gpa, 0, 0))
+		return NULL;
+	return slot_at(&e->s, e->slot_gpa);
+}
+
+static void slot_env_destroy(struct slot_env *e)
+{
+	hc_destroy(&e->hc);
+	sim_destroy(&e->s);
+}
+
+TEST(fault_slot_registration)
+{
+	struct slot_env e;
+	CHECK_EQ(slot_env_init(&e, &slot_cfg), 0);
+	uint64_t page = e.slot_gpa;
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 8, 0, 0), -UMBRA_EINVAL);
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, 2048ull << 12, 0, 0), -UMBRA_EINVAL);
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 64, 0, 0), -UMBRA_EINVAL);
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 128, 0, 0), 0);
 	/* Without a poll thread nobody would answer. */
-	hc.poll = NULL;
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, page, 0, 0), -UMBRA_ENOSYS);
+	e.hc.poll = NULL;
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, page, 0, 0), -UMBRA_ENOSYS);
 	/* tdp mode: an unknown number. */
-	hc_set_shadow(&hc, NULL);
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, page, 0, 0), -UMBRA_ENOSYS);
-	hc_destroy(&hc);
-	sim_destroy(&s);
+	hc_set_shadow(&e.hc, NULL);
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, page, 0, 0), -UMBRA_ENOSYS);
+	slot_env_destroy(&e);
 }
 
 TEST(fault_slot_answers_by_adding_only)
 {
-	struct sim s;
 	struct shadow_config cfg = slot_cfg;
 	cfg.budget_pages = 4; /* the root and one path: a second path evicts */
-	CHECK_EQ(sim_init(&s, 2048, 4096, &cfg), 0);
-	struct guest_mem gm;
-	struct stats st;
-	struct hc_state hc;
-	struct shadow_poll poll;
-	slot_hc_init(&hc, &gm, &st, &s, &poll);
-
-	uint64_t root = g_alloc_table(&s);
-	g_map(&s, root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
-	g_map(&s, root, 0x401000, 0xa000, PTE_RW | PTE_US, 1);
-	g_map(&s, root, 0x40000000, 0xb000, PTE_RW | PTE_US, 1);
-	int64_t asid = sim_hc(&s, UMBRA_HC_SHADOW_AS_CREATE, root, 0, 0, 0);
-	CHECK_EQ(sim_activate(&s, (uint32_t)asid, root), 0);
-	uint64_t slot_gpa = g_alloc_table(&s);
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, slot_gpa, 0, 0), 0);
-	struct umbra_shadow_fault_slot *sl = slot_at(&s, slot_gpa);
+	struct slot_env e;
+	CHECK_EQ(slot_env_init(&e, &cfg), 0);
+	g_map(&e.s, e.root, 0x401000, 0xa000, PTE_RW | PTE_US, 1);
+	g_map(&e.s, e.root, 0x40000000, 0xb000, PTE_RW | PTE_US, 1);
+	struct umbra_shadow_fault_slot *sl = slot_register(&e);
+	CHECK(sl != NULL);
 
 	/* Nothing posted: nothing answered. */
-	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 0);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 0);
 
 	/* A first touch changes the p2m: declined. */
-	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
-	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
 	CHECK_EQ(sl->done, seq);
 	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
-	CHECK(!shadowed(&s, 0x400000, WALK_WRITE));
+	CHECK(!shadowed(&e.s, 0x400000, WALK_WRITE));
 
 	/* With the frame there: answered, and the entry is in the shadow. */
-	CHECK_EQ(populate(&s, 0x9000), 0);
-	CHECK_EQ(populate(&s, 0xa000), 0);
-	CHECK_EQ(populate(&s, 0xb000), 0);
-	seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
-	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	CHECK_EQ(populate(&e.s, 0x9000), 0);
+	CHECK_EQ(populate(&e.s, 0xa000), 0);
+	CHECK_EQ(populate(&e.s, 0xb000), 0);
+	seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
 	CHECK_EQ(sl->done, seq);
 	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
-	CHECK(shadowed(&s, 0x400000, WALK_WRITE));
+	CHECK(shadowed(&e.s, 0x400000, WALK_WRITE));
 	/* A walk the guest refuses is reflected, as the hypercall would. */
-	seq = post(sl, 0x402000, PFERR_U, (uint32_t)asid);
-	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	seq = post(sl, 0x402000, PFERR_U, e.asid);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
 	CHECK_EQ(sl->result & 0xff, UMBRA_SHADOW_REFLECT);
 
 	/* The guest repointed 0x400000 without an invalidation yet: the
 	 * answer would zap the old entry, so it is declined and the old
 	 * entry left for the hypercall. */
-	g_map(&s, root, 0x400000, 0xa000, PTE_RW | PTE_US, 1);
-	post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
-	shadow_answer_fault_slots(s.mmu);
+	g_map(&e.s, e.root, 0x400000, 0xa000, PTE_RW | PTE_US, 1);
+	post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
+	shadow_answer_fault_slots(e.s.mmu);
 	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
 
 	/* A second path needs 3 pages more: past the budget, declined. */
-	post(sl, 0x40000000, PFERR_U | PFERR_W, (uint32_t)asid);
-	shadow_answer_fault_slots(s.mmu);
+	post(sl, 0x40000000, PFERR_U | PFERR_W, e.asid);
+	shadow_answer_fault_slots(e.s.mmu);
 	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
-	CHECK(!shadowed(&s, 0x40000000, 0));
+	CHECK(!shadowed(&e.s, 0x40000000, 0));
 
 	/* The repointing's invalidation, queued: a fault through the slot
 	 * applies the queue first (as every hypercall does), and the answer
 	 * asks the caller to flush. */
-	uint64_t ring_gpa = g_alloc_table(&s);
-	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_QUEUE, ring_gpa, 0, 0, 0), 0);
-	struct umbra_shadow_ring *ring = p2m_writable_ptr(&s.p2m, ring_gpa);
-	queue_op(ring, 0x400000, 0x401000, (uint32_t)asid, UMBRA_SHADOW_EV_CLEAR);
-	post(sl, 0x402000, PFERR_U, (uint32_t)asid);
-	shadow_answer_fault_slots(s.mmu);
+	uint64_t ring_gpa = g_alloc_table(&e.s);
+	CHECK_EQ(sim_hc(&e.s, UMBRA_HC_SHADOW_QUEUE, ring_gpa, 0, 0, 0), 0);
+	struct umbra_shadow_ring *ring = p2m_writable_ptr(&e.s.p2m, ring_gpa);
+	queue_op(ring, 0x400000, 0x401000, e.asid, UMBRA_SHADOW_EV_CLEAR);
+	post(sl, 0x402000, PFERR_U, e.asid);
+	shadow_answer_fault_slots(e.s.mmu);
 	CHECK_EQ((uint64_t)sl->result & (0xff | UMBRA_SHADOW_FLUSH | UMBRA_SHADOW_FLUSH_RANGES),
 		 UMBRA_SHADOW_REFLECT | UMBRA_SHADOW_FLUSH_RANGES);
 	CHECK_EQ(sl->flush[0].start, 0x400000);
 	CHECK_EQ(sl->flush[0].pages, 1);
 	CHECK_EQ(sl->flush[1].pages, 0);
 	CHECK_EQ(ring->tail, ring->head);
-	CHECK(!shadowed(&s, 0x400000, 0));
+	CHECK(!shadowed(&e.s, 0x400000, 0));
 
 	struct shadow_stats ss;
-	shadow_get_stats(s.mmu, &ss);
+	shadow_get_stats(e.s.mmu, &ss);
 	CHECK_EQ(ss.slot_faults, 3);
 	CHECK_EQ(ss.slot_declined, 3);
 	CHECK_EQ(ss.slot_zaps, 0);
 	/* The hypercall does what the slot declined (it may evict). */
-	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_FAULT, 0x40000000, PFERR_U | PFERR_W,
-			(uint64_t)asid, 0), UMBRA_SHADOW_HANDLED);
-	CHECK(shadowed(&s, 0x40000000, WALK_WRITE));
-	CHECK_EQ(sim_audit(&s), 0);
-	hc_destroy(&hc);
-	sim_destroy(&s);
+	CHECK_EQ(sim_hc(&e.s, UMBRA_HC_SHADOW_FAULT, 0x40000000, PFERR_U | PFERR_W,
+			e.asid, 0), UMBRA_SHADOW_HANDLED);
+	CHECK(shadowed(&e.s, 0x40000000, WALK_WRITE));
+	CHECK_EQ(sim_audit(&e.s), 0);
+	slot_env_destroy(&e);
 }
 
 /* The guest gave up waiting and made the hypercall: the request ends
  * there (done, declined) and is never answered after. */
 TEST(fault_slot_hypercall_ends_the_request)
 {
-	struct sim s;
-	CHECK_EQ(sim_init(&s, 2048, 4096, &slot_cfg), 0);
-	struct guest_mem gm;
-	struct stats st;
-	struct hc_state hc;
-	struct shadow_poll poll;
-	slot_hc_init(&hc, &gm, &st, &s, &poll);
-	uint64_t root = g_alloc_table(&s);
-	g_map(&s, root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
-	int64_t asid = call(&hc, UMBRA_HC_SHADOW_AS_CREATE, root, 0, 0);
-	CHECK(asid > 0);
-	CHECK(call(&hc, UMBRA_HC_SHADOW_AS_ACTIVATE, (uint64_t)asid, 0, 0) > 0);
-	uint64_t slot_gpa = g_alloc_table(&s);
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, slot_gpa, 0, 0), 0);
-	struct umbra_shadow_fault_slot *sl = slot_at(&s, slot_gpa);
-	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, (uint64_t)asid),
+	struct slot_env e;
+	CHECK_EQ(slot_env_init(&e, &slot_cfg), 0);
+	struct umbra_shadow_fault_slot *sl = slot_register(&e);
+	CHECK(sl != NULL);
+	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, e.asid),
 		 UMBRA_SHADOW_HANDLED);
 	CHECK_EQ(sl->done, seq);
 	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
-	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 0);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 0);
 	/* The guest gives up itself: done from seq - 2 to seq. The thread
 	 * then finds nothing to claim. */
-	seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
+	seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
 	unsigned int expect = seq - 2;
 	CHECK(__atomic_compare_exchange_n(&sl->done, &expect, seq, false, __ATOMIC_SEQ_CST,
 					  __ATOMIC_SEQ_CST));
 	sl->result = 12345;
-	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 0);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 0);
 	CHECK_EQ(sl->result, 12345);
 	/* Given up before the thread looked, then a new request at once: the
 	 * thread answers the new one. */
-	seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
+	seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
 	expect = seq - 2;
 	CHECK(__atomic_compare_exchange_n(&sl->done, &expect, seq, false, __ATOMIC_SEQ_CST,
 					  __ATOMIC_SEQ_CST));
-	seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
-	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
 	CHECK_EQ(sl->done, seq);
 	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
 	/* Claimed by the thread first: the guest's give-up fails. */
-	seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
-	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
 	expect = seq - 2;
 	CHECK(!__atomic_compare_exchange_n(&sl->done, &expect, seq, false, __ATOMIC_SEQ_CST,
 					   __ATOMIC_SEQ_CST));
 	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
 	struct shadow_stats ss;
-	shadow_get_stats(s.mmu, &ss);
+	shadow_get_stats(e.s.mmu, &ss);
 	CHECK_EQ(ss.slot_cancelled, 2);
 	CHECK_EQ(ss.slot_faults, 2);
 	CHECK_EQ(ss.slot_declined, 0);
-	hc_destroy(&hc);
-	sim_destroy(&s);
+	slot_env_destroy(&e);
 }
 
 /* Waits up to 5 s for *p to equal v. */
@@ -275,119 +282,98 @@ static bool wait_u32(const unsigned int *p, unsigned int v)
  * hypercall wakes it. */
 TEST(fault_slot_poll_thread)
 {
-	struct sim s;
-	CHECK_EQ(sim_init(&s, 2048, 4096, &slot_cfg), 0);
-	struct guest_mem gm;
-	struct stats st;
-	struct hc_state hc;
-	hc_test_init(&hc, &gm, &st);
-	hc_set_shadow(&hc, s.mmu);
-	uint64_t root = g_alloc_table(&s);
-	g_map(&s, root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
-	CHECK_EQ(populate(&s, 0x9000), 0);
-	int64_t asid = call(&hc, UMBRA_HC_SHADOW_AS_CREATE, root, 0, 0);
-	CHECK(call(&hc, UMBRA_HC_SHADOW_AS_ACTIVATE, (uint64_t)asid, 0, 0) > 0);
-	uint64_t slot_gpa = g_alloc_table(&s);
+	struct slot_env e;
+	CHECK_EQ(slot_env_init(&e, &slot_cfg), 0);
+	CHECK_EQ(populate(&e.s, 0x9000), 0);
 	struct shadow_poll poll = {0};
-	CHECK_EQ(shadow_poll_start(&poll, &hc, 200), 0);
-	hc.poll = &poll;
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, slot_gpa, 0, 0), 0);
-	struct umbra_shadow_fault_slot *sl = slot_at(&s, slot_gpa);
-	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, (uint32_t)asid);
+	CHECK_EQ(shadow_poll_start(&poll, &e.hc, 200), 0);
+	e.hc.poll = &poll;
+	struct umbra_shadow_fault_slot *sl = slot_register(&e);
+	CHECK(sl != NULL);
+	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
 	CHECK(wait_u32(&sl->done, seq));
 	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
 	/* 200 us without a fault: it sleeps, and says so in the slot. */
 	CHECK(wait_u32(&sl->idle, 1));
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_SYNC, 0, 0, 0), 0);
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_SYNC, 0, 0, 0), 0);
 	CHECK(atomic_load(&poll.wakeups) >= 1);
-	hc.poll = NULL;
+	e.hc.poll = NULL;
 	shadow_poll_stop(&poll);
 	CHECK_EQ(poll.answered, 1);
 	CHECK(poll.sleeps >= 1);
-	hc_destroy(&hc);
-	sim_destroy(&s);
+	slot_env_destroy(&e);
 }
 
 /* A request half written (seq odd) is not read; a sync applies the queue
  * and asks the caller to flush, unless another vCPU must flush too. */
 TEST(fault_slot_sync_and_half_written)
 {
-	struct sim s;
 	struct shadow_config cfg = slot_cfg;
 	cfg.nr_vcpus = 2;
-	CHECK_EQ(sim_init(&s, 2048, 4096, &cfg), 0);
-	struct guest_mem gm;
-	struct stats st;
-	struct hc_state hc;
-	struct shadow_poll poll;
-	slot_hc_init(&hc, &gm, &st, &s, &poll);
-	uint64_t root = g_alloc_table(&s);
-	g_map(&s, root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
-	CHECK_EQ(populate(&s, 0x9000), 0);
-	int64_t asid = call(&hc, UMBRA_HC_SHADOW_AS_CREATE, root, 0, 0);
-	s.cr3 = (uint64_t)call(&hc, UMBRA_HC_SHADOW_AS_ACTIVATE, (uint64_t)asid, 0, 0);
-	uint64_t slot_gpa = g_alloc_table(&s), ring_gpa = g_alloc_table(&s);
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT_SLOT, slot_gpa, 0, 0), 0);
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_QUEUE, ring_gpa, 0, 0), 0);
-	struct umbra_shadow_fault_slot *sl = slot_at(&s, slot_gpa);
-	struct umbra_shadow_ring *ring = p2m_writable_ptr(&s.p2m, ring_gpa);
+	struct slot_env e;
+	CHECK_EQ(slot_env_init(&e, &cfg), 0);
+	CHECK_EQ(populate(&e.s, 0x9000), 0);
+	uint64_t ring_gpa = g_alloc_table(&e.s);
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_QUEUE, ring_gpa, 0, 0), 0);
+	struct umbra_shadow_fault_slot *sl = slot_register(&e);
+	CHECK(sl != NULL);
+	struct umbra_shadow_ring *ring = p2m_writable_ptr(&e.s.p2m, ring_gpa);
 
 	/* Half written: not read, whatever it holds. */
 	__atomic_store_n(&sl->seq, sl->seq + 1, __ATOMIC_SEQ_CST);
 	sl->op = UMBRA_SHADOW_SLOT_FAULT;
 	sl->addr = 0x400000;
 	sl->error_code = PFERR_U | PFERR_W;
-	sl->asid = (uint32_t)asid;
-	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 0);
+	sl->asid = e.asid;
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 0);
 	__atomic_store_n(&sl->seq, sl->seq + 1, __ATOMIC_SEQ_CST);
-	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
 	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
-	CHECK(shadowed(&s, 0x400000, WALK_WRITE));
+	CHECK(shadowed(&e.s, 0x400000, WALK_WRITE));
 
 	/* The guest unmaps and queues; a sync from the slot zaps, and the
 	 * caller flushes that page (its own address space). */
-	g_write(&s, g_entry(&s, root, 0x400000, 1, false), 0);
-	queue_op(ring, 0x400000, 0x401000, (uint32_t)asid, UMBRA_SHADOW_EV_UNMAP);
+	g_write(&e.s, g_entry(&e.s, e.root, 0x400000, 1, false), 0);
+	queue_op(ring, 0x400000, 0x401000, e.asid, UMBRA_SHADOW_EV_UNMAP);
 	uint32_t seq = post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
-	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
 	CHECK_EQ(sl->done, seq);
 	CHECK_EQ((uint64_t)sl->result, UMBRA_SHADOW_FLUSH_RANGES);
 	CHECK_EQ(sl->flush[0].start, 0x400000);
 	CHECK_EQ(sl->flush[0].pages, 1);
-	CHECK(!shadowed(&s, 0x400000, 0));
+	CHECK(!shadowed(&e.s, 0x400000, 0));
 
 	/* More pages than INVLPG is worth: a whole flush. */
-	g_map(&s, root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, (uint64_t)asid),
+	g_map(&e.s, e.root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, e.asid),
 		 UMBRA_SHADOW_HANDLED);
-	g_write(&s, g_entry(&s, root, 0x400000, 1, false), 0);
-	queue_op(ring, 0x400000, 0x800000, (uint32_t)asid, UMBRA_SHADOW_EV_UNMAP);
+	g_write(&e.s, g_entry(&e.s, e.root, 0x400000, 1, false), 0);
+	queue_op(ring, 0x400000, 0x800000, e.asid, UMBRA_SHADOW_EV_UNMAP);
 	post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
-	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
 	CHECK_EQ((uint64_t)sl->result, UMBRA_SHADOW_FLUSH);
 
 	/* vCPU 1 runs the same address space: its flush needs a kick, which
 	 * only the hypercall makes. */
 	struct hc_outcome out;
-	struct hc_call c = {UMBRA_HC_SHADOW_AS_ACTIVATE, {(uint64_t)asid, 0, 0, 0, 0}};
-	hc_dispatch_vcpu(&hc, 1, &c, &out);
-	g_map(&s, root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
-	CHECK_EQ(call(&hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, (uint64_t)asid),
+	struct hc_call c = {UMBRA_HC_SHADOW_AS_ACTIVATE, {e.asid, 0, 0, 0, 0}};
+	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
+	g_map(&e.s, e.root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, e.asid),
 		 UMBRA_SHADOW_HANDLED);
-	g_write(&s, g_entry(&s, root, 0x400000, 1, false), 0);
-	queue_op(ring, 0x400000, 0x401000, (uint32_t)asid, UMBRA_SHADOW_EV_UNMAP);
+	g_write(&e.s, g_entry(&e.s, e.root, 0x400000, 1, false), 0);
+	queue_op(ring, 0x400000, 0x401000, e.asid, UMBRA_SHADOW_EV_UNMAP);
 	post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
-	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
 	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
-	CHECK_EQ(shadow_pending_flushes(s.mmu, 0), 2);
+	CHECK_EQ(shadow_pending_flushes(e.s.mmu, 0), 2);
 
 	/* An unknown op: -EINVAL, nothing else. */
 	post_op(sl, 7, 0, 0, 0);
-	CHECK_EQ(shadow_answer_fault_slots(s.mmu), 1);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
 	CHECK_EQ(sl->result, -UMBRA_EINVAL);
 	struct shadow_stats ss;
-	shadow_get_stats(s.mmu, &ss);
+	shadow_get_stats(e.s.mmu, &ss);
 	CHECK_EQ(ss.slot_syncs, 2);
-	hc_destroy(&hc);
-	sim_destroy(&s);
+	slot_env_destroy(&e);
 }
