@@ -304,6 +304,25 @@ TEST(fault_slot_poll_thread)
 	slot_env_destroy(&e);
 }
 
+/* Maps 0x400000 to gfn 9 again and fills it through the hypercall;
+ * returns the hypercall's result. */
+static int64_t refill(struct slot_env *e)
+{
+	g_map(&e->s, e->root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
+	return call(&e->hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, e->asid);
+}
+
+/* The guest unmaps 0x400000, queues the unmap of [0x400000, end) and
+ * posts a SYNC; the thread's pass. Returns the requests it answered. */
+static unsigned unmap_and_sync(struct slot_env *e, struct umbra_shadow_fault_slot *sl,
+			       struct umbra_shadow_ring *ring, uint64_t end)
+{
+	g_write(&e->s, g_entry(&e->s, e->root, 0x400000, 1, false), 0);
+	queue_op(ring, 0x400000, end, e->asid, UMBRA_SHADOW_EV_UNMAP);
+	post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
+	return shadow_answer_fault_slots(e->s.mmu);
+}
+
 /* A request half written (seq odd) is not read; a sync applies the queue
  * and asks the caller to flush, unless another vCPU must flush too. */
 TEST(fault_slot_sync_and_half_written)
@@ -333,24 +352,16 @@ TEST(fault_slot_sync_and_half_written)
 
 	/* The guest unmaps and queues; a sync from the slot zaps, and the
 	 * caller flushes that page (its own address space). */
-	g_write(&e.s, g_entry(&e.s, e.root, 0x400000, 1, false), 0);
-	queue_op(ring, 0x400000, 0x401000, e.asid, UMBRA_SHADOW_EV_UNMAP);
-	uint32_t seq = post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
-	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
-	CHECK_EQ(sl->done, seq);
+	CHECK_EQ(unmap_and_sync(&e, sl, ring, 0x401000), 1);
+	CHECK_EQ(sl->done, sl->seq);
 	CHECK_EQ((uint64_t)sl->result, UMBRA_SHADOW_FLUSH_RANGES);
 	CHECK_EQ(sl->flush[0].start, 0x400000);
 	CHECK_EQ(sl->flush[0].pages, 1);
 	CHECK(!shadowed(&e.s, 0x400000, 0));
 
 	/* More pages than INVLPG is worth: a whole flush. */
-	g_map(&e.s, e.root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
-	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, e.asid),
-		 UMBRA_SHADOW_HANDLED);
-	g_write(&e.s, g_entry(&e.s, e.root, 0x400000, 1, false), 0);
-	queue_op(ring, 0x400000, 0x800000, e.asid, UMBRA_SHADOW_EV_UNMAP);
-	post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
-	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
+	CHECK_EQ(refill(&e), UMBRA_SHADOW_HANDLED);
+	CHECK_EQ(unmap_and_sync(&e, sl, ring, 0x800000), 1);
 	CHECK_EQ((uint64_t)sl->result, UMBRA_SHADOW_FLUSH);
 
 	/* vCPU 1 runs the same address space: its flush needs a kick, which
@@ -358,13 +369,8 @@ TEST(fault_slot_sync_and_half_written)
 	struct hc_outcome out;
 	struct hc_call c = {UMBRA_HC_SHADOW_AS_ACTIVATE, {e.asid, 0, 0, 0, 0}};
 	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
-	g_map(&e.s, e.root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
-	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, e.asid),
-		 UMBRA_SHADOW_HANDLED);
-	g_write(&e.s, g_entry(&e.s, e.root, 0x400000, 1, false), 0);
-	queue_op(ring, 0x400000, 0x401000, e.asid, UMBRA_SHADOW_EV_UNMAP);
-	post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
-	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
+	CHECK_EQ(refill(&e), UMBRA_SHADOW_HANDLED);
+	CHECK_EQ(unmap_and_sync(&e, sl, ring, 0x401000), 1);
 	CHECK_EQ(sl->result, UMBRA_SHADOW_DECLINED);
 	CHECK_EQ(shadow_pending_flushes(e.s.mmu, 0), 2);
 
