@@ -77,6 +77,11 @@ struct shadow_cpu {
 	 * request is in it now (a fault taken meanwhile makes the call). */
 	bool slot_on, slot_busy;
 	unsigned int slot_skip; /* calls left that skip the slot (a timeout) */
+	/* The last first-chance fault the slot answered, and how many times
+	 * in a row (SLOT_REPEAT_LIMIT). */
+	uint64_t slot_last_addr;
+	unsigned long slot_last_ec;
+	unsigned int slot_repeats;
 };
 static struct shadow_cpu shadow_cpus[NR_CPUS];
 /* The batch queue (UMBRA_HC_SHADOW_QUEUE), in the pinned image: one for
@@ -406,6 +411,14 @@ static bool guest_refuses(uint64_t addr, unsigned long *ec)
 #define SLOT_WAIT_CYCLES 1000000
 /* Calls that go straight to the VMM after a wait ran out. */
 #define SLOT_SKIP_AFTER_TIMEOUT 64
+/* A request the VMM took is answered within microseconds; one not
+ * answered in about ten seconds will not be: stop with a message rather
+ * than spin on. */
+#define SLOT_CLAIMED_CYCLES (1ull << 35)
+/* The same first-chance fault answered "handled" this many times in a row
+ * made no progress: that fault goes to the hypercall (which may zap and
+ * flush) instead, and the console says so once. */
+#define SLOT_REPEAT_LIMIT 100000
 
 /* Posts op in this CPU's slot as a seqlock writer (seq odd while the
  * fields change, so the poll thread never reads half a request); returns
@@ -466,6 +479,10 @@ static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned
 			}
 			claimed = true;
 		}
+		if (claimed && rdtsc() - start >= SLOT_CLAIMED_CYCLES)
+			panic("shadow: the VMM took fault-slot request %u (op %u, %#llx) and "
+			      "gave no answer in %llu cycles", seq, op, (unsigned long long)addr,
+			      SLOT_CLAIMED_CYCLES);
 		smp_spin_turn(n);
 	}
 	long r = s->result;
@@ -497,6 +514,30 @@ void shadow_prefill(uint64_t addr, unsigned long error_code)
 		slot_call(UMBRA_SHADOW_SLOT_FAULT, addr, ec, 0, &r);
 }
 
+/* True when this first-chance fault is the one the slot answered
+ * SLOT_REPEAT_LIMIT times in a row: make the hypercall this time. Counts
+ * it otherwise (a fault at another address starts again). */
+static bool slot_repeated(uint64_t addr, unsigned long ec)
+{
+	struct shadow_cpu *c = scpu();
+	if (!c->slot_on)
+		return false;
+	if (addr != c->slot_last_addr || ec != c->slot_last_ec) {
+		c->slot_last_addr = addr;
+		c->slot_last_ec = ec;
+		c->slot_repeats = 0;
+		return false;
+	}
+	if (++c->slot_repeats < SLOT_REPEAT_LIMIT)
+		return false;
+	if (c->slot_repeats == SLOT_REPEAT_LIMIT)
+		pr_warn("shadow: CPU %u: the fault at %#llx (error code %#lx) came back "
+		       "%u times after the fault slot's answer; the hypercall takes it\n",
+		       this_cpu()->cpu, (unsigned long long)addr, ec, SLOT_REPEAT_LIMIT);
+	c->slot_repeats = 0;
+	return true;
+}
+
 bool shadow_first_chance(struct pt_regs *regs)
 {
 	uint64_t addr = read_cr2();
@@ -507,12 +548,14 @@ bool shadow_first_chance(struct pt_regs *regs)
 		return false;
 	}
 	unsigned long flags = (regs->rflags & (1UL << 18)) ? UMBRA_SHADOW_FAULT_AC : 0;
+	unsigned long ec = regs->error_code & 0xffff;
 	long r;
-	if (!slot_call(UMBRA_SHADOW_SLOT_FAULT, addr, regs->error_code & 0xffff, flags, &r))
-		r = shadow_call(UMBRA_HC_SHADOW_FAULT, addr, regs->error_code & 0xffff,
-				scpu()->asid, flags);
+	if (slot_repeated(addr, ec) ||
+	    !slot_call(UMBRA_SHADOW_SLOT_FAULT, addr, ec, flags, &r))
+		r = shadow_call(UMBRA_HC_SHADOW_FAULT, addr, ec, scpu()->asid, flags);
 	if (r == UMBRA_SHADOW_HANDLED)
 		return true;
+	scpu()->slot_repeats = 0; /* only "handled" again and again is no progress */
 	if (r > 0 && (r & 0xff) == UMBRA_SHADOW_REFLECT)
 		regs->error_code = ((unsigned long)r >> UMBRA_SHADOW_RESULT_EC_SHIFT) & 0xffff;
 	return false;
