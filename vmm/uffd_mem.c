@@ -418,8 +418,11 @@ void uffd_mem_ksm_sample(struct uffd_mem *u)
 {
 	if (!u->ksm_dir)
 		return;
-	int64_t n = ksm_merging_pages(u->ksm_dir);
+	/* Read under the lock: the uffd thread and the vCPUs' counter reads
+	 * both sample, and a reading older than the last one applied would
+	 * count a false unshare and then a false merge. */
 	pthread_mutex_lock(&u->lock);
+	int64_t n = ksm_merging_pages(u->ksm_dir);
 	/* -1 before the first sample: counted from 0 (no event of 0 pages). */
 	int64_t was = u->stats.ksm_merging > 0 ? u->stats.ksm_merging : 0;
 	if (n >= 0) {

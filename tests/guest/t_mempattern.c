@@ -66,7 +66,8 @@ static long elapsed_ms(const struct timespec *since)
 /*
  * In the guest with --dedup: lets the host merge the equal pages before
  * some are rewritten (the integration runs want merges, and merged frames
- * the VMM then drops, in their traces), until half of them are merged or
+ * the VMM then drops, in their traces), until the run's merge count grew
+ * by half their number (it counts every merge: a heuristic) or
  * MERGE_WAIT_MS passed. Meanwhile it faults and unmaps a page over and
  * over: shadow mode's dedup scans run at the end of shadow hypercalls.
  * Natively, or without --dedup, only a yield.

@@ -50,6 +50,8 @@ def readline(timeout):
             chunk = s.recv(65536)
         except (socket.timeout, TimeoutError):
             return None
+        except OSError:
+            return None  # the VM exited: no answer (a problem is noted)
         if not chunk:
             return None
         pending += chunk

@@ -90,6 +90,13 @@ struct slot_env {
 	uint32_t asid;
 };
 
+static void slot_env_destroy(struct slot_env *e)
+{
+	hc_destroy(&e->hc);
+	sim_destroy(&e->s);
+}
+
+/* 0, or -1 with nothing left to free. */
 static int slot_env_init(struct slot_env *e, const struct shadow_config *cfg)
 {
 	if (sim_init(&e->s, 2048, 4096, cfg))
@@ -101,8 +108,10 @@ static int slot_env_init(struct slot_env *e, const struct shadow_config *cfg)
 	e->root = g_alloc_table(&e->s);
 	g_map(&e->s, e->root, 0x400000, 0x9000, PTE_RW | PTE_US, 1);
 	int64_t asid = call(&e->hc, UMBRA_HC_SHADOW_AS_CREATE, e->root, 0, 0);
-	if (asid <= 0 || sim_activate(&e->s, (uint32_t)asid, e->root))
+	if (asid <= 0 || sim_activate(&e->s, (uint32_t)asid, e->root)) {
+		slot_env_destroy(e);
 		return -1;
+	}
 	e->asid = (uint32_t)asid;
 	e->slot_gpa = g_alloc_table(&e->s);
 	return 0;
@@ -116,16 +125,13 @@ static struct umbra_shadow_fault_slot *slot_register(struct slot_env *e)
 	return slot_at(&e->s, e->slot_gpa);
 }
 
-static void slot_env_destroy(struct slot_env *e)
-{
-	hc_destroy(&e->hc);
-	sim_destroy(&e->s);
-}
-
 TEST(fault_slot_registration)
 {
 	struct slot_env e;
-	CHECK_EQ(slot_env_init(&e, &slot_cfg), 0);
+	int init = slot_env_init(&e, &slot_cfg);
+	CHECK_EQ(init, 0);
+	if (init)
+		return;
 	uint64_t page = e.slot_gpa;
 	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 8, 0, 0), -UMBRA_EINVAL);
 	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, 2048ull << 12, 0, 0), -UMBRA_EINVAL);
@@ -145,11 +151,18 @@ TEST(fault_slot_answers_by_adding_only)
 	struct shadow_config cfg = slot_cfg;
 	cfg.budget_pages = 4; /* the root and one path: a second path evicts */
 	struct slot_env e;
-	CHECK_EQ(slot_env_init(&e, &cfg), 0);
+	int init = slot_env_init(&e, &cfg);
+	CHECK_EQ(init, 0);
+	if (init)
+		return;
 	g_map(&e.s, e.root, 0x401000, 0xa000, PTE_RW | PTE_US, 1);
 	g_map(&e.s, e.root, 0x40000000, 0xb000, PTE_RW | PTE_US, 1);
 	struct umbra_shadow_fault_slot *sl = slot_register(&e);
 	CHECK(sl != NULL);
+	if (!sl) {
+		slot_env_destroy(&e);
+		return;
+	}
 
 	/* Nothing posted: nothing answered. */
 	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 0);
@@ -224,9 +237,16 @@ TEST(fault_slot_answers_by_adding_only)
 TEST(fault_slot_hypercall_ends_the_request)
 {
 	struct slot_env e;
-	CHECK_EQ(slot_env_init(&e, &slot_cfg), 0);
+	int init = slot_env_init(&e, &slot_cfg);
+	CHECK_EQ(init, 0);
+	if (init)
+		return;
 	struct umbra_shadow_fault_slot *sl = slot_register(&e);
 	CHECK(sl != NULL);
+	if (!sl) {
+		slot_env_destroy(&e);
+		return;
+	}
 	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
 	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, e.asid),
 		 UMBRA_SHADOW_HANDLED);
@@ -283,13 +303,22 @@ static bool wait_u32(const unsigned int *p, unsigned int v)
 TEST(fault_slot_poll_thread)
 {
 	struct slot_env e;
-	CHECK_EQ(slot_env_init(&e, &slot_cfg), 0);
+	int init = slot_env_init(&e, &slot_cfg);
+	CHECK_EQ(init, 0);
+	if (init)
+		return;
 	CHECK_EQ(populate(&e.s, 0x9000), 0);
 	struct shadow_poll poll = {0};
 	CHECK_EQ(shadow_poll_start(&poll, &e.hc, 200), 0);
 	e.hc.poll = &poll;
 	struct umbra_shadow_fault_slot *sl = slot_register(&e);
 	CHECK(sl != NULL);
+	if (!sl) {
+		e.hc.poll = NULL;
+		shadow_poll_stop(&poll);
+		slot_env_destroy(&e);
+		return;
+	}
 	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
 	CHECK(wait_u32(&sl->done, seq));
 	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
@@ -330,12 +359,19 @@ TEST(fault_slot_sync_and_half_written)
 	struct shadow_config cfg = slot_cfg;
 	cfg.nr_vcpus = 2;
 	struct slot_env e;
-	CHECK_EQ(slot_env_init(&e, &cfg), 0);
+	int init = slot_env_init(&e, &cfg);
+	CHECK_EQ(init, 0);
+	if (init)
+		return;
 	CHECK_EQ(populate(&e.s, 0x9000), 0);
 	uint64_t ring_gpa = g_alloc_table(&e.s);
 	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_QUEUE, ring_gpa, 0, 0), 0);
 	struct umbra_shadow_fault_slot *sl = slot_register(&e);
 	CHECK(sl != NULL);
+	if (!sl) {
+		slot_env_destroy(&e);
+		return;
+	}
 	struct umbra_shadow_ring *ring = p2m_writable_ptr(&e.s.p2m, ring_gpa);
 
 	/* Half written: not read, whatever it holds. */

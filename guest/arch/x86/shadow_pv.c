@@ -77,11 +77,12 @@ struct shadow_cpu {
 	 * request is in it now (a fault taken meanwhile makes the call). */
 	bool slot_on, slot_busy;
 	unsigned int slot_skip; /* calls left that skip the slot (a timeout) */
-	/* The last first-chance fault the slot answered, and how many times
-	 * in a row (SLOT_REPEAT_LIMIT). */
+	/* The last first-chance fault the slot answered "handled", and how
+	 * many times in a row (SLOT_REPEAT_LIMIT); said once. */
 	uint64_t slot_last_addr;
 	unsigned long slot_last_ec;
 	unsigned int slot_repeats;
+	bool slot_repeat_said;
 };
 static struct shadow_cpu shadow_cpus[NR_CPUS];
 /* The batch queue (UMBRA_HC_SHADOW_QUEUE), in the pinned image: one for
@@ -290,6 +291,7 @@ static bool queue_empty(void)
  * ring is applied first. */
 static void shadow_queue(uint32_t asid, uint64_t start, uint64_t end, uint32_t event)
 {
+	scpu()->slot_repeats = 0; /* the guest changed a mapping: progress */
 	if (ring.head - __atomic_load_n(&ring.tail, __ATOMIC_ACQUIRE) >= UMBRA_SHADOW_RING_SIZE)
 		shadow_sync();
 	struct umbra_shadow_op *op = &ring.ops[ring.head % UMBRA_SHADOW_RING_SIZE];
@@ -479,7 +481,8 @@ static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned
 			}
 			claimed = true;
 		}
-		if (claimed && rdtsc() - start >= SLOT_CLAIMED_CYCLES)
+		if (claimed && rdtsc() - start >= SLOT_CLAIMED_CYCLES &&
+		    __atomic_load_n(&s->done, __ATOMIC_ACQUIRE) != seq)
 			panic("shadow: the VMM took fault-slot request %u (op %u, %#llx) and "
 			      "gave no answer in %llu cycles", seq, op, (unsigned long long)addr,
 			      SLOT_CLAIMED_CYCLES);
@@ -506,6 +509,7 @@ static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned
 
 void shadow_prefill(uint64_t addr, unsigned long error_code)
 {
+	scpu()->slot_repeats = 0; /* the guest's mm handled a fault: progress */
 	unsigned long ec = error_code & (X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR);
 	unsigned long refused = ec;
 	long r;
@@ -530,10 +534,11 @@ static bool slot_repeated(uint64_t addr, unsigned long ec)
 	}
 	if (++c->slot_repeats < SLOT_REPEAT_LIMIT)
 		return false;
-	if (c->slot_repeats == SLOT_REPEAT_LIMIT)
+	if (!c->slot_repeat_said)
 		pr_warn("shadow: CPU %u: the fault at %#llx (error code %#lx) came back "
 		       "%u times after the fault slot's answer; the hypercall takes it\n",
 		       this_cpu()->cpu, (unsigned long long)addr, ec, SLOT_REPEAT_LIMIT);
+	c->slot_repeat_said = true;
 	c->slot_repeats = 0;
 	return true;
 }
@@ -550,12 +555,15 @@ bool shadow_first_chance(struct pt_regs *regs)
 	unsigned long flags = (regs->rflags & (1UL << 18)) ? UMBRA_SHADOW_FAULT_AC : 0;
 	unsigned long ec = regs->error_code & 0xffff;
 	long r;
-	if (slot_repeated(addr, ec) ||
-	    !slot_call(UMBRA_SHADOW_SLOT_FAULT, addr, ec, flags, &r))
+	bool by_slot = !slot_repeated(addr, ec) &&
+		       slot_call(UMBRA_SHADOW_SLOT_FAULT, addr, ec, flags, &r);
+	if (!by_slot)
 		r = shadow_call(UMBRA_HC_SHADOW_FAULT, addr, ec, scpu()->asid, flags);
+	/* Only the slot answering "handled" again and again is no progress. */
+	if (!by_slot || r != UMBRA_SHADOW_HANDLED)
+		scpu()->slot_repeats = 0;
 	if (r == UMBRA_SHADOW_HANDLED)
 		return true;
-	scpu()->slot_repeats = 0; /* only "handled" again and again is no progress */
 	if (r > 0 && (r & 0xff) == UMBRA_SHADOW_REFLECT)
 		regs->error_code = ((unsigned long)r >> UMBRA_SHADOW_RESULT_EC_SHIFT) & 0xffff;
 	return false;
