@@ -369,10 +369,7 @@ int64_t host_mem_vm_dedup_merges(void *opaque)
 	if (!h->uffd.ksm_dir)
 		return -1;
 	/* Sampled now: a guest waiting for merges sees them at once. */
-	uffd_mem_ksm_sample(&h->uffd);
-	struct uffd_stats u;
-	uffd_mem_stats(&h->uffd, &u, NULL);
-	return (int64_t)(u.ksm_merged & INT64_MAX);
+	return (int64_t)(uffd_mem_ksm_sample(&h->uffd) & INT64_MAX);
 }
 
 void host_mem_vm_set_balloon_target(struct host_mem_vm *h, uint64_t pages)

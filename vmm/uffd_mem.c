@@ -414,10 +414,10 @@ static void *uffd_thread(void *arg)
 	return NULL;
 }
 
-void uffd_mem_ksm_sample(struct uffd_mem *u)
+uint64_t uffd_mem_ksm_sample(struct uffd_mem *u)
 {
 	if (!u->ksm_dir)
-		return;
+		return 0;
 	/* Read under the lock: the uffd thread and the vCPUs' counter reads
 	 * both sample, and a reading older than the last one applied would
 	 * count a false unshare and then a false merge. */
@@ -438,7 +438,9 @@ void uffd_mem_ksm_sample(struct uffd_mem *u)
 			mmu_trace_record(u->trace, TRACE_UNSHARE, 0, ~0ull, (uint64_t)(was - n), 0);
 		}
 	}
+	uint64_t merged = u->stats.ksm_merged;
 	pthread_mutex_unlock(&u->lock);
+	return merged;
 }
 
 /* --- start and stop --- */

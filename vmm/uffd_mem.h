@@ -126,8 +126,9 @@ void uffd_mem_trace_json(void *u, FILE *f);
 
 /* --dedup: reads KSM's count of merged guest pages into the counters
  * (and a merge/unshare trace event for a change). The thread does every
- * KSM_SAMPLE_MS; the summary once more. */
-void uffd_mem_ksm_sample(struct uffd_mem *u);
+ * KSM_SAMPLE_MS; the summary and the guest's dedup_merges counter once
+ * more. Returns the merges counted so far (the sum of the increases). */
+uint64_t uffd_mem_ksm_sample(struct uffd_mem *u);
 
 /* A gfn's state; with --dedup, a present frame KSM merged is
  * P2M_GFN_SHARED. */
