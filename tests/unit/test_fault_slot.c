@@ -88,6 +88,7 @@ struct slot_env {
 	struct shadow_poll idle_poll;
 	uint64_t root, slot_gpa;
 	uint32_t asid;
+	struct umbra_shadow_fault_slot *sl; /* with_slot: registered for vCPU 0 */
 };
 
 static void slot_env_destroy(struct slot_env *e)
@@ -96,8 +97,17 @@ static void slot_env_destroy(struct slot_env *e)
 	sim_destroy(&e->s);
 }
 
-/* 0, or -1 with nothing left to free. */
-static int slot_env_init(struct slot_env *e, const struct shadow_config *cfg)
+/* Registers the slot for vCPU 0; NULL if refused. */
+static struct umbra_shadow_fault_slot *slot_register(struct slot_env *e)
+{
+	if (call(&e->hc, UMBRA_HC_SHADOW_FAULT_SLOT, e->slot_gpa, 0, 0))
+		return NULL;
+	return slot_at(&e->s, e->slot_gpa);
+}
+
+/* 0, or -1 with nothing left to free; with_slot: the slot registered
+ * (e->sl) with the idle poll thread. */
+static int slot_env_init(struct slot_env *e, const struct shadow_config *cfg, bool with_slot)
 {
 	if (sim_init(&e->s, 2048, 4096, cfg))
 		return -1;
@@ -114,21 +124,18 @@ static int slot_env_init(struct slot_env *e, const struct shadow_config *cfg)
 	}
 	e->asid = (uint32_t)asid;
 	e->slot_gpa = g_alloc_table(&e->s);
+	e->sl = with_slot ? slot_register(e) : NULL;
+	if (with_slot && !e->sl) {
+		slot_env_destroy(e);
+		return -1;
+	}
 	return 0;
-}
-
-/* Registers the slot for vCPU 0; NULL if refused. */
-static struct umbra_shadow_fault_slot *slot_register(struct slot_env *e)
-{
-	if (call(&e->hc, UMBRA_HC_SHADOW_FAULT_SLOT, e->slot_gpa, 0, 0))
-		return NULL;
-	return slot_at(&e->s, e->slot_gpa);
 }
 
 TEST(fault_slot_registration)
 {
 	struct slot_env e;
-	int init = slot_env_init(&e, &slot_cfg);
+	int init = slot_env_init(&e, &slot_cfg, false);
 	CHECK_EQ(init, 0);
 	if (init)
 		return;
@@ -151,18 +158,13 @@ TEST(fault_slot_answers_by_adding_only)
 	struct shadow_config cfg = slot_cfg;
 	cfg.budget_pages = 4; /* the root and one path: a second path evicts */
 	struct slot_env e;
-	int init = slot_env_init(&e, &cfg);
+	int init = slot_env_init(&e, &cfg, true);
 	CHECK_EQ(init, 0);
 	if (init)
 		return;
+	struct umbra_shadow_fault_slot *sl = e.sl;
 	g_map(&e.s, e.root, 0x401000, 0xa000, PTE_RW | PTE_US, 1);
 	g_map(&e.s, e.root, 0x40000000, 0xb000, PTE_RW | PTE_US, 1);
-	struct umbra_shadow_fault_slot *sl = slot_register(&e);
-	CHECK(sl != NULL);
-	if (!sl) {
-		slot_env_destroy(&e);
-		return;
-	}
 
 	/* Nothing posted: nothing answered. */
 	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 0);
@@ -237,16 +239,11 @@ TEST(fault_slot_answers_by_adding_only)
 TEST(fault_slot_hypercall_ends_the_request)
 {
 	struct slot_env e;
-	int init = slot_env_init(&e, &slot_cfg);
+	int init = slot_env_init(&e, &slot_cfg, true);
 	CHECK_EQ(init, 0);
 	if (init)
 		return;
-	struct umbra_shadow_fault_slot *sl = slot_register(&e);
-	CHECK(sl != NULL);
-	if (!sl) {
-		slot_env_destroy(&e);
-		return;
-	}
+	struct umbra_shadow_fault_slot *sl = e.sl;
 	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
 	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT, 0x400000, PFERR_U | PFERR_W, e.asid),
 		 UMBRA_SHADOW_HANDLED);
@@ -303,7 +300,7 @@ static bool wait_u32(const unsigned int *p, unsigned int v)
 TEST(fault_slot_poll_thread)
 {
 	struct slot_env e;
-	int init = slot_env_init(&e, &slot_cfg);
+	int init = slot_env_init(&e, &slot_cfg, false);
 	CHECK_EQ(init, 0);
 	if (init)
 		return;
@@ -359,19 +356,14 @@ TEST(fault_slot_sync_and_half_written)
 	struct shadow_config cfg = slot_cfg;
 	cfg.nr_vcpus = 2;
 	struct slot_env e;
-	int init = slot_env_init(&e, &cfg);
+	int init = slot_env_init(&e, &cfg, true);
 	CHECK_EQ(init, 0);
 	if (init)
 		return;
+	struct umbra_shadow_fault_slot *sl = e.sl;
 	CHECK_EQ(populate(&e.s, 0x9000), 0);
 	uint64_t ring_gpa = g_alloc_table(&e.s);
 	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_QUEUE, ring_gpa, 0, 0), 0);
-	struct umbra_shadow_fault_slot *sl = slot_register(&e);
-	CHECK(sl != NULL);
-	if (!sl) {
-		slot_env_destroy(&e);
-		return;
-	}
 	struct umbra_shadow_ring *ring = p2m_writable_ptr(&e.s.p2m, ring_gpa);
 
 	/* Half written: not read, whatever it holds. */
