@@ -67,19 +67,32 @@ static void mark(struct frame_pool *fp, uint64_t i, bool used)
 		fp->used[i / 64] &= ~(1ull << (i % 64));
 }
 
+static void take(struct frame_pool *fp, uint64_t i, uint64_t *maddr)
+{
+	mark(fp, i, true);
+	fp->nfree--;
+	memset(fp->mem + i * FRAME_SIZE, 0, FRAME_SIZE);
+	*maddr = fp->base + i * FRAME_SIZE;
+}
+
 int frame_pool_alloc(struct frame_pool *fp, uint64_t *maddr)
 {
 	if (fp->nfree == 0)
 		return -ENOMEM;
+	while (fp->hot_len) {
+		fp->hot_len--;
+		uint64_t i = fp->hot[--fp->hot_end % FRAME_POOL_HOT];
+		if (!test_used(fp, i)) {
+			take(fp, i, maddr);
+			return 0;
+		}
+	}
 	for (uint64_t n = 0; n < fp->nframes; n++) {
 		uint64_t i = (fp->cursor++ * fp->stride) % fp->nframes;
-		if (test_used(fp, i))
-			continue;
-		mark(fp, i, true);
-		fp->nfree--;
-		memset(fp->mem + i * FRAME_SIZE, 0, FRAME_SIZE);
-		*maddr = fp->base + i * FRAME_SIZE;
-		return 0;
+		if (!test_used(fp, i)) {
+			take(fp, i, maddr);
+			return 0;
+		}
 	}
 	return -ENOMEM;
 }
@@ -120,6 +133,9 @@ void frame_pool_free(struct frame_pool *fp, uint64_t maddr)
 		return;
 	mark(fp, (uint64_t)i, false);
 	fp->nfree++;
+	fp->hot[fp->hot_end++ % FRAME_POOL_HOT] = (uint64_t)i;
+	if (fp->hot_len < FRAME_POOL_HOT)
+		fp->hot_len++;
 }
 
 int frame_pool_reserve(struct frame_pool *fp, uint64_t maddr, uint64_t n)

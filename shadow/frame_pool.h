@@ -4,7 +4,12 @@
  * frames (through the p2m) and holds the shadow page tables the CPU walks.
  * Frames are handed out in a scattered order, so a guest-physical frame and
  * its machine frame are never trivially equal (shadow paging must really
- * translate), and 2M-aligned runs are available for large pages.
+ * translate), and 2M-aligned runs are available for large pages. A frame
+ * freed recently is handed out again first (the last FRAME_POOL_HOT of
+ * them, newest first, as Linux's per-CPU page lists): its memory is still
+ * resident on the host and mapped by KVM's NPT/EPT, where a frame the
+ * scattered order reaches for the first time costs a host page fault and
+ * a KVM page fault at its first use.
  */
 #ifndef UMBRA_FRAME_POOL_H
 #define UMBRA_FRAME_POOL_H
@@ -15,6 +20,7 @@
 
 #define FRAME_SIZE 4096ull
 #define FRAMES_PER_2M 512ull
+#define FRAME_POOL_HOT 256u
 
 struct frame_pool {
 	uint8_t *mem;       /* nframes * 4K bytes: the frames' contents */
@@ -25,6 +31,11 @@ struct frame_pool {
 	uint64_t *used;     /* bitmap, one bit per frame */
 	uint64_t cursor;    /* position in the scattered order */
 	uint64_t stride;    /* coprime with nframes: a permutation step */
+	/* Indices of recently freed frames, a ring: hot[(hot_end - 1) %
+	 * FRAME_POOL_HOT] is the newest; an entry may have been taken since
+	 * (alloc_2m, reserve), which the allocator checks. */
+	uint64_t hot[FRAME_POOL_HOT];
+	unsigned hot_end, hot_len;
 };
 
 /* mem: the frames' storage (nframes * 4K bytes), or NULL to allocate it.
