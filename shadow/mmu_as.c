@@ -322,6 +322,29 @@ static uint64_t root_entry_va(const struct shadow_mmu *mmu, unsigned idx)
 	return (uint64_t)(((int64_t)(va << sh)) >> sh);
 }
 
+/* The first entry of sp whose span ends at or after start (512: none).
+ * An entry covers higher addresses than the one before it (the root's
+ * upper half, sign-extended, lies above its lower half), so a zap starts
+ * there and stops at the first entry past the range: a one-page zap reads
+ * a few entries per level, not all 512. */
+static unsigned first_entry(const struct shadow_mmu *mmu, const struct kvm_mmu_page *sp,
+			    uint64_t base, uint64_t start)
+{
+	unsigned shift = (unsigned)level_shift(sp->role.level);
+	if (sp->root) {
+		uint64_t half = 1ull << ((mmu->levels == 5 ? 57 : 48) - 1);
+		if (start < half)
+			return (unsigned)(start >> shift);
+		if (start < -half) /* in the non-canonical hole */
+			return 256;
+		return (unsigned)((start >> shift) & 511);
+	}
+	if (start <= base)
+		return 0;
+	uint64_t i = (start - base) >> shift;
+	return i < 512 ? (unsigned)i : 512;
+}
+
 /*
  * Zaps (or write-protects) the entries of sp that translate part of
  * [start, last]. base is the address sp's entry 0 covers. A link whose
@@ -335,10 +358,12 @@ static void zap_range(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
 	unsigned level = sp->role.level;
 	uint64_t span = 1ull << level_shift(level);
 
-	for (unsigned i = 0; i < 512 && sp->nr_present; i++) {
+	for (unsigned i = first_entry(mmu, sp, base, start); i < 512 && sp->nr_present; i++) {
 		uint64_t s = sp->root ? root_entry_va(mmu, i) : base + i * span;
 		uint64_t e = s + (span - 1);
-		if (e < start || s > last)
+		if (s > last)
+			break;
+		if (e < start)
 			continue;
 		uint64_t spte = sp->spt[i];
 		if (!is_shadow_present_pte(spte))

@@ -252,6 +252,54 @@ TEST(shadow_invalidate_zaps)
 	sim_destroy(&s);
 }
 
+/* A zap starts at the range's first entry of each table and stops past
+ * its end (mmu_as.c first_entry): the pages just inside and just outside a
+ * range that crosses the non-canonical hole, and ranges inside the hole. */
+TEST(shadow_invalidate_across_the_halves)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	setup(&s, &c, &root, &asid);
+	const uint64_t va[] = {
+		UVA, 0x7fffffffe000ull, 0x7ffffffff000ull,
+		0xffff800000000000ull, 0xffff800000001000ull, 0xffffffffffffe000ull,
+	};
+	const unsigned n = sizeof(va) / sizeof(va[0]);
+	struct walk_result r;
+	for (unsigned i = 0; i < n; i++) {
+		g_map(&s, root, va[i], (300 + i) * 4096ull, URW | PTE_A | PTE_D, 1);
+		CHECK_EQ(sim_access(&s, va[i], WALK_WRITE, 3, &ec), SIM_OK);
+	}
+	/* Inside the hole: nothing. */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, 0x800000000000ull,
+			0xffff7ffffffff000ull, UMBRA_SHADOW_EV_UNMAP), 0);
+	for (unsigned i = 0; i < n; i++)
+		CHECK_EQ(sim_shadow_walk(&s, va[i], 0, 3, false, &r), WALK_OK);
+	/* The last low page and the first high one. */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, 0x7ffffffff000ull,
+			0xffff800000001000ull, UMBRA_SHADOW_EV_UNMAP), 0);
+	for (unsigned i = 0; i < n; i++)
+		CHECK_EQ(sim_shadow_walk(&s, va[i], 0, 3, false, &r),
+			 i == 2 || i == 3 ? WALK_PF : WALK_OK);
+	/* From inside the hole to the top (end 0): the upper half. */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, 0x900000000000ull, 0,
+			UMBRA_SHADOW_EV_UNMAP), 0);
+	for (unsigned i = 0; i < n; i++)
+		CHECK_EQ(sim_shadow_walk(&s, va[i], 0, 3, false, &r),
+			 i >= 2 ? WALK_PF : WALK_OK);
+	/* A range ending below the first page of a table. */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, UVA - 4096, UVA,
+			UMBRA_SHADOW_EV_UNMAP), 0);
+	CHECK_EQ(sim_shadow_walk(&s, UVA, 0, 3, false, &r), WALK_OK);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, UVA, UVA + 1,
+			UMBRA_SHADOW_EV_UNMAP), 0);
+	CHECK_EQ(sim_shadow_walk(&s, UVA, 0, 3, false, &r), WALK_PF);
+	CHECK_EQ(sim_audit(&s), 0);
+	sim_destroy(&s);
+}
+
 TEST(shadow_tiny_budget_and_roots)
 {
 	struct sim s;
@@ -419,6 +467,58 @@ TEST(frame_pool_reserved_hole)
 	CHECK(!in_hole);
 	CHECK_EQ(got, n - hole_n);
 	CHECK_EQ(fp.nfree, 0);
+	frame_pool_destroy(&fp);
+}
+
+/* A frame freed recently is handed out again first, newest first (the
+ * last FRAME_POOL_HOT of them); one that alloc_2m took since is not. */
+TEST(frame_pool_reuses_freed_frames_first)
+{
+	struct frame_pool fp;
+	const uint64_t base = 1ull << 30, n = 1024;
+	CHECK_EQ(frame_pool_init(&fp, base, n, NULL), 0);
+	uint64_t m[FRAME_POOL_HOT + 8], again;
+	for (unsigned i = 0; i < FRAME_POOL_HOT + 8; i++)
+		CHECK_EQ(frame_pool_alloc(&fp, &m[i]), 0);
+	*(uint64_t *)frame_pool_ptr(&fp, m[1]) = 42;
+	frame_pool_free(&fp, m[1]);
+	frame_pool_free(&fp, m[2]);
+	CHECK_EQ(frame_pool_alloc(&fp, &again), 0);
+	CHECK_EQ(again, m[2]);
+	CHECK_EQ(frame_pool_alloc(&fp, &again), 0);
+	CHECK_EQ(again, m[1]);
+	CHECK_EQ(*(uint64_t *)frame_pool_ptr(&fp, again), 0); /* zeroed */
+	/* More frees than the list holds: the newest FRAME_POOL_HOT come back. */
+	for (unsigned i = 0; i < FRAME_POOL_HOT + 8; i++)
+		frame_pool_free(&fp, m[i]);
+	for (unsigned i = 0; i < FRAME_POOL_HOT; i++) {
+		CHECK_EQ(frame_pool_alloc(&fp, &again), 0);
+		CHECK_EQ(again, m[FRAME_POOL_HOT + 7 - i]);
+	}
+	CHECK_EQ(frame_pool_alloc(&fp, &again), 0);
+	bool old = false;
+	for (unsigned i = 8; i < FRAME_POOL_HOT + 8; i++)
+		old |= again == m[i];
+	CHECK(!old);
+	frame_pool_destroy(&fp);
+
+	/* A freed frame taken since by alloc_2m or reserve is not handed
+	 * out again from the list. */
+	CHECK_EQ(frame_pool_init(&fp, base, n, NULL), 0);
+	uint64_t a, b, unit;
+	CHECK_EQ(frame_pool_alloc(&fp, &a), 0);
+	CHECK_EQ(frame_pool_alloc(&fp, &b), 0);
+	frame_pool_free(&fp, a);
+	frame_pool_free(&fp, b);
+	CHECK_EQ(frame_pool_reserve(&fp, b, 1), 0);
+	while (frame_pool_alloc_2m(&fp, &unit) == 0)
+		if (a >= unit && a < unit + FRAMES_PER_2M * FRAME_SIZE)
+			break;
+	CHECK(frame_pool_in_use(&fp, a));
+	while (fp.nfree) {
+		CHECK_EQ(frame_pool_alloc(&fp, &again), 0);
+		CHECK(again != a && again != b);
+	}
 	frame_pool_destroy(&fp);
 }
 
