@@ -155,6 +155,13 @@ static void prefetch(struct shadow_mmu *mmu, const struct shadow_as *as,
 			 * valid 4K leaf: prefetch never sets A itself. */
 			if (!(gpte & PTE_P) || !(gpte & PTE_A) || (gpte & rsvd))
 				continue;
+			/* A read-only neighbour is upgraded only to write,
+			 * which needs W and D in the guest's entry: after a
+			 * fork, each copy-on-write fault would otherwise look
+			 * at 15 read-only neighbours in full. */
+			if (is_shadow_present_pte(old) &&
+			    (gpte & (PTE_RW | PTE_D)) != (PTE_RW | PTE_D))
+				continue;
 			gfn = (gpte & guest_addr_mask(mmu)) >> 12;
 			access = sp->role.access & guest_pte_access(gpte, mmu->cfg.efer_nxe);
 			dirty = gpte & PTE_D;

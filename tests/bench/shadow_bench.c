@@ -4,7 +4,9 @@
  * unit tests' simulated guest (tests/unit/shadow_sim.h): fill, prefetch,
  * zap by range (a dense range and a 512x larger one holding the same
  * pages), reverse-map zap (a host change), invalidate with nothing
- * mapped, the guest walker. Each prints "bench NAME ops=N ns_per_op=X".
+ * mapped, the guest walker, and the poll thread's answers from a fault
+ * slot: a fill, and a copy-on-write fault (its queued CLEAR applied, then
+ * the fill). Each prints "bench NAME ops=N ns_per_op=X".
  * The measured operations run inside bench_measured(), so callgrind can
  * count their instructions alone (--toggle-collect=bench_measured; run by
  * tests/bench/run.py). Usage: shadow-bench [-q] [NAME]
@@ -19,6 +21,8 @@
 #define EMPTY_VA 0x80000000ull /* a gigabyte with nothing mapped */
 #define NPAGES 8192            /* 32 MiB mapped 4K */
 #define GIB (1ull << 30)
+#define SLOT_GPA 0x8000ull     /* below the mapped pages' frames (gfn 16 on) */
+#define RING_GPA 0x9000ull
 
 static struct sim s;
 static uint32_t asid;
@@ -131,6 +135,68 @@ static void op_walk(uint64_t i)
 	sink += r.gpa;
 }
 
+/* The guest's side of a fault slot and the batch queue (as
+ * guest/arch/x86/shadow_pv.c writes them). */
+static struct umbra_shadow_fault_slot *slot;
+static struct umbra_shadow_ring *ring;
+
+static void setup_slot(void)
+{
+	if (shadow_set_fault_slot(s.mmu, 0, SLOT_GPA) ||
+	    sim_hc(&s, UMBRA_HC_SHADOW_QUEUE, RING_GPA, 0, 0, 0)) {
+		fprintf(stderr, "shadow-bench: fault slot or queue refused\n");
+		exit(1);
+	}
+	slot = p2m_writable_ptr(&s.p2m, SLOT_GPA);
+	ring = p2m_writable_ptr(&s.p2m, RING_GPA);
+}
+
+static void slot_post(uint64_t va, uint32_t ec)
+{
+	uint32_t seq = slot->seq;
+	__atomic_store_n(&slot->seq, seq + 1, __ATOMIC_RELAXED);
+	slot->op = UMBRA_SHADOW_SLOT_FAULT;
+	slot->addr = va;
+	slot->error_code = ec;
+	slot->flags = 0;
+	slot->asid = asid;
+	__atomic_store_n(&slot->seq, seq + 2, __ATOMIC_SEQ_CST);
+}
+
+/* The poll thread's scan and answer of the posted request. */
+static void op_slot_answer(uint64_t i)
+{
+	(void)i;
+	/* Handled, perhaps with a flush (the first after unmap_all: whole). */
+	if (shadow_answer_fault_slots(s.mmu) != 1 ||
+	    ((uint64_t)slot->result & ~(UMBRA_SHADOW_FLUSH | UMBRA_SHADOW_FLUSH_RANGES)) !=
+		    UMBRA_SHADOW_HANDLED) {
+		fprintf(stderr, "shadow-bench: slot answer %lld\n", (long long)slot->result);
+		exit(1);
+	}
+}
+
+static uint64_t next_page;
+static void post_fill(void)
+{
+	slot_post(BASE_VA + next_page++ * 4096, PFERR_U);
+}
+
+/* A copy-on-write break as the guest makes it: page next_page, shadowed
+ * read-only, now maps a new frame writable; the CLEAR queued; the write
+ * fault posted. */
+static void post_cow(void)
+{
+	uint64_t va = BASE_VA + next_page * 4096;
+	g_write(&s, g_entry(&s, s.guest_root, va, 1, false),
+		(16 + NPAGES + next_page) * 4096 | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
+		.start = va, .end = va + 4096, .asid = asid, .event = UMBRA_SHADOW_EV_CLEAR};
+	__atomic_add_fetch(&ring->head, 1, __ATOMIC_RELEASE);
+	next_page++;
+	slot_post(va, PFERR_U | PFERR_W | PFERR_P);
+}
+
 struct result {
 	uint64_t ops;
 	double ns;
@@ -193,6 +259,46 @@ static void b_inval_empty(struct result *r)
 	sim_destroy(&s);
 }
 
+static void b_slot_fill(struct result *r)
+{
+	setup(0);
+	setup_slot();
+	fill_pages(NPAGES);
+	unmap_all();
+	next_page = 0;
+	measure(r, op_slot_answer, NPAGES, post_fill);
+	sim_destroy(&s);
+}
+
+static void b_slot_cow(struct result *r)
+{
+	setup(16);
+	setup_slot();
+	/* Every page shadowed read-only (a fork's write-protect), and the
+	 * frames its copies go to backed already (the guest wrote them). */
+	for (uint64_t i = 0; i < NPAGES; i++) {
+		g_write(&s, g_entry(&s, s.guest_root, BASE_VA + i * 4096, 1, false),
+			(16 + i) * 4096 | PTE_P | PTE_US | PTE_A);
+		uint64_t m;
+		if (p2m_populate(&s.p2m, 16 + i, &m) ||
+		    p2m_populate(&s.p2m, 16 + NPAGES + i, &m)) {
+			fprintf(stderr, "shadow-bench: p2m_populate failed\n");
+			exit(1);
+		}
+	}
+	fill_pages(NPAGES);
+	uint64_t zaps = s.mmu->stats.zaps;
+	next_page = 0;
+	measure(r, op_slot_answer, NPAGES, post_cow);
+	/* Each answer zapped the read-only entry its CLEAR named. */
+	if (s.mmu->stats.zaps - zaps != NPAGES) {
+		fprintf(stderr, "shadow-bench: %llu zaps in %u copy-on-write answers\n",
+			(unsigned long long)(s.mmu->stats.zaps - zaps), NPAGES);
+		exit(1);
+	}
+	sim_destroy(&s);
+}
+
 static void b_walk(struct result *r)
 {
 	setup(16);
@@ -211,6 +317,8 @@ static const struct {
 	{"zap_rmap", b_zap_rmap},
 	{"invalidate_empty", b_inval_empty},
 	{"walker", b_walk},
+	{"slot_fill", b_slot_fill},
+	{"slot_cow", b_slot_cow},
 };
 
 int main(int argc, char **argv)
