@@ -77,6 +77,7 @@ struct shadow_cpu {
 	 * request is in it now (a fault taken meanwhile makes the call). */
 	bool slot_on, slot_busy;
 	unsigned int slot_skip; /* calls left that skip the slot (a timeout) */
+	unsigned int slot_backoff; /* calls the next timeout skips: 1, 2, 4 ... */
 	/* The last first-chance fault the slot answered "handled", and how
 	 * many times in a row (SLOT_REPEAT_LIMIT); said once. */
 	uint64_t slot_last_addr;
@@ -411,8 +412,11 @@ static bool guest_refuses(uint64_t addr, unsigned long *ec)
  * the guest ends it and makes the hypercall: about an exit's cost in the
  * nested setup, so a thread that lost its CPU costs at most twice. */
 #define SLOT_WAIT_CYCLES 1000000
-/* Calls that go straight to the VMM after a wait ran out. */
-#define SLOT_SKIP_AFTER_TIMEOUT 64
+/* Calls that go straight to the VMM after a wait ran out: 1 after the
+ * first timeout, twice as many after each further one without an answer
+ * between, up to this. A fixed 64 made one rare timeout cost 64 exits
+ * (about 20M cycles nested) where the thread was back a call later. */
+#define SLOT_SKIP_MAX 64
 /* A request the VMM took is answered within microseconds; one not
  * answered in about ten seconds will not be: stop with a message rather
  * than spin on. */
@@ -474,8 +478,11 @@ static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned
 							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 				/* Not taken in time: the thread lost its CPU;
 				 * the next calls go straight to the VMM. */
-				if (!give_up)
-					c->slot_skip = SLOT_SKIP_AFTER_TIMEOUT;
+				if (!give_up) {
+					c->slot_backoff = c->slot_backoff ?
+						MIN(2 * c->slot_backoff, SLOT_SKIP_MAX) : 1;
+					c->slot_skip = c->slot_backoff;
+				}
 				c->slot_busy = false;
 				return false;
 			}
@@ -488,6 +495,7 @@ static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned
 			      SLOT_CLAIMED_CYCLES);
 		smp_spin_turn(n);
 	}
+	c->slot_backoff = 0; /* the thread answers again */
 	long r = s->result;
 	if (r < 0 || r == UMBRA_SHADOW_DECLINED) {
 		c->slot_busy = false;
