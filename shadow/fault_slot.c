@@ -221,6 +221,7 @@ unsigned shadow_answer_fault_slots(struct shadow_mmu *mmu)
 			mmu->stats.slot_cancelled++;
 			continue;
 		}
+		mmu_vcpu_flushed(mmu, v);
 		int64_t r;
 		switch (req.op) {
 		case UMBRA_SHADOW_SLOT_FAULT:

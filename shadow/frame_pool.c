@@ -79,9 +79,9 @@ int frame_pool_alloc(struct frame_pool *fp, uint64_t *maddr)
 {
 	if (fp->nfree == 0)
 		return -ENOMEM;
-	while (fp->hot_len) {
-		fp->hot_len--;
-		uint64_t i = fp->hot[--fp->hot_end % FRAME_POOL_HOT];
+	while (fp->hot.len) {
+		fp->hot.len--;
+		uint64_t i = fp->hot.idx[--fp->hot.end % FRAME_POOL_HOT];
 		if (!test_used(fp, i)) {
 			take(fp, i, maddr);
 			return 0;
@@ -126,6 +126,13 @@ int64_t frame_pool_index(const struct frame_pool *fp, uint64_t maddr)
 	return i < fp->nframes ? (int64_t)i : -1;
 }
 
+static void list_push(struct frame_list *l, uint64_t i)
+{
+	l->idx[l->end++ % FRAME_POOL_HOT] = i;
+	if (l->len < FRAME_POOL_HOT)
+		l->len++;
+}
+
 void frame_pool_free(struct frame_pool *fp, uint64_t maddr)
 {
 	int64_t i = frame_pool_index(fp, maddr);
@@ -133,9 +140,15 @@ void frame_pool_free(struct frame_pool *fp, uint64_t maddr)
 		return;
 	mark(fp, (uint64_t)i, false);
 	fp->nfree++;
-	fp->hot[fp->hot_end++ % FRAME_POOL_HOT] = (uint64_t)i;
-	if (fp->hot_len < FRAME_POOL_HOT)
-		fp->hot_len++;
+	list_push(&fp->cool, (uint64_t)i);
+}
+
+void frame_pool_warm(struct frame_pool *fp)
+{
+	/* Oldest first: the newest freed ends on top. */
+	for (unsigned k = fp->cool.len; k > 0; k--)
+		list_push(&fp->hot, fp->cool.idx[(fp->cool.end - k) % FRAME_POOL_HOT]);
+	fp->cool.len = 0;
 }
 
 int frame_pool_reserve(struct frame_pool *fp, uint64_t maddr, uint64_t n)

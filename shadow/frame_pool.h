@@ -6,10 +6,14 @@
  * its machine frame are never trivially equal (shadow paging must really
  * translate), and 2M-aligned runs are available for large pages. A frame
  * freed recently is handed out again first (the last FRAME_POOL_HOT of
- * them, newest first, as Linux's per-CPU page lists): its memory is still
- * resident on the host and mapped by KVM's NPT/EPT, where a frame the
- * scattered order reaches for the first time costs a host page fault and
- * a KVM page fault at its first use.
+ * them, newest first, as Linux's per-CPU page lists): its memory is most
+ * likely still resident on the host and mapped by KVM's NPT/EPT, where a
+ * frame the scattered order reaches for the first time costs a host page
+ * fault and a KVM page fault at its first use. A freed frame "cools"
+ * until its owner calls frame_pool_warm: a shadow table freed while a vCPU
+ * may still hold it in its TLB or paging-structure caches must not come
+ * back, rewritten, before that vCPU flushed (the MMU warms the pool when
+ * no vCPU owes a flush).
  */
 #ifndef UMBRA_FRAME_POOL_H
 #define UMBRA_FRAME_POOL_H
@@ -22,6 +26,16 @@
 #define FRAMES_PER_2M 512ull
 #define FRAME_POOL_HOT 256u
 
+/* Frame indices, a ring: idx[(end - 1) % FRAME_POOL_HOT] is the newest; a
+ * full ring drops its oldest (that frame stays free, for the scattered
+ * order). end wraps at 2^32, a multiple of the size. */
+struct frame_list {
+	uint64_t idx[FRAME_POOL_HOT];
+	unsigned end, len;
+};
+_Static_assert((FRAME_POOL_HOT & (FRAME_POOL_HOT - 1)) == 0,
+	       "FRAME_POOL_HOT divides 2^32");
+
 struct frame_pool {
 	uint8_t *mem;       /* nframes * 4K bytes: the frames' contents */
 	bool own_mem;       /* mem was allocated here */
@@ -31,11 +45,10 @@ struct frame_pool {
 	uint64_t *used;     /* bitmap, one bit per frame */
 	uint64_t cursor;    /* position in the scattered order */
 	uint64_t stride;    /* coprime with nframes: a permutation step */
-	/* Indices of recently freed frames, a ring: hot[(hot_end - 1) %
-	 * FRAME_POOL_HOT] is the newest; an entry may have been taken since
-	 * (alloc_2m, reserve), which the allocator checks. */
-	uint64_t hot[FRAME_POOL_HOT];
-	unsigned hot_end, hot_len;
+	/* Recently freed frames: cooling ones, and warm ones the allocator
+	 * takes first. An entry may have been taken since (the scattered
+	 * order, alloc_2m, reserve), which the allocator checks. */
+	struct frame_list cool, hot;
 };
 
 /* mem: the frames' storage (nframes * 4K bytes), or NULL to allocate it.
@@ -49,6 +62,9 @@ int frame_pool_alloc(struct frame_pool *fp, uint64_t *maddr);
 /* 512 zeroed frames at a 2M-aligned machine address; 0 or -ENOMEM. */
 int frame_pool_alloc_2m(struct frame_pool *fp, uint64_t *maddr);
 void frame_pool_free(struct frame_pool *fp, uint64_t maddr);
+/* The frames freed so far may be handed out first (no CPU can still reach
+ * them through a stale translation). */
+void frame_pool_warm(struct frame_pool *fp);
 /* Takes [maddr, maddr + n frames) out of the pool for good (a hole in the
  * machine address space, e.g. the 32-bit MMIO hole): never handed out.
  * 0, or -EINVAL when the range is not inside the pool or a frame is in

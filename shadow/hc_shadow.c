@@ -111,6 +111,7 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 	}
 	/* Every synchronous call sees the queued operations applied first. */
 	mmu_vcpu_settled(mmu, vcpu);
+	mmu_vcpu_flushed(mmu, vcpu);
 	int64_t drained = drain_ring(mmu, NULL, NULL);
 
 	switch (nr) {

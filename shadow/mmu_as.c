@@ -239,6 +239,16 @@ void mmu_vcpu_settled(struct shadow_mmu *mmu, unsigned vcpu)
 		free_as(mmu, left);
 }
 
+void mmu_vcpu_flushed(struct shadow_mmu *mmu, unsigned vcpu)
+{
+	if (vcpu < mmu->nr_vcpus)
+		mmu->vcpu[vcpu].flush_unacked = false;
+	for (unsigned v = 0; v < mmu->nr_vcpus; v++)
+		if (mmu->vcpu[v].tlb_flush || mmu->vcpu[v].flush_unacked)
+			return;
+	frame_pool_warm(mmu->pool);
+}
+
 int64_t shadow_as_activate(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid)
 {
 	struct shadow_as *as = shadow_find_as(mmu, asid);
@@ -251,6 +261,7 @@ int64_t shadow_as_activate(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid)
 		v->current = as;
 		/* The CR3 load flushes this vCPU's TLB. */
 		v->tlb_flush = false;
+		v->flush_unacked = true;
 		/* The CPU still runs on prev's root until the guest loads
 		 * the CR3 returned here: a released prev goes at the vCPU's
 		 * next call (freeing it now zeroed the root under the
@@ -314,9 +325,14 @@ int shadow_as_release(struct shadow_mmu *mmu, uint32_t asid)
 }
 
 /* Canonical address of the first byte covered by entry idx of the root. */
+static unsigned va_bits(const struct shadow_mmu *mmu)
+{
+	return mmu->levels == 5 ? 57 : 48;
+}
+
 static uint64_t root_entry_va(const struct shadow_mmu *mmu, unsigned idx)
 {
-	unsigned bits = mmu->levels == 5 ? 57 : 48;
+	unsigned bits = va_bits(mmu);
 	uint64_t va = (uint64_t)idx << level_shift(mmu->levels);
 	int sh = 64 - (int)bits;
 	return (uint64_t)(((int64_t)(va << sh)) >> sh);
@@ -332,7 +348,7 @@ static unsigned first_entry(const struct shadow_mmu *mmu, const struct kvm_mmu_p
 {
 	unsigned shift = (unsigned)level_shift(sp->role.level);
 	if (sp->root) {
-		uint64_t half = 1ull << ((mmu->levels == 5 ? 57 : 48) - 1);
+		uint64_t half = 1ull << (va_bits(mmu) - 1);
 		if (start < half)
 			return (unsigned)(start >> shift);
 		if (start < -half) /* in the non-canonical hole */
@@ -456,8 +472,10 @@ bool shadow_take_tlb_flush(struct shadow_mmu *mmu, unsigned vcpu)
 		return false;
 	bool f = mmu->vcpu[vcpu].tlb_flush;
 	mmu->vcpu[vcpu].tlb_flush = false;
-	if (f)
+	if (f) {
 		mmu->stats.tlb_flushes++;
+		mmu->vcpu[vcpu].flush_unacked = true;
+	}
 	return f;
 }
 

@@ -96,6 +96,10 @@ struct shadow_vcpu {
 	 * the vCPU's next shadow hypercall (mmu_vcpu_settled). */
 	struct shadow_as *leaving;
 	bool tlb_flush;
+	/* A flush was handed to it (an answer's flag, or the CR3 load after
+	 * AS_ACTIVATE) that its CPU may not have done yet: until its next
+	 * call (mmu_vcpu_flushed), freed frames stay cool. */
+	bool flush_unacked;
 	/* UMBRA_HC_SHADOW_STACK_HINT: where the guest keeps the top of the
 	 * kernel stack this vCPU runs on (0: unknown), and its size. */
 	uint64_t stack_hint_gpa, stack_size;
@@ -223,6 +227,12 @@ bool as_is_active(const struct shadow_mmu *mmu, const struct shadow_as *as);
  * its last AS_ACTIVATE returned, so the address space it left is no
  * longer on its CPU (freed now if it was released). */
 void mmu_vcpu_settled(struct shadow_mmu *mmu, unsigned vcpu);
+/* At the start of every call of vcpu, a hypercall or a fault-slot request:
+ * the guest does the flush an answer hands it before anything else, so
+ * that one is done. When no vCPU owes a flush, no CPU can reach a frame
+ * freed so far through a stale TLB or paging-structure cache entry: the
+ * pool may hand those out first (frame_pool_warm). */
+void mmu_vcpu_flushed(struct shadow_mmu *mmu, unsigned vcpu);
 /* A present entry of asid was zapped or downgraded: the vCPUs running it
  * must flush. */
 void mmu_flush_asid(struct shadow_mmu *mmu, uint32_t asid);

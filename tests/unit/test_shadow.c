@@ -283,6 +283,12 @@ TEST(shadow_invalidate_across_the_halves)
 	for (unsigned i = 0; i < n; i++)
 		CHECK_EQ(sim_shadow_walk(&s, va[i], 0, 3, false, &r),
 			 i == 2 || i == 3 ? WALK_PF : WALK_OK);
+	/* One page inside an upper-half table (a sign-extended base). */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, 0xffff800000001000ull,
+			0xffff800000002000ull, UMBRA_SHADOW_EV_UNMAP), 0);
+	for (unsigned i = 0; i < n; i++)
+		CHECK_EQ(sim_shadow_walk(&s, va[i], 0, 3, false, &r),
+			 i >= 2 && i <= 4 ? WALK_PF : WALK_OK);
 	/* From inside the hole to the top (end 0): the upper half. */
 	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, 0x900000000000ull, 0,
 			UMBRA_SHADOW_EV_UNMAP), 0);
@@ -296,6 +302,76 @@ TEST(shadow_invalidate_across_the_halves)
 	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, UVA, UVA + 1,
 			UMBRA_SHADOW_EV_UNMAP), 0);
 	CHECK_EQ(sim_shadow_walk(&s, UVA, 0, 3, false, &r), WALK_PF);
+	CHECK_EQ(sim_audit(&s), 0);
+	sim_destroy(&s);
+}
+
+/* The machine addresses of the shadow tables below the root on va's path
+ * (the entries the CPU's walk reads, levels 3..1). */
+static void shadow_tables(struct sim *s, uint64_t va, uint64_t t[3])
+{
+	struct walk_result r;
+	memset(t, 0, 3 * sizeof(*t));
+	if (sim_shadow_walk(s, va, 0, 3, false, &r) != WALK_OK || r.nlevels != 4)
+		return;
+	for (unsigned i = 0; i < 3; i++)
+		t[i] = r.pte_gpa[i + 1] & ~0xfffull;
+}
+
+static bool one_of(uint64_t x, const uint64_t t[3])
+{
+	return x && (x == t[0] || x == t[1] || x == t[2]);
+}
+
+/* A shadow table freed while a vCPU may still hold it in its TLB or
+ * paging-structure caches is handed out again first (the pool's hot list)
+ * only once every vCPU made a call after the flush it owed: with one vCPU
+ * at its next call, with two not before the other one's. */
+TEST(shadow_freed_tables_wait_for_flushes)
+{
+	struct sim s;
+	uint64_t root, t[3], t2[3];
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	c.nr_vcpus = 2;
+	setup(&s, &c, &root, &asid);
+	const uint64_t va2 = UVA + (1ull << 30); /* tables of its own below L3 */
+	g_map(&s, root, UVA, 7 * 4096, URW | PTE_A | PTE_D, 1);
+	g_map(&s, root, va2, 8 * 4096, URW | PTE_A | PTE_D, 1);
+	CHECK_EQ(sim_access(&s, UVA, WALK_WRITE, 3, &ec), SIM_OK);
+	shadow_tables(&s, UVA, t);
+	CHECK(t[0] && t[1] && t[2]);
+	/* One vCPU running: its next call is after its flush. */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, 0, 0, UMBRA_SHADOW_EV_UNMAP), 0);
+	CHECK_EQ(sim_access(&s, UVA, WALK_WRITE, 3, &ec), SIM_OK);
+	shadow_tables(&s, UVA, t2);
+	for (unsigned i = 0; i < 3; i++)
+		CHECK(one_of(t2[i], t));
+	memcpy(t, t2, sizeof(t));
+	/* vCPU 1 runs the address space too (its CR3 load done: a call). */
+	s.vcpu = 1;
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_AS_ACTIVATE, asid, 0, 0, 0), (int64_t)s.cr3);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0), 0);
+	/* vCPU 0 unmaps and faults again: vCPU 1 owes a flush, so the
+	 * tables come from elsewhere. */
+	s.vcpu = 0;
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, 0, 0, UMBRA_SHADOW_EV_UNMAP), 0);
+	CHECK_EQ(shadow_pending_flushes(s.mmu, 0), 2);
+	CHECK_EQ(sim_access(&s, UVA, WALK_WRITE, 3, &ec), SIM_OK);
+	uint64_t u[3];
+	shadow_tables(&s, UVA, u);
+	for (unsigned i = 0; i < 3; i++)
+		CHECK(u[i] && !one_of(u[i], t));
+	/* vCPU 1 is kicked, flushes, and calls again: va2's two new tables
+	 * are frames freed before. */
+	CHECK(shadow_take_tlb_flush(s.mmu, 1));
+	s.vcpu = 1;
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0), 0);
+	s.vcpu = 0;
+	CHECK_EQ(sim_access(&s, va2, WALK_WRITE, 3, &ec), SIM_OK);
+	shadow_tables(&s, va2, t2);
+	CHECK_EQ(t2[0], u[0]);
+	CHECK(one_of(t2[1], t) && one_of(t2[2], t));
 	CHECK_EQ(sim_audit(&s), 0);
 	sim_destroy(&s);
 }
@@ -483,23 +559,36 @@ TEST(frame_pool_reuses_freed_frames_first)
 	*(uint64_t *)frame_pool_ptr(&fp, m[1]) = 42;
 	frame_pool_free(&fp, m[1]);
 	frame_pool_free(&fp, m[2]);
+	/* Cooling: the scattered order goes on. */
+	CHECK_EQ(frame_pool_alloc(&fp, &again), 0);
+	CHECK(again != m[1] && again != m[2]);
+	frame_pool_free(&fp, again);
+	frame_pool_warm(&fp);
+	CHECK_EQ(frame_pool_alloc(&fp, &again), 0); /* the newest freed */
 	CHECK_EQ(frame_pool_alloc(&fp, &again), 0);
 	CHECK_EQ(again, m[2]);
 	CHECK_EQ(frame_pool_alloc(&fp, &again), 0);
 	CHECK_EQ(again, m[1]);
 	CHECK_EQ(*(uint64_t *)frame_pool_ptr(&fp, again), 0); /* zeroed */
 	/* More frees than the list holds: the newest FRAME_POOL_HOT come back. */
+	/* From near the counters' wrap, to check it too. */
+	fp.cool.end = fp.hot.end = UINT32_MAX - 3;
 	for (unsigned i = 0; i < FRAME_POOL_HOT + 8; i++)
 		frame_pool_free(&fp, m[i]);
+	frame_pool_warm(&fp);
 	for (unsigned i = 0; i < FRAME_POOL_HOT; i++) {
 		CHECK_EQ(frame_pool_alloc(&fp, &again), 0);
 		CHECK_EQ(again, m[FRAME_POOL_HOT + 7 - i]);
 	}
-	CHECK_EQ(frame_pool_alloc(&fp, &again), 0);
-	bool old = false;
-	for (unsigned i = 8; i < FRAME_POOL_HOT + 8; i++)
-		old |= again == m[i];
-	CHECK(!old);
+	/* The list is empty: the oldest 8 were dropped (still free, for
+	 * the scattered order, which hands out every free frame). */
+	CHECK_EQ(fp.hot.len, 0);
+	bool dropped[8] = {false};
+	while (frame_pool_alloc(&fp, &again) == 0)
+		for (unsigned i = 0; i < 8; i++)
+			dropped[i] |= again == m[i];
+	for (unsigned i = 0; i < 8; i++)
+		CHECK(dropped[i]);
 	frame_pool_destroy(&fp);
 
 	/* A freed frame taken since by alloc_2m or reserve is not handed
@@ -510,6 +599,7 @@ TEST(frame_pool_reuses_freed_frames_first)
 	CHECK_EQ(frame_pool_alloc(&fp, &b), 0);
 	frame_pool_free(&fp, a);
 	frame_pool_free(&fp, b);
+	frame_pool_warm(&fp);
 	CHECK_EQ(frame_pool_reserve(&fp, b, 1), 0);
 	while (frame_pool_alloc_2m(&fp, &unit) == 0)
 		if (a >= unit && a < unit + FRAMES_PER_2M * FRAME_SIZE)
