@@ -151,18 +151,6 @@ static void setup_slot(void)
 	ring = p2m_writable_ptr(&s.p2m, RING_GPA);
 }
 
-static void slot_post(uint64_t va, uint32_t ec)
-{
-	uint32_t seq = slot->seq;
-	__atomic_store_n(&slot->seq, seq + 1, __ATOMIC_RELAXED);
-	slot->op = UMBRA_SHADOW_SLOT_FAULT;
-	slot->addr = va;
-	slot->error_code = ec;
-	slot->flags = 0;
-	slot->asid = asid;
-	__atomic_store_n(&slot->seq, seq + 2, __ATOMIC_SEQ_CST);
-}
-
 /* The poll thread's scan and answer of the posted request. */
 static void op_slot_answer(uint64_t i)
 {
@@ -179,7 +167,8 @@ static void op_slot_answer(uint64_t i)
 static uint64_t next_page;
 static void post_fill(void)
 {
-	slot_post(BASE_VA + next_page++ * 4096, PFERR_U);
+	sim_slot_post(slot, UMBRA_SHADOW_SLOT_FAULT, BASE_VA + next_page++ * 4096, PFERR_U,
+		      asid);
 }
 
 /* A copy-on-write break as the guest makes it: page next_page, shadowed
@@ -190,11 +179,9 @@ static void post_cow(void)
 	uint64_t va = BASE_VA + next_page * 4096;
 	g_write(&s, g_entry(&s, s.guest_root, va, 1, false),
 		(16 + NPAGES + next_page) * 4096 | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
-	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
-		.start = va, .end = va + 4096, .asid = asid, .event = UMBRA_SHADOW_EV_CLEAR};
-	__atomic_add_fetch(&ring->head, 1, __ATOMIC_RELEASE);
+	sim_queue_op(ring, va, va + 4096, asid, UMBRA_SHADOW_EV_CLEAR);
 	next_page++;
-	slot_post(va, PFERR_U | PFERR_W | PFERR_P);
+	sim_slot_post(slot, UMBRA_SHADOW_SLOT_FAULT, va, PFERR_U | PFERR_W | PFERR_P, asid);
 }
 
 struct result {

@@ -454,4 +454,29 @@ static inline unsigned sim_audit(struct sim *s)
 	return sim_audit_quiet(s, false);
 }
 
+/* Posts a request in a fault slot as the guest does (a seqlock writer: seq
+ * odd while the fields change); returns its seq. */
+static inline uint32_t sim_slot_post(struct umbra_shadow_fault_slot *sl, uint32_t op,
+				     uint64_t addr, uint32_t ec, uint32_t asid)
+{
+	uint32_t seq = __atomic_load_n(&sl->seq, __ATOMIC_RELAXED);
+	__atomic_store_n(&sl->seq, seq + 1, __ATOMIC_SEQ_CST);
+	sl->op = op;
+	sl->addr = addr;
+	sl->error_code = ec;
+	sl->asid = asid;
+	sl->flags = 0;
+	__atomic_store_n(&sl->seq, seq + 2, __ATOMIC_SEQ_CST);
+	return seq + 2;
+}
+
+/* Queues one operation in the batch queue as the guest does. */
+static inline void sim_queue_op(struct umbra_shadow_ring *ring, uint64_t start, uint64_t end,
+				uint32_t asid, unsigned event)
+{
+	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
+		.start = start, .end = end, .asid = asid, .event = event};
+	__atomic_add_fetch(&ring->head, 1, __ATOMIC_RELEASE);
+}
+
 #endif

@@ -24,34 +24,10 @@ static struct umbra_shadow_fault_slot *slot_at(struct sim *s, uint64_t gpa)
 	return p2m_writable_ptr(&s->p2m, gpa);
 }
 
-/* Posts a request as the guest does (seq odd while it writes). */
-static uint32_t post_op(struct umbra_shadow_fault_slot *sl, uint32_t op, uint64_t addr,
-			uint32_t ec, uint32_t asid)
-{
-	uint32_t seq = __atomic_load_n(&sl->seq, __ATOMIC_RELAXED);
-	__atomic_store_n(&sl->seq, seq + 1, __ATOMIC_SEQ_CST);
-	sl->op = op;
-	sl->addr = addr;
-	sl->error_code = ec;
-	sl->asid = asid;
-	sl->flags = 0;
-	__atomic_store_n(&sl->seq, seq + 2, __ATOMIC_SEQ_CST);
-	return seq + 2;
-}
-
 static uint32_t post(struct umbra_shadow_fault_slot *sl, uint64_t addr, uint32_t ec,
 		     uint32_t asid)
 {
-	return post_op(sl, UMBRA_SHADOW_SLOT_FAULT, addr, ec, asid);
-}
-
-/* Queues one operation as the guest does. */
-static void queue_op(struct umbra_shadow_ring *ring, uint64_t start, uint64_t end,
-		     uint32_t asid, unsigned event)
-{
-	ring->ops[ring->head % UMBRA_SHADOW_RING_SIZE] = (struct umbra_shadow_op){
-		.start = start, .end = end, .asid = asid, .event = event};
-	__atomic_add_fetch(&ring->head, 1, __ATOMIC_RELEASE);
+	return sim_slot_post(sl, UMBRA_SHADOW_SLOT_FAULT, addr, ec, asid);
 }
 
 static bool shadowed(struct sim *s, uint64_t va, unsigned access)
@@ -210,7 +186,7 @@ TEST(fault_slot_answers_by_adding_only)
 	uint64_t ring_gpa = g_alloc_table(&e.s);
 	CHECK_EQ(sim_hc(&e.s, UMBRA_HC_SHADOW_QUEUE, ring_gpa, 0, 0, 0), 0);
 	struct umbra_shadow_ring *ring = p2m_writable_ptr(&e.s.p2m, ring_gpa);
-	queue_op(ring, 0x400000, 0x401000, e.asid, UMBRA_SHADOW_EV_CLEAR);
+	sim_queue_op(ring, 0x400000, 0x401000, e.asid, UMBRA_SHADOW_EV_CLEAR);
 	post(sl, 0x402000, PFERR_U, e.asid);
 	shadow_answer_fault_slots(e.s.mmu);
 	CHECK_EQ((uint64_t)sl->result & (0xff | UMBRA_SHADOW_FLUSH | UMBRA_SHADOW_FLUSH_RANGES),
@@ -344,8 +320,8 @@ static unsigned unmap_and_sync(struct slot_env *e, struct umbra_shadow_fault_slo
 			       struct umbra_shadow_ring *ring, uint64_t end)
 {
 	g_write(&e->s, g_entry(&e->s, e->root, 0x400000, 1, false), 0);
-	queue_op(ring, 0x400000, end, e->asid, UMBRA_SHADOW_EV_UNMAP);
-	post_op(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
+	sim_queue_op(ring, 0x400000, end, e->asid, UMBRA_SHADOW_EV_UNMAP);
+	sim_slot_post(sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
 	return shadow_answer_fault_slots(e->s.mmu);
 }
 
@@ -403,7 +379,7 @@ TEST(fault_slot_sync_and_half_written)
 	CHECK_EQ(shadow_pending_flushes(e.s.mmu, 0), 2);
 
 	/* An unknown op: -EINVAL, nothing else. */
-	post_op(sl, 7, 0, 0, 0);
+	sim_slot_post(sl, 7, 0, 0, 0);
 	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
 	CHECK_EQ(sl->result, -UMBRA_EINVAL);
 	struct shadow_stats ss;
