@@ -118,13 +118,6 @@ int frame_pool_alloc_2m(struct frame_pool *fp, uint64_t *maddr)
 	return -ENOMEM;
 }
 
-int64_t frame_pool_index(const struct frame_pool *fp, uint64_t maddr)
-{
-	if (maddr < fp->base)
-		return -1;
-	uint64_t i = (maddr - fp->base) / FRAME_SIZE;
-	return i < fp->nframes ? (int64_t)i : -1;
-}
 
 static void list_push(struct frame_list *l, uint64_t i)
 {
@@ -171,10 +164,3 @@ bool frame_pool_in_use(const struct frame_pool *fp, uint64_t maddr)
 	return i >= 0 && test_used(fp, (uint64_t)i);
 }
 
-void *frame_pool_ptr(const struct frame_pool *fp, uint64_t maddr)
-{
-	int64_t i = frame_pool_index(fp, maddr);
-	if (i < 0)
-		return NULL;
-	return fp->mem + (maddr - fp->base);
-}

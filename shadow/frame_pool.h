@@ -71,10 +71,23 @@ void frame_pool_warm(struct frame_pool *fp);
  * use. */
 int frame_pool_reserve(struct frame_pool *fp, uint64_t maddr, uint64_t n);
 
-/* Frame index of maddr, or -1 when it is not a pool address. */
-int64_t frame_pool_index(const struct frame_pool *fp, uint64_t maddr);
+/* Frame index of maddr, or -1 when it is not a pool address. Inline, as
+ * the next two: every fill and guest-table read goes through them. */
+static inline int64_t frame_pool_index(const struct frame_pool *fp, uint64_t maddr)
+{
+	if (maddr < fp->base)
+		return -1;
+	uint64_t i = (maddr - fp->base) / FRAME_SIZE;
+	return i < fp->nframes ? (int64_t)i : -1;
+}
+
 /* Host pointer to the byte at maddr, or NULL outside the pool. */
-void *frame_pool_ptr(const struct frame_pool *fp, uint64_t maddr);
+static inline void *frame_pool_ptr(const struct frame_pool *fp, uint64_t maddr)
+{
+	if (frame_pool_index(fp, maddr) < 0)
+		return NULL;
+	return fp->mem + (maddr - fp->base);
+}
 bool frame_pool_in_use(const struct frame_pool *fp, uint64_t maddr);
 
 #endif

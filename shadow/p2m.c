@@ -75,25 +75,6 @@ static int read_node(void *opaque, uint64_t addr, uint64_t *val)
 	return 0;
 }
 
-int p2m_lookup(const struct p2m *p2m, uint64_t gfn, uint64_t *maddr,
-	       unsigned *perms)
-{
-	if (gfn >= p2m->nr_gfns)
-		return -EINVAL;
-	/* The hot path of every fill and guest walk: a direct descent. Every
-	 * entry the p2m writes is a 4K leaf with R and write-back memory
-	 * type, or not present (RWX clear), so this reads what the EPT
-	 * walker would (p2m_lookup_ept; tests/unit compare the two). */
-	const uint64_t *table = p2m_leaf_table(p2m, gfn);
-	uint64_t e = table ? table[gfn & 511] : 0;
-	if (!(e & EPTE_RWX))
-		return -ENOENT;
-	*maddr = e & P2M_ADDR_MASK;
-	if (perms)
-		*perms = (unsigned)(e & EPTE_RWX);
-	return 0;
-}
-
 int p2m_lookup_ept(const struct p2m *p2m, uint64_t gfn, uint64_t *maddr,
 		   unsigned *perms)
 {
@@ -342,11 +323,6 @@ int p2m_cmpxchg64(struct p2m *p2m, uint64_t gpa, uint64_t old, uint64_t new)
 	/* Atomic: another vCPU (or the guest itself) may write the entry. */
 	return __atomic_compare_exchange_n(p, &old, new, false,
 					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) ? 0 : 1;
-}
-
-const uint64_t *p2m_leaf_table(const struct p2m *p2m, uint64_t gfn)
-{
-	return gfn < p2m->nr_gfns ? p2m->leaves[gfn >> 9] : NULL;
 }
 
 int p2m_lookup_2m(const struct p2m *p2m, uint64_t first_gfn, uint64_t *maddr,

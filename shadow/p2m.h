@@ -10,6 +10,7 @@
 #ifndef UMBRA_P2M_H
 #define UMBRA_P2M_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -47,20 +48,37 @@ struct p2m {
 int p2m_init(struct p2m *p2m, struct frame_pool *pool, uint64_t nr_gfns);
 void p2m_destroy(struct p2m *p2m);
 
-/* 0 with the machine address and EPTE_R|W|X, -ENOENT when not present,
- * -EINVAL beyond guest memory. */
-int p2m_lookup(const struct p2m *p2m, uint64_t gfn, uint64_t *maddr,
-	       unsigned *perms);
-/* The same through the EPT walker (ept_walk.c): what hardware walking this
- * table would translate. Slower; the tests hold p2m_lookup to it. */
-int p2m_lookup_ept(const struct p2m *p2m, uint64_t gfn, uint64_t *maddr,
-		   unsigned *perms);
 /* The EPT leaf table holding the entries of gfn's 2M region (entry
  * gfn % 512 is gfn's: P2M_ENTRY_ADDR and EPTE_R|W|X), or NULL when none
  * is there yet (every entry of the region not present) or gfn is beyond
  * guest memory. For readers that look up many frames (the audit). */
-const uint64_t *p2m_leaf_table(const struct p2m *p2m, uint64_t gfn);
+static inline const uint64_t *p2m_leaf_table(const struct p2m *p2m, uint64_t gfn)
+{
+	return gfn < p2m->nr_gfns ? p2m->leaves[gfn >> 9] : NULL;
+}
 #define P2M_ENTRY_ADDR 0x000ffffffffff000ull
+
+/* 0 with the machine address and EPTE_R|W|X, -ENOENT when not present,
+ * -EINVAL beyond guest memory (both with *maddr and *perms 0). The hot path of every fill and guest walk
+ * (inline): a direct descent. Every entry the p2m writes is a 4K leaf with
+ * R and write-back memory type, or not present (RWX clear), so this reads
+ * what the EPT walker would (p2m_lookup_ept; tests/unit compare the two). */
+static inline int p2m_lookup(const struct p2m *p2m, uint64_t gfn, uint64_t *maddr,
+			     unsigned *perms)
+{
+	const uint64_t *table = p2m_leaf_table(p2m, gfn);
+	uint64_t e = table ? table[gfn & 511] : 0;
+	if (!(e & EPTE_RWX))
+		e = 0;
+	*maddr = e & P2M_ENTRY_ADDR;
+	if (perms)
+		*perms = (unsigned)(e & EPTE_RWX);
+	return e ? 0 : gfn >= p2m->nr_gfns ? -EINVAL : -ENOENT;
+}
+/* The same through the EPT walker (ept_walk.c): what hardware walking this
+ * table would translate. Slower; the tests hold p2m_lookup to it. */
+int p2m_lookup_ept(const struct p2m *p2m, uint64_t gfn, uint64_t *maddr,
+		   unsigned *perms);
 /* The 2M-aligned region of 512 frames at first_gfn in one pass: 0 when all
  * are present and contiguous from a 2M-aligned machine address (*maddr),
  * with the AND and the OR of their EPTE_R|W|X; -ENOENT otherwise, -EINVAL
