@@ -324,20 +324,6 @@ int shadow_as_release(struct shadow_mmu *mmu, uint32_t asid)
 	return 0;
 }
 
-/* Canonical address of the first byte covered by entry idx of the root. */
-static unsigned va_bits(const struct shadow_mmu *mmu)
-{
-	return mmu->levels == 5 ? 57 : 48;
-}
-
-static uint64_t root_entry_va(const struct shadow_mmu *mmu, unsigned idx)
-{
-	unsigned bits = va_bits(mmu);
-	uint64_t va = (uint64_t)idx << level_shift(mmu->levels);
-	int sh = 64 - (int)bits;
-	return (uint64_t)(((int64_t)(va << sh)) >> sh);
-}
-
 /* The first entry of sp whose span ends at or after start (512: none).
  * An entry covers higher addresses than the one before it (the root's
  * upper half, sign-extended, lies above its lower half), so a zap starts
@@ -348,7 +334,7 @@ static unsigned first_entry(const struct shadow_mmu *mmu, const struct kvm_mmu_p
 {
 	unsigned shift = (unsigned)level_shift(sp->role.level);
 	if (sp->root) {
-		uint64_t half = 1ull << (va_bits(mmu) - 1);
+		uint64_t half = 1ull << (va_bits(mmu->levels) - 1);
 		if (start < half)
 			return (unsigned)(start >> shift);
 		if (start < -half) /* in the non-canonical hole */
@@ -375,7 +361,7 @@ static void zap_range(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
 	uint64_t span = 1ull << level_shift(level);
 
 	for (unsigned i = first_entry(mmu, sp, base, start); i < 512 && sp->nr_present; i++) {
-		uint64_t s = sp->root ? root_entry_va(mmu, i) : base + i * span;
+		uint64_t s = sp->root ? root_entry_va(mmu->levels, i) : base + i * span;
 		uint64_t e = s + (span - 1);
 		if (s > last)
 			break;

@@ -228,7 +228,6 @@ static void audit_sp(struct audit *a, struct kvm_mmu_page *sp, uint64_t base,
 		     const struct gpath *g)
 {
 	unsigned level = sp->role.level;
-	unsigned bits = a->mmu->levels == 5 ? 57 : 48;
 	struct gpath here = *g;
 	const uint64_t *t = NULL;
 	uint64_t buf[512];
@@ -245,11 +244,8 @@ static void audit_sp(struct audit *a, struct kvm_mmu_page *sp, uint64_t base,
 			    "the present bitmap names an empty entry");
 			continue;
 		}
-		uint64_t va = base + ((uint64_t)i << level_shift(level));
-		if (sp->root) {
-			int sh = 64 - (int)bits;
-			va = (uint64_t)(((int64_t)(va << sh)) >> sh);
-		}
+		uint64_t va = sp->root ? root_entry_va(a->mmu->levels, i)
+				       : base + ((uint64_t)i << level_shift(level));
 		struct gpath next;
 		descend(a, &here, t, level, i, &next);
 		if (is_last_spte(spte, level)) {

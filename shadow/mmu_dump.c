@@ -192,14 +192,6 @@ static uint64_t span_of(unsigned level)
 	return 1ull << level_shift(level);
 }
 
-static uint64_t root_va(unsigned levels, unsigned idx)
-{
-	unsigned bits = levels == 5 ? 57 : 48;
-	uint64_t va = (uint64_t)idx << level_shift(levels);
-	int sh = 64 - (int)bits;
-	return (uint64_t)(((int64_t)(va << sh)) >> sh);
-}
-
 static bool take_budget(struct dump *d, uint64_t n)
 {
 	if (d->budget < n) {
@@ -288,7 +280,7 @@ static void walk_table(struct dump *d, uint64_t table, unsigned level,
 			return;
 		if (!take_budget(d, 1))
 			return;
-		uint64_t va = top ? root_va(d->levels, i) : base + i * span_of(level);
+		uint64_t va = top ? root_entry_va(d->levels, i) : base + i * span_of(level);
 		uint64_t e;
 		if (d->read64(d->opaque, table + i * 8, &e)) {
 			d->bad_entries++;
@@ -327,7 +319,7 @@ static void walk_sp(struct dump *d, struct kvm_mmu_page *sp, uint64_t base,
 			continue;
 		if (!take_budget(d, 1))
 			return;
-		uint64_t va = sp->root ? root_va(d->levels, i) : base + i * span_of(level);
+		uint64_t va = sp->root ? root_entry_va(d->levels, i) : base + i * span_of(level);
 		if (is_last_spte(e, level)) {
 			uint64_t size = span_of(level);
 			unsigned flags = ((e & PTE_RW) ? F_W : 0) | ((e & PTE_NX) ? 0 : F_X) |

@@ -264,6 +264,22 @@ static inline uint64_t level_shift(unsigned level)
 	return 12 + 9 * (level - 1);
 }
 
+/* Linear-address width with this many paging levels. */
+static inline unsigned va_bits(unsigned levels)
+{
+	return levels == 5 ? 57 : 48;
+}
+
+/* Canonical address of the first byte covered by entry idx of a root of
+ * that many levels: the upper half's entries are sign-extended, so entry
+ * addresses rise with idx across the non-canonical hole. */
+static inline uint64_t root_entry_va(unsigned levels, unsigned idx)
+{
+	int sh = 64 - (int)va_bits(levels);
+	uint64_t va = (uint64_t)idx << level_shift(levels);
+	return (uint64_t)(((int64_t)(va << sh)) >> sh);
+}
+
 static inline unsigned spte_index(uint64_t gva, unsigned level)
 {
 	return (gva >> level_shift(level)) & 511;
