@@ -118,7 +118,6 @@ int frame_pool_alloc_2m(struct frame_pool *fp, uint64_t *maddr)
 	return -ENOMEM;
 }
 
-
 static void list_push(struct frame_list *l, uint64_t i)
 {
 	l->idx[l->end++ % FRAME_POOL_HOT] = i;
@@ -163,4 +162,3 @@ bool frame_pool_in_use(const struct frame_pool *fp, uint64_t maddr)
 	int64_t i = frame_pool_index(fp, maddr);
 	return i >= 0 && test_used(fp, (uint64_t)i);
 }
-

@@ -72,7 +72,7 @@ void frame_pool_warm(struct frame_pool *fp);
 int frame_pool_reserve(struct frame_pool *fp, uint64_t maddr, uint64_t n);
 
 /* Frame index of maddr, or -1 when it is not a pool address. Inline, as
- * the next two: every fill and guest-table read goes through them. */
+ * frame_pool_ptr: every fill and guest-table read goes through them. */
 static inline int64_t frame_pool_index(const struct frame_pool *fp, uint64_t maddr)
 {
 	if (maddr < fp->base)

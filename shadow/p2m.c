@@ -10,7 +10,6 @@
 
 #define P2M_LEVELS 4
 #define P2M_LEAF_FLAGS ((uint64_t)EPT_MT_WB << EPTE_MT_SHIFT)
-#define P2M_ADDR_MASK 0x000ffffffffff000ull
 
 static int node_alloc(struct p2m *p2m, uint64_t *addr)
 {
@@ -98,7 +97,7 @@ int p2m_lookup_ept(const struct p2m *p2m, uint64_t gfn, uint64_t *maddr,
 /* The leaf slot of gfn, creating the tables on the way when create. */
 static uint64_t *leaf_slot(struct p2m *p2m, uint64_t gfn, bool create)
 {
-	uint64_t *table = node_ptr(p2m, p2m->eptp & P2M_ADDR_MASK);
+	uint64_t *table = node_ptr(p2m, p2m->eptp & P2M_ENTRY_ADDR);
 	for (int lvl = P2M_LEVELS; lvl > 1; lvl--) {
 		uint64_t *e = &table[(gfn >> (9 * (lvl - 1))) & 511];
 		if (!(*e & EPTE_RWX)) {
@@ -107,7 +106,7 @@ static uint64_t *leaf_slot(struct p2m *p2m, uint64_t gfn, bool create)
 				return NULL;
 			*e = addr | EPTE_RWX;
 		}
-		table = node_ptr(p2m, *e & P2M_ADDR_MASK);
+		table = node_ptr(p2m, *e & P2M_ENTRY_ADDR);
 	}
 	p2m->leaves[gfn >> 9] = table;
 	return &table[gfn & 511];
@@ -134,7 +133,7 @@ int p2m_set(struct p2m *p2m, uint64_t gfn, uint64_t maddr, unsigned perms)
 	if (was_present) {
 		if (p2m->invalidate)
 			p2m->invalidate(p2m->invalidate_opaque, gfn, 1);
-		set_m2p(p2m, *slot & P2M_ADDR_MASK, 0);
+		set_m2p(p2m, *slot & P2M_ENTRY_ADDR, 0);
 	}
 	*slot = new;
 	set_m2p(p2m, maddr, gfn + 1);
@@ -150,7 +149,7 @@ int p2m_install(struct p2m *p2m, uint64_t gfn, uint64_t maddr, unsigned perms)
 	uint64_t *slot = leaf_slot(p2m, gfn, true);
 	if (!slot)
 		return -ENOMEM;
-	if ((*slot & EPTE_RWX) && (*slot & P2M_ADDR_MASK) != maddr)
+	if ((*slot & EPTE_RWX) && (*slot & P2M_ENTRY_ADDR) != maddr)
 		p2m_remove(p2m, gfn);
 	*slot = maddr | (perms & EPTE_RWX) | P2M_LEAF_FLAGS;
 	set_m2p(p2m, maddr, gfn + 1);
@@ -162,7 +161,7 @@ void p2m_remove(struct p2m *p2m, uint64_t gfn)
 	uint64_t *slot = gfn < p2m->nr_gfns ? leaf_slot(p2m, gfn, false) : NULL;
 	if (!slot || !(*slot & EPTE_RWX))
 		return;
-	uint64_t maddr = *slot & P2M_ADDR_MASK;
+	uint64_t maddr = *slot & P2M_ENTRY_ADDR;
 	*slot = 0;
 	/* A shared frame (dedup) keeps the reverse entry of another gfn. */
 	int64_t i = frame_pool_index(p2m->pool, maddr);
@@ -179,7 +178,7 @@ int p2m_clear(struct p2m *p2m, uint64_t gfn, bool free_frame)
 		return -ENOENT;
 	if (p2m->invalidate)
 		p2m->invalidate(p2m->invalidate_opaque, gfn, 1);
-	uint64_t maddr = *slot & P2M_ADDR_MASK;
+	uint64_t maddr = *slot & P2M_ENTRY_ADDR;
 	*slot = 0;
 	set_m2p(p2m, maddr, 0);
 	if (free_frame)
@@ -336,13 +335,13 @@ int p2m_lookup_2m(const struct p2m *p2m, uint64_t first_gfn, uint64_t *maddr,
 	const uint64_t *t = p2m_leaf_table(p2m, first_gfn);
 	if (!t)
 		return -ENOENT;
-	uint64_t base = t[0] & P2M_ADDR_MASK;
+	uint64_t base = t[0] & P2M_ENTRY_ADDR;
 	if (base & (FRAMES_PER_2M * FRAME_SIZE - 1))
 		return -ENOENT;
 	unsigned all = EPTE_RWX, any = 0;
 	for (unsigned i = 0; i < FRAMES_PER_2M; i++) {
 		uint64_t e = t[i];
-		if (!(e & EPTE_RWX) || (e & P2M_ADDR_MASK) != base + i * FRAME_SIZE)
+		if (!(e & EPTE_RWX) || (e & P2M_ENTRY_ADDR) != base + i * FRAME_SIZE)
 			return -ENOENT;
 		all &= (unsigned)(e & EPTE_RWX);
 		any |= (unsigned)(e & EPTE_RWX);
@@ -361,7 +360,7 @@ int p2m_lookup_2m(const struct p2m *p2m, uint64_t first_gfn, uint64_t *maddr,
 int p2m_set_absent(struct p2m *p2m, uint64_t gfn, enum p2m_gfn_state st, uint64_t slot)
 {
 	if (gfn >= p2m->nr_gfns || (st != P2M_GFN_ABSENT && st != P2M_GFN_SWAPPED &&
-				    st != P2M_GFN_DISCARDED) || slot > (P2M_ADDR_MASK >> 12))
+				    st != P2M_GFN_DISCARDED) || slot > (P2M_ENTRY_ADDR >> 12))
 		return -EINVAL;
 	uint64_t *e = leaf_slot(p2m, gfn, st != P2M_GFN_ABSENT);
 	if (!e)
@@ -380,7 +379,7 @@ enum p2m_gfn_state p2m_gfn_state(const struct p2m *p2m, uint64_t gfn, uint64_t *
 		return P2M_GFN_PRESENT;
 	enum p2m_gfn_state st = (enum p2m_gfn_state)((e & P2M_STATE_MASK) >> P2M_STATE_SHIFT);
 	if (slot)
-		*slot = (e & P2M_ADDR_MASK) >> 12;
+		*slot = (e & P2M_ENTRY_ADDR) >> 12;
 	return st < P2M_GFN_STATES ? st : P2M_GFN_ABSENT;
 }
 

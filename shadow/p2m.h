@@ -59,10 +59,11 @@ static inline const uint64_t *p2m_leaf_table(const struct p2m *p2m, uint64_t gfn
 #define P2M_ENTRY_ADDR 0x000ffffffffff000ull
 
 /* 0 with the machine address and EPTE_R|W|X, -ENOENT when not present,
- * -EINVAL beyond guest memory (both with *maddr and *perms 0). The hot path of every fill and guest walk
- * (inline): a direct descent. Every entry the p2m writes is a 4K leaf with
- * R and write-back memory type, or not present (RWX clear), so this reads
- * what the EPT walker would (p2m_lookup_ept; tests/unit compare the two). */
+ * -EINVAL beyond guest memory (both with *maddr and *perms 0). The hot
+ * path of every fill and guest walk (inline): a direct descent. Every
+ * entry the p2m writes is a 4K leaf with R and write-back memory type, or
+ * not present (RWX clear), so this reads what the EPT walker would
+ * (p2m_lookup_ept; tests/unit compare the two). */
 static inline int p2m_lookup(const struct p2m *p2m, uint64_t gfn, uint64_t *maddr,
 			     unsigned *perms)
 {

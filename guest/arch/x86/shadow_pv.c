@@ -415,7 +415,7 @@ static bool guest_refuses(uint64_t addr, unsigned long *ec)
 /* Calls that go straight to the VMM after a wait ran out: 1 after the
  * first timeout, twice as many after each further one without an answer
  * between, up to this. A fixed 64 made one rare timeout cost 64 exits
- * (about 20M cycles nested) where the thread was back a call later. */
+ * (about 15M cycles nested) where the thread was back a call later. */
 #define SLOT_SKIP_MAX 64
 /* A request the VMM took is answered within microseconds; one not
  * answered in about ten seconds will not be: stop with a message rather
