@@ -125,6 +125,7 @@ void shadow_mmu_destroy(struct shadow_mmu *mmu)
 		return;
 	while (mmu->active.next != &mmu->active)
 		mmu_free_sp(mmu, mmu->active.next);
+	mmu_free_sp_headers(mmu);
 	rmap_destroy(mmu);
 	shadow_trace_stop(mmu);
 	if (mmu->hm_sub.ops && mmu->p2m->hm)

@@ -65,13 +65,15 @@ struct kvm_mmu_page {
 	bool root;
 	uint64_t maddr;                    /* where the CPU finds spt */
 	uint64_t *spt;                     /* the 512 shadow entries */
-	uint64_t gfns[512];                /* gfn each leaf entry maps */
 	struct parent_ref *parents;
 	unsigned nr_parents, cap_parents;
 	unsigned nr_present;
 	uint64_t present[8];               /* which spt entries are present:
 					    * the audit visits only those */
 	bool pinned;                       /* on a pinned path: never evicted */
+	/* Last: read only where present says so, so a reused header
+	 * (mmu_alloc_sp) leaves it as it was. */
+	uint64_t gfns[512];                /* gfn each leaf entry maps */
 };
 
 static inline void sp_set_present(struct kvm_mmu_page *sp, unsigned idx)
@@ -150,6 +152,7 @@ struct shadow_mmu {
 	struct kvm_mmu_page *sp_hash[SP_HASH_SIZE];
 	struct kvm_mmu_page active;   /* list head of all shadow pages */
 	struct kvm_mmu_page **sp_of_frame; /* pool frame -> shadow page */
+	struct kvm_mmu_page *sp_free; /* freed headers, kept for reuse */
 	unsigned nr_sps, budget;
 
 	struct shadow_as **as;        /* slots; allocated once, never moved */
@@ -195,6 +198,7 @@ struct kvm_mmu_page *mmu_find_sp(struct shadow_mmu *mmu, uint32_t asid,
 struct kvm_mmu_page *mmu_alloc_sp(struct shadow_mmu *mmu, uint32_t asid,
 				  uint64_t gfn, union kvm_mmu_page_role role);
 struct kvm_mmu_page *spte_to_child(const struct shadow_mmu *mmu, uint64_t spte);
+void mmu_free_sp_headers(struct shadow_mmu *mmu);
 void mmu_link_sp(struct shadow_mmu *mmu, struct kvm_mmu_page *parent,
 		 unsigned idx, struct kvm_mmu_page *child);
 void mmu_set_leaf(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,

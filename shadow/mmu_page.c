@@ -8,6 +8,7 @@
  * an invalidation that walks the root's tree therefore reaches every
  * shadow entry it has to zap.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,14 +76,51 @@ static int alloc_sp_frame(struct shadow_mmu *mmu, unsigned level, uint64_t *madd
 	}
 }
 
+/*
+ * A header freed before, with its parents array, else a new one (KVM keeps
+ * a cache of them too). A header is over 4 KiB: given back to malloc, it
+ * went back to the host with its neighbours (the allocator trims), and the
+ * next fault that made a shadow page paid for a host page fault and the
+ * zeroing again; nested, that was most of the first fault of a mapping.
+ */
+static struct kvm_mmu_page *sp_header_get(struct shadow_mmu *mmu)
+{
+	struct kvm_mmu_page *sp = mmu->sp_free;
+	if (!sp)
+		return calloc(1, sizeof(*sp));
+	mmu->sp_free = sp->hash_next;
+	struct parent_ref *parents = sp->parents;
+	unsigned cap = sp->cap_parents;
+	memset(sp, 0, offsetof(struct kvm_mmu_page, gfns));
+	sp->parents = parents;
+	sp->cap_parents = cap;
+	return sp;
+}
+
+static void sp_header_put(struct shadow_mmu *mmu, struct kvm_mmu_page *sp)
+{
+	sp->hash_next = mmu->sp_free;
+	mmu->sp_free = sp;
+}
+
+void mmu_free_sp_headers(struct shadow_mmu *mmu)
+{
+	while (mmu->sp_free) {
+		struct kvm_mmu_page *sp = mmu->sp_free;
+		mmu->sp_free = sp->hash_next;
+		free(sp->parents);
+		free(sp);
+	}
+}
+
 struct kvm_mmu_page *mmu_alloc_sp(struct shadow_mmu *mmu, uint32_t asid,
 				  uint64_t gfn, union kvm_mmu_page_role role)
 {
-	struct kvm_mmu_page *sp = calloc(1, sizeof(*sp));
+	struct kvm_mmu_page *sp = sp_header_get(mmu);
 	if (!sp)
 		return NULL;
 	if (alloc_sp_frame(mmu, role.level, &sp->maddr)) {
-		free(sp);
+		sp_header_put(mmu, sp);
 		return NULL;
 	}
 	sp->spt = frame_pool_ptr(mmu->pool, sp->maddr);
@@ -234,8 +272,7 @@ void mmu_free_sp(struct shadow_mmu *mmu, struct kvm_mmu_page *sp)
 		mmu->nr_roots--;
 	mmu->nr_sps--;
 	mmu->stats.sp_freed++;
-	free(sp->parents);
-	free(sp);
+	sp_header_put(mmu, sp);
 }
 
 /* Whether a vCPU is leaving an address space whose root is still there. */

@@ -376,6 +376,66 @@ TEST(shadow_freed_tables_wait_for_flushes)
 	sim_destroy(&s);
 }
 
+static unsigned free_headers(const struct shadow_mmu *mmu)
+{
+	unsigned n = 0;
+	for (const struct kvm_mmu_page *sp = mmu->sp_free; sp; sp = sp->hash_next)
+		n++;
+	return n;
+}
+
+/* A freed shadow page's header is kept and handed to the next new page
+ * (not given back to malloc); it comes back as new: a released address
+ * space's root reused below another root is no root, and carries no
+ * present entries or parents of its old page. */
+TEST(shadow_page_headers_are_reused_clean)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	setup(&s, &c, &root, &asid);
+	g_map(&s, root, UVA, 2 * 4096, URW | PTE_A | PTE_D, 1);
+	uint64_t root2 = g_alloc_table(&s);
+	g_map(&s, root2, UVA, 2 * 4096, URW | PTE_A | PTE_D, 1);
+	int64_t asid2 = sim_hc(&s, UMBRA_HC_SHADOW_AS_CREATE, root2, 0, 0, 0);
+	CHECK(asid2 > 0);
+	CHECK_EQ(sim_activate(&s, (uint32_t)asid2, root2), 0);
+	CHECK_EQ(sim_access(&s, UVA, WALK_WRITE, 3, &ec), SIM_OK);
+	CHECK_EQ(sim_activate(&s, asid, root), 0);
+	CHECK_EQ(free_headers(s.mmu), 0);
+	/* The second space's root and its three tables go at the next call. */
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, (uint64_t)asid2, 0, 0,
+			UMBRA_SHADOW_EV_RELEASE), 0);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0), 0);
+	CHECK_EQ(free_headers(s.mmu), 4);
+	CHECK_EQ(s.mmu->nr_sps, 1);
+	CHECK_EQ(sim_access(&s, UVA, WALK_WRITE, 3, &ec), SIM_OK);
+	CHECK_EQ(free_headers(s.mmu), 1);
+	unsigned roots = 0, leaves = 0;
+	for (struct kvm_mmu_page *sp = s.mmu->active.next; sp != &s.mmu->active; sp = sp->next) {
+		unsigned bits = 0;
+		for (unsigned i = 0; i < 8; i++)
+			bits += (unsigned)__builtin_popcountll(sp->present[i]);
+		CHECK_EQ(bits, sp->nr_present);
+		roots += sp->root;
+		if (sp->root)
+			continue;
+		CHECK_EQ(sp->nr_parents, 1);
+		if (sp->role.level == 1) {
+			leaves++;
+			CHECK(sp->nr_present >= 1);
+		} else {
+			CHECK_EQ(sp->nr_present, 1);
+		}
+	}
+	CHECK_EQ(roots, 1);
+	CHECK_EQ(s.mmu->nr_roots, 1);
+	CHECK_EQ(leaves, 1);
+	CHECK_EQ(sim_audit(&s), 0);
+	sim_destroy(&s);
+}
+
 TEST(shadow_tiny_budget_and_roots)
 {
 	struct sim s;
