@@ -197,17 +197,54 @@ static int64_t reflect(struct shadow_mmu *mmu, uint32_t ec)
 	return UMBRA_SHADOW_REFLECT | ((int64_t)(ec & 0xffff) << UMBRA_SHADOW_RESULT_EC_SHIFT);
 }
 
-/* Links the shadow path for gva down to the leaf, from the guest walk r.
- * Returns 0 or -1 (out of shadow pages, which the caller made room for). */
+/*
+ * The shadow page of the guest table that maps gva (level 1), when the
+ * shadow path down to it is there already: the guest's entries above it
+ * are then the ones the path was built from, with the rights its role
+ * records, since the guest's invalidation of any change there unlinks
+ * the path (zap_range drops a table left empty). A fault below such a
+ * path walks the guest's last level only, as the CPU walks from its
+ * paging-structure caches; KVM walks every level, having no such
+ * promise from its guest. User addresses only.
+ */
+_Static_assert(ACC_WRITE == WALK_R_W && ACC_USER == WALK_R_U && ACC_EXEC == WALK_R_X,
+	       "a role's access is a walk's rights");
+
+static struct kvm_mmu_page *shadowed_leaf_table(const struct shadow_mmu *mmu,
+						const struct shadow_as *as, uint64_t gva)
+{
+	if (gva >> (va_bits(mmu->levels) - 1))
+		return NULL;
+	struct kvm_mmu_page *sp = as->root;
+	for (unsigned level = mmu->levels; sp && level > 1; level--) {
+		uint64_t spte = sp->spt[spte_index(gva, level)];
+		if (!is_shadow_present_pte(spte) || is_last_spte(spte, level))
+			return NULL;
+		sp = spte_to_child(mmu, spte);
+	}
+	return sp && !sp->role.direct ? sp : NULL;
+}
+
+/* Links the shadow path for gva down to the leaf, from the guest walk r
+ * (from the top, or from a shadowed leaf table). Returns 0, -1 (out of
+ * shadow pages, which the caller made room for) or 1 (the shadowed table
+ * the walk started from went meanwhile: the CPU faults again). */
 int mmu_fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
 	      const struct walk_result *r, bool pin)
 {
-	unsigned top = mmu->levels;
+	/* The level of the walk's first entry. */
+	unsigned top = r->level + r->nlevels - 1;
 	struct kvm_mmu_page *sp = as->root;
 	unsigned access = ACC_ALL;
 	unsigned level = top;
 	uint64_t amask = guest_addr_mask(mmu);
 
+	if (top < mmu->levels) {
+		sp = shadowed_leaf_table(mmu, as, gva);
+		if (!sp || top != 1 || sp->gfn != r->pte_gpa[0] >> 12)
+			return 1;
+		access = sp->role.access;
+	}
 	/* Guest tables: one indirect shadow page per guest table. */
 	for (; level > r->level; level--) {
 		uint64_t gpte = r->pte[top - level];
@@ -294,6 +331,12 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 	struct walk_ctx ctx;
 	struct walk_result r;
 	guest_walk_ctx(mmu, as, &ctx, cpl, flags & UMBRA_SHADOW_FAULT_AC, true);
+	const struct kvm_mmu_page *table = shadowed_leaf_table(mmu, as, gva);
+	if (table) {
+		ctx.start_level = 1;
+		ctx.start_table = table->gfn << 12;
+		ctx.start_rights = table->role.access; /* ACC_* are WALK_R_* */
+	}
 	enum walk_status ws = walk_guest(&ctx, gva, access, &r);
 	if (mmu->fill_declined)
 		return UMBRA_SHADOW_DECLINED;
@@ -343,11 +386,13 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 	/* Our own p2m changes above (first touch, copy-on-write) zapped only
 	 * what mapped the old frame: not a reason to retry. */
 	seq = mmu->mmu_invalidate_seq;
+	/* Below a shadowed leaf table no page is made (and none evicted:
+	 * that might be the table). */
+	unsigned need = table ? 0 : mmu->levels - 1;
 	/* Nor an eviction: it may take a running vCPU's kernel stack. */
-	if (mmu->fill_only && (mmu->nr_sps + mmu->levels - 1 > mmu->budget ||
-			       mmu->pool->nfree < mmu->levels - 1))
+	if (mmu->fill_only && (mmu->nr_sps + need > mmu->budget || mmu->pool->nfree < need))
 		return UMBRA_SHADOW_DECLINED;
-	if (make_mmu_pages_available(mmu, mmu->levels - 1))
+	if (need && make_mmu_pages_available(mmu, need))
 		return -UMBRA_ENOMEM;
 	/* An invalidation since the walk may have removed what it read: let
 	 * the CPU fault again. (Single-threaded today, so only a notifier
@@ -355,7 +400,10 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 	 * threads, as KVM's is_page_fault_stale.) */
 	if (seq != mmu->mmu_invalidate_seq)
 		return UMBRA_SHADOW_HANDLED;
-	if (mmu_fetch(mmu, as, gva, &r, false))
+	int fr = mmu_fetch(mmu, as, gva, &r, false);
+	if (fr > 0)
+		return UMBRA_SHADOW_HANDLED;
+	if (fr)
 		return mmu->fill_declined ? UMBRA_SHADOW_DECLINED : -UMBRA_ENOMEM;
 	mmu->stats.faults_handled++;
 	return UMBRA_SHADOW_HANDLED;

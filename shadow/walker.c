@@ -130,8 +130,11 @@ enum walk_status walk_guest(const struct walk_ctx *ctx, uint64_t gva,
 		return res->status = WALK_INVALID;
 
 	unsigned levels = ctx->cr4_la57 ? 5 : 4;
+	if (ctx->start_level > levels)
+		return res->status = WALK_INVALID;
 	if (!canonical(gva, ctx->cr4_la57 ? 57 : 48))
 		return res->status = WALK_GP;
+	unsigned top = ctx->start_level ? ctx->start_level : levels;
 
 	bool user = ctx->cpl == 3 && !(access & WALK_IMPLICIT);
 	bool fetch = access & WALK_FETCH;
@@ -143,15 +146,20 @@ enum walk_status walk_guest(const struct walk_ctx *ctx, uint64_t gva,
 	uint64_t amask = addr_mask(ctx);
 
 	for (int attempt = 0; attempt < WALK_MAX_ATTEMPTS; attempt++) {
-		uint64_t table = ctx->cr3 & amask;
+		uint64_t table = (ctx->start_level ? ctx->start_table : ctx->cr3) & amask;
 		bool rw = true, us = true, nx = false;
+		if (ctx->start_level) {
+			rw = ctx->start_rights & WALK_R_W;
+			us = ctx->start_rights & WALK_R_U;
+			nx = !(ctx->start_rights & WALK_R_X);
+		}
 		unsigned lvl;
 		uint64_t e = 0;
 
 		res->nlevels = 0;
 		/* One entry per level: the depth bound that makes loops and
 		 * self-references terminate. */
-		for (lvl = levels; lvl >= 1; lvl--) {
+		for (lvl = top; lvl >= 1; lvl--) {
 			unsigned idx = (gva >> (12 + 9 * (lvl - 1))) & 511;
 			uint64_t egpa = table + idx * 8ull;
 

@@ -31,6 +31,15 @@ struct walk_ctx {
 	unsigned maxphyaddr; /* 0 means 52 */
 	unsigned cpl;        /* 0..3; 3 is user mode */
 
+	/* Where the walk starts; 0: at cr3, the top level. Else the guest
+	 * table of that level which translates the address, and the rights
+	 * (WALK_R_*) the levels above it grant: those entries are neither
+	 * read nor marked accessed, as when the CPU starts from its
+	 * paging-structure caches (SDM 4.10.3). */
+	unsigned start_level;
+	uint64_t start_table;
+	unsigned start_rights;
+
 	/* Reads the 8-byte entry at guest-physical gpa; non-zero when gpa is
 	 * outside guest memory. */
 	int (*read_pte)(void *opaque, uint64_t gpa, uint64_t *val);
@@ -76,7 +85,7 @@ struct walk_result {
 			      * level whose entry faulted (for protection faults,
 			      * the leaf) */
 	uint64_t bad_gpa;    /* WALK_BAD_GPA: the entry address not readable */
-	unsigned nlevels;    /* entries read, top first */
+	unsigned nlevels;    /* entries read, top (or start_level) first */
 	uint64_t pte[WALK_MAX_LEVELS];     /* their values (A/D as written) */
 	uint64_t pte_gpa[WALK_MAX_LEVELS]; /* their addresses */
 };

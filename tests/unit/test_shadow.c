@@ -395,9 +395,9 @@ TEST(shadow_page_headers_are_reused_clean)
 	uint32_t asid, ec;
 	struct shadow_config c = cfg_default();
 	setup(&s, &c, &root, &asid);
-	g_map(&s, root, UVA, 2 * 4096, URW | PTE_A | PTE_D, 1);
+	g_map(&s, root, UVA, 16 * 4096, URW | PTE_A | PTE_D, 1);
 	uint64_t root2 = g_alloc_table(&s);
-	g_map(&s, root2, UVA, 2 * 4096, URW | PTE_A | PTE_D, 1);
+	g_map(&s, root2, UVA, 17 * 4096, URW | PTE_A | PTE_D, 1);
 	int64_t asid2 = sim_hc(&s, UMBRA_HC_SHADOW_AS_CREATE, root2, 0, 0, 0);
 	CHECK(asid2 > 0);
 	CHECK_EQ(sim_activate(&s, (uint32_t)asid2, root2), 0);
@@ -432,6 +432,45 @@ TEST(shadow_page_headers_are_reused_clean)
 	CHECK_EQ(roots, 1);
 	CHECK_EQ(s.mmu->nr_roots, 1);
 	CHECK_EQ(leaves, 1);
+	CHECK_EQ(sim_audit(&s), 0);
+	sim_destroy(&s);
+}
+
+/* A fault below a shadowed leaf table walks the guest's last level only:
+ * the levels above are what the shadow path was built from (the guest
+ * invalidates any change there), so their entries are not read or marked
+ * accessed again. Once the guest moved the range to another table and
+ * invalidated it, the path is gone and the next fault walks in full. */
+TEST(shadow_fault_below_a_shadowed_table_walks_one_level)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	c.prefetch = 0;
+	setup(&s, &c, &root, &asid);
+	g_map(&s, root, UVA, 16 * 4096, URW, 1);
+	g_map(&s, root, UVA + 4096, 17 * 4096, URW, 1);
+	CHECK_EQ(sim_access(&s, UVA, 0, 3, &ec), SIM_OK);
+	uint64_t pde = g_entry(&s, root, UVA, 2, false);
+	CHECK(g_read(&s, pde) & PTE_A);
+	g_write(&s, pde, g_read(&s, pde) & ~PTE_A);
+	uint64_t handled = s.mmu->stats.faults_handled;
+	CHECK_EQ(sim_access(&s, UVA + 4096, WALK_WRITE, 3, &ec), SIM_OK);
+	CHECK_EQ(s.mmu->stats.faults_handled, handled + 1);
+	CHECK(!(g_read(&s, pde) & PTE_A));
+	CHECK(g_read(&s, g_entry(&s, root, UVA + 4096, 1, false)) & PTE_D);
+	/* The guest moves the 2M range to a new table, other frames. */
+	uint64_t pt2 = g_alloc_table(&s);
+	g_write(&s, pt2 + ((UVA >> 12) & 511) * 8, 20 * 4096 | URW | PTE_P);
+	g_write(&s, pde, pt2 | SIM_TABLE);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, UVA & ~0x1fffffull,
+			(UVA & ~0x1fffffull) + 0x200000, UMBRA_SHADOW_EV_UNMAP), 0);
+	sim_tlb_flush(&s);
+	CHECK_EQ(sim_access(&s, UVA, 0, 3, &ec), SIM_OK);
+	CHECK(g_read(&s, pde) & PTE_A);
+	CHECK_EQ(sim_access(&s, UVA + 4096, 0, 3, &ec), SIM_FAULT);
+	CHECK_EQ(s.violations, 0);
 	CHECK_EQ(sim_audit(&s), 0);
 	sim_destroy(&s);
 }

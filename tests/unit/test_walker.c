@@ -115,6 +115,47 @@ TEST(walker_4k_translation_and_ad)
 	CHECK_EQ(r.pte[3], mem[4 * 512 + 3]);
 }
 
+/* A walk from a known table (start_level): only the entries from there
+ * down are read and marked; the rights of the levels above are the ones
+ * given, and combine with the leaf's as a full walk's do. */
+TEST(walker_start_below_the_root)
+{
+	struct walk_ctx c = ctx0();
+	map4k(URW, URW, URW, URW);
+	/* The upper tables hold garbage: a walk from the PT never reads them. */
+	set(1, 0, 0);
+	c.start_level = 1;
+	c.start_table = PG(4);
+	c.start_rights = WALK_R_W | WALK_R_U | WALK_R_X;
+	struct walk_result r;
+	CHECK_EQ(walk_guest(&c, VA, WALK_WRITE, &r), WALK_OK);
+	CHECK_EQ(r.gpa, PG(10) + 0x123);
+	CHECK_EQ(r.nlevels, 1);
+	CHECK_EQ(r.level, 1);
+	CHECK_EQ(r.pte_gpa[0], PG(4) + 3 * 8);
+	CHECK_EQ(writes, 1);
+	CHECK((mem[4 * 512 + 3] & (PTE_A | PTE_D)) == (PTE_A | PTE_D));
+	CHECK(!(mem[3 * 512 + 3] & PTE_A));
+	/* Rights from above: no write, no user, no execute. */
+	c.start_rights = WALK_R_U | WALK_R_X;
+	c.cpl = 3;
+	CHECK_EQ(pf(&c, VA, WALK_WRITE), PFERR_P | PFERR_W | PFERR_U);
+	c.start_rights = WALK_R_W | WALK_R_X;
+	CHECK_EQ(pf(&c, VA, 0), PFERR_P | PFERR_U);
+	c.start_rights = WALK_R_W | WALK_R_U;
+	CHECK_EQ(pf(&c, VA, WALK_FETCH), PFERR_P | PFERR_U | PFERR_ID);
+	CHECK(ok(&c, VA, WALK_WRITE));
+	CHECK_EQ(walk_guest(&c, VA, 0, &r), WALK_OK);
+	CHECK_EQ(r.rights, WALK_R_W | WALK_R_U);
+	/* From the PD: two entries. A level the paging mode lacks is refused. */
+	c.start_level = 2;
+	c.start_table = PG(3);
+	CHECK_EQ(walk_guest(&c, VA, 0, &r), WALK_OK);
+	CHECK_EQ(r.nlevels, 2);
+	c.start_level = 5;
+	CHECK_EQ(walk_guest(&c, VA, 0, &r), WALK_INVALID);
+}
+
 TEST(walker_large_pages)
 {
 	struct walk_ctx c = ctx0();
