@@ -12,7 +12,10 @@ int main(void)
 {
 	char path[128];
 	char *rd = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *wr = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* Isolated: merged with rd, its count would include rd's pages
+	 * (zero-page mappings under Linux, not anonymous ones; own pages on a
+	 * kernel without the zero page). */
+	char *wr = map_isolated(8 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	char *ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	scratch_path(path, sizeof(path), "/tmp", "populate");
 	int fd = make_file(path, PAGE, 0);

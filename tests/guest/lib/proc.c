@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "suite.h"
 
@@ -217,4 +218,19 @@ void *map_isolated(size_t len, int prot, int flags)
 		return NULL;
 	void *p = mmap(guarded + PAGE, len, prot, flags | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
+}
+
+int zero_page_on_read(void)
+{
+	/* umbra's guest kernel must: there the checks always run. */
+	if (access("/proc/umbra/stats", R_OK) == 0)
+		return 1;
+	char *p = map_isolated(2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	if (!p)
+		return 1;
+	madvise(p, 2 * PAGE, MADV_NOHUGEPAGE);
+	int sum = ((volatile char *)p)[0] + ((volatile char *)p)[PAGE];
+	long rss = smaps_kb(p, "Rss");
+	munmap(p - PAGE, 4 * PAGE);
+	return sum == 0 && rss == 0;
 }

@@ -154,5 +154,13 @@ long resident_pages(const void *addr, size_t len);
  * on each side, so its VMA never merges with a neighbour. NULL on failure.
  */
 void *map_isolated(size_t len, int prot, int flags);
+/*
+ * Whether a read fault of private anonymous memory maps the shared zero page
+ * (Linux's do_anonymous_page; then it adds nothing to Rss). Always 1 under
+ * umbra, whose guest kernel must. Natively it is probed: a host kernel may
+ * not (seen: a 6.18 host kernel under a software-only hypervisor gave every
+ * read its own page), and is then no oracle for zero-page checks.
+ */
+int zero_page_on_read(void);
 
 #endif
