@@ -390,6 +390,7 @@ static void zap_range(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
 			continue;
 		}
 		struct kvm_mmu_page *child = spte_to_child(mmu, spte);
+		child->rights_unsure |= wrprot;
 		zap_range(mmu, child, s, start, last, wrprot);
 		if (!wrprot && child->nr_present == 0)
 			mmu_zap_spte(mmu, sp, i);

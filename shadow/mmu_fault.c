@@ -76,8 +76,10 @@ static struct kvm_mmu_page *get_child(struct shadow_mmu *mmu,
 	if (is_shadow_present_pte(spte)) {
 		if (!is_last_spte(spte, parent->role.level)) {
 			struct kvm_mmu_page *c = spte_to_child(mmu, spte);
-			if (c && c->gfn == gfn && c->role.word == role.word)
+			if (c && c->gfn == gfn && c->role.word == role.word) {
+				c->rights_unsure = false; /* a full walk agrees */
 				return c;
+			}
 		}
 		if (mmu->fill_only) {
 			mmu->fill_declined = true; /* adds entries only */
@@ -202,7 +204,8 @@ static int64_t reflect(struct shadow_mmu *mmu, uint32_t ec)
  * shadow path down to it is there already: the guest's entries above it
  * are then the ones the path was built from, with the rights its role
  * records, since the guest's invalidation of any change there unlinks
- * the path (zap_range drops a table left empty). A fault below such a
+ * the path (zap_range drops a table left empty), or, for a WRPROTECT that
+ * may have taken W above, marks it rights_unsure. A fault below such a
  * path walks the guest's last level only, as the CPU walks from its
  * paging-structure caches; KVM walks every level, having no such
  * promise from its guest. User addresses only.
@@ -222,7 +225,7 @@ static struct kvm_mmu_page *shadowed_leaf_table(const struct shadow_mmu *mmu,
 			return NULL;
 		sp = spte_to_child(mmu, spte);
 	}
-	return sp && !sp->role.direct ? sp : NULL;
+	return sp && !sp->role.direct && !sp->rights_unsure ? sp : NULL;
 }
 
 /* Links the shadow path for gva down to the leaf, from the guest walk r
@@ -338,6 +341,15 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 		ctx.start_rights = table->role.access; /* ACC_* are WALK_R_* */
 	}
 	enum walk_status ws = walk_guest(&ctx, gva, access, &r);
+	/* The guest may have widened an entry above without an invalidation
+	 * (it needs none): a fault from the short walk is checked by a full
+	 * one before it is reflected, as a #PF drops the CPU's
+	 * paging-structure caches for the address (SDM 4.10.4.1). */
+	if (table && ws == WALK_PF && !mmu->fill_declined) {
+		table = NULL;
+		ctx.start_level = 0;
+		ws = walk_guest(&ctx, gva, access, &r);
+	}
 	if (mmu->fill_declined)
 		return UMBRA_SHADOW_DECLINED;
 	switch (ws) {

@@ -71,6 +71,10 @@ struct kvm_mmu_page {
 	uint64_t present[8];               /* which spt entries are present:
 					    * the audit visits only those */
 	bool pinned;                       /* on a pinned path: never evicted */
+	/* A WRPROTECT went through: the guest may have taken W from an entry
+	 * above, which this page's role does not show. The next fill below
+	 * walks in full (and clears it when the role still holds). */
+	bool rights_unsure;
 	/* Last: read only where present says so, so a reused header
 	 * (mmu_alloc_sp) leaves it as it was. */
 	uint64_t gfns[512];                /* gfn each leaf entry maps */

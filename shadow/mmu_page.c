@@ -12,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include "fault_inject.h"
 #include "mmu_internal.h"
 
@@ -83,12 +87,27 @@ static int alloc_sp_frame(struct shadow_mmu *mmu, unsigned level, uint64_t *madd
  * next fault that made a shadow page paid for a host page fault and the
  * zeroing again; nested, that was most of the first fault of a mapping.
  */
+_Static_assert(offsetof(struct kvm_mmu_page, gfns) + sizeof(((struct kvm_mmu_page *)0)->gfns) ==
+		       sizeof(struct kvm_mmu_page),
+	       "gfns is the last field: a reused header is reset up to it");
+
+/* Under ASan a kept header is poisoned but for its link, so a stale pointer
+ * to a freed shadow page is still reported. */
+#if defined(__SANITIZE_ADDRESS__)
+#define sp_poison(sp, on)                                                              \
+	((on) ? ASAN_POISON_MEMORY_REGION(&(sp)->prev, sizeof(*(sp)) - sizeof((sp)->hash_next)) \
+	      : ASAN_UNPOISON_MEMORY_REGION((sp), sizeof(*(sp))))
+#else
+#define sp_poison(sp, on) ((void)(sp), (void)(on))
+#endif
+
 static struct kvm_mmu_page *sp_header_get(struct shadow_mmu *mmu)
 {
 	struct kvm_mmu_page *sp = mmu->sp_free;
 	if (!sp)
 		return calloc(1, sizeof(*sp));
 	mmu->sp_free = sp->hash_next;
+	sp_poison(sp, false);
 	struct parent_ref *parents = sp->parents;
 	unsigned cap = sp->cap_parents;
 	memset(sp, 0, offsetof(struct kvm_mmu_page, gfns));
@@ -101,6 +120,7 @@ static void sp_header_put(struct shadow_mmu *mmu, struct kvm_mmu_page *sp)
 {
 	sp->hash_next = mmu->sp_free;
 	mmu->sp_free = sp;
+	sp_poison(sp, true);
 }
 
 void mmu_free_sp_headers(struct shadow_mmu *mmu)
@@ -108,6 +128,7 @@ void mmu_free_sp_headers(struct shadow_mmu *mmu)
 	while (mmu->sp_free) {
 		struct kvm_mmu_page *sp = mmu->sp_free;
 		mmu->sp_free = sp->hash_next;
+		sp_poison(sp, false);
 		free(sp->parents);
 		free(sp);
 	}

@@ -382,8 +382,11 @@ int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len)
 		}
 		vma = next;
 	}
-	free_pgtables(mm, start, end);
+	/* The secondary MMUs first, as Linux's unmap_region: one that reads
+	 * the tables it already shadows (umbra's walks from a shadowed leaf
+	 * table) must not reach a freed one. */
 	mmu_notifier_invalidate_range_end(&range);
+	free_pgtables(mm, start, end);
 	if (list)
 		remove_vma_list(mm, list, n);
 	kfree(list);
@@ -841,8 +844,8 @@ void exit_mmap(struct mm_struct *mm)
 		vm_area_free(vma);
 	}
 	drop_active_mm(mm);
-	free_pgtables(mm, 0, TASK_SIZE);
 	mmu_notifier_invalidate_range_end(&range);
+	free_pgtables(mm, 0, TASK_SIZE);
 }
 
 void mmput(struct mm_struct *mm)

@@ -475,6 +475,62 @@ TEST(shadow_fault_below_a_shadowed_table_walks_one_level)
 	sim_destroy(&s);
 }
 
+/* The short walk and the rights of the levels above: a PDE without W
+ * refuses a write below it; a WRPROTECT of the range after the guest took W
+ * from the PDE does too (the table's role still grants W); W given back to
+ * the PDE without an invalidation (none is needed) lets the write through,
+ * not reflected for ever; and a table the guest freed after an UNMAP of
+ * part of its span, then reused as data, is never read through a stale
+ * path. */
+TEST(shadow_short_walk_rights_and_freed_tables)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid, ec;
+	struct shadow_config c = cfg_default();
+	c.prefetch = 0;
+	setup(&s, &c, &root, &asid);
+	const uint64_t span = UVA & ~0x1fffffull;
+	for (unsigned i = 0; i < 4; i++)
+		g_map(&s, root, UVA + i * 4096, (16 + i) * 4096, URW, 1);
+	uint64_t pde = g_entry(&s, root, UVA, 2, false);
+	g_write(&s, pde, g_read(&s, pde) & ~PTE_RW);
+	CHECK_EQ(sim_access(&s, UVA, 0, 3, &ec), SIM_OK);
+	CHECK_EQ(sim_access(&s, UVA + 4096, WALK_WRITE, 3, &ec), SIM_FAULT);
+	CHECK_EQ(ec, PFERR_P | PFERR_W | PFERR_U);
+	/* Widened without an invalidation. */
+	g_write(&s, pde, g_read(&s, pde) | PTE_RW);
+	CHECK_EQ(sim_access(&s, UVA + 4096, WALK_WRITE, 3, &ec), SIM_OK);
+	/* Narrowed with a WRPROTECT of the range. */
+	g_write(&s, pde, g_read(&s, pde) & ~PTE_RW);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, span, span + 0x200000,
+			UMBRA_SHADOW_EV_WRPROTECT), 0);
+	sim_tlb_flush(&s);
+	CHECK_EQ(sim_access(&s, UVA + 2 * 4096, WALK_WRITE, 3, &ec), SIM_FAULT);
+	CHECK_EQ(sim_access(&s, UVA + 2 * 4096, 0, 3, &ec), SIM_OK);
+	/* Unmapped (part of the span), the table freed and reused as data
+	 * whose "entry" for UVA+3 pages points elsewhere; a new table maps it. */
+	uint64_t pt = g_read(&s, pde) & ~0xfffull & ((1ull << 46) - 1);
+	for (unsigned i = 0; i < 4; i++)
+		g_write(&s, pt + ((UVA >> 12) & 511) * 8 + i * 8, 0);
+	CHECK_EQ(sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, UVA, UVA + 4 * 4096,
+			UMBRA_SHADOW_EV_UNMAP), 0);
+	sim_tlb_flush(&s);
+	g_write(&s, pt + ((UVA >> 12) & 511) * 8 + 3 * 8, 30 * 4096 | URW | PTE_P | PTE_A);
+	uint64_t pt2 = g_alloc_table(&s);
+	g_write(&s, pt2 + ((UVA >> 12) & 511) * 8 + 3 * 8, 20 * 4096 | URW | PTE_P);
+	g_write(&s, pde, pt2 | SIM_TABLE);
+	CHECK_EQ(sim_access(&s, UVA + 3 * 4096, 0, 3, &ec), SIM_OK);
+	struct walk_result r;
+	CHECK_EQ(sim_shadow_walk(&s, UVA + 3 * 4096, 0, 3, false, &r), WALK_OK);
+	uint64_t m;
+	CHECK_EQ(p2m_lookup(&s.p2m, 20, &m, NULL), 0);
+	CHECK_EQ(r.gpa & ~0xfffull, m);
+	CHECK_EQ(s.violations, 0);
+	CHECK_EQ(sim_audit(&s), 0);
+	sim_destroy(&s);
+}
+
 TEST(shadow_tiny_budget_and_roots)
 {
 	struct sim s;
