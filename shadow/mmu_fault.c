@@ -77,7 +77,10 @@ static struct kvm_mmu_page *get_child(struct shadow_mmu *mmu,
 		if (!is_last_spte(spte, parent->role.level)) {
 			struct kvm_mmu_page *c = spte_to_child(mmu, spte);
 			if (c && c->gfn == gfn && c->role.word == role.word) {
-				c->rights_unsure = false; /* a full walk agrees */
+				/* A full walk agrees, for this link: for the only
+				 * one (a table linked twice keeps the mark). */
+				if (c->nr_parents == 1)
+					c->rights_unsure = false;
 				return c;
 			}
 		}

@@ -73,7 +73,8 @@ struct kvm_mmu_page {
 	bool pinned;                       /* on a pinned path: never evicted */
 	/* A WRPROTECT went through: the guest may have taken W from an entry
 	 * above, which this page's role does not show. The next fill below
-	 * walks in full (and clears it when the role still holds). */
+	 * walks in full (and clears it when the role still holds, for a page
+	 * with one parent: the mark is the page's, not the link's). */
 	bool rights_unsure;
 	/* Last: read only where present says so, so a reused header
 	 * (mmu_alloc_sp) leaves it as it was. */

@@ -12,7 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ASan: gcc says __SANITIZE_ADDRESS__, clang __has_feature(address_sanitizer). */
 #if defined(__SANITIZE_ADDRESS__)
+#define SP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SP_ASAN 1
+#endif
+#endif
+#ifdef SP_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -93,7 +101,7 @@ _Static_assert(offsetof(struct kvm_mmu_page, gfns) + sizeof(((struct kvm_mmu_pag
 
 /* Under ASan a kept header is poisoned but for its link, so a stale pointer
  * to a freed shadow page is still reported. */
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef SP_ASAN
 #define sp_poison(sp, on)                                                              \
 	((on) ? ASAN_POISON_MEMORY_REGION(&(sp)->prev, sizeof(*(sp)) - sizeof((sp)->hash_next)) \
 	      : ASAN_UNPOISON_MEMORY_REGION((sp), sizeof(*(sp))))
