@@ -202,6 +202,9 @@ static int64_t reflect(struct shadow_mmu *mmu, uint32_t ec)
 	return UMBRA_SHADOW_REFLECT | ((int64_t)(ec & 0xffff) << UMBRA_SHADOW_RESULT_EC_SHIFT);
 }
 
+_Static_assert(ACC_WRITE == WALK_R_W && ACC_USER == WALK_R_U && ACC_EXEC == WALK_R_X,
+	       "a role's access is a walk's rights");
+
 /*
  * The shadow page of the guest table that maps gva (level 1), when the
  * shadow path down to it is there already: the guest's entries above it
@@ -213,9 +216,6 @@ static int64_t reflect(struct shadow_mmu *mmu, uint32_t ec)
  * paging-structure caches; KVM walks every level, having no such
  * promise from its guest. User addresses only.
  */
-_Static_assert(ACC_WRITE == WALK_R_W && ACC_USER == WALK_R_U && ACC_EXEC == WALK_R_X,
-	       "a role's access is a walk's rights");
-
 static struct kvm_mmu_page *shadowed_leaf_table(const struct shadow_mmu *mmu,
 						const struct shadow_as *as, uint64_t gva)
 {

@@ -88,13 +88,6 @@ static int alloc_sp_frame(struct shadow_mmu *mmu, unsigned level, uint64_t *madd
 	}
 }
 
-/*
- * A header freed before, with its parents array, else a new one (KVM keeps
- * a cache of them too). A header is over 4 KiB: given back to malloc, it
- * went back to the host with its neighbours (the allocator trims), and the
- * next fault that made a shadow page paid for a host page fault and the
- * zeroing again; nested, that was most of the first fault of a mapping.
- */
 _Static_assert(offsetof(struct kvm_mmu_page, gfns) + sizeof(((struct kvm_mmu_page *)0)->gfns) ==
 		       sizeof(struct kvm_mmu_page),
 	       "gfns is the last field: a reused header is reset up to it");
@@ -109,6 +102,13 @@ _Static_assert(offsetof(struct kvm_mmu_page, gfns) + sizeof(((struct kvm_mmu_pag
 #define sp_poison(sp, on) ((void)(sp), (void)(on))
 #endif
 
+/*
+ * A header freed before, with its parents array, else a new one (KVM keeps
+ * a cache of them too). A header is over 4 KiB: given back to malloc, it
+ * went back to the host with its neighbours (the allocator trims), and the
+ * next fault that made a shadow page paid for a host page fault and the
+ * zeroing again; nested, that was most of the first fault of a mapping.
+ */
 static struct kvm_mmu_page *sp_header_get(struct shadow_mmu *mmu)
 {
 	struct kvm_mmu_page *sp = mmu->sp_free;

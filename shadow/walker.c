@@ -144,15 +144,13 @@ enum walk_status walk_guest(const struct walk_ctx *ctx, uint64_t gva,
 		       * their own: with NXE or SMEP (SDM §4.7). */
 		      ((fetch && (ctx->efer_nxe || ctx->cr4_smep)) ? PFERR_ID : 0);
 	uint64_t amask = addr_mask(ctx);
+	/* The first table, and the rights granted above it (all, from CR3). */
+	uint64_t first = (ctx->start_level ? ctx->start_table : ctx->cr3) & amask;
+	unsigned above = ctx->start_level ? ctx->start_rights : WALK_R_W | WALK_R_U | WALK_R_X;
 
 	for (int attempt = 0; attempt < WALK_MAX_ATTEMPTS; attempt++) {
-		uint64_t table = (ctx->start_level ? ctx->start_table : ctx->cr3) & amask;
-		bool rw = true, us = true, nx = false;
-		if (ctx->start_level) {
-			rw = ctx->start_rights & WALK_R_W;
-			us = ctx->start_rights & WALK_R_U;
-			nx = !(ctx->start_rights & WALK_R_X);
-		}
+		uint64_t table = first;
+		bool rw = above & WALK_R_W, us = above & WALK_R_U, nx = !(above & WALK_R_X);
 		unsigned lvl;
 		uint64_t e = 0;
 
