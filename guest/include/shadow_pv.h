@@ -26,6 +26,18 @@ bool shadow_first_chance(struct pt_regs *regs);
  * first), so the access does not fault again; nothing when the slot is
  * off, busy or idle, or the fault did not map the page. */
 void shadow_prefill(uint64_t addr, unsigned long error_code);
+/* For a user fault that brings a new anonymous page at addr in mm: true
+ * when the page's PTE may be set before its contents are written (shadow
+ * paging with the poll thread, the CPU on mm's shadow, and mm used by no
+ * other task, so nothing reaches the page before the fault returns). */
+bool shadow_prefill_early_ok(struct mm_struct *mm, uint64_t addr);
+/* Then, once the PTE is set (and any invalidation queued): posts the fill
+ * of addr's shadow entry, and shadow_prefill waits for its answer after
+ * the fault, so the VMM's answer overlaps the clearing or copy of page
+ * (the kernel address of the page addr maps; its first byte is written).
+ * False when not posted (the slot is busy, idle or skipped after a
+ * timeout): shadow_prefill then tries again as usual. */
+bool shadow_prefill_early(uint64_t addr, void *page);
 /* Last thing before __switch_to_asm saves RSP at prev_rsp and pops from
  * the kernel stack ending at next_top: makes sure the shadow has all of
  * both stacks and the slot at once (a #PF pushed onto a missing stack is a

@@ -400,6 +400,35 @@ static uint64_t pte_rights(uint64_t entry, unsigned long vm_flags)
 /* --- faults --- */
 
 /*
+ * The contents of a new anonymous page: zeroes, or a copy of src. Written
+ * before the page's PTE is set, as usual, unless contents_after_pte says
+ * they may come after: then the fault posts the fill of the VMM's shadow
+ * entry as soon as the PTE is set (shadow_prefill_early), and the VMM
+ * answers on its own CPU while this one clears or copies.
+ */
+static void fill_new_page(struct page *page, const struct page *src)
+{
+	if (src)
+		memcpy(page_address(page), page_address(src), PAGE_SIZE);
+	else
+		memset(page_address(page), 0, PAGE_SIZE);
+}
+
+static bool contents_after_pte(const struct vm_fault *vmf)
+{
+	/* A user fault: its trap path waits for the posted answer. */
+	return (vmf->flags & FAULT_FLAG_USER) &&
+	       shadow_prefill_early_ok(vmf->vma->vm_mm, vmf->address);
+}
+
+/* Once the PTE of page, new at vmf->address, is set (contents_after_pte). */
+static void prefill_early(struct vm_fault *vmf, struct page *page)
+{
+	if (shadow_prefill_early(vmf->address, page_address(page)))
+		count_vm_event(vmf->vma->vm_mm, FAULT_PREFILL_EARLY);
+}
+
+/*
  * Anonymous large folios (Linux's mTHP; boot parameter thp_anon=SIZE:always,
  * off by default as in Linux): a write fault in an empty, aligned block of
  * thp_anon_pages pages wholly inside the VMA maps the whole block, young
@@ -425,8 +454,9 @@ static bool do_anonymous_block(struct vm_fault *vmf, uint64_t *pte, uint64_t pro
 		if (first[i])
 			return false;
 	struct page *pages[THP_ANON_MAX_PAGES];
+	bool after = contents_after_pte(vmf);
 	for (unsigned int i = 0; i < n; i++) {
-		pages[i] = alloc_page(__GFP_ZERO);
+		pages[i] = alloc_page(after ? 0 : __GFP_ZERO);
 		if (!pages[i]) {
 			while (i--)
 				put_page(pages[i]);
@@ -438,6 +468,11 @@ static bool do_anonymous_block(struct vm_fault *vmf, uint64_t *pte, uint64_t pro
 		first[i] = page_to_phys(pages[i]) | prot | _PAGE_DIRTY | _PAGE_ACCESSED;
 	}
 	count_vm_event(mm, FAULT_ANON_NEW);
+	if (after) {
+		prefill_early(vmf, pages[(vmf->address - start) >> PAGE_SHIFT]);
+		for (unsigned int i = 0; i < n; i++)
+			fill_new_page(pages[i], NULL);
+	}
 	return true;
 }
 
@@ -457,12 +492,17 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf, uint64_t *pte)
 	}
 	if (do_anonymous_block(vmf, pte, prot))
 		return 0;
-	struct page *page = alloc_page(__GFP_ZERO);
+	bool after = contents_after_pte(vmf);
+	struct page *page = alloc_page(after ? 0 : __GFP_ZERO);
 	if (!page)
 		return VM_FAULT_OOM;
 	page_add_new_anon_rmap(mm, page);
 	*pte = page_to_phys(page) | prot | _PAGE_DIRTY;
 	count_vm_event(mm, FAULT_ANON_NEW);
+	if (after) {
+		prefill_early(vmf, page);
+		fill_new_page(page, NULL);
+	}
 	return 0;
 }
 
@@ -581,11 +621,15 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf, uint64_t *pte)
 		count_vm_event(mm, FAULT_WP_REUSE);
 		return 0;
 	}
-	struct page *new = alloc_page(is_zero_page(old) ? __GFP_ZERO : 0);
+	struct page *new = alloc_page(0);
 	if (!new)
 		return VM_FAULT_OOM;
-	if (!is_zero_page(old))
-		memcpy(page_address(new), page_address(old), PAGE_SIZE);
+	struct page *src = is_zero_page(old) ? NULL : old;
+	bool after = contents_after_pte(vmf);
+	if (after && src)
+		get_page(src); /* the copy comes after the PTE drops it */
+	else if (!after)
+		fill_new_page(new, src);
 	/* The old translation goes away: secondary MMUs must drop it. */
 	struct mmu_notifier_range range;
 	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, mm, vmf->address,
@@ -597,6 +641,13 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf, uint64_t *pte)
 	page_add_new_anon_rmap(mm, new);
 	mmu_notifier_invalidate_range_end(&range);
 	count_vm_event(mm, FAULT_WP_COPY);
+	if (after) {
+		/* After the invalidation is queued: the answer applies it first. */
+		prefill_early(vmf, new);
+		fill_new_page(new, src);
+		if (src)
+			put_page(src);
+	}
 	return 0;
 }
 

@@ -26,6 +26,7 @@ const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[MMU_NOTIFIER_INVALIDATE] = "mmu_notifier_invalidate",
 	[MMU_NOTIFIER_UNBRACKETED] = "mmu_notifier_unbracketed",
 	[THP_SPLIT_PMD] = "thp_split_pmd",
+	[FAULT_PREFILL_EARLY] = "fault_prefill_early",
 };
 uint64_t vm_events[NR_VM_EVENT_ITEMS];
 

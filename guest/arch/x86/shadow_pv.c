@@ -78,6 +78,14 @@ struct shadow_cpu {
 	bool slot_on, slot_busy;
 	unsigned int slot_skip; /* calls left that skip the slot (a timeout) */
 	unsigned int slot_backoff; /* calls the next timeout skips: 1, 2, 4 ... */
+	/* The request in the slot (slot_begin): its seq, when it was posted,
+	 * whether the thread was asleep then (give up at once), and what it
+	 * asks, for the message when no answer comes. */
+	unsigned int slot_seq, slot_op;
+	uint64_t slot_start, slot_addr;
+	bool slot_give_up;
+	/* shadow_prefill_early posted a fill that shadow_prefill waits for. */
+	bool prefill_posted;
 	/* The last first-chance fault the slot answered "handled", and how
 	 * many times in a row (SLOT_REPEAT_LIMIT); said once. */
 	uint64_t slot_last_addr;
@@ -447,17 +455,14 @@ static unsigned int slot_post(struct umbra_shadow_fault_slot *s, unsigned int op
 }
 
 /*
- * A shadow call through the slot: true with *result (without
- * UMBRA_SHADOW_FLUSH: the flush is done here) when the poll thread
- * answered; false when the caller must make the hypercall: the slot is
- * off, busy (a fault inside this wait), idle (the thread sleeps), or the
- * thread declined or did not take the request in time. Giving up is a
- * compare-and-exchange on done; when it fails, the thread has claimed the
- * request and its answer comes. Interrupts are off: a kick is answered
- * from the loop, as in every loop that spins so.
+ * A shadow call through the slot, in two halves: slot_begin posts the
+ * request (false when the caller must make the hypercall instead: the
+ * slot is off, busy with another request, idle because the thread
+ * sleeps, or skipped after a timeout), and slot_end waits for the answer.
+ * Between the two the CPU may do other work (shadow_prefill_early); a
+ * fault taken meanwhile finds the slot busy and makes the hypercall.
  */
-static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned long flags,
-		      long *result)
+static bool slot_begin(unsigned int op, uint64_t addr, unsigned long ec, unsigned long flags)
 {
 	struct shadow_cpu *c = scpu();
 	struct umbra_shadow_fault_slot *s = &fault_slots[this_cpu()->cpu];
@@ -468,17 +473,37 @@ static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned
 		return false;
 	}
 	c->slot_busy = true;
-	unsigned int seq = slot_post(s, op, addr, ec, flags, c->asid);
-	bool give_up = __atomic_load_n(&s->idle, __ATOMIC_SEQ_CST), claimed = false;
-	uint64_t start = rdtsc();
+	c->slot_op = op;
+	c->slot_addr = addr;
+	c->slot_seq = slot_post(s, op, addr, ec, flags, c->asid);
+	c->slot_give_up = __atomic_load_n(&s->idle, __ATOMIC_SEQ_CST);
+	c->slot_start = rdtsc();
+	return true;
+}
+
+/*
+ * The answer to the request slot_begin posted: true with *result (without
+ * UMBRA_SHADOW_FLUSH: the flush is done here) when the poll thread
+ * answered; false when the caller must make the hypercall: the thread
+ * declined or did not take the request in time. Giving up is a
+ * compare-and-exchange on done; when it fails, the thread has claimed the
+ * request and its answer comes. Interrupts are off: a kick is answered
+ * from the loop, as in every loop that spins so.
+ */
+static bool slot_end(long *result)
+{
+	struct shadow_cpu *c = scpu();
+	struct umbra_shadow_fault_slot *s = &fault_slots[this_cpu()->cpu];
+	unsigned int seq = c->slot_seq;
+	bool claimed = false;
 	for (unsigned int n = 0; __atomic_load_n(&s->done, __ATOMIC_ACQUIRE) != seq; n++) {
-		if (!claimed && (give_up || rdtsc() - start >= SLOT_WAIT_CYCLES)) {
+		if (!claimed && (c->slot_give_up || rdtsc() - c->slot_start >= SLOT_WAIT_CYCLES)) {
 			unsigned int expect = seq - 2;
 			if (__atomic_compare_exchange_n(&s->done, &expect, seq, false,
 							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 				/* Not taken in time: the thread lost its CPU;
 				 * the next calls go straight to the VMM. */
-				if (!give_up) {
+				if (!c->slot_give_up) {
 					c->slot_backoff = c->slot_backoff ?
 						MIN(2 * c->slot_backoff, SLOT_SKIP_MAX) : 1;
 					c->slot_skip = c->slot_backoff;
@@ -488,11 +513,11 @@ static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned
 			}
 			claimed = true;
 		}
-		if (claimed && rdtsc() - start >= SLOT_CLAIMED_CYCLES &&
+		if (claimed && rdtsc() - c->slot_start >= SLOT_CLAIMED_CYCLES &&
 		    __atomic_load_n(&s->done, __ATOMIC_ACQUIRE) != seq)
 			panic("shadow: the VMM took fault-slot request %u (op %u, %#llx) and "
-			      "gave no answer in %llu cycles", seq, op, (unsigned long long)addr,
-			      SLOT_CLAIMED_CYCLES);
+			      "gave no answer in %llu cycles", seq, c->slot_op,
+			      (unsigned long long)c->slot_addr, SLOT_CLAIMED_CYCLES);
 		smp_spin_turn(n);
 	}
 	c->slot_backoff = 0; /* the thread answers again */
@@ -515,12 +540,50 @@ static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned
 	return true;
 }
 
+static bool slot_call(unsigned int op, uint64_t addr, unsigned long ec, unsigned long flags,
+		      long *result)
+{
+	return slot_begin(op, addr, ec, flags) && slot_end(result);
+}
+
+bool shadow_prefill_early_ok(struct mm_struct *mm, uint64_t addr)
+{
+	struct shadow_cpu *c = scpu();
+	/* mm has no other task: that one is in this fault, and the big
+	 * kernel lock keeps every other kernel path away from the page. */
+	return shadow_paging && c->slot_on && !c->prefill_posted && c->space &&
+	       c->space->mm == mm && addr < TASK_SIZE &&
+	       __atomic_load_n(&mm->mm_users, __ATOMIC_RELAXED) == 1;
+}
+
+bool shadow_prefill_early(uint64_t addr, void *page)
+{
+	struct shadow_cpu *c = scpu();
+	/* A frame the VMM has not backed yet would make it decline the fill
+	 * (a slot answer changes no p2m entry): a kernel fault on this write
+	 * has it backed now, as clearing the page would. */
+	*(volatile char *)page = 0;
+	c->slot_repeats = 0; /* the guest's mm handles a fault: progress */
+	/* The user write that brings a new anonymous page. Not posted (the
+	 * slot is busy, idle or skipped): shadow_prefill tries again. */
+	c->prefill_posted = slot_begin(UMBRA_SHADOW_SLOT_FAULT, addr,
+				       X86_PF_WRITE | X86_PF_USER, 0);
+	return c->prefill_posted;
+}
+
 void shadow_prefill(uint64_t addr, unsigned long error_code)
 {
-	scpu()->slot_repeats = 0; /* the guest's mm handled a fault: progress */
+	struct shadow_cpu *c = scpu();
+	long r;
+	if (c->prefill_posted) {
+		/* Posted by shadow_prefill_early: only the answer is left. */
+		c->prefill_posted = false;
+		slot_end(&r);
+		return;
+	}
+	c->slot_repeats = 0; /* the guest's mm handled a fault: progress */
 	unsigned long ec = error_code & (X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR);
 	unsigned long refused = ec;
-	long r;
 	/* A declined fill is left to the refault. */
 	if (scpu()->slot_on && !guest_refuses(addr, &refused))
 		slot_call(UMBRA_SHADOW_SLOT_FAULT, addr, ec, 0, &r);

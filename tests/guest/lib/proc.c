@@ -194,6 +194,11 @@ long vmstat_value(const char *name)
 	return file_field("/proc/vmstat", name);
 }
 
+long self_vmstat_value(const char *name)
+{
+	return file_field("/proc/self/vmstat", name);
+}
+
 long umbra_stat(const char *name)
 {
 	return file_field("/proc/umbra/stats", name);

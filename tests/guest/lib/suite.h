@@ -144,6 +144,9 @@ long status_kb(const char *field);
 long meminfo_kb(const char *field);
 /* A counter of /proc/vmstat ("pgfault"), or -1. */
 long vmstat_value(const char *name);
+/* A counter of umbra's /proc/self/vmstat (this process's fault paths), or
+ * -1 (natively: Linux has no such file). */
+long self_vmstat_value(const char *name);
 /* A counter of the VMM's /proc/umbra/stats ("dedup_merges"), or -1
  * (natively, or a counter this run does not have). */
 long umbra_stat(const char *name);
