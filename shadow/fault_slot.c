@@ -244,6 +244,26 @@ unsigned shadow_answer_fault_slots(struct shadow_mmu *mmu)
 	return n;
 }
 
+unsigned shadow_fault_slots_watch(struct shadow_mmu *mmu,
+				  const struct umbra_shadow_fault_slot **slots)
+{
+	unsigned n = 0;
+	for (unsigned v = 0; v < mmu->nr_vcpus; v++) {
+		const struct umbra_shadow_fault_slot *s = slot_ptr(mmu, v);
+		if (s)
+			slots[n++] = s;
+	}
+	return n;
+}
+
+bool shadow_fault_slot_posted(const struct umbra_shadow_fault_slot *s)
+{
+	/* Every request the thread answered, or the guest or a hypercall
+	 * ended, left done at its seq; a claimed one is seq - 1. */
+	uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+	return !(seq & 1) && __atomic_load_n(&s->done, __ATOMIC_ACQUIRE) != seq;
+}
+
 void shadow_cancel_fault_slot(struct shadow_mmu *mmu, unsigned vcpu)
 {
 	if (vcpu >= mmu->nr_vcpus)

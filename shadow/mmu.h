@@ -171,6 +171,17 @@ int64_t shadow_set_fault_slot(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gp
 unsigned shadow_answer_fault_slots(struct shadow_mmu *mmu);
 void shadow_cancel_fault_slot(struct shadow_mmu *mmu, unsigned vcpu);
 bool shadow_fault_slots_idle(struct shadow_mmu *mmu, bool idle);
+/* For a poll thread that watches the slots between scans under the lock:
+ * watch stores the registered slots (at most nr_vcpus pointers into guest
+ * RAM's mapping, under the lock) and returns how many; posted says, from
+ * the slot alone and without the lock, whether it holds a request nobody
+ * answered or ended. A pointer may go stale when host memory moves the
+ * slot's frame (it stays readable memory): the watcher scans under the
+ * lock now and then regardless. */
+struct umbra_shadow_fault_slot;
+unsigned shadow_fault_slots_watch(struct shadow_mmu *mmu,
+				  const struct umbra_shadow_fault_slot **slots);
+bool shadow_fault_slot_posted(const struct umbra_shadow_fault_slot *s);
 /* After a call zapped in address spaces other vCPUs run (mask, e.g.
  * shadow_pending_flushes): shadows their kernel stacks again, where they
  * gave a hint, so an interrupt they take before they flush and refault

@@ -19,8 +19,17 @@ static unsigned answer_all(struct shadow_poll *p)
 {
 	pthread_mutex_lock(&p->hc->shadow_lock);
 	unsigned n = shadow_answer_fault_slots(p->hc->shadow);
+	p->nwatch = shadow_fault_slots_watch(p->hc->shadow, p->watch);
 	pthread_mutex_unlock(&p->hc->shadow_lock);
 	return n;
+}
+
+static bool any_posted(const struct shadow_poll *p)
+{
+	for (unsigned i = 0; i < p->nwatch; i++)
+		if (shadow_fault_slot_posted(p->watch[i]))
+			return true;
+	return false;
 }
 
 /* Marks the slots idle (the guest then makes hypercalls, which wake this
@@ -44,22 +53,32 @@ static void sleep_until_woken(struct shadow_poll *p)
 	pthread_mutex_unlock(&p->hc->shadow_lock);
 }
 
+/* Scans without a request between two under the lock (and a PAUSE).
+ * Under QEMU's emulation (the nested setup) every PAUSE leaves the
+ * translated code and takes QEMU's big lock, which a vCPU delivering an
+ * exception takes too: one per scan made the guest's page faults wait
+ * for it, and doubled the time from a fault's return to the next fault.
+ * In between the thread only reads the slots, without the shadow lock,
+ * so that it neither keeps the vCPUs' hypercalls from that lock nor
+ * moves a cache line until a guest posts. */
+#define WATCH_SCANS 64
+
 static void *poll_thread(void *arg)
 {
 	struct shadow_poll *p = arg;
 	uint64_t idle_ns = (uint64_t)p->idle_us * 1000, last = now_ns();
-	unsigned empty = 0;
+	unsigned watched = 0;
 	while (!atomic_load(&p->stop)) {
+		if (++watched % WATCH_SCANS && !any_posted(p))
+			continue;
 		unsigned n = answer_all(p);
 		if (n) {
 			p->answered += n;
-			empty = 0;
 			last = now_ns();
 			continue;
 		}
 		__builtin_ia32_pause();
-		/* The clock only now and then: a scan is cheaper. */
-		if (++empty % 64 == 0 && now_ns() - last > idle_ns) {
+		if (now_ns() - last > idle_ns) {
 			sleep_until_woken(p);
 			last = now_ns();
 		}
@@ -72,6 +91,7 @@ int shadow_poll_start(struct shadow_poll *p, struct hc_state *hc, unsigned idle_
 	p->hc = hc;
 	p->idle_us = idle_us;
 	p->answered = p->sleeps = 0;
+	p->nwatch = 0;
 	atomic_init(&p->wakeups, 0);
 	atomic_init(&p->asleep, false);
 	atomic_init(&p->stop, false);

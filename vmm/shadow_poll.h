@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../shadow/mmu.h"
+
 struct hc_state;
 
 struct shadow_poll {
@@ -27,6 +29,10 @@ struct shadow_poll {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	atomic_bool asleep, stop;
+	/* The slots as the last scan under the lock found them, watched
+	 * without it between scans (shadow_fault_slots_watch). */
+	const struct umbra_shadow_fault_slot *watch[SHADOW_MAX_VCPUS];
+	unsigned nwatch;
 	uint64_t answered, sleeps; /* for --stats */
 	atomic_uint_fast64_t wakeups;
 };

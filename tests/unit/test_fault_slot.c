@@ -306,6 +306,48 @@ TEST(fault_slot_poll_thread)
 	slot_env_destroy(&e);
 }
 
+/* What the poll thread watches between its scans under the lock: the
+ * registered slots, and whether one holds a request nobody answered or
+ * ended, from the slot alone. */
+TEST(fault_slot_watched_without_the_lock)
+{
+	struct slot_env e;
+	int init = slot_env_init(&e, &slot_cfg, true);
+	CHECK_EQ(init, 0);
+	if (init)
+		return;
+	struct umbra_shadow_fault_slot *sl = e.sl;
+	const struct umbra_shadow_fault_slot *watch[SHADOW_MAX_VCPUS];
+	CHECK_EQ(shadow_fault_slots_watch(e.s.mmu, watch), 1);
+	CHECK(watch[0] == sl);
+	CHECK(!shadow_fault_slot_posted(sl));
+
+	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
+	CHECK(shadow_fault_slot_posted(sl));
+	/* Half written: not yet. */
+	__atomic_store_n(&sl->seq, seq + 1, __ATOMIC_RELAXED);
+	CHECK(!shadow_fault_slot_posted(sl));
+	__atomic_store_n(&sl->seq, seq, __ATOMIC_RELAXED);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
+	CHECK(!shadow_fault_slot_posted(sl));
+
+	/* Given up by the guest, or ended by its hypercall: no longer. */
+	seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
+	uint32_t expect = seq - 2;
+	CHECK(__atomic_compare_exchange_n(&sl->done, &expect, seq, false, __ATOMIC_SEQ_CST,
+					  __ATOMIC_SEQ_CST));
+	CHECK(!shadow_fault_slot_posted(sl));
+	post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
+	CHECK(shadow_fault_slot_posted(sl));
+	shadow_cancel_fault_slot(e.s.mmu, 0);
+	CHECK(!shadow_fault_slot_posted(sl));
+
+	/* Forgotten: nothing to watch. */
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, 0, 0, 0), 0);
+	CHECK_EQ(shadow_fault_slots_watch(e.s.mmu, watch), 0);
+	slot_env_destroy(&e);
+}
+
 /* Maps 0x400000 to gfn 9 again and fills it through the hypercall;
  * returns the hypercall's result. */
 static int64_t refill(struct slot_env *e)
