@@ -172,8 +172,8 @@ unsigned shadow_answer_fault_slots(struct shadow_mmu *mmu);
 void shadow_cancel_fault_slot(struct shadow_mmu *mmu, unsigned vcpu);
 bool shadow_fault_slots_idle(struct shadow_mmu *mmu, bool idle);
 /* For a poll thread that watches the slots between scans under the lock:
- * watch stores the registered slots (at most nr_vcpus pointers into guest
- * RAM's mapping, under the lock) and returns how many; posted says, from
+ * watch stores the registered slots (pointers into guest RAM's mapping,
+ * under the lock; slots holds SHADOW_MAX_VCPUS) and returns how many; posted says, from
  * the slot alone and without the lock, whether it holds a request nobody
  * answered or ended. A pointer may go stale when host memory moves the
  * slot's frame (it stays readable memory): the watcher scans under the

@@ -53,16 +53,12 @@ static void sleep_until_woken(struct shadow_poll *p)
 	pthread_mutex_unlock(&p->hc->shadow_lock);
 }
 
-/* Scans without a request between two under the lock (and a PAUSE).
- * Under QEMU's emulation (the nested setup) every PAUSE leaves the
- * translated code and takes QEMU's big lock, which a vCPU delivering an
- * exception takes too: one per scan doubled the time from a fault's
- * return to the next fault, and one per 64 scans still left the fault
- * benchmarks a fifth slower than one per 1024 (docs/bench.md). In
- * between the thread only reads the slots, without the shadow lock, so
- * that it neither keeps the vCPUs' hypercalls from that lock nor moves a
- * cache line until a guest posts: the loop of a poll-mode driver, which
- * owns its CPU (as DPDK's do), rather than a spin-wait for a lock. */
+/* Scans without a request between two under the lock. Under QEMU's
+ * emulation every PAUSE (one after an empty scan under the lock) takes
+ * QEMU's big lock, which the vCPU takes to deliver an exception: a PAUSE
+ * per scan doubled the time from a fault's return to the next fault
+ * (docs/bench.md). In between the thread only reads the slots, without
+ * the shadow lock, so the vCPUs' hypercalls get that lock at once. */
 #define WATCH_SCANS 1024
 
 static void *poll_thread(void *arg)

@@ -24,20 +24,20 @@ bool shadow_first_chance(struct pt_regs *regs);
 /* After the guest's mm handled a user fault at addr: has the VMM's poll
  * thread (--shadow-poll) fill the shadow entry now (applying the queue
  * first), so the access does not fault again; nothing when the slot is
- * off, busy or idle, or the fault did not map the page. */
+ * off, busy or idle, or the fault did not map the page. When the fault
+ * posted the fill early (shadow_prefill_early), only waits for it. */
 void shadow_prefill(uint64_t addr, unsigned long error_code);
 /* For a user fault that brings a new anonymous page at addr in mm: true
  * when the page's PTE may be set before its contents are written (shadow
  * paging with the poll thread, the CPU on mm's shadow, and mm used by no
  * other task, so nothing reaches the page before the fault returns). */
 bool shadow_prefill_early_ok(struct mm_struct *mm, uint64_t addr);
-/* Then, once the PTE is set (and any invalidation queued): posts the fill
- * of addr's shadow entry, and shadow_prefill waits for its answer after
- * the fault, so the VMM's answer overlaps the clearing or copy of page
- * (the kernel address of the page addr maps; its first byte is written).
- * False when not posted (the slot is busy, idle or skipped after a
- * timeout): shadow_prefill then tries again as usual. */
-bool shadow_prefill_early(uint64_t addr, void *page);
+/* Then, once the PTE is set (and any invalidation queued), the pages
+ * touched: posts the fill of addr's shadow entry, and shadow_prefill
+ * waits for its answer after the fault, so the VMM's answer overlaps the
+ * clearing or copy. False when not posted (the slot is busy or idle):
+ * shadow_prefill then tries again as usual. */
+bool shadow_prefill_early(uint64_t addr);
 /* Last thing before __switch_to_asm saves RSP at prev_rsp and pops from
  * the kernel stack ending at next_top: makes sure the shadow has all of
  * both stacks and the slot at once (a #PF pushed onto a missing stack is a

@@ -421,10 +421,21 @@ static bool contents_after_pte(const struct vm_fault *vmf)
 	       shadow_prefill_early_ok(vmf->vma->vm_mm, vmf->address);
 }
 
-/* Once the PTE of page, new at vmf->address, is set (contents_after_pte). */
-static void prefill_early(struct vm_fault *vmf, struct page *page)
+/*
+ * Once the PTEs of the n new pages are set (contents_after_pte): touches
+ * their first bytes and src's, so that a fault the clear or copy would
+ * take on them (in shadow mode: a frame the VMM has not backed, which an
+ * answer would decline, or one the direct map's shadow lacks) comes
+ * before the post; then posts the fill of vmf->address.
+ */
+static void prefill_early(struct vm_fault *vmf, struct page **pages, unsigned int n,
+			  const struct page *src)
 {
-	if (shadow_prefill_early(vmf->address, page_address(page)))
+	for (unsigned int i = 0; i < n; i++)
+		*(volatile char *)page_address(pages[i]) = 0;
+	if (src)
+		(void)*(const volatile char *)page_address(src);
+	if (shadow_prefill_early(vmf->address))
 		count_vm_event(vmf->vma->vm_mm, FAULT_PREFILL_EARLY);
 }
 
@@ -469,7 +480,7 @@ static bool do_anonymous_block(struct vm_fault *vmf, uint64_t *pte, uint64_t pro
 	}
 	count_vm_event(mm, FAULT_ANON_NEW);
 	if (after) {
-		prefill_early(vmf, pages[(vmf->address - start) >> PAGE_SHIFT]);
+		prefill_early(vmf, pages, n, NULL);
 		for (unsigned int i = 0; i < n; i++)
 			fill_new_page(pages[i], NULL);
 	}
@@ -500,7 +511,7 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf, uint64_t *pte)
 	*pte = page_to_phys(page) | prot | _PAGE_DIRTY;
 	count_vm_event(mm, FAULT_ANON_NEW);
 	if (after) {
-		prefill_early(vmf, page);
+		prefill_early(vmf, &page, 1, NULL);
 		fill_new_page(page, NULL);
 	}
 	return 0;
@@ -643,7 +654,7 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf, uint64_t *pte)
 	count_vm_event(mm, FAULT_WP_COPY);
 	if (after) {
 		/* After the invalidation is queued: the answer applies it first. */
-		prefill_early(vmf, new);
+		prefill_early(vmf, &new, 1, src);
 		fill_new_page(new, src);
 		if (src)
 			put_page(src);

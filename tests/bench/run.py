@@ -53,9 +53,28 @@ def parse_bench_lines(text):
 
 def run(cmd, env=None, timeout=1800):
     t = time.time()
-    p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True, timeout=timeout)
+    try:
+        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        def text(b):
+            return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
+        return 124, text(e.stdout), text(e.stderr) + f"\nbench: timed out after {timeout} s", \
+            time.time() - t
     return p.returncode, p.stdout, p.stderr, time.time() - t
+
+
+def run_guest(cmd, env):
+    """A guest mode's run, retried once after the known nested flake: a
+    boot that hangs inside L1 before the guest prints anything (status
+    123 with no output; tests/integration/run.sh does the same)."""
+    rc, out, err, secs = run(cmd, env=env)
+    if rc == 123 and not out.strip() and "running the VM nested" in err:
+        print(f"note: nested run hung in L1 ({err.strip().splitlines()[-1]}); retrying once",
+              flush=True)
+        rc, out, err, more = run(cmd, env=env)
+        secs += more
+    return rc, out, err, secs
 
 
 def per_op(raw):
@@ -273,8 +292,10 @@ def main():
         if mode not in want:
             continue
         env = dict(os.environ, **extra)
-        rc, out, err, secs = run([umbra, "run", "-m", args.mem] + opts +
-                                 ["-i", initrd, kernel], env=env)
+        # A hang (the flake above) ends in time for its retry.
+        env.setdefault("UMBRA_NESTED_TIMEOUT", "1500")
+        rc, out, err, secs = run_guest([umbra, "run", "-m", args.mem] + opts +
+                                       ["-i", initrd, kernel], env)
         print(f"== {mode} ({secs:.0f} s)", flush=True)
         with open(os.path.join(outdir, f"{mode}.log"), "w") as f:
             f.write(out + err)

@@ -247,7 +247,7 @@ for variant in audit budget poll poll-smp; do
 			# New anonymous pages had the fill posted before their clear
 			# or copy (docs/shadow.md "Exitless faults"), and the suite
 			# above found every page's contents right: a quiet run posts
-			# 15,179 of 15,770 early.
+			# about 15,150 of 15,800 early.
 			early=$(sed -n 's/^umbra-guest: *fault_prefill_early  *\([0-9]*\)$/\1/p' "$tmp/out")
 			if [ "${early:-0}" -ge $((want_faults / 2)) ]; then
 				ok "$variant: $early fills posted before the new page's clear or copy"

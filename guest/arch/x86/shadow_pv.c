@@ -84,8 +84,9 @@ struct shadow_cpu {
 	unsigned int slot_seq, slot_op;
 	uint64_t slot_start, slot_addr;
 	bool slot_give_up;
-	/* shadow_prefill_early posted a fill that shadow_prefill waits for. */
-	bool prefill_posted;
+	/* shadow_prefill_early posted a fill (shadow_prefill waits for its
+	 * answer), or a kernel fault meanwhile already took that answer. */
+	bool prefill_posted, prefill_answered;
 	/* The last first-chance fault the slot answered "handled", and how
 	 * many times in a row (SLOT_REPEAT_LIMIT); said once. */
 	uint64_t slot_last_addr;
@@ -550,35 +551,48 @@ bool shadow_prefill_early_ok(struct mm_struct *mm, uint64_t addr)
 {
 	struct shadow_cpu *c = scpu();
 	/* mm has no other task: that one is in this fault, and the big
-	 * kernel lock keeps every other kernel path away from the page. */
-	return shadow_paging && c->slot_on && !c->prefill_posted && c->space &&
-	       c->space->mm == mm && addr < TASK_SIZE &&
+	 * kernel lock keeps every other kernel path away from the page. A
+	 * skip after a timeout is left to shadow_prefill to count. */
+	return shadow_paging && c->slot_on && !c->slot_skip && !c->prefill_posted &&
+	       c->space && c->space->mm == mm && addr < TASK_SIZE &&
 	       __atomic_load_n(&mm->mm_users, __ATOMIC_RELAXED) == 1;
 }
 
-bool shadow_prefill_early(uint64_t addr, void *page)
+bool shadow_prefill_early(uint64_t addr)
 {
 	struct shadow_cpu *c = scpu();
-	/* A frame the VMM has not backed yet would make it decline the fill
-	 * (a slot answer changes no p2m entry): a kernel fault on this write
-	 * has it backed now, as clearing the page would. */
-	*(volatile char *)page = 0;
 	c->slot_repeats = 0; /* the guest's mm handles a fault: progress */
+	c->prefill_answered = false;
 	/* The user write that brings a new anonymous page. Not posted (the
-	 * slot is busy, idle or skipped): shadow_prefill tries again. */
+	 * slot is busy or idle): shadow_prefill tries again. */
 	c->prefill_posted = slot_begin(UMBRA_SHADOW_SLOT_FAULT, addr,
 				       X86_PF_WRITE | X86_PF_USER, 0);
 	return c->prefill_posted;
+}
+
+/* A kernel fault while the early fill is posted (the clear or copy
+ * touched a page the shadow lacks): that answer is taken first, with its
+ * flush, so the fault can use the slot and no hypercall comes between an
+ * answer and the flush it asks for. */
+static void prefill_early_answer(void)
+{
+	struct shadow_cpu *c = scpu();
+	long r;
+	if (!c->prefill_posted)
+		return;
+	c->prefill_posted = false;
+	c->prefill_answered = true;
+	slot_end(&r);
 }
 
 void shadow_prefill(uint64_t addr, unsigned long error_code)
 {
 	struct shadow_cpu *c = scpu();
 	long r;
-	if (c->prefill_posted) {
+	if (c->prefill_posted || c->prefill_answered) {
 		/* Posted by shadow_prefill_early: only the answer is left. */
-		c->prefill_posted = false;
-		slot_end(&r);
+		prefill_early_answer();
+		c->prefill_answered = false;
 		return;
 	}
 	c->slot_repeats = 0; /* the guest's mm handled a fault: progress */
@@ -617,6 +631,7 @@ static bool slot_repeated(uint64_t addr, unsigned long ec)
 bool shadow_first_chance(struct pt_regs *regs)
 {
 	uint64_t addr = read_cr2();
+	prefill_early_answer();
 	if (guest_refuses(addr, &regs->error_code)) {
 		/* A fault taken while reading the tables changed CR2, which
 		 * the guest's handler reads next. */
