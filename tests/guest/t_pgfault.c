@@ -39,7 +39,9 @@ int main(void)
 	long minflt0 = minor_faults();
 	touch(p);
 	long minflt1 = minor_faults(), global1 = vmstat_value("pgfault");
-	ok(minflt1 - minflt0 >= PAGES, "first touch of %d pages: ru_minflt +%ld", PAGES, minflt1 - minflt0);
+	/* One each (a few more for the stack or libc), not two. */
+	ok(minflt1 - minflt0 >= PAGES && minflt1 - minflt0 < PAGES + 4,
+	   "first touch of %d pages: ru_minflt +%ld", PAGES, minflt1 - minflt0);
 	ok(global1 - global0 >= PAGES, "and /proc/vmstat pgfault +%ld (>= %d)", global1 - global0, PAGES);
 	touch(p);
 	ok(minor_faults() - minflt1 < 4, "second touch: no new faults (+%ld)", minor_faults() - minflt1);

@@ -153,7 +153,6 @@ void do_trap(struct pt_regs *regs)
 	} else if (vector == X86_TRAP_PF) {
 		if (regs->error_code & X86_PF_RSVD)
 			die(regs); /* the kernel built a bad page-table entry */
-		current->min_flt++;
 		do_user_addr_fault(regs, regs->error_code, cr2);
 		if (shadow_paging)
 			shadow_prefill(cr2, regs->error_code);
