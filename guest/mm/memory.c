@@ -402,9 +402,9 @@ static uint64_t pte_rights(uint64_t entry, unsigned long vm_flags)
 /*
  * The contents of a new anonymous page: zeroes, or a copy of src. Written
  * before the page's PTE is set, as usual, unless contents_after_pte says
- * they may come after: then the fault posts the fill of the VMM's shadow
- * entry as soon as the PTE is set (shadow_prefill_early), and the VMM
- * answers on its own CPU while this one clears or copies.
+ * they may come after (fill_after_pte): then the fault posts the fill of
+ * the VMM's shadow entry as soon as the PTE is set, and the VMM answers
+ * on its own CPU while this one clears or copies.
  */
 static void fill_new_page(struct page *page, const struct page *src)
 {
@@ -422,14 +422,15 @@ static bool contents_after_pte(const struct vm_fault *vmf)
 }
 
 /*
- * Once the PTEs of the n new pages are set (contents_after_pte): touches
- * their first bytes and src's, so that a fault the clear or copy would
- * take on them (in shadow mode: a frame the VMM has not backed, which an
- * answer would decline, or one the direct map's shadow lacks) comes
- * before the post; then posts the fill of vmf->address.
+ * The contents of n new pages once their PTEs are set (contents_after_pte).
+ * Their first bytes and src's are touched first, so that a fault the clear
+ * or copy would take on them (in shadow mode: a frame the VMM has not
+ * backed, which an answer would decline, or one the direct map's shadow
+ * lacks) comes before the post; then the fill of vmf->address is posted,
+ * and the pages are cleared or copied while the VMM answers.
  */
-static void prefill_early(struct vm_fault *vmf, struct page **pages, unsigned int n,
-			  const struct page *src)
+static void fill_after_pte(struct vm_fault *vmf, struct page **pages, unsigned int n,
+			   const struct page *src)
 {
 	for (unsigned int i = 0; i < n; i++)
 		*(volatile char *)page_address(pages[i]) = 0;
@@ -437,6 +438,8 @@ static void prefill_early(struct vm_fault *vmf, struct page **pages, unsigned in
 		(void)*(const volatile char *)page_address(src);
 	if (shadow_prefill_early(vmf->address))
 		count_vm_event(vmf->vma->vm_mm, FAULT_PREFILL_EARLY);
+	for (unsigned int i = 0; i < n; i++)
+		fill_new_page(pages[i], src);
 }
 
 /*
@@ -479,11 +482,8 @@ static bool do_anonymous_block(struct vm_fault *vmf, uint64_t *pte, uint64_t pro
 		first[i] = page_to_phys(pages[i]) | prot | _PAGE_DIRTY | _PAGE_ACCESSED;
 	}
 	count_vm_event(mm, FAULT_ANON_NEW);
-	if (after) {
-		prefill_early(vmf, pages, n, NULL);
-		for (unsigned int i = 0; i < n; i++)
-			fill_new_page(pages[i], NULL);
-	}
+	if (after)
+		fill_after_pte(vmf, pages, n, NULL);
 	return true;
 }
 
@@ -510,10 +510,8 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf, uint64_t *pte)
 	page_add_new_anon_rmap(mm, page);
 	*pte = page_to_phys(page) | prot | _PAGE_DIRTY;
 	count_vm_event(mm, FAULT_ANON_NEW);
-	if (after) {
-		prefill_early(vmf, &page, 1, NULL);
-		fill_new_page(page, NULL);
-	}
+	if (after)
+		fill_after_pte(vmf, &page, 1, NULL);
 	return 0;
 }
 
@@ -654,8 +652,7 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf, uint64_t *pte)
 	count_vm_event(mm, FAULT_WP_COPY);
 	if (after) {
 		/* After the invalidation is queued: the answer applies it first. */
-		prefill_early(vmf, &new, 1, src);
-		fill_new_page(new, src);
+		fill_after_pte(vmf, &new, 1, src);
 		if (src)
 			put_page(src);
 	}

@@ -599,7 +599,7 @@ void shadow_prefill(uint64_t addr, unsigned long error_code)
 	unsigned long ec = error_code & (X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR);
 	unsigned long refused = ec;
 	/* A declined fill is left to the refault. */
-	if (scpu()->slot_on && !guest_refuses(addr, &refused))
+	if (c->slot_on && !guest_refuses(addr, &refused))
 		slot_call(UMBRA_SHADOW_SLOT_FAULT, addr, ec, 0, &r);
 }
 
