@@ -44,7 +44,10 @@ static int64_t drain_ring(struct shadow_mmu *mmu, shadow_op_applied_fn applied, 
 		if (applied)
 			applied(opaque, asid, start, end, event);
 	}
-	__atomic_store_n(&ring->tail, mmu->ring_tail, __ATOMIC_RELEASE);
+	/* Nothing drained (most faults): no store to the page the guest's
+	 * CPU is writing. */
+	if (done)
+		__atomic_store_n(&ring->tail, mmu->ring_tail, __ATOMIC_RELEASE);
 	return done;
 }
 

@@ -104,7 +104,9 @@ struct shadow_mmu *shadow_mmu_create(const struct shadow_config *cfg,
 		mmu->budget = mmu->levels - 1 + mmu->nr_vcpus;
 	mmu->active.next = mmu->active.prev = &mmu->active;
 	mmu->sp_of_frame = calloc(mmu->pool->nframes, sizeof(*mmu->sp_of_frame));
-	if (!mmu->sp_of_frame) {
+	if (!mmu->sp_of_frame || rmap_init(mmu)) {
+		rmap_destroy(mmu);
+		free(mmu->sp_of_frame);
 		free(mmu);
 		return NULL;
 	}

@@ -7,7 +7,8 @@
  * than the guest's, write without guest W, D or host W, execute without
  * guest X, a U/S bit other than the guest's (either way changes what
  * SMAP/SMEP allow), a key other than the guest's — or one the guest does
- * not map, or maps without A, is reported with its address.
+ * not map, or maps without A, or one its frame's reverse map does not list
+ * (a host change to the frame would miss it), is reported with its address.
  *
  * It runs after every hypercall with --audit, so it is built for speed:
  * the guest tables are walked together with the shadow tree, one guest
@@ -251,6 +252,8 @@ static void audit_sp(struct audit *a, struct kvm_mmu_page *sp, uint64_t base,
 		if (is_last_spte(spte, level)) {
 			a->mmu->stats.audit_leaves++;
 			const char *why = check_leaf(a, va, level, spte, &next);
+			if (!why && !rmap_lists(a->mmu, sp->gfns[i], level, sp, i))
+				why = "the reverse map of its frame does not list it";
 			if (why)
 				bad(a, va, level, spte, why);
 			continue;

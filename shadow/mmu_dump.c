@@ -452,16 +452,19 @@ static void dump_p2m(FILE *f, struct dump *d, const struct p2m *p2m)
 static void rmap_stats(FILE *f, const struct shadow_mmu *mmu)
 {
 	uint64_t heads = 0, heads_2m = 0, entries = 0, multi = 0, max = 0;
-	for (unsigned b = 0; b < RMAP_HASH_SIZE; b++)
-		for (const struct rmap_head *h = mmu->rmap[b]; h; h = h->next) {
-			if (!h->n)
+	for (uint64_t gfn = 0; gfn < mmu->p2m->nr_gfns; gfn++)
+		for (unsigned level = 1; level <= 2; level++) {
+			if (level == 2 && gfn % FRAMES_PER_2M)
+				continue;
+			unsigned n = rmap_entries(mmu, gfn, level);
+			if (!n)
 				continue;
 			heads++;
-			heads_2m += (h->key & 7) == 2;
-			entries += h->n;
-			multi += h->n > 1;
-			if (h->n > max)
-				max = h->n;
+			heads_2m += level == 2;
+			entries += n;
+			multi += n > 1;
+			if (n > max)
+				max = n;
 		}
 	fprintf(f, ",\"rmap\":{\"gfns\":%llu,\"gfns_2m\":%llu,\"entries\":%llu,"
 		"\"gfns_mapped_more_than_once\":%llu,\"max_entries_per_gfn\":%llu}",

@@ -137,15 +137,14 @@ struct spte_ref {
 	struct kvm_mmu_page *sp;
 	unsigned idx;
 };
+/* A list of two or more (rmap.c; one entry needs no head). */
 struct rmap_head {
-	struct rmap_head *next;
-	uint64_t key;
+	struct rmap_head *next_free; /* on rmap_free */
 	struct spte_ref *refs;
 	unsigned n, cap;
 };
 
 #define SP_HASH_SIZE 4096
-#define RMAP_HASH_SIZE 4096
 
 struct shadow_mmu {
 	struct shadow_config cfg;
@@ -167,7 +166,11 @@ struct shadow_mmu {
 	unsigned nr_roots;
 	uint64_t clock;
 
-	struct rmap_head *rmap[RMAP_HASH_SIZE];
+	/* Reverse maps indexed by frame (KVM's memslot rmap arrays: a fill
+	 * finds its list without a search): 4K entries by gfn, 2M entries
+	 * by gfn / 512. One word per guest page (rmap.c), touched only
+	 * where mapped. */
+	uintptr_t *rmap_4k, *rmap_2m;
 	struct rmap_head *rmap_free;  /* freed heads, kept for reuse */
 
 	struct shadow_stats stats;
@@ -196,6 +199,16 @@ struct shadow_mmu {
 	 * zap, evict or change the p2m stops and sets fill_declined. */
 	bool fill_only, fill_declined;
 };
+
+/* Records one event; when tracing is off, one test and no call (the fill
+ * and prefetch paths record one per entry; Linux's tracepoints test a
+ * static key first). */
+static inline void shadow_trace(struct shadow_mmu *mmu, unsigned type, uint32_t asid,
+				uint64_t a, uint64_t b, uint32_t arg)
+{
+	if (mmu->trace)
+		mmu_trace_record(mmu->trace, type, asid, a, b, arg);
+}
 
 /* mmu_page.c: the shadow page cache. */
 struct kvm_mmu_page *mmu_find_sp(struct shadow_mmu *mmu, uint32_t asid,
@@ -226,6 +239,13 @@ unsigned rmap_change_pte(struct shadow_mmu *mmu, uint64_t gfn, uint64_t maddr,
 			 bool writable);
 /* Whether an entry mapping gfn has A set; clear: clears them. */
 bool rmap_age(struct shadow_mmu *mmu, uint64_t gfn, bool clear);
+/* How many shadow entries map (gfn, level). */
+unsigned rmap_entries(const struct shadow_mmu *mmu, uint64_t gfn, unsigned level);
+/* Whether (gfn, level)'s list holds entry idx of sp (the audit). */
+bool rmap_lists(const struct shadow_mmu *mmu, uint64_t gfn, unsigned level,
+		const struct kvm_mmu_page *sp, unsigned idx);
+/* The arrays for p2m->nr_gfns frames: 0 or -ENOMEM. */
+int rmap_init(struct shadow_mmu *mmu);
 void rmap_destroy(struct shadow_mmu *mmu);
 
 /* mmu_as.c */

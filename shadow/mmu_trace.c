@@ -97,10 +97,10 @@ void mmu_trace_record(struct mmu_trace *t, unsigned type, uint32_t asid,
 	};
 }
 
-void shadow_trace(struct shadow_mmu *mmu, unsigned type, uint32_t asid,
-		  uint64_t a, uint64_t b, uint32_t arg)
+void shadow_trace_event(struct shadow_mmu *mmu, unsigned type, uint32_t asid,
+			uint64_t a, uint64_t b, uint32_t arg)
 {
-	mmu_trace_record(mmu->trace, type, asid, a, b, arg);
+	shadow_trace(mmu, type, asid, a, b, arg);
 }
 
 void shadow_trace_json(const struct shadow_mmu *mmu, FILE *f)

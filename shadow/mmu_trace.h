@@ -77,9 +77,10 @@ int shadow_trace_start(struct shadow_mmu *mmu, unsigned events);
 void shadow_trace_stop(struct shadow_mmu *mmu);
 /* The vCPU the next events are for (the hypercall layer sets it). */
 void shadow_trace_set_vcpu(struct shadow_mmu *mmu, unsigned vcpu);
-/* Records one event (nothing when tracing is off). */
-void shadow_trace(struct shadow_mmu *mmu, unsigned type, uint32_t asid,
-		  uint64_t a, uint64_t b, uint32_t arg);
+/* Records one event (nothing when tracing is off): shadow_trace, for
+ * callers outside shadow/ (mmu_internal.h has the inline one). */
+void shadow_trace_event(struct shadow_mmu *mmu, unsigned type, uint32_t asid,
+			uint64_t a, uint64_t b, uint32_t arg);
 /* {"enabled":B,"size":N,"recorded":N,"dropped":N,"events":[...]}; the ring
  * is kept. */
 void shadow_trace_json(const struct shadow_mmu *mmu, FILE *f);

@@ -2,7 +2,7 @@
 # Its sources join the unit-test binary (tests/tests.mk builds it plain and
 # with ASan/UBSan).
 SHADOW_SRCS := shadow/walker.c shadow/ept_walk.c shadow/frame_pool.c shadow/p2m.c shadow/host_mem.c \
-	shadow/spte.c shadow/mmu_page.c shadow/rmap.c shadow/mmu_as.c shadow/mmu_fault.c shadow/mmu_pin.c \
+	shadow/mmu_page.c shadow/rmap.c shadow/mmu_as.c shadow/mmu_fault.c shadow/mmu_pin.c \
 	shadow/mmu_audit.c shadow/hc_shadow.c shadow/mmu_dump.c \
 	shadow/mmu_trace.c shadow/fault_inject.c shadow/fault_slot.c
 UNIT_CODE_SRCS += $(SHADOW_SRCS)

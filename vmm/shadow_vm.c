@@ -69,7 +69,7 @@ void shadow_vm_kick_init(struct shadow_vm *s, struct kvm *kvm, unsigned nr_vcpus
 /* Host-memory events go into the shadow MMU's ring (docs/trace.md). */
 static void hm_trace(void *opaque, unsigned type, uint64_t a, uint64_t b)
 {
-	shadow_trace(opaque, type, 0, a, b, 0);
+	shadow_trace_event(opaque, type, 0, a, b, 0);
 }
 
 int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
