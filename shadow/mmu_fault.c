@@ -232,11 +232,12 @@ static struct kvm_mmu_page *shadowed_leaf_table(const struct shadow_mmu *mmu,
 }
 
 /* Links the shadow path for gva down to the leaf, from the guest walk r
- * (from the top, or from a shadowed leaf table). Returns 0, -1 (out of
+ * (from the top, or from a shadowed leaf table: table, when the caller
+ * knows it is still there, else looked up again). Returns 0, -1 (out of
  * shadow pages, which the caller made room for) or 1 (the shadowed table
  * the walk started from went meanwhile: the CPU faults again). */
 int mmu_fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
-	      const struct walk_result *r, bool pin)
+	      const struct walk_result *r, struct kvm_mmu_page *table, bool pin)
 {
 	/* The level of the walk's first entry. */
 	unsigned top = r->level + r->nlevels - 1;
@@ -246,7 +247,7 @@ int mmu_fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
 	uint64_t amask = guest_addr_mask(mmu);
 
 	if (top < mmu->levels) {
-		sp = shadowed_leaf_table(mmu, as, gva);
+		sp = table ? table : shadowed_leaf_table(mmu, as, gva);
 		if (!sp || top != 1 || sp->gfn != r->pte_gpa[0] >> 12)
 			return 1;
 		access = sp->role.access;
@@ -337,7 +338,7 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 	struct walk_ctx ctx;
 	struct walk_result r;
 	guest_walk_ctx(mmu, as, &ctx, cpl, flags & UMBRA_SHADOW_FAULT_AC, true);
-	const struct kvm_mmu_page *table = shadowed_leaf_table(mmu, as, gva);
+	struct kvm_mmu_page *table = shadowed_leaf_table(mmu, as, gva);
 	if (table) {
 		ctx.start_level = 1;
 		ctx.start_table = table->gfn << 12;
@@ -398,6 +399,10 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 		return UMBRA_SHADOW_HANDLED;
 	if (pr)
 		return -UMBRA_ENOMEM;
+	/* Nothing invalidated since the walk (the common case: the frame was
+	 * there): the leaf table it started from is still there, and
+	 * mmu_fetch need not look for it again. */
+	struct kvm_mmu_page *fetch_table = mmu->mmu_invalidate_seq == seq ? table : NULL;
 	/* Our own p2m changes above (first touch, copy-on-write) zapped only
 	 * what mapped the old frame: not a reason to retry. */
 	seq = mmu->mmu_invalidate_seq;
@@ -415,7 +420,7 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 	 * threads, as KVM's is_page_fault_stale.) */
 	if (seq != mmu->mmu_invalidate_seq)
 		return UMBRA_SHADOW_HANDLED;
-	int fr = mmu_fetch(mmu, as, gva, &r, false);
+	int fr = mmu_fetch(mmu, as, gva, &r, fetch_table, false);
 	if (fr > 0)
 		return UMBRA_SHADOW_HANDLED;
 	if (fr)

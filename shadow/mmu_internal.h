@@ -267,10 +267,11 @@ void mmu_vcpu_flushed(struct shadow_mmu *mmu, unsigned vcpu);
 void mmu_flush_asid(struct shadow_mmu *mmu, uint32_t asid);
 
 /* mmu_fault.c: links the shadow path for gva from the guest walk r down
- * to the leaf (marking the pages pinned when pin); 0 or -1 (no shadow
- * page could be had). */
+ * to the leaf (marking the pages pinned when pin; table: the shadowed
+ * leaf table a short walk started from, if known to be there still); 0,
+ * -1 (no shadow page could be had) or 1 (refault). */
 int mmu_fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
-	      const struct walk_result *r, bool pin);
+	      const struct walk_result *r, struct kvm_mmu_page *table, bool pin);
 /* mmu_fault.c: the present leaf entry the shadow tables of as map gva
  * with, or 0. */
 uint64_t mmu_leaf_spte(const struct shadow_mmu *mmu, const struct shadow_as *as, uint64_t gva);

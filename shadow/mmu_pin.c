@@ -24,7 +24,7 @@ static int pin_fill(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva)
 	if (gfn >= mmu->p2m->nr_gfns || p2m_populate(mmu->p2m, gfn, &maddr))
 		return 0;
 	if (make_mmu_pages_available(mmu, mmu->levels - 1) ||
-	    mmu_fetch(mmu, as, gva, &r, true))
+	    mmu_fetch(mmu, as, gva, &r, NULL, true))
 		return -UMBRA_ENOMEM;
 	mmu->stats.pin_fills++;
 	return 0;
