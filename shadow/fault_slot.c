@@ -147,18 +147,24 @@ static int64_t with_flush(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr, in
 /* A fault, as UMBRA_HC_SHADOW_FAULT: the queue applied, then entries
  * added only. An error is left to the hypercall, which also flushes. */
 static int64_t slot_fault(struct shadow_mmu *mmu, unsigned vcpu,
-			  const struct umbra_shadow_fault_slot *req,
+			  const struct umbra_shadow_fault_slot *req, uint32_t seq,
 			  struct umbra_shadow_fault_slot *s)
 {
-	uint64_t a[5] = {req->addr, req->error_code, req->asid, req->flags, 0};
+	bool stream = req->flags & UMBRA_SHADOW_FAULT_STREAM;
+	uint64_t a[5] = {req->addr, req->error_code, req->asid,
+			 req->flags & ~UMBRA_SHADOW_FAULT_STREAM, 0};
 	struct slot_flush f;
-	if (a[1] > 0xffff || !slot_drain(mmu, vcpu, &f))
+	/* A stream is for a user read or fetch. */
+	if (a[1] > 0xffff || (stream && (a[1] & PFERR_W)) || !slot_drain(mmu, vcpu, &f))
 		return UMBRA_SHADOW_DECLINED;
 	uint64_t zaps = mmu->stats.zaps + mmu->stats.wrprotects;
 	mmu->fill_only = true;
 	mmu->fill_declined = false;
+	if (stream)
+		mmu_stream_begin(mmu, s, seq);
 	int64_t r = shadow_page_fault(mmu, vcpu, (uint32_t)a[2], a[0], (uint32_t)a[1],
 				      (unsigned)a[3]);
+	mmu->stream = NULL;
 	mmu->fill_only = false;
 	mmu->fill_declined = false;
 	uint64_t zapped = mmu->stats.zaps + mmu->stats.wrprotects - zaps;
@@ -225,7 +231,7 @@ unsigned shadow_answer_fault_slots(struct shadow_mmu *mmu)
 		int64_t r;
 		switch (req.op) {
 		case UMBRA_SHADOW_SLOT_FAULT:
-			r = slot_fault(mmu, v, &req, s);
+			r = slot_fault(mmu, v, &req, seq, s);
 			break;
 		case UMBRA_SHADOW_SLOT_SYNC:
 			r = slot_sync(mmu, v, s);

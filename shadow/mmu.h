@@ -33,12 +33,18 @@ struct shadow_config {
 	unsigned nr_vcpus;       /* 0 -> 1; at most SHADOW_MAX_VCPUS */
 	bool audit;              /* audit after every hypercall (hc_shadow.c) */
 	unsigned audit_interval; /* ... or every Nth one (0, 1: every one) */
+	/* How long a streamed fault waits for the guest's entries
+	 * (UMBRA_SHADOW_FAULT_STREAM); 0 -> SHADOW_STREAM_WAIT_NS. */
+	uint64_t stream_wait_ns;
 };
 
 #define SHADOW_MAX_VCPUS 64
 
 #define SHADOW_DEFAULT_PREFETCH 16
 #define SHADOW_DEFAULT_ROOTS 4
+/* The guest writes a fault-around's 16 entries in microseconds; one
+ * preempted meanwhile is not waited for. */
+#define SHADOW_STREAM_WAIT_NS 100000
 
 /* Counters; hypercalls by kind are indexed by UMBRA_HC_* number. */
 #define SHADOW_HC_KINDS 16
@@ -68,6 +74,10 @@ struct shadow_stats {
 	 * while answering one (must stay 0: the answer only adds entries). */
 	uint64_t slot_faults, slot_declined, slot_cancelled, slot_zaps;
 	uint64_t slot_syncs;         /* queues applied from a slot */
+	/* Streamed faults (UMBRA_SHADOW_FAULT_STREAM): answered, the
+	 * entries they waited for the guest to write, and those whose wait
+	 * ran out before the guest ended the stream. */
+	uint64_t slot_streams, slot_stream_waits, slot_stream_timeouts;
 	uint64_t hypercalls[SHADOW_HC_KINDS];
 };
 

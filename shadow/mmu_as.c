@@ -87,6 +87,8 @@ struct shadow_mmu *shadow_mmu_create(const struct shadow_config *cfg,
 		mmu->cfg.prefetch = 512;
 	if (!mmu->cfg.max_roots)
 		mmu->cfg.max_roots = SHADOW_DEFAULT_ROOTS;
+	if (!mmu->cfg.stream_wait_ns)
+		mmu->cfg.stream_wait_ns = SHADOW_STREAM_WAIT_NS;
 	mmu->nr_vcpus = cfg->nr_vcpus ? cfg->nr_vcpus : 1;
 	if (mmu->nr_vcpus > SHADOW_MAX_VCPUS) {
 		free(mmu);
@@ -645,6 +647,11 @@ void shadow_print_stats(struct shadow_mmu *mmu, FILE *f)
 			(unsigned long long)s.slot_faults, (unsigned long long)s.slot_syncs,
 			(unsigned long long)s.slot_declined, (unsigned long long)s.slot_cancelled,
 			(unsigned long long)s.slot_zaps);
+	if (s.slot_streams)
+		fprintf(f, "shadow: streamed faults: %llu, %llu entries waited for, %llu waits "
+			"ran out\n", (unsigned long long)s.slot_streams,
+			(unsigned long long)s.slot_stream_waits,
+			(unsigned long long)s.slot_stream_timeouts);
 	fprintf(f, "shadow: hypercalls");
 	for (unsigned k = 0; k < SHADOW_HC_KINDS; k++)
 		if (s.hypercalls[k])

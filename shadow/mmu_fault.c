@@ -7,6 +7,7 @@
  * guest's own tables do not allow is reflected to the guest.
  */
 #include <errno.h>
+#include <time.h>
 
 #include "mmu_internal.h"
 #include "umbra/hypercall.h"
@@ -111,6 +112,41 @@ static bool can_map_2m(struct shadow_mmu *mmu, uint64_t first_gfn,
 	return true;
 }
 
+static uint64_t stream_now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+void mmu_stream_begin(struct shadow_mmu *mmu, const struct umbra_shadow_fault_slot *s,
+		      uint32_t seq)
+{
+	mmu->stream = s;
+	mmu->stream_seq = seq;
+	mmu->stream_spins = 0;
+	mmu->stream_deadline_ns = stream_now_ns() + mmu->cfg.stream_wait_ns;
+	mmu->stats.slot_streams++;
+}
+
+bool mmu_stream_wait(struct shadow_mmu *mmu)
+{
+	const struct umbra_shadow_fault_slot *s = mmu->stream;
+	if (!s)
+		return false;
+	if (__atomic_load_n(&s->stream_end, __ATOMIC_ACQUIRE) == mmu->stream_seq) {
+		mmu->stream = NULL; /* read the entry once more */
+		return true;
+	}
+	/* No PAUSE: under QEMU's emulation it takes QEMU's big lock
+	 * (docs/bench.md, "Overlapped answers"). */
+	if (++mmu->stream_spins % 64 == 0 && stream_now_ns() > mmu->stream_deadline_ns) {
+		mmu->stats.slot_stream_timeouts++;
+		mmu->stream = NULL;
+	}
+	return true;
+}
+
 /* Fills up to cfg.prefetch present, accessed neighbours of entry idx of a
  * 4K leaf page whose frames are already in the p2m: a fault rarely comes
  * alone (KVM's pte_prefetch, over an aligned window). A neighbour already
@@ -156,6 +192,13 @@ static void prefetch(struct shadow_mmu *mmu, const struct shadow_as *as,
 				gpte = __atomic_load_n(&gpt[j], __ATOMIC_RELAXED);
 			else if (p2m_read64(mmu->p2m, (sp->gfn << 12) + j * 8ull, &gpte))
 				return;
+			/* A streamed fault: the guest is writing the window's
+			 * entries now; this one may still come. */
+			if (gpt && !(gpte & PTE_P) && mmu->stream) {
+				mmu->stats.slot_stream_waits++;
+				while (!(gpte & PTE_P) && mmu_stream_wait(mmu))
+					gpte = __atomic_load_n(&gpt[j], __ATOMIC_ACQUIRE);
+			}
 			/* Only what the CPU already used (A) and that is a
 			 * valid 4K leaf: prefetch never sets A itself. */
 			if (!(gpte & PTE_P) || !(gpte & PTE_A) || (gpte & rsvd))
@@ -348,12 +391,18 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 	/* The guest may have widened an entry above without an invalidation
 	 * (it needs none): a fault from the short walk is checked by a full
 	 * one before it is reflected, as a #PF drops the CPU's
-	 * paging-structure caches for the address (SDM 4.10.4.1). */
+	 * paging-structure caches for the address (SDM 4.10.4.1). A
+	 * streamed fault walks again until the guest has written the
+	 * entry (or ended the stream). */
 	if (table && ws == WALK_PF && !mmu->fill_declined) {
 		table = NULL;
 		ctx.start_level = 0;
 		ws = walk_guest(&ctx, gva, access, &r);
 	}
+	if (ws == WALK_PF && mmu->stream)
+		mmu->stats.slot_stream_waits++;
+	while (ws == WALK_PF && !mmu->fill_declined && mmu_stream_wait(mmu))
+		ws = walk_guest(&ctx, gva, access, &r);
 	if (mmu->fill_declined)
 		return UMBRA_SHADOW_DECLINED;
 	switch (ws) {

@@ -198,6 +198,13 @@ struct shadow_mmu {
 	/* While a fault slot is answered (fault_slot.c): a fill that would
 	 * zap, evict or change the p2m stops and sets fill_declined. */
 	bool fill_only, fill_declined;
+	/* While a streamed fault is answered: its slot (NULL once the guest
+	 * ended the stream or the wait ran out), the request's seq, and
+	 * when the wait runs out (mmu_stream_wait). */
+	const struct umbra_shadow_fault_slot *stream;
+	uint32_t stream_seq;
+	unsigned stream_spins;
+	uint64_t stream_deadline_ns;
 };
 
 /* Records one event; when tracing is off, one test and no call (the fill
@@ -265,6 +272,17 @@ void mmu_vcpu_flushed(struct shadow_mmu *mmu, unsigned vcpu);
 /* A present entry of asid was zapped or downgraded: the vCPUs running it
  * must flush. */
 void mmu_flush_asid(struct shadow_mmu *mmu, uint32_t asid);
+
+/* mmu_fault.c: the fault the slot s holds (its seq) streams: the
+ * guest is writing the entries (UMBRA_SHADOW_FAULT_STREAM); the caller
+ * sets mmu->stream to NULL after the fault. */
+void mmu_stream_begin(struct shadow_mmu *mmu, const struct umbra_shadow_fault_slot *s,
+		      uint32_t seq);
+/* mmu_fault.c: while a streamed fault is answered, true when an entry
+ * not written yet may still come: then the caller reads it again. It
+ * says so once more after the stream ends (the entry may have been
+ * written just before), then false. */
+bool mmu_stream_wait(struct shadow_mmu *mmu);
 
 /* mmu_fault.c: links the shadow path for gva from the guest walk r down
  * to the leaf (marking the pages pinned when pin; table: the shadowed

@@ -65,6 +65,7 @@ static void *poll_thread(void *arg)
 {
 	struct shadow_poll *p = arg;
 	uint64_t idle_ns = (uint64_t)p->idle_us * 1000, last = now_ns();
+	uint64_t hypercalls = atomic_load(&p->hypercalls);
 	unsigned watched = 0;
 	while (!atomic_load(&p->stop)) {
 		if (++watched % WATCH_SCANS && !any_posted(p))
@@ -77,7 +78,10 @@ static void *poll_thread(void *arg)
 		}
 		__builtin_ia32_pause();
 		if (now_ns() - last > idle_ns) {
-			sleep_until_woken(p);
+			uint64_t h = atomic_load(&p->hypercalls);
+			if (h == hypercalls)
+				sleep_until_woken(p);
+			hypercalls = h;
 			last = now_ns();
 		}
 	}
@@ -91,6 +95,7 @@ int shadow_poll_start(struct shadow_poll *p, struct hc_state *hc, unsigned idle_
 	p->answered = p->sleeps = 0;
 	p->nwatch = 0;
 	atomic_init(&p->wakeups, 0);
+	atomic_init(&p->hypercalls, 0);
 	atomic_init(&p->asleep, false);
 	atomic_init(&p->stop, false);
 	pthread_mutex_init(&p->lock, NULL);

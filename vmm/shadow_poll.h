@@ -4,8 +4,8 @@
  * faults"): a VMM thread that answers the first-chance faults the vCPUs
  * post in their fault slots (UMBRA_HC_SHADOW_FAULT_SLOT), so a fault the
  * shadow can take without a zap costs no VM exit. It spins while faults
- * come, and after idle_us without one it marks the slots idle and sleeps
- * until a vCPU's next shadow hypercall wakes it (as io_uring's SQPOLL
+ * (or hypercalls) come, and after idle_us without one it marks the slots
+ * idle and sleeps until a vCPU's next shadow hypercall wakes it (as io_uring's SQPOLL
  * thread with IORING_SQ_NEED_WAKEUP). It costs a host CPU while it spins.
  */
 #ifndef UMBRA_VMM_SHADOW_POLL_H
@@ -35,6 +35,9 @@ struct shadow_poll {
 	unsigned nwatch;
 	uint64_t answered, sleeps; /* for --stats */
 	atomic_uint_fast64_t wakeups;
+	/* The vCPUs' hypercalls: a guest making them is running, not idle,
+	 * and its next fault may come at once (shadow_poll_note_hypercall). */
+	atomic_uint_fast64_t hypercalls;
 };
 
 /* Starts the thread over hc's shadow MMU. 0 or -errno. */
@@ -43,6 +46,13 @@ int shadow_poll_start(struct shadow_poll *p, struct hc_state *hc, unsigned idle_
 void shadow_poll_stop(struct shadow_poll *p);
 /* From a vCPU's shadow hypercall: wakes the thread if it sleeps. */
 void shadow_poll_wake(struct shadow_poll *p);
+/* From every hypercall: the thread, if awake, stays so for idle_us more
+ * (a benchmark reading its counters between two timed parts makes
+ * dozens of them, and no fault). */
+static inline void shadow_poll_note_hypercall(struct shadow_poll *p)
+{
+	atomic_fetch_add_explicit(&p->hypercalls, 1, memory_order_relaxed);
+}
 void shadow_poll_print_stats(const struct shadow_poll *p, FILE *f);
 
 #endif

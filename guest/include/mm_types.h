@@ -140,6 +140,7 @@ enum vm_event_item {
 	MMU_NOTIFIER_UNBRACKETED, /* PTE downgrades outside a bracket (must stay 0) */
 	THP_SPLIT_PMD,      /* a 2M mapping split into 4K PTEs */
 	FAULT_PREFILL_EARLY, /* shadow: the VMM's fill posted before a new page's clear or copy */
+	FAULT_PREFILL_STREAM, /* shadow: the VMM's fills streamed while fault-around mapped */
 	NR_VM_EVENT_ITEMS
 };
 extern const char *const vm_event_names[NR_VM_EVENT_ITEMS];

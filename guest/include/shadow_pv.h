@@ -38,6 +38,15 @@ bool shadow_prefill_early_ok(struct mm_struct *mm, uint64_t addr);
  * clearing or copy. False when not posted (the slot is busy or idle):
  * shadow_prefill then tries again as usual. */
 bool shadow_prefill_early(uint64_t addr);
+/* For a user read (or, with instr, fetch) fault at addr in mm that maps
+ * cached file pages (fault-around), before it writes their PTEs: posts the fill of addr's
+ * shadow entry as a stream (UMBRA_SHADOW_FAULT_STREAM), so the VMM fills
+ * the entries as they are written, and shadow_prefill waits for the
+ * answer after the fault. False when not posted (as
+ * shadow_prefill_early). shadow_prefill_stream_end, once the PTEs are
+ * written, tells the VMM no more come. */
+bool shadow_prefill_stream_begin(struct mm_struct *mm, uint64_t addr, bool instr);
+void shadow_prefill_stream_end(void);
 /* Last thing before __switch_to_asm saves RSP at prev_rsp and pops from
  * the kernel stack ending at next_top: makes sure the shadow has all of
  * both stacks and the slot at once (a #PF pushed onto a missing stack is a

@@ -548,7 +548,16 @@ static vm_fault_t do_read_fault(struct vm_fault *vmf, uint64_t *pte)
 	struct vm_area_struct *vma = vmf->vma;
 	count_vm_event(vma->vm_mm, FAULT_READ);
 	if (vma->vm_ops->map_pages) {
+		/* Shadow paging with the poll thread: the VMM fills the
+		 * shadow entries while the PTEs are written, not after. */
+		bool stream = (vmf->flags & FAULT_FLAG_USER) &&
+			      shadow_prefill_stream_begin(vma->vm_mm, vmf->address,
+							  vmf->flags & FAULT_FLAG_INSTRUCTION);
 		do_fault_around(vmf);
+		if (stream) {
+			shadow_prefill_stream_end();
+			count_vm_event(vma->vm_mm, FAULT_PREFILL_STREAM);
+		}
 		if (*pte & PTE_PFN_MASK)
 			return 0;
 	}

@@ -27,6 +27,7 @@ const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[MMU_NOTIFIER_UNBRACKETED] = "mmu_notifier_unbracketed",
 	[THP_SPLIT_PMD] = "thp_split_pmd",
 	[FAULT_PREFILL_EARLY] = "fault_prefill_early",
+	[FAULT_PREFILL_STREAM] = "fault_prefill_stream",
 };
 uint64_t vm_events[NR_VM_EVENT_ITEMS];
 

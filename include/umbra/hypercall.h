@@ -262,7 +262,9 @@ struct umbra_shadow_fault_slot {
 	unsigned int flags;       /* UMBRA_SHADOW_FAULT_* */
 	long long result;         /* as the hypercall's, or _DECLINED */
 	unsigned int idle;        /* written by the VMM */
-	unsigned int pad0;
+	/* With UMBRA_SHADOW_FAULT_STREAM: the guest stores the request's seq
+	 * here once it has written the entries (written by the guest). */
+	unsigned int stream_end;
 	/* With UMBRA_SHADOW_FLUSH_RANGES in result: the pages to INVLPG
 	 * (ranges with pages == 0 are unused). */
 	struct {
@@ -280,6 +282,12 @@ _Static_assert(sizeof(struct umbra_shadow_fault_slot) == 128,
  * an implicit supervisor access (GDT/IDT/TSS read by the CPU). */
 #define UMBRA_SHADOW_FAULT_AC       (1u << 0)
 #define UMBRA_SHADOW_FAULT_IMPLICIT (1u << 1)
+/* Only in a fault slot, for a user read: posted before the guest writes
+ * the entry of addr and its neighbours (a file fault's fault-around). The
+ * VMM fills each of the aligned window's entries as it appears, until the
+ * guest stores the request's seq in stream_end (or a short time passes);
+ * an entry it did not see is left to its own fault. */
+#define UMBRA_SHADOW_FAULT_STREAM   (1u << 2)
 
 /* asid meaning "every address space" (kernel mappings are shared). */
 #define UMBRA_SHADOW_ASID_ALL 0xffffffffu

@@ -456,8 +456,9 @@ static inline unsigned sim_audit(struct sim *s)
 
 /* Posts a request in a fault slot as the guest does (a seqlock writer: seq
  * odd while the fields change); returns its seq. */
-static inline uint32_t sim_slot_post(struct umbra_shadow_fault_slot *sl, uint32_t op,
-				     uint64_t addr, uint32_t ec, uint32_t asid)
+static inline uint32_t sim_slot_post_flags(struct umbra_shadow_fault_slot *sl, uint32_t op,
+					   uint64_t addr, uint32_t ec, uint32_t asid,
+					   uint32_t flags)
 {
 	uint32_t seq = __atomic_load_n(&sl->seq, __ATOMIC_RELAXED);
 	__atomic_store_n(&sl->seq, seq + 1, __ATOMIC_SEQ_CST);
@@ -465,9 +466,15 @@ static inline uint32_t sim_slot_post(struct umbra_shadow_fault_slot *sl, uint32_
 	sl->addr = addr;
 	sl->error_code = ec;
 	sl->asid = asid;
-	sl->flags = 0;
+	sl->flags = flags;
 	__atomic_store_n(&sl->seq, seq + 2, __ATOMIC_SEQ_CST);
 	return seq + 2;
+}
+
+static inline uint32_t sim_slot_post(struct umbra_shadow_fault_slot *sl, uint32_t op,
+				     uint64_t addr, uint32_t ec, uint32_t asid)
+{
+	return sim_slot_post_flags(sl, op, addr, ec, asid, 0);
 }
 
 /* Queues one operation in the batch queue as the guest does. */

@@ -6,6 +6,7 @@
  * applied is declined; the guest's own FAULT hypercall ends a request not
  * answered yet; the thread sleeps when idle and a hypercall wakes it.
  */
+#include <pthread.h>
 #include <time.h>
 
 #include "test.h"
@@ -427,5 +428,125 @@ TEST(fault_slot_sync_and_half_written)
 	struct shadow_stats ss;
 	shadow_get_stats(e.s.mmu, &ss);
 	CHECK_EQ(ss.slot_syncs, 2);
+	slot_env_destroy(&e);
+}
+
+/* A fault-around window the test's "guest" writes: 0x410000..0x41ffff
+ * (the leaf table slot_env_init made), onto gfns 0x20..0x2f, accessed. */
+#define STREAM_VA 0x410000ull
+struct stream_writer {
+	pthread_t thread;
+	uint64_t *pte[16];       /* the guest's 16 entries */
+	struct umbra_shadow_fault_slot *sl;
+	uint32_t seq;            /* stored in stream_end after the entries */
+	long delay_ns;           /* before each entry */
+};
+
+static void *stream_write(void *arg)
+{
+	struct stream_writer *w = arg;
+	for (unsigned i = 0; i < 16; i++) {
+		nanosleep(&(struct timespec){0, w->delay_ns}, NULL);
+		__atomic_store_n(w->pte[i], ((0x20ull + i) << 12) | PTE_P | PTE_US | PTE_A,
+				 __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&w->sl->stream_end, w->seq, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int stream_env_init(struct slot_env *e, uint64_t wait_ns, struct stream_writer *w)
+{
+	struct shadow_config cfg = slot_cfg;
+	cfg.prefetch = 16;
+	cfg.stream_wait_ns = wait_ns;
+	if (slot_env_init(e, &cfg, true))
+		return -1;
+	*w = (struct stream_writer){.sl = e->sl};
+	for (unsigned i = 0; i < 16; i++) {
+		uint64_t ea = g_entry(&e->s, e->root, STREAM_VA + i * 4096ull, 1, false);
+		w->pte[i] = ea ? p2m_writable_ptr(&e->s.p2m, ea) : NULL;
+		if (!w->pte[i] || populate(&e->s, (0x20ull + i) << 12)) {
+			slot_env_destroy(e);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A streamed fault (UMBRA_SHADOW_FAULT_STREAM): posted before the guest
+ * writes its fault-around's entries. The answer waits for each entry of
+ * the window as the guest writes it, until the guest ends the stream, and
+ * fills them all: the faulting one and 15 by prefetch. A stream the guest
+ * never ends stops waiting after cfg.stream_wait_ns; a write cannot
+ * stream.
+ */
+TEST(fault_slot_stream_fills_entries_as_written)
+{
+	struct slot_env e;
+	struct stream_writer w;
+	/* A generous wait: the writer's sleeps, not the budget, decide. */
+	int init = stream_env_init(&e, 5000000000ull, &w);
+	CHECK_EQ(init, 0);
+	if (init)
+		return;
+	uint64_t fault_va = STREAM_VA + 5 * 4096;
+	w.seq = sim_slot_post_flags(e.sl, UMBRA_SHADOW_SLOT_FAULT, fault_va, PFERR_U, e.asid,
+				    UMBRA_SHADOW_FAULT_STREAM);
+	w.delay_ns = 200000;
+	CHECK_EQ(pthread_create(&w.thread, NULL, stream_write, &w), 0);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
+	pthread_join(w.thread, NULL);
+	CHECK_EQ(e.sl->done, w.seq);
+	CHECK_EQ(e.sl->result, UMBRA_SHADOW_HANDLED);
+	for (unsigned i = 0; i < 16; i++)
+		CHECK(shadowed(&e.s, STREAM_VA + i * 4096ull, 0));
+	struct shadow_stats ss;
+	shadow_get_stats(e.s.mmu, &ss);
+	CHECK_EQ(ss.slot_streams, 1);
+	CHECK_EQ(ss.fills, 1);
+	CHECK_EQ(ss.prefetched, 15);
+	/* It waited for the faulting entry at least, and never ran out. */
+	CHECK(ss.slot_stream_waits >= 1);
+	CHECK_EQ(ss.slot_stream_timeouts, 0);
+	CHECK_EQ(sim_audit(&e.s), 0);
+	slot_env_destroy(&e);
+}
+
+TEST(fault_slot_stream_wait_runs_out)
+{
+	struct slot_env e;
+	struct stream_writer w;
+	int init = stream_env_init(&e, 2000000, &w); /* 2 ms */
+	CHECK_EQ(init, 0);
+	if (init)
+		return;
+	/* Nobody writes the entry nor ends the stream: reflected, as an
+	 * unmapped address is, after the wait. */
+	uint32_t seq = sim_slot_post_flags(e.sl, UMBRA_SHADOW_SLOT_FAULT, STREAM_VA, PFERR_U,
+					   e.asid, UMBRA_SHADOW_FAULT_STREAM);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
+	CHECK_EQ(e.sl->done, seq);
+	CHECK_EQ(e.sl->result & 0xff, UMBRA_SHADOW_REFLECT);
+	struct shadow_stats ss;
+	shadow_get_stats(e.s.mmu, &ss);
+	CHECK_EQ(ss.slot_stream_timeouts, 1);
+
+	/* Ended before the answer, the entries there: no wait at all. */
+	w.seq = sim_slot_post_flags(e.sl, UMBRA_SHADOW_SLOT_FAULT, STREAM_VA, PFERR_U, e.asid,
+				    UMBRA_SHADOW_FAULT_STREAM);
+	w.delay_ns = 0;
+	stream_write(&w);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
+	CHECK_EQ(e.sl->result, UMBRA_SHADOW_HANDLED);
+	shadow_get_stats(e.s.mmu, &ss);
+	CHECK_EQ(ss.slot_stream_waits, 1); /* the first request's */
+	CHECK_EQ(ss.prefetched, 15);
+
+	/* A write does not stream: declined. */
+	sim_slot_post_flags(e.sl, UMBRA_SHADOW_SLOT_FAULT, STREAM_VA, PFERR_U | PFERR_W, e.asid,
+			    UMBRA_SHADOW_FAULT_STREAM);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
+	CHECK_EQ(e.sl->result, UMBRA_SHADOW_DECLINED);
 	slot_env_destroy(&e);
 }

@@ -87,6 +87,9 @@ struct shadow_cpu {
 	/* shadow_prefill_early posted a fill (shadow_prefill waits for its
 	 * answer), or a kernel fault meanwhile already took that answer. */
 	bool prefill_posted, prefill_answered;
+	/* The posted fill streams (shadow_prefill_stream_begin): the VMM
+	 * fills entries as this CPU writes them, until stream_end. */
+	bool stream_open;
 	/* The last first-chance fault the slot answered "handled", and how
 	 * many times in a row (SLOT_REPEAT_LIMIT); said once. */
 	uint64_t slot_last_addr;
@@ -260,6 +263,9 @@ static void touch_own_stack(void)
 static long shadow_call(unsigned long nr, unsigned long a0, unsigned long a1,
 			unsigned long a2, unsigned long a3)
 {
+	/* The poll thread may be waiting for a stream under the lock the
+	 * call needs. */
+	shadow_prefill_stream_end();
 	long r = shadow_hc(nr, a0, a1, a2, a3);
 	if (r < 0 || (r & UMBRA_SHADOW_FLUSH))
 		flush_tlb_local();
@@ -570,14 +576,42 @@ bool shadow_prefill_early(uint64_t addr)
 	return c->prefill_posted;
 }
 
+bool shadow_prefill_stream_begin(struct mm_struct *mm, uint64_t addr, bool instr)
+{
+	struct shadow_cpu *c = scpu();
+	if (!shadow_prefill_early_ok(mm, addr))
+		return false;
+	c->slot_repeats = 0; /* the guest's mm handles a fault: progress */
+	c->prefill_answered = false;
+	c->prefill_posted = slot_begin(UMBRA_SHADOW_SLOT_FAULT, addr,
+				       X86_PF_USER | (instr ? X86_PF_INSTR : 0),
+				       UMBRA_SHADOW_FAULT_STREAM);
+	c->stream_open = c->prefill_posted;
+	return c->prefill_posted;
+}
+
+void shadow_prefill_stream_end(void)
+{
+	struct shadow_cpu *c = scpu();
+	if (!c->stream_open)
+		return;
+	c->stream_open = false;
+	/* After the entries: the VMM reads them once more after it sees
+	 * this. */
+	__atomic_store_n(&fault_slots[this_cpu()->cpu].stream_end, c->slot_seq,
+			 __ATOMIC_RELEASE);
+}
+
 /* A kernel fault while the early fill is posted (the clear or copy
  * touched a page the shadow lacks): that answer is taken first, with its
  * flush, so the fault can use the slot and no hypercall comes between an
- * answer and the flush it asks for. */
+ * answer and the flush it asks for. A stream ends first: the VMM may be
+ * waiting for it. */
 static void prefill_early_answer(void)
 {
 	struct shadow_cpu *c = scpu();
 	long r;
+	shadow_prefill_stream_end();
 	if (!c->prefill_posted)
 		return;
 	c->prefill_posted = false;
