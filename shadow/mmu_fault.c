@@ -388,21 +388,21 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 		ctx.start_rights = table->role.access; /* ACC_* are WALK_R_* */
 	}
 	enum walk_status ws = walk_guest(&ctx, gva, access, &r);
+	/* A streamed fault: the guest may not have written the entry yet;
+	 * the same walk again until it has, or has ended the stream. */
+	if (ws == WALK_PF && mmu->stream)
+		mmu->stats.slot_stream_waits++;
+	while (ws == WALK_PF && !mmu->fill_declined && mmu_stream_wait(mmu))
+		ws = walk_guest(&ctx, gva, access, &r);
 	/* The guest may have widened an entry above without an invalidation
 	 * (it needs none): a fault from the short walk is checked by a full
 	 * one before it is reflected, as a #PF drops the CPU's
-	 * paging-structure caches for the address (SDM 4.10.4.1). A
-	 * streamed fault walks again until the guest has written the
-	 * entry (or ended the stream). */
+	 * paging-structure caches for the address (SDM 4.10.4.1). */
 	if (table && ws == WALK_PF && !mmu->fill_declined) {
 		table = NULL;
 		ctx.start_level = 0;
 		ws = walk_guest(&ctx, gva, access, &r);
 	}
-	if (ws == WALK_PF && mmu->stream)
-		mmu->stats.slot_stream_waits++;
-	while (ws == WALK_PF && !mmu->fill_declined && mmu_stream_wait(mmu))
-		ws = walk_guest(&ctx, gva, access, &r);
 	if (mmu->fill_declined)
 		return UMBRA_SHADOW_DECLINED;
 	switch (ws) {

@@ -88,8 +88,9 @@ struct shadow_cpu {
 	 * answer), or a kernel fault meanwhile already took that answer. */
 	bool prefill_posted, prefill_answered;
 	/* The posted fill streams (shadow_prefill_stream_begin): the VMM
-	 * fills entries as this CPU writes them, until stream_end. */
-	bool stream_open;
+	 * fills entries as this CPU writes them, until stream_end; and
+	 * whether its answer was "handled". */
+	bool stream_open, prefill_stream, prefill_handled;
 	/* The last first-chance fault the slot answered "handled", and how
 	 * many times in a row (SLOT_REPEAT_LIMIT); said once. */
 	uint64_t slot_last_addr;
@@ -120,6 +121,9 @@ static long shadow_hc5(unsigned long nr, unsigned long a0, unsigned long a1,
 	register unsigned long r8 __asm__("r8") = a3;
 	register unsigned long r9 __asm__("r9") = a4;
 	long ret;
+	/* The poll thread may be waiting for a stream under the shadow
+	 * lock the call needs. */
+	shadow_prefill_stream_end();
 	scpu()->vmm_visits++;
 	__asm__ volatile("outl %%eax, %%dx"
 			 : "=a"(ret)
@@ -263,9 +267,6 @@ static void touch_own_stack(void)
 static long shadow_call(unsigned long nr, unsigned long a0, unsigned long a1,
 			unsigned long a2, unsigned long a3)
 {
-	/* The poll thread may be waiting for a stream under the lock the
-	 * call needs. */
-	shadow_prefill_stream_end();
 	long r = shadow_hc(nr, a0, a1, a2, a3);
 	if (r < 0 || (r & UMBRA_SHADOW_FLUSH))
 		flush_tlb_local();
@@ -586,7 +587,7 @@ bool shadow_prefill_stream_begin(struct mm_struct *mm, uint64_t addr, bool instr
 	c->prefill_posted = slot_begin(UMBRA_SHADOW_SLOT_FAULT, addr,
 				       X86_PF_USER | (instr ? X86_PF_INSTR : 0),
 				       UMBRA_SHADOW_FAULT_STREAM);
-	c->stream_open = c->prefill_posted;
+	c->stream_open = c->prefill_stream = c->prefill_posted;
 	return c->prefill_posted;
 }
 
@@ -616,7 +617,7 @@ static void prefill_early_answer(void)
 		return;
 	c->prefill_posted = false;
 	c->prefill_answered = true;
-	slot_end(&r);
+	c->prefill_handled = slot_end(&r) && r == UMBRA_SHADOW_HANDLED;
 }
 
 void shadow_prefill(uint64_t addr, unsigned long error_code)
@@ -625,9 +626,14 @@ void shadow_prefill(uint64_t addr, unsigned long error_code)
 	long r;
 	if (c->prefill_posted || c->prefill_answered) {
 		/* Posted by shadow_prefill_early: only the answer is left. */
+		bool stream = c->prefill_stream;
 		prefill_early_answer();
-		c->prefill_answered = false;
-		return;
+		c->prefill_answered = c->prefill_stream = false;
+		/* A stream that filled nothing (fault-around did not map
+		 * addr: its page came after, through ->fault; or the answer
+		 * was declined) is followed by the usual fill. */
+		if (!stream || c->prefill_handled)
+			return;
 	}
 	c->slot_repeats = 0; /* the guest's mm handled a fault: progress */
 	unsigned long ec = error_code & (X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR);
