@@ -77,6 +77,21 @@ def run_guest(cmd, env):
     return rc, out, err, secs
 
 
+def median_runs(runs):
+    """{NAME: raw} of several runs -> for each benchmark, the run of median
+    cycles per operation (the lower middle of an even count), whole: its
+    counts stay those of one run."""
+    out = {}
+    names = []
+    for r in runs:
+        names += [b for b in r if b not in names]
+    for name in names:
+        have = [r[name] for r in runs if name in r]
+        have.sort(key=lambda raw: raw.get("cycles", 0) / (raw.get("ops", 0) or 1))
+        out[name] = have[(len(have) - 1) // 2]
+    return out
+
+
 def per_op(raw):
     """The per-operation figures of one benchmark's raw totals."""
     ops = raw.get("ops", 0) or 1
@@ -270,43 +285,61 @@ def main():
                     default="native,tdp,shadow,kvm_shadow,tdp_mthp,shadow_mthp,shadow_poll,vmm",
                     help="comma-separated subset")
     ap.add_argument("--mem", default="512M")
+    ap.add_argument("--rounds", type=int,
+                    default=int(os.environ.get("UMBRA_BENCH_ROUNDS", "3")),
+                    help="runs of every mode, interleaved; each benchmark reports "
+                         "its median run (default 3, or UMBRA_BENCH_ROUNDS)")
     args = ap.parse_args()
+    if args.rounds < 1:
+        sys.exit("bench: --rounds must be at least 1")
     build = args.build
     want = args.modes.split(",")
     outdir = os.path.join(build, "bench")
     os.makedirs(outdir, exist_ok=True)
     results = {"guest": {}, "raw": {}, "vmm": {}, "ratios": {}, "notes": [],
+               "rounds": args.rounds,
                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     prog = os.path.join(build, "bench", "bench")
     umbra = os.path.join(build, "umbra")
     kernel = os.path.join(build, "guest", "umbra-guest.elf")
     initrd = os.path.join(build, "bench", "initrd.cpio")
 
-    if "native" in want:
-        rc, out, err, secs = run([prog])
-        print(f"== native ({secs:.0f} s)", flush=True)
-        if rc:
-            sys.exit(f"bench: natively: {err.strip()}")
-        results["raw"]["native"] = parse_bench_lines(out)
-    for mode, opts, extra in GUEST_MODES:
-        if mode not in want:
-            continue
-        env = dict(os.environ, **extra)
-        # A hang (the flake above) ends in time for its retry.
-        env.setdefault("UMBRA_NESTED_TIMEOUT", "1500")
-        rc, out, err, secs = run_guest([umbra, "run", "-m", args.mem] + opts +
-                                       ["-i", initrd, kernel], env)
-        print(f"== {mode} ({secs:.0f} s)", flush=True)
+    # Every mode once per round, the rounds one after the other: a slow
+    # spell of the machine (nested runs vary by a third from one minute to
+    # the next) then falls on every mode alike, and each benchmark's median
+    # run stands for it.
+    runs = {}
+    logs = {}
+    for rnd in range(1, args.rounds + 1):
+        if "native" in want:
+            rc, out, err, secs = run([prog])
+            print(f"== native, round {rnd} ({secs:.0f} s)", flush=True)
+            if rc:
+                sys.exit(f"bench: natively: {err.strip()}")
+            runs.setdefault("native", []).append(parse_bench_lines(out))
+        for mode, opts, extra in GUEST_MODES:
+            if mode not in want:
+                continue
+            env = dict(os.environ, **extra)
+            # A hang (the flake above) ends in time for its retry.
+            env.setdefault("UMBRA_NESTED_TIMEOUT", "1500")
+            rc, out, err, secs = run_guest([umbra, "run", "-m", args.mem] + opts +
+                                           ["-i", initrd, kernel], env)
+            print(f"== {mode}, round {rnd} ({secs:.0f} s)", flush=True)
+            logs.setdefault(mode, []).append(f"== round {rnd}\n" + out + err)
+            if rc or "bench-end" not in out:
+                print(f"bench: the {mode} run failed (status {rc}); see {outdir}/{mode}.log",
+                      file=sys.stderr)
+                results["notes"].append(f"{mode}: round {rnd}: run failed, status {rc}")
+                continue
+            if extra and "running the VM nested" not in err:
+                results["notes"].append(f"{mode}: not nested, {extra} had no effect")
+            runs.setdefault(mode, []).append(parse_bench_lines(out))
+    for mode, texts in logs.items():
         with open(os.path.join(outdir, f"{mode}.log"), "w") as f:
-            f.write(out + err)
-        if rc or "bench-end" not in out:
-            print(f"bench: the {mode} run failed (status {rc}); see {outdir}/{mode}.log",
-                  file=sys.stderr)
-            results["notes"].append(f"{mode}: run failed, status {rc}")
-            continue
-        if extra and "running the VM nested" not in err:
-            results["notes"].append(f"{mode}: not nested, {extra} had no effect")
-        results["raw"][mode] = parse_bench_lines(out)
+            f.write("".join(texts))
+    for mode, mode_runs in runs.items():
+        results["raw"][mode] = median_runs(mode_runs)
     if "vmm" in want:
         results["vmm"] = vmm_benches(build, outdir, results["notes"])
 
@@ -351,8 +384,9 @@ def report(results):
     modes = [m for m in ["tdp", "shadow", "kvm_shadow", "native", "tdp_mthp", "shadow_mthp", "shadow_poll"]
              if m in g]
     benches = list(g.get("tdp", g.get("native", {})))
-    print("\n== guest cycles per operation (ratios within this run; absolute "
-          "times inside QEMU mean nothing)")
+    print(f"\n== guest cycles per operation, each benchmark's median of "
+          f"{results.get('rounds', 1)} interleaved rounds (ratios within this run; "
+          "absolute times inside QEMU mean nothing)")
     hdr = f"{'benchmark':18}" + "".join(f"{m:>14}" for m in modes) + \
         f"{'shadow/tdp':>12}{'kvm/tdp':>10}{'shadow/kvm':>12}{'tdp/native':>12}{'mthp s/t':>10}{'poll/tdp':>10}"
     print(hdr)
@@ -400,7 +434,8 @@ def markdown(results):
     g, r = results["guest"], results["ratios"]
     modes = [m for m in ["native", "tdp", "shadow", "kvm_shadow", "tdp_mthp", "shadow_mthp", "shadow_poll"]
              if m in g]
-    out = [f"Measured {results['date']} (`make bench`).", "",
+    out = [f"Measured {results['date']} (`make bench`; each benchmark's median of "
+           f"{results.get('rounds', 1)} interleaved rounds).", "",
            "| benchmark | " + " | ".join(f"{m} cycles/op" for m in modes) +
            " | shadow/tdp | kvm_shadow/tdp | shadow/kvm_shadow | shadow exits/op | "
            "shadow hypercalls/op | KVM exits/op tdp | shadow | kvm_shadow | "
