@@ -51,8 +51,22 @@ def parse_bench_lines(text):
     return out
 
 
-def run(cmd, env=None, timeout=1800):
+def run(cmd, env=None, timeout=1800, live=None):
+    """cmd's status, output, errors and time. With live (a path prefix),
+    the output goes to live.out and live.err as it comes, so a run that
+    does not end can be looked at while it runs."""
     t = time.time()
+    if live:
+        with open(live + ".out", "w") as fo, open(live + ".err", "w") as fe:
+            try:
+                rc = subprocess.run(cmd, env=env, stdout=fo, stderr=fe,
+                                    timeout=timeout).returncode
+                note = ""
+            except subprocess.TimeoutExpired:
+                rc, note = 124, f"\nbench: timed out after {timeout} s"
+        with open(live + ".out", errors="replace") as fo, \
+                open(live + ".err", errors="replace") as fe:
+            return rc, fo.read(), fe.read() + note, time.time() - t
     try:
         p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, timeout=timeout)
@@ -64,15 +78,16 @@ def run(cmd, env=None, timeout=1800):
     return p.returncode, p.stdout, p.stderr, time.time() - t
 
 
-def run_guest(cmd, env):
+def run_guest(cmd, env, live):
     """A guest mode's run, retried once after the known nested flake: a
     boot that hangs inside L1 before the guest prints anything (status
-    123 with no output; tests/integration/run.sh does the same)."""
-    rc, out, err, secs = run(cmd, env=env)
+    123 with no output; tests/integration/run.sh does the same). Its
+    output goes to live.out and live.err while it runs."""
+    rc, out, err, secs = run(cmd, env=env, live=live)
     if rc == 123 and not out.strip() and "running the VM nested" in err:
         print(f"note: nested run hung in L1 ({err.strip().splitlines()[-1]}); retrying once",
               flush=True)
-        rc, out, err, more = run(cmd, env=env)
+        rc, out, err, more = run(cmd, env=env, live=live)
         secs += more
     return rc, out, err, secs
 
@@ -324,7 +339,8 @@ def main():
             # A hang (the flake above) ends in time for its retry.
             env.setdefault("UMBRA_NESTED_TIMEOUT", "1500")
             rc, out, err, secs = run_guest([umbra, "run", "-m", args.mem] + opts +
-                                           ["-i", initrd, kernel], env)
+                                           ["-i", initrd, kernel], env,
+                                           os.path.join(outdir, "current"))
             print(f"== {mode}, round {rnd} ({secs:.0f} s)", flush=True)
             logs.setdefault(mode, []).append(f"== round {rnd}\n" + out + err)
             if rc or "bench-end" not in out:
