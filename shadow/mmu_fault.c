@@ -7,7 +7,6 @@
  * guest's own tables do not allow is reflected to the guest.
  */
 #include <errno.h>
-#include <time.h>
 
 #include "mmu_internal.h"
 #include "umbra/hypercall.h"
@@ -112,20 +111,13 @@ static bool can_map_2m(struct shadow_mmu *mmu, uint64_t first_gfn,
 	return true;
 }
 
-static uint64_t stream_now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
 void mmu_stream_begin(struct shadow_mmu *mmu, const struct umbra_shadow_fault_slot *s,
 		      uint32_t seq)
 {
 	mmu->stream = s;
 	mmu->stream_seq = seq;
 	mmu->stream_spins = 0;
-	mmu->stream_deadline_ns = stream_now_ns() + mmu->cfg.stream_wait_ns;
+	mmu->stream_deadline_ns = mmu_now_ns() + mmu->cfg.stream_wait_ns;
 	mmu->stats.slot_streams++;
 }
 
@@ -140,7 +132,7 @@ bool mmu_stream_wait(struct shadow_mmu *mmu)
 	}
 	/* No PAUSE: under QEMU's emulation it takes QEMU's big lock
 	 * (docs/bench.md, "Overlapped answers"). */
-	if (++mmu->stream_spins % 64 == 0 && stream_now_ns() > mmu->stream_deadline_ns) {
+	if (++mmu->stream_spins % 64 == 0 && mmu_now_ns() > mmu->stream_deadline_ns) {
 		mmu->stats.slot_stream_timeouts++;
 		mmu->stream = NULL;
 	}

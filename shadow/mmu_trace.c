@@ -25,7 +25,7 @@ const char *shadow_trace_name(unsigned type)
 	return type < TRACE_NR && names[type] ? names[type] : "unknown";
 }
 
-static uint64_t now_ns(void)
+uint64_t mmu_now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -50,7 +50,7 @@ struct mmu_trace *mmu_trace_new(unsigned events, int *err)
 	}
 	t->ring = ring;
 	t->size = events;
-	t->start_ns = now_ns();
+	t->start_ns = mmu_now_ns();
 	return t;
 }
 
@@ -92,7 +92,7 @@ void mmu_trace_record(struct mmu_trace *t, unsigned type, uint32_t asid,
 		return;
 	struct mmu_trace_rec *r = &t->ring[t->head++ % t->size];
 	*r = (struct mmu_trace_rec){
-		.ns = now_ns(), .type = (uint16_t)type, .vcpu = (uint16_t)t->vcpu,
+		.ns = mmu_now_ns(), .type = (uint16_t)type, .vcpu = (uint16_t)t->vcpu,
 		.asid = asid, .arg = arg, .a = a, .b = b,
 	};
 }

@@ -565,16 +565,21 @@ bool shadow_prefill_early_ok(struct mm_struct *mm, uint64_t addr)
 	       __atomic_load_n(&mm->mm_users, __ATOMIC_RELAXED) == 1;
 }
 
-bool shadow_prefill_early(uint64_t addr)
+/* Posts the fill of addr that shadow_prefill waits for after the fault.
+ * Not posted (the slot is busy or idle): shadow_prefill tries again. */
+static bool prefill_post(uint64_t addr, unsigned long ec, unsigned long flags)
 {
 	struct shadow_cpu *c = scpu();
 	c->slot_repeats = 0; /* the guest's mm handles a fault: progress */
 	c->prefill_answered = false;
-	/* The user write that brings a new anonymous page. Not posted (the
-	 * slot is busy or idle): shadow_prefill tries again. */
-	c->prefill_posted = slot_begin(UMBRA_SHADOW_SLOT_FAULT, addr,
-				       X86_PF_WRITE | X86_PF_USER, 0);
+	c->prefill_posted = slot_begin(UMBRA_SHADOW_SLOT_FAULT, addr, ec, flags);
 	return c->prefill_posted;
+}
+
+bool shadow_prefill_early(uint64_t addr)
+{
+	/* The user write that brings a new anonymous page. */
+	return prefill_post(addr, X86_PF_WRITE | X86_PF_USER, 0);
 }
 
 bool shadow_prefill_stream_begin(struct mm_struct *mm, uint64_t addr, bool instr)
@@ -582,12 +587,9 @@ bool shadow_prefill_stream_begin(struct mm_struct *mm, uint64_t addr, bool instr
 	struct shadow_cpu *c = scpu();
 	if (!shadow_prefill_early_ok(mm, addr))
 		return false;
-	c->slot_repeats = 0; /* the guest's mm handles a fault: progress */
-	c->prefill_answered = false;
-	c->prefill_posted = slot_begin(UMBRA_SHADOW_SLOT_FAULT, addr,
-				       X86_PF_USER | (instr ? X86_PF_INSTR : 0),
-				       UMBRA_SHADOW_FAULT_STREAM);
-	c->stream_open = c->prefill_stream = c->prefill_posted;
+	c->stream_open = c->prefill_stream =
+		prefill_post(addr, X86_PF_USER | (instr ? X86_PF_INSTR : 0),
+			     UMBRA_SHADOW_FAULT_STREAM);
 	return c->prefill_posted;
 }
 
