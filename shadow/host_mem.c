@@ -81,9 +81,11 @@ int host_mem_init(struct host_mem *hm, struct p2m *p2m, int swap_fd)
 	hm->swap_fd = swap_fd;
 	hm->pte = calloc(hm->nr_gfns, sizeof(*hm->pte));
 	hm->share = calloc(hm->pool->nframes, sizeof(*hm->share));
-	if (!hm->pte || !hm->share) {
+	hm->move_locked = calloc(hm->nr_gfns / 64 + 1, sizeof(*hm->move_locked));
+	if (!hm->pte || !hm->share || !hm->move_locked) {
 		free(hm->pte);
 		free(hm->share);
+		free(hm->move_locked);
 		return -ENOMEM;
 	}
 	hm->p2m_sub = (struct hm_notifier){.ops = &p2m_sub_ops, .opaque = p2m};
@@ -105,6 +107,7 @@ void host_mem_destroy(struct host_mem *hm)
 		hm->p2m->hm = NULL;
 	free(hm->pte);
 	free(hm->share);
+	free(hm->move_locked);
 	free(hm->free_slots);
 	memset(hm, 0, sizeof(*hm));
 	hm->swap_fd = -1;
@@ -443,6 +446,25 @@ bool host_mem_shared(const struct host_mem *hm, uint64_t gfn)
 	       hm->share[frame_index(hm, hm->pte[gfn] & HPTE_ADDR)] > 1;
 }
 
+bool host_mem_locked(const struct host_mem *hm, uint64_t gfn)
+{
+	return gfn < hm->nr_gfns && (hm->move_locked[gfn / 64] & (1ull << (gfn % 64)));
+}
+
+bool host_mem_trylock(struct host_mem *hm, uint64_t gfn)
+{
+	if (gfn >= hm->nr_gfns || host_mem_locked(hm, gfn))
+		return false;
+	hm->move_locked[gfn / 64] |= 1ull << (gfn % 64);
+	return true;
+}
+
+void host_mem_unlock(struct host_mem *hm, uint64_t gfn)
+{
+	if (gfn < hm->nr_gfns)
+		hm->move_locked[gfn / 64] &= ~(1ull << (gfn % 64));
+}
+
 /* --- changes of a backing --- */
 
 static bool frame_is_zero(const uint8_t *p)
@@ -600,7 +622,8 @@ void host_mem_invalidate(struct host_mem *hm, uint64_t gfn, uint64_t npages,
  * last passed, or when a subscriber saw it accessed (clear_young: the A
  * bits of the shadow entries mapping it, which the CPU sets). Young frames
  * lose their youth and are passed over; the first old, unpinned, unshared
- * frame is swapped out. Two sweeps at most, so the loop always ends.
+ * frame no mover holds locked is swapped out. Two sweeps at most, so the
+ * loop always ends.
  * clock_next: the hand's next frame, and whether it is such a victim.
  */
 static bool clock_next(struct host_mem *hm, uint64_t *victim)
@@ -609,7 +632,7 @@ static bool clock_next(struct host_mem *hm, uint64_t *victim)
 	hm->clock_hand = (gfn + 1) % hm->nr_gfns;
 	uint64_t pte = hm->pte[gfn];
 	hm->stats.reclaim_scans++;
-	if (!(pte & HPTE_PRESENT) || (pte & HPTE_PIN) ||
+	if (!(pte & HPTE_PRESENT) || (pte & HPTE_PIN) || host_mem_locked(hm, gfn) ||
 	    hm->share[frame_index(hm, pte & HPTE_ADDR)] > 1)
 		return false;
 	if (clear_young(hm, gfn) || (pte & HPTE_YOUNG)) {

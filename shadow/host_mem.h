@@ -101,6 +101,7 @@ struct host_mem {
 	uint64_t nr_gfns;
 	uint64_t *pte;             /* per gfn: see host_mem.c */
 	uint32_t *share;           /* per pool frame: gfns backed by it */
+	uint64_t *move_locked;     /* bitmap per gfn: host_mem_trylock */
 	struct hm_notifier *notifiers;
 	struct hm_notifier p2m_sub; /* the p2m's subscription */
 
@@ -162,6 +163,19 @@ int host_mem_read(const struct host_mem *hm, uint64_t gpa, void *buf, size_t len
 /* The gfn is never chosen by reclaim (the VMM's pinned kernel frames). */
 void host_mem_pin(struct host_mem *hm, uint64_t gfn, uint64_t npages);
 bool host_mem_pinned(const struct host_mem *hm, uint64_t gfn);
+
+/* A move by a thread beside the running vCPUs (vmm/host_mem_vm.c) unmaps
+ * gfn, drops the shadow lock while the vCPUs flush their TLBs, then copies
+ * or frees the frame. gfn is locked from before the unmap to after the
+ * copy, as Linux holds the folio lock across try_to_unmap and the copy:
+ * the clock (host_mem_reclaim, host_mem_reclaim_pick) passes a locked gfn
+ * by, and another mover must not take it (it would find gfn unmapped while
+ * the first mover's flush is still in flight, and copy a frame a vCPU may
+ * still write). trylock: false when gfn is beyond guest memory or already
+ * locked. Under the shadow lock. */
+bool host_mem_trylock(struct host_mem *hm, uint64_t gfn);
+void host_mem_unlock(struct host_mem *hm, uint64_t gfn);
+bool host_mem_locked(const struct host_mem *hm, uint64_t gfn);
 
 /* Each returns 0 or -errno (-ENOENT: nothing to do for this gfn). */
 /* Writes gfn to the swap file and frees its frame. */

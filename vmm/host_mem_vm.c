@@ -167,7 +167,7 @@ static bool remote_ok_move(void *opaque, uint64_t gfn)
 {
 	struct host_mem_vm *h = opaque;
 	return !host_mem_pinned(h->hm, gfn) && !host_mem_shared(h->hm, gfn) &&
-	       shadow_gfn_remote_ok(h->mmu, gfn, true);
+	       !host_mem_locked(h->hm, gfn) && shadow_gfn_remote_ok(h->mmu, gfn, true);
 }
 
 /* After zaps under the shadow lock: the vCPUs that may cache a zapped
@@ -236,7 +236,10 @@ static uint64_t pick_present(struct host_mem_vm *h, bool move)
  * zapped entry are kicked and acknowledge; only then is a frame that was
  * not faulted back meanwhile copied and freed (Linux's try_to_unmap before
  * the copy: a write through a stale TLB entry after the copy would be
- * lost, a read of the freed frame would see another page).
+ * lost, a read of the freed frame would see another page). The gfn is
+ * locked from the unmap to the copy (host_mem_trylock): the control
+ * socket's reclaim, which moves frames the same way, then leaves it alone
+ * instead of copying it while this flush is still in flight.
  */
 static void chaos_op(struct host_mem_vm *h)
 {
@@ -259,20 +262,25 @@ static void chaos_op(struct host_mem_vm *h)
 			want = h->hm->nr_gfns - g;
 		shadow_zap_gfn_user(h->mmu, g, want);
 	} else {
+		host_mem_trylock(h->hm, g); /* free: remote_ok_move */
 		host_mem_invalidate(h->hm, g, n, HM_EV_CLEAR);
 	}
 	mask = remote_flush_request(h, ticket);
 	h->chaos_done++;
 	pthread_mutex_unlock(h->lock);
-	if (remote_flush_wait(h, mask, ticket) || kind < 2)
+	int r = remote_flush_wait(h, mask, ticket);
+	if (kind < 2)
 		return;
 	pthread_mutex_lock(h->lock);
-	if (!still_unmapped(h, g))
+	if (r == 0 && !still_unmapped(h, g))
 		h->chaos_raced++;
-	else if (kind == 2)
+	else if (r == 0 && kind == 2)
 		host_mem_migrate(h->hm, g);
-	else
+	else if (r == 0)
 		host_mem_swap_out(h->hm, g);
+	/* After a failed wait too: the vCPUs that did not flush keep their
+	 * flush flags, so the next mover of g waits for them again. */
+	host_mem_unlock(h->hm, g);
 	pthread_mutex_unlock(h->lock);
 }
 
@@ -323,19 +331,20 @@ int64_t host_mem_vm_reclaim_remote(struct host_mem_vm *h, uint64_t pages, bool *
 	}
 	shadow_drain_queue(h->mmu);
 	n = host_mem_reclaim_pick(h->hm, victims, max, remote_ok_move, h);
-	for (uint64_t i = 0; i < n; i++)
+	for (uint64_t i = 0; i < n; i++) {
+		host_mem_trylock(h->hm, victims[i]); /* free: remote_ok_move */
 		host_mem_invalidate(h->hm, victims[i], 1, HM_EV_CLEAR);
+	}
 	mask = remote_flush_request(h, ticket);
 	pthread_mutex_unlock(h->lock);
-	if (remote_flush_wait(h, mask, ticket)) {
-		*flushed = false;
-		free(victims);
-		return 0;
-	}
+	*flushed = remote_flush_wait(h, mask, ticket) == 0;
 	pthread_mutex_lock(h->lock);
-	for (uint64_t i = 0; i < n; i++)
-		if (still_unmapped(h, victims[i]) && host_mem_swap_out(h->hm, victims[i]) == 0)
+	for (uint64_t i = 0; i < n; i++) {
+		if (*flushed && still_unmapped(h, victims[i]) &&
+		    host_mem_swap_out(h->hm, victims[i]) == 0)
 			done++;
+		host_mem_unlock(h->hm, victims[i]);
+	}
 	h->remote_reclaimed += done;
 	pthread_mutex_unlock(h->lock);
 	free(victims);

@@ -10,11 +10,12 @@
  *   walks the shadow tables under the shadow lock and makes the FAULT
  *   hypercall. The kick interrupt flushes the TLB and acknowledges.
  * - a chaos thread (host_mem_vm.c's chaos_op): under the shadow lock it
- *   zaps user leaves or unmaps a frame, kicks the vCPUs that may cache it,
- *   waits for them without the lock, and then migrates or swaps out the
- *   frame if nothing mapped it again;
+ *   zaps user leaves or locks and unmaps a frame, kicks the vCPUs that may
+ *   cache it, waits for them without the lock, and then migrates or swaps
+ *   out the frame if nothing mapped it again;
  * - a reclaim thread (host_mem_vm_reclaim_remote): the aging clock picks,
- *   unmap, kick, wait, swap out what is still unmapped;
+ *   lock, unmap, kick, wait, swap out what is still unmapped (a move while
+ *   the other mover's flush of the same gfn was in flight showed here);
  * - a dedup thread: merges run only while no vCPU runs the guest (as the
  *   VMM's, at the end of a hypercall of its one vCPU), so it parks the
  *   vCPUs (each flushes its TLB first) around host_mem_dedup_scan.
@@ -325,8 +326,9 @@ static void *chaos_run(void *arg)
 			kick_others_and_unlock(~0u);
 			continue;
 		}
+		/* A gfn the reclaim thread is moving is locked. */
 		if (host_mem_state(&g.hm, gfn) != HM_PRESENT || host_mem_shared(&g.hm, gfn) ||
-		    !shadow_gfn_remote_ok(g.mmu, gfn, true)) {
+		    !shadow_gfn_remote_ok(g.mmu, gfn, true) || !host_mem_trylock(&g.hm, gfn)) {
 			pthread_mutex_unlock(&shadow_lock);
 			continue;
 		}
@@ -339,6 +341,7 @@ static void *chaos_run(void *arg)
 			else
 				host_mem_swap_out(&g.hm, gfn);
 		}
+		host_mem_unlock(&g.hm, gfn);
 		pthread_mutex_unlock(&shadow_lock);
 		usleep(200);
 	}
@@ -357,14 +360,19 @@ static void *reclaim_run(void *arg)
 	while (!atomic_load(&stop)) {
 		uint64_t v[16];
 		pthread_mutex_lock(&shadow_lock);
+		/* The clock passes the gfns the chaos thread holds locked. */
 		uint64_t n = host_mem_reclaim_pick(&g.hm, v, 16, reclaim_ok, NULL);
-		for (uint64_t i = 0; i < n; i++)
+		for (uint64_t i = 0; i < n; i++) {
+			host_mem_trylock(&g.hm, v[i]);
 			host_mem_invalidate(&g.hm, v[i], 1, HM_EV_CLEAR);
+		}
 		kick_others_and_unlock(~0u);
 		pthread_mutex_lock(&shadow_lock);
-		for (uint64_t i = 0; i < n; i++)
+		for (uint64_t i = 0; i < n; i++) {
 			if (still_unmapped(v[i]))
 				host_mem_swap_out(&g.hm, v[i]);
+			host_mem_unlock(&g.hm, v[i]);
+		}
 		pthread_mutex_unlock(&shadow_lock);
 		usleep(2000);
 	}

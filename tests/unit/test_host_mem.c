@@ -156,6 +156,49 @@ TEST(host_mem_reclaim_by_aging)
 	env_destroy(&e);
 }
 
+/* A gfn a mover holds locked (vmm/host_mem_vm.c: unmapped, its flush in
+ * flight) is never the clock's victim, whatever its age; the lock stays
+ * across the frame's changes until its holder drops it. */
+TEST(host_mem_locked_gfn_is_passed_by_the_clock)
+{
+	struct hm_env e;
+	env_init(&e);
+	for (uint64_t g = 0; g < 64; g++)
+		put_sig(&e.p2m, g);
+	CHECK(host_mem_trylock(&e.hm, 10));
+	CHECK(!host_mem_trylock(&e.hm, 10));
+	CHECK(!host_mem_trylock(&e.hm, e.hm.nr_gfns));
+	CHECK(host_mem_locked(&e.hm, 10) && !host_mem_locked(&e.hm, 11));
+	uint64_t v[64];
+	uint64_t n = host_mem_reclaim_pick(&e.hm, v, 64, NULL, NULL);
+	CHECK(n > 0);
+	for (uint64_t i = 0; i < n; i++)
+		CHECK(v[i] != 10);
+	e.hm.limit = 1;
+	host_mem_reclaim(&e.hm);
+	CHECK_EQ(host_mem_state(&e.hm, 10), HM_PRESENT);
+	CHECK_EQ(host_mem_state(&e.hm, 11), HM_SWAPPED);
+	/* Its holder moves it; the lock outlives the move and a fault. */
+	uint64_t m;
+	CHECK_EQ(host_mem_migrate(&e.hm, 10), 0);
+	CHECK_EQ(host_mem_swap_out(&e.hm, 10), 0);
+	CHECK_EQ(p2m_populate(&e.p2m, 10, &m), 0);
+	CHECK(host_mem_locked(&e.hm, 10));
+	host_mem_unlock(&e.hm, 10);
+	CHECK(!host_mem_locked(&e.hm, 10));
+	e.hm.limit = 0;
+	bool picked = false;
+	for (int round = 0; round < 3 && !picked; round++) {
+		n = host_mem_reclaim_pick(&e.hm, v, 64, NULL, NULL);
+		for (uint64_t i = 0; i < n; i++)
+			picked |= v[i] == 10;
+	}
+	CHECK(picked);
+	for (uint64_t g = 0; g < 64; g++)
+		CHECK_EQ(hm_word(&e.hm, g * 4096 + 8), sig(g));
+	env_destroy(&e);
+}
+
 /* What the interleaving test injects, at one step of one fault. */
 struct inject {
 	enum hm_fault_step at;
