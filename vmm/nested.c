@@ -52,6 +52,9 @@
 #define QEMU "qemu-system-x86_64"
 /* After the exit marker L1 powers off at once; do not wait forever if not. */
 #define POWEROFF_GRACE_S 10.0
+/* L1 boots to umbra's start in 3-4 s (docs/architecture.md); a boot that
+ * takes this long has hung (UMBRA_NESTED_BOOT_TIMEOUT). */
+#define NESTED_BOOT_TIMEOUT_S 60.0
 /* Arguments an argv file may hold (the `umbra run` options and a few). */
 #define NESTED_ARGS_MAX 64
 /* L1's KSM for --dedup: pages per scan and the pause between scans, set
@@ -170,19 +173,20 @@ static int add_self_objects(struct cpio_newc *c, const char *interp)
 	return so.err;
 }
 
-/* UMBRA_NESTED_TIMEOUT in seconds; 0 when unset (no limit). */
-static int read_timeout(double *seconds)
+/* A number of seconds from the environment variable name: dflt when
+ * unset; 0 (no limit) is accepted only when allow_zero. */
+static int read_seconds(const char *name, double dflt, bool allow_zero, double *seconds)
 {
-	const char *env = getenv("UMBRA_NESTED_TIMEOUT");
-	*seconds = 0;
+	const char *env = getenv(name);
+	*seconds = dflt;
 	if (!env || !env[0])
 		return 0;
 	char *end;
 	errno = 0;
 	*seconds = strtod(env, &end);
-	if (errno || *end || !(*seconds > 0)) {
-		nested_error("UMBRA_NESTED_TIMEOUT=\"%s\" is not a positive "
-			     "number of seconds", env);
+	if (errno || *end || !(*seconds > 0 || (allow_zero && *seconds == 0))) {
+		nested_error("%s=\"%s\" is not a %s number of seconds", name, env,
+			     allow_zero ? "non-negative" : "positive");
 		return -1;
 	}
 	return 0;
@@ -566,15 +570,16 @@ static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
 #define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
 
 /* Why the run loop ended before QEMU closed its output. */
-enum cut { CUT_NONE, CUT_SIGNAL, CUT_TIMEOUT, CUT_GRACE };
+enum cut { CUT_NONE, CUT_SIGNAL, CUT_TIMEOUT, CUT_GRACE, CUT_BOOT };
 
 /*
  * Passes L1's output through until QEMU closes it, a stop signal arrives,
- * the timeout passes, or L1 lingers after its exit marker. poll_mask is the
- * signal mask while waiting (the stop signals unblocked).
+ * the deadline (0: none) passes, L1 has not started umbra by boot_deadline
+ * (0: none), or L1 lingers after its exit marker. poll_mask is the signal
+ * mask while waiting (the stop signals unblocked).
  */
 static enum cut pump(struct l1_vm *vm, struct nested_console *console,
-		     struct log_tail *log, double timeout_s,
+		     struct log_tail *log, double deadline, double boot_deadline,
 		     const sigset_t *poll_mask)
 {
 	struct pollfd pfd[4] = {
@@ -584,15 +589,17 @@ static enum cut pump(struct l1_vm *vm, struct nested_console *console,
 		{.fd = -1, .events = POLLIN}, /* a SIGUSR2 dump request's answer */
 	};
 	int *fds[3] = {&vm->console_fd, &vm->stderr_fd, &vm->log_fd};
-	double deadline = timeout_s > 0 ? now_s() + timeout_s : 0;
 	double grace_deadline = 0;
 	while (pfd[0].fd >= 0 || pfd[1].fd >= 0 || pfd[2].fd >= 0) {
 		if (!grace_deadline && console->state != NESTED_BOOT &&
 		    console->state != NESTED_RUN)
 			grace_deadline = now_s() + POWEROFF_GRACE_S;
+		bool booting = console->state == NESTED_BOOT && boot_deadline;
 		double until = grace_deadline;
 		if (deadline && (!until || deadline < until))
 			until = deadline;
+		if (booting && (!until || boot_deadline < until))
+			until = boot_deadline;
 		struct timespec ts, *tsp = NULL;
 		if (until) {
 			double left = until - now_s();
@@ -622,7 +629,8 @@ static enum cut pump(struct l1_vm *vm, struct nested_console *console,
 		pfd[3].fd = dump_conn;
 		pfd[3].revents = 0;
 		if (r == 0)
-			return until == grace_deadline ? CUT_GRACE : CUT_TIMEOUT;
+			return until == grace_deadline ? CUT_GRACE :
+			       booting && until == boot_deadline ? CUT_BOOT : CUT_TIMEOUT;
 		if (r < 0)
 			continue; /* EINTR from another signal */
 		for (int i = 0; i < 3; i++) {
@@ -650,7 +658,7 @@ static enum cut pump(struct l1_vm *vm, struct nested_console *console,
 
 /* The exit status of the run, from what happened; prints any error. */
 static int outcome(struct nested_console *console, struct log_tail *log,
-		   enum cut cut, double timeout_s, int wait_status)
+		   enum cut cut, double timeout_s, double boot_timeout_s, int wait_status)
 {
 	if (console->state == NESTED_EXIT)
 		return console->status;
@@ -660,6 +668,10 @@ static int outcome(struct nested_console *console, struct log_tail *log,
 	else if (cut == CUT_TIMEOUT)
 		nested_error("timed out after %g s (UMBRA_NESTED_TIMEOUT), QEMU "
 			     "stopped; last L1 output: %s", timeout_s, last);
+	else if (cut == CUT_BOOT)
+		nested_error("the L1 VM did not start umbra within %g s, twice "
+			     "(UMBRA_NESTED_BOOT_TIMEOUT), QEMU stopped; last L1 "
+			     "output: %s", boot_timeout_s, last);
 	else if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) != 0 &&
 		 log->len)
 		nested_error("QEMU failed (exit status %d): %s",
@@ -680,7 +692,7 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 {
 	char dir[PATH_MAX + 8], vmlinuz[PATH_MAX + 32], base[PATH_MAX + 32];
 	char mark[NESTED_MARK_LEN + 1], interp[PATH_MAX];
-	double timeout_s;
+	double timeout_s, boot_timeout_s;
 	/* QEMU writes the dump file (serial port 2): say here, in one line,
 	 * when it cannot. */
 	if (cfg->dump_path) {
@@ -704,7 +716,10 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 		unlink(cfg->control_path);
 	}
 	const char *accel;
-	if (read_timeout(&timeout_s) || read_tcg_accel(&accel) ||
+	if (read_seconds("UMBRA_NESTED_TIMEOUT", 0, false, &timeout_s) ||
+	    read_seconds("UMBRA_NESTED_BOOT_TIMEOUT", NESTED_BOOT_TIMEOUT_S, true,
+			 &boot_timeout_s) ||
+	    read_tcg_accel(&accel) ||
 	    find_nested_dir(dir, sizeof(dir)) ||
 	    self_interp(interp, sizeof(interp)) || make_mark(mark))
 		return UMBRA_EXIT_NESTED;
@@ -764,11 +779,18 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 			"(TCG, SVM+NPT) — see docs/architecture.md\n", why);
 	struct l1_vm vm;
 	int status = UMBRA_EXIT_NESTED;
-	if (start_qemu(&vm, vmlinuz, initrd_fd, accel, cfg, &old_mask) == 0) {
+	double deadline = timeout_s > 0 ? now_s() + timeout_s : 0;
+	/* L1 has been seen, rarely, to boot no further (no output, QEMU busy):
+	 * nothing of the run has happened yet then, so it is started again,
+	 * once, within the same overall timeout. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (start_qemu(&vm, vmlinuz, initrd_fd, accel, cfg, &old_mask) != 0)
+			break;
 		struct nested_console console;
 		struct log_tail log = {.len = 0};
 		nested_console_init(&console, mark);
-		enum cut cut = pump(&vm, &console, &log, timeout_s, &poll_mask);
+		double boot_deadline = boot_timeout_s > 0 ? now_s() + boot_timeout_s : 0;
+		enum cut cut = pump(&vm, &console, &log, deadline, boot_deadline, &poll_mask);
 		if (cut != CUT_NONE)
 			kill(vm.pid, SIGKILL);
 		int fds[] = {vm.console_fd, vm.stderr_fd, vm.log_fd};
@@ -778,9 +800,19 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 		int ws = 0;
 		while (waitpid(vm.pid, &ws, 0) < 0 && errno == EINTR)
 			;
+		if (cut == CUT_BOOT && attempt == 0) {
+			fprintf(stderr, "umbra: the L1 VM did not start umbra within %g s "
+					"(UMBRA_NESTED_BOOT_TIMEOUT; last L1 output: %s): "
+					"starting it again, once\n", boot_timeout_s,
+				console.last_line[0] ? console.last_line : "(nothing)");
+			if (cfg->control_path)
+				unlink(cfg->control_path);
+			continue;
+		}
 		nested_console_end(&console, to_stdout, NULL);
 		if (cut != CUT_SIGNAL)
-			status = outcome(&console, &log, cut, timeout_s, ws);
+			status = outcome(&console, &log, cut, timeout_s, boot_timeout_s, ws);
+		break;
 	}
 	close(initrd_fd);
 
