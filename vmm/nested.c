@@ -666,8 +666,10 @@ static int outcome(struct nested_console *console, struct log_tail *log,
 	if (console->state == NESTED_ERROR)
 		nested_error("the L1 VM failed: %s", console->message);
 	else if (cut == CUT_TIMEOUT)
-		nested_error("timed out after %g s (UMBRA_NESTED_TIMEOUT), QEMU "
-			     "stopped; last L1 output: %s", timeout_s, last);
+		nested_error("timed out after %g s (UMBRA_NESTED_TIMEOUT) %s, QEMU "
+			     "stopped; last L1 output: %s", timeout_s,
+			     console->state == NESTED_RUN ? "while umbra ran"
+							  : "before L1 started umbra", last);
 	else if (cut == CUT_BOOT)
 		nested_error("the L1 VM did not start umbra within %g s, twice "
 			     "(UMBRA_NESTED_BOOT_TIMEOUT), QEMU stopped; last L1 "
