@@ -643,7 +643,8 @@ static bool clock_next(struct host_mem *hm, uint64_t *victim)
 	return true;
 }
 
-uint64_t host_mem_reclaim(struct host_mem *hm)
+uint64_t host_mem_reclaim(struct host_mem *hm, bool (*ok)(void *opaque, uint64_t gfn),
+			  void *opaque)
 {
 	uint64_t n = 0, gfn, errors = 0;
 	if (!hm->limit || hm->swap_fd < 0)
@@ -653,7 +654,7 @@ uint64_t host_mem_reclaim(struct host_mem *hm)
 	 * again). */
 	for (uint64_t scans = 0; hm->resident > hm->limit && scans < 2 * hm->nr_gfns &&
 				 errors < RECLAIM_WRITE_ERRORS; scans++) {
-		if (!clock_next(hm, &gfn))
+		if (!clock_next(hm, &gfn) || (ok && !ok(opaque, gfn)))
 			continue;
 		int r = host_mem_swap_out(hm, gfn);
 		if (r == 0)
@@ -686,7 +687,8 @@ static uint64_t frame_hash(const uint8_t *p)
 
 #define DEDUP_BUCKETS 4096
 
-uint64_t host_mem_dedup_scan(struct host_mem *hm, uint64_t budget)
+uint64_t host_mem_dedup_scan(struct host_mem *hm, uint64_t budget,
+			     bool (*ok)(void *opaque, uint64_t gfn), void *opaque)
 {
 	/* Candidates of this scan by content hash; a merge re-compares the
 	 * bytes, so a collision costs a memcmp, never a wrong merge. */
@@ -698,7 +700,7 @@ uint64_t host_mem_dedup_scan(struct host_mem *hm, uint64_t budget)
 		uint64_t gfn = hm->dedup_hand;
 		hm->dedup_hand = (gfn + 1) % hm->nr_gfns;
 		uint64_t pte = hm->pte[gfn];
-		if (!(pte & HPTE_PRESENT) || (pte & HPTE_PIN))
+		if (!(pte & HPTE_PRESENT) || (pte & HPTE_PIN) || (ok && !ok(opaque, gfn)))
 			continue;
 		uint64_t h = frame_hash(frame_pool_ptr(hm->pool, pte & HPTE_ADDR));
 		unsigned b = (unsigned)(h % DEDUP_BUCKETS);

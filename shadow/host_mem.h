@@ -192,9 +192,10 @@ int host_mem_merge(struct host_mem *hm, uint64_t gfn, uint64_t canon);
 void host_mem_invalidate(struct host_mem *hm, uint64_t gfn, uint64_t npages,
 			 enum hm_event event);
 
-/* Swaps out frames chosen by the aging clock until resident <= limit;
- * returns how many went. */
-uint64_t host_mem_reclaim(struct host_mem *hm);
+/* Swaps out frames chosen by the aging clock, among those ok (may be NULL)
+ * accepts, until resident <= limit; returns how many went. */
+uint64_t host_mem_reclaim(struct host_mem *hm, bool (*ok)(void *opaque, uint64_t gfn),
+			  void *opaque);
 /* The same clock's choice of up to max victims that ok (may be NULL)
  * accepts, without taking them: for a caller beside running vCPUs, which
  * unmaps them, waits until no TLB holds them, then swaps out those still
@@ -202,8 +203,10 @@ uint64_t host_mem_reclaim(struct host_mem *hm);
 uint64_t host_mem_reclaim_pick(struct host_mem *hm, uint64_t *out, uint64_t max,
 			       bool (*ok)(void *opaque, uint64_t gfn), void *opaque);
 /* Dedup: looks at up to budget present frames from the clock hand on and
- * merges those equal to one seen before. Returns the merges. */
-uint64_t host_mem_dedup_scan(struct host_mem *hm, uint64_t budget);
+ * merges those equal to one seen before, among those ok (may be NULL)
+ * accepts. Returns the merges. */
+uint64_t host_mem_dedup_scan(struct host_mem *hm, uint64_t budget,
+			     bool (*ok)(void *opaque, uint64_t gfn), void *opaque);
 
 enum hm_state { HM_ABSENT, HM_PRESENT, HM_SWAPPED };
 enum hm_state host_mem_state(const struct host_mem *hm, uint64_t gfn);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "p2m.h"
+#include "umbra/hypercall.h"
 
 struct shadow_config {
 	/* The vCPU's paging mode; CR0.WP=1 is assumed (see docs/shadow.md). */
@@ -197,6 +198,17 @@ bool shadow_fault_slot_posted(const struct umbra_shadow_fault_slot *s);
  * gave a hint, so an interrupt they take before they flush and refault
  * never pushes onto a missing page (a double fault). */
 void shadow_refill_stacks(struct shadow_mmu *mmu, uint64_t mask);
+/* The 2M regions of guest-physical memory (gpa >> 21) holding a page of
+ * the hinted kernel stack of any vCPU but self that runs an address
+ * space, at most max (SHADOW_STACK_REGIONS_PER_VCPU per vCPU: one per page
+ * of the largest stack a hint may give, however its pages lie):
+ * a host change made in self's hypercall within one of them may zap that
+ * stack's shadow (its own entry, or the 2M direct-map entry around it)
+ * while that vCPU runs, and its next push onto the stack, an interrupt or
+ * a call after its own TLB flush, is then a double fault. Returns how many. */
+#define SHADOW_STACK_REGIONS_PER_VCPU (UMBRA_SHADOW_STACK_HINT_MAX / 4096)
+unsigned shadow_running_stack_regions(struct shadow_mmu *mmu, unsigned self,
+				      uint64_t *region, unsigned max);
 /* For a vCPU the guest stopped with a triple fault (whose registers KVM
  * may have reset): the address space it runs and the one it is leaving,
  * and how many pages of the pinned ranges and of its hinted kernel stack

@@ -543,6 +543,31 @@ void shadow_refill_stacks(struct shadow_mmu *mmu, uint64_t mask)
 	}
 }
 
+unsigned shadow_running_stack_regions(struct shadow_mmu *mmu, unsigned self,
+				      uint64_t *region, unsigned max)
+{
+	unsigned n = 0;
+	for (unsigned v = 0; v < mmu->nr_vcpus; v++) {
+		struct shadow_vcpu *vc = &mmu->vcpu[v];
+		uint64_t top = v != self && vc->current ? hinted_stack_top(mmu, vc) : 0;
+		if (!top)
+			continue;
+		struct walk_ctx ctx;
+		guest_walk_ctx(mmu, vc->current, &ctx, 0, false, false);
+		for (uint64_t a = top - vc->stack_size; a < top; a += 4096) {
+			struct walk_result r;
+			if (walk_guest(&ctx, a, 0, &r) != WALK_OK)
+				continue;
+			unsigned i = 0;
+			while (i < n && region[i] != r.gpa >> 21)
+				i++;
+			if (i == n && n < max)
+				region[n++] = r.gpa >> 21;
+		}
+	}
+	return n;
+}
+
 static int describe_as(const struct shadow_mmu *mmu, const struct shadow_as *as,
 		       uint64_t stack_top, uint64_t stack_size, char *buf, size_t len)
 {

@@ -351,17 +351,43 @@ int64_t host_mem_vm_reclaim_remote(struct host_mem_vm *h, uint64_t pages, bool *
 	return (int64_t)done;
 }
 
-void host_mem_vm_after_shadow(void *opaque)
+/* The 2M regions holding the kernel stacks the other vCPUs run on. */
+struct running_stacks {
+	uint64_t region[SHADOW_KICK_MAX_VCPUS * SHADOW_STACK_REGIONS_PER_VCPU];
+	unsigned n;
+};
+
+static bool off_running_stacks(void *opaque, uint64_t gfn)
+{
+	const struct running_stacks *rs = opaque;
+	for (unsigned i = 0; i < rs->n; i++)
+		if (rs->region[i] == gfn >> 9)
+			return false;
+	return true;
+}
+
+void host_mem_vm_after_shadow(void *opaque, unsigned vcpu)
 {
 	struct host_mem_vm *h = opaque;
 	struct host_mem *hm = h->hm;
 	if (!hm)
 		return;
 	h->calls++;
-	if (h->cfg->dedup && h->calls % DEDUP_EVERY == 0)
-		host_mem_dedup_scan(hm, DEDUP_SCAN);
-	if (hm->limit && hm->resident > hm->limit)
-		host_mem_reclaim(hm);
+	bool dedup = h->cfg->dedup && h->calls % DEDUP_EVERY == 0;
+	bool reclaim = hm->limit && hm->resident > hm->limit;
+	if (!dedup && !reclaim)
+		return;
+	/* The other vCPUs run meanwhile: a change near the kernel stack one
+	 * runs on would take its shadow until this call's kick refills it
+	 * (docs/shadow.md, "SMP"), so those regions are left alone. */
+	static struct running_stacks rs; /* under the shadow lock */
+	rs.n = h->mmu ? shadow_running_stack_regions(h->mmu, vcpu, rs.region,
+						     sizeof(rs.region) / sizeof(rs.region[0]))
+		      : 0;
+	if (dedup)
+		host_mem_dedup_scan(hm, DEDUP_SCAN, off_running_stacks, &rs);
+	if (reclaim)
+		host_mem_reclaim(hm, off_running_stacks, &rs);
 }
 
 int64_t host_mem_vm_dedup_merges(void *opaque)

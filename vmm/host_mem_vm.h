@@ -67,7 +67,7 @@ void host_mem_vm_after_exit(struct host_mem_vm *h);
 
 /* The hc_state hooks (vmm/hypercall.h). */
 int64_t host_mem_vm_balloon(void *opaque, const uint64_t *args);
-void host_mem_vm_after_shadow(void *opaque);
+void host_mem_vm_after_shadow(void *opaque, unsigned vcpu);
 int64_t host_mem_vm_dedup_merges(void *opaque);
 
 /* The control socket's balloon: the size the guest's balloon should have

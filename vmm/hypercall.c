@@ -206,7 +206,7 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 		/* Host-memory changes happen here, inside the call: their
 		 * zaps are reported with its flush flag, below. */
 		if (hc->after_shadow)
-			hc->after_shadow(hc->host_mem);
+			hc->after_shadow(hc->host_mem, vcpu);
 		/* Keep the kernel stack under the caller's RSP shadowed: the
 		 * call may have evicted it, or switched the address space. */
 		if (rsp) {

@@ -40,11 +40,11 @@ struct hc_state {
 	int64_t (*kvm_stat)(void *opaque, unsigned int vcpu, unsigned int which);
 	void *kvm_stat_opaque;
 	/* Host memory (vmm/host_mem_vm.c), when set: UMBRA_HC_BALLOON, and
-	 * the work done at the end of every shadow hypercall under
-	 * shadow_lock (reclaim, dedup), before the kernel stack is
-	 * shadowed again. */
+	 * the work done at the end of every shadow hypercall of vCPU
+	 * `vcpu` under shadow_lock (reclaim, dedup), before the kernel
+	 * stack is shadowed again. */
 	int64_t (*balloon)(void *opaque, const uint64_t *args);
-	void (*after_shadow)(void *opaque);
+	void (*after_shadow)(void *opaque, unsigned vcpu);
 	/* UMBRA_STAT_DEDUP_MERGES, or < 0 without --dedup. */
 	int64_t (*dedup_merges)(void *opaque);
 	void *host_mem;

@@ -391,7 +391,7 @@ static void *dedup_run(void *arg)
 		pthread_mutex_unlock(&park_lock);
 		if (!atomic_load(&stop)) {
 			pthread_mutex_lock(&shadow_lock);
-			host_mem_dedup_scan(&g.hm, g.nr_gfns);
+			host_mem_dedup_scan(&g.hm, g.nr_gfns, NULL, NULL);
 			pthread_mutex_unlock(&shadow_lock);
 		}
 		atomic_store(&park_req, false);

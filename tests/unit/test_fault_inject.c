@@ -162,13 +162,13 @@ TEST(fault_inject_swap_write_keeps_the_frame)
 	 * few errors, and nothing is lost. */
 	fi_on("swap-write");
 	e.hm.limit = 8;
-	CHECK_EQ(host_mem_reclaim(&e.hm), 0);
+	CHECK_EQ(host_mem_reclaim(&e.hm, NULL, NULL), 0);
 	CHECK_EQ(counts(FI_SWAP_WRITE).calls, 8);
 	CHECK_EQ(e.hm.resident, 63);
 	/* A fifth failing: reclaim reaches the limit with other victims. */
 	fi_on("swap-write%20");
 	for (int round = 0; round < 16 && e.hm.resident > 8; round++)
-		host_mem_reclaim(&e.hm);
+		host_mem_reclaim(&e.hm, NULL, NULL);
 	CHECK_EQ(e.hm.resident, 8);
 	CHECK(counts(FI_SWAP_WRITE).injected > 0);
 	CHECK_EQ(stops, 0);

@@ -130,7 +130,7 @@ TEST(host_mem_reclaim_by_aging)
 	host_mem_pin(&e.hm, 0, 4);
 	e.hm.limit = 16;
 	/* First sweep takes youth away; the second swaps out. */
-	uint64_t n = host_mem_reclaim(&e.hm);
+	uint64_t n = host_mem_reclaim(&e.hm, NULL, NULL);
 	CHECK_EQ(n, 48);
 	CHECK_EQ(e.hm.resident, 16);
 	for (uint64_t g = 0; g < 4; g++)
@@ -146,7 +146,7 @@ TEST(host_mem_reclaim_by_aging)
 	CHECK(victim != 0 && back != 0);
 	CHECK_EQ(p2m_populate(&e.p2m, back, &m), 0); /* back in, young */
 	CHECK_EQ(e.hm.resident, 17);
-	CHECK_EQ(host_mem_reclaim(&e.hm), 1);
+	CHECK_EQ(host_mem_reclaim(&e.hm, NULL, NULL), 1);
 	CHECK_EQ(host_mem_state(&e.hm, back), HM_PRESENT);
 	CHECK_EQ(host_mem_state(&e.hm, victim), HM_SWAPPED);
 	CHECK(e.hm.stats.ev_clear_young > 0);
@@ -175,7 +175,7 @@ TEST(host_mem_locked_gfn_is_passed_by_the_clock)
 	for (uint64_t i = 0; i < n; i++)
 		CHECK(v[i] != 10);
 	e.hm.limit = 1;
-	host_mem_reclaim(&e.hm);
+	host_mem_reclaim(&e.hm, NULL, NULL);
 	CHECK_EQ(host_mem_state(&e.hm, 10), HM_PRESENT);
 	CHECK_EQ(host_mem_state(&e.hm, 11), HM_SWAPPED);
 	/* Its holder moves it; the lock outlives the move and a fault. */
@@ -399,7 +399,7 @@ TEST(host_mem_dedup_scan_merges_equal_frames)
 	for (uint64_t g = 0; g < 32; g++)
 		if (p2m_write64(&e.p2m, g * 4096, g % 4)) /* four distinct contents */
 			abort();
-	CHECK_EQ(host_mem_dedup_scan(&e.hm, NR), 28);
+	CHECK_EQ(host_mem_dedup_scan(&e.hm, NR, NULL, NULL), 28);
 	CHECK_EQ(e.hm.resident, 4);
 	CHECK_EQ(e.hm.stats.merges, 28);
 	for (uint64_t g = 0; g < 32; g++)
@@ -409,6 +409,37 @@ TEST(host_mem_dedup_scan_merges_equal_frames)
 	CHECK_EQ(hm_word(&e.hm, 5 * 4096), 99);
 	CHECK_EQ(hm_word(&e.hm, 1 * 4096), 1);
 	CHECK_EQ(hm_word(&e.hm, 9 * 4096), 1);
+	CHECK(p2m_consistent(&e));
+	env_destroy(&e);
+}
+
+/* gfns below 16 are refused (for the VMM: a 2M region holding another
+ * vCPU's kernel stack). */
+static bool above_15(void *opaque, uint64_t gfn)
+{
+	(void)opaque;
+	return gfn >= 16;
+}
+
+TEST(host_mem_dedup_and_reclaim_take_only_what_ok_accepts)
+{
+	struct hm_env e;
+	env_init(&e);
+	for (uint64_t g = 0; g < 32; g++)
+		if (p2m_write64(&e.p2m, g * 4096, g % 4))
+			abort();
+	/* Only 16..31 merge: 12 of their 16 frames go. */
+	CHECK_EQ(host_mem_dedup_scan(&e.hm, NR, above_15, NULL), 12);
+	for (uint64_t g = 0; g < 16; g++)
+		CHECK(!host_mem_shared(&e.hm, g));
+	CHECK_EQ(e.hm.resident, 20);
+	/* Reclaim down to nothing takes none of 0..15. */
+	e.hm.limit = 1;
+	host_mem_reclaim(&e.hm, above_15, NULL);
+	for (uint64_t g = 0; g < 16; g++)
+		CHECK_EQ(host_mem_state(&e.hm, g), HM_PRESENT);
+	for (uint64_t g = 0; g < 32; g++)
+		CHECK_EQ(hm_word(&e.hm, g * 4096), g % 4);
 	CHECK(p2m_consistent(&e));
 	env_destroy(&e);
 }

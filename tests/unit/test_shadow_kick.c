@@ -458,6 +458,38 @@ TEST(shadow_kick_own_hypercall_waits_for_the_other_vcpu)
 	kick_env_destroy(&e);
 }
 
+/* The 2M regions of the kernel stacks other vCPUs run on, which a host
+ * change in one vCPU's hypercall leaves alone (vmm/host_mem_vm.c). */
+TEST(shadow_running_stack_regions_name_the_other_vcpus_stacks)
+{
+	struct kick_env e;
+	CHECK_EQ(kick_env_init(&e, fake_send, NULL), 0);
+	struct shadow_mmu *mmu = e.s.mmu;
+	uint64_t r[4];
+	/* No hint yet: nothing to keep away from. */
+	CHECK_EQ(shadow_running_stack_regions(mmu, 0, r, 4), 0);
+	/* vCPU 1's two-page stack at 0x600000, its pages in 2M regions 1 and 2
+	 * of guest-physical memory (gfns 600 and 1030). */
+	g_map(&e.s, e.root, 0x600000, 600 * 4096, PTE_RW, 1);
+	g_map(&e.s, e.root, 0x601000, 1030 * 4096, PTE_RW, 1);
+	uint64_t hint = g_alloc_table(&e.s);
+	g_write(&e.s, hint, 0x602000);
+	struct hc_outcome out;
+	struct hc_call c = {UMBRA_HC_SHADOW_STACK_HINT, {hint, 8192, 0, 0, 0}};
+	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
+	CHECK_EQ(out.ret, 0);
+	CHECK_EQ(shadow_running_stack_regions(mmu, 0, r, 4), 2);
+	CHECK(r[0] == 1 && r[1] == 2);
+	/* Its own stack is not another vCPU's; the array's end is kept. */
+	CHECK_EQ(shadow_running_stack_regions(mmu, 1, r, 4), 0);
+	CHECK_EQ(shadow_running_stack_regions(mmu, 0, r, 1), 1);
+	/* Both pages in one region: named once. */
+	g_map(&e.s, e.root, 0x601000, 601 * 4096, PTE_RW, 1);
+	CHECK_EQ(shadow_running_stack_regions(mmu, 0, r, 4), 1);
+	CHECK_EQ(r[0], 1);
+	kick_env_destroy(&e);
+}
+
 /* A vCPU spinning with interrupts off (the guest's big-kernel-lock spin)
  * sees its kicks only through the kick flag (UMBRA_HC_SHADOW_KICK_FLAG),
  * which it reads with plain loads, as the guest does. */

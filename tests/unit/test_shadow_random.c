@@ -335,10 +335,10 @@ static void op_host_mem(struct world *w, uint64_t gfn)
 	case 1: host_mem_migrate(hm, gfn); break;
 	case 2: host_mem_merge(hm, gfn, rnd_below(&w->r, NR_GFNS)); break;
 	case 3: host_mem_invalidate(hm, gfn, 1 + rnd_below(&w->r, 64), HM_EV_CLEAR); break;
-	case 4: host_mem_dedup_scan(hm, 64); break;
+	case 4: host_mem_dedup_scan(hm, 64, NULL, NULL); break;
 	default:
 		hm->limit = hm->resident > 16 ? hm->resident - rnd_below(&w->r, 16) : 1;
-		host_mem_reclaim(hm);
+		host_mem_reclaim(hm, NULL, NULL);
 		hm->limit = 0;
 		break;
 	}
