@@ -549,8 +549,10 @@ int host_mem_discard(struct host_mem *hm, uint64_t gfn)
  * Migration and dedup repoint a gfn with change_pte, outside any
  * invalidate bracket: the subscribers move their entries to the new frame
  * in place (read-only: a write faults and is given W again) rather than
- * dropping them. This is safe because the VMM makes these changes only
- * while no vCPU runs the guest (docs/host-memory.md).
+ * dropping them. This is safe while no vCPU runs the guest, as with one
+ * vCPU (its own hypercall). With several, the others run through these
+ * changes and flush only at the call's kick: not safe yet
+ * (docs/host-memory.md, "Not built yet").
  */
 int host_mem_migrate(struct host_mem *hm, uint64_t gfn)
 {
@@ -587,7 +589,9 @@ int host_mem_merge(struct host_mem *hm, uint64_t gfn, uint64_t canon)
 	if ((pte | cpte) & HPTE_PIN)
 		return -EPERM;
 	uint64_t m = pte & HPTE_ADDR, cm = cpte & HPTE_ADDR;
-	if (m == cm || hm->share[frame_index(hm, m)] > 1)
+	/* A locked gfn is being moved: its mover frees or copies it. */
+	if (m == cm || hm->share[frame_index(hm, m)] > 1 || host_mem_locked(hm, gfn) ||
+	    host_mem_locked(hm, canon))
 		return -EBUSY;
 	if (memcmp(frame_pool_ptr(hm->pool, m), frame_pool_ptr(hm->pool, cm), FRAME_SIZE))
 		return -ENOENT;
@@ -700,7 +704,8 @@ uint64_t host_mem_dedup_scan(struct host_mem *hm, uint64_t budget,
 		uint64_t gfn = hm->dedup_hand;
 		hm->dedup_hand = (gfn + 1) % hm->nr_gfns;
 		uint64_t pte = hm->pte[gfn];
-		if (!(pte & HPTE_PRESENT) || (pte & HPTE_PIN) || (ok && !ok(opaque, gfn)))
+		if (!(pte & HPTE_PRESENT) || (pte & HPTE_PIN) || host_mem_locked(hm, gfn) ||
+		    (ok && !ok(opaque, gfn)))
 			continue;
 		uint64_t h = frame_hash(frame_pool_ptr(hm->pool, pte & HPTE_ADDR));
 		unsigned b = (unsigned)(h % DEDUP_BUCKETS);

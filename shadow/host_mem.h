@@ -168,10 +168,10 @@ bool host_mem_pinned(const struct host_mem *hm, uint64_t gfn);
  * gfn, drops the shadow lock while the vCPUs flush their TLBs, then copies
  * or frees the frame. gfn is locked from before the unmap to after the
  * copy, as Linux holds the folio lock across try_to_unmap and the copy:
- * the clock (host_mem_reclaim, host_mem_reclaim_pick) passes a locked gfn
- * by, and another mover must not take it (it would find gfn unmapped while
- * the first mover's flush is still in flight, and copy a frame a vCPU may
- * still write). trylock: false when gfn is beyond guest memory or already
+ * the clock (host_mem_reclaim, host_mem_reclaim_pick) and dedup pass a
+ * locked gfn by, and another mover must not take it (it would find gfn
+ * unmapped while the first mover's flush is still in flight, and copy or
+ * free a frame a vCPU may still write). trylock: false when gfn is beyond guest memory or already
  * locked. Under the shadow lock. */
 bool host_mem_trylock(struct host_mem *hm, uint64_t gfn);
 void host_mem_unlock(struct host_mem *hm, uint64_t gfn);

@@ -332,7 +332,8 @@ int64_t host_mem_vm_reclaim_remote(struct host_mem_vm *h, uint64_t pages, bool *
 	shadow_drain_queue(h->mmu);
 	n = host_mem_reclaim_pick(h->hm, victims, max, remote_ok_move, h);
 	for (uint64_t i = 0; i < n; i++) {
-		host_mem_trylock(h->hm, victims[i]); /* free: remote_ok_move */
+		/* Fails only for a gfn the clock picked twice: ours already. */
+		host_mem_trylock(h->hm, victims[i]);
 		host_mem_invalidate(h->hm, victims[i], 1, HM_EV_CLEAR);
 	}
 	mask = remote_flush_request(h, ticket);
@@ -351,17 +352,11 @@ int64_t host_mem_vm_reclaim_remote(struct host_mem_vm *h, uint64_t pages, bool *
 	return (int64_t)done;
 }
 
-/* The 2M regions holding the kernel stacks the other vCPUs run on. */
-struct running_stacks {
-	uint64_t region[SHADOW_KICK_MAX_VCPUS * SHADOW_STACK_REGIONS_PER_VCPU];
-	unsigned n;
-};
-
 static bool off_running_stacks(void *opaque, uint64_t gfn)
 {
-	const struct running_stacks *rs = opaque;
-	for (unsigned i = 0; i < rs->n; i++)
-		if (rs->region[i] == gfn >> 9)
+	const struct host_mem_vm *h = opaque;
+	for (unsigned i = 0; i < h->nr_stack_regions; i++)
+		if (h->stack_region[i] == gfn >> 9)
 			return false;
 	return true;
 }
@@ -380,14 +375,15 @@ void host_mem_vm_after_shadow(void *opaque, unsigned vcpu)
 	/* The other vCPUs run meanwhile: a change near the kernel stack one
 	 * runs on would take its shadow until this call's kick refills it
 	 * (docs/shadow.md, "SMP"), so those regions are left alone. */
-	static struct running_stacks rs; /* under the shadow lock */
-	rs.n = h->mmu ? shadow_running_stack_regions(h->mmu, vcpu, rs.region,
-						     sizeof(rs.region) / sizeof(rs.region[0]))
-		      : 0;
+	h->nr_stack_regions =
+		h->mmu ? shadow_running_stack_regions(h->mmu, vcpu, h->stack_region,
+						      sizeof(h->stack_region) /
+							      sizeof(h->stack_region[0]))
+		       : 0;
 	if (dedup)
-		host_mem_dedup_scan(hm, DEDUP_SCAN, off_running_stacks, &rs);
+		host_mem_dedup_scan(hm, DEDUP_SCAN, off_running_stacks, h);
 	if (reclaim)
-		host_mem_reclaim(hm, off_running_stacks, &rs);
+		host_mem_reclaim(hm, off_running_stacks, h);
 }
 
 int64_t host_mem_vm_dedup_merges(void *opaque)

@@ -14,8 +14,10 @@
 #include <stdio.h>
 
 #include "../shadow/host_mem.h"
+#include "../shadow/mmu.h"
 #include "config.h"
 #include "guest_mem.h"
+#include "shadow_kick.h"
 #include "uffd_mem.h"
 #include "vcpu_pause.h"
 
@@ -41,6 +43,11 @@ struct host_mem_vm {
 	atomic_bool chaos_stop;
 	uint64_t chaos_done, chaos_skipped, chaos_raced;
 	uint64_t remote_reclaimed; /* frames swapped out by reclaim_remote */
+	/* The 2M regions holding the kernel stacks the other vCPUs run on,
+	 * which the host changes at the end of a shadow hypercall leave
+	 * alone (under the shadow lock). */
+	uint64_t stack_region[SHADOW_KICK_MAX_VCPUS * SHADOW_STACK_REGIONS_PER_VCPU];
+	unsigned nr_stack_regions;
 	/* The control socket's balloon target in pages, -1: none set. */
 	atomic_int_fast64_t balloon_target;
 	/* tdp mode: guest RAM through userfaultfd (uffd_mem.h). */

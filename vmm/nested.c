@@ -184,9 +184,11 @@ static int read_seconds(const char *name, double dflt, bool allow_zero, double *
 	char *end;
 	errno = 0;
 	*seconds = strtod(env, &end);
-	if (errno || *end || !(*seconds > 0 || (allow_zero && *seconds == 0))) {
-		nested_error("%s=\"%s\" is not a %s number of seconds", name, env,
-			     allow_zero ? "non-negative" : "positive");
+	/* At most a year: ppoll takes a finite timespec. */
+	if (errno || *end || !(*seconds > 0 || (allow_zero && *seconds == 0)) ||
+	    !(*seconds <= 365 * 86400.0)) {
+		nested_error("%s=\"%s\" is not a %s number of seconds (at most a year)",
+			     name, env, allow_zero ? "non-negative" : "positive");
 		return -1;
 	}
 	return 0;
@@ -570,7 +572,7 @@ static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
 #define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
 
 /* Why the run loop ended before QEMU closed its output. */
-enum cut { CUT_NONE, CUT_SIGNAL, CUT_TIMEOUT, CUT_GRACE, CUT_BOOT };
+enum cut { CUT_NONE, CUT_SIGNAL, CUT_TIMEOUT, CUT_GRACE, CUT_BOOT, CUT_ERROR };
 
 /*
  * Passes L1's output through until QEMU closes it, a stop signal arrives,
@@ -631,8 +633,12 @@ static enum cut pump(struct l1_vm *vm, struct nested_console *console,
 		if (r == 0)
 			return until == grace_deadline ? CUT_GRACE :
 			       booting && until == boot_deadline ? CUT_BOOT : CUT_TIMEOUT;
-		if (r < 0)
-			continue; /* EINTR from another signal */
+		if (r < 0 && errno == EINTR)
+			continue; /* another signal */
+		if (r < 0) {
+			nested_error("ppoll: %s", strerror(errno));
+			return CUT_ERROR;
+		}
 		for (int i = 0; i < 3; i++) {
 			if (pfd[i].fd < 0 || !pfd[i].revents)
 				continue;
@@ -807,12 +813,18 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 					"(UMBRA_NESTED_BOOT_TIMEOUT; last L1 output: %s): "
 					"starting it again, once\n", boot_timeout_s,
 				console.last_line[0] ? console.last_line : "(nothing)");
+			/* A dump request or control client of the first QEMU
+			 * is dropped with it. */
+			if (dump_conn >= 0) {
+				close(dump_conn);
+				dump_conn = -1;
+			}
 			if (cfg->control_path)
 				unlink(cfg->control_path);
 			continue;
 		}
 		nested_console_end(&console, to_stdout, NULL);
-		if (cut != CUT_SIGNAL)
+		if (cut != CUT_SIGNAL && cut != CUT_ERROR)
 			status = outcome(&console, &log, cut, timeout_s, boot_timeout_s, ws);
 		break;
 	}

@@ -16,9 +16,11 @@
  * - a reclaim thread (host_mem_vm_reclaim_remote): the aging clock picks,
  *   lock, unmap, kick, wait, swap out what is still unmapped (a move while
  *   the other mover's flush of the same gfn was in flight showed here);
- * - a dedup thread: merges run only while no vCPU runs the guest (as the
- *   VMM's, at the end of a hypercall of its one vCPU), so it parks the
- *   vCPUs (each flushes its TLB first) around host_mem_dedup_scan.
+ * - a dedup thread: a merge frees a frame at once, so it runs only while
+ *   no vCPU runs the guest (as the VMM's, at the end of a hypercall, with
+ *   one vCPU; with several the VMM's is not safe yet: docs/host-memory.md),
+ *   and parks the vCPUs (each flushes its TLB first) around
+ *   host_mem_dedup_scan.
  * - fault injection on (failed swap writes and shadow-page allocations).
  *
  * Then tdp mode's host memory (vmm/uffd_mem.c) on this process's own

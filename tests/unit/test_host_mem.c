@@ -199,6 +199,28 @@ TEST(host_mem_locked_gfn_is_passed_by_the_clock)
 	env_destroy(&e);
 }
 
+/* Nor is it merged, on either side. */
+TEST(host_mem_locked_gfn_is_not_merged)
+{
+	struct hm_env e;
+	env_init(&e);
+	for (uint64_t g = 0; g < 8; g++)
+		if (p2m_write64(&e.p2m, g * 4096, 1))
+			abort();
+	CHECK(host_mem_trylock(&e.hm, 3));
+	CHECK_EQ(host_mem_merge(&e.hm, 3, 0), -EBUSY);
+	CHECK_EQ(host_mem_merge(&e.hm, 0, 3), -EBUSY);
+	CHECK_EQ(host_mem_dedup_scan(&e.hm, NR, NULL, NULL), 6);
+	CHECK(!host_mem_shared(&e.hm, 3));
+	CHECK_EQ(host_mem_state(&e.hm, 3), HM_PRESENT);
+	host_mem_unlock(&e.hm, 3);
+	CHECK_EQ(host_mem_dedup_scan(&e.hm, NR, NULL, NULL), 1);
+	CHECK(host_mem_shared(&e.hm, 3));
+	for (uint64_t g = 0; g < 8; g++)
+		CHECK_EQ(hm_word(&e.hm, g * 4096), 1);
+	env_destroy(&e);
+}
+
 /* What the interleaving test injects, at one step of one fault. */
 struct inject {
 	enum hm_fault_step at;
