@@ -24,7 +24,7 @@ fi
 # The VMM-side ones (shadow/ without KVM).
 out=$("$shadow_prog") || { echo "bench-smoke: $shadow_prog failed" >&2; fail=1; }
 echo "$out"
-for name in fill prefetch zap_range_dense zap_range_sparse zap_rmap invalidate_empty walker; do
+for name in fill prefetch first_fault zap_range_dense zap_range_sparse zap_rmap invalidate_empty walker; do
 	if ! echo "$out" | grep -Eq "^bench $name ops=[1-9][0-9]* ns_per_op=[0-9]"; then
 		echo "bench-smoke: no result line for $name" >&2
 		fail=1
