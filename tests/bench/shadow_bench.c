@@ -89,10 +89,20 @@ static void fault(uint64_t va)
 	}
 }
 
+/* The guest's munmap of everything, and the flush it asks for (acknowledged
+ * by the next call, as the guest's next hypercall does): the freed shadow
+ * pages' frames are reused warm, as in the VMM. Without the flush every
+ * new shadow page got a frame never touched before, and the benches timed
+ * the host's page faults (prefetch: 1,336 ns per fault, first_fault:
+ * 48,800). */
 static void unmap_all(void)
 {
-	shadow_invalidate_range(s.mmu, asid, BASE_VA, BASE_VA + NPAGES * 4096ull,
-				UMBRA_SHADOW_EV_UNMAP);
+	if (sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, BASE_VA, BASE_VA + NPAGES * 4096ull,
+		   UMBRA_SHADOW_EV_UNMAP) < 0 ||
+	    sim_hc(&s, UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0) < 0) {
+		fprintf(stderr, "shadow-bench: INVALIDATE or SYNC refused\n");
+		exit(1);
+	}
 }
 
 /* Fill the first n pages (prefetch fills the neighbours). */
