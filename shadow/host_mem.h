@@ -171,8 +171,8 @@ bool host_mem_pinned(const struct host_mem *hm, uint64_t gfn);
  * the clock (host_mem_reclaim, host_mem_reclaim_pick) and dedup pass a
  * locked gfn by, and another mover must not take it (it would find gfn
  * unmapped while the first mover's flush is still in flight, and copy or
- * free a frame a vCPU may still write). trylock: false when gfn is beyond guest memory or already
- * locked. Under the shadow lock. */
+ * free a frame a vCPU may still write). trylock: false when gfn is beyond
+ * guest memory or already locked. Under the shadow lock. */
 bool host_mem_trylock(struct host_mem *hm, uint64_t gfn);
 void host_mem_unlock(struct host_mem *hm, uint64_t gfn);
 bool host_mem_locked(const struct host_mem *hm, uint64_t gfn);

@@ -547,6 +547,14 @@ static void on_dump_signal(int sig)
 	dump_signal = 1;
 }
 
+/* Ends the wait for a dump request's answer (it came, or its QEMU went). */
+static void dump_conn_close(void)
+{
+	if (dump_conn >= 0)
+		close(dump_conn);
+	dump_conn = -1;
+}
+
 /* Sends the request; returns the connection, kept open until the answer
  * comes (QEMU drops what it has not passed on when the client hangs up),
  * or -1. */
@@ -623,10 +631,8 @@ static enum cut pump(struct l1_vm *vm, struct nested_console *console,
 			/* The answer (or the end): the request went through. */
 			char ans[4096];
 			ssize_t got = read(dump_conn, ans, sizeof(ans));
-			if (got <= 0 || memchr(ans, '\n', (size_t)got)) {
-				close(dump_conn);
-				dump_conn = -1;
-			}
+			if (got <= 0 || memchr(ans, '\n', (size_t)got))
+				dump_conn_close();
 		}
 		pfd[3].fd = dump_conn;
 		pfd[3].revents = 0;
@@ -815,10 +821,7 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 				console.last_line[0] ? console.last_line : "(nothing)");
 			/* A dump request or control client of the first QEMU
 			 * is dropped with it. */
-			if (dump_conn >= 0) {
-				close(dump_conn);
-				dump_conn = -1;
-			}
+			dump_conn_close();
 			if (cfg->control_path)
 				unlink(cfg->control_path);
 			continue;
@@ -833,10 +836,7 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 	for (size_t i = 0; i < NSTOP; i++)
 		sigaction(stop_signals[i], &old_act[i], NULL);
 	sigaction(SIGUSR2, &old_dump_act, NULL);
-	if (dump_conn >= 0) {
-		close(dump_conn);
-		dump_conn = -1;
-	}
+	dump_conn_close();
 	if (private_dir[0]) {
 		unlink(dump_sock);
 		rmdir(private_dir);

@@ -89,6 +89,15 @@ static void fault(uint64_t va)
 	}
 }
 
+/* The guest's munmap of [start, end): its INVALIDATE. */
+static void guest_unmap(uint64_t start, uint64_t end)
+{
+	if (sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, start, end, UMBRA_SHADOW_EV_UNMAP) < 0) {
+		fprintf(stderr, "shadow-bench: INVALIDATE refused\n");
+		exit(1);
+	}
+}
+
 /* The guest's munmap of everything, and the flush it asks for (acknowledged
  * by the next call, as the guest's next hypercall does): the freed shadow
  * pages' frames are reused warm, as in the VMM. Without the flush every
@@ -97,10 +106,9 @@ static void fault(uint64_t va)
  * 48,800). */
 static void unmap_all(void)
 {
-	if (sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, BASE_VA, BASE_VA + NPAGES * 4096ull,
-		   UMBRA_SHADOW_EV_UNMAP) < 0 ||
-	    sim_hc(&s, UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0) < 0) {
-		fprintf(stderr, "shadow-bench: INVALIDATE or SYNC refused\n");
+	guest_unmap(BASE_VA, BASE_VA + NPAGES * 4096ull);
+	if (sim_hc(&s, UMBRA_HC_SHADOW_SYNC, 0, 0, 0, 0) < 0) {
+		fprintf(stderr, "shadow-bench: SYNC refused\n");
 		exit(1);
 	}
 }
@@ -252,11 +260,7 @@ static uint64_t first_region;
 static void unmap_region_post_fault(void)
 {
 	uint64_t va = BASE_VA + (first_region++ % (NPAGES / 512)) * 512 * 4096;
-	if (sim_hc(&s, UMBRA_HC_SHADOW_INVALIDATE, asid, va, va + 512 * 4096,
-		   UMBRA_SHADOW_EV_UNMAP) < 0) {
-		fprintf(stderr, "shadow-bench: INVALIDATE refused\n");
-		exit(1);
-	}
+	guest_unmap(va, va + 512 * 4096);
 	sim_slot_post(slot, UMBRA_SHADOW_SLOT_FAULT, va, PFERR_U, asid);
 }
 
