@@ -551,8 +551,8 @@ int host_mem_discard(struct host_mem *hm, uint64_t gfn)
  * in place (read-only: a write faults and is given W again) rather than
  * dropping them. This is safe while no vCPU runs the guest, as with one
  * vCPU (its own hypercall). With several, the others run through these
- * changes and flush only at the call's kick: not safe yet
- * (docs/host-memory.md, "Not built yet").
+ * changes: their movers unmap the gfn, wait for every TLB flush, and only
+ * then migrate or merge what is still unmapped (vmm/host_mem_vm.c).
  */
 int host_mem_migrate(struct host_mem *hm, uint64_t gfn)
 {
@@ -691,15 +691,19 @@ static uint64_t frame_hash(const uint8_t *p)
 
 #define DEDUP_BUCKETS 4096
 
-uint64_t host_mem_dedup_scan(struct host_mem *hm, uint64_t budget,
-			     bool (*ok)(void *opaque, uint64_t gfn), void *opaque)
+/* The scan behind host_mem_dedup_scan and host_mem_dedup_pick: up to
+ * budget present frames from the dedup hand on, each frame whose content
+ * hash equals one seen before in the scan handed to pair(gfn, canon),
+ * which returns whether canon stays the hash's candidate (else gfn is). */
+static void dedup_scan_pairs(struct host_mem *hm, uint64_t budget,
+			     bool (*ok)(void *opaque, uint64_t gfn), void *opaque,
+			     bool (*pair)(void *ctx, uint64_t gfn, uint64_t canon), void *ctx)
 {
 	/* Candidates of this scan by content hash; a merge re-compares the
 	 * bytes, so a collision costs a memcmp, never a wrong merge. */
 	struct { uint64_t hash, gfn; bool used; } *seen = calloc(DEDUP_BUCKETS, sizeof(*seen));
-	uint64_t merges = 0;
 	if (!seen)
-		return 0;
+		return;
 	for (uint64_t i = 0; i < budget && i < hm->nr_gfns; i++) {
 		uint64_t gfn = hm->dedup_hand;
 		hm->dedup_hand = (gfn + 1) % hm->nr_gfns;
@@ -709,15 +713,57 @@ uint64_t host_mem_dedup_scan(struct host_mem *hm, uint64_t budget,
 			continue;
 		uint64_t h = frame_hash(frame_pool_ptr(hm->pool, pte & HPTE_ADDR));
 		unsigned b = (unsigned)(h % DEDUP_BUCKETS);
-		if (seen[b].used && seen[b].hash == h &&
-		    host_mem_merge(hm, gfn, seen[b].gfn) == 0) {
-			merges++;
+		if (seen[b].used && seen[b].hash == h && pair(ctx, gfn, seen[b].gfn))
 			continue;
-		}
 		seen[b].used = true;
 		seen[b].hash = h;
 		seen[b].gfn = gfn;
 	}
 	free(seen);
-	return merges;
+}
+
+struct dedup_merge_ctx {
+	struct host_mem *hm;
+	uint64_t merges;
+};
+
+static bool dedup_merge_pair(void *ctx, uint64_t gfn, uint64_t canon)
+{
+	struct dedup_merge_ctx *c = ctx;
+	if (host_mem_merge(c->hm, gfn, canon))
+		return false;
+	c->merges++;
+	return true;
+}
+
+uint64_t host_mem_dedup_scan(struct host_mem *hm, uint64_t budget,
+			     bool (*ok)(void *opaque, uint64_t gfn), void *opaque)
+{
+	struct dedup_merge_ctx c = {hm, 0};
+	dedup_scan_pairs(hm, budget, ok, opaque, dedup_merge_pair, &c);
+	return c.merges;
+}
+
+struct dedup_pick_ctx {
+	struct host_mem_pair *out;
+	uint64_t n, max;
+};
+
+static bool dedup_pick_pair(void *ctx, uint64_t gfn, uint64_t canon)
+{
+	struct dedup_pick_ctx *c = ctx;
+	if (c->n == c->max)
+		return true;
+	c->out[c->n++] = (struct host_mem_pair){gfn, canon};
+	/* canon stays the candidate: the next equal frame pairs with it too
+	 * (as a merge makes it the shared frame of all of them). */
+	return true;
+}
+
+uint64_t host_mem_dedup_pick(struct host_mem *hm, uint64_t budget, struct host_mem_pair *out,
+			     uint64_t max, bool (*ok)(void *opaque, uint64_t gfn), void *opaque)
+{
+	struct dedup_pick_ctx c = {out, 0, max};
+	dedup_scan_pairs(hm, budget, ok, opaque, dedup_pick_pair, &c);
+	return c.n;
 }

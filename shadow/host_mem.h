@@ -207,6 +207,16 @@ uint64_t host_mem_reclaim_pick(struct host_mem *hm, uint64_t *out, uint64_t max,
  * accepts. Returns the merges. */
 uint64_t host_mem_dedup_scan(struct host_mem *hm, uint64_t budget,
 			     bool (*ok)(void *opaque, uint64_t gfn), void *opaque);
+/* The same scan's candidate pairs (gfn equal by content hash to canon),
+ * up to max, without merging (a gfn in one pair only, a canon perhaps in
+ * several): for a caller beside
+ * running vCPUs, which unmaps both, waits until no TLB holds them, then
+ * merges those still unmapped (host_mem_merge compares the bytes). */
+struct host_mem_pair {
+	uint64_t gfn, canon;
+};
+uint64_t host_mem_dedup_pick(struct host_mem *hm, uint64_t budget, struct host_mem_pair *out,
+			     uint64_t max, bool (*ok)(void *opaque, uint64_t gfn), void *opaque);
 
 enum hm_state { HM_ABSENT, HM_PRESENT, HM_SWAPPED };
 enum hm_state host_mem_state(const struct host_mem *hm, uint64_t gfn);

@@ -25,6 +25,9 @@
 /* How long a VMM thread waits for the vCPUs it kicked; past it, what it
  * unmapped stays where it is (never freed unflushed). */
 #define REMOTE_WAIT_MS 10000
+/* With several vCPUs: the victims a call's end unmaps, then swaps out
+ * after the others flushed (after_call_others_running). */
+#define AFTER_CALL_BATCH 64
 
 int host_mem_vm_swap_file(void)
 {
@@ -361,6 +364,90 @@ static bool off_running_stacks(void *opaque, uint64_t gfn)
 	return true;
 }
 
+/* The frames the end of a call may take with several vCPUs: off the
+ * running kernel stacks, not pinned, and no other mover's (locked). */
+static bool after_call_ok(void *opaque, uint64_t gfn)
+{
+	struct host_mem_vm *h = opaque;
+	return off_running_stacks(h, gfn) && !host_mem_pinned(h->hm, gfn) &&
+	       !host_mem_locked(h->hm, gfn);
+}
+
+/* A dedup canon after the flush: unmapped as a candidate was, or shared
+ * (every mapping of a shared frame is read-only: it cannot have changed). */
+static bool canon_stable(struct host_mem_vm *h, uint64_t gfn)
+{
+	return host_mem_shared(h->hm, gfn) || still_unmapped(h, gfn);
+}
+
+/*
+ * With several vCPUs, the end of a call's reclaim and dedup as the remote
+ * movers make theirs (chaos_op): the other vCPUs run through this call and
+ * may hold the frames in their TLBs, so a frame is copied, compared or
+ * freed only once they flushed. The victims and both frames of each
+ * candidate pair are locked and unmapped (HM_EV_CLEAR), the others kicked
+ * and waited for without the shadow lock (this vCPU is in the call: its
+ * result carries its own flush), then what is still unmapped is swapped
+ * out or merged (host_mem_merge compares the bytes, now final). At most
+ * AFTER_CALL_BATCH victims a call: the next calls go on while resident
+ * stays over the limit. Called and returns with the shadow lock held.
+ */
+static void after_call_others_running(struct host_mem_vm *h, unsigned vcpu, bool dedup,
+				      bool reclaim)
+{
+	struct host_mem *hm = h->hm;
+	uint64_t victims[AFTER_CALL_BATCH], nv = 0, np = 0;
+	struct host_mem_pair pairs[DEDUP_SCAN]; /* at most one per frame scanned */
+	if (reclaim && hm->swap_fd >= 0) {
+		uint64_t excess = hm->resident - hm->limit;
+		nv = host_mem_reclaim_pick(hm, victims, excess < AFTER_CALL_BATCH ? excess
+										   : AFTER_CALL_BATCH,
+					   after_call_ok, h);
+		for (uint64_t i = 0; i < nv; i++) {
+			host_mem_trylock(hm, victims[i]); /* free: after_call_ok */
+			host_mem_invalidate(hm, victims[i], 1, HM_EV_CLEAR);
+		}
+	}
+	if (dedup) {
+		/* After the victims: a locked gfn is no candidate. */
+		np = host_mem_dedup_pick(hm, DEDUP_SCAN, pairs, DEDUP_SCAN, after_call_ok, h);
+		for (uint64_t i = 0; i < np; i++) {
+			host_mem_trylock(hm, pairs[i].gfn);
+			host_mem_invalidate(hm, pairs[i].gfn, 1, HM_EV_CLEAR);
+			/* False for a canon of an earlier pair: ours already. */
+			if (host_mem_trylock(hm, pairs[i].canon) &&
+			    !host_mem_shared(hm, pairs[i].canon))
+				host_mem_invalidate(hm, pairs[i].canon, 1, HM_EV_CLEAR);
+		}
+	}
+	if (nv + np == 0)
+		return;
+	uint64_t ticket[SHADOW_KICK_MAX_VCPUS];
+	uint64_t mask = remote_flush_request(h, ticket);
+	pthread_mutex_unlock(h->lock);
+	/* A wait of this vCPU's own hypercall (the stats say so). */
+	if (mask)
+		shadow_kick_count_wait(h->kick, vcpu);
+	bool flushed = remote_flush_wait(h, mask, ticket) == 0;
+	pthread_mutex_lock(h->lock);
+	for (uint64_t i = 0; i < nv; i++) {
+		if (flushed && still_unmapped(h, victims[i]))
+			host_mem_swap_out(hm, victims[i]);
+		host_mem_unlock(hm, victims[i]);
+	}
+	for (uint64_t i = 0; i < np; i++) {
+		bool ready = flushed && still_unmapped(h, pairs[i].gfn) &&
+			     canon_stable(h, pairs[i].canon);
+		/* Unlocked first: host_mem_merge refuses a locked gfn, and
+		 * the shadow lock keeps every other mover out meanwhile (a
+		 * canon of several pairs is shared after the first merge). */
+		host_mem_unlock(hm, pairs[i].gfn);
+		host_mem_unlock(hm, pairs[i].canon);
+		if (ready)
+			host_mem_merge(hm, pairs[i].gfn, pairs[i].canon);
+	}
+}
+
 void host_mem_vm_after_shadow(void *opaque, unsigned vcpu)
 {
 	struct host_mem_vm *h = opaque;
@@ -380,6 +467,12 @@ void host_mem_vm_after_shadow(void *opaque, unsigned vcpu)
 						      sizeof(h->stack_region) /
 							      sizeof(h->stack_region[0]))
 		       : 0;
+	if (h->mmu && h->kick && h->cfg->cpus > 1) {
+		after_call_others_running(h, vcpu, dedup, reclaim);
+		return;
+	}
+	/* One vCPU: it is in this call, so no TLB can use a frame before
+	 * the call's result makes it flush. */
 	if (dedup)
 		host_mem_dedup_scan(hm, DEDUP_SCAN, off_running_stacks, h);
 	if (reclaim)

@@ -42,7 +42,9 @@ struct hc_state {
 	/* Host memory (vmm/host_mem_vm.c), when set: UMBRA_HC_BALLOON, and
 	 * the work done at the end of every shadow hypercall of vCPU
 	 * `vcpu` under shadow_lock (reclaim, dedup), before the kernel
-	 * stack is shadowed again. */
+	 * stack is shadowed again. With several vCPUs it drops the lock
+	 * while the others flush (vmm/host_mem_vm.c), as the call's own
+	 * wait for its kicks does. */
 	int64_t (*balloon)(void *opaque, const uint64_t *args);
 	void (*after_shadow)(void *opaque, unsigned vcpu);
 	/* UMBRA_STAT_DEDUP_MERGES, or < 0 without --dedup. */

@@ -19,9 +19,11 @@ VMM_HOSTED_SRCS += vmm/vcpu_pause.c
 VMM_HOSTED_SRCS += vmm/ksm.c
 # The CPUID each vCPU sees
 VMM_HOSTED_SRCS += vmm/cpuid.c
+# Host memory beside the vCPUs: reclaim, dedup, chaos, balloon
+VMM_HOSTED_SRCS += vmm/host_mem_vm.c
 # The KVM side, and the nested runner (nested.c and its helpers).
 VMM_KVM_SRCS := vmm/main.c vmm/kvm.c vmm/kvm_stats.c vmm/vcpu.c vmm/vm.c vmm/shadow_vm.c vmm/vm_dump.c \
-	vmm/control.c vmm/pc_boot.c vmm/host_mem_vm.c
+	vmm/control.c vmm/pc_boot.c
 VMM_NESTED_SRCS := vmm/nested.c vmm/nested_proto.c vmm/cpio_newc.c
 
 UMBRA_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(VMM_HOSTED_SRCS) $(VMM_KVM_SRCS) $(VMM_NESTED_SRCS))

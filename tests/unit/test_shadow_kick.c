@@ -13,6 +13,7 @@
 #include "test.h"
 
 #include "hc_test.h"
+#include "host_mem_vm.h"
 #include "hypercall.h"
 #include "shadow_kick.h"
 #include "shadow_sim.h"
@@ -27,6 +28,11 @@ struct fake_guest {
 	atomic_bool stop;
 	atomic_int handled;
 	pthread_t thread;
+	/* When set: before each acknowledgment the guest writes stale_value
+	 * through its TLB, which still maps this machine address until its
+	 * flush (what a store in flight meanwhile does). */
+	uint64_t *stale;
+	uint64_t stale_value;
 };
 
 static int fake_send(void *opaque, unsigned vcpu)
@@ -47,6 +53,8 @@ static void *fake_guest_run(void *arg)
 			continue;
 		}
 		atomic_store(&g->pending, 0); /* EOI: later ones come again */
+		if (g->stale)
+			__atomic_store_n(g->stale, g->stale_value, __ATOMIC_RELAXED);
 		int64_t seq = shadow_kick_ack(g->k, g->vcpu, 0);
 		/* the CR3 reload would be here */
 		if (seq > 0)
@@ -580,4 +588,97 @@ TEST(shadow_kick_flag_reaches_a_vcpu_with_interrupts_off)
 	CHECK_EQ(out.ret, 0);
 	CHECK_EQ(shadow_raise_kick_flags(e.s.mmu, 2), 0u);
 	kick_env_destroy(&e);
+}
+
+/*
+ * With two vCPUs, --mem-limit's reclaim at the end of vCPU 0's call swaps
+ * out a frame vCPU 1 still maps in its TLB: the copy must wait for vCPU 1's
+ * flush (vmm/host_mem_vm.c, after_call_others_running), or a store vCPU 1
+ * makes before it flushes is lost (it lands in the freed frame). The fake
+ * guest makes that store just before it acknowledges its kick.
+ */
+static void end_of_call_move(int *failed_, bool dedup, unsigned cpus, uint64_t store)
+{
+	struct kick_env e;
+	struct fake_guest g = {.k = &e.k, .vcpu = 1};
+	struct shadow_config cfg = {.efer_nxe = true, .maxphyaddr = 46, .nr_vcpus = 2};
+	hc_test_init(&e.hc, &e.gm, &e.st);
+	CHECK_EQ(sim_init_opt(&e.s, 2048, 4096, &cfg, true), 0);
+	hc_set_shadow(&e.hc, e.s.mmu);
+	atomic_init(&e.stopping, false);
+	shadow_kick_init(&e.k, 2, fake_send, &g, &e.stopping);
+	e.hc.kick = &e.k;
+	struct umbra_config ucfg = {.cpus = cpus, .mem_limit = dedup ? 0 : 4096,
+				     .dedup = dedup};
+	struct host_mem_vm h;
+	host_mem_vm_init(&h, &ucfg, &e.s.hm, &e.gm, &e.hc.shadow_lock);
+	h.mmu = e.s.mmu;
+	h.kick = &e.k;
+	e.s.hm.limit = 0; /* until the page is mapped */
+	e.hc.after_shadow = host_mem_vm_after_shadow;
+	e.hc.host_mem = &h;
+
+	e.root = g_alloc_table(&e.s);
+	g_map(&e.s, e.root, 0x400000, 16 * 4096, PTE_RW | PTE_US | PTE_A | PTE_D, 1);
+	g_write(&e.s, 16 * 4096, 0x1111);
+	/* For dedup: gfn 17 holds the same bytes. */
+	g_write(&e.s, 17 * 4096, 0x1111);
+	struct hc_outcome out;
+	struct hc_call c = {UMBRA_HC_SHADOW_AS_CREATE, {e.root, 0, 0, 0, 0}};
+	hc_dispatch(&e.hc, &c, &out);
+	uint32_t asid = (uint32_t)out.ret;
+	c = (struct hc_call){UMBRA_HC_SHADOW_AS_ACTIVATE, {asid, 0, 0, 0, 0}};
+	hc_dispatch_vcpu(&e.hc, 0, &c, &out);
+	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
+	/* vCPU 1 maps the page (a user write), and keeps its frame in its TLB. */
+	c = (struct hc_call){UMBRA_HC_SHADOW_FAULT, {0x400000, PFERR_U | PFERR_W, asid, 0, 0}};
+	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
+	CHECK_EQ(out.ret, UMBRA_SHADOW_HANDLED);
+	uint64_t m;
+	CHECK_EQ(p2m_lookup(&e.s.p2m, 16, &m, NULL), 0);
+	g.stale = frame_pool_ptr(&e.s.pool, m);
+	g.stale_value = store;
+	CHECK_EQ(pthread_create(&g.thread, NULL, fake_guest_run, &g), 0);
+
+	/* vCPU 0's next call reclaims (over the limit: gfn 16 among the
+	 * victims, the clock's second sweep takes it) or dedups (its
+	 * DEDUP_EVERY-th call: gfns 16 and 17 are a candidate pair). */
+	if (dedup)
+		h.calls = 63;
+	else
+		e.s.hm.limit = 1;
+	c = (struct hc_call){UMBRA_HC_SHADOW_SYNC, {0, 0, 0, 0, 0}};
+	hc_dispatch_vcpu(&e.hc, 0, &c, &out);
+	uint64_t v = 0, w = 0;
+	CHECK_EQ(host_mem_read(&e.s.hm, 16 * 4096, &v, 8), 0);
+	CHECK_EQ(host_mem_read(&e.s.hm, 17 * 4096, &w, 8), 0);
+	CHECK_EQ(v, store);
+	/* Merged only when the store left the bytes equal. */
+	if (dedup)
+		CHECK_EQ(e.s.hm.stats.merges, store == 0x1111);
+	if (dedup)
+		CHECK_EQ(w, 0x1111);
+	else
+		CHECK_EQ(host_mem_state(&e.s.hm, 16), HM_SWAPPED);
+	CHECK(atomic_load(&g.handled) >= 1);
+
+	atomic_store(&g.stop, true);
+	pthread_join(g.thread, NULL);
+	e.hc.after_shadow = NULL;
+	kick_env_destroy(&e);
+}
+
+TEST(host_mem_end_of_call_reclaim_waits_for_the_other_vcpus)
+{
+	end_of_call_move(failed_, false, 2, 0x2222);
+}
+
+/* The same for --dedup: the two frames are compared only after vCPU 1
+ * flushed, and its store makes them differ (merged before, the store was
+ * lost, or reached the merged frame gfn 17 now shared). */
+TEST(host_mem_end_of_call_dedup_waits_for_the_other_vcpus)
+{
+	end_of_call_move(failed_, true, 2, 0x2222);
+	/* A store of the same bytes: merged. */
+	end_of_call_move(failed_, true, 2, 0x1111);
 }
