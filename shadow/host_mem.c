@@ -745,6 +745,7 @@ uint64_t host_mem_dedup_scan(struct host_mem *hm, uint64_t budget,
 }
 
 struct dedup_pick_ctx {
+	struct host_mem *hm;
 	struct host_mem_pair *out;
 	uint64_t n, max;
 };
@@ -752,6 +753,14 @@ struct dedup_pick_ctx {
 static bool dedup_pick_pair(void *ctx, uint64_t gfn, uint64_t canon)
 {
 	struct dedup_pick_ctx *c = ctx;
+	uint64_t m = c->hm->pte[gfn] & HPTE_ADDR;
+	/* Merged already (canon's frame), or shared (host_mem_merge refuses
+	 * it): no pair. A shared frame becomes the candidate, so the frames
+	 * equal to it join its group, as host_mem_dedup_scan's merges do. */
+	if (m == (c->hm->pte[canon] & HPTE_ADDR))
+		return true;
+	if (c->hm->share[frame_index(c->hm, m)] > 1)
+		return false;
 	if (c->n == c->max)
 		return true;
 	c->out[c->n++] = (struct host_mem_pair){gfn, canon};
@@ -763,7 +772,7 @@ static bool dedup_pick_pair(void *ctx, uint64_t gfn, uint64_t canon)
 uint64_t host_mem_dedup_pick(struct host_mem *hm, uint64_t budget, struct host_mem_pair *out,
 			     uint64_t max, bool (*ok)(void *opaque, uint64_t gfn), void *opaque)
 {
-	struct dedup_pick_ctx c = {out, 0, max};
+	struct dedup_pick_ctx c = {hm, out, 0, max};
 	dedup_scan_pairs(hm, budget, ok, opaque, dedup_pick_pair, &c);
 	return c.n;
 }

@@ -174,16 +174,17 @@ static bool remote_ok_move(void *opaque, uint64_t gfn)
 }
 
 /* After zaps under the shadow lock: the vCPUs that may cache a zapped
- * entry (those running an address space it belonged to) are asked to
- * flush. Returns their mask; ticket gets what each must acknowledge. */
-static uint64_t remote_flush_request(struct host_mem_vm *h, uint64_t *ticket)
+ * entry (those running an address space it belonged to), but self (a vCPU
+ * in its own call, whose result carries its flush; ~0u: none), are asked
+ * to flush. Returns their mask; ticket gets what each must acknowledge. */
+static uint64_t remote_flush_request(struct host_mem_vm *h, unsigned self, uint64_t *ticket)
 {
-	uint64_t mask = shadow_pending_flushes(h->mmu, ~0u);
+	uint64_t mask = shadow_pending_flushes(h->mmu, self);
 	/* Their kernel stacks first (docs/shadow.md, "SMP"); a refill may
 	 * evict, so the mask is taken again. */
 	if (mask) {
 		shadow_refill_stacks(h->mmu, mask);
-		mask = shadow_pending_flushes(h->mmu, ~0u);
+		mask = shadow_pending_flushes(h->mmu, self);
 	}
 	if (!mask || !h->kick)
 		return 0;
@@ -254,7 +255,7 @@ static void chaos_op(struct host_mem_vm *h)
 	unsigned kind = (unsigned)(rnd(h) % 4);
 	uint64_t g = pick_present(h, kind >= 2), n = 1;
 	if (g >= h->hm->nr_gfns) {
-		mask = remote_flush_request(h, ticket);
+		mask = remote_flush_request(h, ~0u, ticket);
 		pthread_mutex_unlock(h->lock);
 		remote_flush_wait(h, mask, ticket);
 		return;
@@ -268,7 +269,7 @@ static void chaos_op(struct host_mem_vm *h)
 		host_mem_trylock(h->hm, g); /* free: remote_ok_move */
 		host_mem_invalidate(h->hm, g, n, HM_EV_CLEAR);
 	}
-	mask = remote_flush_request(h, ticket);
+	mask = remote_flush_request(h, ~0u, ticket);
 	h->chaos_done++;
 	pthread_mutex_unlock(h->lock);
 	int r = remote_flush_wait(h, mask, ticket);
@@ -339,7 +340,7 @@ int64_t host_mem_vm_reclaim_remote(struct host_mem_vm *h, uint64_t pages, bool *
 		host_mem_trylock(h->hm, victims[i]);
 		host_mem_invalidate(h->hm, victims[i], 1, HM_EV_CLEAR);
 	}
-	mask = remote_flush_request(h, ticket);
+	mask = remote_flush_request(h, ~0u, ticket);
 	pthread_mutex_unlock(h->lock);
 	*flushed = remote_flush_wait(h, mask, ticket) == 0;
 	pthread_mutex_lock(h->lock);
@@ -362,15 +363,6 @@ static bool off_running_stacks(void *opaque, uint64_t gfn)
 		if (h->stack_region[i] == gfn >> 9)
 			return false;
 	return true;
-}
-
-/* The frames the end of a call may take with several vCPUs: off the
- * running kernel stacks, not pinned, and no other mover's (locked). */
-static bool after_call_ok(void *opaque, uint64_t gfn)
-{
-	struct host_mem_vm *h = opaque;
-	return off_running_stacks(h, gfn) && !host_mem_pinned(h->hm, gfn) &&
-	       !host_mem_locked(h->hm, gfn);
 }
 
 /* A dedup canon after the flush: unmapped as a candidate was, or shared
@@ -402,15 +394,15 @@ static void after_call_others_running(struct host_mem_vm *h, unsigned vcpu, bool
 		uint64_t excess = hm->resident - hm->limit;
 		nv = host_mem_reclaim_pick(hm, victims, excess < AFTER_CALL_BATCH ? excess
 										   : AFTER_CALL_BATCH,
-					   after_call_ok, h);
+					   off_running_stacks, h);
 		for (uint64_t i = 0; i < nv; i++) {
-			host_mem_trylock(hm, victims[i]); /* free: after_call_ok */
+			host_mem_trylock(hm, victims[i]); /* free: the clock passes locked ones */
 			host_mem_invalidate(hm, victims[i], 1, HM_EV_CLEAR);
 		}
 	}
 	if (dedup) {
 		/* After the victims: a locked gfn is no candidate. */
-		np = host_mem_dedup_pick(hm, DEDUP_SCAN, pairs, DEDUP_SCAN, after_call_ok, h);
+		np = host_mem_dedup_pick(hm, DEDUP_SCAN, pairs, DEDUP_SCAN, off_running_stacks, h);
 		for (uint64_t i = 0; i < np; i++) {
 			host_mem_trylock(hm, pairs[i].gfn);
 			host_mem_invalidate(hm, pairs[i].gfn, 1, HM_EV_CLEAR);
@@ -423,7 +415,7 @@ static void after_call_others_running(struct host_mem_vm *h, unsigned vcpu, bool
 	if (nv + np == 0)
 		return;
 	uint64_t ticket[SHADOW_KICK_MAX_VCPUS];
-	uint64_t mask = remote_flush_request(h, ticket);
+	uint64_t mask = remote_flush_request(h, vcpu, ticket);
 	pthread_mutex_unlock(h->lock);
 	/* A wait of this vCPU's own hypercall (the stats say so). */
 	if (mask)

@@ -205,8 +205,11 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 						      a, &out->flush_tlb);
 		/* Host-memory changes happen here, inside the call: their
 		 * zaps are reported with its flush flag, below. */
-		if (hc->after_shadow)
+		if (hc->after_shadow) {
 			hc->after_shadow(hc->host_mem, vcpu);
+			/* It may have dropped the lock meanwhile. */
+			shadow_trace_set_vcpu(hc->shadow, vcpu);
+		}
 		/* Keep the kernel stack under the caller's RSP shadowed: the
 		 * call may have evicted it, or switched the address space. */
 		if (rsp) {

@@ -17,10 +17,10 @@
  *   lock, unmap, kick, wait, swap out what is still unmapped (a move while
  *   the other mover's flush of the same gfn was in flight showed here);
  * - a dedup thread: a merge frees a frame at once, so it runs only while
- *   no vCPU runs the guest (as the VMM's, at the end of a hypercall, with
- *   one vCPU; with several the VMM's is not safe yet: docs/host-memory.md),
- *   and parks the vCPUs (each flushes its TLB first) around
- *   host_mem_dedup_scan.
+ *   no vCPU runs the guest (as the VMM's at the end of a hypercall with
+ *   one vCPU; with several, the VMM unmaps the pairs and waits for the
+ *   flush instead: docs/host-memory.md), and parks the vCPUs (each
+ *   flushes its TLB first) around host_mem_dedup_scan.
  * - fault injection on (failed swap writes and shadow-page allocations).
  *
  * Then tdp mode's host memory (vmm/uffd_mem.c) on this process's own

@@ -28,11 +28,14 @@ struct fake_guest {
 	atomic_bool stop;
 	atomic_int handled;
 	pthread_t thread;
-	/* When set: before each acknowledgment the guest writes stale_value
-	 * through its TLB, which still maps this machine address until its
-	 * flush (what a store in flight meanwhile does). */
+	/* When set: before its first acknowledgment the guest writes
+	 * stale_value through its TLB, which still maps this machine address
+	 * until that flush (a store in flight meanwhile). */
 	uint64_t *stale;
 	uint64_t stale_value;
+	/* When set, it acknowledges through the KICK_ACK hypercall, which
+	 * also takes its flush flag in the MMU, as the guest does. */
+	struct hc_state *hc;
 };
 
 static int fake_send(void *opaque, unsigned vcpu)
@@ -55,6 +58,18 @@ static void *fake_guest_run(void *arg)
 		atomic_store(&g->pending, 0); /* EOI: later ones come again */
 		if (g->stale)
 			__atomic_store_n(g->stale, g->stale_value, __ATOMIC_RELAXED);
+		g->stale = NULL; /* flushed below: no more stale stores */
+		if (g->hc) {
+			/* Counted first: the waiter goes on at the ack. */
+			atomic_fetch_add(&g->handled, 1);
+			struct hc_call ack = {UMBRA_HC_SHADOW_KICK_ACK, {0, 0, 0, 0, 0}};
+			struct hc_outcome out;
+			hc_dispatch_vcpu(g->hc, g->vcpu, &ack, &out);
+			ack.args[0] = out.ret;
+			if ((int64_t)out.ret > 0)
+				hc_dispatch_vcpu(g->hc, g->vcpu, &ack, &out);
+			continue;
+		}
 		int64_t seq = shadow_kick_ack(g->k, g->vcpu, 0);
 		/* the CR3 reload would be here */
 		if (seq > 0)
@@ -600,7 +615,7 @@ TEST(shadow_kick_flag_reaches_a_vcpu_with_interrupts_off)
 static void end_of_call_move(int *failed_, bool dedup, unsigned cpus, uint64_t store)
 {
 	struct kick_env e;
-	struct fake_guest g = {.k = &e.k, .vcpu = 1};
+	struct fake_guest g = {.k = &e.k, .vcpu = 1, .hc = &e.hc};
 	struct shadow_config cfg = {.efer_nxe = true, .maxphyaddr = 46, .nr_vcpus = 2};
 	hc_test_init(&e.hc, &e.gm, &e.st);
 	CHECK_EQ(sim_init_opt(&e.s, 2048, 4096, &cfg, true), 0);
@@ -620,9 +635,9 @@ static void end_of_call_move(int *failed_, bool dedup, unsigned cpus, uint64_t s
 
 	e.root = g_alloc_table(&e.s);
 	g_map(&e.s, e.root, 0x400000, 16 * 4096, PTE_RW | PTE_US | PTE_A | PTE_D, 1);
-	g_write(&e.s, 16 * 4096, 0x1111);
-	/* For dedup: gfn 17 holds the same bytes. */
-	g_write(&e.s, 17 * 4096, 0x1111);
+	/* For dedup: gfns 17 and 18 hold the same bytes (two pairs, one canon). */
+	for (uint64_t gfn = 16; gfn <= 18; gfn++)
+		g_write(&e.s, gfn * 4096, 0x1111);
 	struct hc_outcome out;
 	struct hc_call c = {UMBRA_HC_SHADOW_AS_CREATE, {e.root, 0, 0, 0, 0}};
 	hc_dispatch(&e.hc, &c, &out);
@@ -642,7 +657,7 @@ static void end_of_call_move(int *failed_, bool dedup, unsigned cpus, uint64_t s
 
 	/* vCPU 0's next call reclaims (over the limit: gfn 16 among the
 	 * victims, the clock's second sweep takes it) or dedups (its
-	 * DEDUP_EVERY-th call: gfns 16 and 17 are a candidate pair). */
+	 * DEDUP_EVERY-th call: 16, 17 and 18 are candidates). */
 	if (dedup)
 		h.calls = 63;
 	else
@@ -653,14 +668,29 @@ static void end_of_call_move(int *failed_, bool dedup, unsigned cpus, uint64_t s
 	CHECK_EQ(host_mem_read(&e.s.hm, 16 * 4096, &v, 8), 0);
 	CHECK_EQ(host_mem_read(&e.s.hm, 17 * 4096, &w, 8), 0);
 	CHECK_EQ(v, store);
-	/* Merged only when the store left the bytes equal. */
-	if (dedup)
-		CHECK_EQ(e.s.hm.stats.merges, store == 0x1111);
-	if (dedup)
-		CHECK_EQ(w, 0x1111);
-	else
+	/* vCPU 1 was kicked once, and its store came before the copy. */
+	CHECK_EQ(atomic_load(&g.handled), 1);
+	if (!dedup) {
 		CHECK_EQ(host_mem_state(&e.s.hm, 16), HM_SWAPPED);
-	CHECK(atomic_load(&g.handled) >= 1);
+	} else {
+		/* Pairs (17, 16) and (18, 16): both merge when the store left
+		 * 16's bytes equal, neither when it did not. */
+		CHECK_EQ(w, 0x1111);
+		uint64_t merged = store == 0x1111 ? 2 : 0;
+		CHECK_EQ(e.s.hm.stats.merges, merged);
+		/* The next round pairs what is left: 17 and 18 when they did
+		 * not merge; none of the merged frames again. vCPU 1 maps
+		 * neither, so no kick. */
+		struct shadow_kick_stats k0, k1;
+		shadow_kick_get_stats(&e.k, &k0);
+		h.calls = 127;
+		e.s.hm.dedup_hand = 0; /* the scan's window over them again */
+		hc_dispatch_vcpu(&e.hc, 0, &c, &out);
+		shadow_kick_get_stats(&e.k, &k1);
+		CHECK_EQ(e.s.hm.stats.merges, merged ? merged : 1);
+		CHECK_EQ(k1.kicks, k0.kicks);
+		CHECK_EQ(atomic_load(&g.handled), 1);
+	}
 
 	atomic_store(&g.stop, true);
 	pthread_join(g.thread, NULL);
@@ -673,12 +703,12 @@ TEST(host_mem_end_of_call_reclaim_waits_for_the_other_vcpus)
 	end_of_call_move(failed_, false, 2, 0x2222);
 }
 
-/* The same for --dedup: the two frames are compared only after vCPU 1
- * flushed, and its store makes them differ (merged before, the store was
- * lost, or reached the merged frame gfn 17 now shared). */
+/* The same for --dedup: the frames are compared only after vCPU 1
+ * flushed, and its store makes 16 differ (merged before, the store was
+ * lost, or reached the frame then shared with 17). */
 TEST(host_mem_end_of_call_dedup_waits_for_the_other_vcpus)
 {
 	end_of_call_move(failed_, true, 2, 0x2222);
-	/* A store of the same bytes: merged. */
+	/* A store of the same bytes: all three merged. */
 	end_of_call_move(failed_, true, 2, 0x1111);
 }
