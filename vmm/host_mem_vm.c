@@ -318,6 +318,49 @@ static void *chaos_thread(void *arg)
 	return NULL;
 }
 
+/* Phase 1 of a move beside running vCPUs: each gfn locked and unmapped
+ * everywhere. The trylock fails only for a gfn the clock picked twice:
+ * ours already. Under the shadow lock. */
+static void lock_and_clear(struct host_mem_vm *h, const uint64_t *gfn, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		host_mem_trylock(h->hm, gfn[i]);
+		host_mem_invalidate(h->hm, gfn[i], 1, HM_EV_CLEAR);
+	}
+}
+
+/* Between the phases: the vCPUs that may cache what phase 1 unmapped, but
+ * self (~0u: none), flush, waited for with the shadow lock dropped (taken
+ * again before it returns). True when every one did (or none had to). */
+static bool flush_others(struct host_mem_vm *h, unsigned self)
+{
+	uint64_t ticket[SHADOW_KICK_MAX_VCPUS];
+	uint64_t mask = remote_flush_request(h, self, ticket);
+	pthread_mutex_unlock(h->lock);
+	/* A vCPU's wait inside its own hypercall: the stats say so. */
+	if (mask && self != ~0u)
+		shadow_kick_count_wait(h->kick, self);
+	bool flushed = remote_flush_wait(h, mask, ticket) == 0;
+	pthread_mutex_lock(h->lock);
+	return flushed;
+}
+
+/* Phase 2 of a swap-out: the gfns still unmapped go when every vCPU
+ * flushed; all are unlocked (after a failed wait too: the vCPUs that did
+ * not flush keep their flush flags, so the next mover waits for them
+ * again). Returns how many went. Under the shadow lock. */
+static uint64_t swap_out_unlock(struct host_mem_vm *h, const uint64_t *gfn, uint64_t n,
+				bool flushed)
+{
+	uint64_t done = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		if (flushed && still_unmapped(h, gfn[i]) && host_mem_swap_out(h->hm, gfn[i]) == 0)
+			done++;
+		host_mem_unlock(h->hm, gfn[i]);
+	}
+	return done;
+}
+
 int64_t host_mem_vm_reclaim_remote(struct host_mem_vm *h, uint64_t pages, bool *flushed)
 {
 	*flushed = true;
@@ -325,7 +368,6 @@ int64_t host_mem_vm_reclaim_remote(struct host_mem_vm *h, uint64_t pages, bool *
 		return -ENOTSUP;
 	if (h->hm->swap_fd < 0)
 		return -ENOSPC;
-	uint64_t ticket[SHADOW_KICK_MAX_VCPUS], mask, n, done = 0;
 	pthread_mutex_lock(h->lock);
 	uint64_t max = pages && pages < h->hm->resident ? pages : h->hm->resident;
 	uint64_t *victims = malloc((max ? max : 1) * sizeof(*victims));
@@ -334,22 +376,10 @@ int64_t host_mem_vm_reclaim_remote(struct host_mem_vm *h, uint64_t pages, bool *
 		return -ENOMEM;
 	}
 	shadow_drain_queue(h->mmu);
-	n = host_mem_reclaim_pick(h->hm, victims, max, remote_ok_move, h);
-	for (uint64_t i = 0; i < n; i++) {
-		/* Fails only for a gfn the clock picked twice: ours already. */
-		host_mem_trylock(h->hm, victims[i]);
-		host_mem_invalidate(h->hm, victims[i], 1, HM_EV_CLEAR);
-	}
-	mask = remote_flush_request(h, ~0u, ticket);
-	pthread_mutex_unlock(h->lock);
-	*flushed = remote_flush_wait(h, mask, ticket) == 0;
-	pthread_mutex_lock(h->lock);
-	for (uint64_t i = 0; i < n; i++) {
-		if (*flushed && still_unmapped(h, victims[i]) &&
-		    host_mem_swap_out(h->hm, victims[i]) == 0)
-			done++;
-		host_mem_unlock(h->hm, victims[i]);
-	}
+	uint64_t n = host_mem_reclaim_pick(h->hm, victims, max, remote_ok_move, h);
+	lock_and_clear(h, victims, n);
+	*flushed = flush_others(h, ~0u);
+	uint64_t done = swap_out_unlock(h, victims, n, *flushed);
 	h->remote_reclaimed += done;
 	pthread_mutex_unlock(h->lock);
 	free(victims);
@@ -395,18 +425,15 @@ static void after_call_others_running(struct host_mem_vm *h, unsigned vcpu, bool
 		nv = host_mem_reclaim_pick(hm, victims, excess < AFTER_CALL_BATCH ? excess
 										   : AFTER_CALL_BATCH,
 					   off_running_stacks, h);
-		for (uint64_t i = 0; i < nv; i++) {
-			host_mem_trylock(hm, victims[i]); /* free: the clock passes locked ones */
-			host_mem_invalidate(hm, victims[i], 1, HM_EV_CLEAR);
-		}
+		lock_and_clear(h, victims, nv);
 	}
 	if (dedup) {
 		/* After the victims: a locked gfn is no candidate. */
 		np = host_mem_dedup_pick(hm, DEDUP_SCAN, pairs, DEDUP_SCAN, off_running_stacks, h);
 		for (uint64_t i = 0; i < np; i++) {
-			host_mem_trylock(hm, pairs[i].gfn);
-			host_mem_invalidate(hm, pairs[i].gfn, 1, HM_EV_CLEAR);
-			/* False for a canon of an earlier pair: ours already. */
+			lock_and_clear(h, &pairs[i].gfn, 1);
+			/* False for a canon of an earlier pair: ours already. A
+			 * shared canon stays mapped, read-only everywhere. */
 			if (host_mem_trylock(hm, pairs[i].canon) &&
 			    !host_mem_shared(hm, pairs[i].canon))
 				host_mem_invalidate(hm, pairs[i].canon, 1, HM_EV_CLEAR);
@@ -414,19 +441,8 @@ static void after_call_others_running(struct host_mem_vm *h, unsigned vcpu, bool
 	}
 	if (nv + np == 0)
 		return;
-	uint64_t ticket[SHADOW_KICK_MAX_VCPUS];
-	uint64_t mask = remote_flush_request(h, vcpu, ticket);
-	pthread_mutex_unlock(h->lock);
-	/* A wait of this vCPU's own hypercall (the stats say so). */
-	if (mask)
-		shadow_kick_count_wait(h->kick, vcpu);
-	bool flushed = remote_flush_wait(h, mask, ticket) == 0;
-	pthread_mutex_lock(h->lock);
-	for (uint64_t i = 0; i < nv; i++) {
-		if (flushed && still_unmapped(h, victims[i]))
-			host_mem_swap_out(hm, victims[i]);
-		host_mem_unlock(hm, victims[i]);
-	}
+	bool flushed = flush_others(h, vcpu);
+	swap_out_unlock(h, victims, nv, flushed);
 	for (uint64_t i = 0; i < np; i++) {
 		bool ready = flushed && still_unmapped(h, pairs[i].gfn) &&
 			     canon_stable(h, pairs[i].canon);
