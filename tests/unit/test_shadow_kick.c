@@ -389,12 +389,14 @@ struct kick_env {
 	uint64_t root, asid;
 };
 
-static int kick_env_init(struct kick_env *e, int (*send)(void *, unsigned), void *opaque)
+/* hm: with host memory (sim_init_opt), for host_mem_vm's tests. */
+static int kick_env_init_opt(struct kick_env *e, int (*send)(void *, unsigned), void *opaque,
+			     bool hm)
 {
 	struct shadow_config cfg = {.efer_nxe = true, .maxphyaddr = 46, .nr_vcpus = 2,
 				    .prefetch = 0};
 	hc_test_init(&e->hc, &e->gm, &e->st);
-	if (sim_init(&e->s, 2048, 4096, &cfg))
+	if (sim_init_opt(&e->s, 2048, 4096, &cfg, hm))
 		return -1;
 	hc_set_shadow(&e->hc, e->s.mmu);
 	atomic_init(&e->stopping, false);
@@ -411,6 +413,11 @@ static int kick_env_init(struct kick_env *e, int (*send)(void *, unsigned), void
 	hc_dispatch_vcpu(&e->hc, 1, &c, &out);
 	e->s.cr3 = out.ret;
 	return 0;
+}
+
+static int kick_env_init(struct kick_env *e, int (*send)(void *, unsigned), void *opaque)
+{
+	return kick_env_init_opt(e, send, opaque, false);
 }
 
 static void kick_env_destroy(struct kick_env *e)
@@ -616,13 +623,9 @@ static void end_of_call_move(int *failed_, bool dedup, unsigned cpus, uint64_t s
 {
 	struct kick_env e;
 	struct fake_guest g = {.k = &e.k, .vcpu = 1, .hc = &e.hc};
-	struct shadow_config cfg = {.efer_nxe = true, .maxphyaddr = 46, .nr_vcpus = 2};
-	hc_test_init(&e.hc, &e.gm, &e.st);
-	CHECK_EQ(sim_init_opt(&e.s, 2048, 4096, &cfg, true), 0);
-	hc_set_shadow(&e.hc, e.s.mmu);
-	atomic_init(&e.stopping, false);
-	shadow_kick_init(&e.k, 2, fake_send, &g, &e.stopping);
-	e.hc.kick = &e.k;
+	/* Both vCPUs on one address space, 0x400000 mapped to gfn 16. */
+	CHECK_EQ(kick_env_init_opt(&e, fake_send, &g, true), 0);
+	uint32_t asid = (uint32_t)e.asid;
 	struct umbra_config ucfg = {.cpus = cpus, .mem_limit = dedup ? 0 : 4096,
 				     .dedup = dedup};
 	struct host_mem_vm h;
@@ -633,18 +636,11 @@ static void end_of_call_move(int *failed_, bool dedup, unsigned cpus, uint64_t s
 	e.hc.after_shadow = host_mem_vm_after_shadow;
 	e.hc.host_mem = &h;
 
-	e.root = g_alloc_table(&e.s);
-	g_map(&e.s, e.root, 0x400000, 16 * 4096, PTE_RW | PTE_US | PTE_A | PTE_D, 1);
 	/* For dedup: gfns 17 and 18 hold the same bytes (two pairs, one canon). */
 	for (uint64_t gfn = 16; gfn <= 18; gfn++)
 		g_write(&e.s, gfn * 4096, 0x1111);
 	struct hc_outcome out;
-	struct hc_call c = {UMBRA_HC_SHADOW_AS_CREATE, {e.root, 0, 0, 0, 0}};
-	hc_dispatch(&e.hc, &c, &out);
-	uint32_t asid = (uint32_t)out.ret;
-	c = (struct hc_call){UMBRA_HC_SHADOW_AS_ACTIVATE, {asid, 0, 0, 0, 0}};
-	hc_dispatch_vcpu(&e.hc, 0, &c, &out);
-	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
+	struct hc_call c;
 	/* vCPU 1 maps the page (a user write), and keeps its frame in its TLB. */
 	c = (struct hc_call){UMBRA_HC_SHADOW_FAULT, {0x400000, PFERR_U | PFERR_W, asid, 0, 0}};
 	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
