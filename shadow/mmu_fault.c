@@ -225,7 +225,7 @@ static void prefetch(struct shadow_mmu *mmu, const struct shadow_as *as,
 		}
 		uint64_t spte = make_spte(maddr, 1, access, dirty, perms & EPTE_W,
 					  mmu->cfg.efer_nxe, pkey, true);
-		mmu_set_leaf(mmu, sp, j, spte, gfn);
+		mmu_set_new_leaf(mmu, sp, j, spte, gfn);
 		mmu->stats.prefetched++;
 		shadow_trace(mmu, TRACE_PREFETCH, as->asid, gfn, spte, 1);
 	}

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "host_mem.h"
 #include "mmu.h"
@@ -232,9 +233,37 @@ void mmu_zap_spte(struct shadow_mmu *mmu, struct kvm_mmu_page *sp, unsigned idx)
 void mmu_free_sp(struct shadow_mmu *mmu, struct kvm_mmu_page *sp);
 int make_mmu_pages_available(struct shadow_mmu *mmu, unsigned need);
 
-/* rmap.c */
-void rmap_add(struct shadow_mmu *mmu, uint64_t gfn, unsigned level,
-	      struct kvm_mmu_page *sp, unsigned idx);
+/* rmap.c: adds the entry at idx of sp to a list that holds one or more
+ * already (slot: the list's word, rmap_add). */
+void rmap_add_more(struct shadow_mmu *mmu, uintptr_t *slot, struct kvm_mmu_page *sp,
+		   unsigned idx);
+
+/* Lists the entry at idx of sp under (gfn, level). Inline: every fill and
+ * prefetched neighbour adds one, and the list is most often empty then,
+ * so it is one store. */
+static inline void rmap_add(struct shadow_mmu *mmu, uint64_t gfn, unsigned level,
+			    struct kvm_mmu_page *sp, unsigned idx)
+{
+	if (gfn >= mmu->p2m->nr_gfns)
+		abort(); /* a fill maps only frames the p2m has */
+	uintptr_t *slot = level == 1 ? &mmu->rmap_4k[gfn] : &mmu->rmap_2m[gfn / FRAMES_PER_2M];
+	if (!*slot)
+		*slot = (uintptr_t)&sp->spt[idx];
+	else
+		rmap_add_more(mmu, slot, sp, idx);
+}
+
+/* A leaf entry where none is present: mmu_set_leaf's last step, and a
+ * prefetched neighbour's whole fill (inline, as rmap_add). */
+static inline void mmu_set_new_leaf(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
+				    unsigned idx, uint64_t spte, uint64_t gfn)
+{
+	sp->spt[idx] = spte;
+	sp->gfns[idx] = gfn;
+	sp_set_present(sp, idx);
+	rmap_add(mmu, gfn, (spte & PTE_PS) ? sp->role.level : 1, sp, idx);
+}
+
 void rmap_remove(struct shadow_mmu *mmu, uint64_t gfn, unsigned level,
 		 struct kvm_mmu_page *sp, unsigned idx);
 /* Zaps every shadow entry mapping (gfn, level); returns how many. */

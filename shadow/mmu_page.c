@@ -239,10 +239,7 @@ void mmu_set_leaf(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
 		}
 		mmu_zap_spte(mmu, sp, idx);
 	}
-	sp->spt[idx] = spte;
-	sp->gfns[idx] = gfn;
-	sp_set_present(sp, idx);
-	rmap_add(mmu, gfn, (spte & PTE_PS) ? level : 1, sp, idx);
+	mmu_set_new_leaf(mmu, sp, idx, spte, gfn);
 }
 
 void mmu_zap_spte(struct shadow_mmu *mmu, struct kvm_mmu_page *sp, unsigned idx)

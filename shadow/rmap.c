@@ -114,16 +114,9 @@ static void rmap_head_append(struct rmap_head *h, struct spte_ref r)
 	h->refs[h->n++] = r;
 }
 
-void rmap_add(struct shadow_mmu *mmu, uint64_t gfn, unsigned level,
-	      struct kvm_mmu_page *sp, unsigned idx)
+void rmap_add_more(struct shadow_mmu *mmu, uintptr_t *slot, struct kvm_mmu_page *sp,
+		   unsigned idx)
 {
-	uintptr_t *slot = rmap_slot(mmu, gfn, level);
-	if (!slot)
-		abort(); /* a fill maps only frames the p2m has */
-	if (!*slot) {
-		*slot = (uintptr_t)&sp->spt[idx];
-		return;
-	}
 	if (!(*slot & RMAP_MANY)) {
 		struct rmap_head *h = rmap_head_get(mmu);
 		rmap_head_append(h, sptep_ref(mmu, *slot));
