@@ -60,9 +60,10 @@ static uint64_t guest_addr_mask(const struct shadow_mmu *mmu)
 	return pte_bits(12, (int)m - 1);
 }
 
-static unsigned leaf_pkey(const struct shadow_mmu *mmu, uint64_t gpte)
+/* The guest leaf's protection key, when CR4.PKE (pke) makes it count. */
+static unsigned leaf_pkey(bool pke, uint64_t gpte)
 {
-	return mmu->cfg.cr4_pke ? (unsigned)((gpte & PTE_PKEY_MASK) >> PTE_PKEY_SHIFT) : 0;
+	return pke ? (unsigned)((gpte & PTE_PKEY_MASK) >> PTE_PKEY_SHIFT) : 0;
 }
 
 /* The shadow page below entry idx of parent for (gfn, role): the one
@@ -164,7 +165,13 @@ static void prefetch(struct shadow_mmu *mmu, const struct shadow_as *as,
 	uint64_t tmaddr;
 	if (!sp->role.direct && p2m_lookup(mmu->p2m, sp->gfn, &tmaddr, NULL) == 0)
 		gpt = frame_pool_ptr(mmu->pool, tmaddr);
-	for (unsigned j = first; j < first + n && j < 512; j++) {
+	/* Read once: the stores below could alias them for the compiler. */
+	const bool nxe = mmu->cfg.efer_nxe, pke = mmu->cfg.cr4_pke;
+	const uint64_t amask = guest_addr_mask(mmu);
+	const struct p2m *p2m = mmu->p2m;
+	uint64_t prefetched = 0;
+	unsigned end = first + n < 512 ? first + n : 512;
+	for (unsigned j = first; j < end; j++) {
 		uint64_t old = sp->spt[j];
 		if (j == idx || (is_shadow_present_pte(old) && (old & PTE_RW)))
 			continue;
@@ -182,8 +189,8 @@ static void prefetch(struct shadow_mmu *mmu, const struct shadow_as *as,
 			/* One load: the guest may be writing it. */
 			if (gpt)
 				gpte = __atomic_load_n(&gpt[j], __ATOMIC_RELAXED);
-			else if (p2m_read64(mmu->p2m, (sp->gfn << 12) + j * 8ull, &gpte))
-				return;
+			else if (p2m_read64(p2m, (sp->gfn << 12) + j * 8ull, &gpte))
+				break;
 			/* A streamed fault: the guest is writing the window's
 			 * entries now; this one may still come. */
 			if (gpt && !(gpte & PTE_P) && mmu->stream) {
@@ -202,18 +209,18 @@ static void prefetch(struct shadow_mmu *mmu, const struct shadow_as *as,
 			if (is_shadow_present_pte(old) &&
 			    (gpte & (PTE_RW | PTE_D)) != (PTE_RW | PTE_D))
 				continue;
-			gfn = (gpte & guest_addr_mask(mmu)) >> 12;
-			access = sp->role.access & guest_pte_access(gpte, mmu->cfg.efer_nxe);
+			gfn = (gpte & amask) >> 12;
+			access = sp->role.access & guest_pte_access(gpte, nxe);
 			dirty = gpte & PTE_D;
-			pkey = leaf_pkey(mmu, gpte);
+			pkey = leaf_pkey(pke, gpte);
 		}
 		uint64_t maddr;
 		unsigned perms;
-		if (p2m_lookup(mmu->p2m, gfn, &maddr, &perms))
+		if (p2m_lookup(p2m, gfn, &maddr, &perms))
 			continue; /* not touched yet: no frame assigned here */
 		if (is_shadow_present_pte(old)) {
 			uint64_t spte = make_spte(maddr, 1, access, dirty, perms & EPTE_W,
-						  mmu->cfg.efer_nxe, pkey, false);
+						  nxe, pkey, false);
 			/* Only W gained, on the same frame: nothing else. */
 			if (!(spte & PTE_RW) || spte_addr(spte) != spte_addr(old) ||
 			    sp->gfns[j] != gfn ||
@@ -223,12 +230,12 @@ static void prefetch(struct shadow_mmu *mmu, const struct shadow_as *as,
 			mmu->stats.prefetch_upgraded++;
 			continue;
 		}
-		uint64_t spte = make_spte(maddr, 1, access, dirty, perms & EPTE_W,
-					  mmu->cfg.efer_nxe, pkey, true);
+		uint64_t spte = make_spte(maddr, 1, access, dirty, perms & EPTE_W, nxe, pkey, true);
 		mmu_set_new_leaf(mmu, sp, j, spte, gfn);
-		mmu->stats.prefetched++;
+		prefetched++;
 		shadow_trace(mmu, TRACE_PREFETCH, as->asid, gfn, spte, 1);
 	}
+	mmu->stats.prefetched += prefetched;
 }
 
 static int64_t reflect(struct shadow_mmu *mmu, uint32_t ec)
@@ -301,7 +308,7 @@ int mmu_fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
 	uint64_t gleaf = r->pte[top - level];
 	access &= guest_pte_access(gleaf, mmu->cfg.efer_nxe);
 	bool dirty = gleaf & PTE_D;
-	unsigned pkey = leaf_pkey(mmu, gleaf);
+	unsigned pkey = leaf_pkey(mmu->cfg.cr4_pke, gleaf);
 	uint64_t gfn = r->gpa >> 12;
 
 	/* The guest leaf: here, or split into direct pages down to a level
