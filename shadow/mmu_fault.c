@@ -165,7 +165,8 @@ static void prefetch(struct shadow_mmu *mmu, const struct shadow_as *as,
 	uint64_t tmaddr;
 	if (!sp->role.direct && p2m_lookup(mmu->p2m, sp->gfn, &tmaddr, NULL) == 0)
 		gpt = frame_pool_ptr(mmu->pool, tmaddr);
-	/* Read once: the stores below could alias them for the compiler. */
+	/* Read once: the calls and stores below would make the compiler read
+	 * them again at every entry. */
 	const bool nxe = mmu->cfg.efer_nxe, pke = mmu->cfg.cr4_pke;
 	const uint64_t amask = guest_addr_mask(mmu);
 	const struct p2m *p2m = mmu->p2m;

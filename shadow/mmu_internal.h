@@ -233,8 +233,18 @@ void mmu_zap_spte(struct shadow_mmu *mmu, struct kvm_mmu_page *sp, unsigned idx)
 void mmu_free_sp(struct shadow_mmu *mmu, struct kvm_mmu_page *sp);
 int make_mmu_pages_available(struct shadow_mmu *mmu, unsigned need);
 
-/* rmap.c: adds the entry at idx of sp to a list that holds one or more
- * already (slot: the list's word, rmap_add). */
+/* Reverse maps (rmap.c): where the list of (gfn, level) is, one word;
+ * NULL for a frame outside guest memory (never mapped, so never listed). */
+static inline uintptr_t *rmap_slot(const struct shadow_mmu *mmu, uint64_t gfn,
+				   unsigned level)
+{
+	if (gfn >= mmu->p2m->nr_gfns)
+		return NULL;
+	return level == 1 ? &mmu->rmap_4k[gfn] : &mmu->rmap_2m[gfn / FRAMES_PER_2M];
+}
+
+/* rmap.c: adds the entry at idx of sp to the list whose word is slot,
+ * which holds one entry or more already (rmap_add's other case). */
 void rmap_add_more(struct shadow_mmu *mmu, uintptr_t *slot, struct kvm_mmu_page *sp,
 		   unsigned idx);
 
@@ -244,17 +254,19 @@ void rmap_add_more(struct shadow_mmu *mmu, uintptr_t *slot, struct kvm_mmu_page 
 static inline void rmap_add(struct shadow_mmu *mmu, uint64_t gfn, unsigned level,
 			    struct kvm_mmu_page *sp, unsigned idx)
 {
-	if (gfn >= mmu->p2m->nr_gfns)
+	uintptr_t *slot = rmap_slot(mmu, gfn, level);
+	if (!slot)
 		abort(); /* a fill maps only frames the p2m has */
-	uintptr_t *slot = level == 1 ? &mmu->rmap_4k[gfn] : &mmu->rmap_2m[gfn / FRAMES_PER_2M];
 	if (!*slot)
 		*slot = (uintptr_t)&sp->spt[idx];
 	else
 		rmap_add_more(mmu, slot, sp, idx);
 }
 
-/* A leaf entry where none is present: mmu_set_leaf's last step, and a
- * prefetched neighbour's whole fill (inline, as rmap_add). */
+/* Sets the leaf entry at idx of sp, which the caller knows is not present
+ * (a present one would leave its reverse-map entry behind): mmu_set_leaf's
+ * last step, and a prefetched neighbour's whole fill. Inline for the
+ * prefetch, as rmap_add. */
 static inline void mmu_set_new_leaf(struct shadow_mmu *mmu, struct kvm_mmu_page *sp,
 				    unsigned idx, uint64_t spte, uint64_t gfn)
 {

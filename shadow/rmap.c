@@ -25,15 +25,6 @@ int rmap_init(struct shadow_mmu *mmu)
 	return mmu->rmap_4k && mmu->rmap_2m ? 0 : -ENOMEM;
 }
 
-/* Where the list of (gfn, level) is; NULL for a frame outside guest
- * memory (never mapped, so never listed). */
-static uintptr_t *rmap_slot(const struct shadow_mmu *mmu, uint64_t gfn, unsigned level)
-{
-	if (gfn >= mmu->p2m->nr_gfns)
-		return NULL;
-	return level == 1 ? &mmu->rmap_4k[gfn] : &mmu->rmap_2m[gfn / FRAMES_PER_2M];
-}
-
 static uintptr_t rmap_val(const struct shadow_mmu *mmu, uint64_t gfn, unsigned level)
 {
 	const uintptr_t *slot = rmap_slot(mmu, gfn, level);
