@@ -167,10 +167,10 @@ def fmt(v, digits=2):
 
 
 def spread(rr):
-    """' [low-high]' of per-round ratios, or '' when there are fewer than two."""
+    """'low-high' of per-round ratios, or '' when there are fewer than two."""
     if not rr or len(rr) < 2:
         return ""
-    return f" [{fmt(min(rr))}-{fmt(max(rr))}]"
+    return f"{fmt(min(rr))}-{fmt(max(rr))}"
 
 
 def svg_chart(results, path):
@@ -245,8 +245,8 @@ def targets(results):
     t = [x + (None,) for x in count_targets(results)]
     g = results["guest"]
     for text, mode, base, limit in TIME_TARGETS:
+        m, bm = g.get(mode, {}), g.get(base, {})
         for b in FAULT_BENCHES:
-            m, bm = g.get(mode, {}), g.get(base, {})
             if b in m and b in bm:
                 v = ratio(m[b]["cycles_per_op"], bm[b]["cycles_per_op"])
                 met = v is not None and (v <= limit if limit > 1 else v < limit)
@@ -352,8 +352,7 @@ def main():
     # spell of the machine (nested runs vary by a third from one minute to
     # the next) then falls on every mode alike, and each benchmark's median
     # run stands for it.
-    runs = {}
-    by_round = {}  # mode -> {round: its run}, for the per-round spread
+    runs = {}  # mode -> {round: its parsed run}
     logs = {}
     for rnd in range(1, args.rounds + 1):
         if "native" in want:
@@ -361,7 +360,7 @@ def main():
             print(f"== native, round {rnd} ({secs:.0f} s)", flush=True)
             if rc:
                 sys.exit(f"bench: natively: {err.strip()}")
-            runs.setdefault("native", []).append(parse_bench_lines(out))
+            runs.setdefault("native", {})[rnd] = parse_bench_lines(out)
         for mode, opts, extra in GUEST_MODES:
             if mode not in want:
                 continue
@@ -380,19 +379,18 @@ def main():
                 continue
             if extra and "running the VM nested" not in err:
                 results["notes"].append(f"{mode}: not nested, {extra} had no effect")
-            runs.setdefault(mode, []).append(parse_bench_lines(out))
-            by_round.setdefault(mode, {})[rnd] = runs[mode][-1]
+            runs.setdefault(mode, {})[rnd] = parse_bench_lines(out)
     for mode, texts in logs.items():
         with open(os.path.join(outdir, f"{mode}.log"), "w") as f:
             f.write("".join(texts))
-    for mode, mode_runs in runs.items():
-        results["raw"][mode] = median_runs(mode_runs)
+    for mode, rounds in runs.items():
+        results["raw"][mode] = median_runs(list(rounds.values()))
     # Each round's cycles per op (None: the run failed or lacks it).
     results["round_cycles"] = {
         mode: {b: [per_op(rr[b])["cycles_per_op"] if b in rr else None
                    for rr in (rounds.get(n, {}) for n in range(1, args.rounds + 1))]
                for b in results["raw"][mode]}
-        for mode, rounds in by_round.items()}
+        for mode, rounds in runs.items()}
     if "vmm" in want:
         results["vmm"] = vmm_benches(build, outdir, results["notes"])
 
@@ -478,7 +476,8 @@ def report(results):
                   f"{fmt(f.get('instructions_per_op')):>12}")
     print("\n== targets (a time ratio: of the medians; in brackets, its range over the rounds)")
     for t, v, met, rr in targets(results):
-        print(f"  [{'met' if met else 'NOT met':7}] {t}: {fmt(v)}{spread(rr)}")
+        s = spread(rr)
+        print(f"  [{'met' if met else 'NOT met':7}] {t}: {fmt(v)}{f' [{s}]' if s else ''}")
     for n in results["notes"]:
         print("note: " + n)
 
@@ -518,7 +517,7 @@ def markdown(results):
             out.append(f"| {b} | {fmt(f.get('ns_per_op'))} | {fmt(f.get('instructions_per_op'))} |")
     out += ["", "| target | measured | rounds | |", "|---|---|---|---|"]
     for t, v, met, rr in targets(results):
-        out.append(f"| {t} | {fmt(v)} | {spread(rr).strip(' []') or '-'} | "
+        out.append(f"| {t} | {fmt(v)} | {spread(rr) or '-'} | "
                    f"{'met' if met else 'not met'} |")
     return "\n".join(out) + "\n"
 
