@@ -4,9 +4,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "mmu_internal.h"
+#include "tsc_clock.h"
 
 static const char *const names[TRACE_NR] = {
 	[TRACE_FAULT] = "fault", [TRACE_FILL] = "fill", [TRACE_PREFETCH] = "prefetch",
@@ -23,13 +23,6 @@ static const char *const names[TRACE_NR] = {
 const char *shadow_trace_name(unsigned type)
 {
 	return type < TRACE_NR && names[type] ? names[type] : "unknown";
-}
-
-uint64_t mmu_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 struct mmu_trace *mmu_trace_new(unsigned events, int *err)
@@ -50,7 +43,7 @@ struct mmu_trace *mmu_trace_new(unsigned events, int *err)
 	}
 	t->ring = ring;
 	t->size = events;
-	t->start_ns = mmu_now_ns();
+	t->start_ns = tsc_clock_ns();
 	return t;
 }
 
@@ -92,7 +85,7 @@ void mmu_trace_record(struct mmu_trace *t, unsigned type, uint32_t asid,
 		return;
 	struct mmu_trace_rec *r = &t->ring[t->head++ % t->size];
 	*r = (struct mmu_trace_rec){
-		.ns = mmu_now_ns(), .type = (uint16_t)type, .vcpu = (uint16_t)t->vcpu,
+		.ns = tsc_clock_ns(), .type = (uint16_t)type, .vcpu = (uint16_t)t->vcpu,
 		.asid = asid, .arg = arg, .a = a, .b = b,
 	};
 }

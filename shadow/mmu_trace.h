@@ -47,7 +47,7 @@ enum mmu_trace_type {
 #define TRACE_MAX_EVENTS (1u << 20)
 
 struct mmu_trace_rec {
-	uint64_t ns;   /* CLOCK_MONOTONIC */
+	uint64_t ns;   /* tsc_clock_ns() */
 	uint16_t type, vcpu;
 	uint32_t asid;
 	uint32_t arg;
@@ -65,8 +65,6 @@ struct mmu_trace {
  * its host-memory events. NULL with *err = -ENOMEM / -EINVAL. */
 struct mmu_trace *mmu_trace_new(unsigned events, int *err);
 void mmu_trace_free(struct mmu_trace *t);
-/* CLOCK_MONOTONIC in ns: the events' times, and the MMU's other waits. */
-uint64_t mmu_now_ns(void);
 /* Records one event on behalf of t->vcpu (t may be NULL: nothing). */
 void mmu_trace_record(struct mmu_trace *t, unsigned type, uint32_t asid,
 		      uint64_t a, uint64_t b, uint32_t arg);

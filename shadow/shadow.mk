@@ -4,7 +4,7 @@
 SHADOW_SRCS := shadow/walker.c shadow/ept_walk.c shadow/frame_pool.c shadow/p2m.c shadow/host_mem.c \
 	shadow/mmu_page.c shadow/rmap.c shadow/mmu_as.c shadow/mmu_fault.c shadow/mmu_pin.c \
 	shadow/mmu_audit.c shadow/hc_shadow.c shadow/mmu_dump.c \
-	shadow/mmu_trace.c shadow/fault_inject.c shadow/fault_slot.c
+	shadow/mmu_trace.c shadow/fault_inject.c shadow/fault_slot.c shadow/tsc_clock.c
 UNIT_CODE_SRCS += $(SHADOW_SRCS)
 
 # The exhaustive walker comparison (tests/walker/): walker and EPT walker vs

@@ -3,17 +3,10 @@
 #include "shadow_poll.h"
 
 #include <errno.h>
-#include <time.h>
 
 #include "../shadow/mmu.h"
+#include "../shadow/tsc_clock.h"
 #include "hypercall.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
 
 static unsigned answer_all(struct shadow_poll *p)
 {
@@ -64,7 +57,7 @@ static void sleep_until_woken(struct shadow_poll *p)
 static void *poll_thread(void *arg)
 {
 	struct shadow_poll *p = arg;
-	uint64_t idle_ns = (uint64_t)p->idle_us * 1000, last = now_ns();
+	uint64_t idle_ns = (uint64_t)p->idle_us * 1000, last = tsc_clock_ns();
 	uint64_t hypercalls = atomic_load(&p->hypercalls);
 	unsigned watched = 0;
 	while (!atomic_load(&p->stop)) {
@@ -73,16 +66,16 @@ static void *poll_thread(void *arg)
 		unsigned n = answer_all(p);
 		if (n) {
 			p->answered += n;
-			last = now_ns();
+			last = tsc_clock_ns();
 			continue;
 		}
 		__builtin_ia32_pause();
-		if (now_ns() - last > idle_ns) {
+		if (tsc_clock_ns() - last > idle_ns) {
 			uint64_t h = atomic_load(&p->hypercalls);
 			if (h == hypercalls)
 				sleep_until_woken(p);
 			hypercalls = h;
-			last = now_ns();
+			last = tsc_clock_ns();
 		}
 	}
 	return NULL;

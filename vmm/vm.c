@@ -16,6 +16,7 @@
 
 #include "../shadow/fault_inject.h"
 #include "../shadow/mmu_trace.h"
+#include "../shadow/tsc_clock.h"
 #include "control.h"
 #include "fdt_build.h"
 #include "file_io.h"
@@ -207,6 +208,9 @@ static int setup(struct vm *vm, const struct vm_image *img)
 		.cpus = vm->cfg->cpus, .paging = vm->cfg->paging,
 		.tsc_khz = vcpu_tsc_khz(&vm->vcpus[0]),
 	};
+	/* The MMU's and the poll thread's waits read the TSC from now on
+	 * (the vCPU's rate is the host's: umbra sets no TSC scaling). */
+	tsc_clock_set_khz(fi.tsc_khz);
 	void *fdt = guest_mem_hva(&vm->mem, img->layout.fdt_gpa, BOOT_FDT_MAX);
 	if (!fdt || fdt_build(fdt, BOOT_FDT_MAX, &fi, err, sizeof(err))) {
 		fprintf(stderr, "umbra: %s\n", fdt ? err : "FDT slot not in guest RAM");
