@@ -119,7 +119,7 @@ void mmu_stream_begin(struct shadow_mmu *mmu, const struct umbra_shadow_fault_sl
 	mmu->stream = s;
 	mmu->stream_seq = seq;
 	mmu->stream_spins = 0;
-	mmu->stream_deadline_ns = tsc_clock_ns() + mmu->cfg.stream_wait_ns;
+	mmu->stream_start_ns = tsc_clock_ns();
 	mmu->stats.slot_streams++;
 }
 
@@ -134,7 +134,8 @@ bool mmu_stream_wait(struct shadow_mmu *mmu)
 	}
 	/* No PAUSE: under QEMU's emulation it takes QEMU's big lock
 	 * (docs/bench.md, "Overlapped answers"). */
-	if (++mmu->stream_spins % 64 == 0 && tsc_clock_ns() > mmu->stream_deadline_ns) {
+	if (++mmu->stream_spins % 64 == 0 &&
+	    tsc_clock_ns() - mmu->stream_start_ns > mmu->cfg.stream_wait_ns) {
 		mmu->stats.slot_stream_timeouts++;
 		mmu->stream = NULL;
 	}

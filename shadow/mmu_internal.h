@@ -201,11 +201,12 @@ struct shadow_mmu {
 	bool fill_only, fill_declined;
 	/* While a streamed fault is answered: its slot (NULL once the guest
 	 * ended the stream or the wait ran out), the request's seq, and
-	 * when the wait runs out (mmu_stream_wait). */
+	 * when the wait began (it runs out cfg.stream_wait_ns later:
+	 * mmu_stream_wait). */
 	const struct umbra_shadow_fault_slot *stream;
 	uint32_t stream_seq;
 	unsigned stream_spins;
-	uint64_t stream_deadline_ns;
+	uint64_t stream_start_ns;
 };
 
 /* Records one event; when tracing is off, one test and no call (the fill

@@ -6,18 +6,40 @@
  * Where the kernel's clock source is not the TSC (nested under QEMU's
  * emulation it is the HPET), clock_gettime is a system call and a device
  * read, 10-16K cycles each measured in the poll thread, against tens of
- * cycles for RDTSC. A wrong rate only moves when such a wait ends.
+ * cycles for RDTSC. A wrong rate, or a TSC behind the one the rate was
+ * set on, only changes when such a wait ends: its users measure elapsed
+ * time (now - start > limit), which a bad reading ends early, not never.
  */
 #ifndef UMBRA_SHADOW_TSC_CLOCK_H
 #define UMBRA_SHADOW_TSC_CLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-/* The TSC ticks at khz kHz from now on (0: back to CLOCK_MONOTONIC). The
- * clock goes on from its present reading. Set before the threads that
- * read it start, or while none does. */
-void tsc_clock_set_khz(uint32_t khz);
+/* Rates outside this range are not a TSC's: the clock stays on
+ * CLOCK_MONOTONIC. */
+#define TSC_CLOCK_MIN_KHZ 100000u    /* 100 MHz */
+#define TSC_CLOCK_MAX_KHZ 20000000u  /* 20 GHz */
+
+/* The TSC ticks at khz kHz from now on; the clock goes on from its
+ * present reading. 0 (or a rate out of range): back to CLOCK_MONOTONIC,
+ * which may be behind a clock that ran fast. Only while no other thread
+ * reads the clock (the VMM sets it before starting them). Returns
+ * whether the TSC is used. */
+bool tsc_clock_set_khz(uint32_t khz);
 
 uint64_t tsc_clock_ns(void);
+
+/* ns per tick at khz, in 32.32 fixed point, and ticks in ns with it:
+ * exact to the nanosecond over any run (the product is 128-bit). */
+static inline uint64_t tsc_clock_mult(uint32_t khz)
+{
+	return (1000000ull << 32) / khz;
+}
+
+static inline uint64_t tsc_clock_scale(uint64_t ticks, uint64_t mult)
+{
+	return (uint64_t)(((unsigned __int128)ticks * mult) >> 32);
+}
 
 #endif

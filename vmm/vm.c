@@ -185,6 +185,12 @@ static int setup(struct vm *vm, const struct vm_image *img)
 			return UMBRA_EXIT_INTERNAL;
 	}
 
+	/* The MMU's and the poll thread's waits read the TSC from now on
+	 * (the vCPU's rate is the host's: umbra sets no TSC scaling); no
+	 * thread that reads the clock runs yet. */
+	uint32_t tsc_khz = vcpu_tsc_khz(&vm->vcpus[0]);
+	tsc_clock_set_khz(tsc_khz);
+
 	if (img->pc && img->pc->kind != IMAGE_UMBRA) {
 		status = pc_boot_setup(vm, img->pc);
 		if (status)
@@ -206,11 +212,8 @@ static int setup(struct vm *vm, const struct vm_image *img)
 	struct fdt_info fi = {
 		.mem = &vm->mem, .layout = &img->layout, .bootargs = vm->cfg->params,
 		.cpus = vm->cfg->cpus, .paging = vm->cfg->paging,
-		.tsc_khz = vcpu_tsc_khz(&vm->vcpus[0]),
+		.tsc_khz = tsc_khz,
 	};
-	/* The MMU's and the poll thread's waits read the TSC from now on
-	 * (the vCPU's rate is the host's: umbra sets no TSC scaling). */
-	tsc_clock_set_khz(fi.tsc_khz);
 	void *fdt = guest_mem_hva(&vm->mem, img->layout.fdt_gpa, BOOT_FDT_MAX);
 	if (!fdt || fdt_build(fdt, BOOT_FDT_MAX, &fi, err, sizeof(err))) {
 		fprintf(stderr, "umbra: %s\n", fdt ? err : "FDT slot not in guest RAM");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The MMU's clock (shadow/tsc_clock.c): CLOCK_MONOTONIC until a TSC rate
  * is set, then the TSC at that rate, going on from where it was; rate 0
- * goes back. */
+ * (or one no TSC has) goes back. */
 #include "test.h"
 
 #include <stdbool.h>
@@ -33,25 +33,56 @@ static uint32_t measured_khz(void)
 	return (uint32_t)((c1 - c0) * 1000000ull / (t1 - t0));
 }
 
-/* How far the clock moved over 50 ms of CLOCK_MONOTONIC, in percent. */
-static uint64_t percent_of_real_time(void)
+/* Whether the clock moved lo..hi percent of real time over 50 ms; three
+ * tries, since a loaded machine may stop this thread between two reads. */
+static bool moves_at(uint64_t lo, uint64_t hi)
 {
-	uint64_t m0 = mono_ns(), t0 = tsc_clock_ns();
-	sleep_ms(50);
-	uint64_t t1 = tsc_clock_ns(), m1 = mono_ns();
-	return (t1 - t0) * 100 / (m1 - m0);
+	for (int i = 0; i < 3; i++) {
+		uint64_t m0 = mono_ns(), t0 = tsc_clock_ns();
+		sleep_ms(50);
+		uint64_t t1 = tsc_clock_ns(), m1 = mono_ns();
+		uint64_t p = (t1 - t0) * 100 / (m1 - m0);
+		if (p >= lo && p <= hi)
+			return true;
+	}
+	return false;
+}
+
+/* The fixed-point scaling, exact over hours of ticks: a 64-bit product
+ * would have wrapped after seconds. */
+TEST(tsc_clock_scaling)
+{
+	const uint32_t khz[] = {100000, 1000000, 2096015, 3000000, 20000000};
+	for (unsigned i = 0; i < sizeof(khz) / sizeof(khz[0]); i++) {
+		uint64_t m = tsc_clock_mult(khz[i]);
+		const uint64_t hours[] = {0, 1, 10, 1000};
+		for (unsigned j = 0; j < sizeof(hours) / sizeof(hours[0]); j++) {
+			uint64_t ticks = hours[j] * 3600 * (uint64_t)khz[i] * 1000;
+			uint64_t exact = hours[j] * 3600 * 1000000000ull;
+			uint64_t ns = tsc_clock_scale(ticks, m);
+			/* mult is truncated: at most one ns per 2^32 ticks low */
+			CHECK(ns <= exact && exact - ns <= 1 + ticks / (1ull << 32));
+		}
+	}
+	CHECK_EQ(tsc_clock_scale(2096015, tsc_clock_mult(2096015)), 999999);
 }
 
 TEST(tsc_clock_rate_and_switch)
 {
 	uint64_t a = mono_ns(), t = tsc_clock_ns(), b = mono_ns();
 	CHECK(t >= a && t <= b);
+	/* Not a TSC's rate: stays on CLOCK_MONOTONIC. */
+	CHECK(!tsc_clock_set_khz(1000));
+	CHECK(!tsc_clock_set_khz(50000000));
+	a = mono_ns(), t = tsc_clock_ns(), b = mono_ns();
+	CHECK(t >= a && t <= b);
 	uint32_t khz = measured_khz();
-	CHECK(khz > 0);
-	tsc_clock_set_khz(khz);
-	/* Continuous at the switch (within a millisecond), and monotonic. */
-	uint64_t m0 = mono_ns(), t0 = tsc_clock_ns();
-	CHECK(t0 + 1000000 > m0 && t0 < m0 + 1000000);
+	/* Continuous and monotonic at the switch. */
+	a = mono_ns();
+	CHECK(tsc_clock_set_khz(khz));
+	uint64_t t0 = tsc_clock_ns();
+	b = mono_ns();
+	CHECK(t0 >= a && t0 <= b);
 	bool forward = true;
 	for (unsigned i = 0; i < 100000; i++) {
 		uint64_t x = tsc_clock_ns();
@@ -59,14 +90,22 @@ TEST(tsc_clock_rate_and_switch)
 		t0 = x;
 	}
 	CHECK(forward);
-	uint64_t p = percent_of_real_time();
-	CHECK(p >= 85 && p <= 115);
-	/* A rate twice the real one: the clock runs at half speed, so it is
-	 * the TSC that is read. */
-	tsc_clock_set_khz(2 * khz);
-	p = percent_of_real_time();
-	CHECK(p >= 40 && p <= 60);
-	tsc_clock_set_khz(0);
+	CHECK(moves_at(85, 115));
+	/* Twice the real rate: half speed, so it is the TSC that is read;
+	 * and a second rate goes on from the first clock's reading. */
+	uint64_t before = tsc_clock_ns();
+	CHECK(tsc_clock_set_khz(2 * khz));
+	t = tsc_clock_ns();
+	CHECK(t >= before && t - before < 1000000);
+	CHECK(moves_at(40, 60));
+	sleep_ms(20);
+	/* Now behind real time; the second switch goes on from there too. */
+	before = tsc_clock_ns();
+	CHECK(before + 10000000 < mono_ns());
+	CHECK(tsc_clock_set_khz(khz));
+	t = tsc_clock_ns();
+	CHECK(t >= before && t - before < 1000000);
+	CHECK(!tsc_clock_set_khz(0));
 	a = mono_ns(), t = tsc_clock_ns(), b = mono_ns();
 	CHECK(t >= a && t <= b);
 }
