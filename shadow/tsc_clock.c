@@ -10,7 +10,7 @@
  * it), so a race here is a bug ThreadSanitizer should see. */
 static uint64_t base_ns, base_tsc, mult;
 
-static uint64_t monotonic_ns(void)
+uint64_t monotonic_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -30,6 +30,11 @@ bool tsc_clock_set_khz(uint32_t khz);
 
 uint64_t tsc_clock_ns(void);
 
+/* CLOCK_MONOTONIC in ns: the fallback above, and the clock of the waits
+ * that must follow the kernel's (a timed wait on a condition variable,
+ * the TSC's own calibration). */
+uint64_t monotonic_ns(void);
+
 /* ns per tick at khz, in 32.32 fixed point, and ticks in ns with it:
  * exact to the nanosecond over any run (the product is 128-bit). */
 static inline uint64_t tsc_clock_mult(uint32_t khz)

@@ -16,6 +16,8 @@
 
 #include <umbra/hypercall.h>
 
+#include "../shadow/tsc_clock.h"
+
 #define CPUID_MAX_ENTRIES 4096
 
 static const struct {
@@ -155,20 +157,13 @@ void kvm_close(struct kvm *k)
 	k->cpuid = NULL;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 uint32_t host_tsc_khz(void)
 {
-	uint64_t t0 = now_ns(), c0 = __rdtsc();
+	uint64_t t0 = monotonic_ns(), c0 = __rdtsc();
 	struct timespec pause = {0, 20 * 1000 * 1000};
 	while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
 		;
-	uint64_t t1 = now_ns(), c1 = __rdtsc();
+	uint64_t t1 = monotonic_ns(), c1 = __rdtsc();
 	return t1 > t0 ? (uint32_t)((c1 - c0) * 1000000ULL / (t1 - t0)) : 0;
 }
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../shadow/tsc_clock.h"
+
 /* How often a waiter looks at the stop flag and sends the kick again (an
  * interrupt is not lost, but a guest that had it masked at the time is
  * then sure to see one once it unmasks). */
@@ -44,13 +46,6 @@ uint64_t shadow_kick_request(struct shadow_kick *k, uint64_t mask, uint64_t *tic
 	return mask & (k->nr_vcpus == 64 ? ~0ull : (1ull << k->nr_vcpus) - 1);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
 /* vCPUs of mask still to acknowledge their ticket (under k->lock). */
 static uint64_t unacked(const struct shadow_kick *k, uint64_t mask, const uint64_t *ticket)
 {
@@ -81,7 +76,7 @@ static void send_all(struct shadow_kick *k, uint64_t mask)
 int shadow_kick_wait(struct shadow_kick *k, uint64_t mask, const uint64_t *ticket,
 		     unsigned timeout_ms)
 {
-	uint64_t t0 = now_ns(), e0 = k->exits ? k->exits(k->exits_opaque) : 0;
+	uint64_t t0 = monotonic_ns(), e0 = k->exits ? k->exits(k->exits_opaque) : 0;
 	pthread_mutex_lock(&k->lock);
 	uint64_t left = unacked(k, mask, ticket);
 	pthread_mutex_unlock(&k->lock);
@@ -97,7 +92,7 @@ int shadow_kick_wait(struct shadow_kick *k, uint64_t mask, const uint64_t *ticke
 		}
 		/* The first time, and again each slice for those still out. */
 		send_all(k, left);
-		uint64_t until = now_ns() + WAIT_SLICE_MS * 1000000ull;
+		uint64_t until = monotonic_ns() + WAIT_SLICE_MS * 1000000ull;
 		struct timespec ts = {(time_t)(until / 1000000000ull),
 				      (long)(until % 1000000000ull)};
 		pthread_mutex_lock(&k->lock);
@@ -109,7 +104,7 @@ int shadow_kick_wait(struct shadow_kick *k, uint64_t mask, const uint64_t *ticke
 	uint64_t e1 = k->exits ? k->exits(k->exits_opaque) : 0;
 	pthread_mutex_lock(&k->lock);
 	k->stats.barriers++;
-	k->stats.wait_ns += now_ns() - t0;
+	k->stats.wait_ns += monotonic_ns() - t0;
 	k->stats.wait_exits += e1 - e0;
 	if (r == -ETIMEDOUT)
 		k->stats.timeouts++;

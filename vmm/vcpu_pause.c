@@ -4,6 +4,8 @@
 
 #include <time.h>
 
+#include "../shadow/tsc_clock.h"
+
 void vcpu_pause_init(struct vcpu_pause *p, void (*kick_all)(void *), void *opaque)
 {
 	pthread_mutex_init(&p->lock, NULL);
@@ -51,13 +53,6 @@ void vcpu_pause_park(struct vcpu_pause *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
 void vcpu_pause(struct vcpu_pause *p, bool self)
 {
 	pthread_mutex_lock(&p->lock);
@@ -72,7 +67,7 @@ void vcpu_pause(struct vcpu_pause *p, bool self)
 	p->on = true;
 	atomic_store(&p->requested, true);
 	p->pauses++;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = monotonic_ns();
 	/* Kicks after the request is visible: a vCPU either sees it at its
 	 * pause point or is kicked out of the KVM_RUN it then enters. Again
 	 * every few ms while one is missing (belt and braces: a kick is
@@ -92,7 +87,7 @@ void vcpu_pause(struct vcpu_pause *p, bool self)
 		       !pthread_cond_timedwait(&p->cond, &p->lock, &t))
 			;
 	}
-	p->wait_ns += now_ns() - t0;
+	p->wait_ns += monotonic_ns() - t0;
 	pthread_mutex_unlock(&p->lock);
 }
 
