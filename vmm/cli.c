@@ -16,6 +16,15 @@
 
 #include "../shadow/fault_inject.h"
 
+unsigned int cli_shadow_poll_us(const struct umbra_config *cfg, unsigned int host_cpus)
+{
+	if (cfg->paging != PAGING_SHADOW)
+		return 0;
+	if (cfg->shadow_poll_given)
+		return cfg->shadow_poll_us;
+	return host_cpus > cfg->cpus ? CLI_SHADOW_POLL_DEFAULT_US : 0;
+}
+
 void cli_usage(FILE *f)
 {
 	fputs("usage: umbra run [options] KERNEL\n"
@@ -46,8 +55,9 @@ void cli_usage(FILE *f)
 	      "      --shadow-budget N shadow: shadow pages at most (default 2% of RAM)\n"
 	      "      --shadow-poll US  shadow: a VMM thread answers page faults without\n"
 	      "                        a VM exit, spinning on a host CPU; it sleeps after\n"
-	      "                        US microseconds without a fault or hypercall\n"
-	      "                        (docs/shadow.md)\n"
+	      "                        US microseconds without a fault or hypercall; 0:\n"
+	      "                        no thread (default 1000 where the host has more\n"
+	      "                        CPUs than the guest, else 0; docs/shadow.md)\n"
 	      "      --dump-on-exit FILE  write a dump of the page tables to FILE at the\n"
 	      "                        end (and on SIGUSR2 or the guest's request;\n"
 	      "                        docs/dump-format.md; see tools/umbra-dump)\n"
@@ -322,9 +332,10 @@ static enum cli_result apply(const struct option_def *o, const char *val,
 				    label, val);
 		return CLI_OK;
 	case OPT_SHADOW_POLL:
-		if (!parse_bounded(val, 1, 1000000, &cfg->shadow_poll_us))
-			return fail(err, errlen, "%s %s: not a time in microseconds (1..1000000)",
-				    label, val);
+		if (!parse_bounded(val, 0, 1000000, &cfg->shadow_poll_us))
+			return fail(err, errlen, "%s %s: not a time in microseconds "
+				    "(0..1000000; 0: no poll thread)", label, val);
+		cfg->shadow_poll_given = true;
 		return CLI_OK;
 	case OPT_FAULT_INJECT:
 		if (fault_inject_check(val, err, errlen))

@@ -40,6 +40,17 @@ enum cli_result cli_parse_run(int argc, char **argv, struct umbra_config *cfg,
  */
 int cli_parse_size(const char *s, uint64_t *bytes);
 
+/*
+ * The poll thread's idle time in microseconds, 0 for none (docs/shadow.md,
+ * "Exitless faults"). --shadow-poll US decides where given; otherwise shadow
+ * mode has the thread, CLI_SHADOW_POLL_DEFAULT_US, when the host has a CPU
+ * for it besides one per vCPU (host_cpus: those this process may run on),
+ * and none where it would take a vCPU's CPU. KVM's halt polling is the same
+ * trade, and on by default too: a host CPU's time for the guest's latency.
+ */
+#define CLI_SHADOW_POLL_DEFAULT_US 1000
+unsigned int cli_shadow_poll_us(const struct umbra_config *cfg, unsigned int host_cpus);
+
 void cli_usage(FILE *f);
 
 #endif

@@ -23,8 +23,9 @@ struct umbra_config {
 	bool prefetch_given;     /* --prefetch N given (else the default, 16) */
 	unsigned int prefetch;
 	unsigned int shadow_budget; /* --shadow-budget PAGES; 0: 2% of RAM */
-	unsigned int shadow_poll_us; /* --shadow-poll US: the fault-slot poll thread
-				      * sleeps after US idle; 0: no thread */
+	bool shadow_poll_given;  /* --shadow-poll US given (else shadow_poll_default) */
+	unsigned int shadow_poll_us; /* the fault-slot poll thread sleeps after US
+				      * idle; 0: no thread */
 	/* Host memory (docs/host-memory.md), shadow mode only: */
 	uint64_t mem_limit;      /* --mem-limit SIZE: bytes the guest holds; 0: none */
 	bool dedup;              /* --dedup: merge identical frames */

@@ -125,7 +125,7 @@ int umbra_run_main(int argc, char **argv)
 		break;
 	}
 	if (cfg.paging != PAGING_SHADOW &&
-	    (cfg.audit || cfg.prefetch_given || cfg.shadow_budget || cfg.shadow_poll_us)) {
+	    (cfg.audit || cfg.prefetch_given || cfg.shadow_budget || cfg.shadow_poll_given)) {
 		fprintf(stderr, "umbra: --audit, --prefetch, --shadow-budget and --shadow-poll "
 			"need --paging shadow\n");
 		return UMBRA_EXIT_USAGE;

@@ -74,7 +74,8 @@ int nested_write_argv(FILE *f, const struct umbra_config *cfg)
 		args[n++] = "--shadow-budget";
 		args[n++] = budget;
 	}
-	if (cfg->shadow_poll_us) {
+	/* Given or not: the default is decided inside L1, by its CPUs. */
+	if (cfg->shadow_poll_given) {
 		snprintf(poll, sizeof(poll), "%u", cfg->shadow_poll_us);
 		args[n++] = "--shadow-poll";
 		args[n++] = poll;

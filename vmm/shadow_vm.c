@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -14,6 +15,7 @@
 #include <umbra/hypercall.h>
 
 #include "../shadow/mmu.h"
+#include "cli.h"
 #include "host_mem_vm.h"
 #include "kvm.h"
 #include "vcpu.h"
@@ -331,11 +333,28 @@ void shadow_vm_summary(struct shadow_vm *s, const struct stats *st, char *line, 
 			 (unsigned long long)ss.audit_findings);
 }
 
-int shadow_vm_poll_start(struct shadow_vm *s, struct hc_state *hc, unsigned idle_us)
+/* The CPUs this process may run on (its affinity, as taskset sets it). */
+static unsigned int usable_host_cpus(void)
 {
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		return (unsigned int)CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned int)n : 1;
+}
+
+int shadow_vm_poll_start(struct shadow_vm *s, struct hc_state *hc,
+			 const struct umbra_config *cfg)
+{
+	s->poll_given = cfg->shadow_poll_given;
+	s->host_cpus = usable_host_cpus();
+	s->vcpus = cfg->cpus;
+	unsigned int idle_us = cli_shadow_poll_us(cfg, s->host_cpus);
+	if (!idle_us)
+		return 0;
 	int r = shadow_poll_start(&s->poll, hc, idle_us);
 	if (r) {
-		fprintf(stderr, "umbra: --shadow-poll: cannot start its thread: %s\n",
+		fprintf(stderr, "umbra: the shadow poll thread (--shadow-poll) cannot start: %s\n",
 			strerror(-r));
 		return UMBRA_EXIT_INTERNAL;
 	}
@@ -358,6 +377,11 @@ void shadow_vm_print_stats(struct shadow_vm *s, const struct stats *st, FILE *f)
 		shadow_kick_print_stats(&s->kick, f);
 	if (s->poll.idle_us)
 		shadow_poll_print_stats(&s->poll, f);
+	else if (s->poll_given)
+		fprintf(f, "shadow: no poll thread (--shadow-poll 0)\n");
+	else
+		fprintf(f, "shadow: no poll thread: %u host CPUs for %u vCPUs "
+			"(--shadow-poll US starts it)\n", s->host_cpus, s->vcpus);
 	uint64_t e = exits_per_fault_x100(&ss, st);
 	fprintf(f, "shadow: %llu exits for %llu guest page faults: %llu.%02llu exits per fault\n",
 		(unsigned long long)total_exits(st),

@@ -38,8 +38,11 @@ struct shadow_vm {
 	 * KVM_SIGNAL_MSI (the in-kernel LAPIC), acknowledged by hypercall. */
 	struct shadow_kick kick;
 	bool kick_ready;
-	/* --shadow-poll: the fault-slot poll thread (idle_us 0: none). */
+	/* --shadow-poll: the fault-slot poll thread (idle_us 0: none), and
+	 * what decided it (for --stats). */
 	struct shadow_poll poll;
+	bool poll_given;
+	unsigned int host_cpus, vcpus;
 };
 
 /* The pool (guest RAM plus the shadow budget plus slack), registered as
@@ -79,10 +82,12 @@ int64_t shadow_vm_start_cpu(void *opaque, unsigned int caller, const uint64_t *a
 
 void shadow_vm_destroy(struct shadow_vm *s);
 
-/* --shadow-poll US: starts the fault-slot poll thread and tells hc about
- * it (before the vCPUs run). 0, or UMBRA_EXIT_INTERNAL after one error
- * line. stop: ends it once the vCPUs have stopped. */
-int shadow_vm_poll_start(struct shadow_vm *s, struct hc_state *hc, unsigned idle_us);
+/* Starts the fault-slot poll thread where cli_shadow_poll_us() has one
+ * (--shadow-poll, or the default by the host's CPUs) and tells hc about it
+ * (before the vCPUs run). 0, or UMBRA_EXIT_INTERNAL after one error line.
+ * stop: ends it once the vCPUs have stopped. */
+int shadow_vm_poll_start(struct shadow_vm *s, struct hc_state *hc,
+			 const struct umbra_config *cfg);
 void shadow_vm_poll_stop(struct shadow_vm *s, struct hc_state *hc);
 
 #endif

@@ -373,8 +373,8 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 	int status = setup(vm, img);
 	if (status == 0)
 		status = host_mem_vm_start(&vm->hmem);
-	if (status == 0 && vm->shadow.mmu && cfg->shadow_poll_us)
-		status = shadow_vm_poll_start(&vm->shadow, &vm->hc, cfg->shadow_poll_us);
+	if (status == 0 && vm->shadow.mmu)
+		status = shadow_vm_poll_start(&vm->shadow, &vm->hc, cfg);
 	if (status == 0) {
 		unsigned int started = 0;
 		for (; started < vm->nvcpus; started++) {

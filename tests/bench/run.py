@@ -18,18 +18,18 @@ import time
 GUEST_MODES = [
     # name, umbra run options, extra environment
     ("tdp", ["--paging", "tdp"], {}),
+    # Shadow mode as umbra runs it by default: with the fault-slot poll
+    # thread (docs/shadow.md, "Exitless faults"), since the L1 VM has a CPU
+    # for it besides the vCPU's.
     ("shadow", ["--paging", "shadow"], {}),
     ("kvm_shadow", ["--paging", "tdp"], {"UMBRA_NESTED_KVM_AMD_PARAMS": "npt=0"}),
     # The guest's anonymous large folios (thp_anon=64K:always, off by
     # default): 16 pages per anonymous write fault, in both umbra modes.
     ("tdp_mthp", ["--paging", "tdp", "-p", "thp_anon=64K:always"], {}),
     ("shadow_mthp", ["--paging", "shadow", "-p", "thp_anon=64K:always"], {}),
-    # Shadow mode with the fault-slot poll thread (docs/shadow.md,
-    # "Exitless faults"): first-chance faults answered without a VM exit.
-    # A 20 ms window: the harness reads the counters between parts (about
-    # 60 exits, over 1 ms nested), and with a shorter one the thread sleeps
-    # there and the next part starts with exits (docs/bench.md).
-    ("shadow_poll", ["--paging", "shadow", "--shadow-poll", "20000"], {}),
+    # Shadow mode without the thread, for reference: every first-chance
+    # fault is a hypercall, one VM exit.
+    ("shadow_exits", ["--paging", "shadow", "--shadow-poll", "0"], {}),
 ]
 FAULT_BENCHES = ["seq_fault", "rand_fault", "file_fault", "cow_fault"]
 
@@ -178,7 +178,7 @@ def svg_chart(results, path):
     (log scale, 1 = tdp)."""
     import math
     modes = [("shadow", "#d62728"), ("kvm_shadow", "#1f77b4"), ("native", "#2ca02c"),
-             ("shadow_mthp", "#ff7f0e"), ("shadow_poll", "#9467bd")]
+             ("shadow_mthp", "#ff7f0e"), ("shadow_exits", "#9467bd")]
     modes = [(m, c) for m, c in modes if m in results["guest"]]
     benches = [b for b in results["guest"].get("tdp", {})]
     row_h, bar_h, left, width = 16 * len(modes) + 12, 14, 170, 520
@@ -230,13 +230,9 @@ def round_ratios(results, mode, base, bench):
 TIME_TARGETS = [
     # text, mode, base mode, limit (a ratio at most 1.5, or below 1)
     ("shadow within 1.5x of tdp: {b} cycles shadow/tdp", "shadow", "tdp", 1.5),
-    ("shadow --shadow-poll within 1.5x of tdp: {b} cycles shadow/tdp",
-     "shadow_poll", "tdp", 1.5),
     ("shadow within 1.5x of tdp, both thp_anon=64K: {b} cycles shadow/tdp",
      "shadow_mthp", "tdp_mthp", 1.5),
     ("shadow faster than KVM's shadow paging: {b} umbra/KVM < 1", "shadow", "kvm_shadow", 1.0),
-    ("shadow --shadow-poll faster than KVM's shadow paging: {b} umbra/KVM < 1",
-     "shadow_poll", "kvm_shadow", 1.0),
 ]
 
 
@@ -257,7 +253,7 @@ def targets(results):
 def count_targets(results):
     """The targets on counts and work: (text, measured, met)."""
     g = results["guest"]
-    sh, shm, shp = g.get("shadow", {}), g.get("shadow_mthp", {}), g.get("shadow_poll", {})
+    sh, shm = g.get("shadow", {}), g.get("shadow_mthp", {})
     t = []
     if "seq_fault" in sh:
         v = sh["seq_fault"].get("exits_per_op")
@@ -266,10 +262,6 @@ def count_targets(results):
     if "seq_fault" in shm:
         v = shm["seq_fault"].get("exits_per_op")
         t.append(("shadow, guest thp_anon=64K: VM exits per sequential first-touch fault <= 0.2",
-                  v, v is not None and v <= 0.2))
-    if "seq_fault" in shp:
-        v = shp["seq_fault"].get("exits_per_op")
-        t.append(("shadow --shadow-poll: VM exits per sequential first-touch fault <= 0.2",
                   v, v is not None and v <= 0.2))
     for b in ["mprotect_64k", "mprotect_8m", "munmap_16m", "munmap_empty_1g"]:
         if b in sh:
@@ -326,7 +318,7 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--baseline", default="tests/bench/baseline.json")
     ap.add_argument("--modes",
-                    default="native,tdp,shadow,kvm_shadow,tdp_mthp,shadow_mthp,shadow_poll,vmm",
+                    default="native,tdp,shadow,kvm_shadow,tdp_mthp,shadow_mthp,shadow_exits,vmm",
                     help="comma-separated subset")
     ap.add_argument("--mem", default="512M")
     ap.add_argument("--rounds", type=int,
@@ -399,7 +391,7 @@ def main():
     g = results["guest"]
     for b in g.get("tdp", {}):
         base = g["tdp"][b]["cycles_per_op"]
-        for m in ["shadow", "kvm_shadow", "native", "shadow_poll"]:
+        for m in ["shadow", "kvm_shadow", "native", "shadow_exits"]:
             if b in g.get(m, {}):
                 results["ratios"][f"{b}:{m}/tdp"] = ratio(g[m][b]["cycles_per_op"], base)
         if b in g.get("shadow", {}) and b in g.get("kvm_shadow", {}):
@@ -433,14 +425,14 @@ def main():
 
 def report(results):
     g = results["guest"]
-    modes = [m for m in ["tdp", "shadow", "kvm_shadow", "native", "tdp_mthp", "shadow_mthp", "shadow_poll"]
+    modes = [m for m in ["tdp", "shadow", "kvm_shadow", "native", "tdp_mthp", "shadow_mthp", "shadow_exits"]
              if m in g]
     benches = list(g.get("tdp", g.get("native", {})))
     print(f"\n== guest cycles per operation, each benchmark's median of "
           f"{results.get('rounds', 1)} interleaved rounds (ratios within this run; "
           "absolute times inside QEMU mean nothing)")
     hdr = f"{'benchmark':18}" + "".join(f"{m:>14}" for m in modes) + \
-        f"{'shadow/tdp':>12}{'kvm/tdp':>10}{'shadow/kvm':>12}{'tdp/native':>12}{'mthp s/t':>10}{'poll/tdp':>10}"
+        f"{'shadow/tdp':>12}{'kvm/tdp':>10}{'shadow/kvm':>12}{'tdp/native':>12}{'mthp s/t':>10}{'exits/tdp':>10}"
     print(hdr)
     r = results["ratios"]
     for b in benches:
@@ -451,9 +443,9 @@ def report(results):
         nt = r.get(f"{b}:native/tdp")
         line += f"{fmt(1 / nt if nt else None):>12}"
         line += f"{fmt(r.get(f'{b}:shadow_mthp/tdp_mthp')):>10}"
-        line += f"{fmt(r.get(f'{b}:shadow_poll/tdp')):>10}"
+        line += f"{fmt(r.get(f'{b}:shadow_exits/tdp')):>10}"
         print(line)
-    for m in ["shadow", "tdp", "kvm_shadow", "shadow_mthp", "tdp_mthp", "shadow_poll"]:
+    for m in ["shadow", "tdp", "kvm_shadow", "shadow_mthp", "tdp_mthp", "shadow_exits"]:
         if m not in g:
             continue
         print(f"\n== {m}: counts per operation (VM exits = exits to umbra)")
@@ -485,14 +477,14 @@ def report(results):
 def markdown(results):
     """The figures as markdown tables (for docs/bench.md)."""
     g, r = results["guest"], results["ratios"]
-    modes = [m for m in ["native", "tdp", "shadow", "kvm_shadow", "tdp_mthp", "shadow_mthp", "shadow_poll"]
+    modes = [m for m in ["native", "tdp", "shadow", "kvm_shadow", "tdp_mthp", "shadow_mthp", "shadow_exits"]
              if m in g]
     out = [f"Measured {results['date']} (`make bench`; each benchmark's median of "
            f"{results.get('rounds', 1)} interleaved rounds).", "",
            "| benchmark | " + " | ".join(f"{m} cycles/op" for m in modes) +
            " | shadow/tdp | kvm_shadow/tdp | shadow/kvm_shadow | shadow exits/op | "
            "shadow hypercalls/op | KVM exits/op tdp | shadow | kvm_shadow | "
-           "shadow_poll/tdp | shadow_poll exits/op |",
+           "shadow_exits/tdp | shadow_exits exits/op |",
            "|---" * (len(modes) + 11) + "|"]
     for b in g.get("tdp", {}):
         sh = g.get("shadow", {}).get(b, {})
@@ -502,8 +494,8 @@ def markdown(results):
                 fmt(sh.get("hypercalls_per_op"))]
         row += [fmt(g.get(m, {}).get(b, {}).get("kvm_exits_per_op"))
                 for m in ["tdp", "shadow", "kvm_shadow"]]
-        row += [fmt(r.get(f"{b}:shadow_poll/tdp")),
-                fmt(g.get("shadow_poll", {}).get(b, {}).get("exits_per_op"))]
+        row += [fmt(r.get(f"{b}:shadow_exits/tdp")),
+                fmt(g.get("shadow_exits", {}).get(b, {}).get("exits_per_op"))]
         out.append("| " + " | ".join(row) + " |")
     if "shadow" in g:
         out += ["", "| shadow mode | sp/MiB | guest pt/MiB | sp/pt |", "|---|---|---|---|"]

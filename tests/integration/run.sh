@@ -210,17 +210,20 @@ fi
 # SHADOW_AUDIT_PROGRAM_TIMEOUT seconds (runner -t), and always runs the
 # plain VMM (run_umbra_plain).
 : "${SHADOW_AUDIT_PROGRAM_TIMEOUT:=600}"
-# Then with the fault-slot poll thread (docs/shadow.md "Exitless faults"),
-# audited every 20th call, and with two vCPUs: most faults and syncs are
-# answered without an exit, and an answer never zaps.
-for variant in audit budget poll poll-smp; do
+# Shadow mode has the fault-slot poll thread by default (docs/shadow.md
+# "Exitless faults"; L1 has a CPU more than the guest): audited every 20th
+# call, and with two vCPUs, most faults and syncs are answered without an
+# exit, and an answer never zaps. And without it (--shadow-poll 0), every
+# first-chance fault a hypercall.
+for variant in audit budget poll poll-smp exits; do
 	case $variant in
 	audit)
 		opts="--audit" cmdline="init=/bin/runner -- -t $SHADOW_AUDIT_PROGRAM_TIMEOUT"
 		runner=run_umbra_plain ;;
 	budget) opts="--shadow-budget 32" cmdline="" runner=run_umbra ;;
-	poll) opts="--shadow-poll 1000 --stats --audit-interval 20" cmdline="" runner=run_umbra ;;
-	poll-smp) opts="--shadow-poll 1000 --stats -c 2" cmdline="" runner=run_umbra ;;
+	poll) opts="--stats --audit-interval 20" cmdline="" runner=run_umbra ;;
+	poll-smp) opts="--stats -c 2" cmdline="" runner=run_umbra ;;
+	exits) opts="--shadow-poll 0 --stats" cmdline="" runner=run_umbra ;;
 	esac
 	# shellcheck disable=SC2086 # $opts is one or two words on purpose
 	$runner run --paging shadow $opts ${cmdline:+-p "$cmdline"} -i "$initrd" "$kernel"
@@ -229,7 +232,23 @@ for variant in audit budget poll poll-smp; do
 	if [ "$rc" -eq 0 ] && [ "$summary_shadow" = "$native_summary" ] &&
 		! grep -q 'shadow audit' "$tmp/err" && [ -n "$line" ]; then
 		ok "guest test suite with --paging shadow $opts, as natively ($line)"
-		case $variant in poll*)
+		case $variant in
+		exits)
+			# No thread: no fault slot answered anything, and the
+			# guest's first-chance faults were hypercalls.
+			if grep -q '^shadow: no poll thread (--shadow-poll 0)$' "$tmp/err" &&
+				! grep -q '^shadow: poll thread' "$tmp/err"; then
+				ok "exits: no poll thread with --shadow-poll 0, as --stats says"
+			else
+				bad "exits: poll thread" "want 'shadow: no poll thread (--shadow-poll 0)': $(grep '^shadow: .*poll' "$tmp/err")"
+			fi ;;
+		poll*)
+			# The thread ran by default, with its default idle time.
+			if grep -q '^shadow: poll thread: .*(idle after 1000 us)$' "$tmp/err"; then
+				ok "$variant: the poll thread ran by default (1000 us)"
+			else
+				bad "$variant: default poll thread" "$(grep '^shadow: .*poll' "$tmp/err")"
+			fi
 			slots=$(sed -n 's/^shadow: fault slots: \([0-9]*\) faults and \([0-9]*\) syncs.* \([0-9]*\) zaps while answering a fault$/\1 \2 \3/p' "$tmp/err")
 			read -r nfaults nsyncs nzaps <<-EOF
 			$slots

@@ -226,8 +226,12 @@ TEST(cli_shadow_options)
 	/* Bounded numbers: in range, nothing around them. */
 	CHECK_EQ(PARSE(&cfg, err, "--paging", "shadow", "--shadow-poll", "1000", "k.elf"), CLI_OK);
 	CHECK_EQ(cfg.shadow_poll_us, 1000);
-	CHECK_EQ(PARSE(&cfg, err, "--paging", "shadow", "--shadow-poll", "0", "k.elf"), CLI_ERROR);
-	CHECK(strstr(err, "1..1000000") != NULL);
+	CHECK(cfg.shadow_poll_given);
+	CHECK_EQ(PARSE(&cfg, err, "--paging", "shadow", "--shadow-poll", "0", "k.elf"), CLI_OK);
+	CHECK(cfg.shadow_poll_given);
+	CHECK_EQ(cfg.shadow_poll_us, 0);
+	CHECK_EQ(PARSE(&cfg, err, "--paging", "shadow", "--shadow-poll", "-1", "k.elf"), CLI_ERROR);
+	CHECK(strstr(err, "0..1000000") != NULL);
 	CHECK_EQ(PARSE(&cfg, err, "--paging", "shadow", "--shadow-poll", "1000001", "k.elf"),
 		 CLI_ERROR);
 	CHECK_EQ(PARSE(&cfg, err, "--paging", "shadow", "--shadow-poll", " 5", "k.elf"), CLI_ERROR);
@@ -236,4 +240,27 @@ TEST(cli_shadow_options)
 	CHECK_EQ(PARSE(&cfg, err, "--chaos-invalidate", "0", "k.elf"), CLI_ERROR);
 	CHECK_EQ(PARSE(&cfg, err, "--chaos-invalidate", "-3", "k.elf"), CLI_ERROR);
 	CHECK_EQ(PARSE(&cfg, err, "--chaos-invalidate", "10x", "k.elf"), CLI_ERROR);
+}
+
+/* The poll thread's default: where the host has a CPU for it besides the
+ * vCPUs' (docs/shadow.md, "Exitless faults"); --shadow-poll decides where
+ * given, 0 included; never outside shadow mode. */
+TEST(cli_shadow_poll_default_by_host_cpus)
+{
+	struct umbra_config cfg;
+	char err[256] = "";
+	CHECK_EQ(PARSE(&cfg, err, "--paging", "shadow", "k.elf"), CLI_OK);
+	CHECK(!cfg.shadow_poll_given);
+	CHECK_EQ(cli_shadow_poll_us(&cfg, 2), CLI_SHADOW_POLL_DEFAULT_US);
+	CHECK_EQ(cli_shadow_poll_us(&cfg, 1), 0);
+	CHECK_EQ(PARSE(&cfg, err, "--paging", "shadow", "-c", "2", "k.elf"), CLI_OK);
+	CHECK_EQ(cli_shadow_poll_us(&cfg, 2), 0);
+	CHECK_EQ(cli_shadow_poll_us(&cfg, 3), CLI_SHADOW_POLL_DEFAULT_US);
+	CHECK_EQ(PARSE(&cfg, err, "--paging", "shadow", "--shadow-poll", "0", "k.elf"), CLI_OK);
+	CHECK_EQ(cli_shadow_poll_us(&cfg, 64), 0);
+	CHECK_EQ(PARSE(&cfg, err, "--paging", "shadow", "--shadow-poll", "20000", "k.elf"),
+		 CLI_OK);
+	CHECK_EQ(cli_shadow_poll_us(&cfg, 1), 20000);
+	CHECK_EQ(PARSE(&cfg, err, "k.elf"), CLI_OK);
+	CHECK_EQ(cli_shadow_poll_us(&cfg, 64), 0);
 }

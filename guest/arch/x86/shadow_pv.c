@@ -805,7 +805,7 @@ static void shadow_register_cpu(void)
 	r = shadow_hc(UMBRA_HC_SHADOW_KICK_FLAG, virt_to_phys(&scpu()->kick_flag), 0, 0, 0);
 	if (r < 0)
 		panic("shadow paging: KICK_FLAG: %ld", r);
-	/* -ENOSYS: the VMM runs no poll thread (no --shadow-poll). */
+	/* -ENOSYS: the VMM runs no poll thread (--shadow-poll 0, or no host CPU for it). */
 	r = shadow_hc(UMBRA_HC_SHADOW_FAULT_SLOT,
 		      virt_to_phys(&fault_slots[this_cpu()->cpu]), 0, 0, 0);
 	if (r < 0 && r != -UMBRA_ENOSYS)
