@@ -70,12 +70,21 @@ static bool evict_below(struct shadow_mmu *mmu, unsigned level)
 /* A frame for a shadow page. make_mmu_pages_available made room before the
  * fill, so a failure here is the host's (or an injected one): evict a page
  * when one may go, and try again; after SP_ALLOC_TRIES the guest is stopped
- * (a fault it cannot complete would come back for ever). */
+ * (a fault it cannot complete would come back for ever). A fault slot's
+ * answer evicts nothing (it may take a running vCPU's kernel stack): it is
+ * declined, and the guest's hypercall tries again with everything allowed. */
 static int alloc_sp_frame(struct shadow_mmu *mmu, unsigned level, uint64_t *maddr)
 {
 	for (unsigned tries = 1;; tries++) {
 		if (!fault_inject_hit(FI_SP_ALLOC) && frame_pool_alloc(mmu->pool, maddr) == 0)
 			return 0;
+		if (mmu->fill_only) {
+			mmu->fill_declined = true;
+			host_failure(FI_SP_ALLOC, false, "shadow MMU: a shadow page's frame "
+				     "could not be allocated for a fault slot's answer: "
+				     "left to the guest's hypercall");
+			return -1;
+		}
 		if (tries == SP_ALLOC_TRIES) {
 			host_failure(FI_SP_ALLOC, true, "shadow MMU: no frame for a "
 				     "shadow page in %u tries: guest stopped", tries);

@@ -23,7 +23,8 @@ struct umbra_config {
 	bool prefetch_given;     /* --prefetch N given (else the default, 16) */
 	unsigned int prefetch;
 	unsigned int shadow_budget; /* --shadow-budget PAGES; 0: 2% of RAM */
-	bool shadow_poll_given;  /* --shadow-poll US given (else shadow_poll_default) */
+	bool shadow_poll_given;  /* --shadow-poll US given (else the default:
+				  * cli_shadow_poll_us) */
 	unsigned int shadow_poll_us; /* the fault-slot poll thread sleeps after US
 				      * idle; 0: no thread */
 	/* Host memory (docs/host-memory.md), shadow mode only: */

@@ -353,10 +353,19 @@ int shadow_vm_poll_start(struct shadow_vm *s, struct hc_state *hc,
 	if (!idle_us)
 		return 0;
 	int r = shadow_poll_start(&s->poll, hc, idle_us);
-	if (r) {
-		fprintf(stderr, "umbra: the shadow poll thread (--shadow-poll) cannot start: %s\n",
+	if (r && s->poll_given) {
+		fprintf(stderr, "umbra: --shadow-poll: the poll thread cannot start: %s\n",
 			strerror(-r));
 		return UMBRA_EXIT_INTERNAL;
+	}
+	if (r) {
+		/* Only the default asked for it: run without, as with -c N on
+		 * N host CPUs. */
+		fprintf(stderr, "umbra: the shadow poll thread cannot start (%s): every "
+			"first-chance fault is a VM exit\n", strerror(-r));
+		s->poll.idle_us = 0;
+		s->poll_failed = true;
+		return 0;
 	}
 	hc->poll = &s->poll;
 	return 0;
@@ -377,6 +386,8 @@ void shadow_vm_print_stats(struct shadow_vm *s, const struct stats *st, FILE *f)
 		shadow_kick_print_stats(&s->kick, f);
 	if (s->poll.idle_us)
 		shadow_poll_print_stats(&s->poll, f);
+	else if (s->poll_failed)
+		fprintf(f, "shadow: no poll thread: it could not start\n");
 	else if (s->poll_given)
 		fprintf(f, "shadow: no poll thread (--shadow-poll 0)\n");
 	else

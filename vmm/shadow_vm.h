@@ -41,7 +41,7 @@ struct shadow_vm {
 	/* --shadow-poll: the fault-slot poll thread (idle_us 0: none), and
 	 * what decided it (for --stats). */
 	struct shadow_poll poll;
-	bool poll_given;
+	bool poll_given, poll_failed;
 	unsigned int host_cpus, vcpus;
 };
 

@@ -136,8 +136,10 @@ def per_op(raw):
         if key in raw:
             f[name] = raw[key] / ops
     # VM exits per guest page fault (all #PFs the guest took: in shadow
-    # mode each one makes hypercall 4 first).
-    faults = raw.get("hc_4") if raw.get("hc_4") else raw.get("pgfault", 0)
+    # mode each one is a first-chance fault, hypercall 4 or, with the poll
+    # thread, a fault slot's request).
+    shadow_faults = raw.get("hc_4", 0) + raw.get("shadow_slot_faults", 0)
+    faults = shadow_faults if shadow_faults else raw.get("pgfault", 0)
     if "exits" in raw and raw.get("pgfault", 0):
         f["exits_per_guest_mm_fault"] = raw["exits"] / raw["pgfault"]
     if "exits" in raw and faults:
@@ -330,6 +332,10 @@ def main():
         sys.exit("bench: --rounds must be at least 1")
     build = args.build
     want = args.modes.split(",")
+    known = [m for m, _, _ in GUEST_MODES] + ["native", "vmm"]
+    unknown = [m for m in want if m not in known]
+    if unknown:
+        sys.exit(f"bench: unknown mode(s) {', '.join(unknown)}; modes: {', '.join(known)}")
     outdir = os.path.join(build, "bench")
     os.makedirs(outdir, exist_ok=True)
     results = {"guest": {}, "raw": {}, "vmm": {}, "ratios": {}, "notes": [],

@@ -11,6 +11,7 @@
 
 #include "test.h"
 
+#include "../../shadow/fault_inject.h"
 #include "hc_test.h"
 #include "hypercall.h"
 #include "shadow_poll.h"
@@ -204,6 +205,59 @@ TEST(fault_slot_answers_by_adding_only)
 	CHECK_EQ(ss.slot_declined, 3);
 	CHECK_EQ(ss.slot_zaps, 0);
 	/* The hypercall does what the slot declined (it may evict). */
+	CHECK_EQ(sim_hc(&e.s, UMBRA_HC_SHADOW_FAULT, 0x40000000, PFERR_U | PFERR_W,
+			e.asid, 0), UMBRA_SHADOW_HANDLED);
+	CHECK(shadowed(&e.s, 0x40000000, WALK_WRITE));
+	CHECK_EQ(sim_audit(&e.s), 0);
+	slot_env_destroy(&e);
+}
+
+static unsigned slot_stops;
+static void count_slot_stop(void *opaque)
+{
+	(void)opaque;
+	slot_stops++;
+}
+
+/* The host refuses a shadow page's frame while the thread answers: the
+ * answer is declined, nothing is evicted (a page there may hold a running
+ * vCPU's kernel stack) and the guest is not stopped; the hypercall that
+ * follows does the fault. */
+TEST(fault_slot_answer_never_evicts_for_a_refused_frame)
+{
+	struct slot_env e;
+	int init = slot_env_init(&e, &slot_cfg, true);
+	CHECK_EQ(init, 0);
+	if (init)
+		return;
+	g_map(&e.s, e.root, 0x40000000, 0xb000, PTE_RW | PTE_US, 1);
+	CHECK_EQ(populate(&e.s, 0x9000), 0);
+	CHECK_EQ(populate(&e.s, 0xb000), 0);
+	uint32_t seq = post(e.sl, 0x400000, PFERR_U | PFERR_W, e.asid);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
+	CHECK_EQ(e.sl->done, seq);
+	CHECK_EQ(e.sl->result, UMBRA_SHADOW_HANDLED);
+
+	char err[160];
+	CHECK_EQ(fault_inject_parse("sp-alloc", err, sizeof(err)), 0);
+	slot_stops = 0;
+	host_failure_set_stop(count_slot_stop, NULL);
+	seq = post(e.sl, 0x40000000, PFERR_U | PFERR_W, e.asid);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
+	CHECK_EQ(e.sl->done, seq);
+	CHECK_EQ(e.sl->result, UMBRA_SHADOW_DECLINED);
+	struct fi_counts c;
+	fault_inject_counts(FI_SP_ALLOC, &c);
+	CHECK_EQ(c.injected, 1);
+	CHECK_EQ(c.survived, 1);
+	CHECK_EQ(c.fatal, 0);
+	CHECK_EQ(slot_stops, 0);
+	CHECK_EQ(e.s.mmu->stats.sp_evicted, 0);
+	CHECK(shadowed(&e.s, 0x400000, WALK_WRITE));
+	CHECK(!shadowed(&e.s, 0x40000000, 0));
+	fault_inject_reset();
+	host_failure_set_stop(NULL, NULL);
+
 	CHECK_EQ(sim_hc(&e.s, UMBRA_HC_SHADOW_FAULT, 0x40000000, PFERR_U | PFERR_W,
 			e.asid, 0), UMBRA_SHADOW_HANDLED);
 	CHECK(shadowed(&e.s, 0x40000000, WALK_WRITE));

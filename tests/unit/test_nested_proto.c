@@ -5,7 +5,9 @@
 
 #include "nested_proto.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Writes cfg's argv file into memory and splits it again. */
 static int argv_round_trip(const struct umbra_config *cfg, char **buf,
@@ -35,6 +37,39 @@ TEST(nested_argv_full_config)
 	for (int i = 0; i < n && i < (int)(sizeof(want) / sizeof(want[0])); i++)
 		CHECK_STREQ(vec[i], want[i]);
 	free(buf);
+}
+
+/* --shadow-poll reaches L1 only when given, 0 included; not given, L1
+ * decides the default by its own CPUs. */
+/* Whether cfg's argv file has --shadow-poll, and its value in val. */
+static bool argv_poll(const struct umbra_config *cfg, char *val, size_t len)
+{
+	char *buf, *vec[32];
+	int n = argv_round_trip(cfg, &buf, vec, 32);
+	bool found = false;
+	for (int i = 0; i + 1 < n && !found; i++)
+		if (!strcmp(vec[i], "--shadow-poll")) {
+			snprintf(val, len, "%s", vec[i + 1]);
+			found = true;
+		}
+	free(buf);
+	return found;
+}
+
+TEST(nested_argv_shadow_poll_only_when_given)
+{
+	struct umbra_config cfg = {
+		.kernel = "k", .params = "", .mem_bytes = 1ull << 30, .cpus = 1,
+		.paging = PAGING_SHADOW,
+	};
+	char val[16] = "";
+	CHECK(!argv_poll(&cfg, val, sizeof(val)));
+	cfg.shadow_poll_given = true;
+	CHECK(argv_poll(&cfg, val, sizeof(val)));
+	CHECK_STREQ(val, "0");
+	cfg.shadow_poll_us = 20000;
+	CHECK(argv_poll(&cfg, val, sizeof(val)));
+	CHECK_STREQ(val, "20000");
 }
 
 TEST(nested_argv_minimal_config_and_sizes)
