@@ -412,10 +412,12 @@ static bool canon_stable(struct host_mem_vm *h, uint64_t gfn)
  * result carries its own flush), then what is still unmapped is swapped
  * out or merged (host_mem_merge compares the bytes, now final). At most
  * AFTER_CALL_BATCH victims a call: the next calls go on while resident
- * stays over the limit. Called and returns with the shadow lock held.
+ * stays over the limit. ok says which gfns may go. vcpu ~0u: the poll
+ * thread's turn, no vCPU in a call, every one flushes. Called and returns
+ * with the shadow lock held.
  */
 static void after_call_others_running(struct host_mem_vm *h, unsigned vcpu, bool dedup,
-				      bool reclaim)
+				      bool reclaim, bool (*ok)(void *opaque, uint64_t gfn))
 {
 	struct host_mem *hm = h->hm;
 	uint64_t victims[AFTER_CALL_BATCH], nv = 0, np = 0;
@@ -424,12 +426,12 @@ static void after_call_others_running(struct host_mem_vm *h, unsigned vcpu, bool
 		uint64_t excess = hm->resident - hm->limit;
 		nv = host_mem_reclaim_pick(hm, victims, excess < AFTER_CALL_BATCH ? excess
 										   : AFTER_CALL_BATCH,
-					   off_running_stacks, h);
+					   ok, h);
 		lock_and_clear(h, victims, nv);
 	}
 	if (dedup) {
 		/* After the victims: a locked gfn is no candidate. */
-		np = host_mem_dedup_pick(hm, DEDUP_SCAN, pairs, DEDUP_SCAN, off_running_stacks, h);
+		np = host_mem_dedup_pick(hm, DEDUP_SCAN, pairs, DEDUP_SCAN, ok, h);
 		for (uint64_t i = 0; i < np; i++) {
 			lock_and_clear(h, &pairs[i].gfn, 1);
 			/* False for a canon of an earlier pair: ours already. A
@@ -476,7 +478,7 @@ void host_mem_vm_after_shadow(void *opaque, unsigned vcpu)
 							      sizeof(h->stack_region[0]))
 		       : 0;
 	if (h->mmu && h->kick && h->cfg->cpus > 1) {
-		after_call_others_running(h, vcpu, dedup, reclaim);
+		after_call_others_running(h, vcpu, dedup, reclaim, off_running_stacks);
 		return;
 	}
 	/* One vCPU: it is in this call, so no TLB can use a frame before
@@ -485,6 +487,31 @@ void host_mem_vm_after_shadow(void *opaque, unsigned vcpu)
 		host_mem_dedup_scan(hm, DEDUP_SCAN, off_running_stacks, h);
 	if (reclaim)
 		host_mem_reclaim(hm, off_running_stacks, h);
+}
+
+/*
+ * The poll thread's answers count as calls too: with it most faults and
+ * syncs never reach a hypercall, and dedup would wait for the few that do
+ * (a two-vCPU run of t_mempattern merged nothing). Its turn is a call's
+ * with every vCPU running: the 2M regions of all their kernel stacks are
+ * left alone, and each vCPU that may cache a candidate flushes before
+ * the frames are compared and merged.
+ */
+void host_mem_vm_after_answers(void *opaque, unsigned answered)
+{
+	struct host_mem_vm *h = opaque;
+	if (!h->hm || !h->mmu || !h->kick || !h->cfg->dedup)
+		return;
+	pthread_mutex_lock(h->lock);
+	uint64_t before = h->calls;
+	h->calls += answered;
+	if (before / DEDUP_EVERY != h->calls / DEDUP_EVERY) {
+		h->nr_stack_regions = shadow_running_stack_regions(
+			h->mmu, ~0u, h->stack_region,
+			sizeof(h->stack_region) / sizeof(h->stack_region[0]));
+		after_call_others_running(h, ~0u, true, false, off_running_stacks);
+	}
+	pthread_mutex_unlock(h->lock);
 }
 
 int64_t host_mem_vm_dedup_merges(void *opaque)

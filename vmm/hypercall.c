@@ -19,6 +19,7 @@ void hc_init(struct hc_state *hc, const struct guest_mem *mem, struct stats *sta
 	hc->shadow = NULL;
 	hc->balloon = NULL;
 	hc->after_shadow = NULL;
+	hc->after_answers = NULL;
 	hc->dedup_merges = NULL;
 	hc->host_mem = NULL;
 	hc->kick = NULL;

@@ -66,6 +66,8 @@ static void *poll_thread(void *arg)
 		unsigned n = answer_all(p);
 		if (n) {
 			p->answered += n;
+			if (p->hc->after_answers)
+				p->hc->after_answers(p->hc->host_mem, n);
 			last = tsc_clock_ns();
 			continue;
 		}

@@ -154,6 +154,7 @@ static int setup(struct vm *vm, const struct vm_image *img)
 			 &vm->hc.shadow_lock);
 	vm->hc.balloon = host_mem_vm_balloon;
 	vm->hc.after_shadow = host_mem_vm_after_shadow;
+	vm->hc.after_answers = host_mem_vm_after_answers;
 	vm->hc.dedup_merges = host_mem_vm_dedup_merges;
 	vm->hc.host_mem = &vm->hmem;
 	vcpu_pause_init(&vm->hmem.pause, vm_kick_others, vm);
