@@ -412,12 +412,10 @@ static bool canon_stable(struct host_mem_vm *h, uint64_t gfn)
  * result carries its own flush), then what is still unmapped is swapped
  * out or merged (host_mem_merge compares the bytes, now final). At most
  * AFTER_CALL_BATCH victims a call: the next calls go on while resident
- * stays over the limit. ok says which gfns may go. vcpu ~0u: the poll
- * thread's turn, no vCPU in a call, every one flushes. Called and returns
- * with the shadow lock held.
+ * stays over the limit. Called and returns with the shadow lock held.
  */
 static void after_call_others_running(struct host_mem_vm *h, unsigned vcpu, bool dedup,
-				      bool reclaim, bool (*ok)(void *opaque, uint64_t gfn))
+				      bool reclaim)
 {
 	struct host_mem *hm = h->hm;
 	uint64_t victims[AFTER_CALL_BATCH], nv = 0, np = 0;
@@ -426,12 +424,12 @@ static void after_call_others_running(struct host_mem_vm *h, unsigned vcpu, bool
 		uint64_t excess = hm->resident - hm->limit;
 		nv = host_mem_reclaim_pick(hm, victims, excess < AFTER_CALL_BATCH ? excess
 										   : AFTER_CALL_BATCH,
-					   ok, h);
+					   off_running_stacks, h);
 		lock_and_clear(h, victims, nv);
 	}
 	if (dedup) {
 		/* After the victims: a locked gfn is no candidate. */
-		np = host_mem_dedup_pick(hm, DEDUP_SCAN, pairs, DEDUP_SCAN, ok, h);
+		np = host_mem_dedup_pick(hm, DEDUP_SCAN, pairs, DEDUP_SCAN, off_running_stacks, h);
 		for (uint64_t i = 0; i < np; i++) {
 			lock_and_clear(h, &pairs[i].gfn, 1);
 			/* False for a canon of an earlier pair: ours already. A
@@ -465,7 +463,9 @@ void host_mem_vm_after_shadow(void *opaque, unsigned vcpu)
 	if (!hm)
 		return;
 	h->calls++;
-	bool dedup = h->cfg->dedup && h->calls % DEDUP_EVERY == 0;
+	bool dedup = h->cfg->dedup && (h->calls % DEDUP_EVERY == 0 || h->dedup_due);
+	if (dedup)
+		h->dedup_due = false;
 	bool reclaim = hm->limit && hm->resident > hm->limit;
 	if (!dedup && !reclaim)
 		return;
@@ -478,7 +478,7 @@ void host_mem_vm_after_shadow(void *opaque, unsigned vcpu)
 							      sizeof(h->stack_region[0]))
 		       : 0;
 	if (h->mmu && h->kick && h->cfg->cpus > 1) {
-		after_call_others_running(h, vcpu, dedup, reclaim, off_running_stacks);
+		after_call_others_running(h, vcpu, dedup, reclaim);
 		return;
 	}
 	/* One vCPU: it is in this call, so no TLB can use a frame before
@@ -492,25 +492,23 @@ void host_mem_vm_after_shadow(void *opaque, unsigned vcpu)
 /*
  * The poll thread's answers count as calls too: with it most faults and
  * syncs never reach a hypercall, and dedup would wait for the few that do
- * (a two-vCPU run of t_mempattern merged nothing). Its turn is a call's
- * with every vCPU running: the 2M regions of all their kernel stacks are
- * left alone, and each vCPU that may cache a candidate flushes before
- * the frames are compared and merged.
+ * (a two-vCPU run of t_mempattern merged nothing). The turn they make due
+ * is the next shadow hypercall's (host_mem_vm_after_shadow), not this
+ * thread's: beside running vCPUs a merge could take the 2M region of a
+ * kernel stack the hint does not name yet (a task switch sets the next
+ * task's before it leaves the previous one's stack), while in a call the
+ * caller's own stack is shadowed again before it returns.
  */
 void host_mem_vm_after_answers(void *opaque, unsigned answered)
 {
 	struct host_mem_vm *h = opaque;
-	if (!h->hm || !h->mmu || !h->kick || !h->cfg->dedup)
+	if (!h->hm || !h->cfg->dedup)
 		return;
 	pthread_mutex_lock(h->lock);
 	uint64_t before = h->calls;
 	h->calls += answered;
-	if (before / DEDUP_EVERY != h->calls / DEDUP_EVERY) {
-		h->nr_stack_regions = shadow_running_stack_regions(
-			h->mmu, ~0u, h->stack_region,
-			sizeof(h->stack_region) / sizeof(h->stack_region[0]));
-		after_call_others_running(h, ~0u, true, false, off_running_stacks);
-	}
+	if (before / DEDUP_EVERY != h->calls / DEDUP_EVERY)
+		h->dedup_due = true;
 	pthread_mutex_unlock(h->lock);
 }
 

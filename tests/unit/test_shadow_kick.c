@@ -619,7 +619,8 @@ TEST(shadow_kick_flag_reaches_a_vcpu_with_interrupts_off)
  * makes before it flushes is lost (it lands in the freed frame). The fake
  * guest makes that store just before it acknowledges its kick.
  */
-static void end_of_call_move(int *failed_, bool dedup, unsigned cpus, uint64_t store)
+static void end_of_call_move(int *failed_, bool dedup, unsigned cpus, uint64_t store,
+			     bool by_answers)
 {
 	struct kick_env e;
 	struct fake_guest g = {.k = &e.k, .vcpu = 1, .hc = &e.hc};
@@ -654,10 +655,14 @@ static void end_of_call_move(int *failed_, bool dedup, unsigned cpus, uint64_t s
 	/* vCPU 0's next call reclaims (over the limit: gfn 16 among the
 	 * victims, the clock's second sweep takes it) or dedups (its
 	 * DEDUP_EVERY-th call: 16, 17 and 18 are candidates). */
-	if (dedup)
+	if (dedup && by_answers)
+		host_mem_vm_after_answers(&h, 64); /* the poll thread's: due */
+	else if (dedup)
 		h.calls = 63;
 	else
 		e.s.hm.limit = 1;
+	/* The answers only make the turn due: nothing merged yet. */
+	CHECK_EQ(e.s.hm.stats.merges, 0);
 	c = (struct hc_call){UMBRA_HC_SHADOW_SYNC, {0, 0, 0, 0, 0}};
 	hc_dispatch_vcpu(&e.hc, 0, &c, &out);
 	uint64_t v = 0, w = 0;
@@ -694,80 +699,18 @@ static void end_of_call_move(int *failed_, bool dedup, unsigned cpus, uint64_t s
 	kick_env_destroy(&e);
 }
 
-/* Interrupts for either of two fake guests (one per vCPU). */
-static int two_guests_send(void *opaque, unsigned vcpu)
+/* The poll thread's answers count as calls for --dedup's pace
+ * (host_mem_vm_after_answers); the turn they make due is the next call's,
+ * with the same wait for vCPU 1's flush. */
+TEST(host_mem_answers_make_the_next_calls_dedup_turn)
 {
-	struct fake_guest *g = opaque;
-	return vcpu < 2 ? fake_send(&g[vcpu], vcpu) : -EINVAL;
-}
-
-/*
- * --dedup's turn on the poll thread (host_mem_vm_after_answers), with no
- * vCPU in a call: every vCPU that may cache a candidate is kicked, and the
- * frames are compared only after each flushed; vCPU 1's store through its
- * stale TLB entry just before it acknowledges makes 16 differ.
- */
-static void poll_thread_dedup(int *failed_, uint64_t store)
-{
-	struct kick_env e;
-	struct fake_guest g[2] = {{.vcpu = 0}, {.vcpu = 1}};
-	CHECK_EQ(kick_env_init_opt(&e, two_guests_send, g, true), 0);
-	for (int i = 0; i < 2; i++) {
-		g[i].k = &e.k;
-		g[i].hc = &e.hc;
-	}
-	struct umbra_config ucfg = {.cpus = 2, .dedup = true};
-	struct host_mem_vm h;
-	host_mem_vm_init(&h, &ucfg, &e.s.hm, &e.gm, &e.hc.shadow_lock);
-	h.mmu = e.s.mmu;
-	h.kick = &e.k;
-	for (uint64_t gfn = 16; gfn <= 18; gfn++)
-		g_write(&e.s, gfn * 4096, 0x1111);
-	struct hc_outcome out;
-	struct hc_call c = {UMBRA_HC_SHADOW_FAULT,
-			    {0x400000, PFERR_U | PFERR_W, (uint32_t)e.asid, 0, 0}};
-	hc_dispatch_vcpu(&e.hc, 1, &c, &out);
-	CHECK_EQ(out.ret, UMBRA_SHADOW_HANDLED);
-	uint64_t m;
-	CHECK_EQ(p2m_lookup(&e.s.p2m, 16, &m, NULL), 0);
-	g[1].stale = frame_pool_ptr(&e.s.pool, m);
-	g[1].stale_value = store;
-	for (int i = 0; i < 2; i++)
-		CHECK_EQ(pthread_create(&g[i].thread, NULL, fake_guest_run, &g[i]), 0);
-
-	/* 63 answers before: this one is the DEDUP_EVERY-th. */
-	h.calls = 63;
-	host_mem_vm_after_answers(&h, 1);
-	uint64_t v = 0, w = 0;
-	CHECK_EQ(host_mem_read(&e.s.hm, 16 * 4096, &v, 8), 0);
-	CHECK_EQ(host_mem_read(&e.s.hm, 17 * 4096, &w, 8), 0);
-	CHECK_EQ(v, store);
-	CHECK_EQ(w, 0x1111);
-	CHECK_EQ(atomic_load(&g[1].handled), 1);
-	CHECK_EQ(e.s.hm.stats.merges, store == 0x1111 ? 2 : 0);
-	/* Not a turn: nothing more. */
-	host_mem_vm_after_answers(&h, 1);
-	CHECK_EQ(e.s.hm.stats.merges, store == 0x1111 ? 2 : 0);
-	struct shadow_kick_stats ks;
-	shadow_kick_get_stats(&e.k, &ks);
-	CHECK_EQ(ks.timeouts, 0);
-
-	for (int i = 0; i < 2; i++) {
-		atomic_store(&g[i].stop, true);
-		pthread_join(g[i].thread, NULL);
-	}
-	kick_env_destroy(&e);
-}
-
-TEST(host_mem_poll_thread_dedup_waits_for_every_vcpu)
-{
-	poll_thread_dedup(failed_, 0x2222);
-	poll_thread_dedup(failed_, 0x1111);
+	end_of_call_move(failed_, true, 2, 0x2222, true);
+	end_of_call_move(failed_, true, 2, 0x1111, true);
 }
 
 TEST(host_mem_end_of_call_reclaim_waits_for_the_other_vcpus)
 {
-	end_of_call_move(failed_, false, 2, 0x2222);
+	end_of_call_move(failed_, false, 2, 0x2222, false);
 }
 
 /* The same for --dedup: the frames are compared only after vCPU 1
@@ -775,7 +718,7 @@ TEST(host_mem_end_of_call_reclaim_waits_for_the_other_vcpus)
  * lost, or reached the frame then shared with 17). */
 TEST(host_mem_end_of_call_dedup_waits_for_the_other_vcpus)
 {
-	end_of_call_move(failed_, true, 2, 0x2222);
+	end_of_call_move(failed_, true, 2, 0x2222, false);
 	/* A store of the same bytes: all three merged. */
-	end_of_call_move(failed_, true, 2, 0x1111);
+	end_of_call_move(failed_, true, 2, 0x1111, false);
 }
