@@ -6,8 +6,10 @@
  * from interesting classes (tables, asids, addresses inside, across and
  * beyond guest RAM, misaligned, huge), writes of arbitrary values into
  * guest memory (page tables that loop, point outside memory, set reserved
- * bits; the batch queue's ring), and accesses by a simulated vCPU through
- * the shadow tables. The fake guest is tests/unit/shadow_sim.h, the one
+ * bits; the batch queue's ring), accesses by a simulated vCPU through
+ * the shadow tables, and requests posted in a registered fault slot with
+ * the poll thread's answer (any field any value, as written by a guest
+ * while the VMM thread reads it). The fake guest is tests/unit/shadow_sim.h, the one
  * the unit tests use.
  *
  * Checked after every operation: no sanitizer finding, every result a
@@ -19,6 +21,7 @@
 #include <stdio.h>
 
 #include "hypercall.h"
+#include "shadow_poll.h"
 #include "../unit/shadow_sim.h"
 #include "fuzz_input.h"
 
@@ -39,6 +42,10 @@ struct fz {
 	uint64_t asid_root[8];
 	unsigned nr_asids;
 	uint64_t ring_gpa;   /* the queue the guest registered, or 0 */
+	/* A poll thread never started: UMBRA_HC_SHADOW_FAULT_SLOT registers,
+	 * and do_slot answers as the thread would. */
+	struct shadow_poll poll;
+	uint64_t slot_gpa[2]; /* each vCPU's registered fault slot, or 0 */
 };
 
 static uint64_t pick(uint64_t *arr, unsigned n, uint8_t k)
@@ -118,6 +125,8 @@ static void do_hypercall(struct fz *f, struct fuzz_in *in)
 	}
 	if (c.nr == UMBRA_HC_SHADOW_QUEUE && r >= 0)
 		f->ring_gpa = c.args[0];
+	if (c.nr == UMBRA_HC_SHADOW_FAULT_SLOT && r == 0)
+		f->slot_gpa[vcpu] = c.args[0];
 	/* The simulated vCPU is vCPU 0: it loads what AS_ACTIVATE returned
 	 * and flushes when told. */
 	if (vcpu == 0 && c.nr == UMBRA_HC_SHADOW_AS_ACTIVATE && r >= 0) {
@@ -223,6 +232,44 @@ static void do_access(struct fz *f, struct fuzz_in *in)
 	sim_access(&f->s, va, acc[a % 3], a & 8 ? 3 : 0, &ec);
 }
 
+/* A request in a vCPU's registered slot: posted as the guest does (seq
+ * odd while written), or any field written with any value; then the poll
+ * thread's scan answers it (here on this thread, which holds no other
+ * lock: nothing runs beside it). Without a slot: an access. */
+static void do_slot(struct fz *f, struct fuzz_in *in)
+{
+	unsigned vcpu = fin_u8(in) % f->nr_vcpus;
+	struct umbra_shadow_fault_slot *sl =
+		f->shadow && f->slot_gpa[vcpu] ? p2m_writable_ptr(&f->s.p2m, f->slot_gpa[vcpu])
+					       : NULL;
+	if (!sl) {
+		do_access(f, in);
+		return;
+	}
+	uint8_t how = fin_u8(in);
+	uint32_t seq = 0;
+	if (how & 1) {
+		uint32_t flags = (uint32_t)arg(f, in);
+		seq = sim_slot_post_flags(sl, fin_u8(in) % 3, arg(f, in), (uint32_t)arg(f, in),
+					  (uint32_t)arg(f, in), flags);
+	} else {
+		uint64_t *w = (uint64_t *)sl + fin_u8(in) % 16;
+		*w = arg(f, in);
+	}
+	if (how & 2) /* a stream's end, or a wrong one */
+		sl->stream_end = how & 4 ? seq : (uint32_t)arg(f, in);
+	shadow_answer_fault_slots(f->s.mmu);
+	if (!seq || __atomic_load_n(&sl->done, __ATOMIC_ACQUIRE) != seq)
+		return;
+	int64_t r = sl->result;
+	uint64_t low = (uint64_t)r & 0xff;
+	FUZZ_ASSERT(r < 0 ? result_ok(r) : low <= UMBRA_SHADOW_DECLINED,
+		    "slot answer %#llx", (unsigned long long)r);
+	/* The flush it asks for is the guest's to make: vCPU 0 is the sim. */
+	if (vcpu == 0 && r >= 0 && ((uint64_t)r & (UMBRA_SHADOW_FLUSH | UMBRA_SHADOW_FLUSH_RANGES)))
+		sim_tlb_flush(&f->s);
+}
+
 /* Every present shadow leaf maps guest frames of the p2m; every link a
  * shadow page. */
 static void check_containment(struct fz *f)
@@ -284,6 +331,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		guest_mem_layout(&f.gm, (uint64_t)NR_GFNS << 12);
 		hc_init(&f.hc, &f.gm, &f.st);
 		hc_set_shadow(&f.hc, f.s.mmu);
+		f.hc.poll = &f.poll;
 	} else {
 		static struct guest_mem gm;
 		if (!gm.total) {
@@ -302,7 +350,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 3: do_map(&f, &in); break;
 		case 4: do_new_root(&f); break;
 		case 5: do_queue(&f, &in); break;
-		default: do_access(&f, &in); break;
+		case 6: do_access(&f, &in); break;
+		default: do_slot(&f, &in); break;
 		}
 		if (f.shadow && i % 16 == 15)
 			check_containment(&f);
