@@ -463,9 +463,9 @@ void host_mem_vm_after_shadow(void *opaque, unsigned vcpu)
 	if (!hm)
 		return;
 	h->calls++;
-	bool dedup = h->cfg->dedup && (h->calls % DEDUP_EVERY == 0 || h->dedup_due);
+	bool dedup = h->cfg->dedup && h->calls - h->dedup_calls >= DEDUP_EVERY;
 	if (dedup)
-		h->dedup_due = false;
+		h->dedup_calls = h->calls;
 	bool reclaim = hm->limit && hm->resident > hm->limit;
 	if (!dedup && !reclaim)
 		return;
@@ -497,19 +497,13 @@ void host_mem_vm_after_shadow(void *opaque, unsigned vcpu)
  * thread's: beside running vCPUs a merge could take the 2M region of a
  * kernel stack the hint does not name yet (a task switch sets the next
  * task's before it leaves the previous one's stack), while in a call the
- * caller's own stack is shadowed again before it returns.
+ * caller's own stack is shadowed again before it returns. Under the
+ * shadow lock.
  */
 void host_mem_vm_after_answers(void *opaque, unsigned answered)
 {
 	struct host_mem_vm *h = opaque;
-	if (!h->hm || !h->cfg->dedup)
-		return;
-	pthread_mutex_lock(h->lock);
-	uint64_t before = h->calls;
 	h->calls += answered;
-	if (before / DEDUP_EVERY != h->calls / DEDUP_EVERY)
-		h->dedup_due = true;
-	pthread_mutex_unlock(h->lock);
 }
 
 int64_t host_mem_vm_dedup_merges(void *opaque)

@@ -30,7 +30,7 @@ struct host_mem_vm {
 	const struct guest_mem *mem;  /* tdp mode: guest RAM */
 	pthread_mutex_t *lock;        /* the shadow lock (shadow mode) */
 	uint64_t calls;               /* shadow hypercalls and fault-slot answers */
-	bool dedup_due;               /* answers made a --dedup turn due */
+	uint64_t dedup_calls;         /* calls at --dedup's last turn */
 	uint64_t rng;
 	/* Shadow mode, for changes made beside the running vCPUs (the chaos
 	 * thread, the control socket's reclaim): the MMU, and the kicks that
@@ -76,7 +76,7 @@ void host_mem_vm_after_exit(struct host_mem_vm *h);
 /* The hc_state hooks (vmm/hypercall.h). */
 int64_t host_mem_vm_balloon(void *opaque, const uint64_t *args);
 void host_mem_vm_after_shadow(void *opaque, unsigned vcpu);
-/* The poll thread's, after it answered fault slots (without the shadow
+/* The poll thread's, after it answered fault slots (under the shadow
  * lock): those count as calls for --dedup's pace; the turn they make due
  * is the next shadow hypercall's. */
 void host_mem_vm_after_answers(void *opaque, unsigned answered);

@@ -47,8 +47,8 @@ struct hc_state {
 	 * wait for its kicks does. */
 	int64_t (*balloon)(void *opaque, const uint64_t *args);
 	void (*after_shadow)(void *opaque, unsigned vcpu);
-	/* And on the poll thread after it answered fault slots, without the
-	 * shadow lock (--dedup's turns: host_mem_vm_after_answers). */
+	/* And on the poll thread after it answered fault slots, under the
+	 * shadow lock (--dedup's pace: host_mem_vm_after_answers). */
 	void (*after_answers)(void *opaque, unsigned answered);
 	/* UMBRA_STAT_DEDUP_MERGES, or < 0 without --dedup. */
 	int64_t (*dedup_merges)(void *opaque);

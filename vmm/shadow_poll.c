@@ -13,6 +13,8 @@ static unsigned answer_all(struct shadow_poll *p)
 	pthread_mutex_lock(&p->hc->shadow_lock);
 	unsigned n = shadow_answer_fault_slots(p->hc->shadow);
 	p->nwatch = shadow_fault_slots_watch(p->hc->shadow, p->watch);
+	if (n && p->hc->after_answers)
+		p->hc->after_answers(p->hc->host_mem, n);
 	pthread_mutex_unlock(&p->hc->shadow_lock);
 	return n;
 }
@@ -66,8 +68,6 @@ static void *poll_thread(void *arg)
 		unsigned n = answer_all(p);
 		if (n) {
 			p->answered += n;
-			if (p->hc->after_answers)
-				p->hc->after_answers(p->hc->host_mem, n);
 			last = tsc_clock_ns();
 			continue;
 		}

@@ -655,12 +655,16 @@ static void end_of_call_move(int *failed_, bool dedup, unsigned cpus, uint64_t s
 	/* vCPU 0's next call reclaims (over the limit: gfn 16 among the
 	 * victims, the clock's second sweep takes it) or dedups (its
 	 * DEDUP_EVERY-th call: 16, 17 and 18 are candidates). */
-	if (dedup && by_answers)
-		host_mem_vm_after_answers(&h, 64); /* the poll thread's: due */
-	else if (dedup)
+	if (dedup && by_answers) {
+		/* The poll thread's, under the shadow lock: a turn due. */
+		pthread_mutex_lock(&e.hc.shadow_lock);
+		host_mem_vm_after_answers(&h, 64);
+		pthread_mutex_unlock(&e.hc.shadow_lock);
+	} else if (dedup) {
 		h.calls = 63;
-	else
+	} else {
 		e.s.hm.limit = 1;
+	}
 	/* The answers only make the turn due: nothing merged yet. */
 	CHECK_EQ(e.s.hm.stats.merges, 0);
 	c = (struct hc_call){UMBRA_HC_SHADOW_SYNC, {0, 0, 0, 0, 0}};
@@ -684,7 +688,7 @@ static void end_of_call_move(int *failed_, bool dedup, unsigned cpus, uint64_t s
 		 * neither, so no kick. */
 		struct shadow_kick_stats k0, k1;
 		shadow_kick_get_stats(&e.k, &k0);
-		h.calls = 127;
+		h.calls = h.dedup_calls + 63; /* the next call: a turn again */
 		e.s.hm.dedup_hand = 0; /* the scan's window over them again */
 		hc_dispatch_vcpu(&e.hc, 0, &c, &out);
 		shadow_kick_get_stats(&e.k, &k1);
