@@ -620,6 +620,7 @@ static enum cut pump(struct l1_vm *vm, struct nested_console *console,
 			tsp = &ts;
 		}
 		int r = ppoll(pfd, 4, tsp, poll_mask);
+		int poll_errno = errno; /* forward_dump below may change errno */
 		if (stop_signal)
 			return CUT_SIGNAL;
 		if (dump_signal) {
@@ -639,10 +640,10 @@ static enum cut pump(struct l1_vm *vm, struct nested_console *console,
 		if (r == 0)
 			return until == grace_deadline ? CUT_GRACE :
 			       booting && until == boot_deadline ? CUT_BOOT : CUT_TIMEOUT;
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && poll_errno == EINTR)
 			continue; /* another signal */
 		if (r < 0) {
-			nested_error("ppoll: %s", strerror(errno));
+			nested_error("ppoll: %s", strerror(poll_errno));
 			return CUT_ERROR;
 		}
 		for (int i = 0; i < 3; i++) {
@@ -783,9 +784,9 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 		sigdelset(&poll_mask, stop_signals[i]);
 		sigaction(stop_signals[i], &act, &old_act[i]);
 	}
-	struct sigaction dump_act = {.sa_handler = on_dump_signal}, old_dump_act;
+	struct sigaction dump_act = {.sa_handler = on_dump_signal};
 	sigdelset(&poll_mask, SIGUSR2);
-	sigaction(SIGUSR2, &dump_act, &old_dump_act);
+	sigaction(SIGUSR2, &dump_act, NULL);
 	stop_signal = 0;
 	dump_signal = 0;
 
@@ -835,7 +836,10 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 
 	for (size_t i = 0; i < NSTOP; i++)
 		sigaction(stop_signals[i], &old_act[i], NULL);
-	sigaction(SIGUSR2, &old_dump_act, NULL);
+	/* A dump asked for now has no VM: ignored, as vm_run does after its
+	 * run, not SIGUSR2's default action (umbra would end without the
+	 * guest's status). */
+	signal(SIGUSR2, SIG_IGN);
 	dump_conn_close();
 	if (private_dir[0]) {
 		unlink(dump_sock);

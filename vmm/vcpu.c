@@ -19,10 +19,9 @@
 #include "../shadow/mmu.h"
 #include "boot.h"
 #include "cpuid.h"
+#include "vcpu_signal.h"
 #include "vm.h"
 
-/* The kick signal; its handler does nothing, it only interrupts KVM_RUN. */
-#define VCPU_KICK_SIGNAL SIGUSR1
 #define RFLAGS_IF (1ULL << 9)
 
 static void vcpu_error(const struct vcpu *v, const char *fmt, ...)
@@ -472,19 +471,6 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-static void on_kick(int sig)
-{
-	(void)sig;
-}
-
-int vcpu_signals_init(void)
-{
-	/* No SA_RESTART: the signal must make KVM_RUN return EINTR. */
-	struct sigaction sa = {.sa_handler = on_kick};
-	sigemptyset(&sa.sa_mask);
-	return sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
-}
-
 int vcpu_start(struct vcpu *v)
 {
 	int r = pthread_create(&v->thread, NULL, vcpu_thread, v);
@@ -503,7 +489,7 @@ void vcpu_kick(struct vcpu *v)
 	/* immediate_exit covers a kick that lands just before KVM_RUN, where
 	 * the signal alone would be lost. */
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+	vcpu_signal_kick(v->thread);
 }
 
 void vcpu_destroy(struct vcpu *v)

@@ -52,9 +52,6 @@ int vcpu_set_boot_state(struct vcpu *v, uint64_t entry, uint64_t fdt_gpa);
 /* The guest TSC rate of v in kHz (KVM_GET_TSC_KHZ, else the host's). */
 uint32_t vcpu_tsc_khz(struct vcpu *v);
 
-/* Installs the kick signal's handler; once per process, before vcpu_start. */
-int vcpu_signals_init(void);
-
 int vcpu_start(struct vcpu *v);
 
 /* Makes v leave KVM_RUN soon (or not enter it). Any thread. */

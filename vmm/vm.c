@@ -22,6 +22,7 @@
 #include "file_io.h"
 #include "pc_boot.h"
 #include "vcpu.h"
+#include "vcpu_signal.h"
 
 /* The idle watchdog's period: a BSP without exits for one period is asked
  * whether it halted for good. */
@@ -424,7 +425,11 @@ int vm_run(const struct umbra_config *cfg, const struct vm_image *img)
 	teardown(vm);
 	host_failure_set_stop(NULL, NULL);
 	free(vm);
-	/* A stop signal that came after the stop is delivered now. */
+	/* A dump asked for after the VM is gone has nothing to dump: ignored
+	 * (which drops one pending), not SIGUSR2's default action, which
+	 * would end umbra without the guest's status. A stop signal that
+	 * came after the stop is delivered now. */
+	signal(SIGUSR2, SIG_IGN);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	return status;
 }

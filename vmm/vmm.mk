@@ -15,6 +15,8 @@ VMM_HOSTED_SRCS += vmm/shadow_kick.c
 VMM_HOSTED_SRCS += vmm/shadow_poll.c
 # Stopping every vCPU for tdp host-memory changes (docs/host-memory.md)
 VMM_HOSTED_SRCS += vmm/vcpu_pause.c
+# The signal that kicks a vCPU out of KVM_RUN
+VMM_HOSTED_SRCS += vmm/vcpu_signal.c
 # tdp mode's --dedup through the host kernel's KSM
 VMM_HOSTED_SRCS += vmm/ksm.c
 # The CPUID each vCPU sees

@@ -8,6 +8,8 @@
  * of this process's tables; natively, or when the VMM writes no dumps,
  * that check is skipped. The layout is printed as "# dump-layout" lines,
  * which tests/integration/tools.sh compares with the dump's ranges.
+ * "t_dump N" asks for N dumps, one after the other (tools.sh sends SIGUSR2
+ * dump requests meanwhile: each dump must still be taken whole).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -66,8 +68,9 @@ static void maps_perms(unsigned long addr, char out[5])
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	long rounds = argc > 1 ? strtol(argv[1], NULL, 10) : 1;
 	plan(2 * (int)NPIECES + 5);
 	char *base = mmap(NULL, WINDOW * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
@@ -129,7 +132,9 @@ int main(void)
 		skip(1, "natively there is no VMM to dump the tables");
 	} else {
 		ok(1, "/proc/umbra/dump opens for writing");
-		ssize_t w = write(fd, "t_dump\n", 7);
+		ssize_t w = 7;
+		for (long i = 0; i < rounds && w == 7; i++)
+			w = write(fd, "t_dump\n", 7);
 		if (w < 0 && errno == ENOENT)
 			skip(1, "the VMM writes no dumps (umbra run without --dump-on-exit)");
 		else

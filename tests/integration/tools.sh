@@ -115,7 +115,7 @@ else
 	ok "control socket: stats, dump, trace, errors for bad requests, balloon and reclaim"
 fi
 if [ "$urc" -ne 0 ] || ! grep -q '^suite: .* 0 failed; .* 0 failed$' "$tmp/ctl-out"; then
-	bad "the suite under a control client" "status $urc; $(grep '^suite:' "$tmp/ctl-out")"
+	bad "the suite under a control client" "status $urc; $(grep '^suite:' "$tmp/ctl-out"); $(grep -e '^FAIL ' -e '^not ok' -e panic "$tmp/ctl-out" "$tmp/ctl-err" | head -8 | tr '\n' ' ')"
 else
 	ok "the suite passes while a client sends good and bad requests: $(grep '^suite:' "$tmp/ctl-out")"
 fi
@@ -140,6 +140,36 @@ assert all(e["ts"] >= 0 for e in t if e["ph"] != "M")' "$tmp/trace.json" 2>"$tmp
 	bad "umbra-trace --chrome" "$(tail -n 2 "$tmp/check")"
 else
 	ok "umbra-trace: $(grep -c . "$tmp/trace.txt") lines of text; Chrome trace-event JSON"
+fi
+
+echo "-- tools: SIGUSR2 dumps while the guest dumps"
+# vCPU 0 makes the guest's dumps; a SIGUSR2 dump kicks it (a signal) to
+# make its own, also while it still writes one to the serial port of a
+# nested run: that write must go on (SA_RESTART), or stdio drops the rest
+# and every later dump fails.
+rm -f "$tmp/usr2.jsonl"
+timeout "$UMBRA_TEST_TIMEOUT" "$umbra_bg" run --paging shadow --dump-on-exit "$tmp/usr2.jsonl" \
+	-i "$initrd" -p "init=/bin/t_dump -- 40" "$kernel" >"$tmp/out" 2>"$tmp/err" &
+upid=$!
+until grep -q 'umbra guest kernel' "$tmp/out" 2>/dev/null || ! kill -0 "$upid" 2>/dev/null; do
+	sleep 0.05
+done
+while kill -0 "$upid" 2>/dev/null; do
+	kill -USR2 $(ps -o pid= --ppid "$upid") 2>/dev/null
+	sleep 0.02
+done
+wait "$upid"
+urc=$?
+if [ "$urc" -ne 0 ] || ! grep -q '^ok .* - the VMM took the dump$' "$tmp/out" ||
+	! python3 -c '
+import collections, json, sys
+n = collections.Counter(json.loads(l)["reason"] for l in open(sys.argv[1]))
+print("%d of the guest, %d asked for by SIGUSR2" % (n["hypercall"], n["control"]))
+assert n["hypercall"] == 40 and n["control"] > 0 and n["exit"] == 1, n' \
+		"$tmp/usr2.jsonl" >"$tmp/check" 2>&1; then
+	bad "SIGUSR2 dumps while the guest dumps" "status $urc; $(tail -n 2 "$tmp/check")"
+else
+	ok "SIGUSR2 dumps while the guest dumps: every dump whole ($(head -n 1 "$tmp/check"))"
 fi
 
 echo "-- tools: the control socket while the suite runs (tdp)"
