@@ -279,7 +279,7 @@ static void wait_for_stop(struct vm *vm, const sigset_t *stop_signals)
 		if (sig == SIGUSR2) {
 			/* Not a stop: a dump (docs/dump-format.md). */
 			pthread_mutex_unlock(&vm->lock);
-			struct vm_dump_args a = {.reason = "signal"};
+			struct vm_dump_args a = {.reason = "signal", .label = "SIGUSR2"};
 			if (vm_dump_request(vm, &a, NULL) == -UMBRA_ENOENT)
 				fprintf(stderr, "umbra: SIGUSR2: no dump file "
 					"(--dump-on-exit FILE)\n");
