@@ -4,8 +4,9 @@
  * faults"): a VMM thread that answers the first-chance faults the vCPUs
  * post in their fault slots (UMBRA_HC_SHADOW_FAULT_SLOT), so a fault the
  * shadow can take without a zap costs no VM exit. It spins while faults
- * (or hypercalls) come, and after idle_us without one it marks the slots
- * idle and sleeps until a vCPU's next shadow hypercall wakes it (as io_uring's SQPOLL
+ * (or hypercalls) come; after idle_us without one it dozes (looks at the
+ * slots every 20 us for 200 ms), then marks the slots idle and sleeps
+ * until a vCPU's next shadow hypercall wakes it (as io_uring's SQPOLL
  * thread with IORING_SQ_NEED_WAKEUP). It costs a host CPU while it spins.
  */
 #ifndef UMBRA_VMM_SHADOW_POLL_H
@@ -33,7 +34,7 @@ struct shadow_poll {
 	 * without it between scans (shadow_fault_slots_watch). */
 	const struct umbra_shadow_fault_slot *watch[SHADOW_MAX_VCPUS];
 	unsigned nwatch;
-	uint64_t answered, sleeps; /* for --stats */
+	uint64_t answered, sleeps, dozes, doze_answers; /* for --stats */
 	atomic_uint_fast64_t wakeups;
 	/* The vCPUs' hypercalls: a guest making them is running, not idle,
 	 * and its next fault may come at once (shadow_poll_note_hypercall). */

@@ -365,6 +365,49 @@ TEST(fault_slot_poll_thread)
 	slot_env_destroy(&e);
 }
 
+/* Past its idle time the thread dozes before it sleeps: the slot stays
+ * open, and a request posted then is answered without a hypercall. */
+TEST(fault_slot_poll_thread_dozes_before_it_sleeps)
+{
+	struct slot_env e;
+	int init = slot_env_init(&e, &slot_cfg, false);
+	CHECK_EQ(init, 0);
+	if (init)
+		return;
+	CHECK_EQ(populate(&e.s, 0x9000), 0);
+	CHECK_EQ(populate(&e.s, 0xa000), 0);
+	g_map(&e.s, e.root, 0x401000, 0xa000, PTE_RW | PTE_US, 1);
+	struct shadow_poll poll = {0};
+	CHECK_EQ(shadow_poll_start(&poll, &e.hc, 1000), 0); /* 1 ms */
+	e.hc.poll = &poll;
+	struct umbra_shadow_fault_slot *sl = slot_register(&e);
+	CHECK(sl != NULL);
+	if (!sl) {
+		e.hc.poll = NULL;
+		shadow_poll_stop(&poll);
+		slot_env_destroy(&e);
+		return;
+	}
+	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
+	CHECK(wait_u32(&sl->done, seq));
+	/* 30 ms: past the idle time, well inside the 200 ms doze. */
+	nanosleep(&(struct timespec){0, 30000000}, NULL);
+	CHECK_EQ(__atomic_load_n(&sl->idle, __ATOMIC_ACQUIRE), 0);
+	seq = post(sl, 0x401000, PFERR_U | PFERR_W, e.asid);
+	CHECK(wait_u32(&sl->done, seq));
+	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
+	/* Then nothing: after the doze it sleeps. */
+	CHECK(wait_u32(&sl->idle, 1));
+	e.hc.poll = NULL;
+	shadow_poll_stop(&poll);
+	CHECK_EQ(poll.answered, 2);
+	CHECK_EQ(poll.doze_answers, 1);
+	CHECK(poll.dozes >= 2);
+	CHECK(poll.sleeps >= 1);
+	CHECK_EQ(atomic_load(&poll.wakeups), 0);
+	slot_env_destroy(&e);
+}
+
 /* A guest that makes hypercalls is running: the thread stays awake while
  * they come, however long without a fault, and sleeps once they stop. */
 TEST(fault_slot_poll_thread_awake_while_hypercalls_come)
