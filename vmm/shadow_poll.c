@@ -60,7 +60,8 @@ static void sleep_until_woken(struct shadow_poll *p)
 /*
  * Between the spin and the sleep, a doze: for DOZE_NS the thread looks at
  * the slots every DOZE_STEP_NS, which stay open (not idle), so a fault
- * that comes then waits at most about a step for its answer instead of
+ * that comes then waits about a step (and the timer's slack, 50 us by
+ * default) for its answer instead of
  * going to the VMM by an exit (0.3-0.45M guest cycles nested). A guest
  * that works a while without faults or hypercalls (a benchmark writing
  * the file it then maps) finds the thread dozing, not asleep. Nothing
@@ -108,7 +109,7 @@ static void *poll_thread(void *arg)
 		__builtin_ia32_pause();
 		if (tsc_clock_ns() - last > idle_ns) {
 			uint64_t h = atomic_load(&p->hypercalls);
-			if (h == hypercalls && !doze(p, h))
+			if (h == hypercalls && !doze(p, h) && !atomic_load(&p->stop))
 				sleep_until_woken(p);
 			hypercalls = atomic_load(&p->hypercalls);
 			last = tsc_clock_ns();

@@ -401,7 +401,8 @@ TEST(fault_slot_poll_thread_dozes_before_it_sleeps)
 	e.hc.poll = NULL;
 	shadow_poll_stop(&poll);
 	CHECK_EQ(poll.answered, 2);
-	CHECK_EQ(poll.doze_answers, 1);
+	/* 1, or 2 when a loaded machine posted the first past the idle time. */
+	CHECK(poll.doze_answers >= 1);
 	CHECK(poll.dozes >= 2);
 	CHECK(poll.sleeps >= 1);
 	CHECK_EQ(atomic_load(&poll.wakeups), 0);
