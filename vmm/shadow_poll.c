@@ -61,8 +61,8 @@ static void sleep_until_woken(struct shadow_poll *p)
  * Between the spin and the sleep, a doze: for DOZE_NS the thread looks at
  * the slots every DOZE_STEP_NS, which stay open (not idle), so a fault
  * that comes then waits about a step (and the timer's slack, 50 us by
- * default) for its answer instead of
- * going to the VMM by an exit (0.3-0.45M guest cycles nested). A guest
+ * default) for its answer instead of going to the VMM by an exit
+ * (0.3-0.45M guest cycles nested). A guest
  * that works a while without faults or hypercalls (a benchmark writing
  * the file it then maps) finds the thread dozing, not asleep. Nothing
  * tells the vCPUs about a doze: their hypercalls stay as cheap as while
