@@ -120,12 +120,15 @@ static bool slot_drain(struct shadow_mmu *mmu, unsigned vcpu, struct slot_flush 
 {
 	*f = (struct slot_flush){.mmu = mmu, .vcpu = vcpu, .flag = mmu->vcpu[vcpu].tlb_flush};
 	f->whole = f->flag;
-	/* An operation on a pinned range refills the pins, which may evict
-	 * (only a guest that queues kernel ranges): not the op's pages. */
-	uint64_t evicted = mmu->stats.sp_evicted;
+	/* A zap on a pinned path (a root freed, a queued kernel range)
+	 * refills the pins, adding entries only: where that would evict
+	 * (it may take a kernel stack under a running vCPU) the pins stay
+	 * stale and the hypercall refills them. */
+	mmu->fill_only = true;
 	bool ok = shadow_drain_queue_each(mmu, record_op, f) >= 0;
-	f->whole |= mmu->stats.sp_evicted != evicted;
-	return ok && !shadow_pending_flushes(mmu, vcpu);
+	mmu->fill_only = false;
+	mmu->fill_declined = false;
+	return ok && !shadow_pending_flushes(mmu, vcpu) && !mmu_pins_stale(mmu);
 }
 
 /* The answer with the caller's flush: the recorded pages when they are

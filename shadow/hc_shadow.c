@@ -116,6 +116,8 @@ int64_t shadow_hypercall(struct shadow_mmu *mmu, unsigned vcpu, uint64_t nr,
 	mmu_vcpu_settled(mmu, vcpu);
 	mmu_vcpu_flushed(mmu, vcpu);
 	int64_t drained = drain_ring(mmu, NULL, NULL);
+	/* Pins a fault slot's answer could not refill without an eviction. */
+	mmu_fill_active_pins(mmu);
 
 	switch (nr) {
 	case UMBRA_HC_SHADOW_FAULT:

@@ -341,6 +341,11 @@ uint64_t mmu_leaf_spte(const struct shadow_mmu *mmu, const struct shadow_as *as,
 int mmu_fill_pins(struct shadow_mmu *mmu, struct shadow_as *as);
 /* Marks every address space's pins stale and refills the active ones. */
 void mmu_refresh_pins(struct shadow_mmu *mmu);
+/* Refills the stale pins of the address spaces the vCPUs run. */
+void mmu_fill_active_pins(struct shadow_mmu *mmu);
+/* Whether an address space a vCPU runs has stale pins (a refill that
+ * could not evict, in a fault slot's answer, left them so). */
+bool mmu_pins_stale(const struct shadow_mmu *mmu);
 /* After zapping: refills the pins if a pinned entry went. */
 void mmu_after_zap(struct shadow_mmu *mmu);
 

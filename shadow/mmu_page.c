@@ -342,6 +342,11 @@ static bool evict_root(struct shadow_mmu *mmu)
 int make_mmu_pages_available(struct shadow_mmu *mmu, unsigned need)
 {
 	while (mmu->nr_sps + need > mmu->budget || mmu->pool->nfree < need) {
+		/* A fault slot's answer evicts nothing: it is declined. */
+		if (mmu->fill_only) {
+			mmu->fill_declined = true;
+			return -1;
+		}
 		/* The oldest page that is not a root; freeing it frees the
 		 * pages below it that only it reached. */
 		struct kvm_mmu_page *sp = mmu->active.next;

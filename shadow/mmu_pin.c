@@ -9,19 +9,50 @@
  */
 #include "mmu_internal.h"
 
+/* Whether gva is shadowed in as, writable when want_write: then the pages
+ * on its path are marked pinned (a fault may have made them), and nothing
+ * needs filling. */
+static bool pin_present(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
+			bool want_write)
+{
+	struct kvm_mmu_page *sp = as->root, *path[WALK_MAX_LEVELS];
+	unsigned n = 0;
+	for (unsigned level = mmu->levels; sp && level >= 1; level--) {
+		uint64_t spte = sp->spt[spte_index(gva, level)];
+		if (!is_shadow_present_pte(spte))
+			return false;
+		if (is_last_spte(spte, level)) {
+			if (want_write && !(spte & PTE_RW))
+				return false;
+			for (unsigned i = 0; i < n; i++)
+				path[i]->pinned = true;
+			return true;
+		}
+		sp = spte_to_child(mmu, spte);
+		if (sp)
+			path[n++] = sp;
+	}
+	return false;
+}
+
 /* Fills one pinned page as a supervisor write would (the CPU pushes the
  * exception frame, sets descriptor A bits), or a read where the guest
- * maps it read-only; a page the guest does not map stays empty. */
+ * maps it read-only; a page the guest does not map stays empty. One still
+ * shadowed is left as it is: a refresh after a zap elsewhere (a root
+ * freed) then makes no page, so evicts none (it may run in a fault
+ * slot's answer, under a running vCPU). */
 static int pin_fill(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva)
 {
 	struct walk_ctx ctx;
 	struct walk_result r;
 	guest_walk_ctx(mmu, as, &ctx, 0, false, true);
-	if (walk_guest(&ctx, gva, WALK_WRITE, &r) != WALK_OK &&
-	    walk_guest(&ctx, gva, 0, &r) != WALK_OK)
+	bool writable = walk_guest(&ctx, gva, WALK_WRITE, &r) == WALK_OK;
+	if (!writable && walk_guest(&ctx, gva, 0, &r) != WALK_OK)
 		return 0;
 	uint64_t gfn = r.gpa >> 12, maddr;
 	if (gfn >= mmu->p2m->nr_gfns || p2m_populate(mmu->p2m, gfn, &maddr))
+		return 0;
+	if (pin_present(mmu, as, gva, writable))
 		return 0;
 	if (make_mmu_pages_available(mmu, mmu->levels - 1) ||
 	    mmu_fetch(mmu, as, gva, &r, NULL, true))
@@ -62,9 +93,24 @@ void mmu_refresh_pins(struct shadow_mmu *mmu)
 	for (unsigned i = 0; i < mmu->nr_as; i++)
 		if (mmu->as[i]->asid)
 			mmu->as[i]->pins_stale = true;
+	mmu_fill_active_pins(mmu);
+}
+
+void mmu_fill_active_pins(struct shadow_mmu *mmu)
+{
 	for (unsigned v = 0; v < mmu->nr_vcpus; v++)
 		if (mmu->vcpu[v].current)
 			mmu_fill_pins(mmu, mmu->vcpu[v].current);
+}
+
+bool mmu_pins_stale(const struct shadow_mmu *mmu)
+{
+	for (unsigned v = 0; v < mmu->nr_vcpus; v++) {
+		const struct shadow_as *as = mmu->vcpu[v].current;
+		if (as && as->root && as->pins_stale)
+			return true;
+	}
+	return false;
 }
 
 int shadow_pin_range(struct shadow_mmu *mmu, uint64_t start, uint64_t end)

@@ -374,6 +374,15 @@ static int start_qemu(struct l1_vm *vm, const char *vmlinuz, int initrd_fd,
 		nested_error("fstat of the L1 initramfs: %s", strerror(errno));
 		return -1;
 	}
+	/* UMBRA_NESTED_MONITOR=PATH: QEMU's monitor listens on PATH, to look
+	 * at a hung L1's CPUs (info registers); unset: no monitor. */
+	char monitor[2 * PATH_MAX + 64] = "none";
+	const char *monitor_path = getenv("UMBRA_NESTED_MONITOR");
+	if (monitor_path && monitor_path[0]) {
+		char escaped[2 * PATH_MAX];
+		qemu_escape(escaped, sizeof(escaped), monitor_path);
+		snprintf(monitor, sizeof(monitor), "unix:%s,server=on,wait=off", escaped);
+	}
 	char mem[32], cpus[16];
 	snprintf(mem, sizeof(mem), "%llu",
 		 (unsigned long long)nested_l1_mem_mib(cfg->mem_bytes,
@@ -382,7 +391,7 @@ static int start_qemu(struct l1_vm *vm, const char *vmlinuz, int initrd_fd,
 	char *args[] = {
 		QEMU, "-accel", (char *)accel, "-cpu", "max", "-m", mem, "-smp", cpus,
 		"-nodefaults", "-no-user-config", "-display", "none",
-		"-monitor", "none", "-no-reboot",
+		"-monitor", (char *)monitor, "-no-reboot",
 		"-kernel", (char *)vmlinuz, "-initrd", "/proc/self/fd/3",
 		/* loglevel=1: only emergencies (a panic) reach the console. */
 		"-append", "console=ttyS0 quiet loglevel=1 panic=-1",

@@ -184,6 +184,20 @@ static void dump_state(const struct vcpu *v)
 	dump_segment(v, "tr", &s.tr);
 }
 
+/* After a fault the guest could not handle (a triple fault, or a panic
+ * such as a kernel double fault): what the shadow tables the vCPU ran on
+ * miss of the pinned ranges and its hinted kernel stack. */
+static void describe_shadow(struct vcpu *v)
+{
+	if (!v->vm->hc.shadow)
+		return;
+	char what[512];
+	pthread_mutex_lock(&v->vm->hc.shadow_lock);
+	shadow_describe_vcpu(v->vm->hc.shadow, v->id, what, sizeof(what));
+	pthread_mutex_unlock(&v->vm->hc.shadow_lock);
+	vcpu_error(v, "shadow: %s", what);
+}
+
 static void hypercall(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -214,6 +228,7 @@ static void hypercall(struct vcpu *v)
 			fprintf(stderr, "umbra: guest panic: %s\n", out.message);
 		else
 			fprintf(stderr, "umbra: guest panic (unreadable message)\n");
+		describe_shadow(v);
 		vm_stop(vm, UMBRA_EXIT_GUEST_FAULT, false);
 		break;
 	}
@@ -338,15 +353,7 @@ static void handle_exit(struct vcpu *v)
 	case KVM_EXIT_SHUTDOWN:
 		vcpu_error(v, "guest triple fault");
 		dump_state(v);
-		if (v->vm->hc.shadow) {
-			/* A fault the CPU could not deliver: what the shadow
-			 * tables it ran on miss (the registers may be gone). */
-			char what[512];
-			pthread_mutex_lock(&v->vm->hc.shadow_lock);
-			shadow_describe_vcpu(v->vm->hc.shadow, v->id, what, sizeof(what));
-			pthread_mutex_unlock(&v->vm->hc.shadow_lock);
-			vcpu_error(v, "shadow: %s", what);
-		}
+		describe_shadow(v);
 		vm_stop(v->vm, UMBRA_EXIT_GUEST_FAULT, false);
 		return;
 	case KVM_EXIT_FAIL_ENTRY:
