@@ -84,6 +84,9 @@ for mod in irqbypass.ko kvm.ko "kvm-amd.ko $KVM_AMD_PARAMS"; do
 done
 [ -c /dev/kvm ] || fail "kvm_amd is loaded but /dev/kvm did not appear"
 [ -x /umbra/umbra ] || fail "no /umbra/umbra in the initramfs"
+# A VM held for the life of L1 (vmm/nested_hold.c): the inner umbra's VM
+# then makes L1's kernel patch no code while it runs.
+out=$(/umbra/umbra nested-hold-kvm 2>&1) || fail "cannot hold a KVM VM: $out"
 
 # Raw output: no \n -> \r\n on either port.
 stty -F /dev/ttyS0 -opost && stty -F /dev/ttyS1 -opost ||

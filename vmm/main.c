@@ -234,6 +234,8 @@ int main(int argc, char **argv)
 		return umbra_run_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "nested-child") == 0)
 		return nested_child_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "nested-hold-kvm") == 0)
+		return nested_hold_kvm_main();
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "-h") == 0) {
 		usage(stdout);

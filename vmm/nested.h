@@ -26,6 +26,14 @@ int nested_run(const struct umbra_config *cfg, const char *why);
  */
 int nested_child_main(int argc, char **argv);
 
+/*
+ * `umbra nested-hold-kvm`: run by the L1 VM's /init before the inner
+ * umbra. Creates a KVM VM (irqchip, one vCPU) and leaves a child holding
+ * it for the life of L1, so the inner VM patches no kernel code
+ * (nested_hold.c). 0, or UMBRA_EXIT_NO_KVM after a message.
+ */
+int nested_hold_kvm_main(void);
+
 /* `umbra run ARGS...` (argv[0] is "run"); defined in main.c. */
 int umbra_run_main(int argc, char **argv);
 

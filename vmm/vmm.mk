@@ -26,7 +26,7 @@ VMM_HOSTED_SRCS += vmm/host_mem_vm.c
 # The KVM side, and the nested runner (nested.c and its helpers).
 VMM_KVM_SRCS := vmm/main.c vmm/kvm.c vmm/kvm_stats.c vmm/vcpu.c vmm/vm.c vmm/shadow_vm.c vmm/vm_dump.c \
 	vmm/control.c vmm/pc_boot.c
-VMM_NESTED_SRCS := vmm/nested.c vmm/nested_proto.c vmm/cpio_newc.c
+VMM_NESTED_SRCS := vmm/nested.c vmm/nested_hold.c vmm/nested_proto.c vmm/cpio_newc.c
 
 UMBRA_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(VMM_HOSTED_SRCS) $(VMM_KVM_SRCS) $(VMM_NESTED_SRCS))
 
