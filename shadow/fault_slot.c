@@ -10,7 +10,9 @@
  * copy-on-write break in the p2m, a repointed entry) is declined, and the
  * guest makes the hypercall instead, which does all of it. Both a fault
  * and a sync apply the batch queue first (it zaps user entries only), and
- * are declined when other vCPUs must then be kicked. A request is claimed (done = seq - 1) before it is answered, so
+ * are declined when other vCPUs must then be kicked, or when the pins that
+ * queue made stale could not be refilled without room. A request is
+ * claimed (done = seq - 1) before it is answered, so
  * a guest that gives up waiting ends it with one compare-and-exchange, or
  * learns that the answer is coming.
  */
@@ -114,8 +116,10 @@ static void record_op(void *opaque, uint32_t asid, uint64_t start, uint64_t end,
  * queue rule: a frame an operation freed may be a page table elsewhere
  * already). Its operations zap user entries only, what another VMM thread
  * may zap under running vCPUs (docs/shadow.md); the caller flushes after
- * the answer. False when another vCPU must flush too: the hypercall kicks
- * it and waits (the zaps are done, the flags stay for it). */
+ * the answer. False when another vCPU must flush too (the hypercall kicks
+ * it and waits; the zaps are done, the flags stay for it), or when a pin
+ * refill it caused could not be done by adding entries (the hypercall
+ * refills the pins). */
 static bool slot_drain(struct shadow_mmu *mmu, unsigned vcpu, struct slot_flush *f)
 {
 	*f = (struct slot_flush){.mmu = mmu, .vcpu = vcpu, .flag = mmu->vcpu[vcpu].tlb_flush};
@@ -126,9 +130,10 @@ static bool slot_drain(struct shadow_mmu *mmu, unsigned vcpu, struct slot_flush 
 	 * stale and the hypercall refills them. */
 	mmu->fill_only = true;
 	bool ok = shadow_drain_queue_each(mmu, record_op, f) >= 0;
+	bool declined = mmu->fill_declined;
 	mmu->fill_only = false;
 	mmu->fill_declined = false;
-	return ok && !shadow_pending_flushes(mmu, vcpu) && !mmu_pins_stale(mmu);
+	return ok && !declined && !shadow_pending_flushes(mmu, vcpu) && !mmu_pins_stale(mmu);
 }
 
 /* The answer with the caller's flush: the recorded pages when they are

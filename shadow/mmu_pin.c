@@ -4,16 +4,18 @@
  * a #PF through the guest's IDT, GDT, TSS and stack and runs the handler
  * under the shadow tables, so those pages must never be missing there (a
  * miss would be a double fault). They are filled at activation and again
- * right after anything zaps them; the shadow pages on their paths are
- * marked pinned and never evicted (mmu_page.c).
+ * right after anything zaps them (in a fault slot's answer, where that
+ * would need room, at the hypercall the declined answer leads to); the
+ * shadow pages on their paths are marked pinned and never evicted
+ * (mmu_page.c).
  */
 #include "mmu_internal.h"
 
-/* Whether gva is shadowed in as, writable when want_write: then the pages
- * on its path are marked pinned (a fault may have made them), and nothing
- * needs filling. */
+/* Whether gva is shadowed in as onto maddr, writable when want_write:
+ * then the pages on its path are marked pinned (a fault may have made
+ * them), and nothing needs filling. */
 static bool pin_present(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
-			bool want_write)
+			uint64_t maddr, bool want_write)
 {
 	struct kvm_mmu_page *sp = as->root, *path[WALK_MAX_LEVELS];
 	unsigned n = 0;
@@ -22,7 +24,8 @@ static bool pin_present(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t g
 		if (!is_shadow_present_pte(spte))
 			return false;
 		if (is_last_spte(spte, level)) {
-			if (want_write && !(spte & PTE_RW))
+			uint64_t in_leaf = gva & ((1ull << level_shift(level)) - 1) & ~0xfffull;
+			if (spte_addr(spte) + in_leaf != maddr || (want_write && !(spte & PTE_RW)))
 				return false;
 			for (unsigned i = 0; i < n; i++)
 				path[i]->pinned = true;
@@ -39,8 +42,9 @@ static bool pin_present(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t g
  * exception frame, sets descriptor A bits), or a read where the guest
  * maps it read-only; a page the guest does not map stays empty. One still
  * shadowed is left as it is: a refresh after a zap elsewhere (a root
- * freed) then makes no page, so evicts none (it may run in a fault
- * slot's answer, under a running vCPU). */
+ * freed) then makes no page, so evicts none. In a fault slot's answer
+ * (fill_only: it runs under a running vCPU) what would change the guest's
+ * tables or the p2m, or make room, fails instead: the pins stay stale. */
 static int pin_fill(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva)
 {
 	struct walk_ctx ctx;
@@ -48,11 +52,21 @@ static int pin_fill(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva)
 	guest_walk_ctx(mmu, as, &ctx, 0, false, true);
 	bool writable = walk_guest(&ctx, gva, WALK_WRITE, &r) == WALK_OK;
 	if (!writable && walk_guest(&ctx, gva, 0, &r) != WALK_OK)
-		return 0;
+		return mmu->fill_declined ? -UMBRA_ENOMEM : 0;
+	if (mmu->fill_declined)
+		return -UMBRA_ENOMEM; /* an A/D write-back refused */
 	uint64_t gfn = r.gpa >> 12, maddr;
-	if (gfn >= mmu->p2m->nr_gfns || p2m_populate(mmu->p2m, gfn, &maddr))
+	unsigned perms = 0;
+	if (gfn >= mmu->p2m->nr_gfns)
 		return 0;
-	if (pin_present(mmu, as, gva, writable))
+	if (p2m_lookup(mmu->p2m, gfn, &maddr, &perms)) {
+		if (mmu->fill_only)
+			return -UMBRA_ENOMEM; /* a first touch changes the p2m */
+		if (p2m_populate(mmu->p2m, gfn, &maddr))
+			return 0;
+		p2m_lookup(mmu->p2m, gfn, &maddr, &perms);
+	}
+	if (pin_present(mmu, as, gva, maddr, writable && (perms & EPTE_W)))
 		return 0;
 	if (make_mmu_pages_available(mmu, mmu->levels - 1) ||
 	    mmu_fetch(mmu, as, gva, &r, NULL, true))

@@ -9,7 +9,8 @@
 # l1-base.cpio.gz is a gzip'd newc cpio with a static busybox, the KVM
 # modules (irqbypass, kvm, kvm-amd) and /init. Each run appends an
 # uncompressed archive with /umbra/{umbra,kernel,initrd,argv,env}; /init
-# loads KVM and runs `/umbra/umbra nested-child /umbra/argv`.
+# loads KVM, holds a VM for the life of L1 (`/umbra/umbra nested-hold-kvm`,
+# vmm/nested_hold.c) and runs `/umbra/umbra nested-child /umbra/argv`.
 set -eu
 
 kdir=${1:?usage: mkl1base.sh KERNEL_DIR OUT_DIR}

@@ -61,9 +61,18 @@ int nested_hold_kvm_main(void)
 	/* The holder keeps the VM's descriptors, not /init's serial ports or
 	 * the pipe its caller reads to the end. */
 	int null = open("/dev/null", O_RDWR);
-	for (int fd = 0; fd < 3 && null >= 0; fd++)
-		dup2(null, fd);
+	for (int fd = 0; fd < 3; fd++)
+		if (null < 0 || dup2(null, fd) < 0)
+			close(fd);
 	setsid();
+	/* Nor is it the one L1's OOM killer takes: its end would patch the
+	 * kernel again, during a run. */
+	int adj = open("/proc/self/oom_score_adj", O_WRONLY);
+	if (adj >= 0) {
+		ssize_t w = write(adj, "-1000", 5); /* at best */
+		(void)w;
+		close(adj);
+	}
 	for (;;)
 		pause();
 }

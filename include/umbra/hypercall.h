@@ -154,7 +154,8 @@
  * frees; 0 forgets it). A VMM thread polls the slots and answers a fault
  * or a sync posted there as UMBRA_HC_SHADOW_FAULT or _SYNC would, without
  * a VM exit, when it can: a fault only by adding entries, a sync only when
- * no other vCPU must flush. Otherwise it answers UMBRA_SHADOW_DECLINED and
+ * no other vCPU must flush, either only when the pins the queue made stale
+ * could be refilled by adding entries. Otherwise it answers UMBRA_SHADOW_DECLINED and
  * the guest makes the hypercall. Returns 0, -UMBRA_EINVAL, -UMBRA_ENOSYS
  * (tdp mode, or no poll thread: --shadow-poll 0, or no host CPU for it).
  */

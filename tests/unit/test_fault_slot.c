@@ -265,96 +265,6 @@ TEST(fault_slot_answer_never_evicts_for_a_refused_frame)
 	slot_env_destroy(&e);
 }
 
-static int64_t refill(struct slot_env *e);
-static unsigned unmap_and_sync(struct slot_env *e, struct umbra_shadow_fault_slot *sl,
-			       struct umbra_shadow_ring *ring, uint64_t end);
-
-static bool kernel_shadowed(struct sim *s, uint64_t va)
-{
-	struct walk_result r;
-	return sim_shadow_walk(s, va, WALK_WRITE, 0, false, &r) == WALK_OK;
-}
-
-/*
- * A sync whose queue frees another address space's root (pinned pages went
- * with it, so the pins are refreshed) evicts nothing: the answer runs while
- * the vCPU does, and an eviction could take its kernel stack (a double
- * fault; CI saw one under --shadow-budget 32). Pins still shadowed need no
- * page; where a refill would, the answer is declined and the hypercall
- * refills them.
- */
-TEST(fault_slot_answer_after_a_freed_root_evicts_nothing)
-{
-	struct shadow_config cfg = slot_cfg;
-	cfg.budget_pages = 64;
-	struct slot_env e;
-	int init = slot_env_init(&e, &cfg, true);
-	CHECK_EQ(init, 0);
-	if (init)
-		return;
-	const uint64_t kva = 0xffffffff80000000ull, stack = 0xffff888000010000ull;
-	for (unsigned i = 0; i < 4; i++) {
-		g_map(&e.s, e.root, kva + i * 4096ull, (40 + i) * 4096ull, PTE_RW, 1);
-		CHECK_EQ(populate(&e.s, (40 + i) * 4096ull), 0);
-	}
-	g_map(&e.s, e.root, stack, 0x50000, PTE_RW, 1);
-	CHECK_EQ(populate(&e.s, 0x50000), 0);
-	CHECK_EQ(populate(&e.s, 0x9000), 0);
-	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_PIN, kva, kva + 4 * 4096, 0), 0);
-	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT, stack, PFERR_W, e.asid),
-		 UMBRA_SHADOW_HANDLED);
-	uint64_t ring_gpa = g_alloc_table(&e.s);
-	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_QUEUE, ring_gpa, 0, 0), 0);
-	struct umbra_shadow_ring *ring = p2m_writable_ptr(&e.s.p2m, ring_gpa);
-	/* A second address space with the kernel's tables, run and left
-	 * (the vCPU's next call settles that): its root stays, with the
-	 * pinned pages under it. */
-	uint64_t root2 = g_alloc_table(&e.s);
-	for (unsigned i = 256; i < 512; i++)
-		g_write(&e.s, root2 + i * 8, g_read(&e.s, e.root + i * 8));
-	int64_t asid2 = call(&e.hc, UMBRA_HC_SHADOW_AS_CREATE, root2, 0, 0);
-	CHECK(asid2 > 0);
-	CHECK_EQ(sim_activate(&e.s, (uint32_t)asid2, root2), 0);
-	CHECK_EQ(sim_activate(&e.s, e.asid, e.root), 0);
-	CHECK_EQ(refill(&e), UMBRA_SHADOW_HANDLED);
-	/* A neighbour keeps the user tables when 0x400000 is unmapped. */
-	g_map(&e.s, e.root, 0x401000, 0xa000, PTE_RW | PTE_US, 1);
-	CHECK_EQ(populate(&e.s, 0xa000), 0);
-	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT, 0x401000, PFERR_U | PFERR_W, e.asid),
-		 UMBRA_SHADOW_HANDLED);
-	CHECK(kernel_shadowed(&e.s, stack));
-	/* Two pages short of the budget once the release frees the second
-	 * root and its tables: a pin refill that asked for room would
-	 * evict. The unmap after it makes the refill. */
-	struct shadow_mmu *mmu = e.s.mmu;
-	mmu->budget = mmu->nr_sps - 2;
-	uint64_t evicted = mmu->stats.sp_evicted;
-	sim_queue_op(ring, 0, 0, (uint32_t)asid2, UMBRA_SHADOW_EV_RELEASE);
-	CHECK_EQ(unmap_and_sync(&e, e.sl, ring, 0x401000), 1);
-	CHECK(e.sl->result >= 0);
-	CHECK_EQ(mmu->stats.sp_evicted, evicted);
-	CHECK(kernel_shadowed(&e.s, stack));
-	for (unsigned i = 0; i < 4; i++)
-		CHECK(kernel_shadowed(&e.s, kva + i * 4096ull));
-
-	/* The guest repoints a pinned page and queues it, at the budget: the
-	 * refill needs room, so the answer declines, evicting nothing, and
-	 * the hypercall that follows refills the pin. */
-	g_write(&e.s, g_entry(&e.s, e.root, kva, 1, false), 60 * 4096ull | PTE_P | PTE_RW);
-	CHECK_EQ(populate(&e.s, 60 * 4096ull), 0);
-	mmu->budget = mmu->nr_sps;
-	sim_queue_op(ring, kva, kva + 4096, e.asid, UMBRA_SHADOW_EV_CLEAR);
-	sim_slot_post(e.sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
-	CHECK_EQ(shadow_answer_fault_slots(mmu), 1);
-	CHECK_EQ(e.sl->result, UMBRA_SHADOW_DECLINED);
-	CHECK_EQ(mmu->stats.sp_evicted, evicted);
-	CHECK(kernel_shadowed(&e.s, stack));
-	CHECK(call(&e.hc, UMBRA_HC_SHADOW_SYNC, 0, 0, 0) >= 0);
-	CHECK(kernel_shadowed(&e.s, kva));
-	CHECK_EQ(sim_audit(&e.s), 0);
-	slot_env_destroy(&e);
-}
-
 /* The guest gave up waiting and made the hypercall: the request ends
  * there (done, declined) and is never answered after. */
 TEST(fault_slot_hypercall_ends_the_request)
@@ -649,6 +559,92 @@ TEST(fault_slot_sync_and_half_written)
 	struct shadow_stats ss;
 	shadow_get_stats(e.s.mmu, &ss);
 	CHECK_EQ(ss.slot_syncs, 2);
+	slot_env_destroy(&e);
+}
+
+static bool kernel_shadowed(struct sim *s, uint64_t va)
+{
+	struct walk_result r;
+	return sim_shadow_walk(s, va, WALK_WRITE, 0, false, &r) == WALK_OK;
+}
+
+/*
+ * A sync whose queue frees another address space's root (pinned pages went
+ * with it, so the pins are refreshed) evicts nothing: the answer runs while
+ * the vCPU does, and an eviction could take its kernel stack (a double
+ * fault; CI saw one under --shadow-budget 32). Pins still shadowed need no
+ * page; where a refill would, the answer is declined and the hypercall
+ * refills them.
+ */
+TEST(fault_slot_answer_after_a_freed_root_evicts_nothing)
+{
+	struct shadow_config cfg = slot_cfg;
+	cfg.budget_pages = 64;
+	struct slot_env e;
+	int init = slot_env_init(&e, &cfg, true);
+	CHECK_EQ(init, 0);
+	if (init)
+		return;
+	const uint64_t kva = 0xffffffff80000000ull, stack = 0xffff888000010000ull;
+	for (unsigned i = 0; i < 4; i++) {
+		g_map(&e.s, e.root, kva + i * 4096ull, (40 + i) * 4096ull, PTE_RW, 1);
+		CHECK_EQ(populate(&e.s, (40 + i) * 4096ull), 0);
+	}
+	g_map(&e.s, e.root, stack, 0x50000, PTE_RW, 1);
+	CHECK_EQ(populate(&e.s, 0x50000), 0);
+	CHECK_EQ(populate(&e.s, 0x9000), 0);
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_PIN, kva, kva + 4 * 4096, 0), 0);
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT, stack, PFERR_W, e.asid),
+		 UMBRA_SHADOW_HANDLED);
+	uint64_t ring_gpa = g_alloc_table(&e.s);
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_QUEUE, ring_gpa, 0, 0), 0);
+	struct umbra_shadow_ring *ring = p2m_writable_ptr(&e.s.p2m, ring_gpa);
+	/* A second address space with the kernel's tables, run and left
+	 * (the vCPU's next call settles that): its root stays, with the
+	 * pinned pages under it. */
+	uint64_t root2 = g_alloc_table(&e.s);
+	for (unsigned i = 256; i < 512; i++)
+		g_write(&e.s, root2 + i * 8, g_read(&e.s, e.root + i * 8));
+	int64_t asid2 = call(&e.hc, UMBRA_HC_SHADOW_AS_CREATE, root2, 0, 0);
+	CHECK(asid2 > 0);
+	CHECK_EQ(sim_activate(&e.s, (uint32_t)asid2, root2), 0);
+	CHECK_EQ(sim_activate(&e.s, e.asid, e.root), 0);
+	CHECK_EQ(refill(&e), UMBRA_SHADOW_HANDLED);
+	/* A neighbour keeps the user tables when 0x400000 is unmapped. */
+	g_map(&e.s, e.root, 0x401000, 0xa000, PTE_RW | PTE_US, 1);
+	CHECK_EQ(populate(&e.s, 0xa000), 0);
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT, 0x401000, PFERR_U | PFERR_W, e.asid),
+		 UMBRA_SHADOW_HANDLED);
+	CHECK(kernel_shadowed(&e.s, stack));
+	/* Two pages short of the budget once the release frees the second
+	 * root and its tables: a pin refill that asked for room would
+	 * evict. The unmap after it makes the refill. */
+	struct shadow_mmu *mmu = e.s.mmu;
+	mmu->budget = mmu->nr_sps - 2;
+	uint64_t evicted = mmu->stats.sp_evicted;
+	sim_queue_op(ring, 0, 0, (uint32_t)asid2, UMBRA_SHADOW_EV_RELEASE);
+	CHECK_EQ(unmap_and_sync(&e, e.sl, ring, 0x401000), 1);
+	CHECK(e.sl->result >= 0 && e.sl->result != UMBRA_SHADOW_DECLINED);
+	CHECK_EQ(mmu->stats.sp_evicted, evicted);
+	CHECK(kernel_shadowed(&e.s, stack));
+	for (unsigned i = 0; i < 4; i++)
+		CHECK(kernel_shadowed(&e.s, kva + i * 4096ull));
+
+	/* The guest repoints a pinned page and queues it, at the budget: the
+	 * refill asks for room, so the answer declines, evicting nothing,
+	 * and the hypercall that follows refills the pin. */
+	g_write(&e.s, g_entry(&e.s, e.root, kva, 1, false), 60 * 4096ull | PTE_P | PTE_RW);
+	CHECK_EQ(populate(&e.s, 60 * 4096ull), 0);
+	mmu->budget = mmu->nr_sps;
+	sim_queue_op(ring, kva, kva + 4096, e.asid, UMBRA_SHADOW_EV_CLEAR);
+	sim_slot_post(e.sl, UMBRA_SHADOW_SLOT_SYNC, 0, 0, 0);
+	CHECK_EQ(shadow_answer_fault_slots(mmu), 1);
+	CHECK_EQ(e.sl->result, UMBRA_SHADOW_DECLINED);
+	CHECK_EQ(mmu->stats.sp_evicted, evicted);
+	CHECK(kernel_shadowed(&e.s, stack));
+	CHECK(call(&e.hc, UMBRA_HC_SHADOW_SYNC, 0, 0, 0) >= 0);
+	CHECK(kernel_shadowed(&e.s, kva));
+	CHECK_EQ(sim_audit(&e.s), 0);
 	slot_env_destroy(&e);
 }
 
