@@ -326,6 +326,34 @@ static bool wait_u32(const unsigned int *p, unsigned int v)
 	return false;
 }
 
+/* Stops the poll thread that serves e's dispatcher. */
+static void stop_poll(struct slot_env *e, struct shadow_poll *poll)
+{
+	e->hc.poll = NULL;
+	shadow_poll_stop(poll);
+}
+
+/* Starts a poll thread over e's dispatcher (idle after idle_us) and
+ * registers the slot with it; NULL, with the thread stopped and e freed,
+ * if either fails. */
+static struct umbra_shadow_fault_slot *start_polled_slot(struct slot_env *e,
+							 struct shadow_poll *poll,
+							 unsigned idle_us)
+{
+	*poll = (struct shadow_poll){0};
+	if (shadow_poll_start(poll, &e->hc, idle_us)) {
+		slot_env_destroy(e);
+		return NULL;
+	}
+	e->hc.poll = poll;
+	struct umbra_shadow_fault_slot *sl = slot_register(e);
+	if (!sl) {
+		stop_poll(e, poll);
+		slot_env_destroy(e);
+	}
+	return sl;
+}
+
 /* The thread itself: answers, goes idle (marks the slots), and a shadow
  * hypercall wakes it. */
 TEST(fault_slot_poll_thread)
@@ -336,20 +364,14 @@ TEST(fault_slot_poll_thread)
 	if (init)
 		return;
 	CHECK_EQ(populate(&e.s, 0x9000), 0);
-	struct shadow_poll poll = {0};
+	struct shadow_poll poll;
 	/* 50 ms: the post below must come before the thread first sleeps
 	 * (a sleeping thread answers nothing until a hypercall wakes it),
 	 * also on a loaded machine; a 200 us window failed once in CI. */
-	CHECK_EQ(shadow_poll_start(&poll, &e.hc, 50000), 0);
-	e.hc.poll = &poll;
-	struct umbra_shadow_fault_slot *sl = slot_register(&e);
+	struct umbra_shadow_fault_slot *sl = start_polled_slot(&e, &poll, 50000);
 	CHECK(sl != NULL);
-	if (!sl) {
-		e.hc.poll = NULL;
-		shadow_poll_stop(&poll);
-		slot_env_destroy(&e);
+	if (!sl)
 		return;
-	}
 	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
 	CHECK(wait_u32(&sl->done, seq));
 	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
@@ -358,8 +380,7 @@ TEST(fault_slot_poll_thread)
 	CHECK(wait_u32(&sl->idle, 1));
 	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_SYNC, 0, 0, 0), 0);
 	CHECK(atomic_load(&poll.wakeups) >= 1);
-	e.hc.poll = NULL;
-	shadow_poll_stop(&poll);
+	stop_poll(&e, &poll);
 	CHECK_EQ(poll.answered, 1);
 	CHECK(poll.sleeps >= 1);
 	slot_env_destroy(&e);
@@ -377,17 +398,11 @@ TEST(fault_slot_poll_thread_dozes_before_it_sleeps)
 	CHECK_EQ(populate(&e.s, 0x9000), 0);
 	CHECK_EQ(populate(&e.s, 0xa000), 0);
 	g_map(&e.s, e.root, 0x401000, 0xa000, PTE_RW | PTE_US, 1);
-	struct shadow_poll poll = {0};
-	CHECK_EQ(shadow_poll_start(&poll, &e.hc, 1000), 0); /* 1 ms */
-	e.hc.poll = &poll;
-	struct umbra_shadow_fault_slot *sl = slot_register(&e);
+	struct shadow_poll poll;
+	struct umbra_shadow_fault_slot *sl = start_polled_slot(&e, &poll, 1000); /* 1 ms */
 	CHECK(sl != NULL);
-	if (!sl) {
-		e.hc.poll = NULL;
-		shadow_poll_stop(&poll);
-		slot_env_destroy(&e);
+	if (!sl)
 		return;
-	}
 	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
 	CHECK(wait_u32(&sl->done, seq));
 	/* 30 ms: past the idle time, well inside the 200 ms doze. */
@@ -398,8 +413,7 @@ TEST(fault_slot_poll_thread_dozes_before_it_sleeps)
 	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
 	/* Then nothing: after the doze it sleeps. */
 	CHECK(wait_u32(&sl->idle, 1));
-	e.hc.poll = NULL;
-	shadow_poll_stop(&poll);
+	stop_poll(&e, &poll);
 	CHECK_EQ(poll.answered, 2);
 	/* 1, or 2 when a loaded machine posted the first past the idle time. */
 	CHECK(poll.doze_answers >= 1);
@@ -432,8 +446,7 @@ TEST(fault_slot_poll_thread_awake_while_hypercalls_come)
 	for (int i = 0; i < 500 && !atomic_load(&poll.asleep); i++)
 		nanosleep(&(struct timespec){0, 10000000}, NULL);
 	CHECK(atomic_load(&poll.asleep));
-	e.hc.poll = NULL;
-	shadow_poll_stop(&poll);
+	stop_poll(&e, &poll);
 	CHECK_EQ(poll.sleeps, 1);
 	slot_env_destroy(&e);
 }
