@@ -480,18 +480,31 @@ int64_t shadow_page_fault(struct shadow_mmu *mmu, unsigned vcpu, uint32_t asid,
 	return UMBRA_SHADOW_HANDLED;
 }
 
-uint64_t mmu_leaf_spte(const struct shadow_mmu *mmu, const struct shadow_as *as, uint64_t gva)
+uint64_t mmu_leaf_spte_path(const struct shadow_mmu *mmu, const struct shadow_as *as,
+			    uint64_t gva, struct kvm_mmu_page **path, unsigned *depth)
 {
-	const struct kvm_mmu_page *sp = as->root;
+	struct kvm_mmu_page *sp = as->root;
+	unsigned n = 0;
 	for (unsigned level = mmu->levels; sp && level >= 1; level--) {
 		uint64_t spte = sp->spt[spte_index(gva, level)];
 		if (!is_shadow_present_pte(spte))
 			return 0;
-		if (is_last_spte(spte, level))
+		if (is_last_spte(spte, level)) {
+			if (depth)
+				*depth = n;
 			return spte;
+		}
 		sp = spte_to_child(mmu, spte);
+		if (path && sp)
+			path[n] = sp;
+		n++;
 	}
 	return 0;
+}
+
+uint64_t mmu_leaf_spte(const struct shadow_mmu *mmu, const struct shadow_as *as, uint64_t gva)
+{
+	return mmu_leaf_spte_path(mmu, as, gva, NULL, NULL);
 }
 
 int shadow_prefault(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gva)

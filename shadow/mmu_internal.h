@@ -335,6 +335,11 @@ int mmu_fetch(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
 /* mmu_fault.c: the present leaf entry the shadow tables of as map gva
  * with, or 0. */
 uint64_t mmu_leaf_spte(const struct shadow_mmu *mmu, const struct shadow_as *as, uint64_t gva);
+/* The same, and the shadow pages below the root on the way (path, room
+ * for levels - 1; may be NULL) and how many (*depth: the leaf entry is at
+ * level levels - *depth). */
+uint64_t mmu_leaf_spte_path(const struct shadow_mmu *mmu, const struct shadow_as *as,
+			    uint64_t gva, struct kvm_mmu_page **path, unsigned *depth);
 
 /* mmu_pin.c: fills the pinned ranges of as if they are stale; 0 or
  * -UMBRA_ENOMEM. */

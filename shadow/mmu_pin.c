@@ -17,25 +17,15 @@
 static bool pin_present(struct shadow_mmu *mmu, struct shadow_as *as, uint64_t gva,
 			uint64_t maddr, bool want_write)
 {
-	struct kvm_mmu_page *sp = as->root, *path[WALK_MAX_LEVELS];
+	struct kvm_mmu_page *path[WALK_MAX_LEVELS];
 	unsigned n = 0;
-	for (unsigned level = mmu->levels; sp && level >= 1; level--) {
-		uint64_t spte = sp->spt[spte_index(gva, level)];
-		if (!is_shadow_present_pte(spte))
-			return false;
-		if (is_last_spte(spte, level)) {
-			uint64_t in_leaf = gva & ((1ull << level_shift(level)) - 1) & ~0xfffull;
-			if (spte_addr(spte) + in_leaf != maddr || (want_write && !(spte & PTE_RW)))
-				return false;
-			for (unsigned i = 0; i < n; i++)
-				path[i]->pinned = true;
-			return true;
-		}
-		sp = spte_to_child(mmu, spte);
-		if (sp)
-			path[n++] = sp;
-	}
-	return false;
+	uint64_t spte = mmu_leaf_spte_path(mmu, as, gva, path, &n);
+	uint64_t in_leaf = gva & ((1ull << level_shift(mmu->levels - n)) - 1) & ~0xfffull;
+	if (!spte || spte_addr(spte) + in_leaf != maddr || (want_write && !(spte & PTE_RW)))
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		path[i]->pinned = true;
+	return true;
 }
 
 /* Fills one pinned page as a supervisor write would (the CPU pushes the
