@@ -399,7 +399,7 @@ static int start_qemu(struct l1_vm *vm, const char *vmlinuz, int initrd_fd,
 		"-chardev", "file,id=s1,path=/proc/self/fd/5", "-serial", "chardev:s1",
 		/* ttyS2: the dump file; ttyS3: the control socket (nested_proto.h) */
 		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-		NULL,
+		NULL, NULL, NULL, NULL, NULL,
 	};
 	char dump_dev[2 * PATH_MAX + 32], control_dev[2 * PATH_MAX + 64];
 	char dump_path[2 * PATH_MAX], control_path[2 * PATH_MAX];
@@ -427,6 +427,20 @@ static int start_qemu(struct l1_vm *vm, const char *vmlinuz, int initrd_fd,
 			extra[6] = "-serial";
 			extra[7] = "chardev:s3";
 		}
+	}
+	/* UMBRA_NESTED_QEMU_LOG=PATH: QEMU logs every interrupt and exception
+	 * with the CPU state to PATH (-d int): the only record of a nested
+	 * guest's triple fault, whose registers KVM resets on AMD. Heavy:
+	 * point it at a FIFO that keeps the tail. */
+	const char *qemu_log = getenv("UMBRA_NESTED_QEMU_LOG");
+	if (qemu_log && qemu_log[0]) {
+		size_t k = 0;
+		while (args[k])
+			k++;
+		args[k] = "-d";
+		args[k + 1] = "int,cpu_reset";
+		args[k + 2] = "-D";
+		args[k + 3] = (char *)qemu_log;
 	}
 
 	int console[2], err[2], log[2];
