@@ -381,6 +381,19 @@ if [ ! -e /dev/kvm ] || grep -q 'running the VM nested' "$tmp/err"; then
 	export UMBRA_NESTED_TCG_THREAD=bogus
 	expect_error "UMBRA_NESTED_TCG_THREAD=bogus" 123 "single or multi" run -i "$initrd" "$kernel"
 	unset UMBRA_NESTED_TCG_THREAD
+	# UMBRA_NESTED_QEMU_LOG: QEMU logs the interrupts and exceptions of
+	# both levels there; the inner guest's user-mode page faults (its user
+	# CS is 0x2b, L1 Linux's 0x33: include/segment.h) must be in it.
+	export UMBRA_NESTED_QEMU_LOG="$tmp/qemu.log"
+	run_umbra run -i "$initrd" -p init=/bin/hello "$kernel"
+	unset UMBRA_NESTED_QEMU_LOG
+	if [ "$rc" -eq 0 ] && grep -q 'v=0e e=[0-9a-f]* i=0 cpl=3 IP=002b:.* CR2=' "$tmp/qemu.log" &&
+		grep -q 'check_exception' "$tmp/qemu.log"; then
+		ok "nested QEMU log: $(grep -c ' v=0e .* IP=002b:' "$tmp/qemu.log") user page faults of the inner guest logged"
+	else
+		bad "nested QEMU log (UMBRA_NESTED_QEMU_LOG)" "status $rc; $(ls -l "$tmp/qemu.log" 2>&1)"
+	fi
+	rm -f "$tmp/qemu.log"
 	# An L1 that has not started umbra within UMBRA_NESTED_BOOT_TIMEOUT is
 	# started again once, then given up; a 0.5 s limit (boots take 3-4 s)
 	# makes both happen. Not through run_umbra, which would retry it.
