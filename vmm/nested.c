@@ -397,7 +397,8 @@ static int start_qemu(struct l1_vm *vm, const char *vmlinuz, int initrd_fd,
 		"-append", "console=ttyS0 quiet loglevel=1 panic=-1",
 		"-chardev", "file,id=s0,path=/proc/self/fd/4", "-serial", "chardev:s0",
 		"-chardev", "file,id=s1,path=/proc/self/fd/5", "-serial", "chardev:s1",
-		/* ttyS2: the dump file; ttyS3: the control socket (nested_proto.h) */
+		/* ttyS2: the dump file; ttyS3: the control socket (nested_proto.h);
+		 * then QEMU's log (-d, -D) */
 		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 		NULL, NULL, NULL, NULL, NULL,
 	};
@@ -405,27 +406,28 @@ static int start_qemu(struct l1_vm *vm, const char *vmlinuz, int initrd_fd,
 	char dump_path[2 * PATH_MAX], control_path[2 * PATH_MAX];
 	qemu_escape(dump_path, sizeof(dump_path), cfg->dump_path);
 	qemu_escape(control_path, sizeof(control_path), cfg->control_path);
+	/* The optional arguments go into the NULL slots after the fixed
+	 * ones, from k on. */
+	size_t k = 0;
+	while (args[k])
+		k++;
 	if (cfg->dump_path || cfg->control_path) {
-		size_t k = 0;
-		while (args[k])
-			k++;
-		char **extra = &args[k];
 		if (cfg->dump_path)
 			snprintf(dump_dev, sizeof(dump_dev), "file,id=s2,path=%s", dump_path);
 		else
 			snprintf(dump_dev, sizeof(dump_dev), "null,id=s2");
-		extra[0] = "-chardev";
-		extra[1] = dump_dev;
-		extra[2] = "-serial";
-		extra[3] = "chardev:s2";
+		args[k++] = "-chardev";
+		args[k++] = dump_dev;
+		args[k++] = "-serial";
+		args[k++] = "chardev:s2";
 		if (cfg->control_path) {
 			/* QEMU listens on PATH; one client at a time. */
 			snprintf(control_dev, sizeof(control_dev),
 				 "socket,id=s3,path=%s,server=on,wait=off", control_path);
-			extra[4] = "-chardev";
-			extra[5] = control_dev;
-			extra[6] = "-serial";
-			extra[7] = "chardev:s3";
+			args[k++] = "-chardev";
+			args[k++] = control_dev;
+			args[k++] = "-serial";
+			args[k++] = "chardev:s3";
 		}
 	}
 	/* UMBRA_NESTED_QEMU_LOG=PATH: QEMU logs every interrupt and exception
@@ -434,13 +436,10 @@ static int start_qemu(struct l1_vm *vm, const char *vmlinuz, int initrd_fd,
 	 * point it at a FIFO that keeps the tail. */
 	const char *qemu_log = getenv("UMBRA_NESTED_QEMU_LOG");
 	if (qemu_log && qemu_log[0]) {
-		size_t k = 0;
-		while (args[k])
-			k++;
-		args[k] = "-d";
-		args[k + 1] = "int,cpu_reset";
-		args[k + 2] = "-D";
-		args[k + 3] = (char *)qemu_log;
+		args[k++] = "-d";
+		args[k++] = "int,cpu_reset";
+		args[k++] = "-D";
+		args[k++] = (char *)qemu_log;
 	}
 
 	int console[2], err[2], log[2];
