@@ -9,23 +9,23 @@
 #include "../shadow/tsc_clock.h"
 #include "hypercall.h"
 
-/* Answers the posted requests. Only when the shadow lock is free (false
- * otherwise): a vCPU's hypercall holds it, and a thread that slept on it
- * would leave its CPU idle, be woken by that call's unlock (a system call
- * in the vCPU's path) and come back cold. It tries again at its next
- * scan. */
-static bool answer_all(struct shadow_poll *p, unsigned *answered)
+/* Answers the posted requests; how many. Only when the shadow lock is
+ * free: 0 when another thread holds it (a vCPU's hypercall, the chaos
+ * thread, a control-socket command), as when nothing was posted. Sleeping
+ * on it left this thread's CPU idle, put a wake-up system call into the
+ * holder's unlock, and brought the thread back after the lock came free.
+ * A watched request still posted is tried again after the loop's PAUSE;
+ * otherwise the next periodic scan tries. */
+static unsigned answer_all(struct shadow_poll *p)
 {
-	*answered = 0;
 	if (pthread_mutex_trylock(&p->hc->shadow_lock))
-		return false;
+		return 0;
 	unsigned n = shadow_answer_fault_slots(p->hc->shadow);
 	p->nwatch = shadow_fault_slots_watch(p->hc->shadow, p->watch);
 	if (n && p->hc->after_answers)
 		p->hc->after_answers(p->hc->host_mem, n);
 	pthread_mutex_unlock(&p->hc->shadow_lock);
-	*answered = n;
-	return true;
+	return n;
 }
 
 static bool any_posted(const struct shadow_poll *p)
@@ -87,8 +87,7 @@ static bool doze(struct shadow_poll *p, uint64_t hypercalls)
 	uint64_t start = tsc_clock_ns();
 	while (!atomic_load(&p->stop) && tsc_clock_ns() - start < DOZE_NS) {
 		nanosleep(&step, NULL);
-		unsigned n;
-		answer_all(p, &n);
+		unsigned n = answer_all(p);
 		if (n) {
 			p->answered += n;
 			p->doze_answers += n;
@@ -109,9 +108,7 @@ static void *poll_thread(void *arg)
 	while (!atomic_load(&p->stop)) {
 		if (++watched % WATCH_SCANS && !any_posted(p))
 			continue;
-		unsigned n;
-		if (!answer_all(p, &n))
-			continue; /* a hypercall holds the lock: it is not idle */
+		unsigned n = answer_all(p);
 		if (n) {
 			p->answered += n;
 			last = tsc_clock_ns();
