@@ -9,17 +9,9 @@
 #include "../shadow/tsc_clock.h"
 #include "hypercall.h"
 
-/* Answers the posted requests; how many. Only when the shadow lock is
- * free: 0 when another thread holds it (a vCPU's hypercall, the chaos
- * thread, a control-socket command), as when nothing was posted. Sleeping
- * on it left this thread's CPU idle, put a wake-up system call into the
- * holder's unlock, and brought the thread back after the lock came free.
- * A watched request still posted is tried again after the loop's PAUSE;
- * otherwise the next periodic scan tries. */
 static unsigned answer_all(struct shadow_poll *p)
 {
-	if (pthread_mutex_trylock(&p->hc->shadow_lock))
-		return 0;
+	pthread_mutex_lock(&p->hc->shadow_lock);
 	unsigned n = shadow_answer_fault_slots(p->hc->shadow);
 	p->nwatch = shadow_fault_slots_watch(p->hc->shadow, p->watch);
 	if (n && p->hc->after_answers)
