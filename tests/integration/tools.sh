@@ -82,10 +82,11 @@ fi
 
 echo "-- tools: the control socket and the trace while the suite runs (shadow)"
 rm -f "$tmp/ctl.sock" "$tmp/ctl-dump.jsonl"
-# The whole suite: the suite's time limits, as run.sh gives them.
+# The whole suite: the suite's time limits, as run.sh gives them. Its
+# output goes to out and err, whose tails every failure below shows (bad).
 UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT timeout "$((UMBRA_SUITE_TIMEOUT + 60))" \
 	"$umbra_bg" run --paging shadow --control "$tmp/ctl.sock" \
-	--dump-on-exit "$tmp/ctl-dump.jsonl" -i "$initrd" "$kernel" >"$tmp/ctl-out" 2>"$tmp/ctl-err" &
+	--dump-on-exit "$tmp/ctl-dump.jsonl" -i "$initrd" "$kernel" >"$tmp/out" 2>"$tmp/err" &
 upid=$!
 python3 "$tools_dir/control_client.py" "$tmp/ctl.sock" shadow "$tmp/ctl-answer.jsonl" >"$tmp/check" 2>&1
 crc=$?
@@ -107,17 +108,17 @@ fi
 if grep -q '"label":"SIGUSR2"' "$tmp/ctl-dump.jsonl"; then
 	ok "SIGUSR2 appends a dump to the dump file"
 else
-	bad "SIGUSR2" "no dump labelled SIGUSR2 in the file; $(grep SIGUSR2 "$tmp/ctl-err")"
+	bad "SIGUSR2" "no dump labelled SIGUSR2 in the file; $(grep SIGUSR2 "$tmp/err")"
 fi
 if [ "$crc" -ne 0 ]; then
 	bad "control socket" "$(head -n 5 "$tmp/check")"
 else
 	ok "control socket: stats, dump, trace, errors for bad requests, balloon and reclaim"
 fi
-if [ "$urc" -ne 0 ] || ! grep -q '^suite: .* 0 failed; .* 0 failed$' "$tmp/ctl-out"; then
-	bad "the suite under a control client" "status $urc; $(grep '^suite:' "$tmp/ctl-out"); $(grep -e '^FAIL ' -e '^not ok' -e panic "$tmp/ctl-out" "$tmp/ctl-err" | head -8 | tr '\n' ' ')"
+if [ "$urc" -ne 0 ] || ! grep -q '^suite: .* 0 failed; .* 0 failed$' "$tmp/out"; then
+	bad "the suite under a control client" "status $urc; $(grep '^suite:' "$tmp/out"); $(grep -e '^FAIL ' -e '^not ok' -e '^umbra' -e panic -e triple "$tmp/out" "$tmp/err" | head -8 | tr '\n' ' ')"
 else
-	ok "the suite passes while a client sends good and bad requests: $(grep '^suite:' "$tmp/ctl-out")"
+	ok "the suite passes while a client sends good and bad requests: $(grep '^suite:' "$tmp/out")"
 fi
 if [ -s "$tmp/ctl-answer.jsonl" ] && python3 -c '
 import json, sys, jsonschema
@@ -181,14 +182,14 @@ echo "-- tools: the control socket while the suite runs (tdp)"
 rm -f "$tmp/ctl.sock"
 UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT timeout "$((UMBRA_SUITE_TIMEOUT + 60))" \
 	"$umbra_bg" run --paging tdp --stats --control "$tmp/ctl.sock" \
-	-p "init=/bin/runner -- -r 2" -i "$initrd" "$kernel" >"$tmp/ctl-out" 2>"$tmp/ctl-err" &
+	-p "init=/bin/runner -- -r 2" -i "$initrd" "$kernel" >"$tmp/out" 2>"$tmp/err" &
 upid=$!
 python3 "$tools_dir/control_client.py" "$tmp/ctl.sock" tdp "$tmp/ctl-answer.jsonl" >"$tmp/check" 2>&1
 crc=$?
 wait "$upid"
 urc=$?
 reclaimed=$(sed -n 's/^{"reclaimed": \([0-9]*\)}$/\1/p' "$tmp/check" | awk '{ n += $1 } END { print n + 0 }')
-summary_ctl=$(grep '^suite: ' "$tmp/ctl-out" | sort | uniq -c | sed 's/^ *//')
+summary_ctl=$(grep '^suite: ' "$tmp/out" | sort | uniq -c | sed 's/^ *//')
 if [ "$crc" -eq 0 ] && [ "$urc" -eq 0 ] && [ "$summary_ctl" = "2 $native_summary" ]; then
 	ok "tdp: control socket requests and reclaim while the suite runs ($reclaimed frames swapped out by three reclaims of everything), suite as natively in both rounds"
 else
