@@ -563,6 +563,27 @@ static volatile sig_atomic_t dump_signal;
 static char dump_sock[108];
 static int dump_conn = -1; /* a request waiting for its answer */
 
+/*
+ * --control PATH appears only once L1 has started umbra: until then QEMU
+ * listens on a name of its own beside PATH (dump_sock), renamed to PATH
+ * when the boot is done. A client therefore never connects to an L1 whose
+ * boot hangs and is started again, which would cut its connection; it
+ * waits for PATH, as it may natively while the VMM sets up.
+ */
+static const char *control_user_path; /* the user's PATH, until renamed */
+
+static void control_publish(void)
+{
+	if (!control_user_path)
+		return;
+	if (rename(dump_sock, control_user_path) == 0)
+		snprintf(dump_sock, sizeof(dump_sock), "%s", control_user_path);
+	else
+		nested_error("--control %s: cannot rename QEMU's socket %s to it: %s",
+			     control_user_path, dump_sock, strerror(errno));
+	control_user_path = NULL;
+}
+
 static void on_dump_signal(int sig)
 {
 	(void)sig;
@@ -681,6 +702,8 @@ static enum cut pump(struct l1_vm *vm, struct nested_console *console,
 			} else if (i == 0) {
 				nested_console_feed(console, buf, (size_t)n,
 						    to_stdout, NULL);
+				if (console->state != NESTED_BOOT)
+					control_publish();
 			} else if (i == 1) {
 				write_all(STDERR_FILENO, buf, (size_t)n);
 			} else {
@@ -772,8 +795,20 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 	struct umbra_config with_port = *cfg;
 	char private_dir[64] = "";
 	dump_sock[0] = '\0';
+	control_user_path = NULL;
 	if (cfg->control_path) {
-		snprintf(dump_sock, sizeof(dump_sock), "%s", cfg->control_path);
+		/* PATH's folder, so that the rename cannot cross file systems. */
+		const char *slash = strrchr(cfg->control_path, '/');
+		int dir_len = slash ? (int)(slash - cfg->control_path) + 1 : 0;
+		if (snprintf(dump_sock, sizeof(dump_sock), "%.*s.umbra-boot-%d", dir_len,
+			     cfg->control_path, (int)getpid()) >= (int)sizeof(dump_sock)) {
+			fprintf(stderr, "umbra: --control %s: path too long for a socket "
+					"(a nested run needs a name of up to %zu bytes beside "
+					"it)\n", cfg->control_path, sizeof(dump_sock) - 1);
+			return UMBRA_EXIT_USAGE;
+		}
+		control_user_path = cfg->control_path;
+		with_port.control_path = dump_sock;
 	} else if (cfg->dump_path) {
 		snprintf(private_dir, sizeof(private_dir), "%s/umbra-ctl.XXXXXX",
 			 getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 40 ? getenv("TMPDIR") : "/tmp");
@@ -842,11 +877,11 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 					"(UMBRA_NESTED_BOOT_TIMEOUT; last L1 output: %s): "
 					"starting it again, once\n", boot_timeout_s,
 				console.last_line[0] ? console.last_line : "(nothing)");
-			/* A dump request or control client of the first QEMU
-			 * is dropped with it. */
+			/* A SIGUSR2 dump request to the first QEMU is dropped
+			 * with it; no control client could reach it yet. */
 			dump_conn_close();
-			if (cfg->control_path)
-				unlink(cfg->control_path);
+			if (dump_sock[0])
+				unlink(dump_sock);
 			continue;
 		}
 		nested_console_end(&console, to_stdout, NULL);
@@ -863,10 +898,13 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 	 * guest's status). */
 	signal(SIGUSR2, SIG_IGN);
 	dump_conn_close();
-	if (private_dir[0]) {
+	/* The socket goes with the VM, as natively (QEMU, killed or not,
+	 * may leave it). */
+	if (dump_sock[0])
 		unlink(dump_sock);
+	control_user_path = NULL;
+	if (private_dir[0])
 		rmdir(private_dir);
-	}
 	if (stop_signal) {
 		/* Die of the signal, as the caller (shell, timeout) expects. */
 		signal(stop_signal, SIG_DFL);

@@ -397,15 +397,26 @@ if [ ! -e /dev/kvm ] || grep -q 'running the VM nested' "$tmp/err"; then
 	# An L1 that has not started umbra within UMBRA_NESTED_BOOT_TIMEOUT is
 	# started again once, then given up; a 0.5 s limit (boots take 3-4 s)
 	# makes both happen. Not through run_umbra, which would retry it.
-	UMBRA_NESTED_BOOT_TIMEOUT=0.5 timeout 60 "$umbra" run -i "$initrd" "$kernel" \
-		>"$tmp/out" 2>"$tmp/err"
+	# The --control socket must not appear before L1 started umbra (a
+	# client would lose its connection with the first L1), and nothing
+	# is left in its folder.
+	mkdir -p "$tmp/boot"
+	rm -f "$tmp/boot/"* "$tmp/boot/".umbra* "$tmp/boot-seen"
+	(while :; do [ -e "$tmp/boot/ctl.sock" ] && : >"$tmp/boot-seen"; sleep 0.02; done) &
+	wpid=$!
+	UMBRA_NESTED_BOOT_TIMEOUT=0.5 timeout 60 "$umbra" run --control "$tmp/boot/ctl.sock" \
+		-i "$initrd" "$kernel" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
+	kill "$wpid"
+	wait "$wpid" 2>/dev/null
+	left=$(ls -A "$tmp/boot" | tr '\n' ' ')
 	if [ "$rc" -eq 123 ] && [ ! -s "$tmp/out" ] &&
 		[ "$(grep -c 'did not start umbra within 0.5 s (UMBRA_NESTED_BOOT_TIMEOUT.*starting it again, once' "$tmp/err")" -eq 1 ] &&
-		[ "$(grep -c 'did not start umbra within 0.5 s, twice' "$tmp/err")" -eq 1 ]; then
-		ok "nested boot limit: L1 started again once, then given up ($(tail -n 1 "$tmp/err"))"
+		[ "$(grep -c 'did not start umbra within 0.5 s, twice' "$tmp/err")" -eq 1 ] &&
+		[ ! -e "$tmp/boot-seen" ] && [ -z "$left" ]; then
+		ok "nested boot limit: L1 started again once, then given up, and --control's socket never appeared ($(tail -n 1 "$tmp/err"))"
 	else
-		bad "nested boot limit (UMBRA_NESTED_BOOT_TIMEOUT=0.5)" "status $rc; $(tr '\n' ' ' <"$tmp/err" | head -c 400)"
+		bad "nested boot limit (UMBRA_NESTED_BOOT_TIMEOUT=0.5)" "status $rc; socket seen: $([ -e "$tmp/boot-seen" ] && echo yes || echo no); left in its folder: '$left'; $(tr '\n' ' ' <"$tmp/err" | head -c 400)"
 	fi
 fi
 

@@ -112,8 +112,10 @@ else
 fi
 if [ "$crc" -ne 0 ]; then
 	bad "control socket" "$(head -n 5 "$tmp/check")"
+elif [ -e "$tmp/ctl.sock" ] || ls -A "$tmp" | grep -q '^\.umbra-boot'; then
+	bad "control socket" "left behind after the VM ended: $(ls -A "$tmp" | grep -e '^ctl.sock$' -e '^\.umbra-boot' | tr '\n' ' ')"
 else
-	ok "control socket: stats, dump, trace, errors for bad requests, balloon and reclaim"
+	ok "control socket: stats, dump, trace, errors for bad requests, balloon and reclaim; gone when the VM ended"
 fi
 if [ "$urc" -ne 0 ] || ! grep -q '^suite: .* 0 failed; .* 0 failed$' "$tmp/out"; then
 	bad "the suite under a control client" "status $urc; $(grep '^suite:' "$tmp/out"); $(grep -e '^FAIL ' -e '^not ok' -e '^umbra' -e panic -e triple "$tmp/out" "$tmp/err" | head -8 | tr '\n' ' ')"
