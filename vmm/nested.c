@@ -576,7 +576,13 @@ static void control_publish(void)
 {
 	if (!control_user_path)
 		return;
-	if (rename(dump_sock, control_user_path) == 0)
+	/* As at the start: a socket there goes, any other file stays. */
+	struct stat st;
+	if (lstat(control_user_path, &st) == 0 && !S_ISSOCK(st.st_mode))
+		nested_error("--control %s: a file that is not a socket appeared "
+			     "there; the VM listens on %s instead",
+			     control_user_path, dump_sock);
+	else if (rename(dump_sock, control_user_path) == 0)
 		snprintf(dump_sock, sizeof(dump_sock), "%s", control_user_path);
 	else
 		nested_error("--control %s: cannot rename QEMU's socket %s to it: %s",
@@ -702,7 +708,7 @@ static enum cut pump(struct l1_vm *vm, struct nested_console *console,
 			} else if (i == 0) {
 				nested_console_feed(console, buf, (size_t)n,
 						    to_stdout, NULL);
-				if (console->state != NESTED_BOOT)
+				if (console->state == NESTED_RUN)
 					control_publish();
 			} else if (i == 1) {
 				write_all(STDERR_FILENO, buf, (size_t)n);
@@ -797,18 +803,18 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 	dump_sock[0] = '\0';
 	control_user_path = NULL;
 	if (cfg->control_path) {
-		/* PATH's folder, so that the rename cannot cross file systems. */
+		/* PATH's folder, so that the rename cannot cross file systems;
+		 * where that name would be too long, QEMU listens on PATH from
+		 * its start, as it did before. */
 		const char *slash = strrchr(cfg->control_path, '/');
 		int dir_len = slash ? (int)(slash - cfg->control_path) + 1 : 0;
 		if (snprintf(dump_sock, sizeof(dump_sock), "%.*s.umbra-boot-%d", dir_len,
-			     cfg->control_path, (int)getpid()) >= (int)sizeof(dump_sock)) {
-			fprintf(stderr, "umbra: --control %s: path too long for a socket "
-					"(a nested run needs a name of up to %zu bytes beside "
-					"it)\n", cfg->control_path, sizeof(dump_sock) - 1);
-			return UMBRA_EXIT_USAGE;
+			     cfg->control_path, (int)getpid()) < (int)sizeof(dump_sock)) {
+			control_user_path = cfg->control_path;
+			with_port.control_path = dump_sock;
+		} else {
+			snprintf(dump_sock, sizeof(dump_sock), "%s", cfg->control_path);
 		}
-		control_user_path = cfg->control_path;
-		with_port.control_path = dump_sock;
 	} else if (cfg->dump_path) {
 		snprintf(private_dir, sizeof(private_dir), "%s/umbra-ctl.XXXXXX",
 			 getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 40 ? getenv("TMPDIR") : "/tmp");

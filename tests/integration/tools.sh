@@ -81,7 +81,7 @@ else
 fi
 
 echo "-- tools: the control socket and the trace while the suite runs (shadow)"
-rm -f "$tmp/ctl.sock" "$tmp/ctl-dump.jsonl"
+rm -f "$tmp/ctl.sock" "$tmp/ctl-dump.jsonl" "$tmp"/.umbra-boot-*
 # The whole suite: the suite's time limits, as run.sh gives them. Its
 # output goes to out and err, whose tails every failure below shows (bad).
 UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT timeout "$((UMBRA_SUITE_TIMEOUT + 60))" \
