@@ -71,14 +71,15 @@ unsigned int nested_l1_cpus(unsigned int guest_cpus);
 /*
  * The L1 kernel's command line for an L1 VM of l1_cpus CPUs (at least 2)
  * into buf: the console, quiet, and two settings for QEMU's emulation.
- * `tsc=reliable`: TCG's TSC is the host's on every L1 CPU, but the L1
- * kernel's synchronisation check, run on emulated CPUs, marks it unstable
- * and falls back to the HPET, whose every read is an emulated MMIO access
- * under QEMU's big lock. `nohz_full=1-N`: a CPU running one thread (a
- * vCPU's, or shadow mode's poll thread) takes no timer tick, and with it
- * no wake-up of QEMU's main loop, which on a 2-CPU host preempts a busy
- * vCPU thread (docs/bench.md); CPU 0 keeps the housekeeping. Returns 0,
- * or -1 if buf is too small.
+ * `tsc=reliable`: TCG's TSC is the host's on every L1 CPU, but TCG's CPUID
+ * has no invariant-TSC bit, so an AMD kernel with several CPUs assumes
+ * the TSCs differ and falls back to the HPET, whose every read is an
+ * emulated MMIO access under QEMU's big lock. `nohz_full=1-N`: so that a
+ * CPU whose one runnable thread is a vCPU's or shadow mode's poll thread
+ * can stop its timer tick, and with it the wake-ups of QEMU's main loop,
+ * which on a 2-CPU host preempt a busy vCPU thread (docs/bench.md). CPU 0
+ * keeps the housekeeping and ticks even when idle. Returns 0, or -1 if
+ * buf is too small.
  */
 int nested_l1_cmdline(char *buf, size_t size, unsigned int l1_cpus);
 
