@@ -387,19 +387,14 @@ static int start_qemu(struct l1_vm *vm, const char *vmlinuz, int initrd_fd,
 	snprintf(mem, sizeof(mem), "%llu",
 		 (unsigned long long)nested_l1_mem_mib(cfg->mem_bytes,
 						       (uint64_t)st.st_size));
-	unsigned int l1_cpus = nested_l1_cpus(cfg->cpus);
-	snprintf(cpus, sizeof(cpus), "%u", l1_cpus);
-	char cmdline[128];
-	if (nested_l1_cmdline(cmdline, sizeof(cmdline), l1_cpus) != 0) {
-		nested_error("the L1 kernel's command line is too long");
-		return -1;
-	}
+	snprintf(cpus, sizeof(cpus), "%u", nested_l1_cpus(cfg->cpus));
 	char *args[] = {
 		QEMU, "-accel", (char *)accel, "-cpu", "max", "-m", mem, "-smp", cpus,
 		"-nodefaults", "-no-user-config", "-display", "none",
 		"-monitor", (char *)monitor, "-no-reboot",
 		"-kernel", (char *)vmlinuz, "-initrd", "/proc/self/fd/3",
-		"-append", cmdline,
+		/* loglevel=1: only emergencies (a panic) reach the console. */
+		"-append", "console=ttyS0 quiet loglevel=1 panic=-1",
 		"-chardev", "file,id=s0,path=/proc/self/fd/4", "-serial", "chardev:s0",
 		"-chardev", "file,id=s1,path=/proc/self/fd/5", "-serial", "chardev:s1",
 		/* ttyS2: the dump file; ttyS3: the control socket (nested_proto.h);

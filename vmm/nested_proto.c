@@ -160,15 +160,6 @@ unsigned int nested_l1_cpus(unsigned int guest_cpus)
 	return guest_cpus < 1 ? 2 : guest_cpus + 1;
 }
 
-int nested_l1_cmdline(char *buf, size_t size, unsigned int l1_cpus)
-{
-	/* loglevel=1: only emergencies (a panic) reach the console. */
-	const char *base = "console=ttyS0 quiet loglevel=1 panic=-1 tsc=reliable";
-	int n = l1_cpus > 2 ? snprintf(buf, size, "%s nohz_full=1-%u", base, l1_cpus - 1)
-			    : snprintf(buf, size, "%s nohz_full=1", base);
-	return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
 void nested_console_init(struct nested_console *c, const char *mark)
 {
 	memset(c, 0, sizeof(*c));

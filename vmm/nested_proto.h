@@ -69,21 +69,6 @@ uint64_t nested_l1_mem_mib(uint64_t guest_bytes, uint64_t files_bytes);
 unsigned int nested_l1_cpus(unsigned int guest_cpus);
 
 /*
- * The L1 kernel's command line for an L1 VM of l1_cpus CPUs (at least 2)
- * into buf: the console, quiet, and two settings for QEMU's emulation.
- * `tsc=reliable`: TCG's TSC is the host's on every L1 CPU, but TCG's CPUID
- * has no invariant-TSC bit, so an AMD kernel with several CPUs assumes
- * the TSCs differ and falls back to the HPET, whose every read is an
- * emulated MMIO access under QEMU's big lock. `nohz_full=1-N`: so that a
- * CPU whose one runnable thread is a vCPU's or shadow mode's poll thread
- * can stop its timer tick, and with it the wake-ups of QEMU's main loop,
- * which on a 2-CPU host preempt a busy vCPU thread (docs/bench.md). CPU 0
- * keeps the housekeeping and ticks even when idle. Returns 0, or -1 if
- * buf is too small.
- */
-int nested_l1_cmdline(char *buf, size_t size, unsigned int l1_cpus);
-
-/*
  * The parser of the L1 console (ttyS0). Before the start marker it only
  * remembers the last line (L1 boot noise is not shown); between the markers
  * it passes everything through, holding back only bytes that might begin

@@ -135,17 +135,6 @@ TEST(nested_l1_sizing)
 	CHECK_EQ(nested_l1_cpus(4), 5);
 }
 
-TEST(nested_l1_cmdline_ticks)
-{
-	char buf[128];
-	CHECK_EQ(nested_l1_cmdline(buf, sizeof(buf), 2), 0);
-	CHECK_STREQ(buf, "console=ttyS0 quiet loglevel=1 panic=-1 tsc=reliable nohz_full=1");
-	CHECK_EQ(nested_l1_cmdline(buf, sizeof(buf), 5), 0);
-	CHECK_STREQ(buf, "console=ttyS0 quiet loglevel=1 panic=-1 tsc=reliable nohz_full=1-4");
-	char small[20];
-	CHECK_EQ(nested_l1_cmdline(small, sizeof(small), 2), -1);
-}
-
 /* Collects what the console parser passes to stdout. */
 struct sink {
 	char buf[4096];
