@@ -47,6 +47,8 @@
 #include <umbra/hypercall.h>
 
 #include "cpio_newc.h"
+#include "elf_syms.h"
+#include "nested_monitor.h"
 #include "nested_proto.h"
 
 #define QEMU "qemu-system-x86_64"
@@ -55,6 +57,10 @@
 /* L1 boots to umbra's start in 3-4 s (docs/architecture.md); a boot that
  * takes this long has hung (UMBRA_NESTED_BOOT_TIMEOUT). */
 #define NESTED_BOOT_TIMEOUT_S 60.0
+/* Where L1's CPUs are when a run is stopped from outside: a few looks,
+ * enough to tell a CPU spinning in one place from one that moves. */
+#define L1_CPU_SAMPLES 3
+#define L1_CPU_SAMPLE_GAP_MS 100
 /* Arguments an argv file may hold (the `umbra run` options and a few). */
 #define NESTED_ARGS_MAX 64
 /* L1's KSM for --dedup: pages per scan and the pause between scans, set
@@ -353,6 +359,10 @@ static void qemu_escape(char *out, size_t cap, const char *path)
 }
 
 /* The read ends of the pipes QEMU writes into, and QEMU itself. */
+/* Where QEMU's monitor listens: UMBRA_NESTED_MONITOR, else a socket in
+ * the run's private folder ("" if none). */
+static char monitor_sock[108];
+
 struct l1_vm {
 	pid_t pid;
 	int console_fd; /* ttyS0 */
@@ -374,13 +384,13 @@ static int start_qemu(struct l1_vm *vm, const char *vmlinuz, int initrd_fd,
 		nested_error("fstat of the L1 initramfs: %s", strerror(errno));
 		return -1;
 	}
-	/* UMBRA_NESTED_MONITOR=PATH: QEMU's monitor listens on PATH, to look
-	 * at a hung L1's CPUs (info registers); unset: no monitor. */
+	/* QEMU's monitor listens on monitor_sock (UMBRA_NESTED_MONITOR, or a
+	 * private path), to say where L1's CPUs are when a run is stopped
+	 * (nested_monitor.h); none where no such path could be made. */
 	char monitor[2 * PATH_MAX + 64] = "none";
-	const char *monitor_path = getenv("UMBRA_NESTED_MONITOR");
-	if (monitor_path && monitor_path[0]) {
+	if (monitor_sock[0]) {
 		char escaped[2 * PATH_MAX];
-		qemu_escape(escaped, sizeof(escaped), monitor_path);
+		qemu_escape(escaped, sizeof(escaped), monitor_sock);
 		snprintf(monitor, sizeof(monitor), "unix:%s,server=on,wait=off", escaped);
 	}
 	char mem[32], cpus[16];
@@ -720,6 +730,30 @@ static enum cut pump(struct l1_vm *vm, struct nested_console *console,
 	return CUT_NONE;
 }
 
+/* Before QEMU is stopped from outside: where L1's CPUs were, with the
+ * guest kernel's function names where it has them. */
+static void report_l1_cpus(enum cut cut, const char *kernel, double timeout_s,
+			   double boot_timeout_s)
+{
+	if (!monitor_sock[0])
+		return;
+	char why[96];
+	if (cut == CUT_SIGNAL)
+		snprintf(why, sizeof(why), "stopped by SIG%s", sigabbrev_np(stop_signal));
+	else if (cut == CUT_TIMEOUT)
+		snprintf(why, sizeof(why), "%g s passed (UMBRA_NESTED_TIMEOUT)", timeout_s);
+	else if (cut == CUT_BOOT)
+		snprintf(why, sizeof(why), "L1 did not start umbra within %g s", boot_timeout_s);
+	else
+		snprintf(why, sizeof(why), "L1 did not power off %g s after umbra ended",
+			 POWEROFF_GRACE_S);
+	struct elf_syms syms;
+	elf_syms_load(kernel, &syms); /* none: addresses only */
+	nested_monitor_report(stderr, monitor_sock, &syms, why, L1_CPU_SAMPLES,
+			      L1_CPU_SAMPLE_GAP_MS);
+	elf_syms_free(&syms);
+}
+
 /* The exit status of the run, from what happened; prints any error. */
 static int outcome(struct nested_console *console, struct log_tail *log,
 		   enum cut cut, double timeout_s, double boot_timeout_s, int wait_status)
@@ -796,12 +830,28 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 			     "UMBRA_NESTED_DIR)", vmlinuz, strerror(errno));
 		return UMBRA_EXIT_NESTED;
 	}
-	/* With a dump file but no control socket, a private one carries
-	 * SIGUSR2's requests. */
+	/* A private folder for QEMU's monitor and, with a dump file but no
+	 * control socket, the socket that carries SIGUSR2's requests. */
 	struct umbra_config with_port = *cfg;
 	char private_dir[64] = "";
 	dump_sock[0] = '\0';
+	monitor_sock[0] = '\0';
 	control_user_path = NULL;
+	snprintf(private_dir, sizeof(private_dir), "%s/umbra-ctl.XXXXXX",
+		 getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 40 ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(private_dir))
+		private_dir[0] = '\0';
+	const char *monitor_env = getenv("UMBRA_NESTED_MONITOR");
+	if (monitor_env && monitor_env[0]) {
+		if (strlen(monitor_env) < sizeof(monitor_sock))
+			strcpy(monitor_sock, monitor_env);
+		else
+			fprintf(stderr, "umbra: UMBRA_NESTED_MONITOR: the path is longer "
+					"than a socket's (%zu bytes); no monitor\n",
+				sizeof(monitor_sock) - 1);
+	} else if (private_dir[0]) {
+		snprintf(monitor_sock, sizeof(monitor_sock), "%s/monitor", private_dir);
+	}
 	if (cfg->control_path) {
 		/* PATH's folder, so that the rename cannot cross file systems;
 		 * where that name would be too long, QEMU listens on PATH from
@@ -815,15 +865,9 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 		} else {
 			snprintf(dump_sock, sizeof(dump_sock), "%s", cfg->control_path);
 		}
-	} else if (cfg->dump_path) {
-		snprintf(private_dir, sizeof(private_dir), "%s/umbra-ctl.XXXXXX",
-			 getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 40 ? getenv("TMPDIR") : "/tmp");
-		if (mkdtemp(private_dir)) {
-			snprintf(dump_sock, sizeof(dump_sock), "%s/control", private_dir);
-			with_port.control_path = dump_sock;
-		} else {
-			private_dir[0] = '\0';
-		}
+	} else if (cfg->dump_path && private_dir[0]) {
+		snprintf(dump_sock, sizeof(dump_sock), "%s/control", private_dir);
+		with_port.control_path = dump_sock;
 	}
 	cfg = &with_port;
 	int initrd_fd = build_initrd(base, cfg, mark, interp);
@@ -869,6 +913,8 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 		nested_console_init(&console, mark);
 		double boot_deadline = boot_timeout_s > 0 ? now_s() + boot_timeout_s : 0;
 		enum cut cut = pump(&vm, &console, &log, deadline, boot_deadline, &poll_mask);
+		if (cut != CUT_NONE && cut != CUT_ERROR)
+			report_l1_cpus(cut, cfg->kernel, timeout_s, boot_timeout_s);
 		if (cut != CUT_NONE)
 			kill(vm.pid, SIGKILL);
 		int fds[] = {vm.console_fd, vm.stderr_fd, vm.log_fd};
@@ -909,8 +955,12 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 	if (dump_sock[0])
 		unlink(dump_sock);
 	control_user_path = NULL;
-	if (private_dir[0])
+	if (private_dir[0]) {
+		/* QEMU, killed, leaves its monitor's socket. */
+		if (!strncmp(monitor_sock, private_dir, strlen(private_dir)))
+			unlink(monitor_sock);
 		rmdir(private_dir);
+	}
 	if (stop_signal) {
 		/* Die of the signal, as the caller (shell, timeout) expects. */
 		signal(stop_signal, SIG_DFL);

@@ -23,6 +23,8 @@ VMM_HOSTED_SRCS += vmm/ksm.c
 VMM_HOSTED_SRCS += vmm/cpuid.c
 # Host memory beside the vCPUs: reclaim, dedup, chaos, balloon
 VMM_HOSTED_SRCS += vmm/host_mem_vm.c
+# Where a stopped nested run's L1 CPUs were: QEMU's monitor, the guest's symbols
+VMM_HOSTED_SRCS += vmm/elf_syms.c vmm/nested_monitor.c
 # The KVM side, and the nested runner (nested.c and its helpers).
 VMM_KVM_SRCS := vmm/main.c vmm/kvm.c vmm/kvm_stats.c vmm/vcpu.c vmm/vm.c vmm/shadow_vm.c vmm/vm_dump.c \
 	vmm/control.c vmm/pc_boot.c

@@ -32,6 +32,9 @@
  *              looks (seen under nested SVM, entry_64.S); the entry must
  *              reach the per-CPU area and give the user's GS back
  *              ("hostile: user-gs = ok"); then boot goes on and runs init
+ *   spin       never returns: the boot CPU spins with interrupts off in
+ *              hostile_spin; the VMM must stay stoppable by a signal
+ *              (a nested run then says where L1's CPUs were)
  */
 #include <umbra/hypercall.h>
 
@@ -384,6 +387,15 @@ static __noreturn void run_cr3(void)
 	panic("hostile: still running on a CR3 that is no table");
 }
 
+/* hostile=spin: not inlined, so a stopped run can name where it spun. */
+static __attribute__((noinline)) __noreturn void hostile_spin(void)
+{
+	pr_info("hostile: spinning with interrupts off");
+	__asm__ volatile("cli");
+	for (;;)
+		__asm__ volatile("pause" ::: "memory");
+}
+
 /* hostile=user-gs: the spurious vector, whose handler does nothing, from
  * kernel mode on a user GS base. With several CPUs its handler reads the
  * per-CPU area (the kernel lock's owner); before the entry decided by the
@@ -430,8 +442,10 @@ void hostile_run(const char *which)
 	} else if (!strcmp(which, "user-gs")) {
 		run_user_gs();
 		pr_info("hostile: done");
+	} else if (!strcmp(which, "spin")) {
+		hostile_spin();
 	} else {
-		pr_warn("hostile=%s: unknown case (calls, panic-addr, panic-len, cr3, smp, user-gs)",
-			which);
+		pr_warn("hostile=%s: unknown case (calls, panic-addr, panic-len, cr3, smp, "
+			"user-gs, spin)", which);
 	}
 }

@@ -159,3 +159,57 @@ for paging in tdp shadow; do
 		ok "$name ($((2 * 200 * ncalls)) calls, each as the first answer)"
 	fi
 done
+
+# hostile=spin: the boot CPU spins with interrupts off for good. A stop
+# signal must still end the run, with 128 + 15 as a process killed so; a
+# nested run first says where L1's CPUs were (vmm/nested_monitor.c),
+# which must be the guest kernel's hostile_spin, named from its symbols.
+for paging in tdp shadow; do
+	echo "-- hostile guest: a CPU that spins with interrupts off, $paging paging"
+	name="hostile=spin ($paging): SIGTERM ends the run"
+	"$umbra_bg" run --paging "$paging" -i "$initrd" -p "hostile=spin init=/bin/hello" \
+		"$kernel" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	# Up to 150 s to the spin: an L1 boot may be started twice.
+	n=0
+	while [ "$n" -lt 1500 ] && kill -0 "$pid" 2>/dev/null &&
+		! grep -q '^umbra-guest: hostile: spinning' "$tmp/out"; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	spun=$(grep -c '^umbra-guest: hostile: spinning with interrupts off$' "$tmp/out")
+	sleep 0.5
+	kill -TERM "$pid" 2>/dev/null
+	# The stop must come within 30 s; else the run is killed, and fails.
+	n=0
+	while [ "$n" -lt 300 ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	stuck=
+	if kill -0 "$pid" 2>/dev/null; then
+		stuck=yes
+		kill -KILL "$pid"
+	fi
+	wait "$pid"
+	rc=$?
+	nested=$(grep -c 'running the VM nested' "$tmp/err")
+	if [ "$spun" -ne 1 ]; then
+		bad "$name" "the guest never said it spins (status $rc)"
+	elif [ -n "$stuck" ]; then
+		bad "$name" "still running 30 s after SIGTERM"
+	elif [ "$rc" -ne 143 ]; then
+		bad "$name" "exit status $rc, want 143 (128 + SIGTERM)"
+	elif [ "$nested" -eq 0 ] && ! grep -q '^umbra: stopped by SIGTERM$' "$tmp/err"; then
+		bad "$name" "no 'umbra: stopped by SIGTERM' on stderr"
+	elif [ "$nested" -gt 0 ] &&
+		! grep -q "^umbra: nested run: stopped by SIGTERM; L1's CPUs then (3 samples, 100 ms apart):$" "$tmp/err"; then
+		bad "$name" "no report of where L1's CPUs were: $(grep '^umbra: nested' "$tmp/err" | tr '\n' ' ')"
+	elif [ "$nested" -gt 0 ] && ! grep -q '^umbra:   cpu[0-9]*:.*guest kernel hostile_spin+0x' "$tmp/err"; then
+		bad "$name" "no L1 CPU seen in hostile_spin: $(grep '^umbra:   cpu' "$tmp/err" | tr '\n' ' ')"
+	elif guest_output | grep -q .; then
+		bad "$name" "init ran"
+	else
+		ok "$name$([ "$nested" -gt 0 ] && echo ", and a nested run says where: $(grep -m1 'hostile_spin' "$tmp/err" | sed 's/^umbra: *//')")"
+	fi
+done

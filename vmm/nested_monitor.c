@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/* L1's CPUs through QEMU's monitor (see nested_monitor.h). */
+#include "nested_monitor.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The value after key (e.g. "RIP=") in [p, end), in base; false if none. */
+static bool field(const char *p, const char *end, const char *key, int base, uint64_t *v)
+{
+	size_t klen = strlen(key);
+	for (; p + klen < end; p++) {
+		if (memcmp(p, key, klen))
+			continue;
+		char num[24];
+		size_t n = 0;
+		const char *q = p + klen;
+		while (q < end && n < sizeof(num) - 1 &&
+		       ((*q >= '0' && *q <= '9') || (base == 16 && ((*q >= 'a' && *q <= 'f') ||
+								  (*q >= 'A' && *q <= 'F')))))
+			num[n++] = *q++;
+		if (!n)
+			return false;
+		num[n] = '\0';
+		*v = strtoull(num, NULL, base);
+		return true;
+	}
+	return false;
+}
+
+static const char *find(const char *p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+	for (; p + n <= end; p++)
+		if (!memcmp(p, s, n))
+			return p;
+	return NULL;
+}
+
+int nested_monitor_parse(const char *text, size_t len, struct l1_cpu_state *cpus, int max)
+{
+	const char *end = text + len, *p = find(text, end, "CPU#");
+	int n = 0;
+	while (p && n < max) {
+		const char *next = find(p + 4, end, "CPU#");
+		const char *stop = next ? next : end;
+		uint64_t cpu, rip, cpl = 0, hlt = 0;
+		if (field(p, stop, "CPU#", 10, &cpu) && field(p, stop, "RIP=", 16, &rip)) {
+			field(p, stop, "CPL=", 10, &cpl);
+			field(p, stop, "HLT=", 10, &hlt);
+			cpus[n++] = (struct l1_cpu_state){(unsigned)cpu, rip, (int)cpl, hlt != 0};
+		}
+		p = next;
+	}
+	return n;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Reads into buf (NUL-terminated) until it holds `want` after from, or
+ * until the deadline; the length, or -1. */
+static ssize_t read_until(int fd, char *buf, size_t cap, size_t have, size_t from,
+			  const char *want, double deadline)
+{
+	while (have + 1 < cap) {
+		buf[have] = '\0';
+		if (find(buf + from, buf + have, want))
+			return (ssize_t)have;
+		double left = deadline - now_ms();
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		if (left <= 0 || poll(&pfd, 1, (int)left + 1) <= 0)
+			return -1;
+		ssize_t r = read(fd, buf + have, cap - 1 - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		have += (size_t)r;
+	}
+	return -1;
+}
+
+#define PROMPT "(qemu) "
+
+int nested_monitor_sample(const char *path, struct l1_cpu_state *cpus, int max)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	size_t cap = 256 * 1024;
+	char *buf = malloc(cap);
+	int n = -1;
+	double deadline = now_ms() + 1000;
+	static const char cmd[] = "info registers -a\n";
+	ssize_t banner;
+	if (buf && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    (banner = read_until(fd, buf, cap, 0, 0, PROMPT, deadline)) >= 0 &&
+	    send(fd, cmd, sizeof(cmd) - 1, MSG_NOSIGNAL) == (ssize_t)sizeof(cmd) - 1) {
+		/* The answer ends with the next prompt. */
+		ssize_t got = read_until(fd, buf, cap, (size_t)banner, (size_t)banner,
+					 PROMPT, deadline);
+		if (got >= 0)
+			n = nested_monitor_parse(buf + banner, (size_t)got - (size_t)banner,
+						 cpus, max);
+	}
+	free(buf);
+	close(fd);
+	return n;
+}
+
+void nested_monitor_describe(const struct l1_cpu_state *c, const struct elf_syms *syms,
+			     char *buf, size_t len)
+{
+	const char *name;
+	uint64_t off;
+	if (c->halted)
+		snprintf(buf, len, "halted");
+	else if (elf_syms_find(syms, c->rip, &name, &off))
+		snprintf(buf, len, "guest kernel %s+%#" PRIx64, name ? name : "(text)", off);
+	else
+		snprintf(buf, len, "%s mode %#" PRIx64, c->cpl == 3 ? "user" : "kernel", c->rip);
+}
+
+void nested_monitor_report(FILE *f, const char *path, const struct elf_syms *syms,
+			   const char *why, int samples, int gap_ms)
+{
+	enum { MAXS = 8, DESC = 96 };
+	static char desc[NESTED_MONITOR_MAX_CPUS][MAXS][DESC];
+	struct l1_cpu_state cpus[NESTED_MONITOR_MAX_CPUS];
+	int ncpus = 0, taken = 0;
+	if (samples > MAXS)
+		samples = MAXS;
+	for (int s = 0; s < samples; s++) {
+		if (s) {
+			struct timespec gap = {gap_ms / 1000, (long)(gap_ms % 1000) * 1000000L};
+			nanosleep(&gap, NULL);
+		}
+		int n = nested_monitor_sample(path, cpus, NESTED_MONITOR_MAX_CPUS);
+		if (n <= 0)
+			break;
+		for (int i = 0; i < NESTED_MONITOR_MAX_CPUS; i++)
+			snprintf(desc[i][taken], DESC, "-");
+		for (int i = 0; i < n; i++)
+			if (cpus[i].cpu < NESTED_MONITOR_MAX_CPUS)
+				nested_monitor_describe(&cpus[i], syms, desc[cpus[i].cpu][taken], DESC);
+		if (n > ncpus)
+			ncpus = n;
+		taken++;
+	}
+	if (!taken) {
+		fprintf(f, "umbra: nested run: %s; QEMU's monitor gave no answer, so "
+			"where L1's CPUs were is not known\n", why);
+		return;
+	}
+	fprintf(f, "umbra: nested run: %s; L1's CPUs then (%d sample%s, %d ms apart):\n",
+		why, taken, taken == 1 ? "" : "s", gap_ms);
+	for (int i = 0; i < ncpus; i++) {
+		fprintf(f, "umbra:   cpu%d:", i);
+		for (int s = 0; s < taken; s++)
+			fprintf(f, "%s %s", s ? " |" : "", desc[i][s]);
+		fputc('\n', f);
+	}
+}
