@@ -32,6 +32,10 @@ ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() {
 	failed=$((failed + 1))
 	echo "FAIL $1: $2"
+	# A nested run stopped from outside said where L1's CPUs were: first,
+	# so a shortened log keeps it.
+	[ -s "$tmp/err" ] && grep -e "L1's CPUs then" -e "QEMU's monitor gave no answer" \
+		-e '^umbra:   cpu[0-9]*:' "$tmp/err" | sed 's/^/    ! /'
 	for f in "$tmp/out" "$tmp/err"; do
 		[ -s "$f" ] && sed 's/^/    | /' "$f" | tail -n 20
 	done
