@@ -12,6 +12,9 @@
 #include "file_io.h"
 
 /* [off, off + n * size) inside a file of len bytes, without overflow. */
+/* A kernel image is far smaller (main.c takes at most 256 MiB). */
+#define ELF_SYMS_FILE_MAX (256ull << 20)
+
 static bool in_file(uint64_t off, uint64_t n, uint64_t size, size_t len)
 {
 	return off <= len && (size == 0 || n <= (len - off) / size);
@@ -27,13 +30,21 @@ int elf_syms_read(const void *buf, size_t len, struct elf_syms *s)
 {
 	memset(s, 0, sizeof(*s));
 	const uint8_t *file = buf;
-	const Elf64_Ehdr *eh = buf;
-	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	/* Headers and symbols are copied out: the file's offsets need not be
+	 * aligned for the structs. */
+	Elf64_Ehdr ehdr, *eh = &ehdr;
+	if (len < sizeof(ehdr))
+		return -1;
+	memcpy(&ehdr, buf, sizeof(ehdr));
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
 	    eh->e_shentsize != sizeof(Elf64_Shdr) ||
 	    !in_file(eh->e_shoff, eh->e_shnum, sizeof(Elf64_Shdr), len))
 		return -1;
-	const Elf64_Shdr *sh = (const Elf64_Shdr *)(file + eh->e_shoff);
+	Elf64_Shdr *sh = malloc((eh->e_shnum ? eh->e_shnum : 1) * sizeof(*sh));
+	if (!sh)
+		return -1;
+	memcpy(sh, file + eh->e_shoff, eh->e_shnum * sizeof(*sh));
 	const Elf64_Shdr *symtab = NULL;
 	s->text_lo = UINT64_MAX;
 	for (unsigned i = 0; i < eh->e_shnum; i++) {
@@ -56,7 +67,7 @@ int elf_syms_read(const void *buf, size_t len, struct elf_syms *s)
 	if (!in_file(symtab->sh_offset, nsyms, sizeof(Elf64_Sym), len) ||
 	    !in_file(strtab->sh_offset, strtab->sh_size, 1, len) || strtab->sh_size == 0)
 		goto bad;
-	const Elf64_Sym *sym = (const Elf64_Sym *)(file + symtab->sh_offset);
+	const uint8_t *syms = file + symtab->sh_offset;
 	const char *str = (const char *)(file + strtab->sh_offset);
 	s->v = calloc(nsyms ? nsyms : 1, sizeof(*s->v));
 	s->names = malloc(strtab->sh_size + 1);
@@ -65,19 +76,23 @@ int elf_syms_read(const void *buf, size_t len, struct elf_syms *s)
 	memcpy(s->names, str, strtab->sh_size);
 	s->names[strtab->sh_size] = '\0'; /* a table without its last NUL */
 	for (uint64_t i = 0; i < nsyms; i++) {
-		unsigned type = ELF64_ST_TYPE(sym[i].st_info);
-		uint16_t shndx = sym[i].st_shndx;
+		Elf64_Sym sym;
+		memcpy(&sym, syms + i * sizeof(sym), sizeof(sym));
+		unsigned type = ELF64_ST_TYPE(sym.st_info);
+		uint16_t shndx = sym.st_shndx;
 		bool code = type == STT_FUNC ||
 			    (type == STT_NOTYPE && shndx != SHN_UNDEF && shndx < eh->e_shnum &&
 			     (sh[shndx].sh_flags & SHF_EXECINSTR));
-		if (!code || sym[i].st_name == 0 || sym[i].st_name >= strtab->sh_size ||
-		    sym[i].st_value < s->text_lo || sym[i].st_value >= s->text_hi)
+		if (!code || sym.st_name == 0 || sym.st_name >= strtab->sh_size ||
+		    sym.st_value < s->text_lo || sym.st_value >= s->text_hi)
 			continue;
-		s->v[s->n++] = (struct elf_sym){sym[i].st_value, sym[i].st_name};
+		s->v[s->n++] = (struct elf_sym){sym.st_value, sym.st_name};
 	}
+	free(sh);
 	qsort(s->v, s->n, sizeof(*s->v), by_addr);
 	return 0;
 bad:
+	free(sh);
 	elf_syms_free(s);
 	return -1;
 }
@@ -92,6 +107,7 @@ int elf_syms_load(const char *path, struct elf_syms *s)
 	void *buf = NULL;
 	int r = -1;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size <= ELF_SYMS_FILE_MAX &&
 	    (buf = malloc((size_t)st.st_size)) &&
 	    read_full(fd, buf, (size_t)st.st_size) == (ssize_t)st.st_size)
 		r = elf_syms_read(buf, (size_t)st.st_size, s);

@@ -465,6 +465,10 @@ static int start_qemu(struct l1_vm *vm, const char *vmlinuz, int initrd_fd,
 		sigprocmask(SIG_SETMASK, child_mask, NULL);
 		/* QEMU must not outlive us, however we die. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* Its own process group: a stop signal sent to ours (Ctrl-C,
+		 * `timeout`) reaches umbra alone, which says where L1's CPUs
+		 * were (through QEMU's monitor) before it stops QEMU. */
+		setpgid(0, 0);
 		if (getppid() != parent)
 			_exit(1);
 		/* Move through high close-on-exec copies, so the targets
@@ -638,6 +642,34 @@ static int forward_dump(void)
 static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
 #define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
 
+/* Passes on what is ready on L1's console (to our stdout, through the
+ * marker parser), L1's stderr (to ours) and QEMU's log (kept); closes
+ * what ended. */
+static void forward_ready(struct pollfd pfd[3], int *fds[3], struct nested_console *console,
+			  struct log_tail *log)
+{
+	for (int i = 0; i < 3; i++) {
+		if (pfd[i].fd < 0 || !pfd[i].revents)
+			continue;
+		char buf[16 * 1024];
+		ssize_t n = read(pfd[i].fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(pfd[i].fd);
+			pfd[i].fd = *fds[i] = -1;
+		} else if (i == 0) {
+			nested_console_feed(console, buf, (size_t)n, to_stdout, NULL);
+			if (console->state == NESTED_RUN)
+				control_publish();
+		} else if (i == 1) {
+			write_all(STDERR_FILENO, buf, (size_t)n);
+		} else {
+			log_tail_add(log, buf, (size_t)n);
+		}
+	}
+}
+
 /* Why the run loop ended before QEMU closed its output. */
 enum cut { CUT_NONE, CUT_SIGNAL, CUT_TIMEOUT, CUT_GRACE, CUT_BOOT, CUT_ERROR };
 
@@ -705,35 +737,36 @@ static enum cut pump(struct l1_vm *vm, struct nested_console *console,
 			nested_error("ppoll: %s", strerror(poll_errno));
 			return CUT_ERROR;
 		}
-		for (int i = 0; i < 3; i++) {
-			if (pfd[i].fd < 0 || !pfd[i].revents)
-				continue;
-			char buf[16 * 1024];
-			ssize_t n = read(pfd[i].fd, buf, sizeof(buf));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				close(pfd[i].fd);
-				pfd[i].fd = *fds[i] = -1;
-			} else if (i == 0) {
-				nested_console_feed(console, buf, (size_t)n,
-						    to_stdout, NULL);
-				if (console->state == NESTED_RUN)
-					control_publish();
-			} else if (i == 1) {
-				write_all(STDERR_FILENO, buf, (size_t)n);
-			} else {
-				log_tail_add(log, buf, (size_t)n);
-			}
-		}
+		forward_ready(pfd, fds, console, log);
 	}
 	return CUT_NONE;
+}
+
+/* What nested_monitor_report's waits call: QEMU's output read on, so
+ * that a full pipe does not stop the emulator (and its monitor). */
+struct output_drain {
+	struct l1_vm *vm;
+	struct nested_console *console;
+	struct log_tail *log;
+};
+
+static void drain_output(void *arg)
+{
+	struct output_drain *d = arg;
+	struct pollfd pfd[3] = {
+		{.fd = d->vm->console_fd, .events = POLLIN},
+		{.fd = d->vm->stderr_fd, .events = POLLIN},
+		{.fd = d->vm->log_fd, .events = POLLIN},
+	};
+	int *fds[3] = {&d->vm->console_fd, &d->vm->stderr_fd, &d->vm->log_fd};
+	if (poll(pfd, 3, 0) > 0)
+		forward_ready(pfd, fds, d->console, d->log);
 }
 
 /* Before QEMU is stopped from outside: where L1's CPUs were, with the
  * guest kernel's function names where it has them. */
 static void report_l1_cpus(enum cut cut, const char *kernel, double timeout_s,
-			   double boot_timeout_s)
+			   double boot_timeout_s, struct output_drain *drain)
 {
 	if (!monitor_sock[0])
 		return;
@@ -750,7 +783,7 @@ static void report_l1_cpus(enum cut cut, const char *kernel, double timeout_s,
 	struct elf_syms syms;
 	elf_syms_load(kernel, &syms); /* none: addresses only */
 	nested_monitor_report(stderr, monitor_sock, &syms, why, L1_CPU_SAMPLES,
-			      L1_CPU_SAMPLE_GAP_MS);
+			      L1_CPU_SAMPLE_GAP_MS, drain_output, drain);
 	elf_syms_free(&syms);
 }
 
@@ -913,8 +946,10 @@ int nested_run(const struct umbra_config *cfg, const char *why)
 		nested_console_init(&console, mark);
 		double boot_deadline = boot_timeout_s > 0 ? now_s() + boot_timeout_s : 0;
 		enum cut cut = pump(&vm, &console, &log, deadline, boot_deadline, &poll_mask);
-		if (cut != CUT_NONE && cut != CUT_ERROR)
-			report_l1_cpus(cut, cfg->kernel, timeout_s, boot_timeout_s);
+		if (cut != CUT_NONE && cut != CUT_ERROR) {
+			struct output_drain drain = {&vm, &console, &log};
+			report_l1_cpus(cut, cfg->kernel, timeout_s, boot_timeout_s, &drain);
+		}
 		if (cut != CUT_NONE)
 			kill(vm.pid, SIGKILL);
 		int fds[] = {vm.console_fd, vm.stderr_fd, vm.log_fd};

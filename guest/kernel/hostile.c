@@ -387,13 +387,15 @@ static __noreturn void run_cr3(void)
 	panic("hostile: still running on a CR3 that is no table");
 }
 
-/* hostile=spin: not inlined, so a stopped run can name where it spun. */
+/* hostile=spin: not inlined, so a stopped run can name where it spun.
+ * No PAUSE in the loop: KVM's pause-loop exiting would keep the CPU in
+ * L1 much of the time. */
 static __attribute__((noinline)) __noreturn void hostile_spin(void)
 {
 	pr_info("hostile: spinning with interrupts off");
 	__asm__ volatile("cli");
 	for (;;)
-		__asm__ volatile("pause" ::: "memory");
+		__asm__ volatile("" ::: "memory");
 }
 
 /* hostile=user-gs: the spurious vector, whose handler does nothing, from

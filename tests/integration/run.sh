@@ -32,10 +32,12 @@ ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() {
 	failed=$((failed + 1))
 	echo "FAIL $1: $2"
-	# A nested run stopped from outside said where L1's CPUs were: first,
-	# so a shortened log keeps it.
-	[ -s "$tmp/err" ] && grep -e "L1's CPUs then" -e "QEMU's monitor gave no answer" \
-		-e '^umbra:   cpu[0-9]*:' "$tmp/err" | sed 's/^/    ! /'
+	# Why the last run stopped, first, so a shortened log keeps it:
+	# umbra's own lines (a panic, a triple fault, a nested run stopped
+	# from outside, with where L1's CPUs were), not its notices.
+	[ -s "$tmp/err" ] && grep '^umbra: ' "$tmp/err" |
+		grep -v -e 'running the VM nested' -e '^umbra: guest exited' |
+		tail -n 8 | sed 's/^/    ! /'
 	for f in "$tmp/out" "$tmp/err"; do
 		[ -s "$f" ] && sed 's/^/    | /' "$f" | tail -n 20
 	done

@@ -8,8 +8,12 @@
 #include "nested_monitor.h"
 
 #include <elf.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 /* A small ELF64 image: a .text at 0x1000 (0x100 bytes), a .data, and a
  * symbol table with two functions, an assembly label, a data object and
@@ -122,6 +126,15 @@ TEST(elf_syms_refuses_malformed_images)
 	tiny_elf_make(&e);
 	e.eh.e_ident[EI_CLASS] = ELFCLASS32;
 	CHECK_EQ(elf_syms_read(&e, sizeof(e), &s), -1);
+	/* An image at an odd address (offsets the structs' alignment does
+	 * not divide): read all the same, UBSan finding no misaligned load. */
+	tiny_elf_make(&e);
+	char *odd = malloc(sizeof(e) + 1);
+	memcpy(odd + 1, &e, sizeof(e));
+	CHECK_EQ(elf_syms_read(odd + 1, sizeof(e), &s), 0);
+	CHECK_EQ(s.n, 3);
+	elf_syms_free(&s);
+	free(odd);
 	/* A name beyond the string table: that symbol is left out. */
 	tiny_elf_make(&e);
 	e.sym[1].st_name = 1000;
@@ -147,13 +160,18 @@ static const char monitor_answer[] =
 	"CPU#2\r\n"
 	"RIP=00007f0012345678 RFL=00000202 [-------] CPL=3 II=0 A20=1 SMM=0 HLT=0\r\n"
 	"CPU#3\r\nRAX=0 (no RIP: left out)\r\n"
+	"CPU#4\r\nEAX=00000000 EBX=00000000\r\n"
+	"EIP=0000fff0 EFL=00000002 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=0\r\n"
 	"(qemu) ";
 
 TEST(nested_monitor_parses_and_describes_cpus)
 {
 	struct l1_cpu_state c[8];
 	int n = nested_monitor_parse(monitor_answer, sizeof(monitor_answer) - 1, c, 8);
-	CHECK_EQ(n, 3);
+	CHECK_EQ(n, 4);
+	CHECK_EQ(c[3].cpu, 4); /* a CPU not in 64-bit mode: EIP */
+	CHECK_EQ(c[3].rip, 0xfff0);
+	CHECK(c[3].legacy && !c[0].legacy);
 	CHECK_EQ(c[0].cpu, 0);
 	CHECK_EQ(c[0].rip, 0xffffffff8ce17a0bull);
 	CHECK(c[0].halted);
@@ -177,6 +195,8 @@ TEST(nested_monitor_parses_and_describes_cpus)
 	CHECK_STREQ(buf, "guest kernel later+0x5");
 	nested_monitor_describe(&c[2], &s, buf, sizeof(buf));
 	CHECK_STREQ(buf, "user mode 0x7f0012345678");
+	nested_monitor_describe(&c[3], &s, buf, sizeof(buf));
+	CHECK_STREQ(buf, "32-bit 0xfff0");
 	c[0].halted = false;
 	nested_monitor_describe(&c[0], &s, buf, sizeof(buf));
 	CHECK_STREQ(buf, "kernel mode 0xffffffff8ce17a0b");
@@ -185,5 +205,81 @@ TEST(nested_monitor_parses_and_describes_cpus)
 	nested_monitor_describe(&c[1], &s, buf, sizeof(buf));
 	CHECK_STREQ(buf, "kernel mode 0x1085");
 	/* No monitor there. */
-	CHECK_EQ(nested_monitor_sample("/nonexistent/monitor", c, 8), -1);
+	CHECK_EQ(nested_monitor_sample("/nonexistent/monitor", c, 8, NULL, NULL), -1);
+}
+
+/* A monitor on a socket: the banner, then, for the command, the answer in
+ * small pieces (as QEMU's output comes), or nothing at all. */
+struct fake_monitor {
+	int listen_fd;
+	bool silent;
+	char got[64];
+};
+
+static void *fake_monitor_serve(void *arg)
+{
+	struct fake_monitor *m = arg;
+	int fd = accept(m->listen_fd, NULL, NULL);
+	if (fd < 0)
+		return NULL;
+	static const char banner[] = "QEMU 7.2.22 monitor - type 'help' for more information\r\n(qemu) ";
+	if (write(fd, banner, sizeof(banner) - 1) < 0)
+		goto out;
+	ssize_t n = read(fd, m->got, sizeof(m->got) - 1);
+	m->got[n > 0 ? n : 0] = '\0';
+	if (!m->silent)
+		for (size_t i = 0; i < sizeof(monitor_answer) - 1; i += 100) {
+			size_t k = sizeof(monitor_answer) - 1 - i;
+			if (write(fd, monitor_answer + i, k < 100 ? k : 100) < 0)
+				break;
+			usleep(1000);
+		}
+	else
+		usleep(1500 * 1000); /* past the reader's one second */
+out:
+	close(fd);
+	return NULL;
+}
+
+static void count_idle(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+static int fake_monitor_sample(bool silent, char *got, int *idles, struct l1_cpu_state *c)
+{
+	char path[] = "/tmp/umbra-test-monitor.XXXXXX";
+	int tmp = mkstemp(path);
+	close(tmp);
+	unlink(path);
+	struct fake_monitor m = {.silent = silent};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	strcpy(sa.sun_path, path);
+	m.listen_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (m.listen_fd < 0 || bind(m.listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(m.listen_fd, 1))
+		return -2;
+	pthread_t t;
+	pthread_create(&t, NULL, fake_monitor_serve, &m);
+	int n = nested_monitor_sample(path, c, 8, count_idle, idles);
+	pthread_join(t, NULL);
+	close(m.listen_fd);
+	unlink(path);
+	strcpy(got, m.got);
+	return n;
+}
+
+TEST(nested_monitor_samples_a_monitor_socket)
+{
+	struct l1_cpu_state c[8];
+	char got[64];
+	int idles = 0;
+	CHECK_EQ(fake_monitor_sample(false, got, &idles, c), 4);
+	CHECK_STREQ(got, "info registers -a\n");
+	CHECK_EQ(c[1].rip, 0x1085);
+	/* A monitor that never answers: given up after about a second, the
+	 * caller's idle work done meanwhile. */
+	idles = 0;
+	CHECK_EQ(fake_monitor_sample(true, got, &idles, c), -1);
+	CHECK(idles >= 50);
 }
