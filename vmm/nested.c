@@ -358,11 +358,11 @@ static void qemu_escape(char *out, size_t cap, const char *path)
 	out[n] = '\0';
 }
 
-/* The read ends of the pipes QEMU writes into, and QEMU itself. */
 /* Where QEMU's monitor listens: UMBRA_NESTED_MONITOR, else a socket in
  * the run's private folder ("" if none). */
 static char monitor_sock[108];
 
+/* The read ends of the pipes QEMU writes into, and QEMU itself. */
 struct l1_vm {
 	pid_t pid;
 	int console_fd; /* ttyS0 */

@@ -2,6 +2,7 @@
 /* L1's CPUs through QEMU's monitor (see nested_monitor.h). */
 #include "nested_monitor.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -12,29 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The value after key (e.g. "RIP=") in [p, end), in base; false if none. */
-static bool field(const char *p, const char *end, const char *key, int base, uint64_t *v)
-{
-	size_t klen = strlen(key);
-	for (; p + klen < end; p++) {
-		if (memcmp(p, key, klen))
-			continue;
-		char num[24];
-		size_t n = 0;
-		const char *q = p + klen;
-		while (q < end && n < sizeof(num) - 1 &&
-		       ((*q >= '0' && *q <= '9') || (base == 16 && ((*q >= 'a' && *q <= 'f') ||
-								  (*q >= 'A' && *q <= 'F')))))
-			num[n++] = *q++;
-		if (!n)
-			return false;
-		num[n] = '\0';
-		*v = strtoull(num, NULL, base);
-		return true;
-	}
-	return false;
-}
-
 static const char *find(const char *p, const char *end, const char *s)
 {
 	size_t n = strlen(s);
@@ -42,6 +20,25 @@ static const char *find(const char *p, const char *end, const char *s)
 		if (!memcmp(p, s, n))
 			return p;
 	return NULL;
+}
+
+/* The number right after the first key (e.g. "RIP=") in [p, end), in
+ * base; false if there is none. */
+static bool field(const char *p, const char *end, const char *key, int base, uint64_t *v)
+{
+	const char *q = find(p, end, key);
+	if (!q)
+		return false;
+	q += strlen(key);
+	/* [q, end) has no NUL of its own. */
+	char num[24];
+	size_t n = (size_t)(end - q) < sizeof(num) - 1 ? (size_t)(end - q) : sizeof(num) - 1;
+	memcpy(num, q, n);
+	num[n] = '\0';
+	if (!(base == 16 ? isxdigit((unsigned char)num[0]) : isdigit((unsigned char)num[0])))
+		return false;
+	*v = strtoull(num, NULL, base);
+	return true;
 }
 
 int nested_monitor_parse(const char *text, size_t len, struct l1_cpu_state *cpus, int max)
@@ -184,14 +181,10 @@ void nested_monitor_report(FILE *f, const char *path, const struct elf_syms *sym
 		samples = MAXS;
 	for (int s = 0; s < samples; s++) {
 		if (s) {
-			/* The gap, still reading QEMU's output. */
-			double until = now_ms() + gap_ms;
-			while (now_ms() < until) {
-				struct timespec step = {0, IDLE_STEP_MS * 1000000L};
-				nanosleep(&step, NULL);
-				if (idle)
-					idle(idle_arg);
-			}
+			/* The gap, still reading QEMU's output: a wait on no
+			 * descriptor until its deadline. */
+			const struct waiter gap = {now_ms() + gap_ms, idle, idle_arg};
+			wait_ready(-1, 0, &gap);
 		}
 		int n = nested_monitor_sample(path, cpus, NESTED_MONITOR_MAX_CPUS, idle,
 					      idle_arg);
