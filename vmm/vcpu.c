@@ -20,6 +20,7 @@
 #include "boot.h"
 #include "cpuid.h"
 #include "vcpu_signal.h"
+#include "vcpu_watch.h"
 #include "vm.h"
 
 #define RFLAGS_IF (1ULL << 9)
@@ -379,23 +380,6 @@ static void handle_exit(struct vcpu *v)
 	}
 }
 
-/*
- * The watchdog (vm.c) asks when the BSP made no exits for a while. With the
- * in-kernel LAPIC a HLT never reaches us, so this is how `cli; hlt` (which
- * nothing can end in a single-CPU VM) is noticed.
- */
-static void check_halted(struct vcpu *v)
-{
-	struct kvm_mp_state mp;
-	struct kvm_regs regs;
-	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) == 0 && mp.mp_state == KVM_MP_STATE_HALTED &&
-	    ioctl(v->fd, KVM_GET_REGS, &regs) == 0 && !(regs.rflags & RFLAGS_IF)) {
-		vcpu_error(v, "guest halted with interrupts disabled (rip 0x%llx)",
-			   (unsigned long long)regs.rip);
-		vm_stop(v->vm, UMBRA_EXIT_GUEST_FAULT, false);
-	}
-}
-
 int vcpu_get_sregs(struct vcpu *v, struct kvm_sregs *sregs)
 {
 	if (ioctl(v->fd, KVM_GET_SREGS, sregs) < 0) {
@@ -448,13 +432,17 @@ static void *vcpu_thread(void *arg)
 		if (v->id == 0 && atomic_load(&vm->dump.pending))
 			vm_dump_service(v);
 		/* tdp host-memory changes stop every vCPU here (vcpu_pause.h). */
+		atomic_store_explicit(&v->place, VCPU_BETWEEN_EXITS, memory_order_relaxed);
 		vm_pause_point(vm);
 		if (atomic_exchange(&v->start_pending, false) && apply_start(v)) {
 			vm_stop(vm, UMBRA_EXIT_INTERNAL, false);
 			break;
 		}
 		run->kvm_valid_regs = KVM_SYNC_X86_REGS;
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+		atomic_store_explicit(&v->place, VCPU_IN_KVM_RUN, memory_order_relaxed);
+		int ran = ioctl(v->fd, KVM_RUN, 0);
+		atomic_store_explicit(&v->place, VCPU_IN_EXIT, memory_order_relaxed);
+		if (ran < 0) {
 			if (errno != EINTR && errno != EAGAIN) {
 				vcpu_error(v, "KVM_RUN: %s", strerror(errno));
 				vm_stop(vm, UMBRA_EXIT_INTERNAL, false);
@@ -463,7 +451,7 @@ static void *vcpu_thread(void *arg)
 			/* Kicked: not a guest exit, so not counted. */
 			__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 			if (atomic_exchange(&v->check_halt, false))
-				check_halted(v);
+				vcpu_watch_halted(v);
 			continue;
 		}
 		atomic_fetch_add_explicit(&v->progress, 1, memory_order_relaxed);

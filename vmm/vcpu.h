@@ -20,6 +20,9 @@
 
 struct vm;
 
+/* Where a vCPU's thread is (the idle watchdog's report, vcpu_watch.h). */
+enum vcpu_place { VCPU_BETWEEN_EXITS, VCPU_IN_KVM_RUN, VCPU_IN_EXIT };
+
 struct vcpu {
 	struct vm *vm;
 	unsigned int id; /* also its APIC ID */
@@ -29,6 +32,11 @@ struct vcpu {
 	bool started;
 	atomic_uint_fast64_t progress; /* exits so far: the idle watchdog's view */
 	atomic_bool check_halt;        /* the watchdog asks: halted for good? */
+	atomic_int place;              /* enum vcpu_place */
+	/* A wait in HLT with nothing armed to end it (vcpu_watch.c; the
+	 * vCPU's thread only): since when, at which exit count, said. */
+	uint64_t wait_since_ns, wait_progress;
+	bool wait_told;
 	struct kvm_vcpu_stats kstats;  /* KVM's own counters (UMBRA_HC_STATS) */
 	/* Shadow mode: UMBRA_HC_SMP_START_CPU asked this parked vCPU to start
 	 * in 64-bit mode with these registers; its own thread loads them

@@ -23,6 +23,7 @@
 #include "pc_boot.h"
 #include "vcpu.h"
 #include "vcpu_signal.h"
+#include "vcpu_watch.h"
 
 /* The idle watchdog's period: a BSP without exits for one period is asked
  * whether it halted for good. */
@@ -272,6 +273,7 @@ static void wait_for_stop(struct vm *vm, const sigset_t *stop_signals)
 {
 	struct vcpu *bsp = &vm->vcpus[0];
 	uint64_t seen = atomic_load(&bsp->progress);
+	long unanswered = 0; /* periods the BSP's thread left a check unanswered */
 	pthread_mutex_lock(&vm->lock);
 	while (!vm->stopped) {
 		const struct timespec poll = {0, 0};
@@ -305,7 +307,11 @@ static void wait_for_stop(struct vm *vm, const sigset_t *stop_signals)
 			continue;
 		uint64_t now = atomic_load(&bsp->progress);
 		if (now == seen) {
-			atomic_store(&bsp->check_halt, true);
+			/* Still asked: its thread has not come back since. */
+			if (!atomic_exchange(&bsp->check_halt, true))
+				unanswered = 0;
+			else if (++unanswered == VCPU_WAIT_REPORT_S * 1000000000L / WATCHDOG_NS)
+				vcpu_watch_unanswered(bsp, VCPU_WAIT_REPORT_S);
 			vcpu_kick(bsp);
 		}
 		seen = now;

@@ -25,9 +25,11 @@ VMM_HOSTED_SRCS += vmm/cpuid.c
 VMM_HOSTED_SRCS += vmm/host_mem_vm.c
 # Where a stopped nested run's L1 CPUs were: QEMU's monitor, the guest's symbols
 VMM_HOSTED_SRCS += vmm/elf_syms.c vmm/nested_monitor.c
+# What could wake a halted vCPU (the idle watchdog, vcpu_watch.c)
+VMM_HOSTED_SRCS += vmm/lapic_state.c
 # The KVM side, and the nested runner (nested.c and its helpers).
 VMM_KVM_SRCS := vmm/main.c vmm/kvm.c vmm/kvm_stats.c vmm/vcpu.c vmm/vm.c vmm/shadow_vm.c vmm/vm_dump.c \
-	vmm/control.c vmm/pc_boot.c
+	vmm/control.c vmm/pc_boot.c vmm/vcpu_watch.c
 VMM_NESTED_SRCS := vmm/nested.c vmm/nested_hold.c vmm/nested_proto.c vmm/cpio_newc.c
 
 UMBRA_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(VMM_HOSTED_SRCS) $(VMM_KVM_SRCS) $(VMM_NESTED_SRCS))

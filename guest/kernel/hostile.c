@@ -35,6 +35,10 @@
  *   spin       never returns: the boot CPU spins with interrupts off in
  *              hostile_spin; the VMM must stay stoppable by a signal
  *              (a nested run then says where L1's CPUs were)
+ *   sleep      never returns: the boot CPU waits in HLT with interrupts on
+ *              and its timer disarmed, in hostile_sleep; the VMM must say
+ *              that nothing but a device can wake it (vmm/vcpu_watch.c)
+ *              and stay stoppable by a signal
  */
 #include <umbra/hypercall.h>
 
@@ -398,6 +402,17 @@ static __attribute__((noinline)) __noreturn void hostile_spin(void)
 		__asm__ volatile("" ::: "memory");
 }
 
+/* hostile=sleep: what a lost wake-up leaves, on purpose. The timer is
+ * disarmed again before each HLT, in case an interrupt's handler armed it. */
+static __attribute__((noinline)) __noreturn void hostile_sleep(void)
+{
+	pr_info("hostile: waiting in HLT with no timer armed");
+	for (;;) {
+		lapic_next_event(0);
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	}
+}
+
 /* hostile=user-gs: the spurious vector, whose handler does nothing, from
  * kernel mode on a user GS base. With several CPUs its handler reads the
  * per-CPU area (the kernel lock's owner); before the entry decided by the
@@ -446,8 +461,10 @@ void hostile_run(const char *which)
 		pr_info("hostile: done");
 	} else if (!strcmp(which, "spin")) {
 		hostile_spin();
+	} else if (!strcmp(which, "sleep")) {
+		hostile_sleep();
 	} else {
 		pr_warn("hostile=%s: unknown case (calls, panic-addr, panic-len, cr3, smp, "
-			"user-gs, spin)", which);
+			"user-gs, spin, sleep)", which);
 	}
 }

@@ -213,3 +213,54 @@ for paging in tdp shadow; do
 		ok "$name$([ "$nested" -gt 0 ] && echo ", and a nested run says where: $(grep -m1 'hostile_spin' "$tmp/err" | sed 's/^umbra: *//')")"
 	fi
 done
+
+# hostile=sleep: the boot CPU waits in HLT with interrupts on and its timer
+# disarmed, for good: a lost wake-up made on purpose. The VMM's idle
+# watchdog must say so once it lasted 10 s (vmm/vcpu_watch.c), naming
+# hostile_sleep from the kernel's symbols, and a stop signal must still end
+# the run with 143.
+for paging in tdp shadow; do
+	echo "-- hostile guest: a CPU that waits in HLT with nothing to wake it, $paging paging"
+	name="hostile=sleep ($paging): the VMM says nothing can wake the guest"
+	"$umbra_bg" run --paging "$paging" -i "$initrd" -p "hostile=sleep init=/bin/hello" \
+		"$kernel" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	# Up to 150 s to the wait (an L1 boot may be started twice), then
+	# 10 s to the report, and some slack for the watchdog's period.
+	n=0
+	while [ "$n" -lt 2000 ] && kill -0 "$pid" 2>/dev/null &&
+		! grep -q '^umbra: vcpu0: the guest has waited in HLT' "$tmp/err"; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	slept=$(grep -c '^umbra-guest: hostile: waiting in HLT with no timer armed$' "$tmp/out")
+	kill -TERM "$pid" 2>/dev/null
+	n=0
+	while [ "$n" -lt 300 ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	stuck=
+	if kill -0 "$pid" 2>/dev/null; then
+		stuck=yes
+		kill -KILL "$pid"
+	fi
+	wait "$pid"
+	rc=$?
+	report=$(grep '^umbra: vcpu0: the guest has waited in HLT' "$tmp/err")
+	if [ "$slept" -ne 1 ]; then
+		bad "$name" "the guest never said it waits (status $rc)"
+	elif [ -z "$report" ]; then
+		bad "$name" "no report within 200 s of the start (status $rc)"
+	elif ! echo "$report" | grep -q "for 10 s with no timer armed and no interrupt requested, at rip 0x[0-9a-f]* (guest kernel hostile_sleep+0x[0-9a-f]*): only a device can wake it\$"; then
+		bad "$name" "the report does not name hostile_sleep: $report"
+	elif [ "$(echo "$report" | wc -l)" -ne 1 ]; then
+		bad "$name" "said more than once: $report"
+	elif [ -n "$stuck" ] || [ "$rc" -ne 143 ]; then
+		bad "$name" "SIGTERM after the report: status $rc${stuck:+, still running 30 s after it}"
+	elif guest_output | grep -q .; then
+		bad "$name" "init ran"
+	else
+		ok "$name (${report#umbra: vcpu0: })"
+	fi
+done

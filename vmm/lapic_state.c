@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* A halted vCPU's wake-up sources in its local APIC (see lapic_state.h). */
+#include "lapic_state.h"
+
+#include <string.h>
+
+/* Register offsets in the APIC page (Intel SDM vol. 3, table 11-1). */
+#define APIC_IRR 0x200
+#define APIC_LVTT 0x320
+#define APIC_TMCCT 0x390
+#define APIC_LVT_MASKED (1u << 16)
+#define APIC_LVT_TIMER_MODE(v) (((v) >> 17) & 3u)
+#define APIC_TIMER_TSC_DEADLINE 2u
+
+static uint32_t reg(const struct kvm_lapic_state *s, unsigned off)
+{
+	uint32_t v;
+	memcpy(&v, s->regs + off, sizeof(v));
+	return v;
+}
+
+enum lapic_wake lapic_wake_source(const struct kvm_lapic_state *s, uint64_t tsc_deadline)
+{
+	/* The 256 request bits, 32 per 16-byte-aligned register. */
+	for (unsigned i = 0; i < 8; i++)
+		if (reg(s, APIC_IRR + 0x10 * i))
+			return LAPIC_WAKE_PENDING;
+	uint32_t lvtt = reg(s, APIC_LVTT);
+	if (lvtt & APIC_LVT_MASKED)
+		return LAPIC_WAKE_NONE;
+	/* KVM clears the deadline once the timer fired; in one-shot and
+	 * periodic mode its snapshot has the current count. */
+	if (APIC_LVT_TIMER_MODE(lvtt) == APIC_TIMER_TSC_DEADLINE)
+		return tsc_deadline ? LAPIC_WAKE_TIMER : LAPIC_WAKE_NONE;
+	return reg(s, APIC_TMCCT) ? LAPIC_WAKE_TIMER : LAPIC_WAKE_NONE;
+}

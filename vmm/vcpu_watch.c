@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* The idle watchdog's questions to the BSP (see vcpu_watch.h). */
+#include "vcpu_watch.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "../shadow/tsc_clock.h"
+#include "elf_syms.h"
+#include "lapic_state.h"
+#include "stats.h"
+#include "vm.h"
+
+#define RFLAGS_IF (1ULL << 9)
+#define MSR_IA32_TSC_DEADLINE 0x6e0
+
+/* " (guest kernel FUNC+0xOFF)" for rip, or "" where the kernel file has
+ * no symbol for it. */
+static void describe_rip(const struct vcpu *v, uint64_t rip, char *buf, size_t len)
+{
+	struct elf_syms syms;
+	const char *name;
+	uint64_t off;
+	buf[0] = '\0';
+	if (elf_syms_load(v->vm->cfg->kernel, &syms) == 0 &&
+	    elf_syms_find(&syms, rip, &name, &off) && name)
+		snprintf(buf, len, " (guest kernel %s+0x%llx)", name, (unsigned long long)off);
+	elf_syms_free(&syms);
+}
+
+static enum lapic_wake wake_source(struct vcpu *v)
+{
+	struct kvm_lapic_state lapic;
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} msrs = {.hdr.nmsrs = 1, .e.index = MSR_IA32_TSC_DEADLINE};
+	/* What cannot be read counts as a way out: no false report. */
+	if (ioctl(v->fd, KVM_GET_LAPIC, &lapic) < 0)
+		return LAPIC_WAKE_TIMER;
+	if (ioctl(v->fd, KVM_GET_MSRS, &msrs) != 1)
+		msrs.e.data = 0;
+	return lapic_wake_source(&lapic, msrs.e.data);
+}
+
+/* A wait in HLT with interrupts on: said once when it lasted
+ * VCPU_WAIT_REPORT_S with nothing armed to end it; any exit between two
+ * checks starts it again. */
+static void check_wait(struct vcpu *v, uint64_t rip)
+{
+	uint64_t now = monotonic_ns(), progress = atomic_load(&v->progress);
+	if (wake_source(v) != LAPIC_WAKE_NONE || progress != v->wait_progress) {
+		v->wait_since_ns = 0;
+		v->wait_progress = progress;
+		return;
+	}
+	if (!v->wait_since_ns) {
+		v->wait_since_ns = now;
+		v->wait_told = false;
+		return;
+	}
+	if (v->wait_told || now - v->wait_since_ns < VCPU_WAIT_REPORT_S * 1000000000ull)
+		return;
+	v->wait_told = true;
+	char where[160];
+	describe_rip(v, rip, where, sizeof(where));
+	fprintf(stderr, "umbra: vcpu%u: the guest has waited in HLT for %u s with no timer "
+		"armed and no interrupt requested, at rip 0x%llx%s: only a device can "
+		"wake it\n", v->id, VCPU_WAIT_REPORT_S, (unsigned long long)rip, where);
+}
+
+void vcpu_watch_halted(struct vcpu *v)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED ||
+	    ioctl(v->fd, KVM_GET_REGS, &regs) < 0) {
+		v->wait_since_ns = 0;
+		return;
+	}
+	if (regs.rflags & RFLAGS_IF) {
+		check_wait(v, regs.rip);
+		return;
+	}
+	char where[160];
+	describe_rip(v, regs.rip, where, sizeof(where));
+	fprintf(stderr, "umbra: vcpu%u: guest halted with interrupts disabled (rip 0x%llx%s)\n",
+		v->id, (unsigned long long)regs.rip, where);
+	vm_stop(v->vm, UMBRA_EXIT_GUEST_FAULT, false);
+}
+
+void vcpu_watch_unanswered(struct vcpu *v, unsigned seconds)
+{
+	const char *place;
+	char exit_buf[64];
+	switch (atomic_load(&v->place)) {
+	case VCPU_IN_KVM_RUN:
+		place = "in KVM_RUN";
+		break;
+	case VCPU_IN_EXIT: {
+		const char *name = kvm_exit_name(v->run->exit_reason);
+		if (name)
+			snprintf(exit_buf, sizeof(exit_buf), "handling a %s exit", name);
+		else
+			snprintf(exit_buf, sizeof(exit_buf), "handling exit reason %u",
+				 v->run->exit_reason);
+		place = exit_buf;
+		break;
+	}
+	default: {
+		struct vcpu_pause *p = &v->vm->hmem.pause;
+		pthread_mutex_lock(&p->lock);
+		bool on = p->on;
+		pthread_mutex_unlock(&p->lock);
+		place = on ? "at its pause point, with a pause on" : "between two exits";
+	}
+	}
+	fprintf(stderr, "umbra: vcpu%u: its thread has not come out of the guest to answer "
+		"the idle watchdog for %u s; it is %s\n", v->id, seconds, place);
+}
