@@ -19,7 +19,8 @@ static uint32_t reg(const struct kvm_lapic_state *s, unsigned off)
 	return v;
 }
 
-enum lapic_wake lapic_wake_source(const struct kvm_lapic_state *s, uint64_t tsc_deadline)
+enum lapic_wake lapic_wake_source(const struct kvm_lapic_state *s, uint64_t tsc_deadline,
+				  uint64_t tsc)
 {
 	/* The 256 request bits, 32 per 16-byte-aligned register. */
 	for (unsigned i = 0; i < 8; i++)
@@ -31,6 +32,7 @@ enum lapic_wake lapic_wake_source(const struct kvm_lapic_state *s, uint64_t tsc_
 	/* KVM clears the deadline once the timer fired; in one-shot and
 	 * periodic mode its snapshot has the current count. */
 	if (APIC_LVT_TIMER_MODE(lvtt) == APIC_TIMER_TSC_DEADLINE)
-		return tsc_deadline ? LAPIC_WAKE_TIMER : LAPIC_WAKE_NONE;
+		return !tsc_deadline ? LAPIC_WAKE_NONE
+		       : tsc >= tsc_deadline ? LAPIC_WAKE_OVERDUE : LAPIC_WAKE_TIMER;
 	return reg(s, APIC_TMCCT) ? LAPIC_WAKE_TIMER : LAPIC_WAKE_NONE;
 }

@@ -17,10 +17,13 @@ enum lapic_wake {
 	LAPIC_WAKE_NONE,    /* no timer armed, nothing requested */
 	LAPIC_WAKE_TIMER,   /* the timer is counting, or a deadline is set */
 	LAPIC_WAKE_PENDING, /* a vector is requested (IRR) */
+	LAPIC_WAKE_OVERDUE, /* a TSC deadline passed and its interrupt is not
+			     * requested: fired and lost, or not yet seen */
 };
 
 /* tsc_deadline: MSR_IA32_TSC_DEADLINE's value (0: none; only read in the
- * timer's TSC-deadline mode). */
-enum lapic_wake lapic_wake_source(const struct kvm_lapic_state *s, uint64_t tsc_deadline);
+ * timer's TSC-deadline mode); tsc: the guest's TSC when s was read. */
+enum lapic_wake lapic_wake_source(const struct kvm_lapic_state *s, uint64_t tsc_deadline,
+				  uint64_t tsc);
 
 #endif

@@ -14,6 +14,7 @@
 #include "vm.h"
 
 #define RFLAGS_IF (1ULL << 9)
+#define MSR_IA32_TSC 0x10
 #define MSR_IA32_TSC_DEADLINE 0x6e0
 
 /* " (guest kernel FUNC+0xOFF)" for rip, or "" where the kernel file has
@@ -35,23 +36,24 @@ static enum lapic_wake wake_source(struct vcpu *v)
 	struct kvm_lapic_state lapic;
 	struct {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} msrs = {.hdr.nmsrs = 1, .e.index = MSR_IA32_TSC_DEADLINE};
+		struct kvm_msr_entry e[2];
+	} msrs = {.hdr.nmsrs = 2, .e = {{.index = MSR_IA32_TSC_DEADLINE}, {.index = MSR_IA32_TSC}}};
 	/* What cannot be read counts as a way out: no false report. */
-	if (ioctl(v->fd, KVM_GET_LAPIC, &lapic) < 0)
+	if (ioctl(v->fd, KVM_GET_LAPIC, &lapic) < 0 || ioctl(v->fd, KVM_GET_MSRS, &msrs) != 2)
 		return LAPIC_WAKE_TIMER;
-	if (ioctl(v->fd, KVM_GET_MSRS, &msrs) != 1)
-		msrs.e.data = 0;
-	return lapic_wake_source(&lapic, msrs.e.data);
+	return lapic_wake_source(&lapic, msrs.e[0].data, msrs.e[1].data);
 }
 
 /* A wait in HLT with interrupts on: said once when it lasted
- * VCPU_WAIT_REPORT_S with nothing armed to end it; any exit between two
- * checks starts it again. */
+ * VCPU_WAIT_REPORT_S with nothing armed to end it, or past a TSC deadline
+ * whose interrupt never came; any exit between two checks starts it
+ * again. */
 static void check_wait(struct vcpu *v, uint64_t rip)
 {
 	uint64_t now = monotonic_ns(), progress = atomic_load(&v->progress);
-	if (wake_source(v) != LAPIC_WAKE_NONE || progress != v->wait_progress) {
+	enum lapic_wake wake = wake_source(v);
+	bool stuck = wake == LAPIC_WAKE_NONE || wake == LAPIC_WAKE_OVERDUE;
+	if (!stuck || progress != v->wait_progress) {
 		v->wait_since_ns = 0;
 		v->wait_progress = progress;
 		return;
@@ -66,9 +68,16 @@ static void check_wait(struct vcpu *v, uint64_t rip)
 	v->wait_told = true;
 	char where[160];
 	describe_rip(v, rip, where, sizeof(where));
-	fprintf(stderr, "umbra: vcpu%u: the guest has waited in HLT for %u s with no timer "
-		"armed and no interrupt requested, at rip 0x%llx%s: only a device can "
-		"wake it\n", v->id, VCPU_WAIT_REPORT_S, (unsigned long long)rip, where);
+	if (wake == LAPIC_WAKE_OVERDUE)
+		fprintf(stderr, "umbra: vcpu%u: the guest has waited in HLT for %u s past its "
+			"TSC deadline, whose interrupt never came, at rip 0x%llx%s: the "
+			"timer's interrupt was lost\n", v->id, VCPU_WAIT_REPORT_S,
+			(unsigned long long)rip, where);
+	else
+		fprintf(stderr, "umbra: vcpu%u: the guest has waited in HLT for %u s with no "
+			"timer armed and no interrupt requested, at rip 0x%llx%s: only a "
+			"device can wake it\n", v->id, VCPU_WAIT_REPORT_S,
+			(unsigned long long)rip, where);
 }
 
 void vcpu_watch_halted(struct vcpu *v)
