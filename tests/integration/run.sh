@@ -67,7 +67,39 @@ run_umbra() {
 		timeout "$UMBRA_TEST_TIMEOUT" "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
 		rc=$?
 	fi
+	# Known nested flakes after the guest started (docs/reliability.md,
+	# "Known timing-dependent checks"): QEMU 7.2's emulated SVM
+	# loses the second-level state at a world switch, and the inner guest
+	# triple-faults; and, rarely, a run stops making progress until the
+	# nested time limit. Such a run is retried once, said here with the
+	# first try's stop lines (the idle watchdog's reports among them), and
+	# counted at the end; a second failure stands. Not where a test
+	# measures a rate of triple faults, or expects one (no_retry=1).
+	retry_why=
+	if [ -z "${no_retry:-}" ] && grep -q 'running the VM nested' "$tmp/err"; then
+		if [ "$rc" -eq 124 ] && grep -q '^umbra: vcpu[0-9]*: guest triple fault$' "$tmp/err"; then
+			retry_why="guest triple fault"
+		elif [ "$rc" -eq 123 ] && grep -q '(UMBRA_NESTED_TIMEOUT) while umbra ran' "$tmp/err"; then
+			retry_why="nested time limit"
+		fi
+	fi
+	if [ -n "$retry_why" ]; then
+		retried=$((retried + 1))
+		retried_what="$retried_what; $retry_why: umbra $*"
+		echo "note: nested run ended in a $retry_why (status $rc; umbra $*); retrying once. Its stop lines:"
+		grep '^umbra: ' "$tmp/err" | grep -v -e 'running the VM nested' -e '^umbra: guest exited' |
+			tail -n 8 | sed 's/^/    ! /'
+		# The retry's dumps alone in a --dump-on-exit file (appended to).
+		prev=
+		for a in "$@"; do
+			[ "$prev" = --dump-on-exit ] && : >"$a"
+			prev=$a
+		done
+		timeout "$UMBRA_TEST_TIMEOUT" "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+	fi
 }
+retried=0 retried_what=
 
 # run_umbra_plain ARGS...: run_umbra, always with the plain VMM. For the
 # full --audit runs: under ASan the VMM's hypercalls are slow enough that
@@ -427,5 +459,6 @@ if [ ! -e /dev/kvm ] || grep -q 'running the VM nested' "$tmp/err"; then
 fi
 
 [ -n "${UMBRA_ASAN_BIN:-}" ] && echo "$asan_runs of $runs runs with $UMBRA_ASAN_BIN (besides those started in the background, which use it too)"
+[ "$retried" -gt 0 ] && echo "$retried nested run(s) retried once after a known nested flake${retried_what}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
