@@ -429,8 +429,10 @@ static void *vcpu_thread(void *arg)
 	vcpu_pause_enter(&vm->hmem.pause);
 	while (!atomic_load(&vm->stopping)) {
 		/* A dump asked for from another thread (vm_dump.c). */
-		if (v->id == 0 && atomic_load(&vm->dump.pending))
+		if (v->id == 0 && atomic_load(&vm->dump.pending)) {
+			atomic_store_explicit(&v->place, VCPU_IN_DUMP, memory_order_relaxed);
 			vm_dump_service(v);
+		}
 		/* tdp host-memory changes stop every vCPU here (vcpu_pause.h). */
 		atomic_store_explicit(&v->place, VCPU_BETWEEN_EXITS, memory_order_relaxed);
 		vm_pause_point(vm);

@@ -21,7 +21,7 @@
 struct vm;
 
 /* Where a vCPU's thread is (the idle watchdog's report, vcpu_watch.h). */
-enum vcpu_place { VCPU_BETWEEN_EXITS, VCPU_IN_KVM_RUN, VCPU_IN_EXIT };
+enum vcpu_place { VCPU_BETWEEN_EXITS, VCPU_IN_KVM_RUN, VCPU_IN_EXIT, VCPU_IN_DUMP };
 
 struct vcpu {
 	struct vm *vm;

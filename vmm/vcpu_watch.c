@@ -108,6 +108,9 @@ void vcpu_watch_unanswered(struct vcpu *v, unsigned seconds)
 	case VCPU_IN_KVM_RUN:
 		place = "in KVM_RUN";
 		break;
+	case VCPU_IN_DUMP:
+		place = "writing a dump";
+		break;
 	case VCPU_IN_EXIT: {
 		const char *name = kvm_exit_name(v->run->exit_reason);
 		if (name)
@@ -126,6 +129,6 @@ void vcpu_watch_unanswered(struct vcpu *v, unsigned seconds)
 		place = on ? "at its pause point, with a pause on" : "between two exits";
 	}
 	}
-	fprintf(stderr, "umbra: vcpu%u: its thread has not come out of the guest to answer "
-		"the idle watchdog for %u s; it is %s\n", v->id, seconds, place);
+	fprintf(stderr, "umbra: vcpu%u: its thread has not answered the idle watchdog for "
+		"%u s; it is %s\n", v->id, seconds, place);
 }

@@ -11,7 +11,8 @@
  *   armed and no interrupt requested (said once per wait; only a device
  *   can wake it then, so a guest that expects a timer lost a wake-up)?
  * - in the watchdog's thread: the vCPU's thread has not come back to
- *   answer the kick for that long; where it was.
+ *   answer the kick for VCPU_WAIT_REPORT_S; where it is (in KVM_RUN,
+ *   handling an exit, writing a dump, at its pause point).
  *
  * Both name the guest kernel's function at RIP when the kernel is an ELF
  * with symbols (elf_syms.h).
