@@ -162,6 +162,30 @@ for paging in tdp shadow; do
 	fi
 done
 
+# bg_wait_for PID FILE PATTERN TENTHS: until the background run PID ends,
+# a line of FILE matches PATTERN, or TENTHS tenths of a second passed.
+bg_wait_for() {
+	n=0
+	while [ "$n" -lt "$4" ] && kill -0 "$1" 2>/dev/null && ! grep -q "$3" "$2"; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+}
+
+# bg_term PID: SIGTERM to the background run PID, which must end within
+# 30 s (else it is killed and stuck=yes); rc is its status.
+bg_term() {
+	kill -TERM "$1" 2>/dev/null
+	bg_wait_for "$1" /dev/null '^$' 300
+	stuck=
+	if kill -0 "$1" 2>/dev/null; then
+		stuck=yes
+		kill -KILL "$1"
+	fi
+	wait "$1"
+	rc=$?
+}
+
 # hostile=spin: the boot CPU spins with interrupts off for good. A stop
 # signal must still end the run, with 128 + 15 as a process killed so; a
 # nested run first says where L1's CPUs were (vmm/nested_monitor.c),
@@ -173,28 +197,10 @@ for paging in tdp shadow; do
 		"$kernel" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	# Up to 150 s to the spin: an L1 boot may be started twice.
-	n=0
-	while [ "$n" -lt 1500 ] && kill -0 "$pid" 2>/dev/null &&
-		! grep -q '^umbra-guest: hostile: spinning' "$tmp/out"; do
-		sleep 0.1
-		n=$((n + 1))
-	done
+	bg_wait_for "$pid" "$tmp/out" '^umbra-guest: hostile: spinning' 1500
 	spun=$(grep -c '^umbra-guest: hostile: spinning with interrupts off$' "$tmp/out")
 	sleep 0.5
-	kill -TERM "$pid" 2>/dev/null
-	# The stop must come within 30 s; else the run is killed, and fails.
-	n=0
-	while [ "$n" -lt 300 ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	stuck=
-	if kill -0 "$pid" 2>/dev/null; then
-		stuck=yes
-		kill -KILL "$pid"
-	fi
-	wait "$pid"
-	rc=$?
+	bg_term "$pid"
 	nested=$(grep -c 'running the VM nested' "$tmp/err")
 	if [ "$spun" -ne 1 ]; then
 		bad "$name" "the guest never said it spins (status $rc)"
@@ -229,26 +235,9 @@ for paging in tdp shadow; do
 	pid=$!
 	# Up to 150 s to the wait (an L1 boot may be started twice), then
 	# 10 s to the report, and some slack for the watchdog's period.
-	n=0
-	while [ "$n" -lt 2000 ] && kill -0 "$pid" 2>/dev/null &&
-		! grep -q '^umbra: vcpu0: the guest has waited in HLT' "$tmp/err"; do
-		sleep 0.1
-		n=$((n + 1))
-	done
+	bg_wait_for "$pid" "$tmp/err" '^umbra: vcpu0: the guest has waited in HLT' 2000
 	slept=$(grep -c '^umbra-guest: hostile: waiting in HLT with no timer armed$' "$tmp/out")
-	kill -TERM "$pid" 2>/dev/null
-	n=0
-	while [ "$n" -lt 300 ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	stuck=
-	if kill -0 "$pid" 2>/dev/null; then
-		stuck=yes
-		kill -KILL "$pid"
-	fi
-	wait "$pid"
-	rc=$?
+	bg_term "$pid"
 	report=$(grep '^umbra: vcpu0: the guest has waited in HLT' "$tmp/err")
 	if [ "$slept" -ne 1 ]; then
 		bad "$name" "the guest never said it waits (status $rc)"
