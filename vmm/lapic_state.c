@@ -9,8 +9,8 @@
 #define APIC_LVTT 0x320
 #define APIC_TMCCT 0x390
 #define APIC_LVT_MASKED (1u << 16)
-#define APIC_LVT_TIMER_MODE(v) (((v) >> 17) & 3u)
-#define APIC_TIMER_TSC_DEADLINE 2u
+#define APIC_LVT_TIMER_MASK (3u << 17)
+#define APIC_LVT_TIMER_TSCDEADLINE (2u << 17)
 
 static uint32_t reg(const struct kvm_lapic_state *s, unsigned off)
 {
@@ -29,9 +29,10 @@ enum lapic_wake lapic_wake_source(const struct kvm_lapic_state *s, uint64_t tsc_
 	uint32_t lvtt = reg(s, APIC_LVTT);
 	if (lvtt & APIC_LVT_MASKED)
 		return LAPIC_WAKE_NONE;
-	/* KVM clears the deadline once the timer fired; in one-shot and
-	 * periodic mode its snapshot has the current count. */
-	if (APIC_LVT_TIMER_MODE(lvtt) == APIC_TIMER_TSC_DEADLINE)
+	/* KVM clears the deadline once the timer's interrupt is in IRR; in
+	 * one-shot and periodic mode its snapshot has the current count
+	 * (filled in by KVM_GET_LAPIC in the kernels of these years). */
+	if ((lvtt & APIC_LVT_TIMER_MASK) == APIC_LVT_TIMER_TSCDEADLINE)
 		return !tsc_deadline ? LAPIC_WAKE_NONE
 		       : tsc >= tsc_deadline ? LAPIC_WAKE_OVERDUE : LAPIC_WAKE_TIMER;
 	return reg(s, APIC_TMCCT) ? LAPIC_WAKE_TIMER : LAPIC_WAKE_NONE;

@@ -68,6 +68,7 @@ static int pc_devices(struct vm *vm)
 		fprintf(stderr, "umbra: KVM_CREATE_PIT2: %s\n", strerror(errno));
 		return UMBRA_EXIT_INTERNAL;
 	}
+	vm->legacy_irqs = true;
 	pthread_mutex_lock(&vm->com1.lock);
 	vm->com1.irq_set = com1_irq;
 	vm->com1.irq_ctx = vm;

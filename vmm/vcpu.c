@@ -23,8 +23,6 @@
 #include "vcpu_watch.h"
 #include "vm.h"
 
-#define RFLAGS_IF (1ULL << 9)
-
 static void vcpu_error(const struct vcpu *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

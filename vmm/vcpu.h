@@ -20,6 +20,8 @@
 
 struct vm;
 
+#define RFLAGS_IF (1ULL << 9)
+
 /* Where a vCPU's thread is (the idle watchdog's report, vcpu_watch.h). */
 enum vcpu_place { VCPU_BETWEEN_EXITS, VCPU_IN_KVM_RUN, VCPU_IN_EXIT, VCPU_IN_DUMP };
 

@@ -2,9 +2,7 @@
 /* The idle watchdog's questions to the BSP (see vcpu_watch.h). */
 #include "vcpu_watch.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/ioctl.h>
 
 #include "../shadow/tsc_clock.h"
@@ -13,12 +11,11 @@
 #include "stats.h"
 #include "vm.h"
 
-#define RFLAGS_IF (1ULL << 9)
 #define MSR_IA32_TSC 0x10
 #define MSR_IA32_TSC_DEADLINE 0x6e0
 
-/* " (guest kernel FUNC+0xOFF)" for rip, or "" where the kernel file has
- * no symbol for it. */
+/* "guest kernel FUNC+0xOFF" for rip, or "" where the kernel file has no
+ * symbol for it. */
 static void describe_rip(const struct vcpu *v, uint64_t rip, char *buf, size_t len)
 {
 	struct elf_syms syms;
@@ -27,7 +24,7 @@ static void describe_rip(const struct vcpu *v, uint64_t rip, char *buf, size_t l
 	buf[0] = '\0';
 	if (elf_syms_load(v->vm->cfg->kernel, &syms) == 0 &&
 	    elf_syms_find(&syms, rip, &name, &off) && name)
-		snprintf(buf, len, " (guest kernel %s+0x%llx)", name, (unsigned long long)off);
+		snprintf(buf, len, "guest kernel %s+0x%llx", name, (unsigned long long)off);
 	elf_syms_free(&syms);
 }
 
@@ -44,15 +41,21 @@ static enum lapic_wake wake_source(struct vcpu *v)
 	return lapic_wake_source(&lapic, msrs.e[0].data, msrs.e[1].data);
 }
 
-/* A wait in HLT with interrupts on: said once when it lasted
- * VCPU_WAIT_REPORT_S with nothing armed to end it, or past a TSC deadline
- * whose interrupt never came; any exit between two checks starts it
- * again. */
+/*
+ * A wait in HLT with interrupts on: said once when it lasted
+ * VCPU_WAIT_REPORT_S past a TSC deadline whose interrupt never came, or
+ * with nothing armed to end it. The latter only in a VM of one vCPU that
+ * umbra's boot set up: an idle CPU of several waits for another's IPI
+ * with its timer off, and a PC image may wait for the PIT or COM1, whose
+ * interrupts do not pass through the local APIC's IRR. Any exit between
+ * two checks starts the wait again.
+ */
 static void check_wait(struct vcpu *v, uint64_t rip)
 {
 	uint64_t now = monotonic_ns(), progress = atomic_load(&v->progress);
 	enum lapic_wake wake = wake_source(v);
-	bool stuck = wake == LAPIC_WAKE_NONE || wake == LAPIC_WAKE_OVERDUE;
+	bool only_lapic = v->vm->nvcpus == 1 && !v->vm->legacy_irqs;
+	bool stuck = wake == LAPIC_WAKE_OVERDUE || (wake == LAPIC_WAKE_NONE && only_lapic);
 	if (!stuck || progress != v->wait_progress) {
 		v->wait_since_ns = 0;
 		v->wait_progress = progress;
@@ -66,8 +69,10 @@ static void check_wait(struct vcpu *v, uint64_t rip)
 	if (v->wait_told || now - v->wait_since_ns < VCPU_WAIT_REPORT_S * 1000000000ull)
 		return;
 	v->wait_told = true;
-	char where[160];
-	describe_rip(v, rip, where, sizeof(where));
+	char sym[160], where[176] = "";
+	describe_rip(v, rip, sym, sizeof(sym));
+	if (sym[0])
+		snprintf(where, sizeof(where), " (%s)", sym);
 	if (wake == LAPIC_WAKE_OVERDUE)
 		fprintf(stderr, "umbra: vcpu%u: the guest has waited in HLT for %u s past its "
 			"TSC deadline, whose interrupt never came, at rip 0x%llx%s: the "
@@ -93,10 +98,10 @@ void vcpu_watch_halted(struct vcpu *v)
 		check_wait(v, regs.rip);
 		return;
 	}
-	char where[160];
-	describe_rip(v, regs.rip, where, sizeof(where));
-	fprintf(stderr, "umbra: vcpu%u: guest halted with interrupts disabled (rip 0x%llx%s)\n",
-		v->id, (unsigned long long)regs.rip, where);
+	char sym[160];
+	describe_rip(v, regs.rip, sym, sizeof(sym));
+	fprintf(stderr, "umbra: vcpu%u: guest halted with interrupts disabled (rip 0x%llx%s%s)\n",
+		v->id, (unsigned long long)regs.rip, sym[0] ? "; " : "", sym);
 	vm_stop(v->vm, UMBRA_EXIT_GUEST_FAULT, false);
 }
 

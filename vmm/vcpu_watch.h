@@ -7,9 +7,11 @@
  *
  * - in the vCPU's own thread, after the watchdog's kick: did the guest halt
  *   for good (HLT with interrupts off, which nothing can end: the VM is
- *   stopped), or has it waited in HLT for VCPU_WAIT_REPORT_S with no timer
- *   armed and no interrupt requested (said once per wait; only a device
- *   can wake it then, so a guest that expects a timer lost a wake-up)?
+ *   stopped), or has it waited in HLT for VCPU_WAIT_REPORT_S past a TSC
+ *   deadline whose interrupt never came (lost below the guest), or, in a
+ *   VM of one vCPU booted by umbra, with no timer armed and no interrupt
+ *   requested (only a device can wake it then, so a guest that expects a
+ *   timer lost a wake-up)? Said once per wait.
  * - in the watchdog's thread: the vCPU's thread has not come back to
  *   answer the kick for VCPU_WAIT_REPORT_S; where it is (in KVM_RUN,
  *   handling an exit, writing a dump, at its pause point).

@@ -58,6 +58,9 @@ struct vm {
 	unsigned int nvcpus;
 	atomic_bool mmio_logged;
 	struct pc_ports pc_ports; /* pc_boot.c */
+	/* pc_boot.c made the PIT and wired COM1's IRQ: interrupts that reach
+	 * a vCPU as ExtINT, never in its local APIC's IRR (vcpu_watch.c). */
+	bool legacy_irqs;
 	struct rtc rtc;
 	struct fw_cfg fw_cfg;
 

@@ -62,8 +62,11 @@ run_umbra() {
 	# with no output, the run is retried once here, and said so.
 	# Nested is what umbra says, not whether /dev/kvm exists: a software
 	# KVM without VMX/SVM (kvm_pvm) has one and still runs nested.
+	retry_why=
 	if [ "$rc" -eq 123 ] && [ ! -s "$tmp/out" ] && grep -q 'running the VM nested' "$tmp/err"; then
 		echo "note: nested run hung in L1 ($(tail -n 1 "$tmp/err")); retrying once"
+		retry_why="L1 boot hang"
+		runs=$((runs + 1))
 		timeout "$UMBRA_TEST_TIMEOUT" "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
 		rc=$?
 	fi
@@ -74,27 +77,21 @@ run_umbra() {
 	# nested time limit. Such a run is retried once, said here with the
 	# first try's stop lines (the idle watchdog's reports among them), and
 	# counted at the end; a second failure stands. Not where a test
-	# measures a rate of triple faults, or expects one (no_retry=1).
-	retry_why=
-	if [ -z "${no_retry:-}" ] && grep -q 'running the VM nested' "$tmp/err"; then
+	# measures a rate of triple faults, or expects the VM stopped
+	# (no_retry=1), and not after the retry above: once in all.
+	if [ -z "$retry_why" ] && [ -z "${no_retry:-}" ] && grep -q 'running the VM nested' "$tmp/err"; then
 		if [ "$rc" -eq 124 ] && grep -q '^umbra: vcpu[0-9]*: guest triple fault$' "$tmp/err"; then
 			retry_why="guest triple fault"
 		elif [ "$rc" -eq 123 ] && grep -q '(UMBRA_NESTED_TIMEOUT) while umbra ran' "$tmp/err"; then
 			retry_why="nested time limit"
 		fi
 	fi
-	if [ -n "$retry_why" ]; then
-		retried=$((retried + 1))
+	if [ -n "$retry_why" ] && [ "$retry_why" != "L1 boot hang" ]; then
+		retried=$((retried + 1)) runs=$((runs + 1))
 		retried_what="$retried_what; $retry_why: umbra $*"
 		echo "note: nested run ended in a $retry_why (status $rc; umbra $*); retrying once. Its stop lines:"
 		grep '^umbra: ' "$tmp/err" | grep -v -e 'running the VM nested' -e '^umbra: guest exited' |
 			tail -n 8 | sed 's/^/    ! /'
-		# The retry's dumps alone in a --dump-on-exit file (appended to).
-		prev=
-		for a in "$@"; do
-			[ "$prev" = --dump-on-exit ] && : >"$a"
-			prev=$a
-		done
 		timeout "$UMBRA_TEST_TIMEOUT" "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
 		rc=$?
 	fi

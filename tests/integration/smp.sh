@@ -44,10 +44,11 @@ fi
 # t_mm_stress (two processes doing mm work at once on two vCPUs) ended in
 # a guest triple fault in about 1 run in 5 while the big kernel lock's spin
 # read the x2APIC IRR for kicks (docs/shadow.md, "SMP"); it now reads the
-# kick flag. Three runs: a return of that rate fails this about half the
-# time (1 - 0.8^3 = 49%), and the whole-suite runs below run it twice more.
+# kick flag. Three runs, not retried on a triple fault (run_umbra's
+# no_retry): a return of that rate fails this about half the time
+# (1 - 0.8^3 = 49%). The whole-suite runs below run it twice more, but are
+# retried once on a triple fault, so they add little to that.
 mmstress_bad=
-# Not retried (run_umbra): this measures a rate of triple faults.
 for i in 1 2 3; do
 	no_retry=1
 	run_umbra run --paging shadow -c 2 --stats -i "$initrd" -p "init=/bin/t_mm_stress" "$kernel"
