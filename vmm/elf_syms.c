@@ -3,11 +3,8 @@
 #include "elf_syms.h"
 
 #include <elf.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "file_io.h"
 
@@ -100,19 +97,10 @@ bad:
 int elf_syms_load(const char *path, struct elf_syms *s)
 {
 	memset(s, 0, sizeof(*s));
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0)
-		return -1;
-	void *buf = NULL;
-	int r = -1;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uint64_t)st.st_size <= ELF_SYMS_FILE_MAX &&
-	    (buf = malloc((size_t)st.st_size)) &&
-	    read_full(fd, buf, (size_t)st.st_size) == (ssize_t)st.st_size)
-		r = elf_syms_read(buf, (size_t)st.st_size, s);
+	uint64_t size;
+	void *buf = read_file(path, ELF_SYMS_FILE_MAX, &size);
+	int r = buf ? elf_syms_read(buf, (size_t)size, s) : -1;
 	free(buf);
-	close(fd);
 	return r;
 }
 

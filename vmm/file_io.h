@@ -4,6 +4,7 @@
 #define UMBRA_VMM_FILE_IO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /*
@@ -12,5 +13,14 @@
  * file, or -1 with errno set.
  */
 ssize_t read_full(int fd, void *buf, size_t len);
+
+/*
+ * Reads the regular file at path whole, if it has at most max bytes, into
+ * a buffer the caller frees (an empty file gives a 1-byte one). Returns it
+ * with *size its length, or NULL with errno set: open's, fstat's or read's,
+ * EINVAL (not a regular file), EFBIG (more than max bytes; *size says how
+ * many), ENOMEM, or ENODATA (the file shrank while it was read).
+ */
+void *read_file(const char *path, uint64_t max, uint64_t *size);
 
 #endif

@@ -63,33 +63,21 @@ static int open_input(const char *what, const char *path, uint64_t *size)
 /* Reads the whole kernel file; NULL after an error line. */
 static uint8_t *read_kernel(const char *path, size_t *len)
 {
-	uint64_t size;
-	int fd = open_input("kernel", path, &size);
-	if (fd < 0)
-		return NULL;
-	if (size > KERNEL_FILE_MAX) {
+	uint64_t size = 0;
+	uint8_t *buf = read_file(path, KERNEL_FILE_MAX, &size);
+	if (buf) {
+		*len = (size_t)size;
+		return buf;
+	}
+	if (errno == EFBIG)
 		fprintf(stderr, "umbra: kernel %s: too large (%llu MiB; at most %llu MiB)\n",
 			path, (unsigned long long)(size >> 20), KERNEL_FILE_MAX >> 20);
-		close(fd);
-		return NULL;
-	}
-	uint8_t *buf = malloc(size ? size : 1);
-	if (!buf) {
-		fprintf(stderr, "umbra: kernel %s: out of memory\n", path);
-		close(fd);
-		return NULL;
-	}
-	ssize_t n = read_full(fd, buf, size);
-	if (n < 0 || (uint64_t)n != size) {
+	else
 		fprintf(stderr, "umbra: kernel %s: %s\n", path,
-			n < 0 ? strerror(errno) : "file shrank while reading");
-		free(buf);
-		close(fd);
-		return NULL;
-	}
-	close(fd);
-	*len = (size_t)n;
-	return buf;
+			errno == EINVAL ? "not a regular file"
+			: errno == ENODATA ? "file shrank while reading"
+			: errno == ENOMEM ? "out of memory" : strerror(errno));
+	return NULL;
 }
 
 /* Guest RAM beyond the machine's RAM cannot work (nor can a nested VM that

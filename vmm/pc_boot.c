@@ -3,13 +3,11 @@
 #include "pc_boot.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <umbra/boot.h>
 #include <umbra/hypercall.h>
@@ -246,22 +244,20 @@ static int multiboot_setup(struct vm *vm, const struct pc_image *pi)
 	return set_regs(bsp, &s, &r);
 }
 
-/* Reads the whole file at path into a new buffer of size bytes. */
-static uint8_t *read_file(const char *what, const char *path, uint64_t size)
+/* Reads the whole file at path, of the size checked before, into a new
+ * buffer; NULL after an error line. */
+static uint8_t *load_file(const char *what, const char *path, uint64_t size)
 {
-	uint8_t *buf = malloc(size ? size : 1);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = buf && fd >= 0 ? read_full(fd, buf, size) : -1;
+	uint64_t got = 0;
+	uint8_t *buf = read_file(path, size, &got);
+	if (buf && got == size)
+		return buf;
 	int e = errno;
-	if (fd >= 0)
-		close(fd);
-	if (n < 0 || (uint64_t)n != size) {
-		fprintf(stderr, "umbra: %s %s: %s\n", what, path,
-			n < 0 ? strerror(e) : "file shrank while loading");
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	fprintf(stderr, "umbra: %s %s: %s\n", what, path,
+		buf || e == ENODATA ? "file shrank while loading"
+		: e == EFBIG ? "file grew while loading" : strerror(e));
+	free(buf);
+	return NULL;
 }
 
 static int firmware_pvh(struct vm *vm, const struct pc_image *pi);
@@ -280,7 +276,7 @@ static int firmware_setup(struct vm *vm, const struct pc_image *pi)
 	uint64_t size = pi->bios_size;
 	uint8_t *rom = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint8_t *bios = read_file("--bios", pi->bios_path, size);
+	uint8_t *bios = load_file("--bios", pi->bios_path, size);
 	if (rom == MAP_FAILED || !bios) {
 		if (rom != MAP_FAILED)
 			munmap(rom, size);
@@ -411,7 +407,7 @@ static int firmware_linux(struct vm *vm, const struct pc_image *pi)
 	uint8_t *setup = malloc(bz->setup_len);
 	uint8_t *initrd = NULL;
 	if (pi->initrd_path)
-		initrd = read_file("initrd", pi->initrd_path, ll->initrd_size);
+		initrd = load_file("initrd", pi->initrd_path, ll->initrd_size);
 	if (!setup || (pi->initrd_path && !initrd)) {
 		free(setup);
 		free(initrd);

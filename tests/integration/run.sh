@@ -131,6 +131,11 @@ expect_error() {
 
 echo "-- bad input (checked before any VM is created)"
 expect_error "missing kernel" 121 "no such file" run /nonexistent/kernel.elf
+expect_error "kernel is a directory" 121 "not a regular file" run "$tmp"
+# Sparse: a size past the 256 MiB limit, no blocks written.
+truncate -s 257M "$tmp/huge-kernel"
+expect_error "kernel over 256 MiB" 121 "too large (257 MiB; at most 256 MiB)" run "$tmp/huge-kernel"
+rm -f "$tmp/huge-kernel"
 : >"$tmp/empty"
 expect_error "empty kernel" 121 "truncated" run "$tmp/empty"
 head -c 100 "$kernel" >"$tmp/trunc-hdr"

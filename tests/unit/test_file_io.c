@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* read_full() (whole reads across short reads and end of file) and the
- * initrd format check. */
+/* read_full() (whole reads across short reads and end of file),
+ * read_file() (a file whole, or why not) and the initrd format check. */
 #include "test.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "file_io.h"
@@ -39,4 +42,46 @@ TEST(initrd_newc_magic)
 	CHECK(!initrd_is_newc("070702", 6));    /* newc with CRC: not read */
 	CHECK(!initrd_is_newc("\x1f\x8b\x08\x00\x00\x00", 6)); /* gzip */
 	CHECK(!initrd_is_newc("\0\0\0\0\0\0", 6));
+}
+
+TEST(read_file_whole_or_a_reason)
+{
+	char dir[] = "/tmp/umbra-read-file.XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[64];
+	snprintf(path, sizeof(path), "%s/f", dir);
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	fputs("twelve bytes", f);
+	fclose(f);
+	uint64_t size = 0;
+	char *buf = read_file(path, 12, &size);
+	CHECK(buf != NULL);
+	CHECK_EQ(size, 12);
+	CHECK(buf && memcmp(buf, "twelve bytes", 12) == 0);
+	free(buf);
+	/* One byte over the limit: refused, with the size said. */
+	errno = 0;
+	CHECK(read_file(path, 11, &size) == NULL);
+	CHECK_EQ(errno, EFBIG);
+	CHECK_EQ(size, 12);
+	/* A directory is not a regular file; a missing file is open's error. */
+	errno = 0;
+	CHECK(read_file(dir, 1 << 20, &size) == NULL);
+	CHECK_EQ(errno, EINVAL);
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	errno = 0;
+	CHECK(read_file(path, 1 << 20, &size) == NULL);
+	CHECK_EQ(errno, ENOENT);
+	/* Empty: a buffer all the same, of length 0. */
+	snprintf(path, sizeof(path), "%s/empty", dir);
+	fclose(fopen(path, "w"));
+	buf = read_file(path, 1 << 20, &size);
+	CHECK(buf != NULL);
+	CHECK_EQ(size, 0);
+	free(buf);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	unlink(path);
+	rmdir(dir);
 }
