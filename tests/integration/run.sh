@@ -89,7 +89,7 @@ run_umbra() {
 	if [ -n "$retry_why" ] && [ "$retry_why" != "L1 boot hang" ]; then
 		retried=$((retried + 1)) runs=$((runs + 1))
 		retried_what="$retried_what; $retry_why: umbra $*"
-		echo "note: nested run ended in a $retry_why (status $rc; umbra $*); retrying once. Its stop lines:"
+		echo "note: nested run stopped by a $retry_why (status $rc; umbra $*); retrying once. Its stop lines:"
 		grep '^umbra: ' "$tmp/err" | grep -v -e 'running the VM nested' -e '^umbra: guest exited' |
 			tail -n 8 | sed 's/^/    ! /'
 		timeout "$UMBRA_TEST_TIMEOUT" "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
