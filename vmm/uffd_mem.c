@@ -3,6 +3,7 @@
 #include "uffd_mem.h"
 #include "ksm.h"
 #include "../shadow/fault_inject.h"
+#include "../shadow/tsc_clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,8 @@
  * fault whose UFFDIO_* said EAGAIN. */
 #define POLL_MS 100
 #define RETRY_MS 1
+/* Faults retried this long are said to wait (report_stuck_faults). */
+#define PENDING_REPORT_S 10
 /* Frames reclaim picks under the lock before it drops them. */
 #define RECLAIM_BATCH 256
 /* A first touch maps the zero page over the run of never-backed frames
@@ -383,6 +386,30 @@ static void handle_msg(struct uffd_mem *u, const struct uffd_msg *m)
 	}
 }
 
+/* A backing that never stops changing leaves its faulting threads (a
+ * vCPU in KVM_RUN among them) asleep for good: said once per spell of
+ * retries, after PENDING_REPORT_S, with the first address still waiting. */
+static void report_stuck_faults(struct uffd_mem *u)
+{
+	if (!u->nr_pending) {
+		u->pending_since_ns = 0;
+		return;
+	}
+	uint64_t now = monotonic_ns();
+	if (!u->pending_since_ns) {
+		u->pending_since_ns = now;
+		u->pending_told = false;
+	} else if (!u->pending_told &&
+		   now - u->pending_since_ns >= PENDING_REPORT_S * 1000000000ull) {
+		u->pending_told = true;
+		uint64_t gfn = ~0ull;
+		gfn_of(u, u->pending[0] & ~(FRAME_SIZE - 1), &gfn);
+		fprintf(stderr, "umbra: userfaultfd: %u fault(s) retried for %u s, the backing "
+			"still changing (UFFDIO_* says EAGAIN); the first at gfn 0x%llx\n",
+			u->nr_pending, PENDING_REPORT_S, (unsigned long long)gfn);
+	}
+}
+
 static void *uffd_thread(void *arg)
 {
 	struct uffd_mem *u = arg;
@@ -401,6 +428,7 @@ static void *uffd_thread(void *arg)
 		for (unsigned i = 0; i < np; i++)
 			if (serve_fault(u, u->pending[i]) == -EAGAIN)
 				u->pending[u->nr_pending++] = u->pending[i];
+		report_stuck_faults(u);
 		if (u->ksm_dir) {
 			struct timespec t;
 			clock_gettime(CLOCK_MONOTONIC, &t);
