@@ -193,6 +193,10 @@ bg_term() {
 for paging in tdp shadow; do
 	echo "-- hostile guest: a CPU that spins with interrupts off, $paging paging"
 	name="hostile=spin ($paging): SIGTERM ends the run"
+	# Emptied first: the background shell truncates them only once it
+	# runs, and the wait below must not see the last run's lines.
+	: >"$tmp/out"
+	: >"$tmp/err"
 	"$umbra_bg" run --paging "$paging" -i "$initrd" -p "hostile=spin init=/bin/hello" \
 		"$kernel" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
@@ -230,6 +234,10 @@ done
 for paging in tdp shadow; do
 	echo "-- hostile guest: a CPU that waits in HLT with nothing to wake it, $paging paging"
 	name="hostile=sleep ($paging): the VMM says nothing can wake the guest"
+	# Emptied first: the background shell truncates them only once it
+	# runs, and the wait below must not see the last run's lines.
+	: >"$tmp/out"
+	: >"$tmp/err"
 	"$umbra_bg" run --paging "$paging" -i "$initrd" -p "hostile=sleep init=/bin/hello" \
 		"$kernel" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!

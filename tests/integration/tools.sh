@@ -151,6 +151,9 @@ echo "-- tools: SIGUSR2 dumps while the guest dumps"
 # nested run: that write must go on (SA_RESTART), or stdio drops the rest
 # and every later dump fails.
 rm -f "$tmp/usr2.jsonl"
+# Emptied first: the wait below must not see the last run's banner
+# before the background shell truncates the file.
+: >"$tmp/out"
 timeout "$UMBRA_TEST_TIMEOUT" "$umbra_bg" run --paging shadow --dump-on-exit "$tmp/usr2.jsonl" \
 	-i "$initrd" -p "init=/bin/t_dump -- 40" "$kernel" >"$tmp/out" 2>"$tmp/err" &
 upid=$!
