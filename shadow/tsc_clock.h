@@ -35,6 +35,35 @@ uint64_t tsc_clock_ns(void);
  * the TSC's own calibration). */
 uint64_t monotonic_ns(void);
 
+/* A condition said once when it has held for a while (the idle
+ * watchdog's and the userfaultfd thread's reports): since when it holds
+ * (0: it does not), and whether this spell of it was said. */
+struct held_since {
+	uint64_t since_ns;
+	bool told;
+};
+
+/* At each look, with whether the condition holds now: true once per
+ * spell, at the first look after it held for limit_ns (on CLOCK_MONOTONIC);
+ * a look where it does not hold ends the spell. */
+static inline bool held_long(struct held_since *h, bool holds, uint64_t limit_ns)
+{
+	if (!holds) {
+		h->since_ns = 0;
+		return false;
+	}
+	uint64_t now = monotonic_ns();
+	if (!h->since_ns) {
+		h->since_ns = now;
+		h->told = false;
+		return false;
+	}
+	if (h->told || now - h->since_ns < limit_ns)
+		return false;
+	h->told = true;
+	return true;
+}
+
 /* ns per tick at khz, in 32.32 fixed point, and ticks in ns with it:
  * exact to the nanosecond over any run (the product is 128-bit). */
 static inline uint64_t tsc_clock_mult(uint32_t khz)

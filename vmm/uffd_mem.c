@@ -3,7 +3,6 @@
 #include "uffd_mem.h"
 #include "ksm.h"
 #include "../shadow/fault_inject.h"
-#include "../shadow/tsc_clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -391,23 +390,13 @@ static void handle_msg(struct uffd_mem *u, const struct uffd_msg *m)
  * retries, after PENDING_REPORT_S, with the first address still waiting. */
 static void report_stuck_faults(struct uffd_mem *u)
 {
-	if (!u->nr_pending) {
-		u->pending_since_ns = 0;
+	if (!held_long(&u->pending_wait, u->nr_pending, PENDING_REPORT_S * 1000000000ull))
 		return;
-	}
-	uint64_t now = monotonic_ns();
-	if (!u->pending_since_ns) {
-		u->pending_since_ns = now;
-		u->pending_told = false;
-	} else if (!u->pending_told &&
-		   now - u->pending_since_ns >= PENDING_REPORT_S * 1000000000ull) {
-		u->pending_told = true;
-		uint64_t gfn = ~0ull;
-		gfn_of(u, u->pending[0] & ~(FRAME_SIZE - 1), &gfn);
-		fprintf(stderr, "umbra: userfaultfd: %u fault(s) retried for %u s, the backing "
-			"still changing (UFFDIO_* says EAGAIN); the first at gfn 0x%llx\n",
-			u->nr_pending, PENDING_REPORT_S, (unsigned long long)gfn);
-	}
+	uint64_t gfn = ~0ull;
+	gfn_of(u, u->pending[0] & ~(FRAME_SIZE - 1), &gfn);
+	fprintf(stderr, "umbra: userfaultfd: %u fault(s) retried for %u s, the backing "
+		"still changing (UFFDIO_* says EAGAIN); the first at gfn 0x%llx\n",
+		u->nr_pending, PENDING_REPORT_S, (unsigned long long)gfn);
 }
 
 static void *uffd_thread(void *arg)

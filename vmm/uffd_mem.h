@@ -26,6 +26,7 @@
 
 #include "../shadow/host_mem.h"
 #include "../shadow/mmu_trace.h"
+#include "../shadow/tsc_clock.h"
 #include "guest_mem.h"
 #include "ksm.h"
 
@@ -77,8 +78,7 @@ struct uffd_mem {
 	/* Faults whose UFFDIO_* said EAGAIN, retried after the next events. */
 	uint64_t *pending;
 	unsigned nr_pending, cap_pending;
-	uint64_t pending_since_ns; /* some have waited since (0: none waits) */
-	bool pending_told;
+	struct held_since pending_wait; /* some have waited since */
 	/* --dedup: KSM's counts are sampled by the thread (ksm_dir: KSM_SYSFS). */
 	const char *ksm_dir;
 	uint64_t ksm_last_ns;

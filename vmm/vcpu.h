@@ -16,6 +16,7 @@
 
 #include <linux/kvm.h>
 
+#include "../shadow/tsc_clock.h"
 #include "kvm_stats.h"
 
 struct vm;
@@ -36,9 +37,9 @@ struct vcpu {
 	atomic_bool check_halt;        /* the watchdog asks: halted for good? */
 	atomic_int place;              /* enum vcpu_place */
 	/* A wait in HLT with nothing armed to end it (vcpu_watch.c; the
-	 * vCPU's thread only): since when, at which exit count, said. */
-	uint64_t wait_since_ns, wait_progress;
-	bool wait_told;
+	 * vCPU's thread only), and the exit count it began at. */
+	struct held_since wait;
+	uint64_t wait_progress;
 	struct kvm_vcpu_stats kstats;  /* KVM's own counters (UMBRA_HC_STATS) */
 	/* Shadow mode: UMBRA_HC_SMP_START_CPU asked this parked vCPU to start
 	 * in 64-bit mode with these registers; its own thread loads them

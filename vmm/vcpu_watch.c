@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 
-#include "../shadow/tsc_clock.h"
 #include "elf_syms.h"
 #include "lapic_state.h"
 #include "stats.h"
@@ -52,23 +51,14 @@ static enum lapic_wake wake_source(struct vcpu *v)
  */
 static void check_wait(struct vcpu *v, uint64_t rip)
 {
-	uint64_t now = monotonic_ns(), progress = atomic_load(&v->progress);
+	uint64_t progress = atomic_load(&v->progress);
 	enum lapic_wake wake = wake_source(v);
 	bool only_lapic = v->vm->nvcpus == 1 && !v->vm->legacy_irqs;
 	bool stuck = wake == LAPIC_WAKE_OVERDUE || (wake == LAPIC_WAKE_NONE && only_lapic);
-	if (!stuck || progress != v->wait_progress) {
-		v->wait_since_ns = 0;
-		v->wait_progress = progress;
+	bool same_wait = progress == v->wait_progress;
+	v->wait_progress = progress;
+	if (!held_long(&v->wait, stuck && same_wait, VCPU_WAIT_REPORT_S * 1000000000ull))
 		return;
-	}
-	if (!v->wait_since_ns) {
-		v->wait_since_ns = now;
-		v->wait_told = false;
-		return;
-	}
-	if (v->wait_told || now - v->wait_since_ns < VCPU_WAIT_REPORT_S * 1000000000ull)
-		return;
-	v->wait_told = true;
 	char sym[160], where[176] = "";
 	describe_rip(v, rip, sym, sizeof(sym));
 	if (sym[0])
@@ -91,7 +81,7 @@ void vcpu_watch_halted(struct vcpu *v)
 	struct kvm_regs regs;
 	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED ||
 	    ioctl(v->fd, KVM_GET_REGS, &regs) < 0) {
-		v->wait_since_ns = 0;
+		held_long(&v->wait, false, 0);
 		return;
 	}
 	if (regs.rflags & RFLAGS_IF) {

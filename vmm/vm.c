@@ -265,10 +265,11 @@ common:
 
 /*
  * Waits for the first vm_stop(). Once per watchdog period it asks an idle
- * BSP whether it halted for good (vcpu_watch.h; and says so when the BSP's
- * thread leaves the question unanswered for VCPU_WAIT_REPORT_S), and takes any stop signal (blocked in
- * every thread, see vm_run) to end the run cleanly: output flushed,
- * summary printed, status 128 + signal as a shell reports it.
+ * BSP whether it halted for good (vcpu_watch.h; and says so when the
+ * BSP's thread leaves the question unanswered for VCPU_WAIT_REPORT_S), and
+ * takes any stop signal (blocked in every thread, see vm_run) to end the
+ * run cleanly: output flushed, summary printed, status 128 + signal as a
+ * shell reports it.
  */
 static void wait_for_stop(struct vm *vm, const sigset_t *stop_signals)
 {

@@ -109,3 +109,24 @@ TEST(tsc_clock_rate_and_switch)
 	a = mono_ns(), t = tsc_clock_ns(), b = mono_ns();
 	CHECK(t >= a && t <= b);
 }
+
+TEST(held_long_says_once_per_spell)
+{
+	struct held_since h = {0, false};
+	CHECK(!held_long(&h, false, 0));
+	/* The first look that holds starts the spell; the next one after
+	 * the limit (0 here) says it, and no later one of the same spell. */
+	CHECK(!held_long(&h, true, 0));
+	CHECK(held_long(&h, true, 0));
+	CHECK(!held_long(&h, true, 0));
+	CHECK(!held_long(&h, true, 0));
+	/* A look where it does not hold ends the spell: a new one is said
+	 * again. */
+	CHECK(!held_long(&h, false, 0));
+	CHECK(!held_long(&h, true, 0));
+	CHECK(held_long(&h, true, 0));
+	/* Not before the limit. */
+	struct held_since g = {0, false};
+	CHECK(!held_long(&g, true, 3600ull * 1000000000ull));
+	CHECK(!held_long(&g, true, 3600ull * 1000000000ull));
+}
