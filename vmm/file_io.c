@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,4 +52,11 @@ void *read_file(const char *path, uint64_t max, uint64_t *size)
 	close(fd);
 	errno = err;
 	return buf;
+}
+
+const char *read_file_strerror(int err)
+{
+	return err == EINVAL ? "not a regular file"
+	       : err == ENODATA ? "file shrank while reading"
+	       : err == ENOMEM ? "out of memory" : strerror(err);
 }

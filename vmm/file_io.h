@@ -22,5 +22,9 @@ ssize_t read_full(int fd, void *buf, size_t len);
  * many), ENOMEM, or ENODATA (the file shrank while it was read).
  */
 void *read_file(const char *path, uint64_t max, uint64_t *size);
+/* What a failed read_file's errno means, for an error line: "not a
+ * regular file", "file shrank while reading", "out of memory", or the
+ * system's text. */
+const char *read_file_strerror(int err);
 
 #endif

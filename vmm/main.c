@@ -73,10 +73,7 @@ static uint8_t *read_kernel(const char *path, size_t *len)
 		fprintf(stderr, "umbra: kernel %s: too large (%llu MiB; at most %llu MiB)\n",
 			path, (unsigned long long)(size >> 20), KERNEL_FILE_MAX >> 20);
 	else
-		fprintf(stderr, "umbra: kernel %s: %s\n", path,
-			errno == EINVAL ? "not a regular file"
-			: errno == ENODATA ? "file shrank while reading"
-			: errno == ENOMEM ? "out of memory" : strerror(errno));
+		fprintf(stderr, "umbra: kernel %s: %s\n", path, read_file_strerror(errno));
 	return NULL;
 }
 

@@ -254,8 +254,8 @@ static uint8_t *load_file(const char *what, const char *path, uint64_t size)
 		return buf;
 	int e = errno;
 	fprintf(stderr, "umbra: %s %s: %s\n", what, path,
-		buf || e == ENODATA ? "file shrank while loading"
-		: e == EFBIG ? "file grew while loading" : strerror(e));
+		buf ? "file shrank while reading"
+		: e == EFBIG ? "file grew while reading" : read_file_strerror(e));
 	free(buf);
 	return NULL;
 }

@@ -69,10 +69,13 @@ TEST(read_file_whole_or_a_reason)
 	errno = 0;
 	CHECK(read_file(dir, 1 << 20, &size) == NULL);
 	CHECK_EQ(errno, EINVAL);
+	CHECK(strcmp(read_file_strerror(errno), "not a regular file") == 0);
 	snprintf(path, sizeof(path), "%s/missing", dir);
 	errno = 0;
 	CHECK(read_file(path, 1 << 20, &size) == NULL);
 	CHECK_EQ(errno, ENOENT);
+	CHECK(strcmp(read_file_strerror(errno), strerror(ENOENT)) == 0);
+	CHECK(strcmp(read_file_strerror(ENODATA), "file shrank while reading") == 0);
 	/* Empty: a buffer all the same, of length 0. */
 	snprintf(path, sizeof(path), "%s/empty", dir);
 	fclose(fopen(path, "w"));
