@@ -62,39 +62,40 @@ run_umbra() {
 	# with no output, the run is retried once here, and said so.
 	# Nested is what umbra says, not whether /dev/kvm exists: a software
 	# KVM without VMX/SVM (kvm_pvm) has one and still runs nested.
-	retry_why=
-	if [ "$rc" -eq 123 ] && [ ! -s "$tmp/out" ] && grep -q 'running the VM nested' "$tmp/err"; then
-		echo "note: nested run hung in L1 ($(tail -n 1 "$tmp/err")); retrying once"
-		retry_why="L1 boot hang"
-		runs=$((runs + 1))
-		timeout "$UMBRA_TEST_TIMEOUT" "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-		rc=$?
-	fi
 	# Known nested flakes after the guest started (docs/reliability.md,
 	# "Known timing-dependent checks"): QEMU 7.2's emulated SVM
 	# loses the second-level state at a world switch, and the inner guest
 	# triple-faults; and, rarely, a run stops making progress until the
-	# nested time limit. Such a run is retried once, said here with the
-	# first try's stop lines (the idle watchdog's reports among them), and
-	# counted at the end; a second failure stands. Not where a test
+	# nested time limit. Such a run is retried once too, said here with
+	# the first try's stop lines (the idle watchdog's reports among them),
+	# and counted at the end; a second failure stands. Not where a test
 	# measures a rate of triple faults, or expects the VM stopped
-	# (no_retry=1), and not after the retry above: once in all.
-	if [ -z "$retry_why" ] && [ -z "${no_retry:-}" ] && grep -q 'running the VM nested' "$tmp/err"; then
-		if [ "$rc" -eq 124 ] && grep -q '^umbra: vcpu[0-9]*: guest triple fault$' "$tmp/err"; then
+	# (no_retry=1). One retry in all, whatever the kind.
+	retry_why=
+	if grep -q 'running the VM nested' "$tmp/err"; then
+		if [ "$rc" -eq 123 ] && [ ! -s "$tmp/out" ]; then
+			retry_why="L1 boot hang"
+		elif [ -z "${no_retry:-}" ] && [ "$rc" -eq 124 ] &&
+			grep -q '^umbra: vcpu[0-9]*: guest triple fault$' "$tmp/err"; then
 			retry_why="guest triple fault"
-		elif [ "$rc" -eq 123 ] && grep -q '(UMBRA_NESTED_TIMEOUT) while umbra ran' "$tmp/err"; then
+		elif [ -z "${no_retry:-}" ] && [ "$rc" -eq 123 ] &&
+			grep -q '(UMBRA_NESTED_TIMEOUT) while umbra ran' "$tmp/err"; then
 			retry_why="nested time limit"
 		fi
 	fi
-	if [ -n "$retry_why" ] && [ "$retry_why" != "L1 boot hang" ]; then
-		retried=$((retried + 1)) runs=$((runs + 1))
+	[ -n "$retry_why" ] || return 0
+	runs=$((runs + 1))
+	if [ "$retry_why" = "L1 boot hang" ]; then
+		echo "note: nested run hung in L1 ($(tail -n 1 "$tmp/err")); retrying once"
+	else
+		retried=$((retried + 1))
 		retried_what="$retried_what; $retry_why: umbra $*"
 		echo "note: nested run stopped by a $retry_why (status $rc; umbra $*); retrying once. Its stop lines:"
 		grep '^umbra: ' "$tmp/err" | grep -v -e 'running the VM nested' -e '^umbra: guest exited' |
 			tail -n 8 | sed 's/^/    ! /'
-		timeout "$UMBRA_TEST_TIMEOUT" "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-		rc=$?
 	fi
+	timeout "$UMBRA_TEST_TIMEOUT" "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
 }
 retried=0 retried_what=
 
