@@ -186,6 +186,18 @@ bg_term() {
 	rc=$?
 }
 
+# bg_hostile CASE: umbra with hostile=CASE in $paging mode, in the
+# background (pid), its output in $tmp/out and $tmp/err. Emptied first:
+# the background shell truncates them only once it runs, and a wait for
+# its first lines must not see the last run's.
+bg_hostile() {
+	: >"$tmp/out"
+	: >"$tmp/err"
+	"$umbra_bg" run --paging "$paging" -i "$initrd" -p "hostile=$1 init=/bin/hello" \
+		"$kernel" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+}
+
 # hostile=spin: the boot CPU spins with interrupts off for good. A stop
 # signal must still end the run, with 128 + 15 as a process killed so; a
 # nested run first says where L1's CPUs were (vmm/nested_monitor.c),
@@ -193,13 +205,7 @@ bg_term() {
 for paging in tdp shadow; do
 	echo "-- hostile guest: a CPU that spins with interrupts off, $paging paging"
 	name="hostile=spin ($paging): SIGTERM ends the run"
-	# Emptied first: the background shell truncates them only once it
-	# runs, and the wait below must not see the last run's lines.
-	: >"$tmp/out"
-	: >"$tmp/err"
-	"$umbra_bg" run --paging "$paging" -i "$initrd" -p "hostile=spin init=/bin/hello" \
-		"$kernel" >"$tmp/out" 2>"$tmp/err" &
-	pid=$!
+	bg_hostile spin
 	# Up to 150 s to the spin: an L1 boot may be started twice.
 	bg_wait_for "$pid" "$tmp/out" '^umbra-guest: hostile: spinning' 1500
 	spun=$(grep -c '^umbra-guest: hostile: spinning with interrupts off$' "$tmp/out")
@@ -234,13 +240,7 @@ done
 for paging in tdp shadow; do
 	echo "-- hostile guest: a CPU that waits in HLT with nothing to wake it, $paging paging"
 	name="hostile=sleep ($paging): the VMM says nothing can wake the guest"
-	# Emptied first: the background shell truncates them only once it
-	# runs, and the wait below must not see the last run's lines.
-	: >"$tmp/out"
-	: >"$tmp/err"
-	"$umbra_bg" run --paging "$paging" -i "$initrd" -p "hostile=sleep init=/bin/hello" \
-		"$kernel" >"$tmp/out" 2>"$tmp/err" &
-	pid=$!
+	bg_hostile sleep
 	# Up to 150 s to the wait (an L1 boot may be started twice), then
 	# 10 s to the report, and some slack for the watchdog's period.
 	bg_wait_for "$pid" "$tmp/err" '^umbra: vcpu0: the guest has waited in HLT' 2000
