@@ -182,16 +182,22 @@ int64_t shadow_set_fault_slot(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gp
 unsigned shadow_answer_fault_slots(struct shadow_mmu *mmu);
 void shadow_cancel_fault_slot(struct shadow_mmu *mmu, unsigned vcpu);
 bool shadow_fault_slots_idle(struct shadow_mmu *mmu, bool idle);
-/* For a poll thread that watches the slots between scans under the lock:
- * watch stores the registered slots (pointers into guest RAM's mapping,
- * under the lock; slots holds SHADOW_MAX_VCPUS) and returns how many; posted says, from
- * the slot alone and without the lock, whether it holds a request nobody
- * answered or ended. A pointer may go stale when host memory moves the
- * slot's frame (it stays readable memory): the watcher scans under the
- * lock now and then regardless. */
+/* For a poll thread that watches the slots without the lock between
+ * scans under it: watch stores the registered slots (pointers into guest
+ * RAM's mapping, under the lock; slots holds SHADOW_MAX_VCPUS) and returns
+ * how many, with *complete false when a registered slot's frame is not
+ * present (it comes back on the guest's next touch, unannounced: the
+ * watcher then looks again now and then until it has every slot). posted
+ * says, from the slot alone and without the lock, whether it holds a
+ * request nobody answered or ended. A pointer goes stale when host memory
+ * moves or drops the slot's frame (it stays readable memory); every such
+ * change, and every registration, changes shadow_fault_slots_gen (read
+ * without the lock): watch again when it differs from its value at the
+ * last watch. */
 struct umbra_shadow_fault_slot;
 unsigned shadow_fault_slots_watch(struct shadow_mmu *mmu,
-				  const struct umbra_shadow_fault_slot **slots);
+				  const struct umbra_shadow_fault_slot **slots, bool *complete);
+uint32_t shadow_fault_slots_gen(const struct shadow_mmu *mmu);
 bool shadow_fault_slot_posted(const struct umbra_shadow_fault_slot *s);
 /* After a call zapped in address spaces other vCPUs run (mask, e.g.
  * shadow_pending_flushes): shadows their kernel stacks again, where they

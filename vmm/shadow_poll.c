@@ -13,7 +13,9 @@ static unsigned answer_all(struct shadow_poll *p)
 {
 	pthread_mutex_lock(&p->hc->shadow_lock);
 	unsigned n = shadow_answer_fault_slots(p->hc->shadow);
-	p->nwatch = shadow_fault_slots_watch(p->hc->shadow, p->watch);
+	/* The generation first: a change after it shows at the next check. */
+	p->watch_gen = shadow_fault_slots_gen(p->hc->shadow);
+	p->nwatch = shadow_fault_slots_watch(p->hc->shadow, p->watch, &p->watch_complete);
 	if (n && p->hc->after_answers)
 		p->hc->after_answers(p->hc->host_mem, n);
 	pthread_mutex_unlock(&p->hc->shadow_lock);
@@ -49,12 +51,22 @@ static void sleep_until_woken(struct shadow_poll *p)
 	pthread_mutex_unlock(&p->hc->shadow_lock);
 }
 
-/* Scans without a request between two under the lock. Under QEMU's
- * emulation every PAUSE (one after an empty scan under the lock) takes
- * QEMU's big lock, which the vCPU takes to deliver an exception: a PAUSE
- * per scan doubled the time from a fault's return to the next fault
- * (docs/bench.md). In between the thread only reads the slots, without
- * the shadow lock, so the vCPUs' hypercalls get that lock at once. */
+/* The watched pointers may be stale: a slot was registered or its frame
+ * moved since the last watch, or a registered slot's frame was absent. */
+static bool watch_stale(const struct shadow_poll *p)
+{
+	return !p->watch_complete || shadow_fault_slots_gen(p->hc->shadow) != p->watch_gen;
+}
+
+/*
+ * Empty scans between two idle checks. The thread reads the slots without
+ * the shadow lock, and takes it only for a posted request or a stale
+ * watch, so a vCPU's hypercall finds it free. It spins without PAUSE:
+ * under QEMU's emulation a PAUSE takes QEMU's big lock, which a vCPU takes
+ * to deliver an exception or a VM exit. A PAUSE per scan doubled the time
+ * from a fault's return to the next fault; one per WATCH_SCANS, with the
+ * lock taken there, made a hypercall 1.2x as long (docs/bench.md).
+ */
 #define WATCH_SCANS 1024
 
 /*
@@ -98,15 +110,22 @@ static void *poll_thread(void *arg)
 	uint64_t hypercalls = atomic_load(&p->hypercalls);
 	unsigned watched = 0;
 	while (!atomic_load(&p->stop)) {
-		if (++watched % WATCH_SCANS && !any_posted(p))
+		bool posted = any_posted(p);
+		if (!posted && ++watched % WATCH_SCANS)
 			continue;
-		unsigned n = answer_all(p);
-		if (n) {
-			p->answered += n;
-			last = tsc_clock_ns();
-			continue;
+		if (posted || watch_stale(p)) {
+			unsigned n = answer_all(p);
+			if (n) {
+				p->answered += n;
+				last = tsc_clock_ns();
+				continue;
+			}
+			/* What looked posted was not for the thread (the guest
+			 * ended it meanwhile, or a stale or broken slot): no
+			 * tight loop on the lock. */
+			if (posted)
+				__builtin_ia32_pause();
 		}
-		__builtin_ia32_pause();
 		if (tsc_clock_ns() - last > idle_ns) {
 			uint64_t h = atomic_load(&p->hypercalls);
 			if (h == hypercalls && !doze(p, h) && !atomic_load(&p->stop))
@@ -124,6 +143,7 @@ int shadow_poll_start(struct shadow_poll *p, struct hc_state *hc, unsigned idle_
 	p->idle_us = idle_us;
 	p->answered = p->sleeps = p->dozes = p->doze_answers = 0;
 	p->nwatch = 0;
+	p->watch_complete = false; /* the first check watches */
 	atomic_init(&p->wakeups, 0);
 	atomic_init(&p->hypercalls, 0);
 	atomic_init(&p->asleep, false);

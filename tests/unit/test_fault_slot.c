@@ -333,9 +333,10 @@ static void stop_poll(struct slot_env *e, struct shadow_poll *poll)
 	shadow_poll_stop(poll);
 }
 
-/* Starts a poll thread over e's dispatcher (idle after idle_us) and
- * registers the slot with it; NULL, with the thread stopped and e freed,
- * if either fails. */
+/* Starts a poll thread over e's dispatcher (idle after idle_us) and,
+ * once the thread has watched the slots (none yet), registers the slot
+ * with it: the thread must see the registration by itself. NULL, with the
+ * thread stopped and e freed, if any of it fails. */
 static struct umbra_shadow_fault_slot *start_polled_slot(struct slot_env *e,
 							 struct shadow_poll *poll,
 							 unsigned idle_us)
@@ -346,7 +347,15 @@ static struct umbra_shadow_fault_slot *start_polled_slot(struct slot_env *e,
 		return NULL;
 	}
 	e->hc.poll = poll;
-	struct umbra_shadow_fault_slot *sl = slot_register(e);
+	bool watched = false;
+	for (int i = 0; i < 50000 && !watched; i++) {
+		pthread_mutex_lock(&e->hc.shadow_lock);
+		watched = poll->watch_complete;
+		pthread_mutex_unlock(&e->hc.shadow_lock);
+		if (!watched)
+			nanosleep(&(struct timespec){0, 100000}, NULL);
+	}
+	struct umbra_shadow_fault_slot *sl = watched ? slot_register(e) : NULL;
 	if (!sl) {
 		stop_poll(e, poll);
 		slot_env_destroy(e);
@@ -382,6 +391,9 @@ TEST(fault_slot_poll_thread)
 	CHECK(atomic_load(&poll.wakeups) >= 1);
 	stop_poll(&e, &poll);
 	CHECK_EQ(poll.answered, 1);
+	/* Answered while it spun: it saw the slot registered after its
+	 * first watch (a doze would have answered it 50 ms later too). */
+	CHECK_EQ(poll.doze_answers, 0);
 	CHECK(poll.sleeps >= 1);
 	slot_env_destroy(&e);
 }
@@ -463,8 +475,10 @@ TEST(fault_slot_watched_without_the_lock)
 		return;
 	struct umbra_shadow_fault_slot *sl = e.sl;
 	const struct umbra_shadow_fault_slot *watch[SHADOW_MAX_VCPUS];
-	CHECK_EQ(shadow_fault_slots_watch(e.s.mmu, watch), 1);
+	bool complete = false;
+	CHECK_EQ(shadow_fault_slots_watch(e.s.mmu, watch, &complete), 1);
 	CHECK(watch[0] == sl);
+	CHECK(complete);
 	CHECK(!shadow_fault_slot_posted(sl));
 
 	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
@@ -487,9 +501,54 @@ TEST(fault_slot_watched_without_the_lock)
 	shadow_cancel_fault_slot(e.s.mmu, 0);
 	CHECK(!shadow_fault_slot_posted(sl));
 
-	/* Forgotten: nothing to watch. */
+	/* Forgotten: nothing to watch, and the watcher is told so. */
+	uint32_t gen = shadow_fault_slots_gen(e.s.mmu);
 	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, 0, 0, 0), 0);
-	CHECK_EQ(shadow_fault_slots_watch(e.s.mmu, watch), 0);
+	CHECK(shadow_fault_slots_gen(e.s.mmu) != gen);
+	complete = false;
+	CHECK_EQ(shadow_fault_slots_watch(e.s.mmu, watch, &complete), 0);
+	CHECK(complete);
+	slot_env_destroy(&e);
+}
+
+/* The watched pointers go stale only with a change the generation shows:
+ * the slot's frame dropped (then the watch is incomplete until the frame
+ * is back, which no event announces), and the slot registered again.
+ * Guest-driven work (a fill through the slot) leaves it alone. */
+TEST(fault_slot_watch_generation)
+{
+	struct slot_env e;
+	int init = slot_env_init(&e, &slot_cfg, true);
+	CHECK_EQ(init, 0);
+	if (init)
+		return;
+	const struct umbra_shadow_fault_slot *watch[SHADOW_MAX_VCPUS];
+	bool complete = false;
+	CHECK_EQ(shadow_fault_slots_watch(e.s.mmu, watch, &complete), 1);
+	CHECK(complete);
+	uint32_t gen = shadow_fault_slots_gen(e.s.mmu);
+
+	post(e.sl, 0x400000, PFERR_U | PFERR_W, e.asid);
+	CHECK_EQ(shadow_answer_fault_slots(e.s.mmu), 1);
+	CHECK_EQ(shadow_fault_slots_gen(e.s.mmu), gen);
+
+	/* The host takes the slot's frame: announced, and nothing to watch. */
+	CHECK_EQ(p2m_clear(&e.s.p2m, e.slot_gpa >> 12, true), 0);
+	CHECK(shadow_fault_slots_gen(e.s.mmu) != gen);
+	gen = shadow_fault_slots_gen(e.s.mmu);
+	CHECK_EQ(shadow_fault_slots_watch(e.s.mmu, watch, &complete), 0);
+	CHECK(!complete);
+	/* The guest's next touch brings a frame back, unannounced. */
+	uint64_t maddr;
+	CHECK_EQ(p2m_populate(&e.s.p2m, e.slot_gpa >> 12, &maddr), 0);
+	CHECK_EQ(shadow_fault_slots_gen(e.s.mmu), gen);
+	CHECK_EQ(shadow_fault_slots_watch(e.s.mmu, watch, &complete), 1);
+	CHECK(complete);
+	CHECK(watch[0] == slot_at(&e.s, e.slot_gpa));
+
+	/* Registered again: announced. */
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, e.slot_gpa, 0, 0), 0);
+	CHECK(shadow_fault_slots_gen(e.s.mmu) != gen);
 	slot_env_destroy(&e);
 }
 
