@@ -35,7 +35,7 @@ int64_t shadow_set_fault_slot(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gp
 	if (vcpu >= mmu->nr_vcpus || (gpa & (sizeof(struct umbra_shadow_fault_slot) - 1)) ||
 	    (gpa >> 12) >= mmu->p2m->nr_gfns)
 		return -UMBRA_EINVAL;
-	mmu_slots_may_move(mmu);
+	mmu_fault_slots_changed(mmu);
 	mmu->vcpu[vcpu].fault_slot_gpa = 0;
 	if (!gpa)
 		return 0;
@@ -276,7 +276,7 @@ unsigned shadow_fault_slots_watch(struct shadow_mmu *mmu,
 
 uint32_t shadow_fault_slots_gen(const struct shadow_mmu *mmu)
 {
-	return __atomic_load_n(&mmu->slot_watch_gen, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&mmu->fault_slots_gen, __ATOMIC_ACQUIRE);
 }
 
 bool shadow_fault_slot_posted(const struct umbra_shadow_fault_slot *s)

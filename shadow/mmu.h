@@ -186,12 +186,14 @@ bool shadow_fault_slots_idle(struct shadow_mmu *mmu, bool idle);
  * scans under it: watch stores the registered slots (pointers into guest
  * RAM's mapping, under the lock; slots holds SHADOW_MAX_VCPUS) and returns
  * how many, with *complete false when a registered slot's frame is not
- * present (it comes back on the guest's next touch, unannounced: the
- * watcher then looks again now and then until it has every slot). posted
+ * present and writable (it becomes so on the guest's next touch,
+ * unannounced: the watcher then looks again now and then until it has
+ * every slot). posted
  * says, from the slot alone and without the lock, whether it holds a
  * request nobody answered or ended. A pointer goes stale when host memory
- * moves or drops the slot's frame (it stays readable memory); every such
- * change, and every registration, changes shadow_fault_slots_gen (read
+ * moves, drops or write-protects the slot's frame (it stays readable
+ * memory); every such change, and every registration or unregistration,
+ * changes shadow_fault_slots_gen (read
  * without the lock): watch again when it differs from its value at the
  * last watch. */
 struct umbra_shadow_fault_slot;

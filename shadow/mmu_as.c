@@ -46,7 +46,7 @@ static void hm_change_pte(struct hm_notifier *n, uint64_t gfn, uint64_t maddr,
 {
 	struct shadow_mmu *mmu = n->opaque;
 	mmu->mmu_invalidate_seq++;
-	mmu_slots_may_move(mmu);
+	mmu_fault_slots_changed(mmu);
 	mmu->stats.p2m_repoints += rmap_change_pte(mmu, gfn, maddr, perms & EPTE_W);
 	mmu_after_zap(mmu);
 }
@@ -451,7 +451,7 @@ int shadow_invalidate_range(struct shadow_mmu *mmu, uint32_t asid,
 void shadow_zap_gfn_range(struct shadow_mmu *mmu, uint64_t gfn, uint64_t n)
 {
 	mmu->mmu_invalidate_seq++;
-	mmu_slots_may_move(mmu);
+	mmu_fault_slots_changed(mmu);
 	shadow_trace(mmu, TRACE_CHANGE_PTE, 0, gfn, n, 0);
 	for (uint64_t g = gfn; g < gfn + n; g++) {
 		mmu->stats.p2m_zaps += rmap_zap(mmu, g, 1);

@@ -179,10 +179,11 @@ struct shadow_mmu {
 	 * retries instead of installing what it read (KVM's
 	 * mmu_invalidate_seq). */
 	uint64_t mmu_invalidate_seq;
-	/* Bumped (under the lock) when a fault slot is registered or a
-	 * host-memory change may have moved a slot's frame: a poll thread's
-	 * watched pointers are then looked up again (fault_slot.c). */
-	uint32_t slot_watch_gen;
+	/* Bumped (under the lock) when a fault slot is registered or
+	 * unregistered, or a host-memory change may have moved, dropped or
+	 * write-protected a slot's frame: a poll thread's watched pointers
+	 * are then looked up again (fault_slot.c). */
+	uint32_t fault_slots_gen;
 
 	/* The guest's batch queue (hc_shadow.c): its guest-physical page
 	 * and the VMM's own consumer index (the copy in guest memory is only
@@ -238,11 +239,11 @@ void mmu_zap_spte(struct shadow_mmu *mmu, struct kvm_mmu_page *sp, unsigned idx)
 void mmu_free_sp(struct shadow_mmu *mmu, struct kvm_mmu_page *sp);
 int make_mmu_pages_available(struct shadow_mmu *mmu, unsigned need);
 
-/* Under the lock: a fault slot was registered, or host memory may have
- * moved one's frame (see slot_watch_gen). */
-static inline void mmu_slots_may_move(struct shadow_mmu *mmu)
+/* Under the lock: a fault slot was (un)registered, or host memory may
+ * have changed one's frame (see fault_slots_gen). */
+static inline void mmu_fault_slots_changed(struct shadow_mmu *mmu)
 {
-	__atomic_fetch_add(&mmu->slot_watch_gen, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&mmu->fault_slots_gen, 1, __ATOMIC_RELEASE);
 }
 
 /* Reverse maps (rmap.c): where the list of (gfn, level) is, one word;

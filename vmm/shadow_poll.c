@@ -51,17 +51,19 @@ static void sleep_until_woken(struct shadow_poll *p)
 	pthread_mutex_unlock(&p->hc->shadow_lock);
 }
 
-/* The watched pointers may be stale: a slot was registered or its frame
- * moved since the last watch, or a registered slot's frame was absent. */
+/* The watched pointers may be stale: a slot was (un)registered or its
+ * frame changed since the last watch, or a registered slot's frame was
+ * not present and writable then. */
 static bool watch_stale(const struct shadow_poll *p)
 {
 	return !p->watch_complete || shadow_fault_slots_gen(p->hc->shadow) != p->watch_gen;
 }
 
 /*
- * Empty scans between two idle checks. The thread reads the slots without
- * the shadow lock, and takes it only for a posted request or a stale
- * watch, so a vCPU's hypercall finds it free. It spins without PAUSE:
+ * Empty scans between two checks of the idle clock and the watch. The
+ * thread reads the slots without the shadow lock, and takes it only for a
+ * posted request or a stale watch, so a vCPU's hypercall finds it free.
+ * It spins without PAUSE:
  * under QEMU's emulation a PAUSE takes QEMU's big lock, which a vCPU takes
  * to deliver an exception or a VM exit. A PAUSE per scan doubled the time
  * from a fault's return to the next fault; one per WATCH_SCANS, with the
@@ -108,10 +110,10 @@ static void *poll_thread(void *arg)
 	struct shadow_poll *p = arg;
 	uint64_t idle_ns = (uint64_t)p->idle_us * 1000, last = tsc_clock_ns();
 	uint64_t hypercalls = atomic_load(&p->hypercalls);
-	unsigned watched = 0;
+	unsigned empty_scans = 0;
 	while (!atomic_load(&p->stop)) {
 		bool posted = any_posted(p);
-		if (!posted && ++watched % WATCH_SCANS)
+		if (!posted && ++empty_scans % WATCH_SCANS)
 			continue;
 		if (posted || watch_stale(p)) {
 			unsigned n = answer_all(p);
@@ -121,8 +123,8 @@ static void *poll_thread(void *arg)
 				continue;
 			}
 			/* What looked posted was not for the thread (the guest
-			 * ended it meanwhile, or a stale or broken slot): no
-			 * tight loop on the lock. */
+			 * ended it meanwhile, or a stale or broken slot): the
+			 * lock is not taken back to back. */
 			if (posted)
 				__builtin_ia32_pause();
 		}
@@ -143,6 +145,7 @@ int shadow_poll_start(struct shadow_poll *p, struct hc_state *hc, unsigned idle_
 	p->idle_us = idle_us;
 	p->answered = p->sleeps = p->dozes = p->doze_answers = 0;
 	p->nwatch = 0;
+	p->watch_gen = 0;
 	p->watch_complete = false; /* the first check watches */
 	atomic_init(&p->wakeups, 0);
 	atomic_init(&p->hypercalls, 0);

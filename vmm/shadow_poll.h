@@ -35,7 +35,8 @@ struct shadow_poll {
 	const struct umbra_shadow_fault_slot *watch[SHADOW_MAX_VCPUS];
 	unsigned nwatch;
 	uint32_t watch_gen;    /* shadow_fault_slots_gen at that scan */
-	bool watch_complete;   /* every registered slot was present */
+	bool watch_complete;   /* every registered slot's frame was present
+				* and writable then */
 	uint64_t answered, sleeps, dozes, doze_answers; /* for --stats */
 	atomic_uint_fast64_t wakeups;
 	/* The vCPUs' hypercalls: a guest making them is running, not idle,

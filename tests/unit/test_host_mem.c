@@ -485,3 +485,49 @@ TEST(host_mem_release_and_events)
 	frame_pool_destroy(&e.pool);
 	fclose(e.swap);
 }
+
+/* Host memory's changes to a fault slot's frame reach a poll thread's
+ * watch (shadow_fault_slots_gen): a migration moves the pointer, a
+ * swap-out drops it (the watch is incomplete until the guest's touch
+ * brings the frame back, unannounced), a merge makes it read-only. */
+TEST(host_mem_changes_to_a_fault_slot_are_announced)
+{
+	struct sim s;
+	uint64_t root;
+	uint32_t asid;
+	setup(&s, &root, &asid);
+	const uint64_t gfn = 20, other = 21;
+	g_write(&s, gfn << 12, 0);
+	g_write(&s, other << 12, 0);
+	CHECK_EQ(shadow_set_fault_slot(s.mmu, 0, gfn << 12), 0);
+	const struct umbra_shadow_fault_slot *watch[SHADOW_MAX_VCPUS];
+	bool complete = false;
+	CHECK_EQ(shadow_fault_slots_watch(s.mmu, watch, &complete), 1);
+	CHECK(complete);
+	const void *before = watch[0];
+	uint32_t gen = shadow_fault_slots_gen(s.mmu);
+
+	CHECK_EQ(host_mem_migrate(&s.hm, gfn), 0);
+	CHECK(shadow_fault_slots_gen(s.mmu) != gen);
+	gen = shadow_fault_slots_gen(s.mmu);
+	CHECK_EQ(shadow_fault_slots_watch(s.mmu, watch, &complete), 1);
+	CHECK(complete);
+	CHECK(watch[0] != before);
+
+	CHECK_EQ(host_mem_swap_out(&s.hm, gfn), 0);
+	CHECK(shadow_fault_slots_gen(s.mmu) != gen);
+	gen = shadow_fault_slots_gen(s.mmu);
+	CHECK_EQ(shadow_fault_slots_watch(s.mmu, watch, &complete), 0);
+	CHECK(!complete);
+	g_write(&s, gfn << 12, 0); /* the guest's touch: swapped in */
+	CHECK_EQ(shadow_fault_slots_gen(s.mmu), gen);
+	CHECK_EQ(shadow_fault_slots_watch(s.mmu, watch, &complete), 1);
+	CHECK(complete);
+
+	/* Both frames hold zeros: merged, the slot's frame is read-only. */
+	CHECK_EQ(host_mem_merge(&s.hm, gfn, other), 0);
+	CHECK(shadow_fault_slots_gen(s.mmu) != gen);
+	CHECK_EQ(shadow_fault_slots_watch(s.mmu, watch, &complete), 0);
+	CHECK(!complete);
+	sim_destroy(&s);
+}
