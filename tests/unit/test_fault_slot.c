@@ -363,27 +363,45 @@ static struct umbra_shadow_fault_slot *start_polled_slot(struct slot_env *e,
 	return sl;
 }
 
+/* Sets e up with a slot the thread polls (idle after idle_us) and posts
+ * a fault there that the thread must answer "handled"; NULL, with the
+ * thread stopped and e freed, when any of it fails. */
+static struct umbra_shadow_fault_slot *polled_answer(int *failed_, struct slot_env *e,
+						     struct shadow_poll *poll, unsigned idle_us)
+{
+	int init = slot_env_init(e, &slot_cfg, false);
+	CHECK_EQ(init, 0);
+	if (init)
+		return NULL;
+	CHECK_EQ(populate(&e->s, 0x9000), 0);
+	struct umbra_shadow_fault_slot *sl = start_polled_slot(e, poll, idle_us);
+	CHECK(sl != NULL);
+	if (!sl)
+		return NULL;
+	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, e->asid);
+	bool answered = wait_u32(&sl->done, seq);
+	CHECK(answered);
+	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
+	if (!answered) {
+		stop_poll(e, poll);
+		slot_env_destroy(e);
+		return NULL;
+	}
+	return sl;
+}
+
 /* The thread itself: answers, goes idle (marks the slots), and a shadow
  * hypercall wakes it. */
 TEST(fault_slot_poll_thread)
 {
 	struct slot_env e;
-	int init = slot_env_init(&e, &slot_cfg, false);
-	CHECK_EQ(init, 0);
-	if (init)
-		return;
-	CHECK_EQ(populate(&e.s, 0x9000), 0);
 	struct shadow_poll poll;
-	/* 50 ms: the post below must come before the thread first sleeps
-	 * (a sleeping thread answers nothing until a hypercall wakes it),
-	 * also on a loaded machine; a 200 us window failed once in CI. */
-	struct umbra_shadow_fault_slot *sl = start_polled_slot(&e, &poll, 50000);
-	CHECK(sl != NULL);
+	/* 50 ms: the post must come before the thread first sleeps (a
+	 * sleeping thread answers nothing until a hypercall wakes it), also
+	 * on a loaded machine; a 200 us window failed once in CI. */
+	struct umbra_shadow_fault_slot *sl = polled_answer(failed_, &e, &poll, 50000);
 	if (!sl)
 		return;
-	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
-	CHECK(wait_u32(&sl->done, seq));
-	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
 	/* 50 ms without a fault or hypercall: it sleeps, and says so in
 	 * the slot. */
 	CHECK(wait_u32(&sl->idle, 1));
@@ -401,20 +419,10 @@ TEST(fault_slot_poll_thread)
 TEST(fault_slot_poll_thread_sees_a_late_registration)
 {
 	struct slot_env e;
-	int init = slot_env_init(&e, &slot_cfg, false);
-	CHECK_EQ(init, 0);
-	if (init)
-		return;
-	CHECK_EQ(populate(&e.s, 0x9000), 0);
 	struct shadow_poll poll;
 	/* Idle after 20 s: no doze before the answer, however loaded. */
-	struct umbra_shadow_fault_slot *sl = start_polled_slot(&e, &poll, 20000000);
-	CHECK(sl != NULL);
-	if (!sl)
+	if (!polled_answer(failed_, &e, &poll, 20000000))
 		return;
-	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
-	CHECK(wait_u32(&sl->done, seq));
-	CHECK_EQ(sl->result, UMBRA_SHADOW_HANDLED);
 	stop_poll(&e, &poll);
 	CHECK_EQ(poll.answered, 1);
 	CHECK_EQ(poll.dozes, 0);
