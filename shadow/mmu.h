@@ -188,14 +188,12 @@ bool shadow_fault_slots_idle(struct shadow_mmu *mmu, bool idle);
  * how many, with *complete false when a registered slot's frame is not
  * present and writable (it becomes so on the guest's next touch,
  * unannounced: the watcher then looks again now and then until it has
- * every slot). posted
- * says, from the slot alone and without the lock, whether it holds a
- * request nobody answered or ended. A pointer goes stale when host memory
- * moves, drops or write-protects the slot's frame (it stays readable
- * memory); every such change, and every registration or unregistration,
- * changes shadow_fault_slots_gen (read
- * without the lock): watch again when it differs from its value at the
- * last watch. */
+ * every slot). posted says, from the slot alone and without the lock,
+ * whether it holds a request nobody answered or ended. A pointer goes
+ * stale when host memory moves, drops or write-protects the slot's frame
+ * (it stays readable memory); every such change, and every registration
+ * or unregistration, changes shadow_fault_slots_gen (read without the
+ * lock): watch again when it differs from its value at the last watch. */
 struct umbra_shadow_fault_slot;
 unsigned shadow_fault_slots_watch(struct shadow_mmu *mmu,
 				  const struct umbra_shadow_fault_slot **slots, bool *complete);

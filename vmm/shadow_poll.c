@@ -63,11 +63,11 @@ static bool watch_stale(const struct shadow_poll *p)
  * Empty scans between two checks of the idle clock and the watch. The
  * thread reads the slots without the shadow lock, and takes it only for a
  * posted request or a stale watch, so a vCPU's hypercall finds it free.
- * It spins without PAUSE:
- * under QEMU's emulation a PAUSE takes QEMU's big lock, which a vCPU takes
- * to deliver an exception or a VM exit. A PAUSE per scan doubled the time
- * from a fault's return to the next fault; one per WATCH_SCANS, with the
- * lock taken there, made a hypercall 1.2x as long (docs/bench.md).
+ * It spins without PAUSE: under QEMU's emulation a PAUSE takes QEMU's big
+ * lock, which a vCPU takes to deliver an exception or a VM exit. A PAUSE
+ * per scan doubled the time from a fault's return to the next fault; one
+ * per WATCH_SCANS, with the lock taken there, made a hypercall 1.2x as
+ * long (docs/bench.md).
  */
 #define WATCH_SCANS 1024
 
