@@ -70,8 +70,8 @@ kick_counter() {
 # host thread per L1 CPU) this run is where QEMU 7.2's emulated SVM most
 # often loses the second-level state at a world switch (a guest triple
 # fault, or L1 stopping; docs/reliability.md, "Traced to the emulator"),
-# which needs a second host thread acting on the vCPU's. The -c 2 chaos
-# run in smp.sh stays on QEMU's default.
+# which probably needs a second host thread acting on the vCPU. The -c 2
+# chaos run in smp.sh stays on QEMU's default.
 UMBRA_NESTED_TCG_THREAD=single run_umbra run --paging shadow --dedup --chaos-invalidate 200 --stats -i "$initrd" "$kernel"
 summary_hm=$(grep '^suite: ' "$tmp/out")
 waits=$(kick_counter waits) sent=$(kick_counter 'interrupts sent') acks=$(kick_counter 'acknowledged by KICK_ACK')
