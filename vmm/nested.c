@@ -202,8 +202,9 @@ static int read_seconds(const char *name, double dflt, bool allow_zero, double *
 
 /* UMBRA_NESTED_TCG_THREAD: QEMU's -accel tcg,thread=... ("single" runs
  * every L1 CPU on one host thread, round robin: other interleavings of
- * the vCPUs, for chasing SMP races, and no world-switch fault of QEMU's
- * SVM for one test: docs/reliability.md); unset: QEMU's default. */
+ * the vCPUs, for chasing SMP races, and for the one test that hit QEMU's
+ * SVM world-switch fault most: docs/reliability.md); unset: QEMU's
+ * default. */
 static int read_tcg_accel(const char **accel)
 {
 	const char *env = getenv("UMBRA_NESTED_TCG_THREAD");
