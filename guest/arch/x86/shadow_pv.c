@@ -441,14 +441,6 @@ static bool guest_refuses(uint64_t addr, unsigned long *ec)
  * made no progress: that fault goes to the hypercall (which may zap and
  * flush) instead, and the console says so once. */
 #define SLOT_REPEAT_LIMIT 100000
-/* The wait for an answer PAUSEs once per this many turns, not at every
- * turn as the waits for another CPU do: the answer comes from a host
- * thread, which a pause-loop exit (KVM's yield to a preempted vCPU) would
- * not help run, and under QEMU's emulation each PAUSE leaves the
- * translated code and takes QEMU's big lock. A PAUSE per turn made a
- * nested file fault about 1.3x as long (docs/bench.md). 64: the turns
- * at which smp_spin_turn looks for a kick. */
-#define SLOT_PAUSE_TURNS 64
 
 /* Posts op in this CPU's slot as a seqlock writer (seq odd while the
  * fields change, so the poll thread never reads half a request); returns
@@ -534,9 +526,7 @@ static bool slot_end(long *result)
 			panic("shadow: the VMM took fault-slot request %u (op %u, %#llx) and "
 			      "gave no answer in %llu cycles", seq, c->slot_op,
 			      (unsigned long long)c->slot_addr, SLOT_CLAIMED_CYCLES);
-		/* smp_spin_turn polls for a kick at these turns too. */
-		if (n % SLOT_PAUSE_TURNS == SLOT_PAUSE_TURNS - 1)
-			smp_spin_turn(n);
+		smp_spin_turn(n);
 	}
 	c->slot_backoff = 0; /* the thread answers again */
 	long r = s->result;
