@@ -89,10 +89,11 @@ fi
 # clock finds old are user pages no 2M kernel entry covers), beside the
 # chaos thread: both kick the vCPU and wait for it.
 # On single-threaded TCG nested, as the chaos run above: this run (chaos
-# and reclaims, both kicking the vCPU) hit the same emulator fault in CI
-# on 2026-12-04.
+# and reclaims, both kicking the vCPU) hit the same emulator fault in a
+# make test by hand on 2026-12-04.
 rm -f "$tmp/hm.sock"
-UMBRA_NESTED_TCG_THREAD=single UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT timeout "$((UMBRA_SUITE_TIMEOUT + 60))" \
+UMBRA_NESTED_TCG_THREAD=single UMBRA_NESTED_TIMEOUT=$UMBRA_SUITE_TIMEOUT \
+	timeout "$((UMBRA_SUITE_TIMEOUT + 60))" \
 	"$umbra_bg" run --paging shadow --mem-limit 256M --chaos-invalidate 100 --stats \
 	--control "$tmp/hm.sock" -i "$initrd" "$kernel" >"$tmp/out" 2>"$tmp/err" &
 upid=$!
