@@ -113,6 +113,12 @@ int shadow_prefault(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gva);
 int shadow_read_guest(const struct shadow_mmu *mmu, uint64_t gpa, void *buf,
 		      size_t len);
 
+/* Writes buf to guest-physical [gpa, gpa + len), which must lie in one
+ * frame, through the p2m (backing the frame, or breaking its sharing,
+ * first). 0, -EINVAL when it is not one frame of guest memory, -ENOMEM. */
+int shadow_write_guest(struct shadow_mmu *mmu, uint64_t gpa, const void *buf,
+		       size_t len);
+
 /* UMBRA_HC_SHADOW_PIN: keep [start, end) shadowed in every address space
  * (filled now in the active ones, at activation in the others, again
  * after any zap there); the shadow pages on those paths are never

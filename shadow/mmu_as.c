@@ -717,3 +717,14 @@ int shadow_read_guest(const struct shadow_mmu *mmu, uint64_t gpa, void *buf, siz
 	}
 	return 0;
 }
+
+int shadow_write_guest(struct shadow_mmu *mmu, uint64_t gpa, const void *buf, size_t len)
+{
+	if ((gpa & 0xfff) + len > 4096 || (gpa >> 12) >= mmu->p2m->nr_gfns)
+		return -EINVAL;
+	void *dst = p2m_writable_ptr(mmu->p2m, gpa);
+	if (!dst)
+		return -ENOMEM;
+	memcpy(dst, buf, len);
+	return 0;
+}

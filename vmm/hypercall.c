@@ -350,6 +350,9 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 	case UMBRA_HC_STATS:
 		out->ret = (uint64_t)hc_stats_read(hc, vcpu, a[0]);
 		return;
+	case UMBRA_HC_STATS_ALL:
+		out->ret = (uint64_t)hc_stats_read_all(hc, vcpu, a[0], a[1]);
+		return;
 	default:
 		refuse_unknown(hc, call->nr, out);
 		return;

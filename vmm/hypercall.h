@@ -121,6 +121,9 @@ void hc_set_shadow(struct hc_state *hc, struct shadow_mmu *mmu);
 /* UMBRA_HC_STATS from vcpu: counter index's value, or -UMBRA_ENOENT /
  * -UMBRA_EINVAL (vmm/hc_stats.c). */
 int64_t hc_stats_read(struct hc_state *hc, unsigned int vcpu, uint64_t index);
+/* UMBRA_HC_STATS_ALL: counters 0 .. count - 1 into the guest's array. */
+int64_t hc_stats_read_all(struct hc_state *hc, unsigned int vcpu, uint64_t gpa,
+			  uint64_t count);
 
 /* The reported boot time in ns, or -1. */
 int64_t hc_boot_ns(struct hc_state *hc);

@@ -111,6 +111,17 @@ static void bad_numbers_and_args(void)
 	call("report-kind", UMBRA_HC_REPORT, 99, 1, 0, 0, 0);
 	call("report-value", UMBRA_HC_REPORT, UMBRA_REPORT_BOOT_NS, 1UL << 63, 0, 0, 0);
 	call("stats-index", UMBRA_HC_STATS, 1UL << 40, 0, 0, 0, 0);
+	/* All counters at once: an array beyond RAM, in the MMIO hole,
+	 * misaligned, across a page, too long; then a good one, whose page
+	 * must hold the counters (the hypercall count is one at least). */
+	call("stats-all-beyond-ram", UMBRA_HC_STATS_ALL, BEYOND_RAM, 8, 0, 0, 0);
+	call("stats-all-mmio", UMBRA_HC_STATS_ALL, MMIO_HOLE, 8, 0, 0, 0);
+	call("stats-all-misaligned", UMBRA_HC_STATS_ALL, pa + 4, 8, 0, 0, 0);
+	call("stats-all-across-page", UMBRA_HC_STATS_ALL, pa + 4088, 2, 0, 0, 0);
+	call("stats-all-count-huge", UMBRA_HC_STATS_ALL, pa, 1UL << 40, 0, 0, 0);
+	if (call("stats-all", UMBRA_HC_STATS_ALL, pa, UMBRA_STAT_MAX, 0, 0, 0) == UMBRA_STAT_MAX)
+		pr_info("hostile: stats-all-hypercalls-positive = %d",
+			((int64_t *)page)[UMBRA_STAT_HYPERCALLS] > 0);
 	/* The balloon: a bad op, an array beyond RAM, across a page, too
 	 * long, naming a frame beyond RAM. */
 	call("balloon-op", UMBRA_HC_BALLOON, 7, pa, 1, 0, 0);
@@ -305,6 +316,7 @@ static const struct smp_call smp_calls[] = {
 	{"smp-unknown-nr-huge", ~0UL, 0, 0, 0, 0, false},
 	{"smp-report-kind", UMBRA_HC_REPORT, 99, 1, 0, 0, false},
 	{"smp-stats-index", UMBRA_HC_STATS, 1UL << 40, 0, 0, 0, false},
+	{"smp-stats-all-beyond-ram", UMBRA_HC_STATS_ALL, BEYOND_RAM, 8, 0, 0, false},
 	{"smp-balloon-op", UMBRA_HC_BALLOON, 7, 0, 1, 0, false},
 	{"smp-balloon-array-beyond-ram", UMBRA_HC_BALLOON, UMBRA_BALLOON_INFLATE, BEYOND_RAM, 1, 0,
 	 false},

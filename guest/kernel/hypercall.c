@@ -54,9 +54,9 @@ long hc_dump(phys_addr_t root, const char *label, size_t len, unsigned long flag
 	return ret;
 }
 
-long hc_stats(unsigned long index)
+long hc_stats_all(int64_t *values, unsigned long count)
 {
-	return hypercall3(UMBRA_HC_STATS, index, 0, 0);
+	return hypercall3(UMBRA_HC_STATS_ALL, virt_to_phys(values), count, 0);
 }
 
 long hc_raw(unsigned long nr, unsigned long a0, unsigned long a1, unsigned long a2,

@@ -203,6 +203,18 @@
 #define UMBRA_STAT_MAX        (UMBRA_STAT_HC_BASE + UMBRA_STAT_HC_NUMBERS)
 
 /*
+ * Read counters 0 .. a1 - 1 at once (docs/hypercalls.md "29 STATS_ALL"):
+ * a0 = guest-physical address of an array of a1 int64 (8-aligned, within
+ * one page; a1 <= UMBRA_STAT_MAX). Entry i gets what UMBRA_HC_STATS(i)
+ * would return (a counter, -UMBRA_ENOENT, or -UMBRA_EINVAL for an index
+ * with no counter), all read after this call is counted. Returns a1, or
+ * -UMBRA_EINVAL (bad array) or -UMBRA_ENOMEM (its frame could not be
+ * backed) with nothing written. One VM exit for a snapshot, where
+ * UMBRA_HC_STATS takes one per counter.
+ */
+#define UMBRA_HC_STATS_ALL 29
+
+/*
  * Balloon (docs/host-memory.md), both paging modes: a0 = UMBRA_BALLOON_*,
  * a1 = guest-physical address of an array of a2 guest frame numbers (u64,
  * at most UMBRA_BALLOON_MAX, all in one page). INFLATE: the guest no longer

@@ -1,6 +1,6 @@
 # Integration tests of the benchmark support (issue 8, docs/bench.md),
 # sourced by run.sh (its helpers run_umbra, ok, bad and variables): the
-# guest microbenchmarks read the VMM's counters (hypercall 14,
+# guest microbenchmarks read the VMM's counters (hypercall 29,
 # /proc/umbra/stats), and the guest's thp_anon= maps whole blocks. Counts
 # only: timing targets are make bench's.
 bench_initrd=$build/bench/initrd.cpio
@@ -23,7 +23,7 @@ for args in "tdp -" "tdp thp_anon=64K:always" "shadow thp_anon=64K:always"; do
 		bad "$name" "exit status $rc, or no result line"
 	elif [ -z "$exits" ] || [ -z "$hc_exits" ] || [ "${hc_ops:-0}" -lt 20 ] ||
 		[ "$hc_exits" -ne "$hc_ops" ]; then
-		# Each counter read is one hypercall and one exit, and the
+		# Each read of the counters is one hypercall and one exit, and the
 		# harness subtracts its own reads exactly.
 		bad "$name" "VMM counters missing or wrong: $hc"
 	elif [ -z "$opt" ] && [ "$faults" -ne "$ops" ]; then

@@ -31,7 +31,10 @@ for paging in tdp shadow; do
 	hostile_bad= hostile_n=0
 	# Both modes: numbers, reports, counters, the balloon, dumps.
 	for c in unknown-nr:-38 unknown-nr-huge:-38 report-kind:-22 report-value:-22 \
-		stats-index:-22 balloon-op:-22 balloon-array-beyond-ram:-22 \
+		stats-index:-22 stats-all-beyond-ram:-22 stats-all-mmio:-22 \
+		stats-all-misaligned:-22 stats-all-across-page:-22 stats-all-count-huge:-22 \
+		stats-all:96 stats-all-hypercalls-positive:1 \
+		balloon-op:-22 balloon-array-beyond-ram:-22 \
 		balloon-array-across-page:-22 balloon-count-huge:-22 \
 		balloon-frame-beyond-ram:-22 dump-root-misaligned:-22 dump-label-huge:-22 \
 		dump-label-beyond-ram:-14 dump-flags:-22 dump-root-beyond-ram:any \
@@ -134,7 +137,7 @@ for paging in tdp shadow; do
 	hostile_bad= hostile_n=0
 	ncalls=0
 	for c in smp-unknown-nr:-38 smp-unknown-nr-huge:-38 smp-report-kind:-22 \
-		smp-stats-index:-22 smp-balloon-op:-22 smp-balloon-array-beyond-ram:-22 \
+		smp-stats-index:-22 smp-stats-all-beyond-ram:-22 smp-balloon-op:-22 smp-balloon-array-beyond-ram:-22 \
 		smp-dump-flags:-22 smp-dump-label-beyond-ram:-14; do
 		hostile_expect "${c%%:*}" "${c#*:}"
 		ncalls=$((ncalls + 1))

@@ -305,6 +305,69 @@ TEST(hypercall_stats)
 	guest_mem_unmap(&e.gm);
 }
 
+/* UMBRA_HC_STATS_ALL writes what UMBRA_HC_STATS reads, all at once, and
+ * writes nothing for a bad array. */
+TEST(hypercall_stats_all)
+{
+	struct hc_env e;
+	hc_env_init(&e);
+	stats_count_exit(&e.st, KVM_EXIT_IO);
+	stats_count_exit(&e.st, KVM_EXIT_IO);
+	stats_count_exit(&e.st, KVM_EXIT_HLT);
+	e.hc.kvm_stat = fake_kvm_stat;
+	int64_t *v = (int64_t *)(e.ram + 0x3000);
+	for (unsigned i = 0; i < 512; i++)
+		v[i] = 0x5a5a;
+	call(&e, UMBRA_HC_STATS_ALL, 0x3000, UMBRA_STAT_MAX);
+	CHECK_EQ(e.out.action, HC_RETURN);
+	CHECK_EQ(e.out.ret, UMBRA_STAT_MAX);
+	CHECK_EQ(v[UMBRA_STAT_EXITS], 3);
+	CHECK_EQ(v[UMBRA_STAT_EXITS_IO], 2);
+	CHECK_EQ(v[UMBRA_STAT_EXITS_HLT], 1);
+	CHECK_EQ(v[UMBRA_STAT_HYPERCALLS], 1); /* this call, counted first */
+	CHECK_EQ(v[UMBRA_STAT_HC_BASE + UMBRA_HC_STATS_ALL], 1);
+	CHECK_EQ(v[UMBRA_STAT_KVM_EXITS], 1000);
+	CHECK_EQ(v[UMBRA_STAT_SHADOW_FILLS], -UMBRA_ENOENT);
+	CHECK_EQ(v[UMBRA_STAT_DEDUP_MERGES], -UMBRA_ENOENT);
+	CHECK_EQ(v[9], -UMBRA_EINVAL);
+	CHECK_EQ(v[UMBRA_STAT_MAX], 0x5a5a); /* nothing past the array */
+	/* Each entry is what the one-counter call gives (but for the
+	 * counts of calls, which that call moves). */
+	for (unsigned i = 0; i < UMBRA_STAT_MAX; i++) {
+		if (i == UMBRA_STAT_HYPERCALLS || i == UMBRA_STAT_HC_BASE + UMBRA_HC_STATS)
+			continue;
+		call(&e, UMBRA_HC_STATS, i, 0);
+		CHECK_EQ((int64_t)e.out.ret, v[i]);
+	}
+	/* A shorter array; an empty one. */
+	for (unsigned i = 0; i < UMBRA_STAT_MAX; i++)
+		v[i] = 0x5a5a;
+	call(&e, UMBRA_HC_STATS_ALL, 0x3000, 3);
+	CHECK_EQ(e.out.ret, 3);
+	CHECK_EQ(v[UMBRA_STAT_EXITS_HLT], 1);
+	CHECK_EQ(v[3], 0x5a5a);
+	call(&e, UMBRA_HC_STATS_ALL, 0x3000, 0);
+	CHECK_EQ(e.out.ret, 0);
+	/* Bad arrays: too long, misaligned, across a page, beyond RAM. */
+	v[0] = 0x5a5a;
+	call(&e, UMBRA_HC_STATS_ALL, 0x3000, UMBRA_STAT_MAX + 1);
+	CHECK_EQ((int64_t)e.out.ret, -UMBRA_EINVAL);
+	call(&e, UMBRA_HC_STATS_ALL, 0x3000, UINT64_MAX);
+	CHECK_EQ((int64_t)e.out.ret, -UMBRA_EINVAL);
+	call(&e, UMBRA_HC_STATS_ALL, 0x3004, 1);
+	CHECK_EQ((int64_t)e.out.ret, -UMBRA_EINVAL);
+	call(&e, UMBRA_HC_STATS_ALL, 0x2ff8, 2);
+	CHECK_EQ((int64_t)e.out.ret, -UMBRA_EINVAL);
+	call(&e, UMBRA_HC_STATS_ALL, 16 << 20, 1);
+	CHECK_EQ((int64_t)e.out.ret, -UMBRA_EINVAL);
+	call(&e, UMBRA_HC_STATS_ALL, UINT64_MAX & ~7ull, 1);
+	CHECK_EQ((int64_t)e.out.ret, -UMBRA_EINVAL);
+	CHECK_EQ(v[0], 0x5a5a);
+	CHECK_EQ(*(int64_t *)(e.ram + 0x2ff8), 0);
+	hc_destroy(&e.hc);
+	guest_mem_unmap(&e.gm);
+}
+
 TEST(hypercall_panic_message_checked)
 {
 	struct hc_env e;

@@ -58,6 +58,24 @@ TEST(hc_stats_shadow_counters)
 	CHECK_EQ(stat(&hc, UMBRA_STAT_SHADOW_INVALIDATIONS), 1);
 	CHECK(stat(&hc, UMBRA_STAT_SHADOW_ZAPS) >= 4);
 	CHECK_EQ(stat(&hc, UMBRA_STAT_SHADOW_FAULTS_HANDLED + 100), -UMBRA_EINVAL);
+	/* All at once, into guest memory behind the p2m: the same values. */
+	uint64_t arr = 2040 * 4096ull;
+	c = (struct hc_call){UMBRA_HC_STATS_ALL, {arr, UMBRA_STAT_MAX, 0, 0, 0}};
+	hc_dispatch(&hc, &c, &out);
+	CHECK_EQ(out.ret, UMBRA_STAT_MAX);
+	int64_t v[UMBRA_STAT_MAX];
+	CHECK_EQ(shadow_read_guest(s.mmu, arr, v, sizeof(v)), 0);
+	CHECK_EQ(v[UMBRA_STAT_SHADOW_FAULTS_HANDLED], 4);
+	CHECK_EQ(v[UMBRA_STAT_SHADOW_FILLS], 4);
+	CHECK_EQ(v[UMBRA_STAT_SHADOW_INVALIDATIONS], 1);
+	CHECK_EQ(v[UMBRA_STAT_SHADOW_PAGES], shadow_nr_pages(s.mmu));
+	CHECK_EQ(v[UMBRA_STAT_SHADOW_ZAPS], stat(&hc, UMBRA_STAT_SHADOW_ZAPS));
+	CHECK_EQ(v[UMBRA_STAT_HC_BASE + UMBRA_HC_SHADOW_FAULT], 4);
+	CHECK_EQ(v[UMBRA_STAT_HC_BASE + UMBRA_HC_STATS_ALL], 1);
+	/* Inside the guest-memory layout but beyond the p2m: refused. */
+	c.args[0] = 4096 * 4096ull;
+	hc_dispatch(&hc, &c, &out);
+	CHECK_EQ((int64_t)out.ret, -UMBRA_EINVAL);
 	sim_destroy(&s);
 	hc_destroy(&hc);
 }

@@ -91,6 +91,7 @@ static int proc_reg_open(struct inode *inode, struct file *f)
 	}
 	f->private_data = m;
 	int err = proc_fill(f);
+	m->fresh = true;
 	if (err) {
 		kfree(m->buf);
 		kfree(m);
@@ -109,11 +110,15 @@ static void proc_reg_release(struct inode *inode, struct file *f)
 static long proc_reg_read(struct file *f, struct iov_iter *to, loff_t *pos)
 {
 	struct seq_file *m = f->private_data;
-	if (*pos == 0) {
+	/* A read from the start shows the file afresh, except the first:
+	 * open has just filled it (a show may be costly: /proc/umbra/stats
+	 * makes a hypercall). */
+	if (*pos == 0 && !m->fresh) {
 		int err = proc_fill(f);
 		if (err)
 			return err;
 	}
+	m->fresh = false;
 	return simple_read_from_buffer(to, pos, m->buf, m->count);
 }
 

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * /proc/umbra/stats: the VMM's run counters (UMBRA_HC_STATS), one
+ * /proc/umbra/stats: the VMM's run counters (UMBRA_HC_STATS_ALL), one
  * "name value" line each, for benchmarks that count VM exits, hypercalls
  * and shadow work per operation (tests/bench). Counters the VMM does not
  * have in this run (shadow ones in tdp mode) are left out. Reading the
- * file makes one hypercall per counter (itself counted).
+ * file makes one hypercall (itself counted).
  */
 #include <umbra/hypercall.h>
 
 #include "hypercall.h"
 #include "internal.h"
+#include "slab.h"
 
 static const char *const stat_names[UMBRA_STAT_MAX] = {
 	[UMBRA_STAT_EXITS] = "exits",
@@ -39,17 +40,19 @@ static const char *const stat_names[UMBRA_STAT_MAX] = {
 void proc_umbra_stats(struct seq_file *m, struct task_struct *unused)
 {
 	(void)unused;
-	for (unsigned i = 0; i < UMBRA_STAT_MAX; i++) {
-		long v;
+	/* One page: the VMM wants the array inside one. */
+	int64_t *v = kmalloc(PAGE_SIZE);
+	if (!v)
+		return;
+	long n = hc_stats_all(v, UMBRA_STAT_MAX);
+	for (long i = 0; i < n; i++) {
 		if (stat_names[i]) {
-			v = hc_stats(i);
-			if (v >= 0)
-				seq_printf(m, "%s %ld\n", stat_names[i], v);
-		} else if (i >= UMBRA_STAT_HC_BASE) {
+			if (v[i] >= 0)
+				seq_printf(m, "%s %lld\n", stat_names[i], (long long)v[i]);
+		} else if (i >= UMBRA_STAT_HC_BASE && v[i] > 0) {
 			/* by hypercall number; numbers never made are left out */
-			v = hc_stats(i);
-			if (v > 0)
-				seq_printf(m, "hc_%u %ld\n", i - UMBRA_STAT_HC_BASE, v);
+			seq_printf(m, "hc_%ld %lld\n", i - UMBRA_STAT_HC_BASE, (long long)v[i]);
 		}
 	}
+	kfree(v);
 }
