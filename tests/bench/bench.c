@@ -261,10 +261,6 @@ static void b_hypercall(struct bench *b)
 	int fd = open("/proc/umbra/stats", O_RDONLY);
 	if (fd < 0)
 		return;
-	/* The first read shows what open filled in; later reads from the
-	 * start fill the file afresh. */
-	if (read(fd, buf, sizeof(buf)) < 0)
-		bench_die("read of /proc/umbra/stats");
 	for (int i = 0; i < 10; i++) {
 		bench_begin(b);
 		for (int k = 0; k < 10; k++)

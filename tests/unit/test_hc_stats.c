@@ -73,7 +73,7 @@ TEST(hc_stats_shadow_counters)
 	CHECK_EQ(v[UMBRA_STAT_HC_BASE + UMBRA_HC_SHADOW_FAULT], 4);
 	CHECK_EQ(v[UMBRA_STAT_HC_BASE + UMBRA_HC_STATS_ALL], 1);
 	/* Inside the guest-memory layout but beyond the p2m: refused. */
-	c.args[0] = 4096 * 4096ull;
+	c.args[0] = 3000 * 4096ull;
 	hc_dispatch(&hc, &c, &out);
 	CHECK_EQ((int64_t)out.ret, -UMBRA_EINVAL);
 	sim_destroy(&s);

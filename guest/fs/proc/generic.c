@@ -90,13 +90,7 @@ static int proc_reg_open(struct inode *inode, struct file *f)
 		return -ENOMEM;
 	}
 	f->private_data = m;
-	int err = proc_fill(f);
-	m->fresh = true;
-	if (err) {
-		kfree(m->buf);
-		kfree(m);
-	}
-	return err;
+	return 0;
 }
 
 static void proc_reg_release(struct inode *inode, struct file *f)
@@ -110,15 +104,15 @@ static void proc_reg_release(struct inode *inode, struct file *f)
 static long proc_reg_read(struct file *f, struct iov_iter *to, loff_t *pos)
 {
 	struct seq_file *m = f->private_data;
-	/* A read from the start shows the file afresh, except the first:
-	 * open has just filled it (a show may be costly: /proc/umbra/stats
-	 * makes a hypercall). */
-	if (*pos == 0 && !m->fresh) {
+	/* As Linux's seq_file: the first read shows the file, and so does
+	 * every read from its start (once per read, not also at open: a show
+	 * may be costly, /proc/umbra/stats makes a hypercall). */
+	if (*pos == 0 || !m->filled) {
 		int err = proc_fill(f);
 		if (err)
 			return err;
+		m->filled = true;
 	}
-	m->fresh = false;
 	return simple_read_from_buffer(to, pos, m->buf, m->count);
 }
 

@@ -15,7 +15,7 @@ struct seq_file {
 	char *buf;
 	size_t size, count;
 	bool overflow;
-	bool fresh; /* filled at open and not read yet */
+	bool filled; /* shown at least once since open */
 };
 void seq_printf(struct seq_file *m, const char *fmt, ...) __printf(2, 3);
 void seq_puts(struct seq_file *m, const char *s);
