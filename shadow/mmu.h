@@ -114,8 +114,10 @@ int shadow_read_guest(const struct shadow_mmu *mmu, uint64_t gpa, void *buf,
 		      size_t len);
 
 /* Writes buf to guest-physical [gpa, gpa + len), which must lie in one
- * frame, through the p2m (backing the frame, or breaking its sharing,
- * first). 0, -EINVAL when it is not one frame of guest memory, -ENOMEM. */
+ * frame the p2m has present and writable (the guest wrote it: a frame
+ * to back, swap in or unshare is the guest's own fault's work, with the
+ * flushes that go with it). 0, -EINVAL when it is not one frame of guest
+ * memory, -EFAULT when that frame is not present and writable now. */
 int shadow_write_guest(struct shadow_mmu *mmu, uint64_t gpa, const void *buf,
 		       size_t len);
 

@@ -720,11 +720,11 @@ int shadow_read_guest(const struct shadow_mmu *mmu, uint64_t gpa, void *buf, siz
 
 int shadow_write_guest(struct shadow_mmu *mmu, uint64_t gpa, const void *buf, size_t len)
 {
-	if ((gpa & 0xfff) + len > 4096 || (gpa >> 12) >= mmu->p2m->nr_gfns)
+	if (len > 4096 - (gpa & 0xfff) || (gpa >> 12) >= mmu->p2m->nr_gfns)
 		return -EINVAL;
-	void *dst = p2m_writable_ptr(mmu->p2m, gpa);
+	void *dst = p2m_present_writable_ptr(mmu->p2m, gpa);
 	if (!dst)
-		return -ENOMEM;
+		return -EFAULT;
 	memcpy(dst, buf, len);
 	return 0;
 }

@@ -117,6 +117,8 @@ int64_t hc_stats_read_all(struct hc_state *hc, unsigned int vcpu, uint64_t gpa,
 	if (count > UMBRA_STAT_MAX || (gpa & 7) || (gpa & 0xfff) + count * 8 > 4096 ||
 	    !guest_mem_contains(hc->mem, gpa, count * 8))
 		return -UMBRA_EINVAL;
+	if (!count)
+		return 0;
 	struct shadow_stats s;
 	unsigned pages = 0;
 	if (hc->shadow)
@@ -133,7 +135,7 @@ int64_t hc_stats_read_all(struct hc_state *hc, unsigned int vcpu, uint64_t gpa,
 		int r = shadow_write_guest(hc->shadow, gpa, v, len);
 		pthread_mutex_unlock(&hc->shadow_lock);
 		if (r)
-			return r == -ENOMEM ? -UMBRA_ENOMEM : -UMBRA_EINVAL;
+			return r == -EFAULT ? -UMBRA_EFAULT : -UMBRA_EINVAL;
 	} else {
 		void *dst = guest_mem_hva(hc->mem, gpa, len);
 		if (!dst)

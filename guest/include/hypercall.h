@@ -14,9 +14,9 @@ long hc_report(unsigned long kind, unsigned long value);
 /* UMBRA_HC_DUMP: the VMM appends a dump of the tables under root (0: all)
  * to its dump file; label is any kernel pointer. */
 long hc_dump(phys_addr_t root, const char *label, size_t len, unsigned long flags);
-/* UMBRA_HC_STATS_ALL: counters 0 .. count - 1 into values (one page at
- * most, not crossing a page), each as UMBRA_HC_STATS would return it.
- * Returns count or a negative error. */
+/* UMBRA_HC_STATS_ALL: counters 0 .. count - 1 into values (not crossing
+ * a page; written by the kernel first), each as UMBRA_HC_STATS would
+ * return it. Returns count or a negative error. */
 long hc_stats_all(int64_t *values, unsigned long count);
 /* Any call with any arguments, as a hostile kernel makes them
  * (kernel/hostile.c): RAX as it comes back. */

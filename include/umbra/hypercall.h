@@ -208,9 +208,9 @@
  * one page; a1 <= UMBRA_STAT_MAX). Entry i gets what UMBRA_HC_STATS(i)
  * would return (a counter, -UMBRA_ENOENT, or -UMBRA_EINVAL for an index
  * with no counter), all read after this call is counted. Returns a1, or
- * -UMBRA_EINVAL (bad array) or -UMBRA_ENOMEM (its frame could not be
- * backed) with nothing written. One VM exit for a snapshot, where
- * UMBRA_HC_STATS takes one per counter.
+ * with nothing written -UMBRA_EINVAL (bad array) or -UMBRA_EFAULT (shadow
+ * mode: the array's frame is not present and writable; write it first).
+ * One VM exit for a snapshot, where UMBRA_HC_STATS takes one per counter.
  */
 #define UMBRA_HC_STATS_ALL 29
 

@@ -263,9 +263,15 @@ static void b_hypercall(struct bench *b)
 		return;
 	for (int i = 0; i < 10; i++) {
 		bench_begin(b);
-		for (int k = 0; k < 10; k++)
-			if (pread(fd, buf, sizeof(buf), 0) <= 0)
+		for (int k = 0; k < 10; k++) {
+			ssize_t n = pread(fd, buf, sizeof(buf), 0);
+			if (n < 0)
 				bench_die("pread of /proc/umbra/stats");
+			if (n == 0) {
+				fprintf(stderr, "bench: /proc/umbra/stats reads empty\n");
+				exit(1);
+			}
+		}
 		bench_end(b);
 	}
 	close(fd);

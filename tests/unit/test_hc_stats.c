@@ -3,6 +3,8 @@
  * present and move with the shadow hypercalls (tdp: test_devices.c). */
 #include "test.h"
 
+#include <string.h>
+
 #include "hc_test.h"
 #include "hypercall.h"
 #include "shadow_sim.h"
@@ -58,9 +60,14 @@ TEST(hc_stats_shadow_counters)
 	CHECK_EQ(stat(&hc, UMBRA_STAT_SHADOW_INVALIDATIONS), 1);
 	CHECK(stat(&hc, UMBRA_STAT_SHADOW_ZAPS) >= 4);
 	CHECK_EQ(stat(&hc, UMBRA_STAT_SHADOW_FAULTS_HANDLED + 100), -UMBRA_EINVAL);
-	/* All at once, into guest memory behind the p2m: the same values. */
+	/* All at once, into guest memory behind the p2m: only into a frame
+	 * the guest has written (present and writable), then the same
+	 * values as one by one. */
 	uint64_t arr = 2040 * 4096ull;
 	c = (struct hc_call){UMBRA_HC_STATS_ALL, {arr, UMBRA_STAT_MAX, 0, 0, 0}};
+	hc_dispatch(&hc, &c, &out);
+	CHECK_EQ((int64_t)out.ret, -UMBRA_EFAULT);
+	g_write(&s, arr, 0);
 	hc_dispatch(&hc, &c, &out);
 	CHECK_EQ(out.ret, UMBRA_STAT_MAX);
 	int64_t v[UMBRA_STAT_MAX];
@@ -71,7 +78,17 @@ TEST(hc_stats_shadow_counters)
 	CHECK_EQ(v[UMBRA_STAT_SHADOW_PAGES], shadow_nr_pages(s.mmu));
 	CHECK_EQ(v[UMBRA_STAT_SHADOW_ZAPS], stat(&hc, UMBRA_STAT_SHADOW_ZAPS));
 	CHECK_EQ(v[UMBRA_STAT_HC_BASE + UMBRA_HC_SHADOW_FAULT], 4);
-	CHECK_EQ(v[UMBRA_STAT_HC_BASE + UMBRA_HC_STATS_ALL], 1);
+	CHECK_EQ(v[UMBRA_STAT_HC_BASE + UMBRA_HC_STATS_ALL], 2); /* the refused one too */
+	/* A frame present but read-only (shared, as dedup leaves it): not
+	 * written, the guest's own write fault unshares it first. */
+	uint64_t ro;
+	CHECK_EQ(frame_pool_alloc(&s.pool, &ro), 0);
+	memset(frame_pool_ptr(&s.pool, ro), 0x5a, 4096);
+	CHECK_EQ(p2m_set(&s.p2m, 2041, ro, EPTE_R | EPTE_X), 0);
+	c.args[0] = 2041 * 4096ull;
+	hc_dispatch(&hc, &c, &out);
+	CHECK_EQ((int64_t)out.ret, -UMBRA_EFAULT);
+	CHECK_EQ(*(uint8_t *)frame_pool_ptr(&s.pool, ro), 0x5a);
 	/* Inside the guest-memory layout but beyond the p2m: refused. */
 	c.args[0] = 3000 * 4096ull;
 	hc_dispatch(&hc, &c, &out);

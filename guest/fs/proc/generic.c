@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The text buffers of /proc files (a small seq_file) and their file
- * operations: made at open, remade by a read at offset 0. */
+ * operations: made at the first read, remade by a read at offset 0. */
 #include <stdarg.h>
 
 #include "internal.h"

@@ -10,7 +10,7 @@
 
 #include "hypercall.h"
 #include "internal.h"
-#include "slab.h"
+#include "string.h"
 
 static const char *const stat_names[UMBRA_STAT_MAX] = {
 	[UMBRA_STAT_EXITS] = "exits",
@@ -37,14 +37,26 @@ static const char *const stat_names[UMBRA_STAT_MAX] = {
 	[UMBRA_STAT_SHADOW_SLOT_FAULTS] = "shadow_slot_faults",
 };
 
+/* The VMM writes the counters here: within one page (aligned to more
+ * than its size), the kernel's own memory, so reading it back faults on
+ * nothing. The big kernel lock keeps readers one at a time. */
+static int64_t counters[UMBRA_STAT_MAX] __aligned(1024);
+_Static_assert(sizeof(counters) <= 1024, "the array lies within one page");
+
 void proc_umbra_stats(struct seq_file *m, struct task_struct *unused)
 {
 	(void)unused;
-	/* One page: the VMM wants the array inside one. */
-	int64_t *v = kmalloc(PAGE_SIZE);
-	if (!v)
-		return;
-	long n = hc_stats_all(v, UMBRA_STAT_MAX);
+	int64_t *v = counters;
+	/* Written first: in shadow mode the VMM writes only into a frame
+	 * present and writable for the guest (a touch backs or unshares it);
+	 * host memory may take it back before the call, so try again. */
+	long n = -UMBRA_EFAULT;
+	for (int tries = 0; tries < 3 && n == -UMBRA_EFAULT; tries++) {
+		memset(v, 0, sizeof(counters));
+		n = hc_stats_all(v, UMBRA_STAT_MAX);
+	}
+	if (n < 0)
+		pr_warn("/proc/umbra/stats: the VMM's counters could not be read (%ld)", n);
 	for (long i = 0; i < n; i++) {
 		if (stat_names[i]) {
 			if (v[i] >= 0)
@@ -54,5 +66,4 @@ void proc_umbra_stats(struct seq_file *m, struct task_struct *unused)
 			seq_printf(m, "hc_%ld %lld\n", i - UMBRA_STAT_HC_BASE, (long long)v[i]);
 		}
 	}
-	kfree(v);
 }
