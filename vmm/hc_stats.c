@@ -98,16 +98,25 @@ static int64_t run_counter(struct hc_state *hc, unsigned int vcpu, uint64_t inde
 	return -UMBRA_EINVAL;
 }
 
-int64_t hc_stats_read(struct hc_state *hc, unsigned int vcpu, uint64_t index)
+/* Counter index, the shadow ones out of snapshot s (NULL: no shadow MMU
+ * in this run, so they are absent). */
+static int64_t counter(struct hc_state *hc, unsigned int vcpu, const struct shadow_stats *s,
+		       unsigned pages, uint64_t index)
 {
 	if (!is_shadow_index(index))
 		return run_counter(hc, vcpu, index);
-	if (!hc->shadow)
-		return -UMBRA_ENOENT;
+	return s ? shadow_value(s, pages, index) : -UMBRA_ENOENT;
+}
+
+int64_t hc_stats_read(struct hc_state *hc, unsigned int vcpu, uint64_t index)
+{
 	struct shadow_stats s;
-	unsigned pages;
-	shadow_snapshot(hc, &s, &pages);
-	return shadow_value(&s, pages, index);
+	unsigned pages = 0;
+	/* The lock only for a shadow counter. */
+	bool snap = hc->shadow && is_shadow_index(index);
+	if (snap)
+		shadow_snapshot(hc, &s, &pages);
+	return counter(hc, vcpu, snap ? &s : NULL, pages, index);
 }
 
 int64_t hc_stats_read_all(struct hc_state *hc, unsigned int vcpu, uint64_t gpa,
@@ -125,9 +134,7 @@ int64_t hc_stats_read_all(struct hc_state *hc, unsigned int vcpu, uint64_t gpa,
 		shadow_snapshot(hc, &s, &pages);
 	int64_t v[UMBRA_STAT_MAX];
 	for (uint64_t i = 0; i < count; i++)
-		v[i] = !is_shadow_index(i) ? run_counter(hc, vcpu, i)
-		       : hc->shadow       ? shadow_value(&s, pages, i)
-					  : -UMBRA_ENOENT;
+		v[i] = counter(hc, vcpu, hc->shadow ? &s : NULL, pages, i);
 	size_t len = (size_t)count * 8;
 	if (hc->shadow) {
 		/* Guest-physical memory is behind the p2m. */
