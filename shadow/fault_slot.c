@@ -39,9 +39,13 @@ int64_t shadow_set_fault_slot(struct shadow_mmu *mmu, unsigned vcpu, uint64_t gp
 	mmu->vcpu[vcpu].fault_slot_gpa = 0;
 	if (!gpa)
 		return 0;
-	struct umbra_shadow_fault_slot *s = p2m_writable_ptr(mmu->p2m, gpa);
+	/* Only a frame present and writable: backing or unsharing it here
+	 * would change the p2m and zap what mapped the old frame, and this
+	 * call hands no flush back (the guest's slot is in its pinned image,
+	 * which host memory never takes back or merges). */
+	struct umbra_shadow_fault_slot *s = p2m_present_writable_ptr(mmu->p2m, gpa);
 	if (!s)
-		return -UMBRA_ENOMEM;
+		return -UMBRA_EFAULT;
 	/* What the slot held before is not a request. */
 	uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) & ~1u;
 	mmu->vcpu[vcpu].slot_answered = seq;

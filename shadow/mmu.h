@@ -179,7 +179,8 @@ unsigned shadow_raise_kick_flags(struct shadow_mmu *mmu, uint64_t mask);
 /*
  * Fault slots (fault_slot.c; UMBRA_HC_SHADOW_FAULT_SLOT). set: registers
  * vcpu's slot at gpa (128-aligned, in guest RAM; 0 forgets); 0 or
- * -UMBRA_EINVAL / -UMBRA_ENOMEM. answer: answers every request posted since
+ * -UMBRA_EINVAL, or -UMBRA_EFAULT where its frame is not present and
+ * writable in the p2m. answer: answers every request posted since
  * the last answer: the queue applied, then shadow entries added only (else
  * UMBRA_SHADOW_DECLINED); returns how many. cancel: ends vcpu's request not
  * claimed yet with UMBRA_SHADOW_DECLINED (any shadow hypercall of vcpu, under

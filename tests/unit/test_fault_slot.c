@@ -122,6 +122,25 @@ TEST(fault_slot_registration)
 	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, 2048ull << 12, 0, 0), -UMBRA_EINVAL);
 	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 64, 0, 0), -UMBRA_EINVAL);
 	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 128, 0, 0), 0);
+	/* Only in a frame present and writable in the p2m: backing or
+	 * unsharing one would change the p2m, with no flush handed back.
+	 * Refused, the frames are left as they were. */
+	uint64_t untouched = 2000, maddr;
+	CHECK(p2m_lookup(&e.s.p2m, untouched, &maddr, NULL) != 0);
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, untouched << 12, 0, 0), -UMBRA_EFAULT);
+	CHECK(p2m_lookup(&e.s.p2m, untouched, &maddr, NULL) != 0);
+	uint64_t ro;
+	unsigned perms = 0;
+	CHECK_EQ(frame_pool_alloc(&e.s.pool, &ro), 0);
+	memset(frame_pool_ptr(&e.s.pool, ro), 0x5a, 4096);
+	CHECK_EQ(p2m_set(&e.s.p2m, 2001, ro, EPTE_R | EPTE_X), 0);
+	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, 2001ull << 12, 0, 0), -UMBRA_EFAULT);
+	CHECK_EQ(p2m_lookup(&e.s.p2m, 2001, &maddr, &perms), 0);
+	CHECK_EQ(maddr, ro);
+	CHECK(!(perms & EPTE_W));
+	CHECK_EQ(((const uint8_t *)frame_pool_ptr(&e.s.pool, ro))[0], 0x5a);
+	/* A refused registration forgot the earlier slot (as gpa 0 would). */
+	CHECK_EQ(e.s.mmu->vcpu[0].fault_slot_gpa, 0);
 	/* Without a poll thread nobody would answer. */
 	e.hc.poll = NULL;
 	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, page, 0, 0), -UMBRA_ENOSYS);
