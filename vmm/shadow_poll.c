@@ -79,9 +79,13 @@ static bool watch_stale(const struct shadow_poll *p)
  * (0.3-0.45M guest cycles nested). A guest
  * that works a while without faults or hypercalls (a benchmark writing
  * the file it then maps) finds the thread dozing, not asleep. Nothing
- * tells the vCPUs about a doze: their hypercalls stay as cheap as while
- * the thread spins (shadow_poll_wake only reads `asleep`). True when a
- * request or a hypercall came: spin again.
+ * tells the vCPUs about a doze: their hypercalls stay about as cheap as
+ * while the thread spins (one more load each). Nested, a step takes
+ * 100-500 us and now and then milliseconds (L1's timer), longer than a
+ * guest waits for its request to be taken (shadow_pv.c): the guest then
+ * makes the hypercall, and the hypercall ends the doze at once
+ * (shadow_poll_end_doze), so its next request finds the thread spinning.
+ * True when a request or a hypercall came: spin again.
  */
 #define DOZE_STEP_NS 20000ull    /* 20 us */
 #define DOZE_NS 200000000ull     /* 200 ms */
@@ -89,20 +93,44 @@ static bool watch_stale(const struct shadow_poll *p)
 static bool doze(struct shadow_poll *p, uint64_t hypercalls)
 {
 	p->dozes++;
-	const struct timespec step = {0, DOZE_STEP_NS};
 	uint64_t start = tsc_clock_ns();
+	bool woken = false;
+	atomic_store(&p->dozing, true);
 	while (!atomic_load(&p->stop) && tsc_clock_ns() - start < DOZE_NS) {
-		nanosleep(&step, NULL);
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += DOZE_STEP_NS;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&p->lock);
+		if (atomic_load(&p->dozing))
+			pthread_cond_timedwait(&p->cond, &p->lock, &until);
+		pthread_mutex_unlock(&p->lock);
 		unsigned n = answer_all(p);
 		if (n) {
 			p->answered += n;
 			p->doze_answers += n;
-			return true;
+			woken = true;
+			break;
 		}
-		if (atomic_load(&p->hypercalls) != hypercalls)
-			return true;
+		if (atomic_load(&p->hypercalls) != hypercalls || !atomic_load(&p->dozing)) {
+			woken = true;
+			break;
+		}
 	}
-	return false;
+	atomic_store(&p->dozing, false);
+	return woken;
+}
+
+void shadow_poll_end_doze(struct shadow_poll *p)
+{
+	if (!atomic_exchange(&p->dozing, false))
+		return;
+	pthread_mutex_lock(&p->lock);
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
 }
 
 static void *poll_thread(void *arg)
@@ -151,8 +179,14 @@ int shadow_poll_start(struct shadow_poll *p, struct hc_state *hc, unsigned idle_
 	atomic_init(&p->hypercalls, 0);
 	atomic_init(&p->asleep, false);
 	atomic_init(&p->stop, false);
+	atomic_init(&p->dozing, false);
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->cond, NULL);
+	/* A doze's step is a timed wait on CLOCK_MONOTONIC. */
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cond, &attr);
+	pthread_condattr_destroy(&attr);
 	int r = pthread_create(&p->thread, NULL, poll_thread, p);
 	if (r) {
 		pthread_cond_destroy(&p->cond);

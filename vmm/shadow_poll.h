@@ -5,7 +5,8 @@
  * post in their fault slots (UMBRA_HC_SHADOW_FAULT_SLOT), so a fault the
  * shadow can take without a zap costs no VM exit. It spins while faults
  * (or hypercalls) come; after idle_us without one it dozes (looks at the
- * slots every 20 us for 200 ms), then marks the slots idle and sleeps
+ * slots every 20 us for 200 ms; any hypercall ends the doze at once),
+ * then marks the slots idle and sleeps
  * until a vCPU's next shadow hypercall wakes it (as io_uring's SQPOLL
  * thread with IORING_SQ_NEED_WAKEUP). It costs a host CPU while it spins.
  */
@@ -30,6 +31,7 @@ struct shadow_poll {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	atomic_bool asleep, stop;
+	atomic_bool dozing;    /* between two looks of a doze (p->cond) */
 	/* The slots as the last scan under the lock found them, watched
 	 * without it between scans (shadow_fault_slots_watch). */
 	const struct umbra_shadow_fault_slot *watch[SHADOW_MAX_VCPUS];
@@ -50,12 +52,15 @@ int shadow_poll_start(struct shadow_poll *p, struct hc_state *hc, unsigned idle_
 void shadow_poll_stop(struct shadow_poll *p);
 /* From a vCPU's shadow hypercall: wakes the thread if it sleeps. */
 void shadow_poll_wake(struct shadow_poll *p);
+void shadow_poll_end_doze(struct shadow_poll *p);
 /* From every hypercall: the thread, if awake, stays so for idle_us more
- * (a benchmark reading its counters between two timed parts makes
- * dozens of them, and no fault). */
+ * (a guest making hypercalls is running, and its next fault may come at
+ * once); if it dozes, it spins again now. */
 static inline void shadow_poll_note_hypercall(struct shadow_poll *p)
 {
 	atomic_fetch_add_explicit(&p->hypercalls, 1, memory_order_relaxed);
+	if (atomic_load_explicit(&p->dozing, memory_order_relaxed))
+		shadow_poll_end_doze(p);
 }
 void shadow_poll_print_stats(const struct shadow_poll *p, FILE *f);
 

@@ -77,7 +77,7 @@ struct shadow_cpu {
 	 * request is in it now (a fault taken meanwhile makes the call). */
 	bool slot_on, slot_busy;
 	unsigned int slot_skip; /* calls left that skip the slot (a timeout) */
-	unsigned int slot_backoff; /* calls the next timeout skips: 1, 2, 4 ... */
+	unsigned int slot_backoff; /* calls the next timeout skips: 0, 1, 2, 4 ... */
 	/* The request in the slot (slot_begin): its seq, when it was posted,
 	 * whether the thread was asleep then (give up at once), and what it
 	 * asks, for the message when no answer comes. */
@@ -428,10 +428,13 @@ static bool guest_refuses(uint64_t addr, unsigned long *ec)
  * the guest ends it and makes the hypercall: about an exit's cost in the
  * nested setup, so a thread that lost its CPU costs at most twice. */
 #define SLOT_WAIT_CYCLES 1000000
-/* Calls that go straight to the VMM after a wait ran out: 1 after the
- * first timeout, twice as many after each further one without an answer
- * between, up to this. A fixed 64 made one rare timeout cost 64 exits
- * (about 15M cycles nested) where the thread was back a call later. */
+/* Calls that go straight to the VMM after a wait ran out: none after the
+ * first timeout, 1 after the second without an answer between, then twice
+ * as many after each further one, up to this. A fixed 64 made one rare
+ * timeout cost 64 exits (about 15M cycles nested) where the thread was back
+ * a call later. Most timeouts are one step of the thread's doze that ran
+ * long (L1's timer, nested), which the hypercall ends: the next call finds
+ * the thread spinning, and a skip there cost a second exit for nothing. */
 #define SLOT_SKIP_MAX 64
 /* A request the VMM took is answered within microseconds; one not
  * answered in about ten seconds will not be: stop with a message rather
@@ -509,12 +512,13 @@ static bool slot_end(long *result)
 			unsigned int expect = seq - 2;
 			if (__atomic_compare_exchange_n(&s->done, &expect, seq, false,
 							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-				/* Not taken in time: the thread lost its CPU;
-				 * the next calls go straight to the VMM. */
+				/* Not taken in time: the thread dozed, or lost
+				 * its CPU; after a second timeout the next calls
+				 * go straight to the VMM. */
 				if (!c->slot_give_up) {
+					c->slot_skip = c->slot_backoff;
 					c->slot_backoff = c->slot_backoff ?
 						MIN(2 * c->slot_backoff, SLOT_SKIP_MAX) : 1;
-					c->slot_skip = c->slot_backoff;
 				}
 				c->slot_busy = false;
 				return false;
