@@ -57,8 +57,8 @@ struct hc_state {
 	 * every shadow hypercall's result promises; NULL: none. */
 	struct shadow_kick *kick;
 	/* The fault-slot poll thread (shadow_poll.h; --shadow-poll): woken by
-	 * every shadow hypercall; NULL: none, UMBRA_HC_SHADOW_FAULT_SLOT
-	 * returns -UMBRA_ENOSYS. */
+	 * every shadow hypercall, its doze ended by every hypercall; NULL:
+	 * none, UMBRA_HC_SHADOW_FAULT_SLOT returns -UMBRA_ENOSYS. */
 	struct shadow_poll *poll;
 	/* UMBRA_HC_SMP_START_CPU (shadow mode, vmm/shadow_vm.c); NULL:
 	 * -UMBRA_ENOSYS. */

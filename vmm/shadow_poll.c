@@ -105,7 +105,10 @@ static bool doze(struct shadow_poll *p, uint64_t hypercalls)
 			until.tv_nsec -= 1000000000L;
 		}
 		pthread_mutex_lock(&p->lock);
-		if (atomic_load(&p->dozing))
+		/* A hypercall or a stop may have come before `dozing` was
+		 * set, or since the last look: then no wait. */
+		if (atomic_load(&p->dozing) && atomic_load(&p->hypercalls) == hypercalls &&
+		    !atomic_load(&p->stop))
 			pthread_cond_timedwait(&p->cond, &p->lock, &until);
 		pthread_mutex_unlock(&p->lock);
 		unsigned n = answer_all(p);
@@ -116,6 +119,7 @@ static bool doze(struct shadow_poll *p, uint64_t hypercalls)
 			break;
 		}
 		if (atomic_load(&p->hypercalls) != hypercalls || !atomic_load(&p->dozing)) {
+			p->doze_hypercalls++;
 			woken = true;
 			break;
 		}
@@ -171,7 +175,7 @@ int shadow_poll_start(struct shadow_poll *p, struct hc_state *hc, unsigned idle_
 {
 	p->hc = hc;
 	p->idle_us = idle_us;
-	p->answered = p->sleeps = p->dozes = p->doze_answers = 0;
+	p->answered = p->sleeps = p->dozes = p->doze_answers = p->doze_hypercalls = 0;
 	p->nwatch = 0;
 	p->watch_gen = 0;
 	p->watch_complete = false; /* the first check watches */
@@ -225,8 +229,10 @@ void shadow_poll_stop(struct shadow_poll *p)
 void shadow_poll_print_stats(const struct shadow_poll *p, FILE *f)
 {
 	fprintf(f, "shadow: poll thread: %llu fault slots answered, dozed %llu times "
-		"(%llu answers then), slept %llu times, woken %llu times (idle after %u us)\n",
+		"(%llu answers then, %llu ended by a hypercall), slept %llu times, woken %llu "
+		"times (idle after %u us)\n",
 		(unsigned long long)p->answered, (unsigned long long)p->dozes,
-		(unsigned long long)p->doze_answers, (unsigned long long)p->sleeps,
+		(unsigned long long)p->doze_answers, (unsigned long long)p->doze_hypercalls,
+		(unsigned long long)p->sleeps,
 		(unsigned long long)atomic_load(&p->wakeups), p->idle_us);
 }

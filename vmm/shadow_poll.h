@@ -31,7 +31,7 @@ struct shadow_poll {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	atomic_bool asleep, stop;
-	atomic_bool dozing;    /* between two looks of a doze (p->cond) */
+	atomic_bool dozing;    /* in a doze: its steps wait on p->cond */
 	/* The slots as the last scan under the lock found them, watched
 	 * without it between scans (shadow_fault_slots_watch). */
 	const struct umbra_shadow_fault_slot *watch[SHADOW_MAX_VCPUS];
@@ -40,6 +40,7 @@ struct shadow_poll {
 	bool watch_complete;   /* every registered slot's frame was present
 				* and writable then */
 	uint64_t answered, sleeps, dozes, doze_answers; /* for --stats */
+	uint64_t doze_hypercalls; /* dozes a hypercall ended */
 	atomic_uint_fast64_t wakeups;
 	/* The vCPUs' hypercalls: a guest making them is running, not idle,
 	 * and its next fault may come at once (shadow_poll_note_hypercall). */
@@ -52,6 +53,7 @@ int shadow_poll_start(struct shadow_poll *p, struct hc_state *hc, unsigned idle_
 void shadow_poll_stop(struct shadow_poll *p);
 /* From a vCPU's shadow hypercall: wakes the thread if it sleeps. */
 void shadow_poll_wake(struct shadow_poll *p);
+/* Ends the thread's doze now (it spins again), if it dozes. */
 void shadow_poll_end_doze(struct shadow_poll *p);
 /* From every hypercall: the thread, if awake, stays so for idle_us more
  * (a guest making hypercalls is running, and its next fault may come at

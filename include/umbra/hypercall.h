@@ -156,8 +156,10 @@
  * a VM exit, when it can: a fault only by adding entries, a sync only when
  * no other vCPU must flush, either only when the pins the queue made stale
  * could be refilled by adding entries. Otherwise it answers UMBRA_SHADOW_DECLINED and
- * the guest makes the hypercall. Returns 0, -UMBRA_EINVAL, -UMBRA_ENOSYS
- * (tdp mode, or no poll thread: --shadow-poll 0, or no host CPU for it).
+ * the guest makes the hypercall. Returns 0, -UMBRA_EINVAL, -UMBRA_EFAULT
+ * (the slot's frame not present and writable: touch it and try again),
+ * -UMBRA_ENOSYS (tdp mode, or no poll thread: --shadow-poll 0, or no host
+ * CPU for it).
  */
 #define UMBRA_HC_SHADOW_FAULT_SLOT 28
 

@@ -161,13 +161,15 @@ static struct umbra_shadow_ring *ring;
 
 static void setup_slot(void)
 {
-	if (shadow_set_fault_slot(s.mmu, 0, SLOT_GPA) ||
+	/* Backed first, as the guest's own writes would: the VMM registers
+	 * a slot only in a frame present and writable. */
+	slot = p2m_writable_ptr(&s.p2m, SLOT_GPA);
+	ring = p2m_writable_ptr(&s.p2m, RING_GPA);
+	if (!slot || !ring || shadow_set_fault_slot(s.mmu, 0, SLOT_GPA) ||
 	    sim_hc(&s, UMBRA_HC_SHADOW_QUEUE, RING_GPA, 0, 0, 0)) {
 		fprintf(stderr, "shadow-bench: fault slot or queue refused\n");
 		exit(1);
 	}
-	slot = p2m_writable_ptr(&s.p2m, SLOT_GPA);
-	ring = p2m_writable_ptr(&s.p2m, RING_GPA);
 }
 
 /* The poll thread's scan and answer of the posted request. */

@@ -204,12 +204,13 @@ def main():
     write("hypercall", "tdp", [1] + hc(3, a_small(1), a_small(5)) + hc(14, a_small(4)) +
           hc(2, a_frame(3), a_small(40)) + hc(1, a_small(3)))
     write("hypercall", "la57", boot(4) + access(0) + access(3, 0x0a))
-    # A fault slot (hypercall 28: byte 244 picks 24 + 4) in frame 24. Pages
-    # 0-3 touched (their frames backed), their entries unmapped; then a
-    # FAULT request for page 1 (error code: user), which the poll thread's
-    # scan answers by a fill, and a streamed read of page 2 whose end is
-    # posted.
-    slot = hc(244, a_frame(24))
+    # A fault slot (hypercall 28: byte 244 picks 24 + 4) in frame 24,
+    # written first (the VMM registers a slot only in a frame present and
+    # writable). Pages 0-3 touched (their frames backed), their entries
+    # unmapped; then a FAULT request for page 1 (error code: user), which
+    # the poll thread's scan answers by a fill, and a streamed read of
+    # page 2 whose end is posted.
+    slot = [2] + list(struct.pack("<I", 24 << 12)) + [0] + ZERO + hc(244, a_frame(24))
     touch = access(0) + access(1) + access(2) + access(3)
     unmap = hc(8, a_asid(0), a_user(0), a_user(4), a_small(1))
     post = [7, 0, 1] + ZERO + [0] + a_user(1) + a_small(4) + a_asid(0)

@@ -486,6 +486,37 @@ TEST(fault_slot_poll_thread_dozes_before_it_sleeps)
 	slot_env_destroy(&e);
 }
 
+/* Any hypercall ends a doze at once: the call itself clears `dozing` and
+ * signals the thread, which spins again (a doze's step may last
+ * milliseconds nested, longer than a guest waits for its request to be
+ * taken). */
+TEST(fault_slot_hypercall_ends_the_doze)
+{
+	struct slot_env e;
+	int init = slot_env_init(&e, &slot_cfg, false);
+	CHECK_EQ(init, 0);
+	if (init)
+		return;
+	struct shadow_poll poll = {0};
+	/* 50 ms: no new doze between the call and the check below. */
+	CHECK_EQ(shadow_poll_start(&poll, &e.hc, 50000), 0);
+	e.hc.poll = &poll;
+	bool dozing = false;
+	for (int i = 0; i < 5000 && !dozing; i++) {
+		dozing = atomic_load(&poll.dozing);
+		if (!dozing)
+			nanosleep(&(struct timespec){0, 1000000}, NULL);
+	}
+	CHECK(dozing);
+	/* Not a shadow call: any hypercall says the guest runs. */
+	CHECK(call(&e.hc, UMBRA_HC_STATS, UMBRA_STAT_EXITS, 0, 0) >= 0);
+	CHECK(!atomic_load(&poll.dozing));
+	stop_poll(&e, &poll);
+	CHECK(poll.doze_hypercalls >= 1);
+	CHECK_EQ(poll.sleeps, 0);
+	slot_env_destroy(&e);
+}
+
 /* A guest that makes hypercalls is running: the thread stays awake while
  * they come, however long without a fault, and sleeps once they stop. */
 TEST(fault_slot_poll_thread_awake_while_hypercalls_come)
