@@ -24,12 +24,13 @@ export UMBRA_NESTED_TIMEOUT
 # Bounds the run also where umbra is not nested (a /dev/kvm machine).
 : "${UMBRA_TEST_TIMEOUT:=900}"
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
 
 run() {
 	start=$(date +%s)
 	timeout "$UMBRA_TEST_TIMEOUT" "$build/umbra" run -p "${params# }" \
-		"$build/tests/hwmmu/hwmmu.elf" >"$out"
+		"$build/tests/hwmmu/hwmmu.elf" >"$out" 2>"$err"
 	rc=$?
 	secs=$(( $(date +%s) - start ))
 }
@@ -38,9 +39,21 @@ run
 # hangs inside L1 before the guest prints anything (status 123, the nested
 # run failed, and no output of the image). Retry that once.
 if [ "$rc" -eq 123 ] && ! grep -q '^hwmmu:' "$out"; then
+	cat "$err" >&2
 	echo "note: nested run hung in L1 before the image started; retrying once"
 	run
 fi
+# The image triple-faulting partway through under the emulator: seen in 3
+# of about 40 CI runs, never in runs by hand (docs/reliability.md). The
+# combinations are the same every run (a fixed seed), so a bug of the
+# image or the walker would fault again: retry that once, saying so.
+if [ "$rc" -eq 124 ] && grep -q 'guest triple fault' "$err" && grep -q '^hwmmu: CPU:' "$out"; then
+	cat "$err" >&2
+	cat "$out"
+	echo "note: the image triple-faulted under the emulator after ${secs} s; retrying once with the same combinations"
+	run
+fi
+cat "$err" >&2
 cat "$out"
 echo "hwmmu: run time ${secs} s (nested boot included), exit status $rc"
 if [ "$rc" -ne 0 ] || ! grep -q '^hwmmu: [0-9]* combinations: .*, 0 disagreed' "$out"; then
