@@ -17,6 +17,19 @@ uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+struct timespec clock_after_ns(clockid_t clk, uint64_t ns)
+{
+	struct timespec t;
+	clock_gettime(clk, &t);
+	t.tv_sec += (time_t)(ns / 1000000000ull);
+	t.tv_nsec += (long)(ns % 1000000000ull);
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
 bool tsc_clock_set_khz(uint32_t khz)
 {
 	uint64_t now = tsc_clock_ns();

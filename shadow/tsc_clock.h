@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Rates outside this range are not a TSC's: the clock stays on
  * CLOCK_MONOTONIC. */
@@ -34,6 +35,9 @@ uint64_t tsc_clock_ns(void);
  * that must follow the kernel's (a timed wait on a condition variable,
  * the TSC's own calibration). */
 uint64_t monotonic_ns(void);
+/* The time ns from now on clock clk, as pthread_cond_timedwait takes its
+ * deadline (on the clock the condition variable was made with). */
+struct timespec clock_after_ns(clockid_t clk, uint64_t ns);
 
 /* A condition said once when it has held for a while (the idle
  * watchdog's and the userfaultfd thread's reports): since when it holds

@@ -97,13 +97,7 @@ static bool doze(struct shadow_poll *p, uint64_t hypercalls)
 	bool woken = false;
 	atomic_store(&p->dozing, true);
 	while (!atomic_load(&p->stop) && tsc_clock_ns() - start < DOZE_NS) {
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += DOZE_STEP_NS;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		struct timespec until = clock_after_ns(CLOCK_MONOTONIC, DOZE_STEP_NS);
 		pthread_mutex_lock(&p->lock);
 		/* A hypercall or a stop may have come before `dozing` was
 		 * set, or since the last look: then no wait. */

@@ -76,13 +76,7 @@ void vcpu_pause(struct vcpu_pause *p, bool self)
 		pthread_mutex_unlock(&p->lock);
 		p->kick_all(p->kick_opaque);
 		pthread_mutex_lock(&p->lock);
-		struct timespec t;
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_nsec += 5 * 1000000L;
-		if (t.tv_nsec >= 1000000000L) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000L;
-		}
+		struct timespec t = clock_after_ns(CLOCK_REALTIME, 5 * 1000000ull);
 		while (p->parked + (self ? 1u : 0u) < p->running &&
 		       !pthread_cond_timedwait(&p->cond, &p->lock, &t))
 			;

@@ -297,13 +297,7 @@ static void wait_for_stop(struct vm *vm, const sigset_t *stop_signals)
 			pthread_mutex_lock(&vm->lock);
 			continue;
 		}
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += WATCHDOG_NS;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		struct timespec until = clock_after_ns(CLOCK_MONOTONIC, WATCHDOG_NS);
 		if (pthread_cond_timedwait(&vm->cond, &vm->lock, &until) != ETIMEDOUT ||
 		    vm->stopped)
 			continue;

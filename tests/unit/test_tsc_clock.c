@@ -130,3 +130,17 @@ TEST(held_long_says_once_per_spell)
 	CHECK(!held_long(&g, true, 3600ull * 1000000000ull));
 	CHECK(!held_long(&g, true, 3600ull * 1000000000ull));
 }
+
+TEST(clock_after_ns_is_a_normalised_deadline)
+{
+	/* Whole seconds and the rest carried, tv_nsec kept below 1e9. */
+	uint64_t ns[] = {0, 999999999ull, 1000000000ull, 1500000000ull, 20000ull};
+	for (unsigned i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		uint64_t a = monotonic_ns();
+		struct timespec t = clock_after_ns(CLOCK_MONOTONIC, ns[i]);
+		uint64_t b = monotonic_ns();
+		uint64_t at = (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+		CHECK(t.tv_nsec >= 0 && t.tv_nsec < 1000000000L);
+		CHECK(at >= a + ns[i] && at <= b + ns[i]);
+	}
+}
