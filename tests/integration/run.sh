@@ -89,10 +89,9 @@ run_umbra() {
 	# single-threaded TCG (docs/reliability.md): a triple fault's retry
 	# runs there, unless the test chose how QEMU runs. The first try
 	# stays on QEMU's default, where the failures to find are.
-	tcg=${UMBRA_NESTED_TCG_THREAD:-}
-	where=
-	if [ "$retry_why" = "guest triple fault" ] && [ -z "$tcg" ]; then
-		tcg=single where=" on single-threaded TCG"
+	retry_env= where=
+	if [ "$retry_why" = "guest triple fault" ] && [ -z "${UMBRA_NESTED_TCG_THREAD:-}" ]; then
+		retry_env=UMBRA_NESTED_TCG_THREAD=single where=" on single-threaded TCG"
 	fi
 	if [ "$retry_why" = "L1 boot hang" ]; then
 		echo "note: nested run hung in L1 ($(tail -n 1 "$tmp/err")); retrying once"
@@ -103,11 +102,7 @@ run_umbra() {
 		grep '^umbra: ' "$tmp/err" | grep -v -e 'running the VM nested' -e '^umbra: guest exited' |
 			tail -n 8 | sed 's/^/    ! /'
 	fi
-	if [ -n "$tcg" ]; then
-		UMBRA_NESTED_TCG_THREAD=$tcg timeout "$UMBRA_TEST_TIMEOUT" "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-	else
-		timeout "$UMBRA_TEST_TIMEOUT" "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-	fi
+	env $retry_env timeout "$UMBRA_TEST_TIMEOUT" "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 }
 retried=0 retried_what=
