@@ -131,10 +131,20 @@ void shadow_poll_end_doze(struct shadow_poll *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
+uint64_t shadow_poll_next_window(uint64_t window_ns, uint64_t base_ns, uint64_t quiet_ns,
+				 bool woken)
+{
+	uint64_t max_ns = base_ns * SHADOW_POLL_WINDOW_GROWTH;
+	if (!woken || quiet_ns > max_ns)
+		return base_ns;
+	return window_ns * 2 < max_ns ? window_ns * 2 : max_ns;
+}
+
 static void *poll_thread(void *arg)
 {
 	struct shadow_poll *p = arg;
-	uint64_t idle_ns = (uint64_t)p->idle_us * 1000, last = tsc_clock_ns();
+	uint64_t base_ns = (uint64_t)p->idle_us * 1000, last = tsc_clock_ns();
+	uint64_t idle_ns = base_ns;
 	uint64_t hypercalls = atomic_load(&p->hypercalls);
 	unsigned empty_scans = 0;
 	while (!atomic_load(&p->stop)) {
@@ -156,8 +166,18 @@ static void *poll_thread(void *arg)
 		}
 		if (tsc_clock_ns() - last > idle_ns) {
 			uint64_t h = atomic_load(&p->hypercalls);
-			if (h == hypercalls && !doze(p, h) && !atomic_load(&p->stop))
-				sleep_until_woken(p);
+			if (h == hypercalls) {
+				bool woken = doze(p, h);
+				uint64_t next = shadow_poll_next_window(
+					idle_ns, base_ns, tsc_clock_ns() - last, woken);
+				p->window_grows += next > idle_ns;
+				p->window_resets += next < idle_ns;
+				idle_ns = next;
+				p->window_max_us = p->window_max_us > next / 1000 ? p->window_max_us
+										  : (unsigned)(next / 1000);
+				if (!woken && !atomic_load(&p->stop))
+					sleep_until_woken(p);
+			}
 			hypercalls = atomic_load(&p->hypercalls);
 			last = tsc_clock_ns();
 		}
@@ -170,6 +190,8 @@ int shadow_poll_start(struct shadow_poll *p, struct hc_state *hc, unsigned idle_
 	p->hc = hc;
 	p->idle_us = idle_us;
 	p->answered = p->sleeps = p->dozes = p->doze_answers = p->doze_hypercalls = 0;
+	p->window_grows = p->window_resets = 0;
+	p->window_max_us = idle_us;
 	p->nwatch = 0;
 	p->watch_gen = 0;
 	p->watch_complete = false; /* the first check watches */
@@ -224,9 +246,11 @@ void shadow_poll_print_stats(const struct shadow_poll *p, FILE *f)
 {
 	fprintf(f, "shadow: poll thread: %llu fault slots answered, dozed %llu times "
 		"(%llu answers then, %llu ended by a hypercall), slept %llu times, woken %llu "
-		"times (idle after %u us)\n",
+		"times (idle after %u us; the window grew %llu times, up to %u us, and was "
+		"set back %llu times)\n",
 		(unsigned long long)p->answered, (unsigned long long)p->dozes,
 		(unsigned long long)p->doze_answers, (unsigned long long)p->doze_hypercalls,
-		(unsigned long long)p->sleeps,
-		(unsigned long long)atomic_load(&p->wakeups), p->idle_us);
+		(unsigned long long)p->sleeps, (unsigned long long)atomic_load(&p->wakeups),
+		p->idle_us, (unsigned long long)p->window_grows, p->window_max_us,
+		(unsigned long long)p->window_resets);
 }

@@ -4,8 +4,9 @@
  * faults"): a VMM thread that answers the first-chance faults the vCPUs
  * post in their fault slots (UMBRA_HC_SHADOW_FAULT_SLOT), so a fault the
  * shadow can take without a zap costs no VM exit. It spins while faults
- * (or hypercalls) come; after idle_us without one it dozes (looks at the
- * slots every 20 us for 200 ms; any hypercall ends the doze at once),
+ * (or hypercalls) come; after idle_us without one (more when requests
+ * keep coming just after it: shadow_poll_next_window) it dozes (looks at
+ * the slots every 20 us for 200 ms; any hypercall ends the doze at once),
  * then marks the slots idle and sleeps
  * until a vCPU's next shadow hypercall wakes it (as io_uring's SQPOLL
  * thread with IORING_SQ_NEED_WAKEUP). It costs a host CPU while it spins.
@@ -41,11 +42,27 @@ struct shadow_poll {
 				* and writable then */
 	uint64_t answered, sleeps, dozes, doze_answers; /* for --stats */
 	uint64_t doze_hypercalls; /* dozes a hypercall ended */
+	uint64_t window_grows, window_resets; /* the idle window's changes */
+	unsigned window_max_us;   /* the longest it was */
 	atomic_uint_fast64_t wakeups;
 	/* The vCPUs' hypercalls: a guest making them is running, not idle,
 	 * and its next fault may come at once (shadow_poll_note_hypercall). */
 	atomic_uint_fast64_t hypercalls;
 };
+
+/*
+ * The idle window adapts, as KVM's halt polling does (grow_halt_poll_ns,
+ * shrink_halt_poll_ns): a request or hypercall that ended a doze came
+ * quiet_ns after the last one, too late for the window: the window
+ * doubles, up to SHADOW_POLL_WINDOW_GROWTH times idle_us, so a guest whose
+ * work between faults is a little longer than idle_us finds the thread
+ * spinning the next time. A doze that ran out (the thread then sleeps), or
+ * one ended later than the longest window would have covered, sets it
+ * back to idle_us. Returns the next window.
+ */
+#define SHADOW_POLL_WINDOW_GROWTH 16
+uint64_t shadow_poll_next_window(uint64_t window_ns, uint64_t base_ns, uint64_t quiet_ns,
+				 bool woken);
 
 /* Starts the thread over hc's shadow MMU. 0 or -errno. */
 int shadow_poll_start(struct shadow_poll *p, struct hc_state *hc, unsigned idle_us);

@@ -514,7 +514,31 @@ TEST(fault_slot_hypercall_ends_the_doze)
 	stop_poll(&e, &poll);
 	CHECK(poll.doze_hypercalls >= 1);
 	CHECK_EQ(poll.sleeps, 0);
+	/* The call came just after the window: the thread left the doze
+	 * with a window twice as long. */
+	CHECK_EQ(poll.window_grows, 1);
+	CHECK_EQ(poll.window_max_us, 100000);
 	slot_env_destroy(&e);
+}
+
+/* The idle window as KVM's halt polling adapts its own: it doubles when
+ * a doze was ended by a request that came within the longest window, up
+ * to 16 times the one given, and goes back to that one after a doze that
+ * ran out or that a request ended later. */
+TEST(fault_slot_idle_window_adapts)
+{
+	const uint64_t ms = 1000000, base = ms;
+	CHECK_EQ(shadow_poll_next_window(base, base, 1500000, true), 2 * ms);
+	CHECK_EQ(shadow_poll_next_window(2 * ms, base, 3 * ms, true), 4 * ms);
+	CHECK_EQ(shadow_poll_next_window(8 * ms, base, 9 * ms, true), 16 * ms);
+	/* Not past 16 x the one given. */
+	CHECK_EQ(shadow_poll_next_window(16 * ms, base, 16 * ms, true), 16 * ms);
+	CHECK_EQ(shadow_poll_next_window(12 * ms, base, 13 * ms, true), 16 * ms);
+	/* A request later than the longest window, or none (the doze ran
+	 * out): back to the one given. */
+	CHECK_EQ(shadow_poll_next_window(4 * ms, base, 16 * ms + 1, true), base);
+	CHECK_EQ(shadow_poll_next_window(4 * ms, base, 5 * ms, false), base);
+	CHECK_EQ(shadow_poll_next_window(base, base, 201 * ms, false), base);
 }
 
 /* A guest that makes hypercalls is running: the thread stays awake while
