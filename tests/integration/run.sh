@@ -297,7 +297,7 @@ for variant in audit budget poll poll-smp exits; do
 			# The thread ran (poll: by default), with 1000 us.
 			how=" by default"
 			case $opts in *--shadow-poll*) how= ;; esac
-			if grep -q '^shadow: poll thread: .*(idle after 1000 us)$' "$tmp/err"; then
+			if grep -q '^shadow: poll thread: .*(idle after 1000 us; the window grew [0-9]* times, up to [0-9]* us, and was set back [0-9]* times)$' "$tmp/err"; then
 				ok "$variant: the poll thread ran$how (1000 us)"
 			else
 				bad "$variant: poll thread" "$(grep '^shadow: .*poll' "$tmp/err")"
