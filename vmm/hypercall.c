@@ -181,7 +181,7 @@ void hc_dispatch_vcpu_rsp(struct hc_state *hc, unsigned int vcpu,
 	out->message[0] = '\0';
 	stats_count_hypercall(hc->stats, call->nr);
 	if (hc->poll)
-		shadow_poll_note_hypercall(hc->poll);
+		shadow_poll_note_activity(hc->poll);
 	const uint64_t *a = call->args;
 	if (hc->shadow && shadow_is_hypercall(call->nr)) {
 		uint64_t ticket[SHADOW_KICK_MAX_VCPUS], mask = 0;

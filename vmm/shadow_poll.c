@@ -85,12 +85,12 @@ static bool watch_stale(const struct shadow_poll *p)
  * guest waits for its request to be taken (shadow_pv.c): the guest then
  * makes the hypercall, and the hypercall ends the doze at once
  * (shadow_poll_end_doze), so its next request finds the thread spinning.
- * True when a request or a hypercall came: spin again.
+ * True when a request, a hypercall or an I/O exit came: spin again.
  */
 #define DOZE_STEP_NS 20000ull    /* 20 us */
 #define DOZE_NS 200000000ull     /* 200 ms */
 
-static bool doze(struct shadow_poll *p, uint64_t hypercalls)
+static bool doze(struct shadow_poll *p, uint64_t activity)
 {
 	p->dozes++;
 	uint64_t start = tsc_clock_ns();
@@ -101,7 +101,7 @@ static bool doze(struct shadow_poll *p, uint64_t hypercalls)
 		pthread_mutex_lock(&p->lock);
 		/* A hypercall or a stop may have come before `dozing` was
 		 * set, or since the last look: then no wait. */
-		if (atomic_load(&p->dozing) && atomic_load(&p->hypercalls) == hypercalls &&
+		if (atomic_load(&p->dozing) && atomic_load(&p->activity) == activity &&
 		    !atomic_load(&p->stop))
 			pthread_cond_timedwait(&p->cond, &p->lock, &until);
 		pthread_mutex_unlock(&p->lock);
@@ -112,8 +112,8 @@ static bool doze(struct shadow_poll *p, uint64_t hypercalls)
 			woken = true;
 			break;
 		}
-		if (atomic_load(&p->hypercalls) != hypercalls || !atomic_load(&p->dozing)) {
-			p->doze_hypercalls++;
+		if (atomic_load(&p->activity) != activity || !atomic_load(&p->dozing)) {
+			p->doze_activity++;
 			woken = true;
 			break;
 		}
@@ -145,7 +145,7 @@ static void *poll_thread(void *arg)
 	struct shadow_poll *p = arg;
 	uint64_t base_ns = (uint64_t)p->idle_us * 1000, last = tsc_clock_ns();
 	uint64_t idle_ns = base_ns;
-	uint64_t hypercalls = atomic_load(&p->hypercalls);
+	uint64_t activity = atomic_load(&p->activity);
 	unsigned empty_scans = 0;
 	while (!atomic_load(&p->stop)) {
 		bool posted = any_posted(p);
@@ -165,8 +165,8 @@ static void *poll_thread(void *arg)
 				__builtin_ia32_pause();
 		}
 		if (tsc_clock_ns() - last > idle_ns) {
-			uint64_t h = atomic_load(&p->hypercalls);
-			if (h == hypercalls) {
+			uint64_t h = atomic_load(&p->activity);
+			if (h == activity) {
 				bool woken = doze(p, h);
 				uint64_t next = shadow_poll_next_window(
 					idle_ns, base_ns, tsc_clock_ns() - last, woken);
@@ -178,7 +178,7 @@ static void *poll_thread(void *arg)
 				if (!woken && !atomic_load(&p->stop))
 					sleep_until_woken(p);
 			}
-			hypercalls = atomic_load(&p->hypercalls);
+			activity = atomic_load(&p->activity);
 			last = tsc_clock_ns();
 		}
 	}
@@ -189,14 +189,14 @@ int shadow_poll_start(struct shadow_poll *p, struct hc_state *hc, unsigned idle_
 {
 	p->hc = hc;
 	p->idle_us = idle_us;
-	p->answered = p->sleeps = p->dozes = p->doze_answers = p->doze_hypercalls = 0;
+	p->answered = p->sleeps = p->dozes = p->doze_answers = p->doze_activity = 0;
 	p->window_grows = p->window_resets = 0;
 	p->window_max_us = idle_us;
 	p->nwatch = 0;
 	p->watch_gen = 0;
 	p->watch_complete = false; /* the first check watches */
 	atomic_init(&p->wakeups, 0);
-	atomic_init(&p->hypercalls, 0);
+	atomic_init(&p->activity, 0);
 	atomic_init(&p->asleep, false);
 	atomic_init(&p->stop, false);
 	atomic_init(&p->dozing, false);
@@ -245,11 +245,11 @@ void shadow_poll_stop(struct shadow_poll *p)
 void shadow_poll_print_stats(const struct shadow_poll *p, FILE *f)
 {
 	fprintf(f, "shadow: poll thread: %llu fault slots answered, dozed %llu times "
-		"(%llu answers then, %llu ended by a hypercall), slept %llu times, woken %llu "
+		"(%llu answers then, %llu ended by a hypercall or I/O exit), slept %llu times, woken %llu "
 		"times (idle after %u us; the window grew %llu times, up to %u us, and was "
 		"set back %llu times)\n",
 		(unsigned long long)p->answered, (unsigned long long)p->dozes,
-		(unsigned long long)p->doze_answers, (unsigned long long)p->doze_hypercalls,
+		(unsigned long long)p->doze_answers, (unsigned long long)p->doze_activity,
 		(unsigned long long)p->sleeps, (unsigned long long)atomic_load(&p->wakeups),
 		p->idle_us, (unsigned long long)p->window_grows, p->window_max_us,
 		(unsigned long long)p->window_resets);

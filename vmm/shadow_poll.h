@@ -4,9 +4,10 @@
  * faults"): a VMM thread that answers the first-chance faults the vCPUs
  * post in their fault slots (UMBRA_HC_SHADOW_FAULT_SLOT), so a fault the
  * shadow can take without a zap costs no VM exit. It spins while faults
- * (or hypercalls) come; after idle_us without one (more when requests
- * keep coming just after it: shadow_poll_next_window) it dozes (looks at
- * the slots every 20 us for 200 ms; any hypercall ends the doze at once),
+ * (or hypercalls, or I/O exits) come; after idle_us without one (more
+ * when requests keep coming just after it: shadow_poll_next_window) it
+ * dozes (looks at the slots every 20 us for 200 ms; any hypercall or I/O
+ * exit ends the doze at once),
  * then marks the slots idle and sleeps
  * until a vCPU's next shadow hypercall wakes it (as io_uring's SQPOLL
  * thread with IORING_SQ_NEED_WAKEUP). It costs a host CPU while it spins.
@@ -41,13 +42,14 @@ struct shadow_poll {
 	bool watch_complete;   /* every registered slot's frame was present
 				* and writable then */
 	uint64_t answered, sleeps, dozes, doze_answers; /* for --stats */
-	uint64_t doze_hypercalls; /* dozes a hypercall ended */
+	uint64_t doze_activity; /* dozes a hypercall or I/O exit ended */
 	uint64_t window_grows, window_resets; /* the idle window's changes */
 	unsigned window_max_us;   /* the longest it was */
 	atomic_uint_fast64_t wakeups;
-	/* The vCPUs' hypercalls: a guest making them is running, not idle,
-	 * and its next fault may come at once (shadow_poll_note_hypercall). */
-	atomic_uint_fast64_t hypercalls;
+	/* The vCPUs' hypercalls and port-I/O and MMIO exits: a guest making
+	 * them is running, not idle, and its next fault may come at once
+	 * (shadow_poll_note_activity). */
+	atomic_uint_fast64_t activity;
 };
 
 /*
@@ -72,12 +74,13 @@ void shadow_poll_stop(struct shadow_poll *p);
 void shadow_poll_wake(struct shadow_poll *p);
 /* Ends the thread's doze now (it spins again), if it dozes. */
 void shadow_poll_end_doze(struct shadow_poll *p);
-/* From every hypercall: the thread, if awake, stays so for idle_us more
- * (a guest making hypercalls is running, and its next fault may come at
- * once); if it dozes, it spins again now. */
-static inline void shadow_poll_note_hypercall(struct shadow_poll *p)
+/* From every hypercall, and every port-I/O or MMIO exit (the serial
+ * console's two a byte): the thread, if awake, stays so for its idle
+ * window more (a guest making them is running, and its next fault may
+ * come at once); if it dozes, it spins again now. HLT is not activity. */
+static inline void shadow_poll_note_activity(struct shadow_poll *p)
 {
-	atomic_fetch_add_explicit(&p->hypercalls, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->activity, 1, memory_order_relaxed);
 	if (atomic_load_explicit(&p->dozing, memory_order_relaxed))
 		shadow_poll_end_doze(p);
 }

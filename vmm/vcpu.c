@@ -251,6 +251,10 @@ static void handle_io(struct vcpu *v)
 		hypercall(v);
 		return;
 	}
+	/* A guest doing port I/O is running: its next fault may come at
+	 * once (shadow_poll.h). */
+	if (v->vm->hc.poll)
+		shadow_poll_note_activity(v->vm->hc.poll);
 	/* count > 1: a rep ins/outs, one access per element. */
 	for (uint32_t i = 0; i < count; i++)
 		ioport_access(&v->vm->io, run->io.port, data + (size_t)i * size, size, out);
@@ -263,6 +267,8 @@ static void handle_mmio(struct vcpu *v)
 							    : sizeof(run->mmio.data);
 	bool write = run->mmio.is_write;
 	stats_inc(write ? &v->vm->stats.mmio_writes : &v->vm->stats.mmio_reads);
+	if (v->vm->hc.poll)
+		shadow_poll_note_activity(v->vm->hc.poll);
 	if (!write)
 		memset(run->mmio.data, 0xff, len);
 	if (!atomic_exchange(&v->vm->mmio_logged, true))
