@@ -77,7 +77,7 @@ static bool watch_stale(const struct shadow_poll *p)
  * that comes then waits about a step (and the timer's slack, 50 us by
  * default) for its answer instead of going to the VMM by an exit
  * (0.3-0.45M guest cycles nested). A guest
- * that works a while without faults or hypercalls (a benchmark writing
+ * that works a while without faults, hypercalls or I/O exits (a benchmark writing
  * the file it then maps) finds the thread dozing, not asleep. Nothing
  * tells the vCPUs about a doze: their hypercalls stay about as cheap as
  * while the thread spins (one more load each). Nested, a step takes
@@ -99,8 +99,9 @@ static bool doze(struct shadow_poll *p, uint64_t activity)
 	while (!atomic_load(&p->stop) && tsc_clock_ns() - start < DOZE_NS) {
 		struct timespec until = clock_after_ns(CLOCK_MONOTONIC, DOZE_STEP_NS);
 		pthread_mutex_lock(&p->lock);
-		/* A hypercall or a stop may have come before `dozing` was
-		 * set, or since the last look: then no wait. */
+		/* Activity (a hypercall or I/O exit) or a stop may have come
+		 * before `dozing` was set, or since the last look: then no
+		 * wait. */
 		if (atomic_load(&p->dozing) && atomic_load(&p->activity) == activity &&
 		    !atomic_load(&p->stop))
 			pthread_cond_timedwait(&p->cond, &p->lock, &until);
@@ -168,6 +169,9 @@ static void *poll_thread(void *arg)
 			uint64_t h = atomic_load(&p->activity);
 			if (h == activity) {
 				bool woken = doze(p, h);
+				/* A stop ended the doze: not the guest's doing. */
+				if (!woken && atomic_load(&p->stop))
+					break;
 				uint64_t next = shadow_poll_next_window(
 					idle_ns, base_ns, tsc_clock_ns() - last, woken);
 				p->window_grows += next > idle_ns;
@@ -175,7 +179,7 @@ static void *poll_thread(void *arg)
 				idle_ns = next;
 				p->window_max_us = p->window_max_us > next / 1000 ? p->window_max_us
 										  : (unsigned)(next / 1000);
-				if (!woken && !atomic_load(&p->stop))
+				if (!woken)
 					sleep_until_woken(p);
 			}
 			activity = atomic_load(&p->activity);

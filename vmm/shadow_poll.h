@@ -54,13 +54,14 @@ struct shadow_poll {
 
 /*
  * The idle window adapts, as KVM's halt polling does (grow_halt_poll_ns,
- * shrink_halt_poll_ns): a request or hypercall that ended a doze came
- * quiet_ns after the last one, too late for the window: the window
+ * shrink_halt_poll_ns): a request, hypercall or I/O exit that ended a
+ * doze came quiet_ns after the last one, too late for the window: the window
  * doubles, up to SHADOW_POLL_WINDOW_GROWTH times idle_us, so a guest whose
  * work between faults is a little longer than idle_us finds the thread
  * spinning the next time. A doze that ran out (the thread then sleeps), or
  * one ended later than the longest window would have covered, sets it
- * back to idle_us. Returns the next window.
+ * back to idle_us (as KVM's shrink with halt_poll_ns_shrink 0).
+ * Returns the next window.
  */
 #define SHADOW_POLL_WINDOW_GROWTH 16
 uint64_t shadow_poll_next_window(uint64_t window_ns, uint64_t base_ns, uint64_t quiet_ns,

@@ -521,6 +521,42 @@ TEST(fault_slot_hypercall_ends_the_doze)
 	slot_env_destroy(&e);
 }
 
+/* In the thread: a window that grew is set back to the one given when a
+ * later doze runs out (nothing came) and the thread sleeps. */
+TEST(fault_slot_idle_window_set_back_after_a_sleep)
+{
+	struct slot_env e;
+	int init = slot_env_init(&e, &slot_cfg, false);
+	CHECK_EQ(init, 0);
+	if (init)
+		return;
+	struct shadow_poll poll = {0};
+	CHECK_EQ(shadow_poll_start(&poll, &e.hc, 20000), 0); /* 20 ms */
+	e.hc.poll = &poll;
+	bool dozing = false;
+	for (int i = 0; i < 5000 && !dozing; i++) {
+		dozing = atomic_load(&poll.dozing);
+		if (!dozing)
+			nanosleep(&(struct timespec){0, 1000000}, NULL);
+	}
+	CHECK(dozing);
+	CHECK(call(&e.hc, UMBRA_HC_STATS, UMBRA_STAT_EXITS, 0, 0) >= 0);
+	/* Then nothing: 40 ms of spinning, a 200 ms doze, the sleep. */
+	bool asleep = false;
+	for (int i = 0; i < 5000 && !asleep; i++) {
+		asleep = atomic_load(&poll.asleep);
+		if (!asleep)
+			nanosleep(&(struct timespec){0, 1000000}, NULL);
+	}
+	CHECK(asleep);
+	stop_poll(&e, &poll);
+	CHECK_EQ(poll.window_grows, 1);
+	CHECK_EQ(poll.window_max_us, 40000);
+	CHECK_EQ(poll.window_resets, 1);
+	CHECK(poll.sleeps >= 1);
+	slot_env_destroy(&e);
+}
+
 /* The idle window as KVM's halt polling adapts its own: it doubles when
  * a doze was ended by a request that came within the longest window, up
  * to 16 times the one given, and goes back to that one after a doze that
