@@ -345,6 +345,27 @@ static bool wait_u32(const unsigned int *p, unsigned int v)
 	return false;
 }
 
+/* Waits up to 5 s for a flag of the poll thread to be set. */
+static bool wait_flag(atomic_bool *flag)
+{
+	for (int i = 0; i < 50000; i++) {
+		if (atomic_load(flag))
+			return true;
+		nanosleep(&(struct timespec){0, 100000}, NULL);
+	}
+	return false;
+}
+
+/* Starts a poll thread over e's dispatcher with no slot registered, and
+ * waits for its first doze (after idle_us). */
+static bool start_poll_until_doze(struct slot_env *e, struct shadow_poll *poll, unsigned idle_us)
+{
+	if (shadow_poll_start(poll, &e->hc, idle_us))
+		return false;
+	e->hc.poll = poll;
+	return wait_flag(&poll->dozing);
+}
+
 /* Stops the poll thread that serves e's dispatcher. */
 static void stop_poll(struct slot_env *e, struct shadow_poll *poll)
 {
@@ -499,15 +520,7 @@ TEST(fault_slot_hypercall_ends_the_doze)
 		return;
 	struct shadow_poll poll = {0};
 	/* 50 ms: no new doze between the call and the check below. */
-	CHECK_EQ(shadow_poll_start(&poll, &e.hc, 50000), 0);
-	e.hc.poll = &poll;
-	bool dozing = false;
-	for (int i = 0; i < 5000 && !dozing; i++) {
-		dozing = atomic_load(&poll.dozing);
-		if (!dozing)
-			nanosleep(&(struct timespec){0, 1000000}, NULL);
-	}
-	CHECK(dozing);
+	CHECK(start_poll_until_doze(&e, &poll, 50000));
 	/* Not a shadow call: any hypercall says the guest runs. */
 	CHECK(call(&e.hc, UMBRA_HC_STATS, UMBRA_STAT_EXITS, 0, 0) >= 0);
 	CHECK(!atomic_load(&poll.dozing));
@@ -531,24 +544,10 @@ TEST(fault_slot_idle_window_set_back_after_a_sleep)
 	if (init)
 		return;
 	struct shadow_poll poll = {0};
-	CHECK_EQ(shadow_poll_start(&poll, &e.hc, 20000), 0); /* 20 ms */
-	e.hc.poll = &poll;
-	bool dozing = false;
-	for (int i = 0; i < 5000 && !dozing; i++) {
-		dozing = atomic_load(&poll.dozing);
-		if (!dozing)
-			nanosleep(&(struct timespec){0, 1000000}, NULL);
-	}
-	CHECK(dozing);
+	CHECK(start_poll_until_doze(&e, &poll, 20000)); /* 20 ms */
 	CHECK(call(&e.hc, UMBRA_HC_STATS, UMBRA_STAT_EXITS, 0, 0) >= 0);
 	/* Then nothing: 40 ms of spinning, a 200 ms doze, the sleep. */
-	bool asleep = false;
-	for (int i = 0; i < 5000 && !asleep; i++) {
-		asleep = atomic_load(&poll.asleep);
-		if (!asleep)
-			nanosleep(&(struct timespec){0, 1000000}, NULL);
-	}
-	CHECK(asleep);
+	CHECK(wait_flag(&poll.asleep));
 	stop_poll(&e, &poll);
 	CHECK_EQ(poll.window_grows, 1);
 	CHECK_EQ(poll.window_max_us, 40000);
