@@ -76,9 +76,9 @@ static bool watch_stale(const struct shadow_poll *p)
  * the slots every DOZE_STEP_NS, which stay open (not idle), so a fault
  * that comes then waits about a step (and the timer's slack, 50 us by
  * default) for its answer instead of going to the VMM by an exit
- * (0.3-0.45M guest cycles nested). A guest
- * that works a while without faults, hypercalls or I/O exits (a benchmark writing
- * the file it then maps) finds the thread dozing, not asleep. Nothing
+ * (0.3-0.45M guest cycles nested). A guest that works a while without
+ * faults, hypercalls or I/O exits (a benchmark writing the file it then
+ * maps) finds the thread dozing, not asleep. Nothing
  * tells the vCPUs about a doze: their hypercalls stay about as cheap as
  * while the thread spins (one more load each). Nested, a step takes
  * 100-500 us and now and then milliseconds (L1's timer), longer than a
