@@ -169,22 +169,25 @@ def fmt(v, digits=2):
 
 
 def met_by(v, limit):
-    """Whether ratio v meets a time target's limit (at most a limit above 1,
-    below one of 1 or less)."""
+    """Whether ratio v meets a time target's limit: limit > 1 ("within
+    Nx"): v <= limit; limit <= 1 ("faster than"): v < limit. None never
+    meets."""
     return v is not None and (v <= limit if limit > 1 else v < limit)
 
 
-def spread(rr, limit=None):
-    """'low-high' of per-round ratios, or '' when there are fewer than two;
-    with a target's limit, also how many rounds alone would miss it: a
-    verdict with rounds on both sides of the limit is one that more
-    rounds may turn."""
+def spread(rr, limit=None, met=True):
+    """'low-high' of per-round ratios (the rounds in which both modes ran),
+    or '' when there are fewer than two; with a target's limit, also how
+    many of those rounds alone miss it, when any does or the verdict is
+    not met: a verdict with rounds on both sides of the limit is one that
+    more rounds may turn."""
     if not rr or len(rr) < 2:
         return ""
     s = f"{fmt(min(rr))}-{fmt(max(rr))}"
-    missed = sum(not met_by(r, limit) for r in rr) if limit is not None else 0
-    if missed:
-        s += f"; {missed} of {len(rr)} rounds miss {fmt(limit)}"
+    if limit is not None:
+        missed = sum(not met_by(r, limit) for r in rr)
+        if missed or not met:
+            s += f"; {missed} of {len(rr)} rounds miss {fmt(limit)}"
     return s
 
 
@@ -423,8 +426,8 @@ def main():
 
     report(results)
     results["targets"] = [dict({"target": t, "measured": v, "met": m},
-                               **({"rounds": rr} if rr is not None else {}))
-                          for t, v, m, rr, _ in targets(results)]
+                               **({"rounds": rr, "limit": limit} if rr is not None else {}))
+                          for t, v, m, rr, limit in targets(results)]
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
     if "tdp" in g:
@@ -487,9 +490,9 @@ def report(results):
             print(f"{b:24}{f.get('ops', 0):>8}{fmt(f.get('ns_per_op')):>10}"
                   f"{fmt(f.get('instructions_per_op')):>12}")
     print("\n== targets (a time ratio: of the medians; in brackets, its range over the rounds "
-          "and how many rounds alone miss the target)")
+          "and, if any miss it or the target is not met, how many rounds alone miss it)")
     for t, v, met, rr, limit in targets(results):
-        s = spread(rr, limit)
+        s = spread(rr, limit, met)
         print(f"  [{'met' if met else 'NOT met':7}] {t}: {fmt(v)}{f' [{s}]' if s else ''}")
     for n in results["notes"]:
         print("note: " + n)
@@ -530,7 +533,7 @@ def markdown(results):
             out.append(f"| {b} | {fmt(f.get('ns_per_op'))} | {fmt(f.get('instructions_per_op'))} |")
     out += ["", "| target | measured | rounds | |", "|---|---|---|---|"]
     for t, v, met, rr, limit in targets(results):
-        out.append(f"| {t} | {fmt(v)} | {spread(rr, limit) or '-'} | "
+        out.append(f"| {t} | {fmt(v)} | {spread(rr, limit, met) or '-'} | "
                    f"{'met' if met else 'not met'} |")
     return "\n".join(out) + "\n"
 
