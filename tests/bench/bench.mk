@@ -1,7 +1,8 @@
 # tests/bench/: benchmarks (docs/bench.md). `make bench` runs them; it is
 # not part of `make test`, which only runs the guest microbenchmarks once
 # natively and the VMM-side ones once (bench-smoke: they run and print
-# every line).
+# every line), and checks run.py's verdicts and regression rules on
+# made-up figures (test_run.py).
 
 BENCH_BUILD := $(BUILD)/bench
 BENCH_PROG  := $(BENCH_BUILD)/bench
@@ -41,4 +42,6 @@ bench-baseline:
 bench-smoke: $(BENCH_PROG) $(SHADOW_BENCH)
 	@echo "== guest microbenchmarks, natively (smoke: they run)"
 	tests/bench/smoke.sh $(BENCH_PROG) $(SHADOW_BENCH)
+	@echo "== make bench's verdicts and regression rules, on made-up figures"
+	tests/bench/test_run.py
 EXTRA_TESTS += bench-smoke
