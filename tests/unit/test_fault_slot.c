@@ -596,9 +596,7 @@ TEST(fault_slot_poll_thread_awake_while_hypercalls_come)
 	CHECK_EQ(poll.sleeps, 0);
 	CHECK_EQ(atomic_load(&poll.wakeups), 0);
 	/* Then none: it sleeps. */
-	for (int i = 0; i < 500 && !atomic_load(&poll.asleep); i++)
-		nanosleep(&(struct timespec){0, 10000000}, NULL);
-	CHECK(atomic_load(&poll.asleep));
+	CHECK(wait_flag(&poll.asleep));
 	stop_poll(&e, &poll);
 	CHECK_EQ(poll.sleeps, 1);
 	slot_env_destroy(&e);
