@@ -342,8 +342,6 @@ def compare(results, baseline):
         old = baseline.get("ratios", {}).get(key)
         if not old or not new:
             continue
-        # native/tdp and kvm_shadow/tdp put a reference over umbra's
-        # tdp mode: tdp slower makes them smaller.
         if key.rpartition(":")[2] in REFERENCE_OVER_UMBRA:
             if new < old / 1.5:
                 regs.append(f"ratio {key}: {fmt(old)} -> {fmt(new)} (less than 1/1.5x)")
