@@ -110,12 +110,18 @@ static int slot_env_init(struct slot_env *e, const struct shadow_config *cfg, bo
 	return 0;
 }
 
+/* Whether slot_env_init (or stream_env_init) gave init 0; a test that
+ * gets false has failed and returns. */
+static bool slot_env_ready(int *failed_, int init)
+{
+	CHECK_EQ(init, 0);
+	return init == 0;
+}
+
 TEST(fault_slot_registration)
 {
 	struct slot_env e;
-	int init = slot_env_init(&e, &slot_cfg, false);
-	CHECK_EQ(init, 0);
-	if (init)
+	if (!slot_env_ready(failed_, slot_env_init(&e, &slot_cfg, false)))
 		return;
 	uint64_t page = e.slot_gpa;
 	CHECK_EQ(call(&e.hc, UMBRA_HC_SHADOW_FAULT_SLOT, page + 8, 0, 0), -UMBRA_EINVAL);
@@ -155,9 +161,7 @@ TEST(fault_slot_answers_by_adding_only)
 	struct shadow_config cfg = slot_cfg;
 	cfg.budget_pages = 4; /* the root and one path: a second path evicts */
 	struct slot_env e;
-	int init = slot_env_init(&e, &cfg, true);
-	CHECK_EQ(init, 0);
-	if (init)
+	if (!slot_env_ready(failed_, slot_env_init(&e, &cfg, true)))
 		return;
 	struct umbra_shadow_fault_slot *sl = e.sl;
 	g_map(&e.s, e.root, 0x401000, 0xa000, PTE_RW | PTE_US, 1);
@@ -245,9 +249,7 @@ static void count_slot_stop(void *opaque)
 TEST(fault_slot_answer_never_evicts_for_a_refused_frame)
 {
 	struct slot_env e;
-	int init = slot_env_init(&e, &slot_cfg, true);
-	CHECK_EQ(init, 0);
-	if (init)
+	if (!slot_env_ready(failed_, slot_env_init(&e, &slot_cfg, true)))
 		return;
 	g_map(&e.s, e.root, 0x40000000, 0xb000, PTE_RW | PTE_US, 1);
 	CHECK_EQ(populate(&e.s, 0x9000), 0);
@@ -289,9 +291,7 @@ TEST(fault_slot_answer_never_evicts_for_a_refused_frame)
 TEST(fault_slot_hypercall_ends_the_request)
 {
 	struct slot_env e;
-	int init = slot_env_init(&e, &slot_cfg, true);
-	CHECK_EQ(init, 0);
-	if (init)
+	if (!slot_env_ready(failed_, slot_env_init(&e, &slot_cfg, true)))
 		return;
 	struct umbra_shadow_fault_slot *sl = e.sl;
 	uint32_t seq = post(sl, 0x400000, PFERR_U | PFERR_W, e.asid);
@@ -409,9 +409,7 @@ static struct umbra_shadow_fault_slot *start_polled_slot(struct slot_env *e,
 static struct umbra_shadow_fault_slot *polled_answer(int *failed_, struct slot_env *e,
 						     struct shadow_poll *poll, unsigned idle_us)
 {
-	int init = slot_env_init(e, &slot_cfg, false);
-	CHECK_EQ(init, 0);
-	if (init)
+	if (!slot_env_ready(failed_, slot_env_init(e, &slot_cfg, false)))
 		return NULL;
 	CHECK_EQ(populate(&e->s, 0x9000), 0);
 	struct umbra_shadow_fault_slot *sl = start_polled_slot(e, poll, idle_us);
@@ -475,9 +473,7 @@ TEST(fault_slot_poll_thread_sees_a_late_registration)
 TEST(fault_slot_poll_thread_dozes_before_it_sleeps)
 {
 	struct slot_env e;
-	int init = slot_env_init(&e, &slot_cfg, false);
-	CHECK_EQ(init, 0);
-	if (init)
+	if (!slot_env_ready(failed_, slot_env_init(&e, &slot_cfg, false)))
 		return;
 	CHECK_EQ(populate(&e.s, 0x9000), 0);
 	CHECK_EQ(populate(&e.s, 0xa000), 0);
@@ -514,9 +510,7 @@ TEST(fault_slot_poll_thread_dozes_before_it_sleeps)
 TEST(fault_slot_hypercall_ends_the_doze)
 {
 	struct slot_env e;
-	int init = slot_env_init(&e, &slot_cfg, false);
-	CHECK_EQ(init, 0);
-	if (init)
+	if (!slot_env_ready(failed_, slot_env_init(&e, &slot_cfg, false)))
 		return;
 	struct shadow_poll poll = {0};
 	/* 50 ms: no new doze between the call and the check below. */
@@ -539,9 +533,7 @@ TEST(fault_slot_hypercall_ends_the_doze)
 TEST(fault_slot_idle_window_set_back_after_a_sleep)
 {
 	struct slot_env e;
-	int init = slot_env_init(&e, &slot_cfg, false);
-	CHECK_EQ(init, 0);
-	if (init)
+	if (!slot_env_ready(failed_, slot_env_init(&e, &slot_cfg, false)))
 		return;
 	struct shadow_poll poll = {0};
 	CHECK(start_poll_until_doze(&e, &poll, 20000)); /* 20 ms */
@@ -581,9 +573,7 @@ TEST(fault_slot_idle_window_adapts)
 TEST(fault_slot_poll_thread_awake_while_hypercalls_come)
 {
 	struct slot_env e;
-	int init = slot_env_init(&e, &slot_cfg, false);
-	CHECK_EQ(init, 0);
-	if (init)
+	if (!slot_env_ready(failed_, slot_env_init(&e, &slot_cfg, false)))
 		return;
 	struct shadow_poll poll = {0};
 	CHECK_EQ(shadow_poll_start(&poll, &e.hc, 200000), 0); /* 200 ms */
@@ -608,9 +598,7 @@ TEST(fault_slot_poll_thread_awake_while_hypercalls_come)
 TEST(fault_slot_watched_without_the_lock)
 {
 	struct slot_env e;
-	int init = slot_env_init(&e, &slot_cfg, true);
-	CHECK_EQ(init, 0);
-	if (init)
+	if (!slot_env_ready(failed_, slot_env_init(&e, &slot_cfg, true)))
 		return;
 	struct umbra_shadow_fault_slot *sl = e.sl;
 	const struct umbra_shadow_fault_slot *watch[SHADOW_MAX_VCPUS];
@@ -658,9 +646,7 @@ TEST(fault_slot_watched_without_the_lock)
 TEST(fault_slot_watch_generation)
 {
 	struct slot_env e;
-	int init = slot_env_init(&e, &slot_cfg, true);
-	CHECK_EQ(init, 0);
-	if (init)
+	if (!slot_env_ready(failed_, slot_env_init(&e, &slot_cfg, true)))
 		return;
 	const struct umbra_shadow_fault_slot *watch[SHADOW_MAX_VCPUS];
 	bool complete = false;
@@ -719,9 +705,7 @@ TEST(fault_slot_sync_and_half_written)
 	struct shadow_config cfg = slot_cfg;
 	cfg.nr_vcpus = 2;
 	struct slot_env e;
-	int init = slot_env_init(&e, &cfg, true);
-	CHECK_EQ(init, 0);
-	if (init)
+	if (!slot_env_ready(failed_, slot_env_init(&e, &cfg, true)))
 		return;
 	struct umbra_shadow_fault_slot *sl = e.sl;
 	CHECK_EQ(populate(&e.s, 0x9000), 0);
@@ -794,9 +778,7 @@ TEST(fault_slot_answer_after_a_freed_root_evicts_nothing)
 	struct shadow_config cfg = slot_cfg;
 	cfg.budget_pages = 64;
 	struct slot_env e;
-	int init = slot_env_init(&e, &cfg, true);
-	CHECK_EQ(init, 0);
-	if (init)
+	if (!slot_env_ready(failed_, slot_env_init(&e, &cfg, true)))
 		return;
 	const uint64_t kva = 0xffffffff80000000ull, stack = 0xffff888000010000ull;
 	for (unsigned i = 0; i < 4; i++) {
@@ -921,9 +903,7 @@ TEST(fault_slot_stream_fills_entries_as_written)
 	struct slot_env e;
 	struct stream_writer w;
 	/* A generous wait: the writer's sleeps, not the budget, decide. */
-	int init = stream_env_init(&e, 5000000000ull, &w);
-	CHECK_EQ(init, 0);
-	if (init)
+	if (!slot_env_ready(failed_, stream_env_init(&e, 5000000000ull, &w)))
 		return;
 	uint64_t fault_va = STREAM_VA + 5 * 4096;
 	w.seq = sim_slot_post_flags(e.sl, UMBRA_SHADOW_SLOT_FAULT, fault_va, PFERR_U, e.asid,
@@ -954,9 +934,7 @@ TEST(fault_slot_stream_wait_runs_out)
 {
 	struct slot_env e;
 	struct stream_writer w;
-	int init = stream_env_init(&e, 2000000, &w); /* 2 ms */
-	CHECK_EQ(init, 0);
-	if (init)
+	if (!slot_env_ready(failed_, stream_env_init(&e, 2000000, &w))) /* 2 ms */
 		return;
 	/* Nobody writes the entry nor ends the stream: reflected, as an
 	 * unmapped address is, after the wait. */
