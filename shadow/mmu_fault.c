@@ -133,7 +133,7 @@ bool mmu_stream_wait(struct shadow_mmu *mmu)
 		return true;
 	}
 	/* No PAUSE: under QEMU's emulation it takes QEMU's big lock
-	 * (docs/bench.md, "Overlapped answers"). */
+	 * (docs/bench-notebook.md, "Overlapped answers"). */
 	if (++mmu->stream_spins % 64 == 0 &&
 	    tsc_clock_ns() - mmu->stream_start_ns > mmu->cfg.stream_wait_ns) {
 		mmu->stats.slot_stream_timeouts++;

@@ -67,7 +67,7 @@ static bool watch_stale(const struct shadow_poll *p)
  * lock, which a vCPU takes to deliver an exception or a VM exit. A PAUSE
  * per scan doubled the time from a fault's return to the next fault; one
  * per WATCH_SCANS, with the lock taken there, made a hypercall 1.2x as
- * long (docs/bench.md).
+ * long (docs/bench-notebook.md).
  */
 #define WATCH_SCANS 1024
 

@@ -109,7 +109,7 @@ int shadow_vm_init(struct shadow_vm *s, const struct umbra_config *cfg,
 	 * with transparent huge pages each new frame would make the host
 	 * allocate and zero a 2 MiB page (and KVM map it); measured nested,
 	 * that was most of the cost of a fault that needs a new frame
-	 * (docs/bench.md). */
+	 * (docs/bench-notebook.md). */
 	madvise(s->pool_mem, s->pool_bytes, MADV_NOHUGEPAGE);
 	if (split ? set_slot(kvm, 0, 0, HOLE_START, s->pool_mem) ||
 			    set_slot(kvm, 1, HOLE_END, s->pool_bytes - HOLE_END,
