@@ -119,7 +119,7 @@ void bench_init(void)
 	have_vmm = access("/proc/umbra/stats", R_OK) == 0;
 	/* The cost of one snapshot, as seen by the next one: the least of a
 	 * few pairs, per counter. The first pair also pays the first touches
-	 * of what a read uses (nested: 4-6 KVM exits, against 1 after), and
+	 * of what a read uses (nested: 3-6 KVM exits, against 1 after), and
 	 * an interrupt's exit can fall into any pair; subtracted from every
 	 * part, the first pair's cost alone made parts come out below zero
 	 * (-1.75 KVM exits per op). */

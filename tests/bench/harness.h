@@ -45,7 +45,7 @@ void bench_sample_lo(struct bench *b);
 void bench_sample_hi(struct bench *b, uint64_t mapped_bytes);
 /* A counter's total over the measured parts so far (0 when absent). */
 int64_t bench_delta(const struct bench *b, const char *name);
-/* Prints the result line (docs/bench.md "output"). */
+/* Prints the result line (docs/bench.md, "Guest microbenchmarks"). */
 void bench_report(struct bench *b);
 
 static inline uint64_t rdtsc(void)

@@ -27,10 +27,11 @@ for args in "tdp -" "tdp thp_anon=64K:always" "shadow thp_anon=64K:always"; do
 		# Each read of the counters is one hypercall and one exit, and the
 		# harness subtracts its own reads exactly.
 		bad "$name" "VMM counters missing or wrong: $hc"
-	elif [ "${hc_kvm:-0}" -ne 0 ] && [ "$hc_kvm" -lt "$hc_ops" ]; then
-		# KVM's own count (0 where the kernel has none) sees each read as
-		# an exit too: fewer means the harness takes a snapshot for
-		# costlier than it is (its first one pays first touches).
+	elif [ -n "$hc_kvm" ] && [ "$hc_kvm" -lt "$hc_ops" ]; then
+		# KVM's own count (absent where the kernel has none) sees each
+		# read as an exit too: fewer means the harness takes a snapshot
+		# for costlier than it is (as when it measured the first pair of
+		# snapshots alone, which pays first touches).
 		bad "$name" "$hc_kvm KVM exits for $hc_ops reads of the counters: $hc"
 	elif [ -z "$opt" ] && [ "$faults" -ne "$ops" ]; then
 		bad "$name" "$faults faults for $ops first touches, want one each"
