@@ -29,8 +29,8 @@ for args in "tdp -" "tdp thp_anon=64K:always" "shadow thp_anon=64K:always"; do
 		bad "$name" "VMM counters missing or wrong: $hc"
 	elif [ -n "$hc_kvm" ] && [ "$hc_kvm" -lt "$hc_ops" ]; then
 		# KVM's own count (absent where the kernel has none) sees each
-		# read as an exit too: fewer means the harness takes a snapshot
-		# for costlier than it is (as when it measured the first pair of
+		# read as an exit too: fewer means the harness counts a snapshot
+		# as costlier than it is (as when it measured the first pair of
 		# snapshots alone, which pays first touches).
 		bad "$name" "$hc_kvm KVM exits for $hc_ops reads of the counters: $hc"
 	elif [ -z "$opt" ] && [ "$faults" -ne "$ops" ]; then
