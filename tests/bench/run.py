@@ -32,6 +32,10 @@ GUEST_MODES = [
     ("shadow_exits", ["--paging", "shadow", "--shadow-poll", "0"], {}),
 ]
 FAULT_BENCHES = ["seq_fault", "rand_fault", "file_fault", "cow_fault"]
+# The modes of the 1.5x targets: after the whole-program rounds, their
+# fault benchmarks run alone in more rounds (--fault-rounds), since a
+# single nested run of file_fault can be twice as slow as the next.
+FAULT_ROUND_MODES = ["tdp", "shadow", "tdp_mthp", "shadow_mthp"]
 
 
 def parse_bench_lines(text):
@@ -103,6 +107,19 @@ def run_guest(cmd, env, live):
         rc, out, err, more = run(cmd, env=env, live=live)
         secs += more
     return rc, out, err, secs
+
+
+def with_bench_args(opts, names):
+    """umbra run options that also pass names to the guest's /init (the
+    bench program): after "--" on the kernel command line, added to a
+    mode's own -p since umbra takes the last -p."""
+    opts = list(opts)
+    if "-p" in opts:
+        i = opts.index("-p") + 1
+        opts[i] += " -- " + " ".join(names)
+    else:
+        opts += ["-p", "-- " + " ".join(names)]
+    return opts
 
 
 def median_runs(runs):
@@ -368,9 +385,18 @@ def main():
                     default=int(os.environ.get("UMBRA_BENCH_ROUNDS", "3")),
                     help="runs of every mode, interleaved; each benchmark reports "
                          "its median run (default 3, or UMBRA_BENCH_ROUNDS)")
+    ap.add_argument("--fault-rounds", type=int,
+                    default=int(os.environ.get("UMBRA_BENCH_FAULT_ROUNDS", "15")),
+                    help="rounds of the fault benchmarks in " + ", ".join(FAULT_ROUND_MODES) +
+                         ": the whole-program rounds, then runs of those four "
+                         "benchmarks alone up to this many (default 15, or "
+                         "UMBRA_BENCH_FAULT_ROUNDS; at most --rounds: none more)")
     args = ap.parse_args()
     if args.rounds < 1:
         sys.exit("bench: --rounds must be at least 1")
+    if args.fault_rounds < 0:
+        sys.exit("bench: --fault-rounds must be at least 0")
+    total_rounds = max(args.rounds, args.fault_rounds)
     build = args.build
     want = args.modes.split(",")
     known = [m for m, _, _ in GUEST_MODES] + ["native", "vmm"]
@@ -380,7 +406,7 @@ def main():
     outdir = os.path.join(build, "bench")
     os.makedirs(outdir, exist_ok=True)
     results = {"guest": {}, "raw": {}, "vmm": {}, "ratios": {}, "notes": [],
-               "rounds": args.rounds,
+               "rounds": args.rounds, "fault_rounds": total_rounds,
                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     prog = os.path.join(build, "bench", "bench")
     umbra = os.path.join(build, "umbra")
@@ -390,27 +416,37 @@ def main():
     # Every mode once per round, the rounds one after the other: a slow
     # spell of the machine (nested runs vary by a third from one minute to
     # the next) then falls on every mode alike, and each benchmark's median
-    # run stands for it.
+    # run stands for it. The fault rounds after them run only the fault
+    # benchmarks of the 1.5x targets' modes, in turn reversed every other
+    # round, so that neither mode of a pair always runs first.
     runs = {}  # mode -> {round: its parsed run}
     logs = {}
-    for rnd in range(1, args.rounds + 1):
-        if "native" in want:
+    for rnd in range(1, total_rounds + 1):
+        whole = rnd <= args.rounds
+        modes = GUEST_MODES
+        if not whole:
+            modes = [m for m in GUEST_MODES if m[0] in FAULT_ROUND_MODES]
+            modes = modes[::-1] if rnd % 2 == 0 else modes
+        if whole and "native" in want:
             rc, out, err, secs = run([prog])
             print(f"== native, round {rnd} ({secs:.0f} s)", flush=True)
             if rc:
                 sys.exit(f"bench: natively: {err.strip()}")
             runs.setdefault("native", {})[rnd] = parse_bench_lines(out)
-        for mode, opts, extra in GUEST_MODES:
+        for mode, opts, extra in modes:
             if mode not in want:
                 continue
             env = dict(os.environ, **extra)
             # A hang (the flake above) ends in time for its retry.
             env.setdefault("UMBRA_NESTED_TIMEOUT", "1500")
+            what = "" if whole else " (fault benchmarks)"
+            if not whole:
+                opts = with_bench_args(opts, FAULT_BENCHES)
             rc, out, err, secs = run_guest([umbra, "run", "-m", args.mem] + opts +
                                            ["-i", initrd, kernel], env,
                                            os.path.join(outdir, "current"))
-            print(f"== {mode}, round {rnd} ({secs:.0f} s)", flush=True)
-            logs.setdefault(mode, []).append(f"== round {rnd}\n" + out + err)
+            print(f"== {mode}, round {rnd}{what} ({secs:.0f} s)", flush=True)
+            logs.setdefault(mode, []).append(f"== round {rnd}{what}\n" + out + err)
             if rc or "bench-end" not in out:
                 print(f"bench: the {mode} run failed (status {rc}); see {outdir}/{mode}.log",
                       file=sys.stderr)
@@ -427,7 +463,7 @@ def main():
     # Each round's cycles per op (None: the run failed or lacks it).
     results["round_cycles"] = {
         mode: {b: [per_op(rr[b])["cycles_per_op"] if b in rr else None
-                   for rr in (rounds.get(n, {}) for n in range(1, args.rounds + 1))]
+                   for rr in (rounds.get(n, {}) for n in range(1, total_rounds + 1))]
                for b in results["raw"][mode]}
         for mode, rounds in runs.items()}
     if "vmm" in want:
@@ -470,13 +506,23 @@ def main():
         print(f"\n(no baseline {args.baseline}: `make bench-baseline` records one)")
 
 
+def rounds_text(results):
+    """How many rounds each benchmark's median is of."""
+    n, f = results.get("rounds", 1), results.get("fault_rounds", 0)
+    s = f"{n} interleaved rounds"
+    if f > n:
+        s += (f"; the fault benchmarks of {', '.join(FAULT_ROUND_MODES)}: "
+              f"of {f}, the {f - n} more running them alone")
+    return s
+
+
 def report(results):
     g = results["guest"]
     modes = [m for m in ["tdp", "shadow", "kvm_shadow", "native", "tdp_mthp", "shadow_mthp", "shadow_exits"]
              if m in g]
     benches = list(g.get("tdp", g.get("native", {})))
     print(f"\n== guest cycles per operation, each benchmark's median of "
-          f"{results.get('rounds', 1)} interleaved rounds (ratios within this run; "
+          f"{rounds_text(results)} (ratios within this run; "
           "absolute times inside QEMU mean nothing)")
     hdr = f"{'benchmark':18}" + "".join(f"{m:>14}" for m in modes) + \
         f"{'shadow/tdp':>12}{'kvm/tdp':>10}{'shadow/kvm':>12}{'tdp/native':>12}{'mthp s/t':>10}{'exits/tdp':>10}"
@@ -528,7 +574,7 @@ def markdown(results):
     modes = [m for m in ["native", "tdp", "shadow", "kvm_shadow", "tdp_mthp", "shadow_mthp", "shadow_exits"]
              if m in g]
     out = [f"Measured {results['date']} (`make bench`; each benchmark's median of "
-           f"{results.get('rounds', 1)} interleaved rounds).", "",
+           f"{rounds_text(results)}).", "",
            "| benchmark | " + " | ".join(f"{m} cycles/op" for m in modes) +
            " | shadow/tdp | kvm_shadow/tdp | shadow/kvm_shadow | shadow exits/op | "
            "shadow hypercalls/op | KVM exits/op tdp | shadow | kvm_shadow | "

@@ -41,6 +41,30 @@ check("spread, not met though every round meets", run.spread([1.2, 1.4], 1.5, Fa
       "1.20-1.40; 0 of 2 rounds miss 1.50")
 check("spread of a count target", run.spread(None, None), "")
 
+# A fault round's options: the benchmark names after "--", in the mode's
+# own -p if it has one (umbra takes the last -p).
+check("bench args, no -p", run.with_bench_args(["--paging", "tdp"], ["seq_fault", "file_fault"]),
+      ["--paging", "tdp", "-p", "-- seq_fault file_fault"])
+check("bench args, a mode's -p", run.with_bench_args(["-p", "thp_anon=64K:always"], ["cow_fault"]),
+      ["-p", "thp_anon=64K:always -- cow_fault"])
+opts = ["-p", "x=1"]
+run.with_bench_args(opts, ["cow_fault"])
+check("bench args leave the mode's options alone", opts, ["-p", "x=1"])
+
+# A benchmark's median run is over the runs that have it: the fault rounds
+# run only the fault benchmarks.
+whole = [{"seq_fault": {"ops": 1, "cycles": c}, "mremap_8m": {"ops": 1, "cycles": 9}}
+         for c in (30, 10, 20)]
+alone = [{"seq_fault": {"ops": 1, "cycles": c}} for c in (1, 2)]
+med = run.median_runs(whole + alone)
+check("median of 5 runs of a fault benchmark", med["seq_fault"]["cycles"], 10)
+check("median of the 3 runs of another", med["mremap_8m"]["cycles"], 9)
+check("rounds text with fault rounds", run.rounds_text({"rounds": 3, "fault_rounds": 15}),
+      "3 interleaved rounds; the fault benchmarks of tdp, shadow, tdp_mthp, shadow_mthp: "
+      "of 15, the 12 more running them alone")
+check("rounds text without", run.rounds_text({"rounds": 3, "fault_rounds": 3}),
+      "3 interleaved rounds")
+
 
 def guest(mode, bench, **fig):
     return {"guest": {mode: {bench: fig}}, "ratios": {}}
