@@ -32,10 +32,10 @@ GUEST_MODES = [
     ("shadow_exits", ["--paging", "shadow", "--shadow-poll", "0"], {}),
 ]
 FAULT_BENCHES = ["seq_fault", "rand_fault", "file_fault", "cow_fault"]
-# The modes of the 1.5x targets: after the whole-program rounds, their
-# fault benchmarks run alone in more rounds (--fault-rounds), since a
-# single nested run of file_fault can be twice as slow as the next.
-FAULT_ROUND_MODES = ["tdp", "shadow", "tdp_mthp", "shadow_mthp"]
+# The modes the 1.5x targets compare run more rounds than the others
+# (--target-rounds), since a single nested run of file_fault can be twice
+# as slow as the next.
+TARGET_ROUND_MODES = ["tdp", "shadow", "tdp_mthp", "shadow_mthp"]
 
 
 def parse_bench_lines(text):
@@ -109,17 +109,22 @@ def run_guest(cmd, env, live):
     return rc, out, err, secs
 
 
-def with_bench_args(opts, names):
-    """umbra run options that also pass names to the guest's /init (the
-    bench program): after "--" on the kernel command line, added to a
-    mode's own -p since umbra takes the last -p."""
-    opts = list(opts)
-    if "-p" in opts:
-        i = opts.index("-p") + 1
-        opts[i] += " -- " + " ".join(names)
-    else:
-        opts += ["-p", "-- " + " ".join(names)]
-    return opts
+def round_plan(rounds, target_rounds, want):
+    """[(round, [mode names in the order they run])]: every wanted mode
+    (native first) in each of the first rounds, one after the other, so
+    that a slow spell of the machine (nested runs vary by a third from one
+    minute to the next) falls on every mode alike. Then, up to
+    target_rounds, only the wanted modes of the 1.5x targets, in an order
+    reversed every other round so that neither mode of a pair always runs
+    first. No such rounds when none of those modes is wanted."""
+    guest = [m for m, _, _ in GUEST_MODES]
+    plan = [(r, [m for m in ["native"] + guest if m in want])
+            for r in range(1, rounds + 1)]
+    more = [m for m in guest if m in TARGET_ROUND_MODES and m in want]
+    if more:
+        plan += [(r, more[::-1] if r % 2 == 0 else more)
+                 for r in range(rounds + 1, target_rounds + 1)]
+    return plan
 
 
 def median_runs(runs):
@@ -385,68 +390,58 @@ def main():
                     default=int(os.environ.get("UMBRA_BENCH_ROUNDS", "3")),
                     help="runs of every mode, interleaved; each benchmark reports "
                          "its median run (default 3, or UMBRA_BENCH_ROUNDS)")
-    ap.add_argument("--fault-rounds", type=int,
-                    default=int(os.environ.get("UMBRA_BENCH_FAULT_ROUNDS", "15")),
-                    help="rounds of the fault benchmarks in " + ", ".join(FAULT_ROUND_MODES) +
-                         ": the whole-program rounds, then runs of those four "
-                         "benchmarks alone up to this many (default 15, or "
-                         "UMBRA_BENCH_FAULT_ROUNDS; at most --rounds: none more)")
+    ap.add_argument("--target-rounds", type=int,
+                    default=int(os.environ.get("UMBRA_BENCH_TARGET_ROUNDS", "15")),
+                    help="rounds of " + ", ".join(TARGET_ROUND_MODES) +
+                         ", the modes the 1.5x targets compare: after the --rounds "
+                         "rounds of every mode, they alone run rounds up to this many "
+                         "(default 15, or UMBRA_BENCH_TARGET_ROUNDS; at most --rounds: "
+                         "none more)")
     args = ap.parse_args()
     if args.rounds < 1:
         sys.exit("bench: --rounds must be at least 1")
-    if args.fault_rounds < 0:
-        sys.exit("bench: --fault-rounds must be at least 0")
-    total_rounds = max(args.rounds, args.fault_rounds)
+    if args.target_rounds < 0:
+        sys.exit("bench: --target-rounds must be at least 0")
     build = args.build
     want = args.modes.split(",")
     known = [m for m, _, _ in GUEST_MODES] + ["native", "vmm"]
     unknown = [m for m in want if m not in known]
     if unknown:
         sys.exit(f"bench: unknown mode(s) {', '.join(unknown)}; modes: {', '.join(known)}")
+    plan = round_plan(args.rounds, args.target_rounds, want)
+    total_rounds = plan[-1][0]
     outdir = os.path.join(build, "bench")
     os.makedirs(outdir, exist_ok=True)
     results = {"guest": {}, "raw": {}, "vmm": {}, "ratios": {}, "notes": [],
-               "rounds": args.rounds, "fault_rounds": total_rounds,
+               "rounds": args.rounds, "target_rounds": total_rounds,
                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     prog = os.path.join(build, "bench", "bench")
     umbra = os.path.join(build, "umbra")
     kernel = os.path.join(build, "guest", "umbra-guest.elf")
     initrd = os.path.join(build, "bench", "initrd.cpio")
 
-    # Every mode once per round, the rounds one after the other: a slow
-    # spell of the machine (nested runs vary by a third from one minute to
-    # the next) then falls on every mode alike, and each benchmark's median
-    # run stands for it. The fault rounds after them run only the fault
-    # benchmarks of the 1.5x targets' modes, in turn reversed every other
-    # round, so that neither mode of a pair always runs first.
+    # Each benchmark of each mode reports its median run (round_plan).
     runs = {}  # mode -> {round: its parsed run}
     logs = {}
-    for rnd in range(1, total_rounds + 1):
-        whole = rnd <= args.rounds
-        modes = GUEST_MODES
-        if not whole:
-            modes = [m for m in GUEST_MODES if m[0] in FAULT_ROUND_MODES]
-            modes = modes[::-1] if rnd % 2 == 0 else modes
-        if whole and "native" in want:
-            rc, out, err, secs = run([prog])
-            print(f"== native, round {rnd} ({secs:.0f} s)", flush=True)
-            if rc:
-                sys.exit(f"bench: natively: {err.strip()}")
-            runs.setdefault("native", {})[rnd] = parse_bench_lines(out)
-        for mode, opts, extra in modes:
-            if mode not in want:
+    how = {m: (opts, extra) for m, opts, extra in GUEST_MODES}
+    for rnd, modes in plan:
+        for mode in modes:
+            if mode == "native":
+                rc, out, err, secs = run([prog])
+                print(f"== native, round {rnd} ({secs:.0f} s)", flush=True)
+                if rc:
+                    sys.exit(f"bench: natively: {err.strip()}")
+                runs.setdefault("native", {})[rnd] = parse_bench_lines(out)
                 continue
+            opts, extra = how[mode]
             env = dict(os.environ, **extra)
             # A hang (the flake above) ends in time for its retry.
             env.setdefault("UMBRA_NESTED_TIMEOUT", "1500")
-            what = "" if whole else " (fault benchmarks)"
-            if not whole:
-                opts = with_bench_args(opts, FAULT_BENCHES)
             rc, out, err, secs = run_guest([umbra, "run", "-m", args.mem] + opts +
                                            ["-i", initrd, kernel], env,
                                            os.path.join(outdir, "current"))
-            print(f"== {mode}, round {rnd}{what} ({secs:.0f} s)", flush=True)
-            logs.setdefault(mode, []).append(f"== round {rnd}{what}\n" + out + err)
+            print(f"== {mode}, round {rnd} ({secs:.0f} s)", flush=True)
+            logs.setdefault(mode, []).append(f"== round {rnd}\n" + out + err)
             if rc or "bench-end" not in out:
                 print(f"bench: the {mode} run failed (status {rc}); see {outdir}/{mode}.log",
                       file=sys.stderr)
@@ -508,11 +503,10 @@ def main():
 
 def rounds_text(results):
     """How many rounds each benchmark's median is of."""
-    n, f = results.get("rounds", 1), results.get("fault_rounds", 0)
+    n, t = results.get("rounds", 1), results.get("target_rounds", 0)
     s = f"{n} interleaved rounds"
-    if f > n:
-        s += (f"; the fault benchmarks of {', '.join(FAULT_ROUND_MODES)}: "
-              f"of {f}, the {f - n} more running them alone")
+    if t > n:
+        s += f"; {', '.join(TARGET_ROUND_MODES)}: of {t}, the {t - n} more after the others"
     return s
 
 

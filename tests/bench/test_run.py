@@ -41,28 +41,37 @@ check("spread, not met though every round meets", run.spread([1.2, 1.4], 1.5, Fa
       "1.20-1.40; 0 of 2 rounds miss 1.50")
 check("spread of a count target", run.spread(None, None), "")
 
-# A fault round's options: the benchmark names after "--", in the mode's
-# own -p if it has one (umbra takes the last -p).
-check("bench args, no -p", run.with_bench_args(["--paging", "tdp"], ["seq_fault", "file_fault"]),
-      ["--paging", "tdp", "-p", "-- seq_fault file_fault"])
-check("bench args, a mode's -p", run.with_bench_args(["-p", "thp_anon=64K:always"], ["cow_fault"]),
-      ["-p", "thp_anon=64K:always -- cow_fault"])
-opts = ["-p", "x=1"]
-run.with_bench_args(opts, ["cow_fault"])
-check("bench args leave the mode's options alone", opts, ["-p", "x=1"])
+# The rounds: every wanted mode in the first ones, then only the wanted
+# modes of the 1.5x targets, in an order reversed every other round.
+everything = ["native", "tdp", "shadow", "kvm_shadow", "tdp_mthp", "shadow_mthp", "shadow_exits"]
+plan = run.round_plan(2, 4, everything)
+check("plan, rounds", [r for r, _ in plan], [1, 2, 3, 4])
+check("plan, a round of every mode", plan[1][1], everything)
+check("plan, an odd target round", plan[2][1], ["tdp", "shadow", "tdp_mthp", "shadow_mthp"])
+check("plan, an even one reversed", plan[3][1], ["shadow_mthp", "tdp_mthp", "shadow", "tdp"])
+check("plan, a subset", run.round_plan(1, 3, ["shadow", "tdp", "kvm_shadow"]),
+      [(1, ["tdp", "shadow", "kvm_shadow"]), (2, ["shadow", "tdp"]), (3, ["tdp", "shadow"])])
+check("plan, no target mode wanted: no more rounds",
+      run.round_plan(2, 15, ["native", "kvm_shadow"]),
+      [(1, ["native", "kvm_shadow"]), (2, ["native", "kvm_shadow"])])
+check("plan, target rounds below rounds", len(run.round_plan(3, 0, everything)), 3)
 
-# A benchmark's median run is over the runs that have it: the fault rounds
-# run only the fault benchmarks.
-whole = [{"seq_fault": {"ops": 1, "cycles": c}, "mremap_8m": {"ops": 1, "cycles": 9}}
-         for c in (30, 10, 20)]
-alone = [{"seq_fault": {"ops": 1, "cycles": c}} for c in (1, 2)]
-med = run.median_runs(whole + alone)
-check("median of 5 runs of a fault benchmark", med["seq_fault"]["cycles"], 10)
-check("median of the 3 runs of another", med["mremap_8m"]["cycles"], 9)
-check("rounds text with fault rounds", run.rounds_text({"rounds": 3, "fault_rounds": 15}),
-      "3 interleaved rounds; the fault benchmarks of tdp, shadow, tdp_mthp, shadow_mthp: "
-      "of 15, the 12 more running them alone")
-check("rounds text without", run.rounds_text({"rounds": 3, "fault_rounds": 3}),
+# Per-round ratios pair the two modes' runs of the same round, skipping a
+# round either lacks.
+rc = {"round_cycles": {"tdp": {"b": [1.0, None, 3.0, 4.0]}, "shadow": {"b": [2.0, 2.0, None]}}}
+check("round ratios with gaps", run.round_ratios(rc, "shadow", "tdp", "b"), [2.0])
+
+# A benchmark's median run is over the runs that have it (a run that failed
+# or ended early lacks some).
+whole = [{"seq_fault": {"ops": 1, "cycles": c}, "mremap_8m": {"ops": 2, "cycles": m}}
+         for c, m in ((30, 10), (10, 30), (20, 40))]
+partial = [{"seq_fault": {"ops": 1, "cycles": c}} for c in (1, 2)]
+med = run.median_runs(whole + partial)
+check("median of 5 runs of a benchmark", med["seq_fault"]["cycles"], 10)
+check("median of the 3 runs that have another", med["mremap_8m"]["cycles"], 30)
+check("rounds text with target rounds", run.rounds_text({"rounds": 3, "target_rounds": 15}),
+      "3 interleaved rounds; tdp, shadow, tdp_mthp, shadow_mthp: of 15, the 12 more after the others")
+check("rounds text without", run.rounds_text({"rounds": 3, "target_rounds": 3}),
       "3 interleaved rounds")
 
 
